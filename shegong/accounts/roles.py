@@ -1,0 +1,73 @@
+"""Roles and what each may do (capabilities).
+
+A capability is a dotted string checked by ``User.has_capability``; models name the
+capability needed to see them at all in their ``Scope`` (see core.scoping), views and API
+endpoints name the one needed to act. Which *rows* a user sees is the jurisdiction part of
+the scope (region subtree and/or unit subtree), not the role.
+
+Admin roles follow 等保 2.0's separation of duties (三权分立, GB/T 22239-2019 8.1.4.2):
+the department administrator manages accounts and reference data but cannot read the
+audit trail; the auditor reads the audit trail but changes nothing.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class Role(models.TextChoices):
+    DEPT_ADMIN = "dept_admin", "部门管理员"
+    DISPATCHER = "dispatcher", "派单员"
+    HANDLER = "handler", "承办人"
+    STREET_STAFF = "street_staff", "街道/社区工作人员"
+    BRANCH_SECRETARY = "branch_secretary", "党组织书记"
+    VOLUNTEER_MANAGER = "volunteer_manager", "志愿团队管理员"
+    LEADER = "leader", "领导"
+    AUDITOR = "auditor", "审计员"
+
+
+class Cap:
+    """Capability names (one place, so a typo is an AttributeError, not a silent deny)."""
+
+    REGIONS_VIEW = "regions.view"
+    REGIONS_MANAGE = "regions.manage"
+    UNITS_VIEW = "units.view"
+    UNITS_MANAGE = "units.manage"
+    ACCOUNTS_VIEW = "accounts.view"
+    ACCOUNTS_MANAGE = "accounts.manage"
+    AUDIT_VIEW = "audit.view"
+    PII_REVEAL = "pii.reveal"
+    CALENDAR_MANAGE = "calendar.manage"
+    CALENDAR_VIEW = "calendar.view"
+    EXPORT = "data.export"
+    COCKPIT_VIEW = "cockpit.view"
+
+
+_ALL_VIEW = {Cap.REGIONS_VIEW, Cap.UNITS_VIEW, Cap.CALENDAR_VIEW}
+
+ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
+    Role.DEPT_ADMIN: frozenset(
+        _ALL_VIEW
+        | {
+            Cap.REGIONS_MANAGE,
+            Cap.UNITS_MANAGE,
+            Cap.ACCOUNTS_VIEW,
+            Cap.ACCOUNTS_MANAGE,
+            Cap.CALENDAR_MANAGE,
+            Cap.EXPORT,
+            Cap.PII_REVEAL,
+            Cap.COCKPIT_VIEW,
+        }
+    ),
+    Role.DISPATCHER: frozenset(_ALL_VIEW | {Cap.EXPORT, Cap.PII_REVEAL}),
+    Role.HANDLER: frozenset(_ALL_VIEW),
+    Role.STREET_STAFF: frozenset(_ALL_VIEW | {Cap.ACCOUNTS_VIEW, Cap.EXPORT, Cap.PII_REVEAL}),
+    Role.BRANCH_SECRETARY: frozenset({Cap.REGIONS_VIEW, Cap.CALENDAR_VIEW}),
+    Role.VOLUNTEER_MANAGER: frozenset({Cap.REGIONS_VIEW, Cap.CALENDAR_VIEW}),
+    Role.LEADER: frozenset(_ALL_VIEW | {Cap.COCKPIT_VIEW, Cap.EXPORT}),
+    Role.AUDITOR: frozenset({Cap.AUDIT_VIEW, Cap.ACCOUNTS_VIEW, Cap.REGIONS_VIEW, Cap.EXPORT}),
+}
+
+
+def capabilities_of(role: str) -> frozenset[str]:
+    return ROLE_CAPABILITIES.get(role, frozenset())

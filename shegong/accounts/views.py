@@ -1,0 +1,256 @@
+"""Login (with lockout), the user's own settings, user management, API tokens."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_http_methods, require_POST
+
+from shegong.core.exceptions import DomainError
+from shegong.core.scoping import get_visible_or_404
+from shegong.regions.models import Region
+from shegong.units.models import Unit
+
+from . import services
+from .filters import UserFilterSet
+from .forms import LoginForm, PasswordChangeForm, TokenForm, UserCreateForm, UserEditForm
+from .models import User
+from .roles import Cap
+
+
+def _need(request: HttpRequest, capability: str) -> None:
+    if not request.user.has_capability(capability):  # type: ignore[union-attr]
+        raise PermissionDenied
+
+
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    error = None
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.method == "POST" and form.is_valid():
+        username = form.cleaned_data["username"].strip()
+        existing = User.objects.filter(username=username).first()
+        if existing is not None and existing.is_locked():
+            until = timezone.localtime(existing.locked_until).strftime("%H:%M")  # type: ignore[arg-type]
+            error = f"连续登录失败次数过多，账号已锁定至 {until}。如需立即解锁请联系管理员。"
+        else:
+            user = authenticate(request, username=username, password=form.cleaned_data["password"])
+            if user is None:
+                failed = services.record_login_failure(username=username)
+                if failed is not None and failed.is_locked():
+                    error = "连续登录失败次数过多，账号已锁定 30 分钟。"
+                else:
+                    error = "用户名或密码不正确。"
+            else:
+                services.record_login_success(user=user)  # type: ignore[arg-type]
+                login(request, user)
+                if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
+                    next_url = ""
+                return redirect(next_url or "core:home")
+    return render(
+        request,
+        "accounts/login.html",
+        {"form": form, "error": error, "next": next_url},
+        status=401 if error else 200,
+    )
+
+
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.info(request, "已安全退出")
+    return redirect("accounts:login")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.change_own_password(
+                actor=request.user,
+                old_password=form.cleaned_data["old_password"],
+                new_password=form.cleaned_data["new_password"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            login(request, User.objects.get(pk=request.user.pk))
+            messages.success(request, "密码已修改")
+            return redirect("core:home")
+    return render(
+        request,
+        "accounts/password_change.html",
+        {"form": form, "breadcrumbs": [("修改密码", None)]},
+    )
+
+
+@login_required
+def user_list(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.ACCOUNTS_VIEW)
+    filterset = UserFilterSet(
+        request.GET, queryset=User.objects.visible_to(request.user).select_related("region", "unit")
+    )
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "can_manage": request.user.has_capability(Cap.ACCOUNTS_MANAGE),  # type: ignore[union-attr]
+        "breadcrumbs": [("用户管理", None)],
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "accounts/partials/_user_table.html", context)
+    return render(request, "accounts/user_list.html", context)
+
+
+@login_required
+def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.ACCOUNTS_VIEW)
+    subject = get_visible_or_404(User, request.user, pk=pk)
+    can_manage = request.user.has_capability(Cap.ACCOUNTS_MANAGE)  # type: ignore[union-attr]
+    form = UserEditForm(
+        initial={
+            "full_name": subject.full_name,
+            "role": subject.role,
+            "region_code": subject.region.code if subject.region_id else "",
+            "unit_code": subject.unit.code if subject.unit_id else "",
+            "is_active": subject.is_active,
+        }
+    )
+    return render(
+        request,
+        "accounts/user_detail.html",
+        {
+            "subject": subject,
+            "form": form,
+            "can_manage": can_manage,
+            "breadcrumbs": [("用户管理", reverse("accounts:user-list")), (subject.username, None)],
+        },
+    )
+
+
+def _codes_to_ids(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    region_code = data.pop("region_code", "")
+    unit_code = data.pop("unit_code", "")
+    data["region_id"] = data["unit_id"] = None
+    if region_code:
+        region = Region.objects.visible_to(request.user).filter(code=region_code).first()
+        if region is None:
+            raise DomainError(f"区划代码 {region_code} 不存在或超出您的管辖范围")
+        data["region_id"] = region.pk
+    if unit_code:
+        unit = Unit.objects.visible_to(request.user).filter(code=unit_code).first()
+        if unit is None:
+            raise DomainError(f"单位编码 {unit_code} 不存在或超出您的管辖范围")
+        data["unit_id"] = unit.pk
+    return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def user_create(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.ACCOUNTS_MANAGE)
+    form = UserCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = _codes_to_ids(request, dict(form.cleaned_data))
+            user = services.create_user(actor=request.user, **data)
+        except (DomainError, PermissionDenied) as exc:
+            form.add_error(None, getattr(exc, "message", None) or str(exc))
+        else:
+            messages.success(request, f"已创建用户 {user.username}")
+            return redirect("accounts:user-detail", pk=user.pk)
+    return render(
+        request,
+        "accounts/user_form.html",
+        {
+            "form": form,
+            "breadcrumbs": [("用户管理", reverse("accounts:user-list")), ("新建用户", None)],
+        },
+    )
+
+
+@login_required
+@require_POST
+def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.ACCOUNTS_MANAGE)
+    subject = get_visible_or_404(User, request.user, pk=pk)
+    form = UserEditForm(request.POST)
+    if form.is_valid():
+        try:
+            data = _codes_to_ids(request, dict(form.cleaned_data))
+            services.update_user(
+                actor=request.user,
+                user_id=subject.pk,
+                clear_region=data["region_id"] is None,
+                clear_unit=data["unit_id"] is None,
+                **data,
+            )
+        except (DomainError, PermissionDenied) as exc:
+            messages.error(request, getattr(exc, "message", None) or str(exc))
+        else:
+            messages.success(request, "已保存")
+    else:
+        messages.error(request, "请检查填写的内容")
+    return redirect("accounts:user-detail", pk=subject.pk)
+
+
+@login_required
+@require_POST
+def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.ACCOUNTS_MANAGE)
+    subject = get_visible_or_404(User, request.user, pk=pk)
+    services.unlock_user(actor=request.user, user_id=subject.pk)
+    messages.success(request, "已解除锁定")
+    return redirect("accounts:user-detail", pk=subject.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def token_list(request: HttpRequest) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            _, new_key = services.create_api_token(actor=request.user, **form.cleaned_data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+    tokens = request.user.api_tokens.all()  # type: ignore[union-attr]
+    return render(
+        request,
+        "accounts/token_list.html",
+        {
+            "form": form,
+            "tokens": tokens,
+            "new_key": new_key,
+            "now": timezone.now(),
+            "breadcrumbs": [("API 令牌", None)],
+        },
+    )
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    try:
+        services.revoke_api_token(actor=request.user, token_id=pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "令牌已吊销")
+    return redirect("accounts:token-list")

@@ -1,0 +1,26 @@
+"""Test settings: fast hashing, immediate tasks, an isolated data directory.
+
+The database comes from DATABASE_URL like production (SQLite by default; CI also runs the
+suite against PostgreSQL with DATABASE_URL=postgres://root@127.0.0.1:5432/test).
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("SHEGONG_DATA_DIR", tempfile.mkdtemp(prefix="shegong-test-"))
+os.environ.setdefault("SHEGONG_TASKS", "immediate")
+
+from .settings import *  # noqa: F403
+from .settings import DATABASES
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["SHEGONG_DATA_DIR"], "t.db")}
+elif "TEST" not in DATABASES["default"]:
+    DATABASES["default"]["TEST"] = {"NAME": "test_shegong"}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}

@@ -1,0 +1,98 @@
+"""Django admin for the editable holiday calendar and read-only audit views.
+
+Calendar edits go through the services so they are audited and reset the calendar cache.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import admin
+from django.http import HttpRequest
+
+from . import services
+from .models import AuditEvent, AuditVerification, CalendarDay, CalendarYear
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_workday", "name", "source"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"
+    search_fields = ["name", "source"]
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_capability("calendar.manage")  # type: ignore[union-attr]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    has_add_permission = has_view_permission  # type: ignore[assignment]
+    has_change_permission = has_view_permission
+    has_delete_permission = has_view_permission
+
+    def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
+        services.set_calendar_day(
+            actor=request.user,
+            day=obj.date,
+            is_workday=obj.is_workday,
+            name=obj.name,
+            source=obj.source,
+        )
+
+    def delete_model(self, request: HttpRequest, obj: CalendarDay) -> None:
+        services.delete_calendar_day(actor=request.user, day=obj.date)
+
+    def delete_queryset(self, request: HttpRequest, queryset: Any) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(CalendarDayAdmin):
+    list_display = ["year", "complete", "source", "updated_at"]
+    list_filter = ["complete"]
+    date_hierarchy = None
+    search_fields = ["source"]
+
+    def save_model(self, request: HttpRequest, obj: CalendarYear, form: Any, change: bool) -> None:  # type: ignore[override]
+        services.mark_calendar_year(
+            actor=request.user, year=obj.year, complete=obj.complete, source=obj.source
+        )
+
+    def delete_model(self, request: HttpRequest, obj: CalendarYear) -> None:  # type: ignore[override]
+        services.mark_calendar_year(
+            actor=request.user, year=obj.year, complete=False, source=obj.source
+        )
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_capability("audit.view")  # type: ignore[union-attr]
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+
+@admin.register(AuditVerification)
+class AuditVerificationAdmin(ReadOnlyAdmin):
+    list_display = ["checked_at", "ok", "events_checked", "first_bad_seq", "detail"]
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(ReadOnlyAdmin):
+    list_display = ["seq", "occurred_at", "actor_repr", "action", "target_repr"]
+    list_filter = ["action"]
+    search_fields = ["target_repr", "actor_repr", "target_id"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return AuditEvent.objects.visible_to(request.user)

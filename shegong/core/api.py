@@ -1,0 +1,77 @@
+"""The HTTP API: one NinjaAPI, session or bearer-token auth, scope enforced by querysets.
+
+Apps add routers in their ``api.py`` and are mounted in :mod:`shegong.urls`. Domain
+exceptions map to HTTP here, once: out of scope → 404, illegal transition → 409,
+validation → 422, missing capability → 403.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils import timezone
+from ninja import NinjaAPI
+from ninja.security import HttpBearer, django_auth
+
+from .exceptions import DomainError, TransitionNotAllowed
+
+
+class TokenAuth(HttpBearer):
+    """``Authorization: Bearer sg_…`` — tokens are created on the 'API 令牌' page."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        token_model: Any = apps.get_model("accounts", "ApiToken")
+        key_hash = token_model.hash_key(token)
+        api_token = (
+            token_model.objects.active().select_related("user").filter(key_hash=key_hash).first()
+        )
+        if api_token is None or not api_token.user.is_active:
+            return None
+        now = timezone.now()
+        if api_token.last_used_at is None or (now - api_token.last_used_at).total_seconds() > 60:
+            token_model.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        request.user = api_token.user
+        return api_token.user
+
+
+api = NinjaAPI(
+    title="社工平台 API",
+    version="1",
+    description="Shegong API. 所有数据按调用者的管辖范围过滤；越权访问返回 404。",
+    auth=[django_auth, TokenAuth()],
+    urls_namespace="api",
+)
+
+
+@api.exception_handler(Http404)
+def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": "未找到或无权访问"}, status=404)
+
+
+@api.exception_handler(PermissionDenied)
+def _forbidden(request: HttpRequest, exc: Exception) -> HttpResponse:
+    return api.create_response(request, {"detail": str(exc) or "没有执行此操作的权限"}, status=403)
+
+
+@api.exception_handler(TransitionNotAllowed)
+def _conflict(request: HttpRequest, exc: TransitionNotAllowed) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message}, status=409)
+
+
+@api.exception_handler(DomainError)
+def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=422)
+
+
+@api.exception_handler(ValidationError)
+def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.messages}, status=422)
+
+
+def require_capability(request: HttpRequest, capability: str) -> None:
+    user: Any = request.user
+    if not user.has_capability(capability):
+        raise PermissionDenied("没有执行此操作的权限")

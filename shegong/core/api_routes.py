@@ -1,0 +1,66 @@
+from datetime import date, datetime
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Query, Router, Schema
+from ninja.pagination import paginate
+
+from .api import require_capability
+from .calendar import get_calendar
+from .filters import AuditEventFilterSet
+from .models import AuditEvent
+
+router = Router(tags=["平台基础"])
+
+
+class AuditEventOut(Schema):
+    seq: int
+    occurred_at: datetime
+    actor_repr: str
+    action: str
+    target_type: str
+    target_id: str
+    target_repr: str
+    changes: dict[str, Any]
+    note: str
+    success: bool
+    hash: str
+
+
+class AuditQuery(Schema):
+    action: str | None = None
+    actor: str | None = None
+    target_type: str | None = None
+    target_id: str | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+@router.get("/audit-events", response=list[AuditEventOut])
+@paginate
+def list_audit_events(request: HttpRequest, filters: Query[AuditQuery]) -> Any:
+    require_capability(request, "audit.view")
+    data = {k: v for k, v in filters.dict().items() if v is not None}
+    return AuditEventFilterSet(data, queryset=AuditEvent.objects.visible_to(request.user)).qs
+
+
+class DeadlineOut(Schema):
+    due: datetime
+    end_date: date
+    provisional: bool
+    rolled_from: date | None
+
+
+@router.get("/calendar/deadline", response=DeadlineOut)
+def compute_deadline(
+    request: HttpRequest,
+    start: datetime,
+    value: int,
+    unit: Literal["natural_day", "working_day", "hour"] = "natural_day",
+) -> Any:
+    """Due time by the platform's calendar (民法典 第二百零一、二百零三条; 调休 aware)."""
+    require_capability(request, "calendar.view")
+    if timezone.is_naive(start):
+        start = timezone.make_aware(start)
+    return get_calendar().deadline(start, value, unit)

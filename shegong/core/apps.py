@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class CoreConfig(AppConfig):
+    name = "shegong.core"
+    label = "core"
+    verbose_name = "平台基础"
+
+    def ready(self) -> None:
+        from . import checks, periodic  # noqa: F401  (registers checks and periodic jobs)
+        from .nav import NavItem, register
+
+        register(
+            NavItem("系统", "审计日志", "core:audit-list", "audit.view", order=30),
+            NavItem("系统", "节假日与期限", "core:calendar", "calendar.view", order=40),
+        )

@@ -1,0 +1,204 @@
+"""The audit trail: ``record()`` is called by services, in their transaction.
+
+Never from signals (they miss changes made by tasks and scripts). Action names are
+``<noun>_<past participle>``: ``region_created``, ``user_role_changed``, ``pii_revealed``.
+Each event is hash-chained to the previous one with SM3 (GB/T 32905) under a row lock on
+the chain head, so the chain is a total order even with several app servers.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from cryptography.hazmat.primitives import hashes
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import models, transaction
+from django.utils import timezone
+
+from .models import AuditChainHead, AuditEvent, AuditVerification
+from .pii import EncryptedField, Sensitive
+
+GENESIS = "0" * 64
+
+# Set per request by core.middleware so services need not take the request.
+request_ip: contextvars.ContextVar[str | None] = contextvars.ContextVar("request_ip", default=None)
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, Sensitive):
+        return "***"
+    if isinstance(value, models.Model):
+        return value.pk
+    return value
+
+
+def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dict[str, Any]:
+    """Field values for an audit diff. Encrypted fields appear only as '***'."""
+    result: dict[str, Any] = {}
+    for field in instance._meta.concrete_fields:
+        if fields is not None and field.name not in fields:
+            continue
+        if field.name in {"path", "depth"} or field.name.endswith("_bidx"):
+            continue
+        if isinstance(field, EncryptedField):
+            result[field.name] = "***" if getattr(instance, field.attname) else ""
+            continue
+        result[field.name] = _json(getattr(instance, field.attname))
+    return json.loads(json.dumps(result, cls=DjangoJSONEncoder))
+
+
+def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
+    """``{field: [before, after]}`` for the fields that changed."""
+    return {
+        key: [before.get(key), after.get(key)]
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    }
+
+
+def _canonical(event: AuditEvent) -> bytes:
+    payload = {
+        "seq": event.seq,
+        "at": event.occurred_at.isoformat(),
+        "actor": event.actor_id,
+        "actor_repr": event.actor_repr,
+        "action": event.action,
+        "target_type": event.target_type,
+        "target_id": event.target_id,
+        "target_repr": event.target_repr,
+        "region_path": event.region_path,
+        "changes": event.changes,
+        "note": event.note,
+        "ip": event.ip,
+        "success": event.success,
+        "prev": event.prev_hash,
+    }
+    return json.dumps(
+        payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), cls=DjangoJSONEncoder
+    ).encode("utf-8")
+
+
+def compute_hash(event: AuditEvent) -> str:
+    digest = hashes.Hash(hashes.SM3())
+    digest.update(_canonical(event))
+    return digest.finalize().hex()
+
+
+def _region_path_of(target: Any) -> str:
+    if target is None:
+        return ""
+    for attr in ("audit_region_path", "path"):
+        value = getattr(target, attr, None)
+        if isinstance(value, str) and value.startswith("/"):
+            return value
+    region = getattr(target, "region", None)
+    return getattr(region, "path", "") or ""
+
+
+def record(
+    action: str,
+    *,
+    actor: Any,
+    target: Any = None,
+    changes: dict[str, Any] | None = None,
+    note: str = "",
+    success: bool = True,
+    target_type: str = "",
+    target_id: str = "",
+    target_repr: str = "",
+    at: datetime | None = None,
+) -> AuditEvent:
+    """Append one event to the chain (joins the caller's transaction)."""
+    if target is not None:
+        target_type = target_type or target._meta.label_lower
+        target_id = target_id or str(target.pk)
+        target_repr = target_repr or str(target)[:255]
+    actor_obj = actor if getattr(actor, "pk", None) else None
+    with transaction.atomic():
+        head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
+        if head is None:
+            AuditChainHead.objects.get_or_create(pk=1)
+            head = AuditChainHead.objects.select_for_update().get(pk=1)
+        event = AuditEvent(
+            seq=head.last_seq + 1,
+            occurred_at=at or timezone.now(),
+            actor=actor_obj,
+            actor_repr=(actor_obj.get_username() if actor_obj else "system")[:150],
+            action=action,
+            target_type=target_type,
+            target_id=target_id,
+            target_repr=target_repr,
+            region_path=_region_path_of(target),
+            changes=json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder)),
+            note=note,
+            ip=request_ip.get(),
+            success=success,
+            prev_hash=head.last_hash,
+        )
+        event.hash = compute_hash(event)
+        event.save(force_insert=True)
+        AuditChainHead.objects.filter(pk=1).update(last_seq=event.seq, last_hash=event.hash)
+    return event
+
+
+@dataclass(frozen=True)
+class ChainReport:
+    ok: bool
+    checked: int
+    first_bad_seq: int | None
+    detail: str
+
+
+def verify_chain(*, batch_size: int = 5000, save: bool = True) -> ChainReport:
+    """Recompute every hash in order; report the first break (edit, gap, reorder, cut)."""
+    prev = GENESIS
+    expected_seq = 1
+    checked = 0
+    report: ChainReport | None = None
+    last_seq = 0
+    while report is None:
+        rows = list(AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
+        if not rows:
+            break
+        for event in rows:
+            if event.seq != expected_seq:
+                report = ChainReport(
+                    False, checked, expected_seq, f"event #{expected_seq} is missing"
+                )
+                break
+            if event.prev_hash != prev:
+                report = ChainReport(
+                    False,
+                    checked,
+                    event.seq,
+                    f"event #{event.seq} does not link to its predecessor",
+                )
+                break
+            if compute_hash(event) != event.hash:
+                report = ChainReport(False, checked, event.seq, f"event #{event.seq} was altered")
+                break
+            prev = event.hash
+            last_seq = event.seq
+            expected_seq += 1
+            checked += 1
+    if report is None:
+        head = AuditChainHead.objects.filter(pk=1).first()
+        if head is not None and (head.last_seq != last_seq or head.last_hash != prev):
+            report = ChainReport(
+                False, checked, last_seq + 1, "events after the last one were removed"
+            )
+        else:
+            report = ChainReport(True, checked, None, "chain intact")
+    if save:
+        AuditVerification.objects.create(
+            ok=report.ok,
+            events_checked=report.checked,
+            first_bad_seq=report.first_bad_seq,
+            detail=report.detail,
+        )
+    return report

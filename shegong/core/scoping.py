@@ -1,0 +1,152 @@
+"""The one jurisdiction-and-role scoping mechanism of Shegong.
+
+Every list, detail, API endpoint, export, cockpit figure and user-triggered task starts
+from ``Model.objects.visible_to(user)``. A model opts in by using :class:`ScopedQuerySet`
+(or :func:`scoped_manager`) and declaring a :class:`Scope`::
+
+    class Unit(TreeNode):
+        scope = Scope(capability="units.view", region="region", unit="")
+        objects = scoped_manager(TreeQuerySet)()
+
+``region``/``unit`` name the relation path from the model to a Region/Unit (``""`` means
+the row *is* the Region/Unit). A row is visible when the user holds the capability and the
+row lies in the user's region subtree **or** in the user's unit subtree. A user whose
+region is the root of the tree (the city) sees the whole city. Superusers see everything.
+
+Out of scope means 404, never 403 (see :func:`get_visible_or_404`): we do not reveal that
+a row exists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+
+from django.db import models
+from django.http import Http404
+
+from .tree import subtree_q
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+
+class ScopedUser(Protocol):
+    """What scoping needs from a user (``accounts.User`` implements it)."""
+
+    is_authenticated: bool
+    is_active: bool
+    is_superuser: bool
+
+    @property
+    def scope_region_path(self) -> str | None: ...
+
+    @property
+    def scope_unit_path(self) -> str | None: ...
+
+    @property
+    def has_citywide_scope(self) -> bool: ...
+
+    def has_capability(self, capability: str) -> bool: ...
+
+
+@dataclass(frozen=True)
+class Scope:
+    """How a model relates to jurisdictions.
+
+    capability: what the user's role must allow to see rows of this model at all.
+    region / unit: relation paths (or ``""`` for self) to a Region / Unit; None if the
+    model has no such link. Several paths may be given as a tuple (any one matching).
+    """
+
+    capability: str | None
+    region: str | Sequence[str] | None = None
+    unit: str | Sequence[str] | None = None
+    # A column on the model itself holding a region path string (e.g. audit events keep
+    # the path of their target at the time they were written).
+    region_path_column: str | None = None
+
+
+def _paths(value: str | Sequence[str] | None) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    return list(value)
+
+
+def _prefix(path: str) -> str:
+    return f"{path}__path" if path else "path"
+
+
+class ScopedQuerySet(models.QuerySet):
+    """QuerySet with the ``visible_to(user)`` predicate."""
+
+    def visible_to(self, user: Any) -> ScopedQuerySet:
+        scope: Scope | None = getattr(self.model, "scope", None)
+        if scope is None:
+            raise TypeError(f"{self.model.__name__} declares no Scope")
+        if user is None or not user.is_authenticated or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self
+        if scope.capability and not user.has_capability(scope.capability):
+            return self.none()
+        if user.has_citywide_scope:
+            return self
+        condition = models.Q()
+        matched = False
+        region_path = user.scope_region_path
+        unit_path = user.scope_unit_path
+        multi_valued = False
+        for rel in _paths(scope.region):
+            if region_path:
+                condition |= subtree_q(region_path, _prefix(rel))
+                matched = True
+                multi_valued |= _is_multi_valued(self.model, rel)
+        for rel in _paths(scope.unit):
+            if unit_path:
+                condition |= subtree_q(unit_path, _prefix(rel))
+                matched = True
+                multi_valued |= _is_multi_valued(self.model, rel)
+        if scope.region_path_column and region_path:
+            condition |= subtree_q(region_path, scope.region_path_column)
+            matched = True
+        if not matched:
+            return self.none()
+        if multi_valued:
+            inner = self.model._base_manager.filter(condition).values("pk")
+            return self.filter(pk__in=inner)
+        return self.filter(condition)
+
+
+def _is_multi_valued(model: type[models.Model], rel: str) -> bool:
+    current: Any = model
+    for part in [p for p in rel.split("__") if p]:
+        field = current._meta.get_field(part)
+        if field.many_to_many or field.one_to_many:
+            return True
+        current = field.related_model
+    return False
+
+
+Q_ = TypeVar("Q_", bound=models.QuerySet)
+
+
+def scoped_manager(queryset_class: type[Q_] = ScopedQuerySet) -> Any:  # type: ignore[assignment]
+    """A manager class whose queryset mixes :class:`ScopedQuerySet` into ``queryset_class``."""
+    if issubclass(queryset_class, ScopedQuerySet):
+        return models.Manager.from_queryset(queryset_class)
+    mixed = type(f"Scoped{queryset_class.__name__}", (ScopedQuerySet, queryset_class), {})
+    return models.Manager.from_queryset(mixed)
+
+
+M = TypeVar("M", bound=models.Model)
+
+
+def get_visible_or_404(model: type[M], user: Any, **lookup: Any) -> M:
+    """Fetch one row through the user's scope; anything else is a 404 (never a 403)."""
+    try:
+        return model.objects.visible_to(user).get(**lookup)  # type: ignore[attr-defined, no-any-return]
+    except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
+        raise Http404 from exc

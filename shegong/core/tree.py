@@ -1,0 +1,105 @@
+"""Materialized-path trees (regions, units, party organizations later).
+
+Every node stores ``path`` = ``/<ancestor segments>/<own segment>/``; the segment is the
+pk by default, or a stable natural key (regions use their code, so a whole import can be
+inserted in one ``bulk_create`` with paths known up front). A subtree is a half-open
+string range ``[path, path + "~")`` — a plain B-tree range scan on SQLite and PostgreSQL
+alike, which is what makes jurisdiction scoping (``core.scoping``) cheap at city scale.
+Invariant: ``path`` of a node always starts with its parent's path; only
+:func:`assign_path` and :func:`move_subtree` write it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from django.db import models, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Concat, Length, Substr
+
+PATH_END = "~"  # sorts after '/' and every digit
+
+
+def subtree_q(prefix: str, field: str = "path") -> models.Q:
+    """Q for all rows whose ``field`` lies in the subtree rooted at ``prefix``."""
+    return models.Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + PATH_END})
+
+
+class TreeQuerySet(models.QuerySet):
+    def descendants_of(self, node: TreeNode, *, include_self: bool = True) -> TreeQuerySet:
+        qs = self.filter(subtree_q(node.path))
+        return qs if include_self else qs.exclude(pk=node.pk)
+
+    def ancestors_of(self, node: TreeNode, *, include_self: bool = False) -> TreeQuerySet:
+        prefixes = path_prefixes(node.path)
+        if not include_self:
+            prefixes = prefixes[:-1]
+        return self.filter(path__in=prefixes).order_by("depth")
+
+
+class TreeNode(models.Model):
+    """Abstract tree node; subclasses declare ``parent = ForeignKey("self", ...)``."""
+
+    path = models.CharField("路径", max_length=255, blank=True, db_index=True, editable=False)
+    depth = models.PositiveSmallIntegerField("层级深度", default=0, editable=False)
+
+    parent: Any
+
+    class Meta:
+        abstract = True
+
+    def path_segment(self) -> str:
+        """This node's own path segment (override for a natural key)."""
+        return str(self.pk)
+
+    def is_descendant_of(self, other: TreeNode) -> bool:
+        return self.path.startswith(other.path)
+
+
+N = TypeVar("N", bound=TreeNode)
+
+
+def path_prefixes(path: str) -> list[str]:
+    """``/a/b/c/`` → ``["/a/", "/a/b/", "/a/b/c/"]``."""
+    parts = [part for part in path.strip("/").split("/") if part]
+    return ["/" + "/".join(parts[: i + 1]) + "/" for i in range(len(parts))]
+
+
+def child_path(parent_path: str | None, segment: str) -> str:
+    if "/" in segment or not segment:
+        raise ValueError(f"invalid path segment {segment!r}")
+    return f"{parent_path or '/'}{segment}/"
+
+
+def depth_of(path: str) -> int:
+    return path.count("/") - 2
+
+
+def assign_path(node: N) -> N:
+    """Set path/depth from the parent and the node's segment, and store them."""
+    parent_path = node.parent.path if node.parent_id else "/"  # type: ignore[attr-defined]
+    node.path = child_path(parent_path, node.path_segment())
+    node.depth = depth_of(node.path)
+    type(node)._base_manager.filter(pk=node.pk).update(path=node.path, depth=node.depth)
+    return node
+
+
+def move_subtree(node: N, new_parent: N | None) -> N:
+    """Re-parent ``node`` (and/or re-key it) and rewrite its subtree's paths in one UPDATE."""
+    if new_parent is not None and new_parent.path.startswith(node.path):
+        raise ValueError("cannot move a node under its own subtree")
+    model = type(node)
+    old_path = node.path
+    new_path = child_path(new_parent.path if new_parent else "/", node.path_segment())
+    depth_shift = depth_of(new_path) - depth_of(old_path)
+    with transaction.atomic():
+        model._base_manager.filter(pk=node.pk).update(parent=new_parent)
+        if new_path != old_path:
+            model._base_manager.filter(subtree_q(old_path)).update(
+                path=Concat(Value(new_path), Substr(F("path"), Length(Value(old_path)) + 1)),
+                depth=F("depth") + depth_shift,
+            )
+    node.parent = new_parent
+    node.path = new_path
+    node.depth = depth_of(new_path)
+    return node

@@ -1,0 +1,184 @@
+"""Foundation pages: home, personal-data reveal, audit trail, calendar."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import connection
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+
+from shegong.lib.workcalendar import UnknownYearError
+
+from .calendar import get_calendar
+from .exceptions import DomainError
+from .filters import AuditEventFilterSet
+from .models import AuditEvent, AuditVerification, CalendarDay, CalendarYear
+from .pii import EncryptedField
+from .scoping import get_visible_or_404
+from .services import reveal_personal_data
+
+
+def _need(request: HttpRequest, capability: str) -> None:
+    user: Any = request.user
+    if not user.has_capability(capability):
+        raise PermissionDenied
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user: Any = request.user
+    cards: list[dict[str, Any]] = []
+    for label, model_label, url_name in (
+        ("辖区区划", "regions.Region", "regions:list"),
+        ("单位", "units.Unit", "units:list"),
+        ("用户", "accounts.User", "accounts:user-list"),
+    ):
+        model = apps.get_model(model_label)
+        scope = model.scope
+        if scope.capability and not user.has_capability(scope.capability):
+            continue
+        cards.append(
+            {"label": label, "count": model.objects.visible_to(user).count(), "url_name": url_name}
+        )
+    calendar = get_calendar()
+    today = timezone.localdate()
+    calendar_warning = None
+    if not calendar.is_known_year(today.year + 1):
+        calendar_warning = (
+            f"{today.year + 1}年的法定节假日安排尚未录入。"
+            "涉及该年的办理期限将按“周末+固定日期节日”临时计算并标注“暂定”。"
+        )
+    return render(
+        request,
+        "core/home.html",
+        {
+            "cards": cards,
+            "calendar_warning": calendar_warning,
+            "can_manage_calendar": user.has_capability("calendar.manage"),
+            "today": today,
+            "is_workday_today": _safe_is_workday(today),
+        },
+    )
+
+
+def _safe_is_workday(day: date) -> bool | None:
+    try:
+        return get_calendar().is_workday(day)
+    except UnknownYearError:
+        return None
+
+
+@login_required
+@require_POST
+def reveal(request: HttpRequest, model_label: str, pk: int, field: str) -> HttpResponse:
+    """HTMX: show one unmasked value after a reason is given; audited."""
+    try:
+        model = apps.get_model(model_label)
+    except (LookupError, ValueError) as exc:
+        raise Http404 from exc
+    if getattr(model, "scope", None) is None:
+        raise Http404
+    try:
+        model_field = model._meta.get_field(field)
+    except Exception as exc:
+        raise Http404 from exc
+    if not isinstance(model_field, EncryptedField):
+        raise Http404
+    obj = get_visible_or_404(model, request.user, pk=pk)
+    try:
+        value = reveal_personal_data(
+            actor=request.user, obj=obj, field_name=field, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        return render(
+            request, "core/partials/_reveal_error.html", {"message": exc.message}, status=422
+        )
+    return render(request, "core/partials/_revealed.html", {"value": value})
+
+
+@login_required
+@require_GET
+def audit_list(request: HttpRequest) -> HttpResponse:
+    _need(request, "audit.view")
+    base = AuditEvent.objects.visible_to(request.user).select_related("actor")
+    filterset = AuditEventFilterSet(request.GET, queryset=base)
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "verification": AuditVerification.objects.first(),
+        "breadcrumbs": [("审计日志", None)],
+        "query": _query_without_page(request),
+    }
+    template = "core/partials/_audit_table.html" if request.htmx else "core/audit_list.html"  # type: ignore[attr-defined]
+    return render(request, template, context)
+
+
+def _query_without_page(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+@login_required
+def calendar_view(request: HttpRequest) -> HttpResponse:
+    _need(request, "calendar.view")
+    calendar = get_calendar()
+    today = timezone.localdate()
+    years = []
+    for year in range(today.year - 1, today.year + 2):
+        record = CalendarYear.objects.filter(year=year).first()
+        years.append(
+            {
+                "year": year,
+                "known": calendar.is_known_year(year),
+                "complete": bool(record and record.complete),
+                "entries": CalendarDay.objects.filter(date__year=year).count(),
+            }
+        )
+    return render(
+        request,
+        "core/calendar.html",
+        {
+            "years": years,
+            "days": CalendarDay.objects.filter(date__year__gte=today.year - 1),
+            "breadcrumbs": [("节假日与期限", None)],
+            "can_manage": request.user.has_capability("calendar.manage"),  # type: ignore[union-attr]
+            "units": [("natural_day", "自然日"), ("working_day", "工作日"), ("hour", "小时")],
+        },
+    )
+
+
+@login_required
+@require_GET
+def deadline_calculator(request: HttpRequest) -> HttpResponse:
+    """HTMX: compute a due date the way every workflow clock does."""
+    _need(request, "calendar.view")
+    error = None
+    result = None
+    try:
+        start = datetime.fromisoformat(request.GET.get("start", ""))
+        value = int(request.GET.get("value", ""))
+        unit = request.GET.get("unit", "natural_day")
+        if value < 0 or value > 3650:
+            raise ValueError
+        aware = timezone.make_aware(start) if timezone.is_naive(start) else start
+        result = get_calendar().deadline(aware, value, unit)  # type: ignore[arg-type]
+    except ValueError:
+        error = "请填写正确的起算日期和期限天数（0–3650）"
+    return render(request, "core/partials/_deadline.html", {"result": result, "error": error})
+
+
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness/readiness for load balancers: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

@@ -1,0 +1,91 @@
+"""Tests for shegong.lib.masking."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from shegong.lib.masking import mask_id_number, mask_name, mask_phone, mask_text
+
+
+def test_mask_id_number_18() -> None:
+    assert mask_id_number("11010519491231002X") == "110105********002X"
+    assert mask_id_number(" 440524188001010014 ") == "440524********0014"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("110105491231002", "1101********002"),  # legacy 15 digits: 4 + 3 shown
+        ("12345678", "12****78"),
+        ("1234", "1**4"),
+        ("12", "**"),
+        ("1", "*"),
+    ],
+)
+def test_mask_id_number_other_lengths(value: str, expected: str) -> None:
+    assert mask_id_number(value) == expected
+
+
+@given(st.text(alphabet="0123456789X", min_size=1, max_size=40).filter(lambda s: len(s) != 18))
+def test_mask_id_number_never_reveals_more_than_half(value: str) -> None:
+    masked = mask_id_number(value)
+    assert len(masked) == len(value)
+    shown = sum(1 for ch in masked if ch != "*")
+    assert shown <= len(value) // 2
+    # What is shown is a head and a tail of the original around one block of stars.
+    stars = masked.count("*")
+    assert stars > 0
+    head, tail = masked.split("*", 1)[0], masked.rsplit("*", 1)[1]
+    assert masked == head + "*" * stars + tail
+    assert value.startswith(head)
+    assert value.endswith(tail)
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("13812345678", "138****5678"),
+        ("+86 138-1234-5678", "138****5678"),
+        ("010-12345678", "010*****5678"),
+        ("12345678", "123*5678"),
+        ("1234567", "******7"),
+        ("12", "*2"),
+        ("1", "*"),
+    ],
+)
+def test_mask_phone(value: str, expected: str) -> None:
+    assert mask_phone(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("张三丰", "张**"),
+        ("张三", "张*"),
+        ("张", "*"),
+        ("欧阳娜娜", "欧***"),
+        ("Alice", "A****"),
+        (" 张三 ", "张*"),
+        ("A", "*"),
+    ],
+)
+def test_mask_name(value: str, expected: str) -> None:
+    assert mask_name(value) == expected
+
+
+@pytest.mark.parametrize("empty", [None, "", "   "])
+def test_empty_values(empty: str | None) -> None:
+    assert mask_id_number(empty) == ""
+    assert mask_phone(empty) == ""
+    assert mask_name(empty) == ""
+    assert mask_text(empty, "name") == ""
+
+
+def test_mask_text_dispatch() -> None:
+    assert mask_text("11010519491231002X", "id_number") == "110105********002X"
+    assert mask_text("13812345678", "phone") == "138****5678"
+    assert mask_text("张三丰", "name") == "张**"
+    with pytest.raises(ValueError, match="unknown mask kind"):
+        mask_text("x", "email")  # type: ignore[arg-type]

@@ -1,0 +1,388 @@
+"""The only writers of regions. Each call: scoped load, rule check, write + audit, one
+transaction. Import is all-or-nothing: a dry run reports every bad row; a commit with any
+bad row writes nothing."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+
+from shegong.accounts.roles import Cap
+from shegong.core import audit
+from shegong.core.exceptions import DomainError
+from shegong.core.tabular import ImportReport
+from shegong.core.tree import child_path, depth_of, move_subtree
+
+from .choices import CODE_LENGTHS, RegionLevel
+from .models import Region
+
+IMPORT_COLUMNS = ["区划代码", "名称", "层级", "上级区划代码", "常住人口"]
+REQUIRED_COLUMNS = ["区划代码", "名称", "层级"]
+LEVEL_NAMES: dict[str, int] = {
+    "市": RegionLevel.CITY,
+    "地级市": RegionLevel.CITY,
+    "区": RegionLevel.DISTRICT,
+    "县": RegionLevel.DISTRICT,
+    "区县": RegionLevel.DISTRICT,
+    "县级市": RegionLevel.DISTRICT,
+    "街道": RegionLevel.STREET,
+    "乡镇": RegionLevel.STREET,
+    "镇": RegionLevel.STREET,
+    "乡": RegionLevel.STREET,
+    "街道/乡镇": RegionLevel.STREET,
+    "社区": RegionLevel.COMMUNITY,
+    "村": RegionLevel.COMMUNITY,
+    "社区/村": RegionLevel.COMMUNITY,
+    "网格": RegionLevel.GRID,
+}
+BATCH = 2000
+
+
+def _require(actor: Any, capability: str = Cap.REGIONS_MANAGE) -> None:
+    if not actor.has_capability(capability):
+        raise PermissionDenied("您的角色不能维护行政区划")
+
+
+def _check_code(level: int, code: str) -> str | None:
+    if not code:
+        return "区划代码不能为空"
+    if level == RegionLevel.GRID:
+        if len(code) > 20 or not code.replace("-", "").isalnum():
+            return "网格编码应为不超过20位的字母或数字"
+        return None
+    if not code.isdigit():
+        return "区划代码应全部为数字"
+    lengths = CODE_LENGTHS[level]
+    if len(code) not in lengths:
+        return f"{RegionLevel(level).label}的区划代码应为{lengths[0]}位"
+    return None
+
+
+def _check_parent(level: int, code: str, parent: Region | None) -> str | None:
+    if level == RegionLevel.CITY:
+        return "市级区划不能有上级" if parent else None
+    if parent is None:
+        return "缺少上级区划"
+    if parent.level != level - 1:
+        return f"上级应为{RegionLevel(level - 1).label}，实际为{parent.level_label}"
+    if level in (RegionLevel.STREET, RegionLevel.COMMUNITY) and not code.startswith(
+        parent.code[: 6 if level == RegionLevel.STREET else 9]
+    ):
+        return "区划代码与上级区划代码不一致（统计用区划代码应以上级代码开头）"
+    if level == RegionLevel.DISTRICT and code[:4] != parent.code[:4]:
+        return "区县代码前4位应与所属市一致"
+    return None
+
+
+def _full_name(name: str, parent: Region | None) -> str:
+    return f"{parent.full_name}{name}" if parent else name
+
+
+def create_region(
+    *,
+    actor: Any,
+    code: str,
+    name: str,
+    level: int,
+    parent_id: int | None = None,
+    population: int | None = None,
+) -> Region:
+    _require(actor)
+    code, name = code.strip(), name.strip()
+    with transaction.atomic():
+        parent = None
+        if parent_id is not None:
+            parent = Region.objects.visible_to(actor).filter(pk=parent_id).first()
+            if parent is None:
+                raise DomainError("上级区划不存在或不在您的管辖范围内")
+        elif not actor.is_superuser and not actor.has_citywide_scope:
+            raise DomainError("只有全市管理员可以新建市级区划")
+        problem = _check_code(level, code) or _check_parent(level, code, parent)
+        if problem:
+            raise DomainError(problem)
+        if not name:
+            raise DomainError("名称不能为空")
+        if Region.objects.filter(code=code).exists():
+            raise DomainError(f"区划代码 {code} 已存在")
+        path = child_path(parent.path if parent else "/", code)
+        region = Region.objects.create(
+            code=code,
+            name=name,
+            level=level,
+            parent=parent,
+            population=population,
+            path=path,
+            depth=depth_of(path),
+            full_name=_full_name(name, parent),
+        )
+        audit.record(
+            "region_created",
+            actor=actor,
+            target=region,
+            changes=audit.diff({}, audit.snapshot(region)),
+        )
+    return region
+
+
+def update_region(
+    *,
+    actor: Any,
+    region_id: int,
+    name: str | None = None,
+    population: int | None = None,
+    is_active: bool | None = None,
+) -> Region:
+    _require(actor)
+    with transaction.atomic():
+        region = Region.objects.visible_to(actor).select_for_update().filter(pk=region_id).first()
+        if region is None:
+            raise DomainError("区划不存在或不在您的管辖范围内")
+        before = audit.snapshot(region)
+        fields = ["updated_at"]
+        if name is not None and name.strip() and name.strip() != region.name:
+            region.name = name.strip()
+            region.full_name = _full_name(region.name, region.parent)
+            fields += ["name", "full_name"]
+        if population is not None:
+            region.population = population
+            fields.append("population")
+        if is_active is not None:
+            region.is_active = is_active
+            fields.append("is_active")
+        region.save(update_fields=fields)
+        if "name" in fields:
+            _refresh_full_names(region)
+        audit.record(
+            "region_changed",
+            actor=actor,
+            target=region,
+            changes=audit.diff(before, audit.snapshot(region)),
+        )
+    return region
+
+
+def move_region(*, actor: Any, region_id: int, new_parent_id: int) -> Region:
+    """Re-parent a region (e.g. a community transferred between streets)."""
+    _require(actor)
+    with transaction.atomic():
+        visible = Region.objects.visible_to(actor)
+        region = visible.select_for_update().filter(pk=region_id).first()
+        new_parent = visible.filter(pk=new_parent_id).first()
+        if region is None or new_parent is None:
+            raise DomainError("区划不存在或不在您的管辖范围内")
+        if new_parent.level != region.level - 1:
+            raise DomainError(f"新的上级应为{RegionLevel(region.level - 1).label}")
+        before = {"parent": region.parent_id, "path": region.path}
+        try:
+            move_subtree(region, new_parent)
+        except ValueError as exc:
+            raise DomainError("不能移动到自身的下级区划之下") from exc
+        _refresh_full_names(region)
+        audit.record(
+            "region_moved",
+            actor=actor,
+            target=region,
+            changes={
+                "parent": [before["parent"], new_parent.pk],
+                "path": [before["path"], region.path],
+            },
+        )
+    return region
+
+
+def _refresh_full_names(root: Region) -> None:
+    """Recompute ``full_name`` below ``root`` (after a rename or a move)."""
+    root.refresh_from_db()
+    root.full_name = _full_name(root.name, root.parent)
+    Region.objects.filter(pk=root.pk).update(full_name=root.full_name)
+    names = {root.pk: root.full_name}
+    for node in (
+        Region.objects.descendants_of(root, include_self=False)
+        .order_by("depth")
+        .only("pk", "name", "parent_id")
+        .iterator(chunk_size=BATCH)
+    ):
+        names[node.pk] = names.get(node.parent_id, "") + node.name
+        Region.objects.filter(pk=node.pk).update(full_name=names[node.pk])
+
+
+@dataclass
+class _Row:
+    number: int
+    code: str
+    name: str
+    level: int
+    parent_code: str
+    population: int | None
+
+
+def _parse_rows(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> list[_Row]:
+    parsed: list[_Row] = []
+    seen: dict[str, int] = {}
+    for number, raw in rows:
+        report.total += 1
+        code = raw.get("区划代码", "").strip()
+        name = raw.get("名称", "").strip()
+        level_text = raw.get("层级", "").strip()
+        level = LEVEL_NAMES.get(level_text)
+        if level is None and level_text.isdigit() and int(level_text) in RegionLevel.values:
+            level = int(level_text)
+        if level is None:
+            report.add(
+                number, "层级", f"无法识别的层级“{level_text}”，应为 市/区县/街道/乡镇/社区/村/网格"
+            )
+            continue
+        problem = _check_code(level, code)
+        if problem:
+            report.add(number, "区划代码", problem)
+            continue
+        if not name:
+            report.add(number, "名称", "名称不能为空")
+            continue
+        if code in seen:
+            report.add(number, "区划代码", f"与第 {seen[code]} 行重复")
+            continue
+        seen[code] = number
+        population_text = raw.get("常住人口", "").replace(",", "").strip()
+        population = None
+        if population_text:
+            if not population_text.isdigit():
+                report.add(number, "常住人口", "常住人口应为整数")
+                continue
+            population = int(population_text)
+        parsed.append(
+            _Row(number, code, name, level, raw.get("上级区划代码", "").strip(), population)
+        )
+    return parsed
+
+
+def import_regions(
+    *, actor: Any, rows: Iterable[tuple[int, dict[str, str]]], commit: bool
+) -> ImportReport:
+    """Create or update regions by code. Parents may be earlier in the file or existing.
+
+    All-or-nothing: if any row is bad, nothing is written and every error is reported.
+    Existing regions outside the actor's scope are never touched (reported as errors).
+    """
+    _require(actor)
+    report = ImportReport()
+    parsed = sorted(_parse_rows(rows, report), key=lambda r: r.level)
+    codes = {r.code for r in parsed} | {r.parent_code for r in parsed if r.parent_code}
+    existing: dict[str, Region] = {}
+    code_list = list(codes)
+    for i in range(0, len(code_list), 900):
+        for region in Region.objects.filter(code__in=code_list[i : i + 900]):
+            existing[region.code] = region
+    visible_paths_root = (
+        None if (actor.is_superuser or actor.has_citywide_scope) else actor.scope_region_path
+    )
+    planned: dict[str, Region] = {}
+    to_create: list[Region] = []
+    to_update: list[tuple[Region, dict[str, Any]]] = []
+    for row in parsed:
+        parent = (
+            (planned.get(row.parent_code) or existing.get(row.parent_code))
+            if row.parent_code
+            else None
+        )
+        if row.parent_code and parent is None:
+            report.add(
+                row.number,
+                "上级区划代码",
+                f"上级区划 {row.parent_code} 不存在（既不在系统中，也不在本文件中）",
+            )
+            continue
+        problem = _check_parent(row.level, row.code, parent)
+        if problem:
+            report.add(row.number, "上级区划代码", problem)
+            continue
+        path = child_path(parent.path if parent else "/", row.code)
+        if visible_paths_root and not path.startswith(visible_paths_root):
+            report.add(row.number, "区划代码", "该区划不在您的管辖范围内")
+            continue
+        current = existing.get(row.code)
+        full_name = _full_name(row.name, parent)
+        if current is None:
+            region = Region(
+                code=row.code,
+                name=row.name,
+                level=row.level,
+                parent=parent,
+                population=row.population,
+                path=path,
+                depth=depth_of(path),
+                full_name=full_name,
+            )
+            to_create.append(region)
+            planned[row.code] = region
+            continue
+        if current.level != row.level or current.path != path:
+            report.add(
+                row.number, "上级区划代码", "导入不能改变已有区划的层级或上级；请使用“调整上级”功能"
+            )
+            continue
+        changes = {}
+        if current.name != row.name:
+            changes["name"] = [current.name, row.name]
+        if row.population is not None and current.population != row.population:
+            changes["population"] = [current.population, row.population]
+        planned[row.code] = current
+        if changes:
+            to_update.append((current, changes))
+        else:
+            report.unchanged += 1
+    if not report.ok or not commit:
+        report.created = len(to_create)
+        report.updated = len(to_update)
+        return report
+    with transaction.atomic():
+        # Level by level, so every parent has its pk before its children are inserted.
+        for level in sorted({r.level for r in to_create}):
+            of_level = [r for r in to_create if r.level == level]
+            for i in range(0, len(of_level), BATCH):
+                batch = of_level[i : i + BATCH]
+                for region in batch:
+                    if region.parent is not None:
+                        region.parent_id = region.parent.pk
+                Region.objects.bulk_create(batch, batch_size=BATCH)
+        for region, changes in to_update:
+            if "name" in changes:
+                region.name = changes["name"][1]
+            if "population" in changes:
+                region.population = changes["population"][1]
+            region.save(update_fields=["name", "population", "updated_at"])
+            if "name" in changes:
+                _refresh_full_names(region)
+        audit.record(
+            "regions_imported",
+            actor=actor,
+            target_type="regions.region",
+            target_repr=f"导入 {len(to_create)} 新建 / {len(to_update)} 更新",
+            changes={
+                "created": len(to_create),
+                "updated": len(to_update),
+                "created_codes_sample": [r.code for r in to_create[:50]],
+                "updates_sample": {r.code: c for r, c in to_update[:50]},
+            },
+        )
+    report.created = len(to_create)
+    report.updated = len(to_update)
+    report.committed = True
+    return report
+
+
+def export_rows(queryset: Any) -> Iterable[list[Any]]:
+    """Rows in the import format, so an export can be edited and re-imported."""
+    rows = queryset.select_related("parent").order_by("level", "code")
+    for region in rows.iterator(chunk_size=BATCH):
+        yield [
+            region.code,
+            region.name,
+            RegionLevel(region.level).label,
+            region.parent.code if region.parent_id else "",
+            region.population if region.population is not None else "",
+        ]

@@ -1,0 +1,55 @@
+"""Units: the department, functional departments, streets and communities that handle work."""
+
+from __future__ import annotations
+
+from django.db import models
+
+from shegong.accounts.roles import Cap
+from shegong.core.pii import BlindIndexField, EncryptedField
+from shegong.core.scoping import Scope, scoped_manager
+from shegong.core.tree import TreeNode, TreeQuerySet
+
+from .choices import UnitKind
+
+
+class Unit(TreeNode):
+    """A handling unit. ``region`` is the area it belongs to (a city-level 教育局 belongs to
+    the city); users of a unit see the unit's subtree, users of a region see the units
+    inside that region's subtree."""
+
+    parent = models.ForeignKey(
+        "self",
+        verbose_name="上级单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="children",
+    )
+    name = models.CharField("单位名称", max_length=100)
+    short_name = models.CharField("简称", max_length=50, blank=True)
+    code = models.CharField("单位编码", max_length=30, unique=True)
+    kind = models.CharField("类别", max_length=20, choices=UnitKind.choices)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="units"
+    )
+    credit_code = models.CharField("统一社会信用代码", max_length=18, blank=True)
+    is_handling_unit = models.BooleanField("承办单位", default=True)
+    contact_person = models.CharField("联系人", max_length=50, blank=True)
+    contact_phone = EncryptedField("联系人手机", kind="phone")
+    contact_phone_bidx = BlindIndexField(source="contact_phone")
+    office_phone = models.CharField("办公电话", max_length=30, blank=True)
+    address = models.CharField("地址", max_length=255, blank=True)
+    is_active = models.BooleanField("有效", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope = Scope(capability=Cap.UNITS_VIEW, region="region", unit="")
+    objects = scoped_manager(TreeQuerySet)()
+
+    class Meta:
+        verbose_name = "单位"
+        verbose_name_plural = "单位"
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,0 +1,178 @@
+"""Unit pages: list, detail (contacts masked), create/edit, export."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from shegong.accounts.roles import Cap
+from shegong.core.exceptions import DomainError
+from shegong.core.exporting import file_response
+from shegong.core.scoping import get_visible_or_404
+from shegong.core.services import record_export
+from shegong.regions.models import Region
+
+from . import services
+from .filters import UnitFilterSet
+from .forms import UnitForm
+from .models import Unit
+
+
+def _need(request: HttpRequest, capability: str) -> None:
+    if not request.user.has_capability(capability):  # type: ignore[union-attr]
+        raise PermissionDenied
+
+
+@login_required
+def unit_list(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.UNITS_VIEW)
+    filterset = UnitFilterSet(
+        request.GET,
+        queryset=Unit.objects.visible_to(request.user).select_related("region", "parent"),
+    )
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": query.urlencode(),
+        "can_manage": request.user.has_capability(Cap.UNITS_MANAGE),  # type: ignore[union-attr]
+        "can_export": request.user.has_capability(Cap.EXPORT),  # type: ignore[union-attr]
+        "can_reveal": request.user.has_capability(Cap.PII_REVEAL),  # type: ignore[union-attr]
+        "breadcrumbs": [("单位", None)],
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "units/partials/_unit_table.html", context)
+    return render(request, "units/unit_list.html", context)
+
+
+@login_required
+def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.UNITS_VIEW)
+    unit = get_visible_or_404(Unit, request.user, pk=pk)
+    visible = Unit.objects.visible_to(request.user)
+    return render(
+        request,
+        "units/unit_detail.html",
+        {
+            "unit": unit,
+            "children": visible.filter(parent=unit)[:200],
+            "ancestors": visible.ancestors_of(unit),
+            "can_manage": request.user.has_capability(Cap.UNITS_MANAGE),  # type: ignore[union-attr]
+            "breadcrumbs": [("单位", reverse("units:list")), (unit.name, None)],
+        },
+    )
+
+
+def _resolve_codes(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+    region = Region.objects.visible_to(request.user).filter(code=data.pop("region_code")).first()
+    if region is None:
+        raise DomainError("所属区划代码不存在或不在您的管辖范围内")
+    data["region_id"] = region.pk
+    parent_code = data.pop("parent_code", "")
+    if parent_code:
+        parent = Unit.objects.visible_to(request.user).filter(code=parent_code).first()
+        if parent is None:
+            raise DomainError("上级单位编码不存在或不在您的管辖范围内")
+        data["parent_id"] = parent.pk
+    return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_create(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.UNITS_MANAGE)
+    form = UnitForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = _resolve_codes(request, dict(form.cleaned_data))
+            unit = services.create_unit(actor=request.user, **data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已新建单位 {unit.name}")
+            return redirect("units:detail", pk=unit.pk)
+    return render(
+        request,
+        "units/unit_form.html",
+        {"form": form, "breadcrumbs": [("单位", reverse("units:list")), ("新建", None)]},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.UNITS_MANAGE)
+    unit = get_visible_or_404(Unit, request.user, pk=pk)
+    initial = {
+        "code": unit.code,
+        "name": unit.name,
+        "short_name": unit.short_name,
+        "kind": unit.kind,
+        "region_code": unit.region.code,
+        "parent_code": unit.parent.code if unit.parent_id else "",
+        "credit_code": unit.credit_code,
+        "is_handling_unit": unit.is_handling_unit,
+        "contact_person": unit.contact_person,
+        "office_phone": unit.office_phone,
+        "address": unit.address,
+    }
+    form = UnitForm(request.POST or None, initial=initial)
+    form.fields["code"].disabled = True
+    form.fields["parent_code"].disabled = True
+    if request.method == "POST" and form.is_valid():
+        try:
+            data = _resolve_codes(request, dict(form.cleaned_data))
+            data.pop("code", None)
+            data.pop("parent_id", None)
+            services.update_unit(actor=request.user, unit_id=unit.pk, **data)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "已保存")
+            return redirect("units:detail", pk=unit.pk)
+    return render(
+        request,
+        "units/unit_form.html",
+        {
+            "form": form,
+            "unit": unit,
+            "breadcrumbs": [
+                ("单位", reverse("units:list")),
+                (unit.name, reverse("units:detail", args=[unit.pk])),
+                ("修改", None),
+            ],
+        },
+    )
+
+
+@login_required
+def unit_export(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.EXPORT)
+    unmasked = request.GET.get("unmasked") == "1"
+    if unmasked and not request.user.has_capability(Cap.PII_REVEAL):  # type: ignore[union-attr]
+        raise PermissionDenied
+    filterset = UnitFilterSet(request.GET, queryset=Unit.objects.visible_to(request.user))
+    queryset = filterset.qs
+    record_export(
+        actor=request.user,
+        what="units.unit",
+        count=queryset.count(),
+        filters={k: v for k, v in request.GET.items() if k not in {"format"}},
+        unmasked=unmasked,
+    )
+    return file_response(
+        "单位",
+        services.EXPORT_COLUMNS,
+        services.export_rows(queryset, unmasked=unmasked),
+        request.GET.get("format", "xlsx"),
+    )

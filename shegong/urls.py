@@ -1,0 +1,25 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from shegong.accounts.api import router as accounts_router
+from shegong.core.api import api
+from shegong.core.api_routes import router as core_router
+from shegong.regions.api import router as regions_router
+from shegong.units.api import router as units_router
+
+api.add_router("/", core_router)
+api.add_router("/", accounts_router)
+api.add_router("/", regions_router)
+api.add_router("/", units_router)
+
+admin.site.site_header = "社工平台 · 系统管理"
+admin.site.site_title = "社工平台"
+
+urlpatterns = [
+    path("", include("shegong.core.urls")),
+    path("accounts/", include("shegong.accounts.urls")),
+    path("regions/", include("shegong.regions.urls")),
+    path("units/", include("shegong.units.urls")),
+    path("api/", api.urls),
+    path("admin/", admin.site.urls),
+]
