@@ -224,6 +224,14 @@ def record_login_failure(*, username: str, now: datetime | None = None) -> User 
     return user
 
 
+def locked_until(*, username: str, now: datetime | None = None) -> datetime | None:
+    """When the account is locked, until when; None if it is not (or does not exist)."""
+    user = User.objects.filter(username=username).only("locked_until").first()
+    if user is None or not user.is_locked(now):
+        return None
+    return user.locked_until
+
+
 def record_login_success(*, user: User) -> None:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(

@@ -40,9 +40,9 @@ def login_view(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"].strip()
-        existing = User.objects.filter(username=username).first()
-        if existing is not None and existing.is_locked():
-            until = timezone.localtime(existing.locked_until).strftime("%H:%M")  # type: ignore[arg-type]
+        locked_until = services.locked_until(username=username)
+        if locked_until is not None:
+            until = timezone.localtime(locked_until).strftime("%H:%M")
             error = f"连续登录失败次数过多，账号已锁定至 {until}。如需立即解锁请联系管理员。"
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
@@ -87,7 +87,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            login(request, User.objects.get(pk=request.user.pk))
+            request.user.refresh_from_db()
+            login(request, request.user)  # keep the session valid after the hash changed
             messages.success(request, "密码已修改")
             return redirect("core:home")
     return render(

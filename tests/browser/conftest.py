@@ -1,0 +1,114 @@
+"""Browser tests: Debian Chromium driven by Playwright against pytest-django's live server.
+
+Every test in this folder is marked ``browser`` and runs with a transactional database,
+because the live server answers from another thread and must see committed rows.
+
+Chromium comes from Debian (``/usr/bin/chromium``); Playwright's bundled browsers are never
+downloaded. Without that binary the whole folder is skipped with a reason.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conftest import PASSWORD
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+TIMEOUT_MS = 10_000
+
+_HERE = Path(__file__).resolve().parent
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if _HERE in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.django_db(transaction=True))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _allow_orm_beside_playwright() -> Iterator[None]:
+    """Let the test thread use the ORM while Playwright's sync API is active.
+
+    Playwright's sync API drives an asyncio event loop in the test's own thread (through
+    greenlets), so from the moment it starts ``asyncio.get_running_loop()`` succeeds in the
+    main thread. Django's ``async_unsafe`` guard then refuses every synchronous database call
+    (fixtures building the city, ORM assertions, the transactional flush) with
+    ``SynchronousOnlyOperation``. Those calls are plain synchronous code that never runs
+    inside a coroutine, so the guard is a false alarm here; ``DJANGO_ALLOW_ASYNC_UNSAFE``
+    switches it off. It is set by a session fixture of this folder, not at import time, so
+    the rest of the suite (run before these tests) keeps Django's protection.
+    """
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="session")
+def browser(_allow_orm_beside_playwright: None) -> Iterator[Any]:
+    if not CHROMIUM.exists():
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+def _new_page(browser: Any, **context_options: Any) -> Iterator[Any]:
+    context = browser.new_context(locale="zh-CN", **context_options)
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        yield page
+    finally:
+        context.close()
+
+
+@pytest.fixture
+def page(browser: Any) -> Iterator[Any]:
+    """A fresh desktop-sized page (own cookies) per test."""
+    yield from _new_page(browser, viewport={"width": 1280, "height": 860})
+
+
+@pytest.fixture
+def phone_page(browser: Any) -> Iterator[Any]:
+    """A fresh phone-sized page (390×844, touch) per test."""
+    yield from _new_page(
+        browser, viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
+    )
+
+
+@pytest.fixture
+def screenshot_dir() -> Path:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+def login(page: Any, live_server: Any, username: str, password: str = PASSWORD) -> None:
+    """Sign in through the login form and wait for the home page."""
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(f"{live_server.url}/")
