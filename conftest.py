@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-PASSWORD = "Test@Pass2026"
+PASSWORD = "Test@Pass2026"  # noqa: S105 — test personas only
 
 
 @dataclass
@@ -69,18 +69,33 @@ def build_world() -> World:
     assert report.ok, report.errors
     r = {reg.code: reg for reg in Region.objects.all()}
     city = r["339900"]
-    dept = units.create_unit(actor=root, code="U-DEPT", name="市委社会工作部", kind="department",
-                             region_id=city.pk)
-    unit_a = units.create_unit(actor=root, code="U-A", name="市住建局", kind="functional",
-                               region_id=city.pk, contact_person="王伟",
-                               contact_phone="13812345678")
-    unit_b = units.create_unit(actor=root, code="U-B", name="市教育局", kind="functional",
-                               region_id=city.pk, contact_person="李娜",
-                               contact_phone="13987654321")
-    units.create_unit(actor=root, code="U-SN", name="北街道办事处", kind="street",
-                      region_id=r["339901001"].pk)
-    units.create_unit(actor=root, code="U-SS", name="南街道办事处", kind="street",
-                      region_id=r["339901002"].pk)
+    dept = units.create_unit(
+        actor=root, code="U-DEPT", name="市委社会工作部", kind="department", region_id=city.pk
+    )
+    unit_a = units.create_unit(
+        actor=root,
+        code="U-A",
+        name="市住建局",
+        kind="functional",
+        region_id=city.pk,
+        contact_person="王伟",
+        contact_phone="13812345678",
+    )
+    unit_b = units.create_unit(
+        actor=root,
+        code="U-B",
+        name="市教育局",
+        kind="functional",
+        region_id=city.pk,
+        contact_person="李娜",
+        contact_phone="13987654321",
+    )
+    units.create_unit(
+        actor=root, code="U-SN", name="北街道办事处", kind="street", region_id=r["339901001"].pk
+    )
+    units.create_unit(
+        actor=root, code="U-SS", name="南街道办事处", kind="street", region_id=r["339901002"].pk
+    )
     people = {
         "dept_admin": (Role.DEPT_ADMIN, city, dept),
         "dispatcher": (Role.DISPATCHER, city, dept),
@@ -97,14 +112,29 @@ def build_world() -> World:
     users = {}
     for username, (role, region, unit) in people.items():
         users[username] = accounts.create_user(
-            actor=root, username=username, full_name=username, role=role, password=PASSWORD,
-            region_id=region.pk if region else None, unit_id=unit.pk if unit else None,
+            actor=root,
+            username=username,
+            full_name=username,
+            role=role,
+            password=PASSWORD,
+            region_id=region.pk if region else None,
+            unit_id=unit.pk if unit else None,
             phone="13700001111",
         )
-    return World(root=root, city=city, district=r["339901"], district_b=r["339902"],
-                 north=r["339901001"], south=r["339901002"],
-                 north_one=r["339901001001"], south_one=r["339901002001"],
-                 dept=dept, unit_a=unit_a, unit_b=unit_b, users=users)
+    return World(
+        root=root,
+        city=city,
+        district=r["339901"],
+        district_b=r["339902"],
+        north=r["339901001"],
+        south=r["339901002"],
+        north_one=r["339901001001"],
+        south_one=r["339901002001"],
+        dept=dept,
+        unit_a=unit_a,
+        unit_b=unit_b,
+        users=users,
+    )
 
 
 @pytest.fixture

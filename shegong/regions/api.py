@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import FilterSchema, Query, Router, Schema
+from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from shegong.accounts.roles import Cap
@@ -62,7 +62,7 @@ def get_region(request: HttpRequest, region_id: int) -> Any:
 
 @router.post("/regions", response={201: RegionOut})
 def create_region(request: HttpRequest, payload: RegionIn) -> Any:
-    return 201, services.create_region(actor=request.user, **payload.dict())
+    return Status(201, services.create_region(actor=request.user, **payload.dict()))
 
 
 @router.patch("/regions/{region_id}", response=RegionOut)

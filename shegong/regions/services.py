@@ -335,6 +335,7 @@ def import_regions(
             to_update.append((current, changes))
         else:
             report.unchanged += 1
+    report.errors.sort(key=lambda error: error.row)
     if not report.ok or not commit:
         report.created = len(to_create)
         report.updated = len(to_update)

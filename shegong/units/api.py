@@ -1,7 +1,7 @@
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import FilterSchema, Query, Router, Schema
+from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from shegong.accounts.roles import Cap
@@ -82,7 +82,7 @@ def get_unit(request: HttpRequest, unit_id: int) -> Any:
 
 @router.post("/units", response={201: UnitOut})
 def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
-    return 201, services.create_unit(actor=request.user, **payload.dict())
+    return Status(201, services.create_unit(actor=request.user, **payload.dict()))
 
 
 @router.patch("/units/{unit_id}", response=UnitOut)

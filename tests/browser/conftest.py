@@ -9,7 +9,6 @@ downloaded. Without that binary the whole folder is skipped with a reason.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any

@@ -38,6 +38,7 @@ def test_region_import_dry_run_then_commit(
     from shegong.regions.models import Region
 
     before = Region.objects.count()
+    imports_before = AuditEvent.objects.filter(action="regions_imported").count()
     login(page, live_server, "dept_admin")
 
     # 1. A file with one bad row (data row 3 → line 4 counting the header): dry run only.
@@ -54,7 +55,7 @@ def test_region_import_dry_run_then_commit(
     page.screenshot(path=screenshot_dir / "regions-import-dry-run.png", full_page=True)
     assert Region.objects.count() == before
     assert not Region.objects.filter(code__in=["339901003", "339901003001"]).exists()
-    assert not AuditEvent.objects.filter(action="regions_imported").exists()
+    assert AuditEvent.objects.filter(action="regions_imported").count() == imports_before
 
     # 2. The corrected file: the report is clean, nothing is written until confirmed.
     _upload(page, live_server, _csv(tmp_path, "区划-已修正.csv", [*GOOD_ROWS, FIXED_ROW]))
@@ -70,7 +71,7 @@ def test_region_import_dry_run_then_commit(
     street = Region.objects.get(code="339901003")
     assert street.parent == world.district
     assert street.population == 42000
-    assert AuditEvent.objects.filter(action="regions_imported").count() == 1
+    assert AuditEvent.objects.filter(action="regions_imported").count() == imports_before + 1
 
     # 3. The new street is findable in the list.
     page.fill("#f-q", "东三")
@@ -78,7 +79,8 @@ def test_region_import_dry_run_then_commit(
     table = page.get_by_test_id("region-table")
     table.get_by_role("link", name="东三一社区").wait_for()
     text = table.inner_text()
-    assert "东三街道" in text and "339901003" in text
+    assert "东三街道" in text
+    assert "339901003" in text
     assert "北街道" not in text
 
 
@@ -96,7 +98,7 @@ def test_dispatcher_reveals_contact_phone(
 
     phone.get_by_text("查看完整信息").click()
     phone.get_by_placeholder("查看原因").fill("核实承办联系人")
-    phone.get_by_role("button", name="查看").click()
+    phone.get_by_role("button", name="查看", exact=True).click()
     revealed = phone.get_by_test_id("revealed")
     revealed.wait_for()
     assert revealed.inner_text().strip() == "13812345678"
@@ -104,7 +106,8 @@ def test_dispatcher_reveals_contact_phone(
 
     event = AuditEvent.objects.get(action="pii_revealed")
     assert event.actor == world.dispatcher
-    assert event.target_type == "units.unit" and event.target_id == str(world.unit_a.pk)
+    assert event.target_type == "units.unit"
+    assert event.target_id == str(world.unit_a.pk)
     assert event.changes == {"field": "contact_phone"}
     assert event.note == "核实承办联系人"
 

@@ -30,8 +30,9 @@ def test_unknown_year_is_provisional_until_an_admin_enters_it(world) -> None:
     assert not cal.is_known_year(2027)
     assert cal.add_natural_days(datetime(2026, 12, 20, tzinfo=TZ), 30).provisional
     # An administrator enters 2027 (here one day is enough to show the mechanism) …
-    services.set_calendar_day(actor=world.dept_admin, day=date(2027, 1, 4), is_workday=False,
-                              name="元旦调整（示例）")
+    services.set_calendar_day(
+        actor=world.dept_admin, day=date(2027, 1, 4), is_workday=False, name="元旦调整（示例）"
+    )
     services.mark_calendar_year(actor=world.dept_admin, year=2027, complete=True, source="测试")
     cal = get_calendar()
     assert cal.is_known_year(2027)
@@ -44,8 +45,9 @@ def test_unknown_year_is_provisional_until_an_admin_enters_it(world) -> None:
 def test_override_changes_a_known_year_and_is_audited(world) -> None:
     from shegong.core.models import AuditEvent
 
-    services.set_calendar_day(actor=world.dept_admin, day=date(2026, 12, 7), is_workday=False,
-                              name="临时停工")
+    services.set_calendar_day(
+        actor=world.dept_admin, day=date(2026, 12, 7), is_workday=False, name="临时停工"
+    )
     assert not get_calendar().is_workday(date(2026, 12, 7))
     assert AuditEvent.objects.filter(action="calendar_day_set").exists()
     services.delete_calendar_day(actor=world.dept_admin, day=date(2026, 12, 7))
@@ -61,7 +63,9 @@ def test_only_calendar_managers_may_edit(world) -> None:
 
 def test_deadline_api_and_page(world, client_for) -> None:
     client = client_for(world.dispatcher)
-    data = client.get("/api/calendar/deadline?start=2025-01-20T09:00:00&value=10&unit=working_day").json()
+    data = client.get(
+        "/api/calendar/deadline?start=2025-01-20T09:00:00&value=10&unit=working_day"
+    ).json()
     # 2025 Spring Festival: Jan 28 – Feb 4 off, Jan 26 (Sun) a make-up working day.
     assert data["end_date"] == "2025-02-08"  # Feb 8 (Sat) is a make-up day
     page = client.get("/calendar/deadline/?start=2026-02-01T10:00&value=15&unit=natural_day")

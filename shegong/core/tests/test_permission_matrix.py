@@ -65,7 +65,9 @@ def test_out_of_scope_write_is_refused_and_changes_nothing(world, client_for) ->
     events = AuditEvent.objects.count()
     response = client.post(f"/regions/{south.pk}/edit/", {"name": "篡改", "is_active": "on"})
     assert response.status_code == 404
-    api = client.patch(f"/api/regions/{south.pk}", {"name": "篡改"}, content_type="application/json")
+    api = client.patch(
+        f"/api/regions/{south.pk}", {"name": "篡改"}, content_type="application/json"
+    )
     assert api.status_code == 404
     south.refresh_from_db()
     assert south.name == "南街道"
@@ -73,7 +75,11 @@ def test_out_of_scope_write_is_refused_and_changes_nothing(world, client_for) ->
 
 
 def test_export_contains_only_the_scope(world, client_for) -> None:
-    body = client_for(world.street_north).get("/regions/export/?format=csv").content.decode("utf-8-sig")
+    body = (
+        client_for(world.street_north)
+        .get("/regions/export/?format=csv")
+        .content.decode("utf-8-sig")
+    )
     assert "339901001001" in body
     assert "339901002" not in body
     assert "339902" not in body

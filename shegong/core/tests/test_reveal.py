@@ -26,12 +26,30 @@ def test_reveal_requires_reason_and_is_audited(world, client_for) -> None:
 
 
 def test_reveal_is_refused_without_capability_or_scope(world, client_for) -> None:
-    assert client_for(world.leader).post(url(world.unit_a, "contact_phone"), {"reason": "看看"}).status_code == 403
+    assert (
+        client_for(world.leader)
+        .post(url(world.unit_a, "contact_phone"), {"reason": "看看"})
+        .status_code
+        == 403
+    )
     # In scope of nobody: the handler of unit B cannot even learn unit A exists.
-    assert client_for(world.handler_unit_b).post(url(world.unit_a, "contact_phone"), {"reason": "看看"}).status_code == 404
+    assert (
+        client_for(world.handler_unit_b)
+        .post(url(world.unit_a, "contact_phone"), {"reason": "看看"})
+        .status_code
+        == 404
+    )
     # Only encrypted fields can be revealed; anything else is 404.
-    assert client_for(world.dispatcher).post(url(world.unit_a, "name"), {"reason": "看看"}).status_code == 404
-    assert client_for(world.dispatcher).post("/pii/core.AuditEvent/1/note/", {"reason": "看看"}).status_code == 404
+    assert (
+        client_for(world.dispatcher).post(url(world.unit_a, "name"), {"reason": "看看"}).status_code
+        == 404
+    )
+    assert (
+        client_for(world.dispatcher)
+        .post("/pii/core.AuditEvent/1/note/", {"reason": "看看"})
+        .status_code
+        == 404
+    )
     assert not AuditEvent.objects.filter(action="pii_revealed").exists()
 
 

@@ -29,8 +29,10 @@ def test_xlsx_with_title_row_in_merged_cells_and_numeric_codes() -> None:
     out = io.BytesIO()
     wb.save(out)
     table = read_table(io.BytesIO(out.getvalue()), "a.xlsx", required=REQ)
-    assert table.rows == [(3, {"区划代码": "339901", "名称": "东城区"}),
-                          (5, {"区划代码": "339902", "名称": "西城区"})]
+    assert table.rows == [
+        (3, {"区划代码": "339901", "名称": "东城区"}),
+        (5, {"区划代码": "339902", "名称": "西城区"}),
+    ]
 
 
 @pytest.mark.parametrize(
@@ -49,7 +51,7 @@ def test_bad_files_get_clear_chinese_errors(data: bytes, name: str, message: str
 
 
 def test_exports_neutralise_formula_injection() -> None:
-    body = csv_bytes(["a"], [["=HYPERLINK(\"http://x\")"], ["+1"], ["正常"]]).decode("utf-8-sig")
+    body = csv_bytes(["a"], [['=HYPERLINK("http://x")'], ["+1"], ["正常"]]).decode("utf-8-sig")
     assert "'=HYPERLINK" in body
     assert "'+1" in body
     data = xlsx_bytes(["a"], [["=1+1"]])
