@@ -57,7 +57,7 @@ class User(AbstractUser):
     password_changed_at = models.DateTimeField("密码修改时间", null=True, blank=True)
 
     scope = Scope(capability=Cap.ACCOUNTS_VIEW, region="region", unit="unit")
-    objects = ShegongUserManager()
+    objects = ShegongUserManager()  # type: ignore[misc]
 
     class Meta:
         verbose_name = "用户"
@@ -69,7 +69,7 @@ class User(AbstractUser):
 
     @property
     def audit_region_path(self) -> str:
-        return self.region.path if self.region_id else ""
+        return self.region.path if self.region is not None else ""
 
     @cached_property
     def capabilities(self) -> frozenset[str]:
@@ -80,22 +80,22 @@ class User(AbstractUser):
 
     @cached_property
     def scope_region_path(self) -> str | None:
-        return self.region.path if self.region_id else None
+        return self.region.path if self.region is not None else None
 
     @cached_property
     def scope_unit_path(self) -> str | None:
-        return self.unit.path if self.unit_id else None
+        return self.unit.path if self.unit is not None else None
 
     @cached_property
     def has_citywide_scope(self) -> bool:
-        return bool(self.region_id and self.region.parent_id is None)
+        return self.region is not None and self.region.parent_id is None
 
     @property
     def jurisdiction_label(self) -> str:
         parts = []
-        if self.region_id:
+        if self.region is not None:
             parts.append(self.region.full_name)
-        if self.unit_id:
+        if self.unit is not None:
             parts.append(self.unit.name)
         return " · ".join(parts) or "未设置管辖范围"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
@@ -24,7 +24,7 @@ from shegong.units.models import Unit
 from . import services
 from .filters import UserFilterSet
 from .forms import LoginForm, PasswordChangeForm, TokenForm, UserCreateForm, UserEditForm
-from .models import User
+from .models import ApiToken, User
 from .roles import Cap
 
 
@@ -87,8 +87,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            request.user.refresh_from_db()
-            login(request, request.user)  # keep the session valid after the hash changed
+            user = cast(User, request.user)
+            user.refresh_from_db()
+            login(request, user)  # keep the session valid after the hash changed
             messages.success(request, "密码已修改")
             return redirect("core:home")
     return render(
@@ -128,8 +129,8 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
         initial={
             "full_name": subject.full_name,
             "role": subject.role,
-            "region_code": subject.region.code if subject.region_id else "",
-            "unit_code": subject.unit.code if subject.unit_id else "",
+            "region_code": subject.region.code if subject.region is not None else "",
+            "unit_code": subject.unit.code if subject.unit is not None else "",
             "is_active": subject.is_active,
         }
     )
@@ -231,7 +232,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
             _, new_key = services.create_api_token(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, exc.message)
-    tokens = request.user.api_tokens.all()  # type: ignore[union-attr]
+    tokens = ApiToken.objects.filter(user=cast(User, request.user))
     return render(
         request,
         "accounts/token_list.html",

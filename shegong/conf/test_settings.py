@@ -14,7 +14,7 @@ from .settings import *  # noqa: F403
 from .settings import DATABASES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["SHEGONG_DATA_DIR"], "t.db")}
 elif "TEST" not in DATABASES["default"]:
     DATABASES["default"]["TEST"] = {"NAME": "test_shegong"}

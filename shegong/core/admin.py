@@ -14,12 +14,8 @@ from . import services
 from .models import AuditEvent, AuditVerification, CalendarDay, CalendarYear
 
 
-@admin.register(CalendarDay)
-class CalendarDayAdmin(admin.ModelAdmin):
-    list_display = ["date", "is_workday", "name", "source"]
-    list_filter = ["is_workday"]
-    date_hierarchy = "date"
-    search_fields = ["name", "source"]
+class CalendarManagerAdmin(admin.ModelAdmin):
+    """Visible and editable only for roles with ``calendar.manage``."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return request.user.has_capability("calendar.manage")  # type: ignore[union-attr]
@@ -27,9 +23,22 @@ class CalendarDayAdmin(admin.ModelAdmin):
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
 
-    has_add_permission = has_view_permission  # type: ignore[assignment]
-    has_change_permission = has_view_permission
-    has_delete_permission = has_view_permission
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return self.has_module_permission(request)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return self.has_module_permission(request)
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(CalendarManagerAdmin):
+    list_display = ["date", "is_workday", "name", "source"]
+    list_filter = ["is_workday"]
+    date_hierarchy = "date"
+    search_fields = ["name", "source"]
 
     def save_model(self, request: HttpRequest, obj: CalendarDay, form: Any, change: bool) -> None:
         services.set_calendar_day(
@@ -49,18 +58,17 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
 
 @admin.register(CalendarYear)
-class CalendarYearAdmin(CalendarDayAdmin):
+class CalendarYearAdmin(CalendarManagerAdmin):
     list_display = ["year", "complete", "source", "updated_at"]
     list_filter = ["complete"]
-    date_hierarchy = None
     search_fields = ["source"]
 
-    def save_model(self, request: HttpRequest, obj: CalendarYear, form: Any, change: bool) -> None:  # type: ignore[override]
+    def save_model(self, request: HttpRequest, obj: CalendarYear, form: Any, change: bool) -> None:
         services.mark_calendar_year(
             actor=request.user, year=obj.year, complete=obj.complete, source=obj.source
         )
 
-    def delete_model(self, request: HttpRequest, obj: CalendarYear) -> None:  # type: ignore[override]
+    def delete_model(self, request: HttpRequest, obj: CalendarYear) -> None:
         services.mark_calendar_year(
             actor=request.user, year=obj.year, complete=False, source=obj.source
         )

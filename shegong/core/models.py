@@ -22,7 +22,7 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
 
-class AuditEventQuerySet(ScopedQuerySet, AppendOnlyQuerySet):
+class AuditEventQuerySet(ScopedQuerySet, AppendOnlyQuerySet):  # type: ignore[override]
     pass
 
 
@@ -60,7 +60,7 @@ class AuditEvent(models.Model):
     hash = models.CharField(max_length=64)
 
     scope = Scope(capability="audit.view", region_path_column="region_path")
-    objects = AuditEventQuerySet.as_manager()
+    objects = models.Manager.from_queryset(AuditEventQuerySet)()
 
     class Meta:
         verbose_name = "审计记录"

@@ -2,11 +2,13 @@
 
 Every list, detail, API endpoint, export, cockpit figure and user-triggered task starts
 from ``Model.objects.visible_to(user)``. A model opts in by using :class:`ScopedQuerySet`
-(or :func:`scoped_manager`) and declaring a :class:`Scope`::
+and declaring a :class:`Scope`::
+
+    class UnitQuerySet(ScopedQuerySet, TreeQuerySet): ...
 
     class Unit(TreeNode):
         scope = Scope(capability="units.view", region="region", unit="")
-        objects = scoped_manager(TreeQuerySet)()
+        objects = UnitQuerySet.as_manager()
 
 ``region``/``unit`` name the relation path from the model to a Region/Unit (``""`` means
 the row *is* the Region/Unit). A row is visible when the user holds the capability and the
@@ -20,7 +22,7 @@ a row exists.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from django.db import models
 from django.http import Http404
@@ -82,7 +84,7 @@ def _prefix(path: str) -> str:
 class ScopedQuerySet(models.QuerySet):
     """QuerySet with the ``visible_to(user)`` predicate."""
 
-    def visible_to(self, user: Any) -> ScopedQuerySet:
+    def visible_to(self, user: Any) -> Self:
         scope: Scope | None = getattr(self.model, "scope", None)
         if scope is None:
             raise TypeError(f"{self.model.__name__} declares no Scope")
@@ -128,17 +130,6 @@ def _is_multi_valued(model: type[models.Model], rel: str) -> bool:
             return True
         current = field.related_model
     return False
-
-
-Q_ = TypeVar("Q_", bound=models.QuerySet)
-
-
-def scoped_manager(queryset_class: type[Q_] = ScopedQuerySet) -> Any:  # type: ignore[assignment]
-    """A manager class whose queryset mixes :class:`ScopedQuerySet` into ``queryset_class``."""
-    if issubclass(queryset_class, ScopedQuerySet):
-        return models.Manager.from_queryset(queryset_class)
-    mixed = type(f"Scoped{queryset_class.__name__}", (ScopedQuerySet, queryset_class), {})
-    return models.Manager.from_queryset(mixed)
 
 
 M = TypeVar("M", bound=models.Model)

@@ -41,17 +41,23 @@ def stage(user: Any, upload: IO[bytes], filename: str) -> str:
         raise StagingError("文件格式不支持，请上传 .xlsx 或 .csv 文件")
     token = secrets.token_urlsafe(24)
     (_dir(user) / f"{token}{suffix}").write_bytes(data)
+    (_dir(user) / f"{token}.name").write_text(Path(filename).name[:200], encoding="utf-8")
     _cleanup(_dir(user))
     return token
 
 
 def load(user: Any, token: str) -> tuple[bytes, str]:
+    """The staged bytes and the file name the person uploaded."""
     if not _TOKEN.match(token or ""):
         raise StagingError("导入文件已失效，请重新上传")
-    matches = list(_dir(user).glob(f"{token}.*"))
+    matches = [p for p in _dir(user).glob(f"{token}.*") if p.suffix != ".name"]
     if not matches:
         raise StagingError("导入文件已失效，请重新上传")
-    return matches[0].read_bytes(), matches[0].name
+    name_file = matches[0].with_suffix(".name")
+    original = name_file.read_text(encoding="utf-8") if name_file.exists() else matches[0].name
+    if Path(original).suffix.lower() != matches[0].suffix:
+        original = matches[0].name
+    return matches[0].read_bytes(), original
 
 
 def discard(user: Any, token: str) -> None:

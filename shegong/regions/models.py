@@ -5,10 +5,14 @@ from __future__ import annotations
 from django.db import models
 
 from shegong.accounts.roles import Cap
-from shegong.core.scoping import Scope, scoped_manager
+from shegong.core.scoping import Scope, ScopedQuerySet
 from shegong.core.tree import TreeNode, TreeQuerySet
 
 from .choices import RegionLevel
+
+
+class RegionQuerySet(ScopedQuerySet, TreeQuerySet):  # type: ignore[override]
+    pass
 
 
 class Region(TreeNode):
@@ -34,7 +38,7 @@ class Region(TreeNode):
     updated_at = models.DateTimeField(auto_now=True)
 
     scope = Scope(capability=Cap.REGIONS_VIEW, region="")
-    objects = scoped_manager(TreeQuerySet)()
+    objects = RegionQuerySet.as_manager()
 
     class Meta:
         verbose_name = "行政区划"

@@ -325,7 +325,7 @@ def import_regions(
                 row.number, "上级区划代码", "导入不能改变已有区划的层级或上级；请使用“调整上级”功能"
             )
             continue
-        changes = {}
+        changes: dict[str, list[Any]] = {}
         if current.name != row.name:
             changes["name"] = [current.name, row.name]
         if row.population is not None and current.population != row.population:

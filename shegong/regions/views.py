@@ -46,8 +46,9 @@ def region_list(request: HttpRequest) -> HttpResponse:
     filterset = RegionFilterSet(params, queryset=base.select_related("parent"))
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     parent = None
-    if params.get("parent"):
-        parent = visible.filter(pk=params.get("parent")).first()
+    parent_id = params.get("parent", "")
+    if parent_id.isdigit():
+        parent = visible.filter(pk=int(parent_id)).first()
     query = params.copy()
     query.pop("page", None)
     context = {

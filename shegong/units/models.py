@@ -6,10 +6,14 @@ from django.db import models
 
 from shegong.accounts.roles import Cap
 from shegong.core.pii import BlindIndexField, EncryptedField
-from shegong.core.scoping import Scope, scoped_manager
+from shegong.core.scoping import Scope, ScopedQuerySet
 from shegong.core.tree import TreeNode, TreeQuerySet
 
 from .choices import UnitKind
+
+
+class UnitQuerySet(ScopedQuerySet, TreeQuerySet):  # type: ignore[override]
+    pass
 
 
 class Unit(TreeNode):
@@ -44,7 +48,7 @@ class Unit(TreeNode):
     updated_at = models.DateTimeField(auto_now=True)
 
     scope = Scope(capability=Cap.UNITS_VIEW, region="region", unit="")
-    objects = scoped_manager(TreeQuerySet)()
+    objects = UnitQuerySet.as_manager()
 
     class Meta:
         verbose_name = "单位"

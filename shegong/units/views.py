@@ -119,7 +119,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "short_name": unit.short_name,
         "kind": unit.kind,
         "region_code": unit.region.code,
-        "parent_code": unit.parent.code if unit.parent_id else "",
+        "parent_code": unit.parent.code if unit.parent is not None else "",
         "credit_code": unit.credit_code,
         "is_handling_unit": unit.is_handling_unit,
         "contact_person": unit.contact_person,

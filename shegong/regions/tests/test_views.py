@@ -16,6 +16,12 @@ def test_browse_starts_at_the_top_of_the_jurisdiction(world, client_for) -> None
     assert "示范市" in page
 
 
+def test_odd_query_parameters_do_not_break_the_list(world, client_for) -> None:
+    client = client_for(world.dept_admin)
+    for query in ("parent=abc", "level=9", "within=-1", "page=x", "q=%00"):
+        assert client.get(f"/regions/?{query}").status_code == 200, query
+
+
 def test_htmx_filter_returns_the_partial(world, client_for) -> None:
     response = client_for(world.dept_admin).get("/regions/?q=北一", HTTP_HX_REQUEST="true")
     body = response.content.decode()

@@ -65,20 +65,25 @@ class Command(BaseCommand):
             placeholders = ",".join(["%s"] * len(rows))
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT {qn(model._meta.pk.column)}, {qn(field.column)} FROM {qn(table)} "  # noqa: S608
-                    f"WHERE {qn(model._meta.pk.column)} IN ({placeholders})",
+                    f"SELECT {qn(str(model._meta.pk.column))}, {qn(str(field.column))} FROM {qn(table)} "  # noqa: S608
+                    f"WHERE {qn(str(model._meta.pk.column))} IN ({placeholders})",
                     rows,
                 )
                 raw = cursor.fetchall()
             with transaction.atomic():
                 for pk, stored in raw:
-                    if not stored or stored.startswith(prefix) or key_id_of(stored) is None:
+                    if (
+                        not isinstance(stored, str)
+                        or not stored
+                        or stored.startswith(prefix)
+                        or key_id_of(stored) is None
+                    ):
                         continue
                     fresh = encrypt(field.kind, decrypt(field.kind, stored, ring), ring)
                     with connection.cursor() as cursor:
                         cursor.execute(
-                            f"UPDATE {qn(table)} SET {qn(field.column)} = %s "  # noqa: S608
-                            f"WHERE {qn(model._meta.pk.column)} = %s AND {qn(field.column)} = %s",
+                            f"UPDATE {qn(table)} SET {qn(str(field.column))} = %s "  # noqa: S608
+                            f"WHERE {qn(str(model._meta.pk.column))} = %s AND {qn(str(field.column))} = %s",
                             [fresh, pk, stored],
                         )
                         rewritten += cursor.rowcount

@@ -1,0 +1,43 @@
+# Shegong — the two commands a new machine needs are `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+
+.PHONY: setup run test test-fast lint bench demo-metro clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
+	$(BIN)/python -m pip install --quiet -e ".[dev]" -c constraints.txt
+	rm -f $(VENV)/.installed-*
+	touch $@
+
+setup: $(STAMP)
+
+## Start Shegong on SQLite with a small demo city at http://127.0.0.1:8000
+run: setup
+	$(BIN)/shegong demo --size small --if-empty
+	$(BIN)/shegong serve --host 127.0.0.1 --port 8000
+
+## The whole test suite (unit, integration, browser). DATABASE_URL selects PostgreSQL.
+test: setup
+	bash scripts/ensure-browser.sh
+	$(BIN)/python -m pytest -q -p no:cacheprovider
+
+test-fast: setup
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+	$(BIN)/mypy shegong
+	DJANGO_SETTINGS_MODULE=shegong.conf.test_settings $(BIN)/python manage.py makemigrations --check --dry-run
+	bash scripts/check-deploy.sh
+
+bench: setup
+	$(BIN)/python bench/demo_metro.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .mypy_cache .ruff_cache

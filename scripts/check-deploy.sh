@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# `manage.py check --deploy` with the production profile must be clean (no warnings).
+set -euo pipefail
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+export SHEGONG_PRODUCTION=true SHEGONG_DATA_DIR="$tmp" SECRET_KEY="$(head -c 48 /dev/urandom | base64)"
+export ALLOWED_HOSTS=shegong.example.gov.cn DJANGO_SETTINGS_MODULE=shegong.conf.settings
+out=$(.venv/bin/python manage.py check --deploy --fail-level WARNING 2>&1) || { echo "$out"; exit 1; }
+echo "$out"
