@@ -12,7 +12,7 @@ from typing import Any
 
 from django.apps import apps
 from django.core.management.base import BaseCommand
-from django.db import transaction
+from django.db import connection, transaction
 
 from shegong.core import audit
 from shegong.core.pii import EncryptedField, decrypt, encrypt, key_id_of, keyring
@@ -57,16 +57,15 @@ class Command(BaseCommand):
             if not rows:
                 return rewritten
             last_pk = rows[-1]
-            # Read raw ciphertexts (bypassing from_db_value) through a values() query.
-            from django.db import connection
-
-            table = model._meta.db_table
+            # Read raw ciphertexts (bypassing from_db_value) with plain SQL.
             qn = connection.ops.quote_name
+            table = qn(model._meta.db_table)
+            pk_col = qn(str(model._meta.pk.column))
+            col = qn(str(field.column))
             placeholders = ",".join(["%s"] * len(rows))
             with connection.cursor() as cursor:
                 cursor.execute(
-                    f"SELECT {qn(str(model._meta.pk.column))}, {qn(str(field.column))} FROM {qn(table)} "  # noqa: S608
-                    f"WHERE {qn(str(model._meta.pk.column))} IN ({placeholders})",
+                    f"SELECT {pk_col}, {col} FROM {table} WHERE {pk_col} IN ({placeholders})",  # noqa: S608
                     rows,
                 )
                 raw = cursor.fetchall()
@@ -82,8 +81,7 @@ class Command(BaseCommand):
                     fresh = encrypt(field.kind, decrypt(field.kind, stored, ring), ring)
                     with connection.cursor() as cursor:
                         cursor.execute(
-                            f"UPDATE {qn(table)} SET {qn(str(field.column))} = %s "  # noqa: S608
-                            f"WHERE {qn(str(model._meta.pk.column))} = %s AND {qn(str(field.column))} = %s",
+                            f"UPDATE {table} SET {col} = %s WHERE {pk_col} = %s AND {col} = %s",  # noqa: S608
                             [fresh, pk, stored],
                         )
                         rewritten += cursor.rowcount
