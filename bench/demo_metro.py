@@ -34,7 +34,10 @@ def timed(fn, runs: int = 50) -> dict[str, float]:
         start = time.perf_counter()
         fn()
         samples.append((time.perf_counter() - start) * 1000)
-    return {"p50_ms": round(percentile(samples, 0.5), 3), "p95_ms": round(percentile(samples, 0.95), 3)}
+    return {
+        "p50_ms": round(percentile(samples, 0.5), 3),
+        "p95_ms": round(percentile(samples, 0.95), 3),
+    }
 
 
 def main() -> None:
@@ -47,7 +50,10 @@ def main() -> None:
     started = time.monotonic()
     subprocess.run(
         [sys.executable, "-m", "shegong.cli", "demo", "--size", args.size],
-        cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
     )
     generate_seconds = time.monotonic() - started
     peak_rss_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024

@@ -30,7 +30,9 @@ class Command(BaseCommand):
         if not options["no_scheduler"] and not options["batch"]:
             threading.Thread(target=scheduler_loop, name="shegong-scheduler", daemon=True).start()
         if settings.TASK_BACKEND == "redis":
-            call_command("rqworker", "default", **({"burst": True} if options["batch"] else {}))
+            extra = {"burst": True} if options["batch"] else {}
+            # django-tasks-rq needs its own Job class in the worker.
+            call_command("rqworker", "default", job_class="django_tasks_rq.Job", **extra)
         else:
             extra = {"batch": True} if options["batch"] else {}
             call_command("db_worker", queue_name="*", no_startup_delay=True, reload=False, **extra)
