@@ -28,6 +28,8 @@ class World:
     dept: Any
     unit_a: Any
     unit_b: Any
+    street_unit_n: Any
+    street_unit_s: Any
     users: dict[str, Any]
 
     def __getattr__(self, name: str) -> Any:
@@ -90,10 +92,10 @@ def build_world() -> World:
         contact_person="李娜",
         contact_phone="13987654321",
     )
-    units.create_unit(
+    street_n = units.create_unit(
         actor=root, code="U-SN", name="北街道办事处", kind="street", region_id=r["339901001"].pk
     )
-    units.create_unit(
+    street_s = units.create_unit(
         actor=root, code="U-SS", name="南街道办事处", kind="street", region_id=r["339901002"].pk
     )
     people = {
@@ -101,8 +103,8 @@ def build_world() -> World:
         "dispatcher": (Role.DISPATCHER, city, dept),
         "handler_unit_a": (Role.HANDLER, None, unit_a),
         "handler_unit_b": (Role.HANDLER, None, unit_b),
-        "street_north": (Role.STREET_STAFF, r["339901001"], None),
-        "street_south": (Role.STREET_STAFF, r["339901002"], None),
+        "street_north": (Role.STREET_STAFF, r["339901001"], street_n),
+        "street_south": (Role.STREET_STAFF, r["339901002"], street_s),
         "community_north": (Role.STREET_STAFF, r["339901001001"], None),
         "district_leader": (Role.LEADER, r["339901"], None),
         "leader": (Role.LEADER, city, None),
@@ -133,6 +135,8 @@ def build_world() -> World:
         dept=dept,
         unit_a=unit_a,
         unit_b=unit_b,
+        street_unit_n=street_n,
+        street_unit_s=street_s,
         users=users,
     )
 

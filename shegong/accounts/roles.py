@@ -41,6 +41,16 @@ class Cap:
     CALENDAR_VIEW = "calendar.view"
     EXPORT = "data.export"
     COCKPIT_VIEW = "cockpit.view"
+    APPEALS_VIEW = "appeals.view"
+    APPEALS_REGISTER = "appeals.register"
+    APPEALS_DISPATCH = "appeals.dispatch"
+    APPEALS_HANDLE = "appeals.handle"
+    APPEALS_WHISTLE = "appeals.whistle"
+    APPEALS_APPROVE_EXTENSION = "appeals.approve_extension"
+    APPEALS_IDENTITY = "appeals.identity"
+    APPEALS_CONFIDENTIAL_IDENTITY = "appeals.identity_confidential"
+    APPEALS_PERSON_HISTORY = "appeals.person_history"
+    APPEALS_POLICY = "appeals.policy"
 
 
 _ALL_VIEW = {Cap.REGIONS_VIEW, Cap.UNITS_VIEW, Cap.CALENDAR_VIEW}
@@ -57,14 +67,47 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.EXPORT,
             Cap.PII_REVEAL,
             Cap.COCKPIT_VIEW,
+            Cap.APPEALS_VIEW,
+            Cap.APPEALS_POLICY,
         }
     ),
-    Role.DISPATCHER: frozenset(_ALL_VIEW | {Cap.EXPORT, Cap.PII_REVEAL}),
-    Role.HANDLER: frozenset(_ALL_VIEW),
-    Role.STREET_STAFF: frozenset(_ALL_VIEW | {Cap.ACCOUNTS_VIEW, Cap.EXPORT, Cap.PII_REVEAL}),
+    # The dispatcher (信访/热线 staff of the department) registers, triages and dispatches,
+    # approves extensions and may see identities, including confidential ones.
+    Role.DISPATCHER: frozenset(
+        _ALL_VIEW
+        | {
+            Cap.EXPORT,
+            Cap.PII_REVEAL,
+            Cap.APPEALS_VIEW,
+            Cap.APPEALS_REGISTER,
+            Cap.APPEALS_DISPATCH,
+            Cap.APPEALS_APPROVE_EXTENSION,
+            Cap.APPEALS_IDENTITY,
+            Cap.APPEALS_CONFIDENTIAL_IDENTITY,
+            Cap.APPEALS_PERSON_HISTORY,
+        }
+    ),
+    # A handling unit contacts the citizen (接诉即办条例 第十五条) but never sees identities
+    # the citizen asked to keep confidential or of a 检举控告 (信访工作条例 第三十条).
+    Role.HANDLER: frozenset(
+        _ALL_VIEW | {Cap.PII_REVEAL, Cap.APPEALS_VIEW, Cap.APPEALS_HANDLE, Cap.APPEALS_IDENTITY}
+    ),
+    Role.STREET_STAFF: frozenset(
+        _ALL_VIEW
+        | {
+            Cap.ACCOUNTS_VIEW,
+            Cap.EXPORT,
+            Cap.PII_REVEAL,
+            Cap.APPEALS_VIEW,
+            Cap.APPEALS_REGISTER,
+            Cap.APPEALS_HANDLE,
+            Cap.APPEALS_WHISTLE,
+            Cap.APPEALS_IDENTITY,
+        }
+    ),
     Role.BRANCH_SECRETARY: frozenset({Cap.REGIONS_VIEW, Cap.CALENDAR_VIEW}),
     Role.VOLUNTEER_MANAGER: frozenset({Cap.REGIONS_VIEW, Cap.CALENDAR_VIEW}),
-    Role.LEADER: frozenset(_ALL_VIEW | {Cap.COCKPIT_VIEW, Cap.EXPORT}),
+    Role.LEADER: frozenset(_ALL_VIEW | {Cap.COCKPIT_VIEW, Cap.EXPORT, Cap.APPEALS_VIEW}),
     Role.AUDITOR: frozenset({Cap.AUDIT_VIEW, Cap.ACCOUNTS_VIEW, Cap.REGIONS_VIEW, Cap.EXPORT}),
 }
 

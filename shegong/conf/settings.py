@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "shegong.regions",
     "shegong.units",
     "shegong.accounts",
+    "shegong.appeals",
     "shegong.demo",
 ]
 

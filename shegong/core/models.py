@@ -165,3 +165,28 @@ class PeriodicRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.job}@{self.slot}"
+
+
+class Notification(models.Model):
+    """An in-app message to one user (clock warnings, escalations, dispatches).
+
+    Written by :func:`core.notify.notify`; SMS or other channels hang off the same call.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容", blank=True)
+    url = models.CharField("链接", max_length=255, blank=True)
+    level = models.CharField("级别", max_length=10, default="info")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "站内通知"
+        verbose_name_plural = "站内通知"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title

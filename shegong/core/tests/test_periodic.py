@@ -15,7 +15,7 @@ TZ = ZoneInfo("Asia/Shanghai")
 def test_daily_audit_verification_is_registered_and_runs_once_per_day() -> None:
     run_due_jobs(datetime(2026, 11, 28, 1, 0, tzinfo=TZ))  # loads the jobs; before 02:30
     assert "core.verify_audit_chain" in REGISTRY
-    assert not PeriodicRun.objects.exists()
+    assert not PeriodicRun.objects.filter(job="core.verify_audit_chain").exists()
     first = run_due_jobs(datetime(2026, 11, 28, 3, 0, tzinfo=TZ))
     second = run_due_jobs(datetime(2026, 11, 28, 23, 0, tzinfo=TZ))  # a second scheduler tick
     assert "core.verify_audit_chain" in first

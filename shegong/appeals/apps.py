@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+
+
+class AppealsConfig(AppConfig):
+    name = "shegong.appeals"
+    label = "appeals"
+    verbose_name = "群众诉求"
+
+    def ready(self) -> None:
+        from shegong.accounts.roles import Cap
+        from shegong.core.nav import NavItem, register
+
+        register(
+            NavItem("群众诉求", "工作台", "appeals:workbench", Cap.APPEALS_VIEW, order=10),
+            NavItem("群众诉求", "登记诉求", "appeals:register", Cap.APPEALS_REGISTER, order=20),
+            NavItem("群众诉求", "诉求查询", "appeals:search", Cap.APPEALS_VIEW, order=30),
+            NavItem("群众诉求", "办理规则", "appeals:policies", Cap.APPEALS_POLICY, order=90),
+        )

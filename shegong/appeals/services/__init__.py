@@ -1,0 +1,1 @@
+"""The only writers of appeals. Split by concern; import from the submodules."""

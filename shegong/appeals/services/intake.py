@@ -1,0 +1,300 @@
+"""Intake: the one function every channel calls (portal, staff entry, 代填, API, Open311,
+the demo generator), plus citizen follow-up with the tracking code."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from shegong.core import audit
+from shegong.core.exceptions import DomainError
+from shegong.lib.validators import ValidationFailure, validate_id_number, validate_mobile
+from shegong.regions.models import Region
+from shegong.units.models import Unit
+
+from ..choices import KIND_STREAM, STREAM_PREFIX, AppealKind, Channel, ClockKey, EventKind, Urgency
+from ..models import Appeal, IdempotencyRecord, Petitioner
+from .common import event
+from .policies import compute_deadline, policy_for
+
+TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
+
+
+class IntakeError(DomainError):
+    """Bad submission; ``errors`` maps form field → Chinese message (nothing was saved)."""
+
+    code = "invalid_appeal"
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        super().__init__("；".join(errors.values()))
+        self.errors = errors
+
+
+@dataclass
+class IntakeData:
+    kind: str
+    channel: str
+    title: str
+    body: str
+    region_id: int
+    address: str = ""
+    urgency: str = Urgency.NORMAL
+    name: str = ""
+    phone: str = ""
+    id_number: str = ""
+    petitioner_address: str = ""
+    identity_confidential: bool = False
+    is_group: bool = False
+    headcount: int = 1
+    representatives: list[dict[str, str]] = field(default_factory=list)
+    accused_unit_ids: list[int] = field(default_factory=list)
+    source_ref: str = ""
+    proxy_note: str = ""
+    phone_verified: bool = False
+
+    def fingerprint(self) -> str:
+        return hashlib.sha256(
+            json.dumps(asdict(self), sort_keys=True, ensure_ascii=False).encode()
+        ).hexdigest()
+
+
+def tracking_hash(number: str, code: str) -> str:
+    return hashlib.sha256(f"{number}:{code.strip().upper()}".encode()).hexdigest()
+
+
+def _validate(data: IntakeData, actor: Any) -> tuple[dict[str, str], dict[str, Any]]:
+    errors: dict[str, str] = {}
+    clean: dict[str, Any] = {}
+    if data.kind not in AppealKind.values:
+        errors["kind"] = "请选择诉求类别"
+    if data.channel not in Channel.values:
+        errors["channel"] = "请选择来源渠道"
+    if data.urgency not in Urgency.values:
+        errors["urgency"] = "紧急程度无效"
+    title = (data.title or "").strip()
+    body = (data.body or "").strip()
+    if len(title) < 2 or len(title) > 200:
+        errors["title"] = "请填写标题（2–200字）"
+    if len(body) < 5:
+        errors["body"] = "请把事情经过和诉求写清楚（至少5个字）"
+    elif len(body) > 20000:
+        errors["body"] = "内容过长（不超过2万字），可作为附件上传"
+    region = Region.objects.filter(pk=data.region_id, is_active=True).first()
+    if region is None:
+        errors["region"] = "请选择发生地所在的区划"
+    elif actor is not None and not Region.objects.visible_to(actor).filter(pk=region.pk).exists():
+        errors["region"] = "只能登记您管辖范围内的诉求"
+    clean["region"] = region
+    name = (data.name or "").strip()
+    if data.phone:
+        try:
+            clean["phone"] = validate_mobile(data.phone)
+        except ValidationFailure as exc:
+            errors["phone"] = exc.message
+    if data.id_number:
+        try:
+            clean["id_number"] = validate_id_number(data.id_number)
+        except ValidationFailure as exc:
+            errors["id_number"] = f"身份证号码{exc.message}"
+    # 信访工作条例 第十九条: 信访人 gives 姓名、住址; 检举控告 and hotline calls may be anonymous.
+    if data.kind in (AppealKind.XF_CLAIM, AppealKind.XF_SUGGESTION) and not name:
+        errors["name"] = "信访事项请填写姓名"
+    if data.kind in (AppealKind.XF_CLAIM, AppealKind.XF_SUGGESTION) and not (
+        data.phone or data.petitioner_address
+    ):
+        errors.setdefault("phone", "请留下联系电话或住址，以便书面告知办理情况")
+    if data.is_group:
+        if data.headcount < 2:
+            errors["headcount"] = "集体访人数应不少于2人"
+        if not data.representatives:
+            errors["representatives"] = "集体访请推选代表并登记代表信息"
+    clean["name"] = name
+    return errors, clean
+
+
+def submit_appeal(
+    *,
+    actor: Any,
+    data: IntakeData,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+    proxied: bool = False,
+) -> tuple[Appeal, str | None]:
+    """Register an appeal. Returns (appeal, tracking code) — the code is shown once and only
+    its hash is kept; a replay of an idempotent submission returns (first appeal, None)."""
+    now = now or timezone.now()
+    if idempotency_key:
+        existing = (
+            IdempotencyRecord.objects.filter(key=idempotency_key).select_related("appeal").first()
+        )
+        if existing is not None:
+            if existing.request_hash != data.fingerprint():
+                raise DomainError(
+                    "同一提交编号对应了不同的内容，请勿重复使用提交编号",
+                    code="idempotency_conflict",
+                )
+            return existing.appeal, None
+    errors, clean = _validate(data, actor)
+    region: Region | None = clean["region"]
+    policy = None
+    if region is not None and not errors:
+        policy = policy_for(data.kind, region, now)
+        if data.is_group and len(data.representatives) > policy.max_representatives:
+            errors["representatives"] = (
+                f"集体访代表不超过{policy.max_representatives}人（信访工作条例 第二十条）"
+            )
+    accused: list[Unit] = []
+    if data.accused_unit_ids:
+        if data.kind != AppealKind.XF_ACCUSATION:
+            errors["accused_units"] = "只有检举控告类信访可以登记被检举控告单位"
+        accused = list(Unit.objects.filter(pk__in=data.accused_unit_ids))
+        if len(accused) != len(set(data.accused_unit_ids)):
+            errors["accused_units"] = "被检举控告单位不存在"
+    for i, rep in enumerate(data.representatives):
+        if not (rep.get("name") or "").strip():
+            errors["representatives"] = f"第{i + 1}位代表请填写姓名"
+        if rep.get("phone"):
+            try:
+                rep["phone"] = validate_mobile(rep["phone"])
+            except ValidationFailure as exc:
+                errors["representatives"] = f"第{i + 1}位代表：{exc.message}"
+    if errors:
+        raise IntakeError(errors)
+    assert region is not None and policy is not None
+    code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
+    stream = KIND_STREAM[data.kind]
+    try:
+        with transaction.atomic():
+            petitioner = None
+            if clean["name"] or clean.get("phone") or clean.get("id_number"):
+                petitioner = Petitioner.objects.create(
+                    name=clean["name"],
+                    phone=clean.get("phone", ""),
+                    id_number=clean.get("id_number", ""),
+                    address=data.petitioner_address.strip(),
+                    phone_verified_at=now if data.phone_verified else None,
+                )
+            triage = compute_deadline(policy, ClockKey.TRIAGE, now)
+            appeal = Appeal.objects.create(
+                number=f"tmp-{secrets.token_hex(8)}",
+                tracking_hash="",
+                kind=data.kind,
+                stream=stream,
+                channel=data.channel,
+                urgency=data.urgency,
+                title=data.title.strip(),
+                body=data.body.strip(),
+                region=region,
+                address=data.address.strip(),
+                petitioner=petitioner,
+                identity_confidential=data.identity_confidential
+                or data.kind == AppealKind.XF_ACCUSATION,
+                is_group=data.is_group,
+                headcount=max(1, data.headcount),
+                proxied_by=actor if proxied else None,
+                proxy_note=data.proxy_note.strip(),
+                registered_by=actor,
+                registered_at=now,
+                policy=policy,
+                triage_due_at=triage.due if triage else None,
+                triage_provisional=bool(triage and triage.provisional),
+                source_ref=data.source_ref[:100],
+            )
+            number = f"{STREAM_PREFIX[stream]}{timezone.localtime(now):%Y%m%d}{appeal.pk:07d}"
+            Appeal.objects.filter(pk=appeal.pk).update(
+                number=number, tracking_hash=tracking_hash(number, code)
+            )
+            appeal.number = number
+            appeal.tracking_hash = tracking_hash(number, code)
+            if accused:
+                appeal.accused_units.set(accused)
+            for rep in data.representatives:
+                appeal.representatives.add(
+                    Petitioner.objects.create(
+                        name=rep["name"].strip(),
+                        phone=rep.get("phone", ""),
+                        id_number=rep.get("id_number", ""),
+                    )
+                )
+            how = "代填" if proxied else Channel(data.channel).label
+            event(
+                appeal,
+                EventKind.REGISTERED,
+                actor=actor,
+                at=now,
+                note=f"{how}登记"
+                + (f"（{data.proxy_note.strip()}）" if data.proxy_note.strip() else ""),
+                public_note=f"您的诉求已登记，编号 {number}",
+                clock_due_at=appeal.triage_due_at,
+            )
+            audit.record(
+                "appeal_registered",
+                actor=actor,
+                target=appeal,
+                at=now,
+                changes={
+                    "kind": data.kind,
+                    "channel": data.channel,
+                    "region": region.code,
+                    "proxied": proxied,
+                    "policy": f"{policy.kind} v{policy.version}",
+                },
+            )
+            if idempotency_key:
+                IdempotencyRecord.objects.create(
+                    key=idempotency_key, request_hash=data.fingerprint(), appeal=appeal
+                )
+    except IntegrityError:
+        # Two identical retries raced on the idempotency key: the other one won.
+        if idempotency_key:
+            winner = (
+                IdempotencyRecord.objects.filter(key=idempotency_key)
+                .select_related("appeal")
+                .first()
+            )
+            if winner is not None:
+                return winner.appeal, None
+        raise
+    return appeal, code
+
+
+def find_by_tracking(number: str, code: str) -> Appeal | None:
+    """The citizen's own appeal, or None. Constant-time on the hash comparison."""
+    number = (number or "").strip().upper()
+    appeal = Appeal.objects.filter(number=number).first()
+    if appeal is None or not code:
+        return None
+    import hmac
+
+    if not hmac.compare_digest(appeal.tracking_hash, tracking_hash(number, code)):
+        return None
+    return appeal
+
+
+def add_citizen_information(*, appeal: Appeal, text: str, now: datetime | None = None) -> None:
+    """补充材料 from the portal (the caller has checked the tracking code)."""
+    now = now or timezone.now()
+    text = (text or "").strip()
+    if len(text) < 2:
+        raise DomainError("请填写补充内容")
+    if not appeal.is_open:
+        raise DomainError("该诉求已办结，如有新的问题请重新提交")
+    with transaction.atomic():
+        event(
+            appeal,
+            EventKind.INFO_ADDED,
+            actor=None,
+            at=now,
+            note=text[:5000],
+            public_note="您补充的材料已收到",
+        )
+        audit.record(
+            "appeal_info_added", actor=None, target=appeal, at=now, changes={"length": len(text)}
+        )

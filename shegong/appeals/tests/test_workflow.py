@@ -1,0 +1,228 @@
+"""The dispatch-and-handling state machine, end to end through the services."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.exceptions import PermissionDenied
+
+from shegong.appeals.choices import (
+    APPEAL_TRANSITIONS,
+    WORK_ORDER_TRANSITIONS,
+    AppealKind,
+    AppealStatus,
+    EventKind,
+    WorkOrderRole,
+    WorkOrderStatus,
+)
+from shegong.appeals.models import Appeal, WorkOrder
+from shegong.appeals.services import workflow as wf
+from shegong.core.exceptions import DomainError, StaleObject, TransitionNotAllowed
+from shegong.core.models import AuditEvent
+from shegong.core.notify import ConsoleSmsSender
+
+from .conftest import at
+
+pytestmark = pytest.mark.django_db
+
+
+def lead(appeal: Appeal) -> WorkOrder:
+    return appeal.work_orders.get(role=WorkOrderRole.LEAD, status__in=["pending", "signed"])
+
+
+def test_full_path_dispatch_return_redispatch_extend_reply_close(
+    world, make_appeal, django_capture_on_commit_callbacks
+) -> None:
+    appeal, code = make_appeal(now=at(2026, 3, 2, 9))
+    assert len(code) == 8
+    assert appeal.number.startswith("RX20260302")
+    assert appeal.status == AppealStatus.REGISTERED
+    wf.dispatch_appeal(
+        actor=world.dispatcher,
+        appeal_id=appeal.pk,
+        lead_unit_id=world.unit_b.pk,
+        now=at(2026, 3, 2, 10),
+    )
+    order = lead(appeal)
+    # hotline, normal urgency: 7 natural days from dispatch → 2026-03-09 (Mon) end of day
+    assert order.due_at == at(2026, 3, 9, 23, 59, 59)
+    wf.sign_order(actor=world.handler_unit_b, order_id=order.pk, now=at(2026, 3, 2, 11))
+    wf.return_order(
+        actor=world.handler_unit_b,
+        order_id=order.pk,
+        reason="路灯归住建局管理",
+        now=at(2026, 3, 2, 12),
+    )
+    appeal.refresh_from_db()
+    assert (appeal.status, appeal.returns) == (AppealStatus.ACCEPTED, 1)
+    wf.dispatch_appeal(
+        actor=world.dispatcher,
+        appeal_id=appeal.pk,
+        lead_unit_id=world.unit_a.pk,
+        now=at(2026, 3, 2, 13),
+    )
+    order = lead(appeal)
+    wf.sign_order(actor=world.handler_unit_a, order_id=order.pk, now=at(2026, 3, 2, 14))
+    wf.add_handling_note(
+        actor=world.handler_unit_a,
+        order_id=order.pk,
+        note="已电话联系张先生",
+        contacted=True,
+        now=at(2026, 3, 3, 9),
+    )
+    request = wf.request_extension(
+        actor=world.handler_unit_a,
+        order_id=order.pk,
+        days=5,
+        reason="需采购灯具",
+        now=at(2026, 3, 4, 9),
+    )
+    with pytest.raises(PermissionDenied):
+        wf.decide_extension(actor=world.handler_unit_a, request_id=request.pk, approve=True)
+    ConsoleSmsSender.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        wf.decide_extension(
+            actor=world.dispatcher, request_id=request.pk, approve=True, now=at(2026, 3, 4, 10)
+        )
+    order.refresh_from_db()
+    # +5 natural days from 03-09 ends Sat 03-14, a rest day → rolls to Mon 03-16 (民法典 第二百零三条)
+    assert order.due_at == at(2026, 3, 16, 23, 59, 59)
+    assert any("延长至" in text for _, text in ConsoleSmsSender.outbox)
+    with pytest.raises(DomainError, match="不能再延期"):
+        wf.request_extension(
+            actor=world.handler_unit_a,
+            order_id=order.pk,
+            days=1,
+            reason="再延",
+            now=at(2026, 3, 5, 9),
+        )
+    wf.reply_order(
+        actor=world.handler_unit_a,
+        order_id=order.pk,
+        text="路灯已更换，恢复照明。",
+        now=at(2026, 3, 6, 9),
+    )
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.REPLIED
+    wf.close_appeal(actor=world.dispatcher, appeal_id=appeal.pk, now=at(2026, 3, 6, 10))
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.CLOSED
+    kinds = list(appeal.events.values_list("kind", flat=True))
+    assert kinds[:3] == [EventKind.REGISTERED, EventKind.DISPATCHED, EventKind.SIGNED]
+    assert EventKind.RETURNED in kinds
+    assert kinds[-1] == EventKind.CLOSED
+    actions = set(
+        AuditEvent.objects.filter(
+            target_type="appeals.appeal", target_id=str(appeal.pk)
+        ).values_list("action", flat=True)
+    )
+    assert {"appeal_registered", "appeal_dispatched", "appeal_closed"} <= actions
+
+
+def test_illegal_transitions_are_refused_with_a_clear_message(world, make_appeal) -> None:
+    appeal, _ = make_appeal()
+    with pytest.raises(TransitionNotAllowed, match="不能“办结”"):
+        wf.close_appeal(actor=world.dispatcher, appeal_id=appeal.pk)
+    wf.reject_appeal(actor=world.dispatcher, appeal_id=appeal.pk, reason="不属于受理范围")
+    with pytest.raises(TransitionNotAllowed):
+        wf.accept_appeal(actor=world.dispatcher, appeal_id=appeal.pk)
+
+
+def test_every_transition_in_the_tables_is_reachable_data() -> None:
+    assert all(isinstance(k, tuple) and len(k) == 2 for k in APPEAL_TRANSITIONS)
+    targets = set(APPEAL_TRANSITIONS.values())
+    assert {AppealStatus.CLOSED, AppealStatus.REJECTED, AppealStatus.MERGED} <= targets
+    assert WorkOrderStatus.REPLIED in set(WORK_ORDER_TRANSITIONS.values())
+
+
+def test_optimistic_locking_refuses_stale_edits(world, make_appeal) -> None:
+    appeal, _ = make_appeal()
+    version = appeal.version
+    wf.accept_appeal(actor=world.dispatcher, appeal_id=appeal.pk, expected_version=version)
+    with pytest.raises(StaleObject):
+        wf.dispatch_appeal(
+            actor=world.dispatcher,
+            appeal_id=appeal.pk,
+            lead_unit_id=world.unit_a.pk,
+            expected_version=version,
+        )
+
+
+def test_second_return_escalates_to_the_level_above(world, make_appeal) -> None:
+    appeal, _ = make_appeal()
+    for unit, handler in (
+        (world.unit_a, world.handler_unit_a),
+        (world.unit_b, world.handler_unit_b),
+    ):
+        wf.dispatch_appeal(actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=unit.pk)
+        wf.return_order(actor=handler, order_id=lead(appeal).pk, reason="非本单位职责")
+    appeal.refresh_from_db()
+    assert appeal.returns == 2
+    assert appeal.status == AppealStatus.DISPATCHED
+    fallback = lead(appeal)
+    assert fallback.unit == world.street_unit_n  # 属地兜底: the street of the place
+    assert appeal.events.filter(kind=EventKind.ESCALATED).exists()
+
+
+def test_only_the_units_own_staff_handle_its_orders(world, make_appeal) -> None:
+    appeal, _ = make_appeal()
+    wf.dispatch_appeal(actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=world.unit_a.pk)
+    order = lead(appeal)
+    with pytest.raises(DomainError, match="不在您的管辖范围"):
+        wf.sign_order(actor=world.handler_unit_b, order_id=order.pk)
+    with pytest.raises(PermissionDenied):
+        wf.dispatch_appeal(
+            actor=world.handler_unit_a, appeal_id=appeal.pk, lead_unit_id=world.unit_b.pk
+        )
+    order.refresh_from_db()
+    assert order.status == WorkOrderStatus.PENDING
+
+
+def test_whistle_with_three_units_each_reports_back(world, make_appeal) -> None:
+    appeal, _ = make_appeal()
+    wf.dispatch_appeal(
+        actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=world.street_unit_n.pk
+    )
+    wf.sign_order(actor=world.street_north, order_id=lead(appeal).pk)
+    orders = wf.blow_whistle(
+        actor=world.street_north,
+        appeal_id=appeal.pk,
+        unit_ids=[world.unit_a.pk, world.unit_b.pk, world.dept.pk],
+        note="路灯线路涉及多个部门",
+    )
+    assert len(orders) == 3
+    assert all(o.role == WorkOrderRole.WHISTLE and o.due_at == lead(appeal).due_at for o in orders)
+    for order, handler in zip(
+        orders[:2], (world.handler_unit_a, world.handler_unit_b), strict=True
+    ):
+        wf.sign_order(actor=handler, order_id=order.pk)
+        wf.reply_order(actor=handler, order_id=order.pk, text="已到场处置")
+    assert appeal.events.filter(kind=EventKind.REPORTED).count() == 2
+    with pytest.raises(PermissionDenied):
+        wf.blow_whistle(
+            actor=world.handler_unit_a,
+            appeal_id=appeal.pk,
+            unit_ids=[world.unit_b.pk],
+            note="x" * 3,
+        )
+
+
+def test_accused_unit_can_never_be_dispatched_nor_see_the_accusation(world, make_appeal) -> None:
+    appeal, _ = make_appeal(
+        kind=AppealKind.XF_ACCUSATION,
+        title="检举市住建局工作人员",
+        body="市住建局某科室人员收受好处费，有转账记录。",
+        accused_unit_ids=[world.unit_a.pk],
+    )
+    assert appeal.identity_confidential
+    with pytest.raises(DomainError, match="被检举控告单位"):
+        wf.dispatch_appeal(
+            actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=world.unit_a.pk
+        )
+    wf.dispatch_appeal(
+        actor=world.dispatcher,
+        appeal_id=appeal.pk,
+        lead_unit_id=world.unit_b.pk,
+        assist_unit_ids=[],
+    )
+    assert not Appeal.objects.visible_to(world.handler_unit_a).filter(pk=appeal.pk).exists()
+    assert Appeal.objects.visible_to(world.handler_unit_b).filter(pk=appeal.pk).exists()
