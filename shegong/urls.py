@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from shegong.accounts.api import router as accounts_router
+from shegong.appeals.api import router as appeals_router
 from shegong.core.api import api
 from shegong.core.api_routes import router as core_router
 from shegong.regions.api import router as regions_router
@@ -11,6 +12,7 @@ api.add_router("/", core_router)
 api.add_router("/", accounts_router)
 api.add_router("/", regions_router)
 api.add_router("/", units_router)
+api.add_router("/", appeals_router)
 
 admin.site.site_header = "社工平台 · 系统管理"
 admin.site.site_title = "社工平台"
@@ -20,6 +22,9 @@ urlpatterns = [
     path("accounts/", include("shegong.accounts.urls")),
     path("regions/", include("shegong.regions.urls")),
     path("units/", include("shegong.units.urls")),
+    path("portal/", include("shegong.appeals.portal_urls")),
+    path("appeals/", include("shegong.appeals.urls")),
     path("api/", api.urls),
+    path("open311/v2/", include("shegong.appeals.open311_urls")),
     path("admin/", admin.site.urls),
 ]

@@ -16,7 +16,7 @@ from django.utils import timezone
 from ninja import NinjaAPI
 from ninja.security import HttpBearer, django_auth
 
-from .exceptions import DomainError, TransitionNotAllowed
+from .exceptions import DomainError, StaleObject, TransitionNotAllowed
 
 
 class TokenAuth(HttpBearer):
@@ -61,9 +61,15 @@ def _conflict(request: HttpRequest, exc: TransitionNotAllowed) -> HttpResponse:
     return api.create_response(request, {"detail": exc.message}, status=409)
 
 
+@api.exception_handler(StaleObject)
+def _stale(request: HttpRequest, exc: StaleObject) -> HttpResponse:
+    return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=409)
+
+
 @api.exception_handler(DomainError)
 def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=422)
+    status = 404 if exc.code == "not_found" else 422
+    return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=status)
 
 
 @api.exception_handler(ValidationError)

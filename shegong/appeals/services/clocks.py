@@ -69,7 +69,8 @@ def warn_due_soon(now: datetime | None = None) -> int:
             notify(
                 _unit_and_parent_users(order.unit),
                 f"临期提醒：{order.appeal.title}",
-                f"{order.appeal.number} 将于 {timezone.localtime(order.due_at):%Y-%m-%d %H:%M} 到期",
+                f"{order.appeal.number} 将于 "
+                f"{timezone.localtime(order.due_at):%Y-%m-%d %H:%M} 到期",
                 url=f"/appeals/{order.appeal_id}/",
                 level="warning",
             )

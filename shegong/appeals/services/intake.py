@@ -167,7 +167,8 @@ def submit_appeal(
                 errors["representatives"] = f"第{i + 1}位代表：{exc.message}"
     if errors:
         raise IntakeError(errors)
-    assert region is not None and policy is not None
+    assert region is not None
+    assert policy is not None
     code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
     stream = KIND_STREAM[data.kind]
     try:

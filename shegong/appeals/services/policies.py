@@ -68,7 +68,7 @@ def ensure_default_policies(at: datetime | None = None) -> int:
 def policy_for(kind: str, region: Region, at: datetime) -> AppealPolicy:
     """The newest version in force at ``at`` for ``kind``; a region-specific version for the
     region or one of its ancestors wins over the city-wide one (most specific first)."""
-    prefixes = [p for p in _prefixes(region.path)]
+    prefixes = _prefixes(region.path)
     candidates = (
         AppealPolicy.objects.filter(kind=kind, effective_from__lte=at)
         .filter(Q(region__isnull=True) | Q(region__path__in=prefixes))
@@ -119,7 +119,8 @@ def publish_policy_version(
     region_id: int | None = None,
 ) -> AppealPolicy:
     """Copy the current version with ``changes`` applied as a new version. Running appeals
-    keep theirs. ``clocks`` replaces the clock list when given: (key, variant, value, unit, basis)."""
+    keep theirs. ``clocks`` replaces the clock list when given:
+    (key, variant, value, unit, basis)."""
     if not actor.has_capability("appeals.policy"):
         raise PermissionDenied("您的角色不能修改办理规则")
     unknown = set(changes) - set(POLICY_FIELDS)
@@ -151,7 +152,7 @@ def publish_policy_version(
             if clocks is not None
             else [(c.key, c.variant, c.value, c.unit, c.legal_basis) for c in current.clocks.all()]
         )
-        for key, variant, value, unit, basis in source:
+        for key, _variant, value, unit, _basis in source:
             if key not in ClockKey.values or unit not in TimeUnit.values or value <= 0:
                 raise DomainError(f"时限设置无效：{key} {value} {unit}")
         PolicyClock.objects.bulk_create(

@@ -89,6 +89,20 @@ def _tell_citizen(appeal: Appeal, text: str) -> None:
         transaction.on_commit(lambda: sms_sender().send(phone, f"【社工平台】{text}"))
 
 
+def dispatch_targets() -> Any:
+    """Units a dispatcher may choose: every active handling unit of the city (reference
+    data, not scoped rows: dispatching across the tree is the dispatcher's job)."""
+    return (
+        Unit.objects.filter(is_active=True, is_handling_unit=True)
+        .exclude(kind="community")
+        .order_by("kind", "code")
+    )
+
+
+def unit_ids_by_codes(codes: list[str]) -> list[int]:
+    return list(Unit.objects.filter(code__in=codes).values_list("pk", flat=True))
+
+
 # --- acceptance -----------------------------------------------------------------------------
 
 

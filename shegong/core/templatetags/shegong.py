@@ -23,6 +23,12 @@ def pii(context: dict[str, Any], obj: Any, field: str) -> dict[str, Any]:
 
 
 @register.filter
+def attr_or_blank(obj: Any, name: str) -> Any:
+    """``{{ obj|attr_or_blank:"field" }}`` — for loops over field names."""
+    return getattr(obj, name, "") or ""
+
+
+@register.filter
 def percent(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "—"

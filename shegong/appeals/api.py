@@ -1,0 +1,255 @@
+from datetime import date, datetime
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import Query, Router, Schema, Status
+from ninja.pagination import paginate
+
+from shegong.accounts.roles import Cap
+from shegong.core.api import require_capability
+from shegong.core.scoping import get_visible_or_404
+
+from .choices import Channel
+from .filters import AppealFilterSet
+from .models import Appeal, WorkOrder
+from .services import workflow as wf
+from .services.identity import can_see_identity
+from .services.intake import IntakeData, IntakeError, submit_appeal
+
+router = Router(tags=["群众诉求"])
+
+
+class WorkOrderOut(Schema):
+    id: int
+    unit_id: int
+    unit_name: str
+    role: str
+    status: str
+    dispatched_at: datetime
+    sign_due_at: datetime | None
+    due_at: datetime | None
+    due_provisional: bool
+    breached_at: datetime | None
+    extended_days: int
+    version: int
+
+    @staticmethod
+    def resolve_unit_name(obj: WorkOrder) -> str:
+        return obj.unit.name
+
+
+class AppealOut(Schema):
+    id: int
+    number: str
+    kind: str
+    stream: str
+    channel: str
+    urgency: str
+    title: str
+    status: str
+    region_id: int
+    lead_unit_id: int | None
+    registered_at: datetime
+    triage_due_at: datetime | None
+    replied_at: datetime | None
+    closed_at: datetime | None
+    returns: int
+    version: int
+
+
+class AppealDetailOut(AppealOut):
+    body: str
+    address: str
+    reply_text: str
+    identity_confidential: bool
+    petitioner_name_masked: str | None
+    petitioner_phone_masked: str | None
+    work_orders: list[WorkOrderOut]
+
+
+class AppealIn(Schema):
+    kind: str
+    title: str
+    body: str
+    region_id: int
+    channel: str = Channel.API
+    urgency: str = "normal"
+    address: str = ""
+    name: str = ""
+    phone: str = ""
+    id_number: str = ""
+    identity_confidential: bool = False
+    source_ref: str = ""
+
+
+class CreatedOut(Schema):
+    id: int
+    number: str
+    tracking_code: str | None
+
+
+class AppealQuery(Schema):
+    q: str | None = None
+    number: str | None = None
+    status: str | None = None
+    kind: str | None = None
+    stream: str | None = None
+    region: int | None = None
+    since: date | None = None
+    until: date | None = None
+
+
+class DispatchIn(Schema):
+    lead_unit_id: int
+    assist_unit_ids: list[int] = []
+    instructions: str = ""
+    expected_version: int | None = None
+
+
+class ReasonIn(Schema):
+    reason: str
+    expected_version: int | None = None
+
+
+class TextIn(Schema):
+    text: str
+    expected_version: int | None = None
+
+
+class ExtensionIn(Schema):
+    days: int
+    reason: str
+
+
+class ErrorsOut(Schema):
+    detail: str
+    errors: dict[str, str]
+
+
+def _detail(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
+    data = AppealOut.from_orm(appeal).dict()
+    show = can_see_identity(request.user, appeal) and appeal.petitioner is not None
+    data.update(
+        body=appeal.body,
+        address=appeal.address,
+        reply_text=appeal.reply_text,
+        identity_confidential=appeal.identity_confidential,
+        petitioner_name_masked=str(appeal.petitioner.name) if show else None,  # type: ignore[union-attr]
+        petitioner_phone_masked=str(appeal.petitioner.phone) if show else None,  # type: ignore[union-attr]
+        work_orders=list(appeal.work_orders.select_related("unit").order_by("dispatched_at")),
+    )
+    return data
+
+
+@router.get("/appeals", response=list[AppealOut])
+@paginate
+def list_appeals(request: HttpRequest, filters: Query[AppealQuery]) -> Any:
+    require_capability(request, Cap.APPEALS_VIEW)
+    data = {k: v for k, v in filters.dict().items() if v is not None}
+    return AppealFilterSet(data, queryset=Appeal.objects.visible_to(request.user)).qs
+
+
+@router.get("/appeals/{appeal_id}", response=AppealDetailOut)
+def get_appeal(request: HttpRequest, appeal_id: int) -> Any:
+    require_capability(request, Cap.APPEALS_VIEW)
+    return _detail(request, get_visible_or_404(Appeal, request.user, pk=appeal_id))
+
+
+@router.post("/appeals", response={201: CreatedOut, 200: CreatedOut, 422: ErrorsOut})
+def create_appeal(request: HttpRequest, payload: AppealIn) -> Any:
+    """Register an appeal (staff systems, other platforms). Send ``Idempotency-Key`` to make
+    retries safe: the same key returns the first appeal (200) and never creates a second."""
+    require_capability(request, Cap.APPEALS_REGISTER)
+    key = request.headers.get("Idempotency-Key") or None
+    try:
+        appeal, code = submit_appeal(
+            actor=request.user,
+            data=IntakeData(**payload.dict()),
+            idempotency_key=f"api:{request.user.pk}:{key}" if key else None,
+        )
+    except IntakeError as exc:
+        return Status(422, {"detail": exc.message, "errors": exc.errors})
+    return Status(
+        201 if code else 200, {"id": appeal.pk, "number": appeal.number, "tracking_code": code}
+    )
+
+
+@router.post("/appeals/{appeal_id}/accept", response=AppealOut)
+def accept(request: HttpRequest, appeal_id: int) -> Any:
+    return wf.accept_appeal(
+        actor=request.user, appeal_id=get_visible_or_404(Appeal, request.user, pk=appeal_id).pk
+    )
+
+
+@router.post("/appeals/{appeal_id}/reject", response=AppealOut)
+def reject(request: HttpRequest, appeal_id: int, payload: ReasonIn) -> Any:
+    get_visible_or_404(Appeal, request.user, pk=appeal_id)
+    return wf.reject_appeal(
+        actor=request.user,
+        appeal_id=appeal_id,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
+
+
+@router.post("/appeals/{appeal_id}/dispatch", response=AppealDetailOut)
+def dispatch(request: HttpRequest, appeal_id: int, payload: DispatchIn) -> Any:
+    get_visible_or_404(Appeal, request.user, pk=appeal_id)
+    appeal = wf.dispatch_appeal(
+        actor=request.user,
+        appeal_id=appeal_id,
+        lead_unit_id=payload.lead_unit_id,
+        assist_unit_ids=payload.assist_unit_ids,
+        instructions=payload.instructions,
+        expected_version=payload.expected_version,
+    )
+    return _detail(request, appeal)
+
+
+@router.post("/appeals/{appeal_id}/close", response=AppealOut)
+def close(request: HttpRequest, appeal_id: int) -> Any:
+    get_visible_or_404(Appeal, request.user, pk=appeal_id)
+    return wf.close_appeal(actor=request.user, appeal_id=appeal_id)
+
+
+@router.post("/work-orders/{order_id}/sign", response=WorkOrderOut)
+def sign(request: HttpRequest, order_id: int) -> Any:
+    get_visible_or_404(WorkOrder, request.user, pk=order_id)
+    return wf.sign_order(actor=request.user, order_id=order_id)
+
+
+@router.post("/work-orders/{order_id}/return", response=WorkOrderOut)
+def return_(request: HttpRequest, order_id: int, payload: ReasonIn) -> Any:
+    get_visible_or_404(WorkOrder, request.user, pk=order_id)
+    return wf.return_order(
+        actor=request.user,
+        order_id=order_id,
+        reason=payload.reason,
+        expected_version=payload.expected_version,
+    )
+
+
+@router.post("/work-orders/{order_id}/extension", response={201: dict})
+def extension(request: HttpRequest, order_id: int, payload: ExtensionIn) -> Any:
+    get_visible_or_404(WorkOrder, request.user, pk=order_id)
+    req = wf.request_extension(
+        actor=request.user, order_id=order_id, days=payload.days, reason=payload.reason
+    )
+    return Status(201, {"id": req.pk, "status": req.status})
+
+
+@router.post("/extensions/{request_id}/decide", response=dict)
+def decide(request: HttpRequest, request_id: int, approve: bool) -> Any:
+    req = wf.decide_extension(actor=request.user, request_id=request_id, approve=approve)
+    return {"id": req.pk, "status": req.status}
+
+
+@router.post("/work-orders/{order_id}/reply", response=WorkOrderOut)
+def reply(request: HttpRequest, order_id: int, payload: TextIn) -> Any:
+    get_visible_or_404(WorkOrder, request.user, pk=order_id)
+    return wf.reply_order(
+        actor=request.user,
+        order_id=order_id,
+        text=payload.text,
+        expected_version=payload.expected_version,
+    )

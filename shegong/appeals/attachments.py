@@ -1,0 +1,95 @@
+"""Attachments: type checked by content (magic bytes), size-limited, stored under a random
+name, and served only through a view that loads the appeal through ``visible_to``."""
+
+from __future__ import annotations
+
+import secrets
+import zipfile
+from io import BytesIO
+from typing import IO, Any
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from shegong.core import audit
+from shegong.core.exceptions import DomainError
+
+from .models import Appeal, Attachment
+
+MAX_BYTES = 20 * 1024 * 1024
+MAX_PER_APPEAL = 20
+
+
+def sniff(data: bytes) -> tuple[str, str] | None:
+    """(content type, extension) from the bytes themselves, or None if not allowed."""
+    head = data[:16]
+    if head.startswith(b"%PDF-"):
+        return "application/pdf", ".pdf"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png", ".png"
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg", ".jpg"
+    if head[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp", ".webp"
+    if head[:4] == b"RIFF" and data[8:12] == b"WAVE":
+        return "audio/wav", ".wav"
+    if head.startswith(b"#!AMR"):
+        return "audio/amr", ".amr"
+    if head.startswith(b"ID3") or head[:2] in (b"\xff\xfb", b"\xff\xf3", b"\xff\xf2"):
+        return "audio/mpeg", ".mp3"
+    if head.startswith(b"PK\x03\x04"):
+        try:
+            names = set(zipfile.ZipFile(BytesIO(data)).namelist())
+        except zipfile.BadZipFile:
+            return None
+        if "word/document.xml" in names:
+            return (
+                "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+                ".docx",
+            )
+        if "xl/workbook.xml" in names:
+            return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", ".xlsx"
+        return None
+    try:
+        text = data[:4096].decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if "\x00" not in text:
+        return "text/plain; charset=utf-8", ".txt"
+    return None
+
+
+def add_attachment(
+    *, actor: Any, appeal: Appeal, upload: IO[bytes], name: str, from_citizen: bool = False
+) -> Attachment:
+    data = upload.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise DomainError(f"附件“{name}”超过 20 MB")
+    if not data:
+        raise DomainError(f"附件“{name}”是空文件")
+    kind = sniff(data)
+    if kind is None:
+        raise DomainError(f"附件“{name}”的类型不支持（可上传 PDF、图片、Word、Excel、录音或文本）")
+    if appeal.attachments.count() >= MAX_PER_APPEAL:
+        raise DomainError(f"每件诉求最多 {MAX_PER_APPEAL} 个附件")
+    content_type, extension = kind
+    with transaction.atomic():
+        attachment = Attachment(
+            appeal=appeal,
+            token=secrets.token_hex(16),
+            original_name=name[:200],
+            content_type=content_type,
+            extension=extension,
+            size=len(data),
+            uploaded_by=actor if getattr(actor, "pk", None) else None,
+            from_citizen=from_citizen,
+        )
+        attachment.file.save(f"{attachment.token}{extension}", ContentFile(data), save=False)
+        attachment.save()
+        audit.record(
+            "appeal_attachment_added",
+            actor=actor,
+            target=appeal,
+            changes={"name": name[:200], "type": content_type, "size": len(data)},
+        )
+    return attachment
