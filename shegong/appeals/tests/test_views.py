@@ -1,0 +1,254 @@
+"""Staff pages and API: scope, confidentiality by page/API/search/export, actions."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from shegong.appeals.choices import AppealKind, AppealStatus, WorkOrderRole
+from shegong.appeals.models import Appeal
+from shegong.appeals.services import workflow as wf
+from shegong.core.models import AuditEvent
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "13912345678"
+
+
+@pytest.fixture
+def accusation(world, make_appeal):
+    appeal, _ = make_appeal(
+        kind=AppealKind.XF_ACCUSATION,
+        title="检举住建局干部",
+        body="市住建局某科长收受好处费，有转账记录。",
+        name="李四",
+        phone=PHONE,
+        accused_unit_ids=[world.unit_a.pk],
+    )
+    wf.dispatch_appeal(actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=world.unit_b.pk)
+    return appeal
+
+
+def test_accused_unit_cannot_see_the_accusation_anywhere(world, client_for, accusation) -> None:
+    client = client_for(world.handler_unit_a)
+    assert client.get(f"/appeals/{accusation.pk}/").status_code == 404
+    assert client.get(f"/api/appeals/{accusation.pk}").status_code == 404
+    listing = client.get("/api/appeals").json()
+    assert accusation.number not in str(listing)
+    assert accusation.number not in client.get("/appeals/search/?q=检举").content.decode()
+    assert client.get(f"/appeals/{accusation.pk}/attachments/x/").status_code == 404
+    # Export: the handler role has no export capability; a leader's export never carries identity.
+    body = client_for(world.leader).get("/appeals/export/?format=csv").content.decode("utf-8-sig")
+    assert "李四" not in body
+    assert PHONE not in body
+
+
+def test_handling_unit_of_a_confidential_appeal_sees_no_identity(
+    world, client_for, accusation
+) -> None:
+    page = client_for(world.handler_unit_b).get(f"/appeals/{accusation.pk}/").content.decode()
+    assert 'data-testid="identity-hidden"' in page
+    assert "李" not in page.split('data-testid="petitioner"')[1].split("承办单位")[0]
+    api = client_for(world.handler_unit_b).get(f"/api/appeals/{accusation.pk}").json()
+    assert api["petitioner_name_masked"] is None
+    petitioner = accusation.petitioner
+    response = client_for(world.handler_unit_b).post(
+        f"/appeals/{accusation.pk}/identity/{petitioner.pk}/phone/", {"reason": "联系核实"}
+    )
+    assert response.status_code == 403
+    assert not AuditEvent.objects.filter(action="pii_revealed").exists()
+
+
+def test_dispatcher_reveals_identity_with_a_reason_and_it_is_audited(
+    world, client_for, accusation
+) -> None:
+    client = client_for(world.dispatcher)
+    page = client.get(f"/appeals/{accusation.pk}/").content.decode()
+    assert "139****5678" in page
+    assert PHONE not in page
+    url = f"/appeals/{accusation.pk}/identity/{accusation.petitioner.pk}/phone/"
+    assert client.post(url, {"reason": ""}).status_code == 422
+    response = client.post(url, {"reason": "核实检举线索"})
+    assert PHONE in response.content.decode()
+    event = AuditEvent.objects.get(action="pii_revealed")
+    assert (event.actor, event.note) == (world.dispatcher, "核实检举线索")
+
+
+def test_ordinary_appeal_identity_is_visible_masked_to_the_handling_unit(
+    world, client_for, make_appeal
+) -> None:
+    appeal, _ = make_appeal()
+    wf.dispatch_appeal(actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=world.unit_a.pk)
+    page = client_for(world.handler_unit_a).get(f"/appeals/{appeal.pk}/").content.decode()
+    assert "139****5678" in page
+    assert PHONE not in page
+
+
+def test_workbench_queues_and_counts(world, client_for, make_appeal) -> None:
+    appeal, _ = make_appeal()
+    other, _ = make_appeal(title="噪音扰民")
+    wf.accept_appeal(actor=world.dispatcher, appeal_id=other.pk)
+    body = client_for(world.dispatcher).get("/appeals/?queue=to_accept").content.decode()
+    assert appeal.number in body
+    assert other.number not in body
+    body = client_for(world.dispatcher).get("/appeals/?queue=to_dispatch").content.decode()
+    assert other.number in body
+    wf.dispatch_appeal(actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=world.unit_a.pk)
+    body = client_for(world.handler_unit_a).get("/appeals/?queue=to_sign").content.decode()
+    assert appeal.number in body
+    assert (
+        client_for(world.handler_unit_b)
+        .get("/appeals/?queue=to_sign")
+        .content.decode()
+        .count(appeal.number)
+        == 0
+    )
+    partial = client_for(world.dispatcher).get(
+        "/appeals/?queue=to_dispatch", HTTP_HX_REQUEST="true"
+    )
+    assert "<html" not in partial.content.decode()
+
+
+def test_page_actions_walk_the_workflow(world, client_for, make_appeal) -> None:
+    appeal, _ = make_appeal()
+    dispatcher = client_for(world.dispatcher)
+    dispatcher.post(f"/appeals/{appeal.pk}/act/accept/", {"version": appeal.version})
+    appeal.refresh_from_db()
+    dispatcher.post(
+        f"/appeals/{appeal.pk}/act/dispatch/",
+        {
+            "lead_unit": world.unit_a.pk,
+            "assist_units": [world.unit_b.pk],
+            "version": appeal.version,
+        },
+    )
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.DISPATCHED
+    order = appeal.work_orders.get(role=WorkOrderRole.LEAD)
+    handler = client_for(world.handler_unit_a)
+    handler.post(f"/appeals/{appeal.pk}/act/sign/", {"order": order.pk, "version": order.version})
+    handler.post(f"/appeals/{appeal.pk}/act/reply/", {"order": order.pk, "text": "已修复"})
+    dispatcher.post(f"/appeals/{appeal.pk}/act/close/", {})
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.CLOSED
+    # A stale form is refused with a message and changes nothing.
+    response = dispatcher.post(f"/appeals/{appeal.pk}/act/accept/", {"version": 1}, follow=True)
+    assert (
+        "不能“受理”" in response.content.decode() or "刚被其他人修改" in response.content.decode()
+    )
+
+
+def test_denied_action_changes_nothing(world, client_for, make_appeal) -> None:
+    appeal, _ = make_appeal()
+    response = client_for(world.handler_unit_a).post(
+        f"/appeals/{appeal.pk}/act/accept/", {}, follow=True
+    )
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.REGISTERED
+    assert response.status_code in (200, 404)
+    assert client_for(world.secretary).get(f"/appeals/{appeal.pk}/").status_code == 403
+
+
+def test_out_of_scope_street_gets_404(world, client_for, make_appeal) -> None:
+    appeal, _ = make_appeal()  # happens in 北一社区 (north street)
+    assert client_for(world.street_north).get(f"/appeals/{appeal.pk}/").status_code == 200
+    assert client_for(world.street_south).get(f"/appeals/{appeal.pk}/").status_code == 404
+    assert client_for(world.street_south).get(f"/api/appeals/{appeal.pk}").status_code == 404
+
+
+def test_staff_registration_with_proxy_and_attachment(world, client_for) -> None:
+    client = client_for(world.street_north)
+    pdf = SimpleUploadedFile("信件.pdf", b"%PDF-1.4\n%test\n", content_type="application/pdf")
+    response = client.post(
+        "/appeals/new/",
+        {
+            "kind": AppealKind.XF_CLAIM,
+            "channel": "visit",
+            "urgency": "normal",
+            "title": "养老金核定",
+            "body": "王大爷反映养老金核定有误，行动不便，由网格员代为登记。",
+            "region_code": "339901001001",
+            "name": "王大爷",
+            "phone": "13700002222",
+            "proxied": "on",
+            "proxy_note": "网格员入户代填",
+            "files": [pdf],
+            "submission_id": "abc123",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    appeal = Appeal.objects.get(title="养老金核定")
+    assert appeal.proxied_by == world.street_north
+    assert appeal.attachments.count() == 1
+    download = client.get(f"/appeals/{appeal.pk}/attachments/{appeal.attachments.first().token}/")
+    assert download.status_code == 200
+    assert download["X-Content-Type-Options"] == "nosniff"
+    # Out of the street's region: refused with a field error, nothing saved.
+    response = client.post(
+        "/appeals/new/",
+        {
+            "kind": AppealKind.HL_COMPLAINT,
+            "channel": "phone",
+            "urgency": "normal",
+            "title": "越界",
+            "body": "南街道的问题内容内容",
+            "region_code": "339901002001",
+        },
+    )
+    assert response.status_code == 422
+    assert "不在您的管辖范围" in response.content.decode()
+    assert not Appeal.objects.filter(title="越界").exists()
+
+
+def test_disguised_attachment_is_refused(world, client_for, make_appeal) -> None:
+    appeal, _ = make_appeal()
+    fake = SimpleUploadedFile("照片.jpg", b"MZ\x90\x00binary", content_type="image/jpeg")
+    response = client_for(world.dispatcher).post(
+        f"/appeals/{appeal.pk}/act/attach/", {"files": [fake]}, follow=True
+    )
+    assert "类型不支持" in response.content.decode()
+    assert appeal.attachments.count() == 0
+
+
+def test_api_intake_is_idempotent_and_walks_the_workflow(world, client_for) -> None:
+    client = client_for(world.dispatcher)
+    payload = {
+        "kind": "hl_help",
+        "title": "独居老人求助",
+        "body": "楼上独居老人多日未出门，请社区上门查看。",
+        "region_id": world.north_one.pk,
+        "name": "赵六",
+        "phone": "13600003333",
+    }
+    first = client.post(
+        "/api/appeals", payload, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    again = client.post(
+        "/api/appeals", payload, content_type="application/json", HTTP_IDEMPOTENCY_KEY="k-1"
+    )
+    assert first.status_code == 201
+    assert first.json()["tracking_code"]
+    assert again.status_code == 200
+    assert again.json()["id"] == first.json()["id"]
+    assert Appeal.objects.filter(title="独居老人求助").count() == 1
+    bad = client.post("/api/appeals", {**payload, "phone": "123"}, content_type="application/json")
+    assert bad.status_code == 422
+    assert "手机号码" in bad.json()["errors"]["phone"]
+    appeal_id = first.json()["id"]
+    detail = client.post(
+        f"/api/appeals/{appeal_id}/dispatch",
+        {"lead_unit_id": world.street_unit_n.pk},
+        content_type="application/json",
+    ).json()
+    order_id = detail["work_orders"][0]["id"]
+    street = client_for(world.street_north)
+    assert street.post(f"/api/work-orders/{order_id}/sign").json()["status"] == "signed"
+    replied = street.post(
+        f"/api/work-orders/{order_id}/reply",
+        {"text": "社区已上门，老人安好"},
+        content_type="application/json",
+    )
+    assert replied.json()["status"] == "replied"
+    conflict = client.post(f"/api/appeals/{appeal_id}/accept")
+    assert conflict.status_code == 409
+    assert client.post(f"/api/appeals/{appeal_id}/close").json()["status"] == "closed"
