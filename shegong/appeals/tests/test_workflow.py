@@ -84,7 +84,7 @@ def test_full_path_dispatch_return_redispatch_extend_reply_close(
             actor=world.dispatcher, request_id=request.pk, approve=True, now=at(2026, 3, 4, 10)
         )
     order.refresh_from_db()
-    # +5 natural days from 03-09 ends Sat 03-14, a rest day → rolls to Mon 03-16 (民法典 第二百零三条)
+    # +5 natural days from 03-09 ends Sat 03-14 (rest day) → Mon 03-16 (民法典 第二百零三条)
     assert order.due_at == at(2026, 3, 16, 23, 59, 59)
     assert any("延长至" in text for _, text in ConsoleSmsSender.outbox)
     with pytest.raises(DomainError, match="不能再延期"):
@@ -226,3 +226,15 @@ def test_accused_unit_can_never_be_dispatched_nor_see_the_accusation(world, make
     )
     assert not Appeal.objects.visible_to(world.handler_unit_a).filter(pk=appeal.pk).exists()
     assert Appeal.objects.visible_to(world.handler_unit_b).filter(pk=appeal.pk).exists()
+
+
+def test_docs_state_diagrams_are_generated_from_the_tables() -> None:
+    from pathlib import Path
+
+    from shegong.appeals.diagram import appeal_diagram, work_order_diagram
+
+    doc = (Path(__file__).resolve().parents[3] / "docs" / "appeals.md").read_text(encoding="utf-8")
+    assert appeal_diagram() in doc, (
+        "run `python -m shegong.appeals.diagram` and update docs/appeals.md"
+    )
+    assert work_order_diagram() in doc
