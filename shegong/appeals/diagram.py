@@ -5,6 +5,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .choices import (
     APPEAL_TRANSITIONS,
     WORK_ORDER_TRANSITIONS,
@@ -15,7 +17,7 @@ from .choices import (
 )
 
 
-def _diagram(transitions: dict[tuple[str, str], str], states: type, actions: type) -> str:
+def _diagram(transitions: dict[tuple[str, str], str], states: Any, actions: Any) -> str:
     lines = ["```mermaid", "stateDiagram-v2"]
     for (source, action), target in transitions.items():
         lines.append(f"    {source} --> {target}: {actions(action).label}")

@@ -136,7 +136,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
     elif queue["type"] == "orders":
         rows_qs = rows_qs.select_related("appeal", "unit", "appeal__policy", "appeal__region")
     page = Paginator(rows_qs, 30).get_page(request.GET.get("page"))
-    rows = []
+    rows: list[dict[str, Any]] = []
     for item in page:
         if isinstance(item, Appeal):
             due = item.triage_due_at if item.status == AppealStatus.REGISTERED else None
@@ -339,8 +339,8 @@ def register(request: HttpRequest) -> HttpResponse:
                 urgency=data["urgency"],
                 title=data["title"],
                 body=data["body"],
-                region_id=region.pk,
-                address=data["address"],  # type: ignore[union-attr]
+                region_id=region.pk,  # type: ignore[union-attr]
+                address=data["address"],
                 name=data["name"],
                 phone=data["phone"],
                 id_number=data["id_number"],
@@ -361,7 +361,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 )
                 for upload in request.FILES.getlist("files"):
                     attachment_service.add_attachment(
-                        actor=user, appeal=appeal, upload=upload, name=upload.name
+                        actor=user, appeal=appeal, upload=upload, name=upload.name or "附件"
                     )
             except IntakeError as exc:
                 errors.update(exc.errors)
@@ -407,17 +407,12 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
             if order.status in (WorkOrderStatus.REPLIED, WorkOrderStatus.CLOSED)
             else None
         )
-        order.clock = (
-            clock_state(due, warn_hours=warn, now=now, done_at=done)
-            if order.status
-            not in (  # type: ignore[attr-defined]
-                WorkOrderStatus.CANCELLED,
-                WorkOrderStatus.RETURNED,
-            )
-            else None
+        stopped = order.status in (WorkOrderStatus.CANCELLED, WorkOrderStatus.RETURNED)
+        order.clock = (  # type: ignore[attr-defined]
+            None if stopped else clock_state(due, warn_hours=warn, now=now, done_at=done)
         )
         order.mine = wf.acts_for_unit(user, order.unit)  # type: ignore[attr-defined]
-        order.pending_extension = order.extension_requests.filter(
+        order.pending_extension = order.extension_requests.filter(  # type: ignore[attr-defined]
             status=ExtensionStatus.PENDING
         ).first()  # type: ignore[attr-defined]
     lead = next((o for o in orders if o.role == WorkOrderRole.LEAD and o.is_open), None)
@@ -618,7 +613,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 raise PermissionDenied("您的角色不能上传附件")
             for upload in request.FILES.getlist("files"):
                 attachment_service.add_attachment(
-                    actor=user, appeal=appeal, upload=upload, name=upload.name
+                    actor=user, appeal=appeal, upload=upload, name=upload.name or "附件"
                 )
         else:
             raise Http404
@@ -669,7 +664,7 @@ def reveal(request: HttpRequest, pk: int, petitioner_id: int, field: str) -> Htt
 
 @login_required
 @require_GET
-def attachment(request: HttpRequest, pk: int, token: str) -> HttpResponse:
+def attachment(request: HttpRequest, pk: int, token: str) -> FileResponse:
     appeal = get_visible_or_404(Appeal, request.user, pk=pk)
     item = appeal.attachments.filter(token=token).first()
     if item is None:

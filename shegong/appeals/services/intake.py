@@ -19,7 +19,16 @@ from shegong.lib.validators import ValidationFailure, validate_id_number, valida
 from shegong.regions.models import Region
 from shegong.units.models import Unit
 
-from ..choices import KIND_STREAM, STREAM_PREFIX, AppealKind, Channel, ClockKey, EventKind, Urgency
+from ..choices import (
+    KIND_STREAM,
+    STREAM_PREFIX,
+    AppealKind,
+    Channel,
+    ClockKey,
+    EventKind,
+    Stream,
+    Urgency,
+)
 from ..models import Appeal, IdempotencyRecord, Petitioner
 from .common import event
 from .policies import compute_deadline, policy_for
@@ -170,7 +179,7 @@ def submit_appeal(
     assert region is not None
     assert policy is not None
     code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
-    stream = KIND_STREAM[data.kind]
+    stream = Stream(KIND_STREAM[data.kind])
     try:
         with transaction.atomic():
             petitioner = None

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
-from shegong.core.pii import blind_index
+from shegong.core.pii import blind_index, plain
 
 from ..choices import AppealAction, AppealStatus, EventKind, WorkOrderAction, WorkOrderStatus
 from ..models import Appeal
@@ -93,8 +93,8 @@ def split_appeal(
                 region_id=parent.region_id,
                 address=parent.address,
                 urgency=parent.urgency,
-                name=str(petitioner.name.reveal()) if petitioner and petitioner.name else "",
-                phone=petitioner.phone.reveal() if petitioner and petitioner.phone else "",
+                name=plain(petitioner.name) if petitioner else "",
+                phone=plain(petitioner.phone) if petitioner else "",
                 identity_confidential=parent.identity_confidential,
             )
             child, _code = submit_appeal(actor=actor, data=data, now=now)

@@ -127,7 +127,11 @@ def publish_policy_version(
     if unknown:
         raise DomainError(f"未知的规则字段：{', '.join(sorted(unknown))}")
     with transaction.atomic():
-        base_qs = AppealPolicy.objects.select_for_update().filter(kind=kind, region_id=region_id)
+        base_qs = AppealPolicy.objects.select_for_update().filter(
+            kind=kind,
+            region__isnull=region_id is None,
+            **({"region_id": region_id} if region_id else {}),
+        )
         current = (
             base_qs.order_by("-version").first()
             or AppealPolicy.objects.filter(kind=kind, region__isnull=True)
