@@ -10,5 +10,6 @@ urlpatterns = [
     path("audit/", views.audit_list, name="audit-list"),
     path("calendar/", views.calendar_view, name="calendar"),
     path("calendar/deadline/", views.deadline_calculator, name="deadline"),
+    path("notifications/", views.notifications, name="notifications"),
     path("healthz", views.healthz, name="healthz"),
 ]

@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
@@ -175,6 +175,23 @@ def deadline_calculator(request: HttpRequest) -> HttpResponse:
     except ValueError:
         error = "请填写正确的起算日期和期限天数（0–3650）"
     return render(request, "core/partials/_deadline.html", {"result": result, "error": error})
+
+
+@login_required
+def notifications(request: HttpRequest) -> HttpResponse:
+    """The user's own notifications (newest first); POST marks them all read."""
+    from .models import Notification
+
+    mine = Notification.objects.filter(user=request.user)
+    if request.method == "POST":
+        mine.filter(read_at__isnull=True).update(read_at=timezone.now())
+        return redirect("core:notifications")
+    page = Paginator(mine, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "core/notifications.html",
+        {"page": page, "query": "", "breadcrumbs": [("通知", None)]},
+    )
 
 
 def healthz(request: HttpRequest) -> JsonResponse:

@@ -66,3 +66,20 @@ def test_api_never_returns_unmasked_phone(world, client_for) -> None:
     body = client_for(world.dispatcher).get("/api/units").content.decode()
     assert "13812345678" not in body
     assert "138****5678" in body
+
+
+def test_notifications_page_lists_only_my_own_and_marks_read(world, client_for) -> None:
+    from shegong.core.models import Notification
+    from shegong.core.notify import notify
+
+    notify([world.leader], "给领导的通知", url="/")
+    notify([world.dispatcher], "给派单员的通知")
+    client = client_for(world.leader)
+    page = client.get("/notifications/").content.decode()
+    assert "给领导的通知" in page
+    assert "给派单员的通知" not in page
+    home = client.get("/").content.decode()
+    assert 'data-testid="notifications"' in home
+    client.post("/notifications/")
+    assert not Notification.objects.filter(user=world.leader, read_at__isnull=True).exists()
+    assert Notification.objects.filter(user=world.dispatcher, read_at__isnull=True).exists()
