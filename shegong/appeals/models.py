@@ -379,7 +379,7 @@ class AppealEvent(models.Model):
     actor_label = models.CharField(max_length=100, blank=True)
     note = models.TextField(blank=True)
     public = models.BooleanField("群众可见", default=False)
-    public_note = models.CharField("对群众显示", max_length=255, blank=True)
+    public_note = models.TextField("对群众显示", blank=True)
     clock_due_at = models.DateTimeField(null=True, blank=True)
     clock_met = models.BooleanField(null=True)
 

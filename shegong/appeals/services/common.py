@@ -7,6 +7,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
+from django.utils import timezone
 
 from shegong.core.exceptions import DomainError, StaleObject, TransitionNotAllowed
 from shegong.units.models import Unit
@@ -56,6 +57,9 @@ def bump(obj: Appeal | WorkOrder, fields: list[str]) -> None:
     """Save ``fields`` and increment the version in the same UPDATE."""
     model = type(obj)
     values = {f: getattr(obj, f) for f in fields}
+    if isinstance(obj, Appeal):
+        obj.updated_at = timezone.now()  # update() skips auto_now
+        values["updated_at"] = obj.updated_at
     updated = model.objects.filter(pk=obj.pk, version=obj.version).update(
         version=F("version") + 1, **values
     )

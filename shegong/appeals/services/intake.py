@@ -95,6 +95,14 @@ def _validate(data: IntakeData, actor: Any) -> tuple[dict[str, str], dict[str, A
         errors["body"] = "请把事情经过和诉求写清楚（至少5个字）"
     elif len(body) > 20000:
         errors["body"] = "内容过长（不超过2万字），可作为附件上传"
+    for field_name, limit, label in (
+        ("address", 255, "详细地点"),
+        ("petitioner_address", 255, "住址"),
+        ("proxy_note", 200, "代填说明"),
+        ("name", 50, "姓名"),
+    ):
+        if len(getattr(data, field_name) or "") > limit:
+            errors[field_name] = f"{label}不超过{limit}字"
     region = Region.objects.filter(pk=data.region_id, is_active=True).first()
     if region is None:
         errors["region"] = "请选择发生地所在的区划"
@@ -270,6 +278,11 @@ def submit_appeal(
                 .first()
             )
             if winner is not None:
+                if winner.request_hash != data.fingerprint():
+                    raise DomainError(
+                        "同一提交编号对应了不同的内容，请勿重复使用提交编号",
+                        code="idempotency_conflict",
+                    ) from None
                 return winner.appeal, None
         raise
     return appeal, code

@@ -1,0 +1,651 @@
+"""Open311 GeoReport v2 (JSON): the public API for citizens' apps and third-party clients.
+
+Spec: https://wiki.open311.org/GeoReport_v2 — services, service definitions, POST a request,
+GET requests, GET a request. JSON only. Mapping to Shegong, privacy rules and idempotency are
+documented in docs/open311.md.
+
+The views are thin: parse the request, call ``services.intake.submit_appeal`` (the one intake
+path, channel ``api``) or read ``public_appeals()``, serialize. Public reads never carry
+personal data: no petitioner, no body, no detailed address, no free text staff wrote for the
+petitioner (replies, reasons), and nothing about confidential or accusation appeals.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping
+from datetime import datetime, time, timedelta
+from functools import wraps
+from typing import Any
+
+from django.conf import settings
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+from django.views.decorators.csrf import csrf_exempt
+
+from shegong.core.exceptions import DomainError
+from shegong.regions.models import Region
+
+from .choices import (
+    KIND_STREAM,
+    OPEN_APPEAL_STATES,
+    OPEN_ORDER_STATES,
+    AppealKind,
+    AppealStatus,
+    Channel,
+    EventKind,
+    Stream,
+    Urgency,
+)
+from .models import Appeal, AppealEvent, IdempotencyRecord, WorkOrder
+from .services.intake import IntakeData, IntakeError, submit_appeal
+
+MAX_RESULTS = 1000  # GeoReport v2: at most 1000 requests per GET requests call
+DEFAULT_WINDOW = timedelta(days=90)  # GeoReport v2: default and maximum date range
+DEDUP_WINDOW = timedelta(minutes=10)  # identical submissions without a key
+MAX_KEY_LENGTH = 100
+TITLE_LENGTH = 30
+
+# --- services --------------------------------------------------------------------------------
+
+SERVICE_DESCRIPTIONS: dict[str, str] = {
+    AppealKind.XF_SUGGESTION: (
+        "对国家机关及其工作人员的工作提出建议、意见（信访工作条例 第十七条）。"
+        "须填写姓名（first_name/last_name）和联系电话（phone）。"
+    ),
+    AppealKind.XF_ACCUSATION: (
+        "检举、控告国家机关及其工作人员的违法失职行为。诉求人身份严格保密，"
+        "办理情况不在公开接口中显示，请凭编号和查询码在群众门户查询。"
+    ),
+    AppealKind.XF_CLAIM: (
+        "维护自身合法权益的申诉、求决事项。须填写姓名（first_name/last_name）和联系电话"
+        "（phone）；依法应通过诉讼、仲裁、行政复议等途径解决的，将告知相应途径。"
+    ),
+    AppealKind.HL_CONSULT: "咨询政策规定、办事流程等（12345热线）。",
+    AppealKind.HL_HELP: "生活中遇到困难、需要帮助的事项（12345热线）。",
+    AppealKind.HL_COMPLAINT: "对公共服务、城市管理、市场秩序等问题的投诉（12345热线）。",
+    AppealKind.HL_REPORT: "举报违法违规行为（12345热线）；如需身份保密请选择 confidential=true。",
+    AppealKind.HL_SUGGEST: "对城市管理和公共服务的建议（12345热线）。",
+    AppealKind.PEOPLE_SUGGESTION: "围绕经济社会发展和民生改善提出的人民建议。",
+}
+
+SERVICE_KEYWORDS: dict[str, str] = {
+    AppealKind.XF_SUGGESTION: "信访,建议,意见",
+    AppealKind.XF_ACCUSATION: "信访,检举,控告",
+    AppealKind.XF_CLAIM: "信访,申诉,求决",
+    AppealKind.HL_CONSULT: "12345,咨询,政策",
+    AppealKind.HL_HELP: "12345,求助,困难",
+    AppealKind.HL_COMPLAINT: "12345,投诉",
+    AppealKind.HL_REPORT: "12345,举报",
+    AppealKind.HL_SUGGEST: "12345,建议",
+    AppealKind.PEOPLE_SUGGESTION: "人民建议,建言献策",
+}
+
+# Every kind may be submitted publicly. Accusations are accepted but never listed publicly.
+PUBLIC_SERVICE_CODES: tuple[str, ...] = tuple(AppealKind.values)
+
+TRUE_VALUES = {"true", "1", "yes", "是"}
+FALSE_VALUES = {"false", "0", "no", "否", ""}
+
+
+def service_list() -> list[dict[str, Any]]:
+    return [
+        {
+            "service_code": code,
+            "service_name": AppealKind(code).label,
+            "description": SERVICE_DESCRIPTIONS[code],
+            "metadata": True,
+            "type": "realtime",
+            "keywords": SERVICE_KEYWORDS[code],
+            "group": Stream(KIND_STREAM[code]).label,
+        }
+        for code in PUBLIC_SERVICE_CODES
+    ]
+
+
+def service_definition(code: str) -> dict[str, Any]:
+    return {
+        "service_code": code,
+        "attributes": [
+            {
+                "variable": True,
+                "code": "region_code",
+                "datatype": "string",
+                "required": True,
+                "datatype_description": "区划代码，如 339901001001；也可用 address_id 传入",
+                "order": 1,
+                "description": "发生地所在的行政区划（社区/村或街道）代码",
+            },
+            {
+                "variable": True,
+                "code": "urgency",
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": None,
+                "order": 2,
+                "description": "紧急程度（默认：一般）",
+                "values": [{"key": key, "name": label} for key, label in Urgency.choices],
+            },
+            {
+                "variable": True,
+                "code": "confidential",
+                "datatype": "singlevaluelist",
+                "required": False,
+                "datatype_description": None,
+                "order": 3,
+                "description": "身份保密：保密的诉求不在公开接口中显示"
+                + ("（检举控告类始终保密）" if code == AppealKind.XF_ACCUSATION else ""),
+                "values": [{"key": "true", "name": "是"}, {"key": "false", "name": "否"}],
+            },
+            {
+                "variable": True,
+                "code": "title",
+                "datatype": "string",
+                "required": False,
+                "datatype_description": "2–200字；不填时取诉求内容的前30个字",
+                "order": 4,
+                "description": "标题（公开显示，请勿填写姓名、电话等个人信息）",
+            },
+            {
+                "variable": True,
+                "code": "submission_id",
+                "datatype": "string",
+                "required": False,
+                "datatype_description": "不超过100个字符；也可用 Idempotency-Key 请求头传入",
+                "order": 5,
+                "description": "提交编号：重试同一提交时使用相同编号，不会重复登记",
+            },
+        ],
+    }
+
+
+# --- public reads ----------------------------------------------------------------------------
+
+
+def public_appeals() -> QuerySet[Appeal]:
+    """Every appeal the public Open311 API may show — the one place that rule lives.
+
+    The API has no user, so it cannot start from ``visible_to``; this filter is its scope.
+    Privacy rule: an appeal whose petitioner asked for identity protection
+    (``identity_confidential``) and every 检举控告 (信访工作条例 第三十条; intake always marks
+    them confidential, excluded here again by kind) is never listed and is 404 by id — its
+    existence, place, kind and progress are only for the petitioner (portal, tracking code)
+    and for staff. For the rest, serializers expose only non-personal fields: number, kind,
+    title, status, times, region name, lead unit — never body, petitioner or address.
+    """
+    return Appeal.objects.filter(identity_confidential=False).exclude(kind=AppealKind.XF_ACCUSATION)
+
+
+# Events whose public note is fixed text (numbers, unit names); all others carry free text
+# staff wrote for the petitioner (reply, reasons) and are shown publicly only by this label.
+SAFE_NOTE_KINDS = {
+    EventKind.REGISTERED,
+    EventKind.INFO_ADDED,
+    EventKind.ACCEPTED,
+    EventKind.FORWARDED,
+    EventKind.DISPATCHED,
+    EventKind.REASSIGNED,
+    EventKind.ESCALATED,
+    EventKind.CONTACTED,
+    EventKind.CLOSED,
+    EventKind.MERGED,
+    EventKind.SPLIT,
+}
+GENERIC_NOTES: dict[str, str] = {
+    EventKind.REJECTED: "不予受理，理由已告知诉求人",
+    EventKind.REDIRECTED: "已告知诉求人通过其他法定途径解决",
+    EventKind.REPLIED: "已答复诉求人",
+    EventKind.EXTENSION_DECIDED: "办理期限已调整",
+}
+
+_PERSONAL_PATTERN = re.compile(
+    # Letters count as word characters at the edges, so "RX202611290000001" (a
+    # registration number) is left alone while "电话13912345678" is starred.
+    r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?![0-9A-Za-z])"  # mobile
+    r"|(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])"  # 18-digit ID numbers
+    r"|(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])"  # 15-digit ID numbers
+    r"|(?<![0-9A-Za-z])0\d{2,3}-?\d{7,8}(?![0-9A-Za-z])"  # landlines
+    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"  # e-mail addresses
+)
+
+
+def scrub(text: str) -> str:
+    """Star phone numbers, ID numbers and e-mail addresses in text shown publicly."""
+    return _PERSONAL_PATTERN.sub("***", text or "")
+
+
+def _with_public_fields(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
+    latest_public = AppealEvent.objects.filter(appeal=OuterRef("pk"), public=True).order_by(
+        "-at", "-pk"
+    )
+    latest = AppealEvent.objects.filter(appeal=OuterRef("pk")).order_by("-at", "-pk")
+    open_due = (
+        WorkOrder.objects.filter(
+            appeal=OuterRef("pk"), status__in=list(OPEN_ORDER_STATES), due_at__isnull=False
+        )
+        .order_by("due_at")
+        .values("due_at")[:1]
+    )
+    return (
+        qs.select_related("region", "lead_unit")
+        .only(
+            "number",
+            "kind",
+            "status",
+            "title",
+            "registered_at",
+            "updated_at",
+            "triage_due_at",
+            "region__code",
+            "region__full_name",
+            "lead_unit__name",
+        )
+        .annotate(
+            note_kind=Subquery(latest_public.values("kind")[:1]),
+            note_text=Subquery(latest_public.values("public_note")[:1]),
+            last_event_at=Subquery(latest.values("at")[:1]),
+            open_due_at=Subquery(open_due),
+        )
+    )
+
+
+def _iso(value: datetime | None) -> str | None:
+    return timezone.localtime(value).isoformat(timespec="seconds") if value else None
+
+
+def _status_notes(kind: str | None, text: str | None) -> str:
+    if not kind:
+        return ""
+    if kind in SAFE_NOTE_KINDS:
+        return scrub(text or "")
+    return GENERIC_NOTES.get(kind) or dict(EventKind.choices).get(kind, "")
+
+
+def serialize(appeal: Appeal) -> dict[str, Any]:
+    is_open = appeal.status in OPEN_APPEAL_STATES
+    last_event_at: datetime | None = getattr(appeal, "last_event_at", None)
+    updated = max(filter(None, [appeal.updated_at, last_event_at]))
+    expected = (getattr(appeal, "open_due_at", None) or appeal.triage_due_at) if is_open else None
+    return {
+        "service_request_id": appeal.number,
+        "status": "open" if is_open else "closed",
+        "status_notes": _status_notes(
+            getattr(appeal, "note_kind", None), getattr(appeal, "note_text", None)
+        ),
+        "service_name": AppealKind(appeal.kind).label,
+        "service_code": appeal.kind,
+        "description": scrub(appeal.title),
+        "agency_responsible": appeal.lead_unit.name if appeal.lead_unit else "",
+        "service_notice": f"当前状态：{AppealStatus(appeal.status).label}",
+        "requested_datetime": _iso(appeal.registered_at),
+        "updated_datetime": _iso(updated),
+        "expected_datetime": _iso(expected),
+        "address": appeal.region.full_name,
+        "address_id": appeal.region.code,
+        "zipcode": None,
+        "lat": None,
+        "long": None,
+        "media_url": None,
+    }
+
+
+# --- plumbing --------------------------------------------------------------------------------
+
+
+class Open311Error(Exception):
+    """An error answered in the spec's format: ``[{"code": status, "description": …}]``."""
+
+    def __init__(self, status: int, description: str) -> None:
+        super().__init__(description)
+        self.status = status
+        self.description = description
+
+
+def _json(data: Any, status: int = 200) -> JsonResponse:
+    return JsonResponse(
+        data,
+        status=status,
+        safe=False,
+        json_dumps_params={"ensure_ascii": False},
+        content_type="application/json; charset=utf-8",
+    )
+
+
+def _error(status: int, description: str) -> JsonResponse:
+    return _json([{"code": status, "description": description}], status)
+
+
+def _check_jurisdiction(value: str | None) -> None:
+    value = (value or "").strip()
+    if value and value != settings.SHEGONG_CITY_NAME:
+        raise Open311Error(404, f"未知的 jurisdiction_id：{value[:50]}")
+
+
+def _check_service(code: str) -> None:
+    if code not in PUBLIC_SERVICE_CODES:
+        raise Open311Error(404, f"未知的服务类型：{code[:50]}")
+
+
+def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Method (405), format (400: JSON only), jurisdiction_id (404) and error translation."""
+    allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+            if request.method not in allowed:
+                response = _error(405, f"该接口不支持 {request.method} 方法")
+                response["Allow"] = ", ".join(sorted(allowed))
+                return response
+            if fmt.lower() != "json":
+                return _error(400, "仅支持 JSON 格式")
+            try:
+                _check_jurisdiction(request.GET.get("jurisdiction_id"))
+                return view(request, **kwargs)
+            except Open311Error as exc:
+                return _error(exc.status, exc.description)
+
+        return wrapper
+
+    return decorate
+
+
+def _csv(values: Iterable[str]) -> list[str]:
+    return [part.strip() for value in values for part in value.split(",") if part.strip()]
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+@endpoint("GET")
+def services_view(request: HttpRequest) -> HttpResponse:
+    """GET services.json"""
+    return _json(service_list())
+
+
+@endpoint("GET")
+def service_definition_view(request: HttpRequest, service_code: str) -> HttpResponse:
+    """GET services/{service_code}.json"""
+    _check_service(service_code)
+    return _json(service_definition(service_code))
+
+
+@endpoint("GET")
+def request_view(request: HttpRequest, service_request_id: str) -> HttpResponse:
+    """GET requests/{service_request_id}.json — a list of one, as the spec says."""
+    number = service_request_id.strip().upper()
+    appeal = _with_public_fields(public_appeals().filter(number=number)).first()
+    if appeal is None:
+        raise Open311Error(404, f"未找到编号为 {number[:40]} 的公开诉求")
+    return _json([serialize(appeal)])
+
+
+@csrf_exempt
+@endpoint("GET", "POST")
+def requests_view(request: HttpRequest) -> HttpResponse:
+    """GET requests.json (search) and POST requests.json (submit)."""
+    if request.method == "POST":
+        return _create(request)
+    return _json(search(request.GET))
+
+
+def not_found_view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+    return _error(404, "未知的接口地址，请参阅 GeoReport v2 规范")
+
+
+# --- GET requests ----------------------------------------------------------------------------
+
+
+def search(params: Any) -> list[dict[str, Any]]:
+    """Filters: service_request_id (overrides all others), service_code, status,
+    start_date/end_date on the registration time (default and maximum: 90 days)."""
+    qs = public_appeals()
+    ids = _csv(params.getlist("service_request_id"))
+    if ids:
+        if len(ids) > MAX_RESULTS:
+            raise Open311Error(400, f"一次最多查询{MAX_RESULTS}个编号")
+        qs = qs.filter(number__in=[i.upper() for i in ids])
+    else:
+        codes = _csv(params.getlist("service_code"))
+        for code in codes:
+            _check_service(code)
+        if codes:
+            qs = qs.filter(kind__in=codes)
+        statuses = set(_csv(params.getlist("status")))
+        if statuses - {"open", "closed"}:
+            raise Open311Error(400, "status 只能是 open 或 closed")
+        if statuses == {"open"}:
+            qs = qs.filter(status__in=list(OPEN_APPEAL_STATES))
+        elif statuses == {"closed"}:
+            qs = qs.exclude(status__in=list(OPEN_APPEAL_STATES))
+        start, end = _date_range(params.get("start_date"), params.get("end_date"))
+        qs = qs.filter(registered_at__gte=start, registered_at__lte=end)
+    rows = _with_public_fields(qs).order_by("-registered_at", "-pk")[:MAX_RESULTS]
+    return [serialize(appeal) for appeal in rows]
+
+
+def _parse_when(value: str, name: str, *, end: bool) -> datetime:
+    text = value.strip()
+    # "+08:00" arrives as " 08:00" when the client forgot to URL-encode the plus sign.
+    text = re.sub(r"(T[\d:.]+) (\d{2}:?\d{2})$", r"\1+\2", text)
+    try:
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+            day = parse_date(text)
+            parsed = datetime.combine(day, time.max if end else time.min) if day else None
+        else:
+            parsed = parse_datetime(text)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        raise Open311Error(400, f"{name} 不是有效的 ISO 8601 时间，例如 2026-01-01T00:00:00+08:00")
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed)
+    return parsed
+
+
+def _date_range(start_value: str | None, end_value: str | None) -> tuple[datetime, datetime]:
+    start = _parse_when(start_value, "start_date", end=False) if start_value else None
+    end = _parse_when(end_value, "end_date", end=True) if end_value else None
+    if start is None and end is None:
+        end = timezone.now()
+    if start is None:
+        assert end is not None
+        start = end - DEFAULT_WINDOW
+    if end is None:
+        end = start + DEFAULT_WINDOW
+    if start > end:
+        raise Open311Error(400, "start_date 不能晚于 end_date")
+    if end - start > DEFAULT_WINDOW:
+        raise Open311Error(400, "查询的时间范围不能超过90天")
+    return start, end
+
+
+# --- POST requests ---------------------------------------------------------------------------
+
+_ATTRIBUTE_KEY = re.compile(r"attribute\[([^\[\]]+)\](?:\[\])?")
+
+
+def _text(name: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float | str):
+        return str(value)
+    raise Open311Error(400, f"字段 {name[:50]} 的格式无效")
+
+
+def _post_fields(request: HttpRequest) -> tuple[dict[str, str], dict[str, str]]:
+    """(fields, attributes) from a form-encoded body (the spec) or a JSON object.
+
+    Attributes come as ``attribute[code]=value``; in JSON also as ``{"attribute": {...}}``.
+    """
+    items: Iterable[tuple[str, Any]]
+    if request.content_type == "application/json":
+        try:
+            payload = json.loads(request.body.decode("utf-8") or "{}")
+        except (UnicodeDecodeError, ValueError):
+            raise Open311Error(400, "请求体不是有效的 JSON") from None
+        if not isinstance(payload, dict):
+            raise Open311Error(400, "请求体应为 JSON 对象")
+        items = payload.items()
+    else:
+        items = ((key, request.POST.get(key)) for key in request.POST)
+    fields: dict[str, str] = {}
+    attributes: dict[str, str] = {}
+    for key, value in items:
+        if key == "attribute" and isinstance(value, Mapping):
+            for code, item in value.items():
+                attributes[str(code)] = _text(f"attribute[{code}]", item).strip()
+            continue
+        match = _ATTRIBUTE_KEY.fullmatch(key)
+        if match:
+            attributes[match.group(1)] = _text(key, value).strip()
+        else:
+            fields[key] = _text(key, value).strip()
+    return fields, attributes
+
+
+def _person_name(first: str, last: str) -> str:
+    """Chinese names are family name first (last_name + first_name, no space)."""
+    if (first + last).isascii():
+        return " ".join(part for part in (first, last) if part)
+    return last + first
+
+
+def _default_title(description: str, *private: str) -> str:
+    """The first 30 characters of the description — public, so without contact details and
+    without the name and detailed address the submitter gave in their own fields."""
+    text = scrub(" ".join(description.split()))
+    for value in private:
+        if len(value) >= 2:
+            text = text.replace(value, "***")
+    return text[:TITLE_LENGTH].strip()
+
+
+def _intake_data(fields: dict[str, str], attributes: dict[str, str]) -> IntakeData:
+    service_code = fields.get("service_code", "")
+    if not service_code:
+        raise Open311Error(400, "请选择服务类型（service_code）")
+    _check_service(service_code)
+    problems: list[str] = []
+    description = fields.get("description", "")
+    if not description:
+        problems.append("请填写诉求内容（description）")
+    region_code = attributes.get("region_code", "")
+    address_id = fields.get("address_id", "")
+    region = None
+    if region_code and address_id and region_code != address_id:
+        problems.append("attribute[region_code] 与 address_id 不一致")
+    elif not (region_code or address_id):
+        problems.append("请提供发生地的区划代码（attribute[region_code] 或 address_id）")
+    else:
+        code = region_code or address_id
+        region = Region.objects.filter(code=code, is_active=True).first()
+        if region is None:
+            problems.append(f"区划代码“{code[:30]}”不存在或已停用")
+    confidential = attributes.get("confidential", "").lower()
+    if confidential not in TRUE_VALUES | FALSE_VALUES:
+        problems.append("身份保密（attribute[confidential]）只能是 true 或 false")
+    address = fields.get("address_string", "")
+    if len(address) > 255:
+        problems.append("详细地址（address_string）不超过255个字")
+    if problems:
+        raise Open311Error(400, "；".join(problems))
+    assert region is not None
+    name = _person_name(fields.get("first_name", ""), fields.get("last_name", ""))
+    return IntakeData(
+        kind=service_code,
+        channel=Channel.API,
+        title=attributes.get("title") or _default_title(description, name, address),
+        body=description,
+        region_id=region.pk,
+        address=address,
+        urgency=attributes.get("urgency") or Urgency.NORMAL,
+        name=name,
+        phone=fields.get("phone", ""),
+        identity_confidential=confidential in TRUE_VALUES,
+    )
+
+
+def _submission_key(request: HttpRequest, attributes: dict[str, str]) -> str:
+    header = request.headers.get("Idempotency-Key", "").strip()
+    attribute = attributes.get("submission_id", "")
+    if header and attribute and header != attribute:
+        raise Open311Error(400, "Idempotency-Key 请求头与 attribute[submission_id] 不一致")
+    key = header or attribute
+    if len(key) > MAX_KEY_LENGTH or not key.isprintable():
+        raise Open311Error(400, f"提交编号（Idempotency-Key）不超过{MAX_KEY_LENGTH}个可见字符")
+    return key
+
+
+def _auto_key(data: IntakeData, bucket: int) -> str:
+    """Key for a submission without one: the normalized payload (incl. phone) + time bucket."""
+    digest = hashlib.sha256(f"{data.fingerprint()}|{bucket}".encode()).hexdigest()
+    return f"open311-auto:{bucket}:{digest}"
+
+
+def _create(request: HttpRequest) -> HttpResponse:
+    fields, attributes = _post_fields(request)
+    _check_jurisdiction(fields.get("jurisdiction_id"))
+    data = _intake_data(fields, attributes)
+    now = timezone.now()
+    client_key = _submission_key(request, attributes)
+    appeal: Appeal | None = None
+    code: str | None = None
+    if client_key:
+        key = f"open311:{client_key}"
+        data.source_ref = client_key
+    else:
+        # An accidental double submit (same payload and phone) within 10 minutes is the
+        # same request: this bucket's key, or the previous bucket's if still in the window.
+        bucket = int(now.timestamp() // DEDUP_WINDOW.total_seconds())
+        key = _auto_key(data, bucket)
+        earlier = (
+            IdempotencyRecord.objects.filter(
+                key=_auto_key(data, bucket - 1), created_at__gte=now - DEDUP_WINDOW
+            )
+            .select_related("appeal")
+            .first()
+        )
+        appeal = earlier.appeal if earlier is not None else None
+    if appeal is None:
+        try:
+            appeal, code = submit_appeal(actor=None, data=data, idempotency_key=key, now=now)
+        except IntakeError as exc:
+            raise Open311Error(400, exc.message) from None
+        except DomainError as exc:
+            status = 409 if exc.code == "idempotency_conflict" else 400
+            raise Open311Error(status, exc.message) from None
+    response = _json(
+        [
+            {
+                "service_request_id": appeal.number,
+                "service_notice": _submit_notice(appeal, code),
+                "account_id": None,
+                "token": None,
+            }
+        ],
+        status=201,
+    )
+    response["Cache-Control"] = "no-store"  # carries the one-time tracking code
+    return response
+
+
+def _submit_notice(appeal: Appeal, code: str | None) -> str:
+    if code:
+        notice = (
+            f"您的诉求已登记，编号 {appeal.number}。查询码：{code}，请妥善保存（仅显示这一次）。"
+        )
+    else:
+        notice = (
+            f"该提交此前已登记，编号 {appeal.number}。查询码只在首次提交时显示，"
+            "本次无法再次提供；如已遗失，请联系受理机构。"
+        )
+    if appeal.identity_confidential or appeal.kind == AppealKind.XF_ACCUSATION:
+        notice += "为保护您的身份，该诉求不在公开接口中显示，请凭编号和查询码在群众门户查询。"
+    return notice
