@@ -26,6 +26,7 @@ def clock_state(
     warn_hours: int = 24,
     now: datetime | None = None,
     done_at: datetime | None = None,
+    label: str = "",
 ) -> dict[str, str] | None:
     if due is None:
         return None
@@ -38,10 +39,14 @@ def clock_state(
             "state": "met" if on_time else "missed",
         }
     if now > due:
-        return {"css": "sg-clock-late", "text": f"已超期 {humanize(now - due)}", "state": "late"}
+        return {
+            "css": "sg-clock-late",
+            "text": f"{label}已超期 {humanize(now - due)}",
+            "state": "late",
+        }
     css = "sg-clock-warn" if due - now <= timedelta(hours=warn_hours) else "sg-clock-ok"
     return {
         "css": css,
-        "text": f"剩余 {humanize(due - now)}",
+        "text": f"{label}剩余 {humanize(due - now)}",
         "state": "warn" if css == "sg-clock-warn" else "ok",
     }

@@ -408,8 +408,11 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
             else None
         )
         stopped = order.status in (WorkOrderStatus.CANCELLED, WorkOrderStatus.RETURNED)
+        label = "签收" if order.status == WorkOrderStatus.PENDING else "办理"
         order.clock = (  # type: ignore[attr-defined]
-            None if stopped else clock_state(due, warn_hours=warn, now=now, done_at=done)
+            None
+            if stopped
+            else clock_state(due, warn_hours=warn, now=now, done_at=done, label=label)
         )
         order.mine = wf.acts_for_unit(user, order.unit)  # type: ignore[attr-defined]
         order.pending_extension = order.extension_requests.filter(  # type: ignore[attr-defined]
@@ -417,7 +420,7 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         ).first()  # type: ignore[attr-defined]
     lead = next((o for o in orders if o.role == WorkOrderRole.LEAD and o.is_open), None)
     if appeal.status == AppealStatus.REGISTERED:
-        header_clock = clock_state(appeal.triage_due_at, warn_hours=warn, now=now)
+        header_clock = clock_state(appeal.triage_due_at, warn_hours=warn, now=now, label="受理")
     elif lead is not None:
         header_clock = lead.clock  # type: ignore[attr-defined]
     else:

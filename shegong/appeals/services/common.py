@@ -79,9 +79,10 @@ def event(
     public_note: str = "",
     clock_due_at: datetime | None = None,
     clock_met: bool | None = None,
+    actor_label: str = "",
 ) -> AppealEvent:
-    label = ""
-    if actor is not None and getattr(actor, "pk", None):
+    label = actor_label
+    if not label and actor is not None and getattr(actor, "pk", None):
         unit = getattr(actor, "unit", None)
         label = unit.name if unit is not None else (actor.full_name or actor.username)
     return AppealEvent.objects.create(
@@ -89,7 +90,7 @@ def event(
         work_order=work_order,
         kind=kind,
         at=at,
-        actor=actor if label else None,
+        actor=actor if getattr(actor, "pk", None) else None,
         actor_label=label or "系统",
         note=note,
         public=bool(public_note),

@@ -251,6 +251,7 @@ def submit_appeal(
                 + (f"（{data.proxy_note.strip()}）" if data.proxy_note.strip() else ""),
                 public_note=f"您的诉求已登记，编号 {number}",
                 clock_due_at=appeal.triage_due_at,
+                actor_label="" if actor is not None else "群众（网上提交）",
             )
             audit.record(
                 "appeal_registered",
@@ -317,6 +318,7 @@ def add_citizen_information(*, appeal: Appeal, text: str, now: datetime | None =
             at=now,
             note=text[:5000],
             public_note="您补充的材料已收到",
+            actor_label="群众",
         )
         audit.record(
             "appeal_info_added", actor=None, target=appeal, at=now, changes={"length": len(text)}
