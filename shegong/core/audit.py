@@ -12,7 +12,7 @@ import contextvars
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
@@ -64,7 +64,8 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
 def _canonical(event: AuditEvent) -> bytes:
     payload = {
         "seq": event.seq,
-        "at": event.occurred_at.isoformat(),
+        # UTC, so the hash does not depend on the zone the caller or the database used.
+        "at": event.occurred_at.astimezone(UTC).isoformat(),
         "actor": event.actor_id,
         "actor_repr": event.actor_repr,
         "action": event.action,

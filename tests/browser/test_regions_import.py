@@ -111,11 +111,11 @@ def test_dispatcher_reveals_contact_phone(
     assert event.changes == {"field": "contact_phone"}
     assert event.note == "核实承办联系人"
 
-    # A handler (no pii.reveal) sees the same page masked, with no way to unmask.
+    # A leader (read-only, no pii.reveal) sees the same page masked, with no way to unmask.
     context = browser.new_context(locale="zh-CN")
     try:
         other = context.new_page()
-        login(other, live_server, "handler_unit_a")
+        login(other, live_server, "leader")
         other.goto(unit_url)
         other_phone = other.get_by_test_id("contact-phone")
         assert other_phone.inner_text().strip() == "138****5678"

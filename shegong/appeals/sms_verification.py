@@ -1,0 +1,168 @@
+"""SMS verification codes for the citizen portal (no login).
+
+A citizen who leaves a phone number proves it is theirs with a 6-digit code. Everything
+lives in Django's cache, never in the database:
+
+* ``portal:sms:code:<phone key>`` — the HMAC of the code and its expiry (10 minutes, single
+  use), with ``portal:sms:tries:<phone key>`` counting checks (at most 5);
+* ``portal:sms:cool:<phone key>`` — one code per phone per 60 seconds;
+* ``portal:sms:ip:<ip>:<date>`` — at most 10 codes per client address per day.
+
+Phone numbers appear in cache keys only as a keyed hash (HMAC with ``SECRET_KEY``), so the
+cache holds no readable personal data. The limits can be changed with the settings listed
+in :data:`DEFAULTS` (read with ``getattr``, documented in docs/portal.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from enum import StrEnum
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from shegong.core.exceptions import DomainError
+from shegong.core.notify import sms_sender
+from shegong.lib.validators import ValidationFailure, validate_mobile
+
+DEFAULTS: dict[str, int] = {
+    "SHEGONG_PORTAL_SMS_COOLDOWN_SECONDS": 60,
+    "SHEGONG_PORTAL_SMS_DAILY_PER_IP": 10,
+    "SHEGONG_PORTAL_SMS_CODE_TTL_SECONDS": 600,
+    "SHEGONG_PORTAL_SMS_MAX_ATTEMPTS": 5,
+    # How long a phone verified in this browser session stays verified (re-submits after a
+    # validation error, a second matter in the same visit).
+    "SHEGONG_PORTAL_SMS_VERIFIED_SECONDS": 1800,
+}
+
+SESSION_KEY = "portal_verified_phones"
+
+
+def setting(name: str) -> int:
+    return int(getattr(settings, name, DEFAULTS[name]))
+
+
+def require_sms() -> bool:
+    """Whether a phone given on the portal must be verified (default True)."""
+    return bool(getattr(settings, "SHEGONG_PORTAL_REQUIRE_SMS", True))
+
+
+class SmsCodeError(DomainError):
+    """The code could not be sent; ``message`` says why, in Chinese."""
+
+    code = "sms_code_refused"
+
+
+class CheckResult(StrEnum):
+    OK = "ok"
+    WRONG = "wrong"
+    MISSING = "missing"  # never requested, expired or already used
+    TOO_MANY = "too_many"
+
+
+CHECK_MESSAGES = {
+    CheckResult.WRONG: "验证码不正确，请核对后重新填写",
+    CheckResult.MISSING: "验证码已过期或尚未获取，请点击“获取验证码”",
+    CheckResult.TOO_MANY: "验证码错误次数过多，请重新获取",
+}
+
+
+def _keyed(value: str) -> str:
+    return hmac.new(settings.SECRET_KEY.encode(), value.encode(), hashlib.sha256).hexdigest()
+
+
+def phone_key(phone: str) -> str:
+    return _keyed(f"phone:{phone}")[:40]
+
+
+def _code_hash(phone: str, code: str) -> str:
+    return _keyed(f"code:{phone}:{code}")
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else "****"
+
+
+def send_code(phone: str, ip: str | None) -> str:
+    """Send a fresh code to ``phone``. Returns the normalised number; raises SmsCodeError."""
+    try:
+        phone = validate_mobile(phone or "")
+    except ValidationFailure as exc:
+        raise SmsCodeError(exc.message) from None
+    cooldown = setting("SHEGONG_PORTAL_SMS_COOLDOWN_SECONDS")
+    daily = setting("SHEGONG_PORTAL_SMS_DAILY_PER_IP")
+    ttl = setting("SHEGONG_PORTAL_SMS_CODE_TTL_SECONDS")
+    pkey = phone_key(phone)
+    # cache.add is atomic: only one request per cooldown window wins for this phone.
+    cool_key = f"portal:sms:cool:{pkey}"
+    if not cache.add(cool_key, 1, cooldown):
+        raise SmsCodeError(f"验证码发送太频繁，请{cooldown}秒后再试")
+    ip_key = f"portal:sms:ip:{ip or 'unknown'}:{timezone.localdate():%Y%m%d}"
+    cache.add(ip_key, 0, 26 * 3600)
+    try:
+        sent_today = cache.incr(ip_key)
+    except ValueError:  # expired between add and incr
+        cache.set(ip_key, 1, 26 * 3600)
+        sent_today = 1
+    if sent_today > daily:
+        cache.delete(cool_key)  # nothing was sent: the phone's window stays free
+        raise SmsCodeError("今天获取验证码的次数已达上限，请明天再试，或拨打12345热线反映")
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    entry = {"hash": _code_hash(phone, code), "expires": time.time() + ttl}
+    cache.set(f"portal:sms:code:{pkey}", entry, ttl)
+    cache.set(f"portal:sms:tries:{pkey}", 0, ttl)
+    minutes = max(1, ttl // 60)
+    city = getattr(settings, "SHEGONG_CITY_NAME", "")
+    sms_sender().send(
+        phone,
+        f"【{city}群众诉求服务】您的验证码是{code}，{minutes}分钟内有效。"
+        "工作人员不会向您索要验证码，请勿告诉他人。",
+    )
+    return phone
+
+
+def check_code(phone: str, code: str) -> CheckResult:
+    """Check (and on success use up) the code sent to ``phone``.
+
+    Every check counts as an attempt (atomic ``incr``), so parallel guesses cannot exceed
+    the limit; after the last allowed wrong attempt the code is void.
+    """
+    pkey = phone_key(phone)
+    key, tries_key = f"portal:sms:code:{pkey}", f"portal:sms:tries:{pkey}"
+    entry: dict[str, Any] | None = cache.get(key)
+    if entry is None or entry["expires"] <= time.time():
+        return CheckResult.MISSING
+    try:
+        tries = cache.incr(tries_key)
+    except ValueError:  # the counter expired with the code
+        return CheckResult.MISSING
+    max_attempts = setting("SHEGONG_PORTAL_SMS_MAX_ATTEMPTS")
+    if tries > max_attempts:
+        cache.delete_many([key, tries_key])
+        return CheckResult.TOO_MANY
+    code = "".join((code or "").split())
+    if hmac.compare_digest(entry["hash"], _code_hash(phone, code)):
+        cache.delete_many([key, tries_key])
+        return CheckResult.OK
+    if tries >= max_attempts:
+        cache.delete_many([key, tries_key])
+        return CheckResult.TOO_MANY
+    return CheckResult.WRONG
+
+
+def mark_verified(session: Any, phone: str) -> None:
+    verified = dict(session.get(SESSION_KEY) or {})
+    now = time.time()
+    verified = {k: v for k, v in verified.items() if v > now}
+    verified[phone_key(phone)] = now + setting("SHEGONG_PORTAL_SMS_VERIFIED_SECONDS")
+    session[SESSION_KEY] = verified
+
+
+def is_verified(session: Any, phone: str) -> bool:
+    expires = (session.get(SESSION_KEY) or {}).get(phone_key(phone))
+    return bool(expires and expires > time.time())
