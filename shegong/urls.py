@@ -23,6 +23,7 @@ urlpatterns = [
     path("regions/", include("shegong.regions.urls")),
     path("units/", include("shegong.units.urls")),
     path("portal/", include("shegong.appeals.portal_urls")),
+    path("appeals/", include("shegong.appeals.notice_urls")),
     path("appeals/", include("shegong.appeals.urls")),
     path("api/", api.urls),
     path("open311/v2/", include("shegong.appeals.open311_urls")),

@@ -471,7 +471,7 @@ class NoticeKind(models.TextChoices):
 class NoticeTemplate(models.Model):
     """Admin-editable text of a written notice; rendered to DOCX and PDF by ``notices``.
 
-    ``body`` uses Django template syntax with the context documented in docs/appeals.md
+    ``body`` uses Django template syntax with the context documented in docs/appeals-notices.md
     (appeal, number, petitioner_name, unit, reply, reason, due_date, today, …).
     """
 

@@ -35,6 +35,7 @@ from .clocks_display import clock_state
 from .filters import AppealFilterSet
 from .forms import RegisterForm
 from .models import Appeal, ExtensionRequest, WorkOrder
+from .notices import notices_for
 from .services import merge as merge_service
 from .services import workflow as wf
 from .services.identity import FIELDS as IDENTITY_FIELDS
@@ -454,6 +455,7 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         "dispatch_units": _dispatch_units() if can["dispatch"] else [],
         "whistle_units": _dispatch_units() if can["whistle"] else [],
         "redirect_channels": RedirectChannel.choices,
+        "notices": notices_for(user, appeal),
         "merged": appeal.merged_appeals.all(),
         "accused": appeal.accused_units.all() if identity else [],
         "breadcrumbs": [("群众诉求", reverse("appeals:workbench")), (appeal.number, None)],

@@ -132,7 +132,7 @@ def _read_sheet(data: bytes) -> list[list[str]]:
         raise TableError("无法读取表格文件，文件可能已损坏或不是 Excel 格式") from exc
 
 
-def _safe(value: Any) -> Any:
+def safe_cell(value: Any) -> Any:
     """Neutralise spreadsheet formula injection in exported text (=, +, -, @ prefixes)."""
     if value is None:
         return ""
@@ -157,7 +157,7 @@ def xlsx_bytes(
         header_cells.append(cell)
     sheet.append(header_cells)
     for row in rows:
-        sheet.append([_safe(v) for v in row])
+        sheet.append([safe_cell(v) for v in row])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
@@ -168,5 +168,5 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     writer = csv.writer(out)
     writer.writerow(headers)
     for row in rows:
-        writer.writerow([_safe(v) for v in row])
+        writer.writerow([safe_cell(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")
