@@ -182,7 +182,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
     """The user's own notifications (newest first); POST marks them all read."""
     from .models import Notification
 
-    mine = Notification.objects.filter(user_id=request.user.pk)
+    mine = Notification.objects.filter(user_id=int(request.user.pk or 0))
     if request.method == "POST":
         mine.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("core:notifications")
