@@ -51,6 +51,13 @@ class Cap:
     APPEALS_CONFIDENTIAL_IDENTITY = "appeals.identity_confidential"
     APPEALS_PERSON_HISTORY = "appeals.person_history"
     APPEALS_POLICY = "appeals.policy"
+    APPEALS_REVISIT = "appeals.revisit"
+    APPEALS_SUPERVISE = "appeals.supervise"
+    APPEALS_ASSESSMENT_REVIEW = "appeals.assessment_review"
+    SUGGESTIONS_VIEW = "suggestions.view"
+    SUGGESTIONS_MANAGE = "suggestions.manage"
+    SUGGESTIONS_EVALUATE = "suggestions.evaluate"
+    PUBLICATION_MANAGE = "publication.manage"
 
 
 _ALL_VIEW = {Cap.REGIONS_VIEW, Cap.UNITS_VIEW, Cap.CALENDAR_VIEW}
@@ -69,6 +76,11 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.COCKPIT_VIEW,
             Cap.APPEALS_VIEW,
             Cap.APPEALS_POLICY,
+            Cap.APPEALS_SUPERVISE,
+            Cap.APPEALS_ASSESSMENT_REVIEW,
+            Cap.SUGGESTIONS_VIEW,
+            Cap.SUGGESTIONS_MANAGE,
+            Cap.PUBLICATION_MANAGE,
         }
     ),
     # The dispatcher (信访/热线 staff of the department) registers, triages and dispatches,
@@ -85,12 +97,18 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.APPEALS_IDENTITY,
             Cap.APPEALS_CONFIDENTIAL_IDENTITY,
             Cap.APPEALS_PERSON_HISTORY,
+            Cap.APPEALS_REVISIT,
+            Cap.SUGGESTIONS_VIEW,
+            Cap.SUGGESTIONS_MANAGE,
+            Cap.PUBLICATION_MANAGE,
         }
     ),
     # A handling unit contacts the citizen (接诉即办条例 第十五条) but never sees identities
     # the citizen asked to keep confidential or of a 检举控告 (信访工作条例 第三十条).
     Role.HANDLER: frozenset(
-        _ALL_VIEW | {Cap.PII_REVEAL, Cap.APPEALS_VIEW, Cap.APPEALS_HANDLE, Cap.APPEALS_IDENTITY}
+        _ALL_VIEW
+        | {Cap.PII_REVEAL, Cap.APPEALS_VIEW, Cap.APPEALS_HANDLE, Cap.APPEALS_IDENTITY}
+        | {Cap.SUGGESTIONS_VIEW, Cap.SUGGESTIONS_EVALUATE}
     ),
     Role.STREET_STAFF: frozenset(
         _ALL_VIEW
@@ -103,11 +121,17 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.APPEALS_HANDLE,
             Cap.APPEALS_WHISTLE,
             Cap.APPEALS_IDENTITY,
+            Cap.SUGGESTIONS_VIEW,
+            Cap.SUGGESTIONS_EVALUATE,
         }
     ),
     Role.BRANCH_SECRETARY: frozenset({Cap.REGIONS_VIEW, Cap.CALENDAR_VIEW}),
     Role.VOLUNTEER_MANAGER: frozenset({Cap.REGIONS_VIEW, Cap.CALENDAR_VIEW}),
-    Role.LEADER: frozenset(_ALL_VIEW | {Cap.COCKPIT_VIEW, Cap.EXPORT, Cap.APPEALS_VIEW}),
+    Role.LEADER: frozenset(
+        _ALL_VIEW
+        | {Cap.COCKPIT_VIEW, Cap.EXPORT, Cap.APPEALS_VIEW, Cap.APPEALS_SUPERVISE}
+        | {Cap.SUGGESTIONS_VIEW}
+    ),
     Role.AUDITOR: frozenset({Cap.AUDIT_VIEW, Cap.ACCOUNTS_VIEW, Cap.REGIONS_VIEW, Cap.EXPORT}),
 }
 

@@ -94,6 +94,7 @@ class AppealAction(models.TextChoices):
     REPLY = "reply", "答复"
     CLOSE = "close", "办结"
     MERGE = "merge", "合并"
+    REDO = "redo", "重办"
 
 
 # (from, action) -> to. Anything else is refused with TransitionNotAllowed.
@@ -110,6 +111,8 @@ APPEAL_TRANSITIONS: dict[tuple[str, str], str] = {
     (AppealStatus.DISPATCHED, AppealAction.RETURNED): AppealStatus.ACCEPTED,
     (AppealStatus.DISPATCHED, AppealAction.REPLY): AppealStatus.REPLIED,
     (AppealStatus.REPLIED, AppealAction.CLOSE): AppealStatus.CLOSED,
+    # 回访 不满意 or 未解决 → 重办 (a new handling round, counted against the first).
+    (AppealStatus.REPLIED, AppealAction.REDO): AppealStatus.DISPATCHED,
     (AppealStatus.REGISTERED, AppealAction.MERGE): AppealStatus.MERGED,
     (AppealStatus.ACCEPTED, AppealAction.MERGE): AppealStatus.MERGED,
     (AppealStatus.DISPATCHED, AppealAction.MERGE): AppealStatus.MERGED,
@@ -173,6 +176,13 @@ class RedirectChannel(models.TextChoices):
 
 class EventKind(models.TextChoices):
     REGISTERED = "registered", "登记"
+    REVISITED = "revisited", "回访"
+    REDONE = "redone", "重办"
+    REVIEW_REQUESTED = "review_requested", "申请复查/复核"
+    REVIEW_DECIDED = "review_decided", "复查/复核意见"
+    HEARING = "hearing", "听证"
+    SUPERVISED = "supervised", "督办"
+    SUPERVISION_REPORTED = "supervision_reported", "督办进展"
     INFO_ADDED = "info_added", "群众补充材料"
     ACCEPTED = "accepted", "受理"
     REJECTED = "rejected", "不予受理"
@@ -208,9 +218,45 @@ class ClockKey(models.TextChoices):
     SIGN = "sign", "签收时限"
     HANDLE = "handle", "办理时限"
     OBJECTION = "objection", "退单（异议）时限"
+    REVISIT = "revisit", "回访时限"
+    REVIEW_REQUEST = "review_request", "复查申请期限"
+    REVIEW_DECIDE = "review_decide", "复查办理时限"
+    RECHECK_REQUEST = "recheck_request", "复核申请期限"
+    RECHECK_DECIDE = "recheck_decide", "复核办理时限"
 
 
 class TimeUnit(models.TextChoices):
     NATURAL_DAY = "natural_day", "自然日"
     WORKING_DAY = "working_day", "工作日"
     HOUR = "hour", "小时"
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", "满意"
+    BASIC = "basic", "基本满意"
+    DISSATISFIED = "dissatisfied", "不满意"
+
+
+class RevisitMethod(models.TextChoices):
+    PORTAL = "portal", "群众网上评价"
+    PHONE = "phone", "电话回访"
+    SMS = "sms", "短信回访"
+    VISIT = "visit", "上门回访"
+
+
+class ReviewLevel(models.TextChoices):
+    """信访工作条例 第三十五条 复查, 第三十六条 复核."""
+
+    REVIEW = "review", "复查"
+    RECHECK = "recheck", "复核"
+
+
+class ReviewOutcome(models.TextChoices):
+    UPHOLD = "uphold", "维持原处理意见"
+    CHANGE = "change", "变更原处理意见"
+    REVOKE = "revoke", "撤销并重新办理"
+
+
+class RedoTarget(models.TextChoices):
+    SAME = "same", "原承办单位"
+    ABOVE = "above", "上一级单位"

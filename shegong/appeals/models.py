@@ -20,6 +20,10 @@ from .choices import (
     EventKind,
     ExtensionStatus,
     RedirectChannel,
+    ReviewLevel,
+    ReviewOutcome,
+    RevisitMethod,
+    Satisfaction,
     Stream,
     TimeUnit,
     Urgency,
@@ -60,6 +64,12 @@ class AppealPolicy(models.Model):
     )
     warn_hours = models.PositiveIntegerField("到期前提醒（小时）", default=24)
     escalate_after_hours = models.PositiveIntegerField("超期后再升级到部门（小时）", default=24)
+    redo_target = models.CharField(
+        "不满意重办交由",
+        max_length=10,
+        default="same",
+        choices=[("same", "原承办单位"), ("above", "上一级单位")],
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -243,6 +253,14 @@ class Appeal(models.Model):
         related_name="lead_appeals",
     )
     returns = models.PositiveSmallIntegerField("退单次数", default=0)
+    round = models.PositiveSmallIntegerField("办理轮次", default=1)
+    revisit_due_at = models.DateTimeField("回访期限", null=True, blank=True)
+    finality_at = models.DateTimeField(
+        "复核终结时间",
+        null=True,
+        blank=True,
+        help_text="信访工作条例 第三十六条第三款：同一事实和理由不再受理",
+    )
     reply_text = models.TextField("答复意见", blank=True)
     replied_at = models.DateTimeField("答复时间", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
@@ -342,6 +360,15 @@ class WorkOrder(models.Model):
     replied_at = models.DateTimeField("答复时间", null=True, blank=True)
     reply_text = models.TextField("办理结果", blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    round = models.PositiveSmallIntegerField("办理轮次", default=1)
+    redo_of = models.ForeignKey(
+        "self",
+        verbose_name="重办自",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="redos",
+    )
     version = models.PositiveIntegerField(default=1)
 
     scope = Scope(capability=APPEALS_VIEW, region="appeal__region", unit="unit")
@@ -487,3 +514,270 @@ class NoticeTemplate(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Revisit(models.Model):
+    """回访: the citizen's verdict on one handling round. Solved and satisfied are kept
+    apart (解决 ≠ 满意). 不满意 or 未解决 starts 重办 (services.revisit)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="revisits")
+    work_order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="revisits")
+    round = models.PositiveSmallIntegerField("办理轮次")
+    method = models.CharField("方式", max_length=10, choices=RevisitMethod.choices)
+    contacted = models.BooleanField("承办单位是否联系了诉求人")
+    resolved = models.BooleanField("问题是否解决")
+    satisfaction = models.CharField("满意度", max_length=15, choices=Satisfaction.choices)
+    comment = models.TextField("意见", blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField("回访时间")
+
+    class Meta:
+        verbose_name = "回访"
+        verbose_name_plural = "回访"
+        ordering = ["-at"]
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "round"], name="one_revisit_per_round")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} 第{self.round}轮 {self.get_satisfaction_display()}"
+
+
+class Review(models.Model):
+    """复查 (第三十五条) or 复核 (第三十六条): requested within the window after the written
+    reply (or the 复查 opinion), decided by the level above within its limit; hearing time
+    (听证) is excluded from the decision clock by pushing ``due_at`` when the hearing ends."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="reviews")
+    level = models.CharField("层级", max_length=10, choices=ReviewLevel.choices)
+    requested_at = models.DateTimeField("申请时间")
+    request_text = models.TextField("申请事实和理由")
+    window_end = models.DateTimeField("申请期限")
+    reviewer_unit = models.ForeignKey(
+        "units.Unit", verbose_name="复查/复核机关", on_delete=models.PROTECT, related_name="reviews"
+    )
+    due_at = models.DateTimeField("办理期限")
+    hearing_started_at = models.DateTimeField("听证开始", null=True, blank=True)
+    hearing_seconds = models.PositiveIntegerField("听证用时（秒）", default=0)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.CharField("结论", max_length=10, blank=True, choices=ReviewOutcome.choices)
+    opinion = models.TextField("复查/复核意见", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "复查复核"
+        verbose_name_plural = "复查复核"
+        ordering = ["requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "level"], name="one_review_per_level")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id} {self.get_level_display()}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None
+
+
+class SupervisionQuerySet(ScopedQuerySet):
+    pass
+
+
+class Supervision(models.Model):
+    """督办 / 领导批示 (挂牌督办): a leader's instruction on one or more appeals, with a
+    deadline and required progress reports; overdue progress escalates once per report
+    period (compare-and-swap on ``escalated_for``)."""
+
+    title = models.CharField("督办事项", max_length=200)
+    instruction = models.TextField("批示内容")
+    leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="批示领导",
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    appeals = models.ManyToManyField(Appeal, verbose_name="督办的诉求", related_name="supervisions")
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="所属区划", on_delete=models.PROTECT, related_name="+"
+    )
+    deadline = models.DateTimeField("办结期限")
+    report_every_days = models.PositiveSmallIntegerField("进展报告间隔（天）", default=7)
+    next_report_due = models.DateTimeField("下次报告期限")
+    escalated_for = models.DateTimeField("已升级的报告期限", null=True, blank=True)
+    created_at = models.DateTimeField()
+    closed_at = models.DateTimeField(null=True, blank=True)
+    closing_note = models.TextField(blank=True)
+
+    scope = Scope(capability=APPEALS_VIEW, region="region", unit=("appeals__work_orders__unit",))
+    objects = SupervisionQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "督办"
+        verbose_name_plural = "督办"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class SupervisionReport(models.Model):
+    supervision = models.ForeignKey(Supervision, on_delete=models.CASCADE, related_name="reports")
+    unit = models.ForeignKey(
+        "units.Unit", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    text = models.TextField("进展情况")
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["at"]
+
+    def __str__(self) -> str:
+        return f"{self.supervision_id} {self.at:%Y-%m-%d}"
+
+
+class AssessmentConfig(models.Model):
+    """三率 weights and marks (domain-rules §2.2: not official; configurable). One row, pk=1.
+
+    composite = w_response·响应率 + w_resolution·解决率 + w_satisfaction·满意率
+                + w_on_time·按期办结率; 满意率 = (满意 + basic_weight·基本满意) / 有效回访.
+    """
+
+    w_response = models.DecimalField("响应率权重", max_digits=4, decimal_places=3, default=0.1)
+    w_resolution = models.DecimalField("解决率权重", max_digits=4, decimal_places=3, default=0.5)
+    w_satisfaction = models.DecimalField("满意率权重", max_digits=4, decimal_places=3, default=0.4)
+    w_on_time = models.DecimalField("按期办结率权重", max_digits=4, decimal_places=3, default=0)
+    basic_weight = models.DecimalField("基本满意折算", max_digits=4, decimal_places=3, default=0.9)
+    red_share = models.DecimalField(
+        "红牌比例（排名末位）", max_digits=4, decimal_places=3, default=0.1
+    )
+    yellow_share = models.DecimalField("黄牌比例", max_digits=4, decimal_places=3, default=0.1)
+    min_revisits = models.PositiveIntegerField("参与排名的最少有效回访数", default=5)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "考核参数"
+        verbose_name_plural = "考核参数"
+
+    def __str__(self) -> str:
+        return "考核参数"
+
+
+class AssessmentFact(models.Model):
+    """One handling round of one appeal as the assessment counts it: the lead unit of that
+    round, whether the reply was on time, and the citizen's revisit. Maintained by
+    ``services.assessment`` in the same transaction as the reply / revisit / 申诉 decision,
+    together with :class:`UnitMonthStat`. A 重办 round is a new fact; the first round keeps
+    its 不满意 (counted against the first handling)."""
+
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="facts")
+    round = models.PositiveSmallIntegerField()
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="facts")
+    region_path = models.CharField(max_length=255, db_index=True)
+    month = models.DateField(db_index=True)
+    replied_at = models.DateTimeField()
+    due_at = models.DateTimeField(null=True, blank=True)
+    on_time = models.BooleanField()
+    revisited = models.BooleanField(default=False)
+    contacted = models.BooleanField(default=False)
+    resolved = models.BooleanField(default=False)
+    satisfaction = models.CharField(max_length=15, blank=True, choices=Satisfaction.choices)
+    exempt = models.BooleanField("申诉免责", default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["appeal", "round"], name="one_fact_per_round")
+        ]
+        indexes = [models.Index(fields=["month", "unit"])]
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}#{self.round}"
+
+
+class UnitMonthStat(models.Model):
+    """Counters per unit and month, kept equal to the GROUP BY over :class:`AssessmentFact`
+    by F() increments (tests compare them on random data). ``ex_*`` count exempt facts;
+    adjusted figures are raw minus exempt."""
+
+    unit = models.ForeignKey("units.Unit", on_delete=models.CASCADE, related_name="month_stats")
+    month = models.DateField(db_index=True)
+    replied = models.PositiveIntegerField(default=0)
+    on_time = models.PositiveIntegerField(default=0)
+    revisited = models.PositiveIntegerField(default=0)
+    contacted = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basic = models.PositiveIntegerField(default=0)
+    dissatisfied = models.PositiveIntegerField(default=0)
+    ex_replied = models.PositiveIntegerField(default=0)
+    ex_on_time = models.PositiveIntegerField(default=0)
+    ex_revisited = models.PositiveIntegerField(default=0)
+    ex_contacted = models.PositiveIntegerField(default=0)
+    ex_resolved = models.PositiveIntegerField(default=0)
+    ex_satisfied = models.PositiveIntegerField(default=0)
+    ex_basic = models.PositiveIntegerField(default=0)
+    ex_dissatisfied = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "month"], name="one_stat_per_unit_month")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit_id} {self.month:%Y-%m}"
+
+
+class ScoreAppeal(models.Model):
+    """申诉/免责: a unit contests one appeal's effect on its score (unreasonable demand, out of
+    jurisdiction…); a reviewer accepts (the fact becomes exempt: adjusted figures change,
+    raw ones never) or rejects."""
+
+    fact = models.ForeignKey(AssessmentFact, on_delete=models.CASCADE, related_name="score_appeals")
+    unit = models.ForeignKey("units.Unit", on_delete=models.PROTECT, related_name="+")
+    reason_kind = models.CharField(
+        "申诉类型",
+        max_length=20,
+        choices=[
+            ("unreasonable", "诉求不合理"),
+            ("out_of_jurisdiction", "非本单位职责"),
+            ("duplicate", "重复诉求"),
+            ("other", "其他"),
+        ],
+    )
+    text = models.TextField("申诉理由")
+    filed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    filed_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=10,
+        default="pending",
+        choices=[("pending", "待审核"), ("accepted", "已认可"), ("rejected", "未认可")],
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = "考核申诉"
+        verbose_name_plural = "考核申诉"
+        ordering = ["-filed_at"]
+
+    def __str__(self) -> str:
+        return f"{self.fact} {self.get_status_display()}"

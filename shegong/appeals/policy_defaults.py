@@ -37,6 +37,37 @@ _PETITION: dict[str, Any] = {
         ),
         (ClockKey.SIGN, "", 3, TimeUnit.WORKING_DAY, "平台默认（可调整）"),
         (ClockKey.HANDLE, "", 60, TimeUnit.NATURAL_DAY, f"{XF} 第三十四条（受理之日起60日内办结）"),
+    ]
+    + [
+        (ClockKey.REVISIT, "", 7, TimeUnit.NATURAL_DAY, "平台默认：答复后7日内回访（可调整）"),
+        (
+            ClockKey.REVIEW_REQUEST,
+            "",
+            30,
+            TimeUnit.NATURAL_DAY,
+            f"{XF} 第三十五条（收到书面答复之日起30日内请求复查）",
+        ),
+        (
+            ClockKey.REVIEW_DECIDE,
+            "",
+            30,
+            TimeUnit.NATURAL_DAY,
+            f"{XF} 第三十五条（收到复查请求之日起30日内提出复查意见）",
+        ),
+        (
+            ClockKey.RECHECK_REQUEST,
+            "",
+            30,
+            TimeUnit.NATURAL_DAY,
+            f"{XF} 第三十六条（收到复查意见之日起30日内请求复核）",
+        ),
+        (
+            ClockKey.RECHECK_DECIDE,
+            "",
+            30,
+            TimeUnit.NATURAL_DAY,
+            f"{XF} 第三十六条（收到复核请求之日起30日内，听证时间不计算在内）",
+        ),
     ],
 }
 
@@ -86,6 +117,13 @@ _HOTLINE: dict[str, Any] = {
             TimeUnit.NATURAL_DAY,
             "DB11/T 2021 征求意见稿（复杂疑难 15天）",
         ),
+        (
+            ClockKey.REVISIT,
+            "",
+            3,
+            TimeUnit.NATURAL_DAY,
+            "接诉即办条例 第二十三条（时限届满回访；平台默认答复后3日内）",
+        ),
     ],
 }
 
@@ -102,6 +140,7 @@ _SUGGESTION: dict[str, Any] = {
         (ClockKey.OBJECTION, "", 5, TimeUnit.WORKING_DAY, f"{XF} 第二十三条第三款（参照）"),
         (ClockKey.SIGN, "", 3, TimeUnit.WORKING_DAY, "平台默认（可调整）"),
         (ClockKey.HANDLE, "", 30, TimeUnit.NATURAL_DAY, "平台默认：上海规定未设时限，由本地规定"),
+        (ClockKey.REVISIT, "", 7, TimeUnit.NATURAL_DAY, "平台默认：答复后7日内回访（可调整）"),
     ],
 }
 

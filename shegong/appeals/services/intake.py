@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.pii import blind_index
 from shegong.lib.validators import ValidationFailure, validate_id_number, validate_mobile
 from shegong.regions.models import Region
 from shegong.units.models import Unit
@@ -32,6 +33,7 @@ from ..choices import (
 from ..models import Appeal, IdempotencyRecord, Petitioner
 from .common import event
 from .policies import compute_deadline, policy_for
+from .review import finality_conflict
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
@@ -67,6 +69,8 @@ class IntakeData:
     source_ref: str = ""
     proxy_note: str = ""
     phone_verified: bool = False
+    # Staff only: the petitioner brings new facts and reasons after a 复核 (第三十六条第三款).
+    new_facts_reason: str = ""
 
     def fingerprint(self) -> str:
         return hashlib.sha256(
@@ -182,6 +186,21 @@ def submit_appeal(
                 rep["phone"] = validate_mobile(rep["phone"])
             except ValidationFailure as exc:
                 errors["representatives"] = f"第{i + 1}位代表：{exc.message}"
+    if not errors and data.kind in (
+        AppealKind.XF_CLAIM,
+        AppealKind.XF_SUGGESTION,
+        AppealKind.XF_ACCUSATION,
+    ):
+        final = finality_conflict(
+            phone_bidx=blind_index("phone", clean["phone"]) if clean.get("phone") else "",
+            id_bidx=blind_index("id_number", clean["id_number"]) if clean.get("id_number") else "",
+            text=f"{data.title}{data.body}",
+        )
+        if final is not None and not (actor is not None and data.new_facts_reason.strip()):
+            errors["body"] = (
+                f"该事项已经复核终结（编号 {final.number}），依照《信访工作条例》第三十六条第三款，"
+                "以同一事实和理由提出的信访事项不再受理。如有新的事实和理由，请向工作人员说明。"
+            )
     if errors:
         raise IntakeError(errors)
     assert region is not None
@@ -259,6 +278,7 @@ def submit_appeal(
                 target=appeal,
                 at=now,
                 changes={
+                    "new_facts_after_recheck": data.new_facts_reason.strip()[:500],
                     "kind": data.kind,
                     "channel": data.channel,
                     "region": region.code,

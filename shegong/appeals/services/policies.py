@@ -32,6 +32,7 @@ POLICY_FIELDS = (
     "returns_before_escalation",
     "warn_hours",
     "escalate_after_hours",
+    "redo_target",
 )
 
 
@@ -124,6 +125,8 @@ def publish_policy_version(
     if not actor.has_capability("appeals.policy"):
         raise PermissionDenied("您的角色不能修改办理规则")
     unknown = set(changes) - set(POLICY_FIELDS)
+    if changes.get("redo_target", "same") not in ("same", "above"):
+        raise DomainError("重办去向应为原承办单位或上一级单位")
     if unknown:
         raise DomainError(f"未知的规则字段：{', '.join(sorted(unknown))}")
     with transaction.atomic():

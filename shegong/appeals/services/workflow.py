@@ -36,6 +36,7 @@ from ..choices import (
     WorkOrderStatus,
 )
 from ..models import Appeal, ExtensionRequest, WorkOrder
+from . import assessment
 from .common import (
     accused_conflict,
     acts_for_unit,
@@ -454,7 +455,7 @@ def _territorial_fallback(appeal: Appeal, returning: Unit) -> Unit | None:
         unit = (
             Unit.objects.filter(
                 region__path=path,
-                kind__in=["street", "district"],
+                kind__in=["street", "district", "department"],
                 is_active=True,
                 is_handling_unit=True,
             )
@@ -795,7 +796,10 @@ def reply_order(
             appeal.status = next_appeal_status(appeal, AppealAction.REPLY)
             appeal.reply_text = text
             appeal.replied_at = now
-            bump(appeal, ["status", "reply_text", "replied_at"])
+            revisit = compute_deadline(appeal.policy, ClockKey.REVISIT, now)
+            appeal.revisit_due_at = revisit.due if revisit else None
+            bump(appeal, ["status", "reply_text", "replied_at", "revisit_due_at"])
+            assessment.record_reply(appeal, order)
             event(
                 appeal,
                 EventKind.REPLIED,
@@ -846,40 +850,45 @@ def close_appeal(
     with transaction.atomic():
         appeal = _load_appeal(actor, appeal_id)
         check_version(appeal, expected_version)
-        before = appeal.status
-        appeal.status = next_appeal_status(appeal, AppealAction.CLOSE)
-        appeal.closed_at = now
-        bump(appeal, ["status", "closed_at"])
-        for order in appeal.work_orders.select_for_update().exclude(
-            status__in=[WorkOrderStatus.CLOSED, WorkOrderStatus.CANCELLED, WorkOrderStatus.RETURNED]
-        ):
-            action = (
-                WorkOrderAction.CLOSE
-                if order.status == WorkOrderStatus.REPLIED
-                else WorkOrderAction.CANCEL
-            )
-            order.status = next_order_status(order, action)
-            order.closed_at = now
-            bump(order, ["status", "closed_at"])
-        event(appeal, EventKind.CLOSED, actor=actor, at=now, note=note, public_note="已办结")
-        audit.record(
-            "appeal_closed",
-            actor=actor,
-            target=appeal,
-            at=now,
-            changes={"status": [before, appeal.status]},
-        )
-        for merged in appeal.merged_appeals.all():
-            event(
-                merged,
-                EventKind.CLOSED,
-                actor=actor,
-                at=now,
-                note=f"随并入的诉求{appeal.number}一并办结",
-                public_note="已办结",
-            )
-            _tell_citizen(merged, f"您的诉求（编号{merged.number}）已答复办结。")
+        close_locked(appeal, actor=actor, now=now, note=note)
     return appeal
+
+
+def close_locked(appeal: Appeal, *, actor: Any, now: datetime, note: str = "") -> None:
+    """Close an appeal the caller has locked and checked (also used by 回访 and the job)."""
+    before = appeal.status
+    appeal.status = next_appeal_status(appeal, AppealAction.CLOSE)
+    appeal.closed_at = now
+    bump(appeal, ["status", "closed_at"])
+    for order in appeal.work_orders.select_for_update().exclude(
+        status__in=[WorkOrderStatus.CLOSED, WorkOrderStatus.CANCELLED, WorkOrderStatus.RETURNED]
+    ):
+        action = (
+            WorkOrderAction.CLOSE
+            if order.status == WorkOrderStatus.REPLIED
+            else WorkOrderAction.CANCEL
+        )
+        order.status = next_order_status(order, action)
+        order.closed_at = now
+        bump(order, ["status", "closed_at"])
+    event(appeal, EventKind.CLOSED, actor=actor, at=now, note=note, public_note="已办结")
+    audit.record(
+        "appeal_closed",
+        actor=actor,
+        target=appeal,
+        at=now,
+        changes={"status": [before, appeal.status]},
+    )
+    for merged in appeal.merged_appeals.all():
+        event(
+            merged,
+            EventKind.CLOSED,
+            actor=actor,
+            at=now,
+            note=f"随并入的诉求{appeal.number}一并办结",
+            public_note="已办结",
+        )
+        _tell_citizen(merged, f"您的诉求（编号{merged.number}）已答复办结。")
 
 
 def blow_whistle(

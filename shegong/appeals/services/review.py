@@ -1,0 +1,275 @@
+"""复查 and 复核 (信访工作条例 第三十五、三十六条) and the finality rule at intake.
+
+* 复查: requested within 30 days of receiving the written reply, to the body one level above
+  the original handler, decided within 30 days of the request.
+* 复核: requested within 30 days of receiving the 复查 opinion, to the body one level above
+  the 复查 body, decided within 30 days; 听证 time is not counted.
+* After a 复核 opinion, the same facts and reasons are not accepted again
+  (第三十六条第三款): :func:`finality_conflict` is checked by intake.
+Windows and limits come from the appeal's policy (clock keys review_request, …).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from shegong.core import audit
+from shegong.core.exceptions import DomainError
+from shegong.units.models import Unit
+
+from ..choices import (
+    AppealStatus,
+    ClockKey,
+    EventKind,
+    ReviewLevel,
+    ReviewOutcome,
+    Stream,
+    WorkOrderRole,
+)
+from ..models import Appeal, Review
+from .common import acts_for_unit, event, require
+from .policies import compute_deadline
+from .workflow import _load_appeal, _territorial_fallback
+
+STATUTE = "《信访工作条例》第三十六条第三款"
+
+
+def _level_above(appeal: Appeal, unit: Unit) -> Unit:
+    above = _territorial_fallback(appeal, unit)
+    if above is None:
+        above = Unit.objects.filter(kind="department", is_active=True).order_by("pk").first()
+    if above is None:
+        raise DomainError("找不到上一级复查/复核机关，请先在单位中设置上级单位")
+    return above
+
+
+def request_review(
+    *, actor: Any, appeal_id: int, level: str, text: str, now: datetime | None = None
+) -> Review:
+    """Register a 复查 or 复核 request (the 信访 clerk records it for the petitioner)."""
+    require(actor, "appeals.dispatch", "只有信访部门可以登记复查/复核申请")
+    now = now or timezone.now()
+    text = (text or "").strip()
+    if len(text) < 5:
+        raise DomainError("请写明请求复查/复核的事实和理由")
+    if level not in ReviewLevel.values:
+        raise DomainError("请选择复查或复核")
+    with transaction.atomic():
+        appeal = _load_appeal(actor, appeal_id)
+        if appeal.stream != Stream.PETITION:
+            raise DomainError("复查、复核只适用于信访事项")
+        if (
+            appeal.status not in (AppealStatus.REPLIED, AppealStatus.CLOSED)
+            or appeal.replied_at is None
+        ):
+            raise DomainError("收到书面答复后才能请求复查")
+        if appeal.reviews.filter(level=level).exists():
+            raise DomainError(f"该事项已经申请过{ReviewLevel(level).label}")
+        if level == ReviewLevel.REVIEW:
+            start = appeal.replied_at
+            window = compute_deadline(appeal.policy, ClockKey.REVIEW_REQUEST, start)
+            lead = (
+                appeal.work_orders.filter(role=WorkOrderRole.LEAD)
+                .exclude(replied_at=None)
+                .select_related("unit")
+                .order_by("-replied_at")
+                .first()
+            )
+            if lead is None:
+                raise DomainError("没有原办理单位的答复")
+            reviewer = _level_above(appeal, lead.unit)
+            decide_key = ClockKey.REVIEW_DECIDE
+        else:
+            review = appeal.reviews.filter(level=ReviewLevel.REVIEW).first()
+            if review is None or review.decided_at is None:
+                raise DomainError("收到复查意见后才能请求复核")
+            start = review.decided_at
+            window = compute_deadline(appeal.policy, ClockKey.RECHECK_REQUEST, start)
+            reviewer = _level_above(appeal, review.reviewer_unit)
+            decide_key = ClockKey.RECHECK_DECIDE
+        if window is None:
+            raise DomainError("该类诉求的规则未设置复查/复核期限")
+        if now > window.due:
+            raise DomainError(
+                f"已超过{ReviewLevel(level).label}申请期限（{timezone.localtime(window.due):%Y-%m-%d}），"
+                "依照《信访工作条例》第三十五、三十六条不予受理"
+            )
+        decide = compute_deadline(appeal.policy, decide_key, now)
+        assert decide is not None
+        item = Review.objects.create(
+            appeal=appeal,
+            level=level,
+            requested_at=now,
+            request_text=text,
+            window_end=window.due,
+            reviewer_unit=reviewer,
+            due_at=decide.due,
+            registered_by=actor,
+        )
+        label = ReviewLevel(level).label
+        event(
+            appeal,
+            EventKind.REVIEW_REQUESTED,
+            actor=actor,
+            at=now,
+            note=f"请求{label}，由{reviewer.name}办理：{text[:200]}",
+            public_note=f"您的{label}请求已登记，由{reviewer.name}在{timezone.localtime(decide.due):%Y-%m-%d}前提出意见",
+            clock_due_at=window.due,
+            clock_met=True,
+        )
+        audit.record(
+            "appeal_review_requested",
+            actor=actor,
+            target=appeal,
+            at=now,
+            changes={"level": level, "reviewer": reviewer.code},
+        )
+    return item
+
+
+def _load_review(actor: Any, review_id: int) -> Review:
+    review = (
+        Review.objects.select_for_update()
+        .select_related("appeal", "reviewer_unit")
+        .filter(pk=review_id)
+        .first()
+    )
+    if review is None or not Appeal.objects.visible_to(actor).filter(pk=review.appeal_id).exists():
+        raise DomainError("复查/复核记录不存在或不在您的管辖范围内", code="not_found")
+    if not (actor.has_capability("appeals.dispatch") or acts_for_unit(actor, review.reviewer_unit)):
+        raise DomainError("只有复查/复核机关可以办理", code="not_found")
+    return review
+
+
+def start_hearing(*, actor: Any, review_id: int, now: datetime | None = None) -> Review:
+    now = now or timezone.now()
+    with transaction.atomic():
+        review = _load_review(actor, review_id)
+        if review.decided_at or review.hearing_started_at:
+            raise DomainError("当前不能开始听证")
+        review.hearing_started_at = now
+        review.save(update_fields=["hearing_started_at"])
+        event(
+            review.appeal,
+            EventKind.HEARING,
+            actor=actor,
+            at=now,
+            note="听证开始（听证时间不计入办理期限）",
+        )
+        audit.record("review_hearing_started", actor=actor, target=review.appeal, at=now)
+    return review
+
+
+def end_hearing(*, actor: Any, review_id: int, now: datetime | None = None) -> Review:
+    """The hearing's duration is added to the decision deadline (第三十六条第二款)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        review = _load_review(actor, review_id)
+        if review.hearing_started_at is None:
+            raise DomainError("没有进行中的听证")
+        spent = now - review.hearing_started_at
+        review.hearing_seconds += int(spent.total_seconds())
+        review.due_at = review.due_at + spent
+        review.hearing_started_at = None
+        review.save(update_fields=["hearing_seconds", "due_at", "hearing_started_at"])
+        event(
+            review.appeal,
+            EventKind.HEARING,
+            actor=actor,
+            at=now,
+            note=f"听证结束，办理期限顺延至{timezone.localtime(review.due_at):%Y-%m-%d %H:%M}",
+        )
+        audit.record(
+            "review_hearing_ended",
+            actor=actor,
+            target=review.appeal,
+            at=now,
+            changes={"seconds": int(spent.total_seconds())},
+        )
+    return review
+
+
+def decide_review(
+    *, actor: Any, review_id: int, outcome: str, opinion: str, now: datetime | None = None
+) -> Review:
+    now = now or timezone.now()
+    if outcome not in ReviewOutcome.values:
+        raise DomainError("请选择复查/复核结论")
+    opinion = (opinion or "").strip()
+    if len(opinion) < 5:
+        raise DomainError("请填写复查/复核意见")
+    with transaction.atomic():
+        review = _load_review(actor, review_id)
+        if review.decided_at is not None:
+            raise DomainError("已经提出过意见")
+        if review.hearing_started_at is not None:
+            raise DomainError("请先结束听证")
+        review.decided_at = now
+        review.outcome = outcome
+        review.opinion = opinion
+        review.decided_by = actor
+        review.save(update_fields=["decided_at", "outcome", "opinion", "decided_by"])
+        appeal = review.appeal
+        label = review.get_level_display()
+        met = now <= review.due_at
+        if review.level == ReviewLevel.RECHECK:
+            Appeal.objects.filter(pk=appeal.pk).update(finality_at=now)
+        event(
+            appeal,
+            EventKind.REVIEW_DECIDED,
+            actor=actor,
+            at=now,
+            note=f"{label}意见（{ReviewOutcome(outcome).label}）：{opinion}",
+            public_note=f"{label}意见：{opinion}"
+            + (
+                f"。依照{STATUTE}，同一事实和理由不再受理"
+                if review.level == ReviewLevel.RECHECK
+                else ""
+            ),
+            clock_due_at=review.due_at,
+            clock_met=met,
+        )
+        audit.record(
+            "appeal_review_decided",
+            actor=actor,
+            target=appeal,
+            at=now,
+            changes={"level": review.level, "outcome": outcome, "on_time": met},
+        )
+    return review
+
+
+def _bigrams(text: str) -> set[str]:
+    cleaned = "".join(ch for ch in text if ch.isalnum())
+    return {cleaned[i : i + 2] for i in range(len(cleaned) - 1)}
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of character bigrams (enough to recognise a re-submitted matter)."""
+    x, y = _bigrams(a), _bigrams(b)
+    return len(x & y) / len(x | y) if x and y else 0.0
+
+
+FINALITY_THRESHOLD = 0.5
+
+
+def finality_conflict(*, phone_bidx: str, id_bidx: str, text: str) -> Appeal | None:
+    """An appeal of the same person closed by 复核 whose matter is near-same as ``text``."""
+    person = Q(pk__in=[])
+    if phone_bidx:
+        person |= Q(petitioner__phone_bidx=phone_bidx)
+    if id_bidx:
+        person |= Q(petitioner__id_number_bidx=id_bidx)
+    if not (phone_bidx or id_bidx):
+        return None
+    for earlier in Appeal.objects.filter(person, finality_at__isnull=False).only(
+        "title", "body", "number"
+    ):
+        if similarity(f"{earlier.title}{earlier.body}", text) >= FINALITY_THRESHOLD:
+            return earlier
+    return None

@@ -1,0 +1,194 @@
+"""回访 and 重办 (接诉即办条例 第二十三条; 信访工作条例 第二十一条: the citizen evaluates).
+
+After the reply the citizen rates the handling on the portal (with the tracking code) or a
+clerk records a call-back. Satisfaction (满意/基本满意/不满意) and resolution (已解决/未解决)
+are recorded separately. 不满意 or 未解决 starts 重办 automatically: a new handling round,
+to the same unit or the level above (policy ``redo_target``); the first round keeps its
+verdict in the assessment. Otherwise the appeal is closed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from shegong.core import audit
+from shegong.core.exceptions import DomainError
+from shegong.units.models import Unit
+
+from ..choices import (
+    AppealAction,
+    AppealStatus,
+    EventKind,
+    RevisitMethod,
+    Satisfaction,
+    WorkOrderRole,
+    WorkOrderStatus,
+)
+from ..models import Appeal, Revisit
+from . import assessment
+from .common import bump, event, next_appeal_status, require
+from .workflow import _load_appeal, _new_order, _territorial_fallback, close_locked
+
+
+def record_revisit(
+    *,
+    actor: Any,
+    appeal_id: int,
+    contacted: bool,
+    resolved: bool,
+    satisfaction: str,
+    method: str,
+    comment: str = "",
+    now: datetime | None = None,
+    by_citizen: bool = False,
+) -> Revisit:
+    """Record the verdict on the current round. ``by_citizen``: the portal, after the
+    caller verified the tracking code (no actor); otherwise a clerk with ``appeals.revisit``."""
+    now = now or timezone.now()
+    if satisfaction not in Satisfaction.values:
+        raise DomainError("请选择满意程度")
+    if method not in RevisitMethod.values:
+        raise DomainError("回访方式无效")
+    with transaction.atomic():
+        if by_citizen:
+            appeal = (
+                Appeal.objects.select_for_update()
+                .select_related("policy", "region")
+                .filter(pk=appeal_id)
+                .first()
+            )
+            if appeal is None:
+                raise DomainError("诉求不存在")
+            actor = None
+        else:
+            require(actor, "appeals.revisit", "您的角色不能登记回访")
+            appeal = _load_appeal(actor, appeal_id)
+        if appeal.status != AppealStatus.REPLIED:
+            raise DomainError("只有已答复、尚未办结的诉求可以回访评价")
+        if appeal.revisits.filter(round=appeal.round).exists():
+            raise DomainError("本轮办理已经评价过了")
+        order = (
+            appeal.work_orders.filter(
+                role=WorkOrderRole.LEAD, round=appeal.round, status=WorkOrderStatus.REPLIED
+            )
+            .select_related("unit")
+            .order_by("-replied_at")
+            .first()
+        )
+        if order is None:
+            raise DomainError("没有可评价的答复")
+        revisit = Revisit.objects.create(
+            appeal=appeal,
+            work_order=order,
+            round=appeal.round,
+            method=method,
+            contacted=contacted,
+            resolved=resolved,
+            satisfaction=satisfaction,
+            comment=(comment or "").strip()[:2000],
+            recorded_by=actor,
+            at=now,
+        )
+        assessment.record_revisit(revisit)
+        verdict = f"{Satisfaction(satisfaction).label}，{'已解决' if resolved else '未解决'}"
+        on_time = appeal.revisit_due_at is None or now <= appeal.revisit_due_at
+        event(
+            appeal,
+            EventKind.REVISITED,
+            actor=actor,
+            at=now,
+            work_order=order,
+            note=f"{RevisitMethod(method).label}：{verdict}"
+            + (f"；意见：{revisit.comment}" if revisit.comment else ""),
+            public_note=f"您的评价已记录：{verdict}",
+            clock_due_at=appeal.revisit_due_at,
+            clock_met=on_time,
+            actor_label="" if actor else "群众",
+        )
+        audit.record(
+            "appeal_revisited",
+            actor=actor,
+            target=appeal,
+            at=now,
+            changes={
+                "round": appeal.round,
+                "satisfaction": satisfaction,
+                "resolved": resolved,
+                "contacted": contacted,
+                "method": method,
+            },
+        )
+        if satisfaction == Satisfaction.DISSATISFIED or not resolved:
+            _redo(appeal, order.unit, now=now, reason=verdict)
+        else:
+            close_locked(appeal, actor=actor, now=now, note=f"回访{verdict}")
+    return revisit
+
+
+def _redo(appeal: Appeal, unit: Unit, *, now: datetime, reason: str) -> None:
+    """重办: a new round to the same unit or the level above; counted against the first."""
+    previous = (
+        appeal.work_orders.filter(role=WorkOrderRole.LEAD, round=appeal.round)
+        .order_by("-replied_at")
+        .first()
+    )
+    target = unit
+    if appeal.policy.redo_target == "above":
+        target = _territorial_fallback(appeal, unit) or unit
+    appeal.status = next_appeal_status(appeal, AppealAction.REDO)
+    appeal.round += 1
+    appeal.lead_unit = target
+    appeal.revisit_due_at = None
+    bump(appeal, ["status", "round", "lead_unit", "revisit_due_at"])
+    order = _new_order(
+        appeal,
+        target,
+        WorkOrderRole.LEAD,
+        actor=None,
+        now=now,
+        instructions=f"群众评价“{reason}”，第{appeal.round}轮重办",
+    )
+    order.round = appeal.round
+    order.redo_of = previous
+    order.save(update_fields=["round", "redo_of"])
+    event(
+        appeal,
+        EventKind.REDONE,
+        actor=None,
+        at=now,
+        work_order=order,
+        note=f"群众评价“{reason}”，自动重办，交{target.name}（第{appeal.round}轮）",
+        public_note=f"您的诉求已重新交由{target.name}办理",
+        clock_due_at=order.due_at,
+    )
+    audit.record(
+        "appeal_redone",
+        actor=None,
+        target=appeal,
+        at=now,
+        changes={"round": appeal.round, "unit": target.code, "reason": reason},
+    )
+
+
+def close_unrated(now: datetime | None = None) -> int:
+    """Periodic: replied appeals whose revisit window passed without a verdict are closed
+    (recorded as 未回访, which counts as no valid revisit). Compare-and-swap on status."""
+    now = now or timezone.now()
+    count = 0
+    due = Appeal.objects.filter(status=AppealStatus.REPLIED, revisit_due_at__lt=now)
+    for appeal_id in due.values_list("pk", flat=True).iterator(chunk_size=500):
+        with transaction.atomic():
+            appeal = (
+                Appeal.objects.select_for_update()
+                .filter(pk=appeal_id, status=AppealStatus.REPLIED, revisit_due_at__lt=now)
+                .first()
+            )
+            if appeal is None:
+                continue
+            close_locked(appeal, actor=None, now=now, note="回访期限届满，未取得评价（未回访）")
+        count += 1
+    return count
