@@ -14,5 +14,8 @@ class AppealsConfig(AppConfig):
             NavItem("群众诉求", "工作台", "appeals:workbench", Cap.APPEALS_VIEW, order=10),
             NavItem("群众诉求", "登记诉求", "appeals:register", Cap.APPEALS_REGISTER, order=20),
             NavItem("群众诉求", "诉求查询", "appeals:search", Cap.APPEALS_VIEW, order=30),
+            NavItem("群众诉求", "督办", "appeals:supervisions", Cap.APPEALS_VIEW, order=40),
+            NavItem("群众诉求", "三率考核", "appeals:ranking", Cap.APPEALS_VIEW, order=50),
+            NavItem("群众诉求", "考核申诉", "appeals:score-appeals", Cap.APPEALS_VIEW, order=60),
             NavItem("群众诉求", "办理规则", "appeals:policies", Cap.APPEALS_POLICY, order=90),
         )

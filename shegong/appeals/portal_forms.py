@@ -290,3 +290,29 @@ class InfoForm(PortalForm):
         error_messages={"required": "请填写补充内容", "max_length": "补充内容不超过5000字"},
         widget=forms.Textarea(attrs={"rows": 4, "placeholder": "新的情况、补充说明等"}),
     )
+
+
+class RatingForm(forms.Form):
+    """回访 on the portal: resolution and satisfaction are asked separately (解决 ≠ 满意)."""
+
+    contacted = forms.ChoiceField(
+        label="承办单位是否与您联系过",
+        choices=[("yes", "联系过"), ("no", "没有联系")],
+        widget=forms.RadioSelect,
+    )
+    resolved = forms.ChoiceField(
+        label="您反映的问题是否已经解决",
+        choices=[("yes", "已解决"), ("no", "未解决")],
+        widget=forms.RadioSelect,
+    )
+    satisfaction = forms.ChoiceField(
+        label="您对办理结果是否满意",
+        choices=[("satisfied", "满意"), ("basic", "基本满意"), ("dissatisfied", "不满意")],
+        widget=forms.RadioSelect,
+    )
+    comment = forms.CharField(
+        label="意见和建议（选填）",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )

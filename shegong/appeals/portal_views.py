@@ -49,6 +49,7 @@ from .portal_forms import (
     STREAM_TITLES,
     InfoForm,
     PortalSubmitForm,
+    RatingForm,
     TrackForm,
     active_children,
 )
@@ -60,6 +61,7 @@ from .services.intake import (
     submit_appeal,
 )
 from .services.policies import ensure_default_policies
+from .services.revisit import record_revisit
 
 RECEIPT_SESSION = "portal_receipt"
 TRACK_SESSION = "portal_track"
@@ -505,6 +507,31 @@ def track(request: HttpRequest) -> HttpResponse:
         if action == "leave":
             request.session.pop(TRACK_SESSION, None)
             return redirect("portal:track")
+        if action == "rate":
+            if appeal is None:
+                messages.info(request, "查询已过期，请重新输入编号和查询码")
+                return redirect("portal:track")
+            rating = RatingForm(request.POST)
+            if rating.is_valid():
+                try:
+                    record_revisit(
+                        actor=None,
+                        appeal_id=appeal.pk,
+                        by_citizen=True,
+                        method="portal",
+                        contacted=rating.cleaned_data["contacted"] == "yes",
+                        resolved=rating.cleaned_data["resolved"] == "yes",
+                        satisfaction=rating.cleaned_data["satisfaction"],
+                        comment=rating.cleaned_data["comment"],
+                    )
+                except DomainError as exc:
+                    messages.error(request, exc.message)
+                else:
+                    messages.success(
+                        request, "感谢您的评价。对办理结果不满意或问题未解决的，我们将重新办理。"
+                    )
+                return redirect("portal:track")
+            status = 400
         if action == "info":
             if appeal is None:
                 messages.info(request, "查询已过期，请重新输入编号和查询码")
@@ -536,7 +563,13 @@ def track(request: HttpRequest) -> HttpResponse:
                     return redirect("portal:track")
             else:
                 status = 400
+    can_rate = (
+        appeal is not None
+        and appeal.status == AppealStatus.REPLIED
+        and not appeal.revisits.filter(round=appeal.round).exists()
+    )
     context = {
+        "rating": RatingForm() if can_rate else None,
         "page_title": "查询办理进度",
         "lookup": lookup,
         "info": info,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_accountability
 
 app_name = "appeals"
 
@@ -11,6 +11,12 @@ urlpatterns = [
     path("export/", views.export, name="export"),
     path("new/", views.register, name="register"),
     path("policies/", views.policies, name="policies"),
+    path("supervisions/", views_accountability.supervisions, name="supervisions"),
+    path("supervisions/<int:pk>/", views_accountability.supervision, name="supervision"),
+    path("ranking/", views_accountability.ranking, name="ranking"),
+    path("ranking/drill/", views_accountability.drill, name="drill"),
+    path("ranking/contest/<int:fact_id>/", views_accountability.contest, name="contest"),
+    path("score-appeals/", views_accountability.score_appeals, name="score-appeals"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/act/<str:action>/", views.act, name="act"),
     path("<int:pk>/history/", views.history, name="history"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -37,6 +37,9 @@ from .forms import RegisterForm
 from .models import Appeal, ExtensionRequest, WorkOrder
 from .notices import notices_for
 from .services import merge as merge_service
+from .services import review as review_service
+from .services import revisit as revisit_service
+from .services import supervision as supervision_service
 from .services import workflow as wf
 from .services.identity import FIELDS as IDENTITY_FIELDS
 from .services.identity import can_see_identity, reveal_identity
@@ -456,6 +459,26 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         "whistle_units": _dispatch_units() if can["whistle"] else [],
         "redirect_channels": RedirectChannel.choices,
         "notices": notices_for(user, appeal),
+        "revisits": appeal.revisits.select_related("work_order__unit").order_by("round"),
+        "reviews": [
+            {
+                "item": r,
+                "can_decide": r.is_open
+                and (
+                    user.has_capability(Cap.APPEALS_DISPATCH)
+                    or wf.acts_for_unit(user, r.reviewer_unit)
+                ),
+            }
+            for r in appeal.reviews.select_related("reviewer_unit")
+        ],
+        "supervisions": appeal.supervisions.all(),
+        "can_revisit": user.has_capability(Cap.APPEALS_REVISIT)
+        and appeal.status == AppealStatus.REPLIED,
+        "can_request_review": user.has_capability(Cap.APPEALS_DISPATCH)
+        and appeal.stream == "xf"
+        and appeal.replied_at is not None
+        and appeal.reviews.count() < 2,
+        "can_supervise": user.has_capability(Cap.APPEALS_SUPERVISE) and appeal.is_open,
         "merged": appeal.merged_appeals.all(),
         "accused": appeal.accused_units.all() if identity else [],
         "breadcrumbs": [("群众诉求", reverse("appeals:workbench")), (appeal.number, None)],
@@ -610,6 +633,51 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                     text=post.get("text", ""),
                     expected_version=version,
                 )
+        elif action == "revisit":
+            revisit_service.record_revisit(
+                actor=user,
+                appeal_id=pk,
+                method=post.get("method", "phone"),
+                contacted=post.get("contacted") == "yes",
+                resolved=post.get("resolved") == "yes",
+                satisfaction=post.get("satisfaction", ""),
+                comment=post.get("comment", ""),
+            )
+        elif action == "review_request":
+            review_service.request_review(
+                actor=user, appeal_id=pk, level=post.get("level", ""), text=post.get("text", "")
+            )
+        elif action in {"review_decide", "hearing_start", "hearing_end"}:
+            review_id = post.get("review", "")
+            if not review_id.isdigit():
+                raise DomainError("复查/复核记录不存在")
+            if action == "hearing_start":
+                review_service.start_hearing(actor=user, review_id=int(review_id))
+            elif action == "hearing_end":
+                review_service.end_hearing(actor=user, review_id=int(review_id))
+            else:
+                review_service.decide_review(
+                    actor=user,
+                    review_id=int(review_id),
+                    outcome=post.get("outcome", ""),
+                    opinion=post.get("opinion", ""),
+                )
+        elif action == "supervise":
+            try:
+                deadline = timezone.make_aware(datetime.fromisoformat(post.get("deadline", "")))
+                every = int(post.get("report_every_days", "7"))
+            except ValueError as exc:
+                raise DomainError("请填写正确的办结期限和报告间隔") from exc
+            item = supervision_service.create_supervision(
+                actor=user,
+                appeal_ids=[pk],
+                title=post.get("title", ""),
+                instruction=post.get("instruction", ""),
+                deadline=deadline,
+                report_every_days=every,
+            )
+            messages.success(request, "已挂牌督办")
+            return redirect("appeals:supervision", pk=item.pk)
         elif action == "attach":
             _need(request, Cap.APPEALS_VIEW)
             if not (

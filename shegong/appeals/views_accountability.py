@@ -1,0 +1,284 @@
+"""Accountability pages: 督办 list/detail, 三率 ranking with drill-down, 考核申诉."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from shegong.accounts.roles import Cap
+from shegong.core.exceptions import DomainError
+from shegong.core.exporting import file_response
+from shegong.core.scoping import get_visible_or_404
+from shegong.core.services import record_export
+from shegong.units.models import Unit
+
+from .models import Appeal, AssessmentFact, ScoreAppeal, Supervision
+from .services import assessment
+from .services import supervision as supervision_service
+
+
+def _need(request: HttpRequest, capability: str) -> None:
+    if not request.user.has_capability(capability):  # type: ignore[union-attr]
+        raise PermissionDenied
+
+
+# --- 督办 -----------------------------------------------------------------------------------
+
+
+@login_required
+def supervisions(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.APPEALS_VIEW)
+    qs = (
+        Supervision.objects.visible_to(request.user)
+        .select_related("leader")
+        .prefetch_related("appeals")
+    )
+    state = request.GET.get("state", "open")
+    if state == "open":
+        qs = qs.filter(closed_at__isnull=True)
+    page = Paginator(qs.order_by("deadline"), 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "appeals/supervisions.html",
+        {
+            "page": page,
+            "state": state,
+            "now": timezone.now(),
+            "query": f"state={state}",
+            "breadcrumbs": [("群众诉求", reverse("appeals:workbench")), ("督办", None)],
+        },
+    )
+
+
+@login_required
+def supervision(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.APPEALS_VIEW)
+    item = get_visible_or_404(Supervision, request.user, pk=pk)
+    if request.method == "POST":
+        try:
+            if request.POST.get("action") == "close":
+                supervision_service.close_supervision(
+                    actor=request.user, supervision_id=pk, note=request.POST.get("note", "")
+                )
+            else:
+                supervision_service.report_progress(
+                    actor=request.user, supervision_id=pk, text=request.POST.get("text", "")
+                )
+        except (DomainError, PermissionDenied) as exc:
+            messages.error(request, getattr(exc, "message", "") or str(exc) or "不能执行此操作")
+        else:
+            messages.success(request, "已保存")
+        return redirect("appeals:supervision", pk=pk)
+    return render(
+        request,
+        "appeals/supervision.html",
+        {
+            "item": item,
+            "reports": item.reports.select_related("unit", "reported_by"),
+            "appeals": Appeal.objects.visible_to(request.user).filter(supervisions=item),
+            "can_close": request.user.has_capability(Cap.APPEALS_SUPERVISE) and item.is_open,  # type: ignore[union-attr]
+            "now": timezone.now(),
+            "breadcrumbs": [
+                ("群众诉求", reverse("appeals:workbench")),
+                ("督办", reverse("appeals:supervisions")),
+                (item.title, None),
+            ],
+        },
+    )
+
+
+# --- 三率 ranking ----------------------------------------------------------------------------
+
+
+def _month(request: HttpRequest) -> date:
+    raw = request.GET.get("month", "")
+    try:
+        year, month = (int(x) for x in raw.split("-")[:2])
+        return date(year, month, 1)
+    except ValueError:
+        today = timezone.localdate()
+        return date(today.year, today.month, 1)
+
+
+@login_required
+def ranking(request: HttpRequest) -> HttpResponse:
+    """Monthly 三率 ranking of the units the user may see (raw and adjusted)."""
+    _need(request, Cap.APPEALS_VIEW)
+    month = _month(request)
+    units = Unit.objects.visible_to(request.user).values_list("pk", flat=True)
+    rows = assessment.monthly_ranking(month=month, unit_ids=units)
+    cfg = assessment.config()
+    if request.GET.get("format") in {"xlsx", "csv"}:
+        _need(request, Cap.EXPORT)
+        record_export(
+            actor=request.user,
+            what="appeals.ranking",
+            count=len(rows),
+            filters={"month": str(month)},
+        )
+        headers = [
+            "名次",
+            "单位",
+            "标记",
+            "答复件数",
+            "有效回访",
+            "响应率",
+            "解决率",
+            "满意率",
+            "按期办结率",
+            "综合得分",
+            "综合得分（原始）",
+            "免责件数",
+        ]
+
+        def pct(v: float | None) -> str:
+            return "" if v is None else f"{v * 100:.1f}%"
+
+        data = [
+            [
+                r.rank or "",
+                r.unit_name,
+                {"red": "红", "yellow": "黄"}.get(r.mark, ""),
+                r.adjusted.counts["replied"],
+                r.adjusted.counts["revisited"],
+                pct(r.adjusted.response),
+                pct(r.adjusted.resolution),
+                pct(r.adjusted.satisfaction),
+                pct(r.adjusted.on_time),
+                pct(r.adjusted.composite),
+                pct(r.raw.composite),
+                r.exempted,
+            ]
+            for r in rows
+        ]
+        return file_response(f"三率排名-{month:%Y-%m}", headers, data, request.GET["format"])
+    return render(
+        request,
+        "appeals/ranking.html",
+        {
+            "rows": rows,
+            "month": month,
+            "cfg": cfg,
+            "months": _recent_months(),
+            "breadcrumbs": [("群众诉求", reverse("appeals:workbench")), ("三率考核", None)],
+        },
+    )
+
+
+def _recent_months(n: int = 12) -> list[date]:
+    today = timezone.localdate()
+    out = []
+    year, month = today.year, today.month
+    for _ in range(n):
+        out.append(date(year, month, 1))
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return out
+
+
+MEASURES = {
+    "replied": ("答复", {}),
+    "late": ("超期答复", {"on_time": False}),
+    "revisited": ("有效回访", {"revisited": True}),
+    "not_contacted": ("未联系", {"revisited": True, "contacted": False}),
+    "unresolved": ("未解决", {"revisited": True, "resolved": False}),
+    "dissatisfied": ("不满意", {"revisited": True, "satisfaction": "dissatisfied"}),
+    "basic": ("基本满意", {"revisited": True, "satisfaction": "basic"}),
+    "exempt": ("免责", {"exempt": True}),
+}
+
+
+@login_required
+def drill(request: HttpRequest) -> HttpResponse:
+    """The appeals behind one figure of one unit and month."""
+    _need(request, Cap.APPEALS_VIEW)
+    unit = get_visible_or_404(Unit, request.user, pk=request.GET.get("unit", "0"))
+    month = _month(request)
+    label, flt = MEASURES.get(request.GET.get("measure", ""), MEASURES["replied"])
+    facts = (
+        AssessmentFact.objects.filter(unit=unit, month=month, **flt)
+        .filter(appeal__in=Appeal.objects.visible_to(request.user))
+        .select_related("appeal")
+        .order_by("replied_at")
+    )
+    own_unit = request.user.scope_unit_path  # type: ignore[union-attr]
+    can_contest = (
+        request.user.has_capability(Cap.APPEALS_HANDLE)  # type: ignore[union-attr]
+        and bool(own_unit)
+        and unit.path.startswith(own_unit or "~")
+    )
+    return render(
+        request,
+        "appeals/drill.html",
+        {
+            "unit": unit,
+            "month": month,
+            "label": label,
+            "facts": facts,
+            "can_contest": can_contest,
+            "breadcrumbs": [
+                ("群众诉求", reverse("appeals:workbench")),
+                ("三率考核", f"{reverse('appeals:ranking')}?month={month:%Y-%m}"),
+                (f"{unit.name} · {label}", None),
+            ],
+        },
+    )
+
+
+@login_required
+@require_POST
+def contest(request: HttpRequest, fact_id: int) -> HttpResponse:
+    try:
+        assessment.file_score_appeal(
+            actor=request.user,
+            fact_id=fact_id,
+            reason_kind=request.POST.get("reason_kind", ""),
+            text=request.POST.get("text", ""),
+        )
+    except (DomainError, PermissionDenied) as exc:
+        messages.error(request, getattr(exc, "message", "") or str(exc) or "不能申诉")
+    else:
+        messages.success(request, "申诉已提交，等待审核")
+    return redirect(request.POST.get("next") or reverse("appeals:ranking"))
+
+
+@login_required
+def score_appeals(request: HttpRequest) -> HttpResponse:
+    """Reviewer queue (and each unit's own 申诉 history)."""
+    _need(request, Cap.APPEALS_VIEW)
+    user: Any = request.user
+    units = Unit.objects.visible_to(user)
+    qs = ScoreAppeal.objects.filter(unit__in=units).select_related(
+        "fact__appeal", "unit", "filed_by"
+    )
+    if request.method == "POST":
+        try:
+            assessment.decide_score_appeal(
+                actor=user,
+                score_appeal_id=int(request.POST.get("item", "0")),
+                accept=request.POST.get("accept") == "1",
+                note=request.POST.get("note", ""),
+            )
+        except (DomainError, PermissionDenied, ValueError) as exc:
+            messages.error(request, getattr(exc, "message", "") or str(exc) or "不能审核")
+        else:
+            messages.success(request, "已审核")
+        return redirect("appeals:score-appeals")
+    return render(
+        request,
+        "appeals/score_appeals.html",
+        {
+            "items": qs[:300],
+            "can_review": user.has_capability(Cap.APPEALS_ASSESSMENT_REVIEW),
+            "breadcrumbs": [("群众诉求", reverse("appeals:workbench")), ("考核申诉", None)],
+        },
+    )
