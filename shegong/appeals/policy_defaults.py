@@ -37,8 +37,6 @@ _PETITION: dict[str, Any] = {
         ),
         (ClockKey.SIGN, "", 3, TimeUnit.WORKING_DAY, "平台默认（可调整）"),
         (ClockKey.HANDLE, "", 60, TimeUnit.NATURAL_DAY, f"{XF} 第三十四条（受理之日起60日内办结）"),
-    ]
-    + [
         (ClockKey.REVISIT, "", 7, TimeUnit.NATURAL_DAY, "平台默认：答复后7日内回访（可调整）"),
         (
             ClockKey.REVIEW_REQUEST,

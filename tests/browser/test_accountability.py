@@ -64,7 +64,7 @@ def test_dissatisfied_rating_redo_and_ranking(
 
     login(page, live_server, "dispatcher")
     page.goto(f"{base}/appeals/ranking/")
-    row = page.locator("tr[data-unit='%d']" % world.unit_a.pk)
+    row = page.locator(f"tr[data-unit='{world.unit_a.pk}']")
     assert row.get_by_test_id("satisfaction").inner_text().strip() == "0.0%"
     page.screenshot(path=screenshot_dir / "ranking.png", full_page=True)
     row.get_by_test_id("satisfaction").click()
