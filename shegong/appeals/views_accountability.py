@@ -115,7 +115,9 @@ def ranking(request: HttpRequest) -> HttpResponse:
     """Monthly 三率 ranking of the units the user may see (raw and adjusted)."""
     _need(request, Cap.APPEALS_VIEW)
     month = _month(request)
-    units = Unit.objects.visible_to(request.user).values_list("pk", flat=True)
+    user: Any = request.user
+    citywide = user.is_superuser or user.has_citywide_scope
+    units = None if citywide else Unit.objects.visible_to(user).values_list("pk", flat=True)
     rows = assessment.monthly_ranking(month=month, unit_ids=units)
     cfg = assessment.config()
     if request.GET.get("format") in {"xlsx", "csv"}:

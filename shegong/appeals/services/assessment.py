@@ -287,20 +287,20 @@ def monthly_ranking(
     """Units ranked by adjusted composite for one month, with red/yellow marks.
     Reads the per-unit counters (one row per unit), not the facts."""
     cfg = cfg or config()
-    qs = UnitMonthStat.objects.filter(month=month).select_related("unit")
+    qs = UnitMonthStat.objects.filter(month=month)
     if unit_ids is not None:
         qs = qs.filter(unit_id__in=list(unit_ids))
+    fields = ["unit_id", "unit__name", *COUNTERS, *(f"ex_{k}" for k in COUNTERS)]
     rows = []
-    for stat in qs:
-        values = {f.name: getattr(stat, f.name) for f in UnitMonthStat._meta.concrete_fields}
+    for values in qs.values(*fields).iterator(chunk_size=5000):
         raw, adjusted = _split(values)
         rows.append(
             RankRow(
-                unit_id=stat.unit_id,
-                unit_name=stat.unit.name,
+                unit_id=values["unit_id"],
+                unit_name=values["unit__name"],
                 raw=Figures.from_counts(raw, cfg),
                 adjusted=Figures.from_counts(adjusted, cfg),
-                exempted=stat.ex_replied,
+                exempted=values["ex_replied"],
             )
         )
     return _rank(rows, cfg)
@@ -322,7 +322,8 @@ def _rank(rows: list[RankRow], cfg: AssessmentConfig) -> list[RankRow]:
         row.mark = "red"
     for row in ranked[n - red - yellow : n - red] if yellow else []:
         row.mark = "yellow"
-    unranked = [r for r in rows if r not in ranked]
+    ranked_ids = {id(r) for r in ranked}
+    unranked = [r for r in rows if id(r) not in ranked_ids]
     for row in unranked:
         row.notes.append(f"有效回访不足{cfg.min_revisits}件，不参与排名")
     return ranked + sorted(unranked, key=lambda r: r.unit_name)
