@@ -6,6 +6,7 @@ from shegong.appeals.api import router as appeals_router
 from shegong.core.api import api
 from shegong.core.api_routes import router as core_router
 from shegong.regions.api import router as regions_router
+from shegong.suggestions.api import router as suggestions_router
 from shegong.units.api import router as units_router
 
 api.add_router("/", core_router)
@@ -13,6 +14,7 @@ api.add_router("/", accounts_router)
 api.add_router("/", regions_router)
 api.add_router("/", units_router)
 api.add_router("/", appeals_router)
+api.add_router("/", suggestions_router)
 
 admin.site.site_header = "社工平台 · 系统管理"
 admin.site.site_title = "社工平台"
@@ -23,8 +25,10 @@ urlpatterns = [
     path("regions/", include("shegong.regions.urls")),
     path("units/", include("shegong.units.urls")),
     path("portal/", include("shegong.appeals.portal_urls")),
+    path("portal/", include("shegong.suggestions.portal_urls")),
     path("appeals/", include("shegong.appeals.notice_urls")),
     path("appeals/", include("shegong.appeals.urls")),
+    path("suggestions/", include("shegong.suggestions.urls")),
     path("api/", api.urls),
     path("open311/v2/", include("shegong.appeals.open311_urls")),
     path("admin/", admin.site.urls),

@@ -385,6 +385,10 @@ def submit(request: HttpRequest) -> HttpResponse:
         # Same form token, different content (back, edit, resubmit): the first one stands.
         form.add_error(None, exc.message + "。如需反映新的问题，请重新打开填写页面。")
         return _render_submit(request, form, stream, status=409)
+    # A suggestion sent from a 征集主题 page is linked to that theme (ignored otherwise).
+    from shegong.suggestions.services import link_submission
+
+    link_submission(appeal, request.GET.get("theme"))
     if code is not None:
         cache.set(_receipt_cache_key(token), code, RECEIPT_REPLAY_SECONDS)
     return _show_receipt(request, appeal, code, token)

@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "shegong.units",
     "shegong.accounts",
     "shegong.appeals",
+    "shegong.suggestions",
     "shegong.demo",
 ]
 

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class SuggestionsConfig(AppConfig):
+    name = "shegong.suggestions"
+    label = "suggestions"
+    verbose_name = "人民建议征集"
+
+    def ready(self) -> None:
+        from shegong.accounts.roles import Cap
+        from shegong.core.nav import NavItem, register
+
+        register(
+            NavItem("群众诉求", "人民建议", "suggestions:list", Cap.SUGGESTIONS_VIEW, order=40),
+            NavItem("群众诉求", "征集主题", "suggestions:themes", Cap.SUGGESTIONS_VIEW, order=45),
+            NavItem(
+                "群众诉求", "公开管理", "suggestions:publication", Cap.PUBLICATION_MANAGE, order=50
+            ),
+        )
