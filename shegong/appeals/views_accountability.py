@@ -187,7 +187,7 @@ def _recent_months(n: int = 12) -> list[date]:
     return out
 
 
-MEASURES = {
+MEASURES: dict[str, tuple[str, dict[str, Any]]] = {
     "replied": ("答复", {}),
     "late": ("超期答复", {"on_time": False}),
     "revisited": ("有效回访", {"revisited": True}),
