@@ -29,6 +29,7 @@ urlpatterns = [
     path("appeals/", include("shegong.appeals.notice_urls")),
     path("appeals/", include("shegong.appeals.urls")),
     path("suggestions/", include("shegong.suggestions.urls")),
+    path("triage/", include("shegong.triage.urls")),
     path("api/", api.urls),
     path("open311/v2/", include("shegong.appeals.open311_urls")),
     path("admin/", admin.site.urls),

@@ -443,8 +443,11 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     history_count = (
         merge_service.person_history(actor=user, appeal=appeal).count() if can["history"] else 0
     )
+    from shegong.triage.services import triage_for
+
     return {
         "appeal": appeal,
+        "triage": triage_for(user, appeal),
         "orders": orders,
         "lead": lead,
         "header_clock": header_clock,

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "shegong.accounts",
     "shegong.appeals",
     "shegong.suggestions",
+    "shegong.triage",
     "shegong.demo",
 ]
 

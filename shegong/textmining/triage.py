@@ -1,0 +1,241 @@
+"""The triage facade: one call per intake — classify, locate, route, check duplicates.
+
+Pure Python, no Django. This is the entry point the appeals app wires in (see
+``docs/triage.md``): build one :class:`TriageEngine` per process (loading the model, the
+near-duplicate index and the routing history takes seconds), call :meth:`TriageEngine.triage`
+for a new appeal, :meth:`TriageEngine.record_intake` once the appeal is committed,
+:meth:`TriageEngine.record_decision` when a dispatcher's final unit is known, and
+:meth:`TriageEngine.forget` when an appeal must disappear (withdrawn as spam, erased).
+
+Concurrency: reads are thread-safe; writes (record_*, forget) take one lock, and reads do
+not block on it — a read during a write may or may not see that write.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Hashable
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from shegong.textmining.classify import CategoryModel, CategoryPrediction, compose_text, load_model
+from shegong.textmining.duplicates import DuplicateMatch, GroupSignal, NearDuplicateIndex
+from shegong.textmining.normalize import cjk_ratio, has_chinese
+from shegong.textmining.places import PlaceMatch, PlaceMatcher
+from shegong.textmining.routing import HistoryRecord, Router, RoutingHistory, UnitSuggestion
+
+__all__ = ["AppealInput", "TriageEngine", "TriageResult", "text_flags"]
+
+FLAG_EMPTY = "empty"
+FLAG_NOT_CHINESE = "not_chinese"
+FLAG_TOO_SHORT = "too_short"
+FLAG_MESSAGES = {
+    FLAG_EMPTY: "标题和内容均为空",
+    FLAG_NOT_CHINESE: "文本不是中文（或中文过少），分类结果不可靠",
+    FLAG_TOO_SHORT: "文本过短，分类结果不可靠",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class AppealInput:
+    """What triage needs to know about one appeal. ``person_key`` is an opaque blind index
+    of the citizen (never a name or phone number); ``region_code`` is the place the citizen
+    chose, if any (text mentions are used otherwise)."""
+
+    appeal_id: str
+    title: str = ""
+    body: str = ""
+    region_code: str | None = None
+    address: str | None = None
+    person_key: str | None = None
+    time: datetime | None = None
+
+    @property
+    def text(self) -> str:
+        return f"{self.title}\n{self.body}" if self.title else self.body
+
+
+@dataclass(frozen=True, slots=True)
+class TriageResult:
+    """Everything triage found for one appeal. ``flags`` name text problems
+    (:data:`FLAG_MESSAGES` has the Chinese wording); ``category`` is None only for empty
+    text."""
+
+    appeal_id: str
+    category: CategoryPrediction | None
+    region_code: str | None
+    place: PlaceMatch | None
+    units: tuple[UnitSuggestion, ...]
+    duplicates: tuple[DuplicateMatch, ...]
+    repeats: tuple[DuplicateMatch, ...]
+    group: GroupSignal | None
+    flags: tuple[str, ...]
+    elapsed_ms: float = 0.0
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+
+def text_flags(title: str | None, body: str | None) -> tuple[str, ...]:
+    """Problems with an appeal's text that make automatic triage unreliable."""
+    text = f"{title or ''}{body or ''}"
+    if not text.strip():
+        return (FLAG_EMPTY,)
+    if not has_chinese(text, min_chars=2) or cjk_ratio(text) < 0.2:
+        return (FLAG_NOT_CHINESE,)
+    if len(compose_text(title, body)) < 6:
+        return (FLAG_TOO_SHORT,)
+    return ()
+
+
+class TriageEngine:
+    """Classifier + place matcher + router + near-duplicate index, used together.
+
+    ``group_window`` / ``group_min_people`` configure group-appeal signals;
+    ``repeat_threshold`` the similarity for same-person repeats (lower than the
+    near-duplicate threshold: people restating their own matter rephrase more).
+    """
+
+    def __init__(
+        self,
+        *,
+        model: CategoryModel | None = None,
+        router: Router | None = None,
+        duplicates: NearDuplicateIndex | None = None,
+        places: PlaceMatcher | None = None,
+        group_window: timedelta = timedelta(days=7),
+        group_min_people: int = 5,
+        repeat_threshold: float = 0.3,
+        explain: bool = True,
+    ) -> None:
+        self.model = model if model is not None else load_model()
+        self.router = router if router is not None else Router()
+        self.duplicates = duplicates if duplicates is not None else NearDuplicateIndex()
+        self.places = places
+        self.group_window = group_window
+        self.group_min_people = group_min_people
+        self.repeat_threshold = repeat_threshold
+        self.explain = explain
+        self._lock = threading.Lock()
+
+    def triage(self, appeal: AppealInput, *, k: int = 3) -> TriageResult:
+        """Classify, locate, suggest ``k`` units and look for duplicates, repeats and a group.
+
+        Does not change any index: call :meth:`record_intake` after the appeal is saved.
+        """
+        t0 = time.perf_counter()
+        timings: dict[str, float] = {}
+        flags = text_flags(appeal.title, appeal.body)
+        text = appeal.text
+        category = None
+        if FLAG_EMPTY not in flags:
+            category = self.model.predict_one(appeal.title, appeal.body)
+        t1 = time.perf_counter()
+        timings["classify"] = (t1 - t0) * 1000
+        place = None
+        region = appeal.region_code
+        if self.places is not None and FLAG_EMPTY not in flags:
+            place = self.places.locate(text, appeal.address)
+            if region is None and place is not None:
+                region = place.code
+        t2 = time.perf_counter()
+        timings["place"] = (t2 - t1) * 1000
+        units: tuple[UnitSuggestion, ...] = ()
+        if FLAG_EMPTY not in flags:
+            units = tuple(
+                self.router.suggest(
+                    text,
+                    category_l1=category.category_l1 if category else None,
+                    category_l2=category.category_l2 if category else None,
+                    region_code=region,
+                    k=k,
+                    explain=self.explain,
+                )
+            )
+        t3 = time.perf_counter()
+        timings["route"] = (t3 - t2) * 1000
+        dups: tuple[DuplicateMatch, ...] = ()
+        repeats: tuple[DuplicateMatch, ...] = ()
+        group = None
+        if FLAG_EMPTY not in flags and len(self.duplicates):
+            dups = tuple(self.duplicates.query(text, exclude=appeal.appeal_id))
+            if appeal.person_key:
+                repeats = tuple(
+                    self.duplicates.repeats(
+                        text,
+                        appeal.person_key,
+                        threshold=self.repeat_threshold,
+                        exclude=appeal.appeal_id,
+                    )
+                )
+            if appeal.time is not None:
+                group = self.duplicates.group_check(
+                    text,
+                    time=appeal.time,
+                    window=self.group_window,
+                    person_key=appeal.person_key,
+                    min_people=self.group_min_people,
+                )
+        t4 = time.perf_counter()
+        timings["duplicates"] = (t4 - t3) * 1000
+        return TriageResult(
+            appeal_id=appeal.appeal_id,
+            category=category,
+            region_code=region,
+            place=place,
+            units=units,
+            duplicates=dups,
+            repeats=repeats,
+            group=group,
+            flags=flags,
+            elapsed_ms=round((t4 - t0) * 1000, 3),
+            timings_ms={k2: round(v, 3) for k2, v in timings.items()},
+        )
+
+    def record_intake(self, appeal: AppealInput) -> None:
+        """Add a saved appeal to the near-duplicate index (call it on commit)."""
+        with self._lock:
+            self.duplicates.add(
+                appeal.appeal_id, appeal.text, person_key=appeal.person_key, time=appeal.time
+            )
+
+    def record_decision(
+        self,
+        appeal_id: Hashable,
+        text: str,
+        unit: str,
+        *,
+        category: str | None = None,
+        region_code: str | None = None,
+    ) -> None:
+        """Add a dispatcher's final routing decision to the history."""
+        with self._lock:
+            self.router.history.add(
+                HistoryRecord(str(appeal_id), text, unit, category, region_code)
+            )
+
+    def forget(self, appeal_id: Hashable) -> bool:
+        """Remove an appeal from the near-duplicate index (history keeps decisions)."""
+        with self._lock:
+            return self.duplicates.remove(appeal_id)
+
+    def save(self, directory: str | Path) -> None:
+        """Persist the indexes (not the model, which has its own directory)."""
+        out = Path(directory)
+        with self._lock:
+            self.duplicates.save(out / "duplicates")
+            self.router.history.save(out / "history")
+            rules = [asdict(r) for r in self.router.rules]
+            (out / "rules.json").write_text(json.dumps(rules, ensure_ascii=False), "utf-8")
+
+    @classmethod
+    def load(cls, directory: str | Path, **kwargs: Any) -> TriageEngine:
+        """Rebuild an engine from :meth:`save` output (pass ``model``/``places`` as needed)."""
+        from shegong.textmining.routing import RoutingRule
+
+        src = Path(directory)
+        rules = [RoutingRule(**r) for r in json.loads((src / "rules.json").read_text("utf-8"))]
+        router = Router(rules, RoutingHistory.load(src / "history"))
+        return cls(router=router, duplicates=NearDuplicateIndex.load(src / "duplicates"), **kwargs)

@@ -1,0 +1,107 @@
+"""Smart-triage state: admin routing rules, one stored triage per appeal, hotspots.
+
+Invariants: a ``TriageResult`` is derived data (recomputable at any time by
+``services.triage_appeal``) except its ``accepted_*`` fields, which record the dispatcher's
+decision; ``Hotspot`` rows are replaced as a whole by each daily run.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from shegong.core.scoping import Scope, ScopedQuerySet
+
+
+class RoutingRule(models.Model):
+    """Category (+ optional level 2) in a region subtree → unit. Higher priority wins."""
+
+    category_l1 = models.CharField("一级类别", max_length=50)
+    category_l2 = models.CharField("二级类别", max_length=50, blank=True)
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name="适用区划（含下级）",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    unit = models.ForeignKey(
+        "units.Unit", verbose_name="承办单位", on_delete=models.CASCADE, related_name="+"
+    )
+    priority = models.IntegerField("优先级", default=0)
+    is_active = models.BooleanField("启用", default=True)
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "分拨规则"
+        verbose_name_plural = "分拨规则"
+        ordering = ["-priority", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.category_l1}/{self.category_l2 or '*'} → {self.unit}"
+
+
+class TriageResult(models.Model):
+    """What triage suggested for one appeal, and which suggestion the dispatcher took."""
+
+    appeal = models.OneToOneField("appeals.Appeal", on_delete=models.CASCADE, related_name="triage")
+    category_l1 = models.CharField("一级类别", max_length=50, blank=True)
+    category_l2 = models.CharField("二级类别", max_length=50, blank=True)
+    confidence = models.FloatField("置信度", default=0.0)
+    suggestions = models.JSONField("承办单位建议", default=list)
+    duplicates = models.JSONField("疑似重复", default=list)
+    same_person = models.JSONField("同一诉求人", default=list)
+    group_people = models.PositiveIntegerField("相似诉求人数", default=0)
+    flags = models.JSONField("文本提示", default=list)
+    computed_at = models.DateTimeField("计算时间")
+    accepted_at = models.DateTimeField("采纳时间", null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    accepted_unit = models.ForeignKey(
+        "units.Unit", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "智能分拣结果"
+        verbose_name_plural = "智能分拣结果"
+
+    def __str__(self) -> str:
+        return f"{self.appeal_id}: {self.category_l1}"
+
+
+class HotspotQuerySet(ScopedQuerySet):
+    pass
+
+
+class Hotspot(models.Model):
+    """A category × street burst over its own baseline (last daily run only)."""
+
+    rank = models.PositiveIntegerField("排名")
+    label = models.CharField("主题", max_length=100)
+    place = models.CharField("地点", max_length=100)
+    region = models.ForeignKey(
+        "regions.Region", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    count = models.PositiveIntegerField("本期件数")
+    baseline = models.FloatField("基线")
+    z = models.FloatField("z 值")
+    keywords = models.JSONField("关键词", default=list)
+    sample_appeal_ids = models.JSONField("示例诉求", default=list)
+    computed_at = models.DateTimeField("计算时间")
+
+    scope = Scope(capability="appeals.dispatch", region="region")
+    objects = HotspotQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "诉求热点"
+        verbose_name_plural = "诉求热点"
+        ordering = ["rank"]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.label} @ {self.place}"

@@ -1,0 +1,428 @@
+"""Smart triage wired into the appeals workflow (the only writers of triage rows).
+
+``triage_appeal`` classifies an appeal with the shipped model of ``shegong.textmining``,
+suggests up to three units (routing rules → handling history → the street office), looks for
+near-duplicates (last 90 days) and the same person's other appeals, and stores a
+``TriageResult`` plus an ``appeal_triaged`` audit event. ``triage_for`` is what the appeal
+page shows; ``accept_suggestion`` dispatches to a suggested unit.
+
+Per-process caches (model, near-duplicate index) are rebuilt lazily; the index catches up
+with appeals registered by other processes on every call (by primary key).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from shegong.accounts.roles import Cap
+from shegong.appeals.choices import AppealStatus
+from shegong.appeals.models import Appeal
+from shegong.core import audit
+from shegong.core.exceptions import DomainError
+from shegong.core.tree import subtree_q
+from shegong.regions.choices import RegionLevel
+from shegong.units.models import Unit
+
+from .models import RoutingRule, TriageResult
+
+DUPLICATE_DAYS = 90
+HISTORY_DAYS = 365
+GROUP_WINDOW = timedelta(days=7)
+GROUP_MIN_PEOPLE = 5
+ACCEPT_INSTRUCTIONS = "采纳智能分拨建议"
+
+logger = logging.getLogger(__name__)
+
+_lock = threading.RLock()
+_model: Any = None
+_index: Any = None
+_indexed: set[str] = set()
+_last_pk = 0
+
+
+def reset_caches() -> None:
+    """Drop the per-process near-duplicate index (tests; after bulk deletes)."""
+    global _index, _last_pk
+    with _lock:
+        _index = None
+        _indexed.clear()
+        _last_pk = 0
+
+
+def get_model() -> Any:
+    """The shipped category model, loaded once per process."""
+    global _model
+    with _lock:
+        if _model is None:
+            from shegong.textmining import load_model
+
+            _model = load_model()
+        return _model
+
+
+def _text(appeal: Appeal) -> str:
+    return f"{appeal.title}\n{appeal.body}"
+
+
+def _person_key(appeal: Appeal) -> str | None:
+    p = appeal.petitioner
+    if p is None:
+        return None
+    return str(p.phone_bidx or p.id_number_bidx or "") or None
+
+
+def _index_add(appeal: Appeal) -> None:
+    key = str(appeal.pk)
+    if key in _indexed:
+        return
+    _index.add(key, _text(appeal), person_key=_person_key(appeal), time=appeal.registered_at)
+    _indexed.add(key)
+
+
+def get_index(now: datetime | None = None) -> Any:
+    """The near-duplicate index of recent appeals, caught up with the database."""
+    global _index, _last_pk
+    now = now or timezone.now()
+    with _lock:
+        if _index is None:
+            from shegong.textmining import NearDuplicateIndex
+
+            _index = NearDuplicateIndex()
+        since = now - timedelta(days=DUPLICATE_DAYS)
+        fresh = (
+            Appeal.objects.filter(pk__gt=_last_pk, registered_at__gte=since)
+            .select_related("petitioner")
+            .order_by("pk")
+        )
+        for appeal in fresh.iterator(chunk_size=500):
+            _index_add(appeal)
+            _last_pk = max(_last_pk, appeal.pk)
+        return _index
+
+
+def street_code(region: Any) -> str | None:
+    """Code of the street (街道/乡镇) containing ``region`` (None above street level)."""
+    parts = [p for p in (region.path or "").split("/") if p]
+    return parts[RegionLevel.STREET - 1] if len(parts) >= RegionLevel.STREET else None
+
+
+def _street_prefix(region: Any) -> str | None:
+    code = street_code(region)
+    if code is None:
+        return None
+    parts = [p for p in region.path.split("/") if p]
+    return "/" + "/".join(parts[: parts.index(code) + 1]) + "/"
+
+
+def suggest_units(
+    appeal: Appeal, category_l1: str, category_l2: str, *, now: datetime, k: int = 3
+) -> list[dict[str, Any]]:
+    """Top-``k`` units: rules, then history, then the street office; reasons in Chinese."""
+    found: dict[int, dict[str, Any]] = {}
+
+    def add(unit: Unit, score: float, reason: str) -> None:
+        row = found.setdefault(
+            unit.pk, {"unit_id": unit.pk, "unit_name": unit.name, "score": 0.0, "reasons": []}
+        )
+        row["score"] = round(max(row["score"], score), 3)
+        row["reasons"].append(reason)
+
+    path = appeal.region.path
+    rules = (
+        RoutingRule.objects.filter(is_active=True, category_l1=category_l1)
+        .filter(Q(category_l2="") | Q(category_l2=category_l2))
+        .select_related("unit", "region")
+        .order_by("-priority", "pk")
+    )
+    for i, rule in enumerate(rules):
+        if rule.region is not None and not path.startswith(rule.region.path):
+            continue
+        where = f"区划“{rule.region.name}”及下级" if rule.region else "全市"
+        cat = category_l1 + (f"/{rule.category_l2}" if rule.category_l2 else "")
+        add(
+            rule.unit,
+            max(0.9 - 0.01 * i, 0.7),
+            f"分拨规则：类别“{cat}”、{where}（优先级 {rule.priority}）→ {rule.unit.name}",
+        )
+    prefix = _street_prefix(appeal.region)
+    if prefix and category_l1:
+        closed = (
+            Appeal.objects.filter(
+                subtree_q(prefix, "region__path"),
+                status=AppealStatus.CLOSED,
+                closed_at__gte=now - timedelta(days=HISTORY_DAYS),
+                triage__category_l1=category_l1,
+                lead_unit__isnull=False,
+            )
+            .exclude(pk=appeal.pk)
+            .values("lead_unit")
+            .annotate(n=Count("pk"))
+            .order_by("-n")[:k]
+        )
+        counts = {row["lead_unit"]: row["n"] for row in closed}
+        total = sum(counts.values())
+        for unit in Unit.objects.filter(pk__in=counts):
+            n = counts[unit.pk]
+            add(
+                unit,
+                0.4 + 0.3 * n / total,
+                f"近一年本街道同类（{category_l1}）诉求中有 {n} 件由{unit.name}主办办结",
+            )
+    code = street_code(appeal.region)
+    if code:
+        office = Unit.objects.filter(kind="street", region__code=code).order_by("pk").first()
+        if office is not None:
+            add(office, 0.3, f"诉求发生地属{office.region.name}，属地街道兜底")
+    ranked = sorted(found.values(), key=lambda r: (-r["score"], r["unit_id"]))
+    return ranked[:k]
+
+
+def triage_appeal(appeal_id: int, *, now: datetime | None = None) -> TriageResult:
+    """Compute (or recompute) and store the triage of one appeal; idempotent."""
+    now = now or timezone.now()
+    appeal = Appeal.objects.select_related("region", "petitioner").get(pk=appeal_id)
+    from shegong.textmining.triage import text_flags
+
+    flags = list(text_flags(appeal.title, appeal.body))
+    l1 = l2 = ""
+    confidence = 0.0
+    if "empty" not in flags:
+        pred = get_model().predict_one(appeal.title, appeal.body)
+        l1, l2, confidence = pred.category_l1, pred.category_l2 or "", float(pred.confidence)
+    suggestions = suggest_units(appeal, l1, l2, now=now)
+    text = _text(appeal)
+    key = str(appeal.pk)
+    with _lock:
+        index = get_index(now)
+        matches = index.query(text, exclude=key, limit=10) if len(index) else []
+        person = _person_key(appeal)
+        group = index.group_check(
+            text,
+            time=appeal.registered_at,
+            window=GROUP_WINDOW,
+            person_key=person,
+            min_people=GROUP_MIN_PEOPLE,
+        )
+        _index_add(appeal)
+    since = now - timedelta(days=DUPLICATE_DAYS)
+    sims = {int(m.key): float(m.similarity) for m in matches if str(m.key).isdigit()}
+    dup_rows = Appeal.objects.filter(pk__in=sims, registered_at__gte=since).values_list(
+        "pk", "number"
+    )
+    duplicates = [
+        {"appeal_id": pk, "number": num, "similarity": round(sims[pk], 3)}
+        for pk, num in sorted(dup_rows, key=lambda row: -sims[row[0]])
+    ]
+    same_person: list[int] = []
+    p = appeal.petitioner
+    if p is not None:
+        q = Q()
+        if p.phone_bidx:
+            q |= Q(petitioner__phone_bidx=p.phone_bidx)
+        if p.id_number_bidx:
+            q |= Q(petitioner__id_number_bidx=p.id_number_bidx)
+        q |= Q(petitioner=p)
+        same_person = list(
+            Appeal.objects.filter(q)
+            .exclude(pk=appeal.pk)
+            .order_by("-registered_at")
+            .values_list("pk", flat=True)[:20]
+        )
+    values = {
+        "category_l1": l1,
+        "category_l2": l2,
+        "confidence": round(confidence, 4),
+        "suggestions": suggestions,
+        "duplicates": duplicates,
+        "same_person": same_person,
+        "group_people": group.people if group is not None else 0,
+        "flags": flags,
+        "computed_at": now,
+    }
+    with transaction.atomic():
+        result, created = TriageResult.objects.update_or_create(appeal=appeal, defaults=values)
+        audit.record(
+            "appeal_triaged",
+            actor=None,
+            target=appeal,
+            at=now,
+            changes={
+                "category_l1": l1,
+                "confidence": values["confidence"],
+                "units": [s["unit_id"] for s in suggestions],
+                "duplicates": [d["appeal_id"] for d in duplicates],
+                "same_person": len(same_person),
+                "recomputed": not created,
+            },
+        )
+    return result
+
+
+def triage_pending(*, now: datetime | None = None, limit: int = 200) -> int:
+    """Triage appeals registered in the last day that have none yet. Returns how many."""
+    now = now or timezone.now()
+    ids = list(
+        Appeal.objects.filter(registered_at__gte=now - timedelta(days=1), triage__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for pk in ids:
+        triage_appeal(pk, now=now)
+    return len(ids)
+
+
+def triage_for(user: Any, appeal: Appeal) -> dict[str, Any] | None:
+    """The triage panel for the appeal page, or None (no ``appeals.dispatch``)."""
+    if not user.is_authenticated or not user.has_capability(Cap.APPEALS_DISPATCH):
+        return None
+    result = TriageResult.objects.filter(appeal=appeal).first()
+    if result is None:
+        try:
+            result = triage_appeal(appeal.pk)
+        except Exception:  # an advisory panel must never break the appeal page
+            logger.exception("triage of appeal %s failed", appeal.pk)
+            return None
+    visible = Appeal.objects.visible_to(user)
+    dup_ids = [d["appeal_id"] for d in result.duplicates]
+    seen = set(
+        visible.filter(pk__in=dup_ids + list(result.same_person)).values_list("pk", flat=True)
+    )
+    same = list(
+        visible.filter(pk__in=[i for i in result.same_person if i in seen]).order_by(
+            "-registered_at"
+        )
+    )
+    from shegong.textmining.triage import FLAG_MESSAGES
+
+    return {
+        "result": result,
+        "suggestions": result.suggestions,
+        "duplicates": [d for d in result.duplicates if d["appeal_id"] in seen],
+        "same_person": same,
+        "is_group": appeal.is_group or result.group_people >= GROUP_MIN_PEOPLE,
+        "flags": [FLAG_MESSAGES.get(f, f) for f in result.flags],
+        "can_accept": appeal.status in (AppealStatus.REGISTERED, AppealStatus.ACCEPTED)
+        and not appeal.work_orders.filter(role="lead", status__in=["pending", "signed"]).exists(),
+    }
+
+
+def accept_suggestion(*, actor: Any, appeal_id: int, unit_id: int) -> Appeal:
+    """采纳并派单: dispatch the appeal to a suggested unit and record the acceptance."""
+    from shegong.appeals.services.workflow import dispatch_appeal
+
+    with transaction.atomic():
+        result = TriageResult.objects.select_for_update().filter(appeal_id=appeal_id).first()
+        if result is None or unit_id not in {s["unit_id"] for s in result.suggestions}:
+            raise DomainError("该单位不在智能分拨建议中")
+        appeal = dispatch_appeal(
+            actor=actor, appeal_id=appeal_id, lead_unit_id=unit_id, instructions=ACCEPT_INSTRUCTIONS
+        )
+        now = timezone.now()
+        result.accepted_at = now
+        result.accepted_by = actor
+        result.accepted_unit_id = unit_id
+        result.save(update_fields=["accepted_at", "accepted_by", "accepted_unit"])
+        audit.record(
+            "triage_suggestion_accepted",
+            actor=actor,
+            target=appeal,
+            at=now,
+            changes={"unit_id": unit_id, "category_l1": result.category_l1},
+        )
+    return appeal
+
+
+def compute_hotspots(*, now: datetime | None = None, notify_top: int = 3) -> int:
+    """Daily: category × street bursts over the last 30 days; replaces ``Hotspot`` rows."""
+    from shegong.regions.models import Region
+    from shegong.textmining import HotspotRecord, detect_hotspots
+
+    from .models import Hotspot
+
+    now = now or timezone.now()
+    rows = (
+        Appeal.objects.filter(registered_at__gte=now - timedelta(days=30))
+        .select_related("region", "triage")
+        .order_by("pk")
+    )
+    records = []
+    for a in rows.iterator(chunk_size=500):
+        tri = getattr(a, "triage", None)
+        category = tri.category_l1 if tri is not None and tri.category_l1 else None
+        if category is None:
+            continue
+        records.append(
+            HotspotRecord(
+                id=str(a.pk),
+                time=a.registered_at,
+                place=street_code(a.region),
+                text=_text(a),
+                category=category,
+            )
+        )
+    found = detect_hotspots(
+        records,
+        now=now,
+        window=timedelta(days=7),
+        baseline_windows=3,
+        topic="category",
+        by_place=True,
+        limit=20,
+    )
+    previous = set(Hotspot.objects.values_list("label", "place"))
+    regions = {r.code: r for r in Region.objects.filter(code__in={h.place for h in found})}
+    with transaction.atomic():
+        Hotspot.objects.all().delete()
+        new = []
+        for rank, h in enumerate(found, start=1):
+            region = regions.get(h.place)
+            new.append(
+                Hotspot(
+                    rank=rank,
+                    label=h.topic,
+                    place=region.name if region else (h.place or "未知地点"),
+                    region=region,
+                    count=h.count,
+                    baseline=round(h.expected, 3),
+                    z=round(h.z, 3),
+                    keywords=list(h.keywords),
+                    sample_appeal_ids=[int(i) for i in (h.representative_ids or h.ids)[:3]],
+                    computed_at=now,
+                )
+            )
+        Hotspot.objects.bulk_create(new)
+    fresh = [h for h in new[:notify_top] if (h.label, h.place) not in previous]
+    if fresh:
+        _notify_dispatchers(fresh)
+    return len(new)
+
+
+def _notify_dispatchers(hotspots: list[Any]) -> None:
+    from shegong.accounts.models import User
+    from shegong.accounts.roles import ROLE_CAPABILITIES
+    from shegong.core.notify import notify
+
+    roles = [r for r, caps in ROLE_CAPABILITIES.items() if Cap.APPEALS_DISPATCH in caps]
+    users = User.objects.filter(role__in=roles, is_active=True).select_related("region")
+    for h in hotspots:
+        # Only users whose region contains the hotspot's street (or the whole city).
+        audience = [
+            u
+            for u in users
+            if u.region is not None
+            and (h.region is None or h.region.path.startswith(u.region.path))
+        ]
+        notify(
+            audience,
+            f"新热点：{h.place}·{h.label}",
+            body=f"近 7 天 {h.count} 件（基线 {h.baseline:.1f}，z={h.z:.1f}）",
+            url="/triage/hotspots/",
+            level="warning",
+        )

@@ -1,0 +1,17 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from shegong.appeals.tests.conftest import make_appeal  # noqa: F401 — shared fixture
+
+
+@pytest.fixture(autouse=True)
+def _fresh_triage_caches() -> Iterator[None]:
+    """Primary keys are reused between rolled-back tests: never keep an index across them."""
+    from shegong.triage.services import reset_caches
+
+    reset_caches()
+    yield
+    reset_caches()

@@ -1,0 +1,10 @@
+from django.urls import path
+
+from . import views
+
+app_name = "triage"
+
+urlpatterns = [
+    path("hotspots/", views.hotspots, name="hotspots"),
+    path("<int:appeal_id>/accept/", views.accept, name="accept"),
+]

@@ -1,0 +1,44 @@
+"""Triage pages: accept a suggestion (POST) and the hotspot list."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+
+from shegong.accounts.roles import Cap
+from shegong.appeals.models import Appeal
+from shegong.core.exceptions import DomainError
+from shegong.core.scoping import get_visible_or_404
+
+from .models import Hotspot
+from .services import accept_suggestion
+
+
+@login_required
+@require_POST
+def accept(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    appeal = get_visible_or_404(Appeal, request.user, pk=appeal_id)
+    if not request.user.has_capability(Cap.APPEALS_DISPATCH):  # type: ignore[union-attr]
+        raise PermissionDenied
+    unit = request.POST.get("unit", "")
+    try:
+        if not unit.isdigit():
+            raise DomainError("请选择承办单位")
+        accept_suggestion(actor=request.user, appeal_id=appeal.pk, unit_id=int(unit))
+    except DomainError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "已采纳智能分拨建议并派单")
+    return redirect("appeals:detail", pk=appeal.pk)
+
+
+@login_required
+def hotspots(request: HttpRequest) -> HttpResponse:
+    if not request.user.has_capability(Cap.APPEALS_DISPATCH):  # type: ignore[union-attr]
+        raise PermissionDenied
+    rows = Hotspot.objects.visible_to(request.user).select_related("region")
+    return render(request, "triage/hotspots.html", {"hotspots": rows})
