@@ -169,6 +169,7 @@ class DemoResult:
     regions: int = 0
     units: int = 0
     users: int = 0
+    appeals: int = 0
     seconds: float = 0.0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
 
@@ -419,6 +420,9 @@ def generate(
             region_id=street.pk,
             phone=_mobile(rng),
         )
+    from .appeals import generate_appeals
+
+    result.appeals = generate_appeals(size_name, rng=rng, log=log)
     result.users = User.objects.count()
     result.seconds = time.monotonic() - started
     return result

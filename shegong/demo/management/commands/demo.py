@@ -36,7 +36,8 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"演示城市已生成（{options['size']}）：区划 {result.regions:,} 个，"
                 f"单位 {result.units:,} 个，"
-                f"用户 {result.users:,} 个，用时 {result.seconds:.1f} 秒"
+                f"用户 {result.users:,} 个，诉求 {result.appeals:,} 件，"
+                f"用时 {result.seconds:.1f} 秒"
             )
         )
         self._print_accounts(result.accounts)
