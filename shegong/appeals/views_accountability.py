@@ -20,6 +20,7 @@ from shegong.core.exceptions import DomainError
 from shegong.core.exporting import file_response
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.services import record_export
+from shegong.regions.models import Region
 from shegong.units.models import Unit
 
 from .models import Appeal, AssessmentFact, ScoreAppeal, Supervision
@@ -169,12 +170,48 @@ def ranking(request: HttpRequest) -> HttpResponse:
         "appeals/ranking.html",
         {
             "rows": rows,
+            "regions": _region_rows(request, month, cfg),
+            "by": request.GET.get("by", "unit"),
             "month": month,
             "cfg": cfg,
             "months": _recent_months(),
             "breadcrumbs": [("群众诉求", reverse("appeals:workbench")), ("三率考核", None)],
         },
     )
+
+
+def _region_rows(request: HttpRequest, month: date, cfg: Any) -> list[dict[str, Any]]:
+    """Per street (by=street) or community (by=community), by the place of the appeal, for
+    the months [month, until] (``until`` optional, same format): any range, from the facts."""
+    by = request.GET.get("by", "unit")
+    if by not in ("street", "community"):
+        return []
+    until = month
+    raw_until = request.GET.get("until", "")
+    if raw_until:
+        try:
+            year, mon = (int(x) for x in raw_until.split("-")[:2])
+            until = max(month, date(year, mon, 1))
+        except ValueError:
+            until = month
+    end = date(until.year + (until.month == 12), until.month % 12 + 1, 1)
+    facts = AssessmentFact.objects.filter(month__gte=month, month__lt=end).filter(
+        appeal__in=Appeal.objects.visible_to(request.user)
+    )
+    depth = 2 if by == "street" else 3
+    figures = assessment.region_rollup(facts=facts, depth=depth, cfg=cfg)
+    names = dict(
+        Region.objects.visible_to(request.user)
+        .filter(path__in=list(figures))
+        .values_list("path", "full_name")
+    )
+    rows = [
+        {"path": path, "name": names[path], "raw": raw, "adjusted": adjusted}
+        for path, (raw, adjusted) in figures.items()
+        if path in names
+    ]
+    rows.sort(key=lambda r: -(figures[r["path"]][1].composite or 0))
+    return rows
 
 
 def _recent_months(n: int = 12) -> list[date]:

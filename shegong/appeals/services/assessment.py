@@ -370,3 +370,41 @@ def region_figures(
         raw, adjusted = figures_from_facts(facts, cfg)
         out.append((path, raw, adjusted))
     return out
+
+
+def region_rollup(
+    *, facts: Any, depth: int, cfg: AssessmentConfig | None = None
+) -> dict[str, tuple[Figures, Figures]]:
+    """Raw and adjusted figures per region at ``depth`` (2 = street, 3 = community) from one
+    GROUP BY over the facts' region paths, rolled up to the ancestor at that depth."""
+    cfg = cfg or config()
+    seen = Q(revisited=True)
+    rows = facts.values("region_path", "exempt").annotate(
+        n_replied=Count("pk"),
+        n_on_time=Count("pk", filter=Q(on_time=True)),
+        n_revisited=Count("pk", filter=seen),
+        n_contacted=Count("pk", filter=seen & Q(contacted=True)),
+        n_resolved=Count("pk", filter=seen & Q(resolved=True)),
+        n_satisfied=Count("pk", filter=seen & Q(satisfaction=Satisfaction.SATISFIED)),
+        n_basic=Count("pk", filter=seen & Q(satisfaction=Satisfaction.BASIC)),
+        n_dissatisfied=Count("pk", filter=seen & Q(satisfaction=Satisfaction.DISSATISFIED)),
+    )
+    raw: dict[str, dict[str, int]] = {}
+    exempt: dict[str, dict[str, int]] = {}
+    for row in rows:
+        parts = [p for p in row["region_path"].strip("/").split("/") if p]
+        if len(parts) <= depth:
+            continue
+        key = "/" + "/".join(parts[: depth + 1]) + "/"
+        for target in (raw, *((exempt,) if row["exempt"] else ())):
+            bucket = target.setdefault(key, dict.fromkeys(COUNTERS, 0))
+            for k in COUNTERS:
+                bucket[k] += int(row[f"n_{k}"] or 0)
+    out = {}
+    for key, counts in raw.items():
+        ex = exempt.get(key, dict.fromkeys(COUNTERS, 0))
+        out[key] = (
+            Figures.from_counts(counts, cfg),
+            Figures.from_counts({k: counts[k] - ex[k] for k in COUNTERS}, cfg),
+        )
+    return out

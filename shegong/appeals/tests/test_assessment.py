@@ -162,3 +162,20 @@ def test_ranking_marks_and_formula(world, make_appeal) -> None:
         0.1 * c["contacted"] + 0.5 * c["resolved"] + 0.4 * (c["satisfied"] + 0.9 * c["basic"])
     ) / c["revisited"]
     assert abs(row.adjusted.composite - expected) < 1e-9
+
+
+def test_street_and_community_rollups_equal_direct_queries(world, make_appeal, client_for) -> None:
+    from shegong.core.tree import subtree_q
+
+    build(world, make_appeal, random.Random(11), n=25)
+    month = AssessmentFact.objects.order_by("month").values_list("month", flat=True).first()
+    facts = AssessmentFact.objects.filter(month=month)
+    for depth, region in ((2, world.north), (3, world.north_one)):
+        rolled = assessment.region_rollup(facts=facts, depth=depth)
+        raw, adjusted = assessment.figures_from_facts(
+            facts.filter(subtree_q(region.path, "region_path"))
+        )
+        assert rolled[region.path][0].counts == raw.counts
+        assert rolled[region.path][1].counts == adjusted.counts
+    page = client_for(world.dispatcher).get(f"/appeals/ranking/?month={month:%Y-%m}&by=street")
+    assert "北街道" in page.content.decode()
