@@ -210,7 +210,7 @@ def _region_rows(request: HttpRequest, month: date, cfg: Any) -> list[dict[str, 
         for path, (raw, adjusted) in figures.items()
         if path in names
     ]
-    rows.sort(key=lambda r: -(figures[r["path"]][1].composite or 0))
+    rows.sort(key=lambda r: -(figures[str(r["path"])][1].composite or 0))
     return rows
 
 
