@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from shegong.core.pii import BlindIndexField, EncryptedField
 from shegong.core.scoping import Scope, ScopedQuerySet
-from shegong.core.tree import subtree_q
+from shegong.core.tree import path_prefixes
 
 from .choices import (
     AppealKind,
@@ -151,12 +151,13 @@ class Petitioner(models.Model):
 
 class AppealQuerySet(ScopedQuerySet):
     def visible_to(self, user: Any) -> AppealQuerySet:
-        """Scope, then 信访工作条例 第三十条: a unit accused in a 检举控告 never sees it."""
+        """Scope, then 信访工作条例 第三十条: the accused unit (and anyone inside it) never
+        sees a 检举控告 against it. The units above it (its supervisors) may handle it."""
         qs = super().visible_to(user)
         unit_path = getattr(user, "scope_unit_path", None)
         if unit_path and not user.is_superuser:
             accused = Appeal.accused_units.through.objects.filter(
-                subtree_q(unit_path, "unit__path")
+                unit__path__in=path_prefixes(unit_path)
             ).values("appeal_id")
             qs = qs.exclude(Q(kind=AppealKind.XF_ACCUSATION) & Q(pk__in=accused))
         return qs

@@ -238,3 +238,30 @@ def test_docs_state_diagrams_are_generated_from_the_tables() -> None:
         "run `python -m shegong.appeals.diagram` and update docs/appeals.md"
     )
     assert work_order_diagram() in doc
+
+
+def test_accusation_against_a_unit_can_go_to_the_unit_above_it(world, make_appeal) -> None:
+    from shegong.units import services as units
+
+    committee = units.create_unit(
+        actor=world.root,
+        code="U-JW",
+        name="北一居委会",
+        kind="community",
+        region_id=world.north_one.pk,
+        parent_id=world.street_unit_n.pk,
+    )
+    appeal, _ = make_appeal(
+        kind=AppealKind.XF_ACCUSATION,
+        title="检举居委会",
+        body="北一居委会违规发放补贴，有名单为证。",
+        accused_unit_ids=[committee.pk],
+    )
+    with pytest.raises(DomainError):
+        wf.dispatch_appeal(actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=committee.pk)
+    wf.dispatch_appeal(
+        actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=world.street_unit_n.pk
+    )
+    # The supervising street sees and signs it; the accused committee never sees it.
+    wf.sign_order(actor=world.street_north, order_id=lead(appeal).pk)
+    assert Appeal.objects.visible_to(world.street_north).filter(pk=appeal.pk).exists()
