@@ -312,9 +312,9 @@ class Appeal(models.Model):
 
 class WorkOrderQuerySet(ScopedQuerySet):
     def visible_to(self, user: Any) -> WorkOrderQuerySet:
-        return self.filter(appeal__in=Appeal.objects.visible_to(user)).filter(
-            pk__in=super().visible_to(user).values("pk")
-        )
+        """The order's own scope (its unit or the appeal's place), and the appeal must be
+        visible too (the 检举控告 rule); one subquery, not two."""
+        return super().visible_to(user).filter(appeal__in=Appeal.objects.visible_to(user))
 
     def open(self) -> WorkOrderQuerySet:
         return self.filter(status__in=[WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED])
