@@ -339,37 +339,25 @@ def figures_from_facts(facts: Any, cfg: AssessmentConfig | None = None) -> tuple
     return Figures.from_counts(raw, cfg), Figures.from_counts(adjusted, cfg)
 
 
-def figures_counts(facts: Any) -> dict[str, int]:
-    """The eight counters by one aggregate query (aliases prefixed: they shadow field names)."""
+def _count_expressions() -> dict[str, Count]:
+    """The eight counters as conditional counts (aliases prefixed: they shadow field names)."""
     seen = Q(revisited=True)
-    agg = facts.aggregate(
-        n_replied=Count("pk"),
-        n_on_time=Count("pk", filter=Q(on_time=True)),
-        n_revisited=Count("pk", filter=seen),
-        n_contacted=Count("pk", filter=seen & Q(contacted=True)),
-        n_resolved=Count("pk", filter=seen & Q(resolved=True)),
-        n_satisfied=Count("pk", filter=seen & Q(satisfaction=Satisfaction.SATISFIED)),
-        n_basic=Count("pk", filter=seen & Q(satisfaction=Satisfaction.BASIC)),
-        n_dissatisfied=Count("pk", filter=seen & Q(satisfaction=Satisfaction.DISSATISFIED)),
-    )
+    return {
+        "n_replied": Count("pk"),
+        "n_on_time": Count("pk", filter=Q(on_time=True)),
+        "n_revisited": Count("pk", filter=seen),
+        "n_contacted": Count("pk", filter=seen & Q(contacted=True)),
+        "n_resolved": Count("pk", filter=seen & Q(resolved=True)),
+        "n_satisfied": Count("pk", filter=seen & Q(satisfaction=Satisfaction.SATISFIED)),
+        "n_basic": Count("pk", filter=seen & Q(satisfaction=Satisfaction.BASIC)),
+        "n_dissatisfied": Count("pk", filter=seen & Q(satisfaction=Satisfaction.DISSATISFIED)),
+    }
+
+
+def figures_counts(facts: Any) -> dict[str, int]:
+    """The eight counters by one aggregate query."""
+    agg = facts.aggregate(**_count_expressions())
     return {k: int(agg[f"n_{k}"] or 0) for k in COUNTERS}
-
-
-def region_figures(
-    *, region_paths: list[str], start: date, end: date, cfg: AssessmentConfig | None = None
-) -> list[tuple[str, Figures, Figures]]:
-    """Per street / community (by the appeal's place) for [start, end) months."""
-    from shegong.core.tree import subtree_q
-
-    cfg = cfg or config()
-    out = []
-    for path in region_paths:
-        facts = AssessmentFact.objects.filter(
-            subtree_q(path, "region_path"), month__gte=start, month__lt=end
-        )
-        raw, adjusted = figures_from_facts(facts, cfg)
-        out.append((path, raw, adjusted))
-    return out
 
 
 def region_rollup(
@@ -378,17 +366,7 @@ def region_rollup(
     """Raw and adjusted figures per region at ``depth`` (2 = street, 3 = community) from one
     GROUP BY over the facts' region paths, rolled up to the ancestor at that depth."""
     cfg = cfg or config()
-    seen = Q(revisited=True)
-    rows = facts.values("region_path", "exempt").annotate(
-        n_replied=Count("pk"),
-        n_on_time=Count("pk", filter=Q(on_time=True)),
-        n_revisited=Count("pk", filter=seen),
-        n_contacted=Count("pk", filter=seen & Q(contacted=True)),
-        n_resolved=Count("pk", filter=seen & Q(resolved=True)),
-        n_satisfied=Count("pk", filter=seen & Q(satisfaction=Satisfaction.SATISFIED)),
-        n_basic=Count("pk", filter=seen & Q(satisfaction=Satisfaction.BASIC)),
-        n_dissatisfied=Count("pk", filter=seen & Q(satisfaction=Satisfaction.DISSATISFIED)),
-    )
+    rows = facts.values("region_path", "exempt").annotate(**_count_expressions())
     raw: dict[str, dict[str, int]] = {}
     exempt: dict[str, dict[str, int]] = {}
     for row in rows:
