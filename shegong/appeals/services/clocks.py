@@ -20,7 +20,7 @@ from shegong.units.models import Unit
 
 from ..choices import AppealStatus, EventKind, WorkOrderStatus
 from ..models import Appeal, WorkOrder
-from .common import event
+from .common import department_users, event
 
 OPEN = [WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED]
 BATCH = 500
@@ -30,10 +30,6 @@ def _unit_and_parent_users(unit: Unit) -> list:
     User = get_user_model()
     ids = [unit.pk] + ([unit.parent_id] if unit.parent_id else [])
     return list(User.objects.filter(unit_id__in=ids, is_active=True))
-
-
-def _department_users() -> list:
-    return list(get_user_model().objects.filter(role="dispatcher", is_active=True))
 
 
 def warn_due_soon(now: datetime | None = None) -> int:
@@ -142,7 +138,7 @@ def escalate_breached(now: datetime | None = None) -> dict[str, int]:
                 note="超期未办结，已升级至社会工作部督办",
             )
             notify(
-                _department_users(),
+                department_users(),
                 f"超期升级：{order.appeal.title}",
                 f"{order.unit.name} · {order.appeal.number}",
                 url=f"/appeals/{order.appeal_id}/",
@@ -185,7 +181,7 @@ def flag_triage_breaches(now: datetime | None = None) -> int:
                 clock_met=False,
             )
             notify(
-                _department_users(),
+                department_users(),
                 f"受理超期：{appeal.title}",
                 appeal.number,
                 url=f"/appeals/{appeal.pk}/",

@@ -120,6 +120,13 @@ def accused_conflict(appeal: Appeal, unit: Unit) -> bool:
     return any(unit.path.startswith(accused.path) for accused in appeal.accused_units.all())
 
 
+def department_users() -> list[Any]:
+    """The department's dispatchers: told of returns, extension requests and escalations."""
+    from django.contrib.auth import get_user_model
+
+    return list(get_user_model().objects.filter(role="dispatcher", is_active=True))
+
+
 def reason_required(text: str, what: str = "理由") -> str:
     text = (text or "").strip()
     if len(text) < 2:

@@ -18,7 +18,7 @@ from shegong.core.notify import notify
 
 from ..choices import EventKind, WorkOrderRole, WorkOrderStatus
 from ..models import Appeal, Supervision, SupervisionReport
-from .common import acts_for_unit, event, require
+from .common import acts_for_unit, department_users, event, require
 
 
 def _lead_units(appeals: list[Appeal]) -> list[Any]:
@@ -192,7 +192,7 @@ def escalate_overdue_reports(now: datetime | None = None) -> int:
                 continue
             people = [
                 item.leader,
-                *get_user_model().objects.filter(role="dispatcher", is_active=True),
+                *department_users(),
             ]
             notify(
                 people,

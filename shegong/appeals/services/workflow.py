@@ -42,6 +42,7 @@ from .common import (
     acts_for_unit,
     bump,
     check_version,
+    department_users,
     event,
     next_appeal_status,
     next_order_status,
@@ -525,7 +526,7 @@ def return_order(
             appeal.returns += 1
             appeal.lead_unit = None
             bump(appeal, ["status", "returns", "lead_unit"])
-            dispatchers = get_user_model().objects.filter(role="dispatcher", is_active=True)
+            dispatchers = department_users()
             notify(
                 dispatchers,
                 f"退单待重新派单：{appeal.title}",
@@ -687,7 +688,7 @@ def request_extension(
             changes={"days": days},
             note=reason,
         )
-        approvers = get_user_model().objects.filter(role="dispatcher", is_active=True)
+        approvers = department_users()
         notify(
             approvers,
             f"延期申请待审批：{order.appeal.title}",
