@@ -17,7 +17,8 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 if str(DATABASES["default"]["ENGINE"]).endswith("sqlite3"):
     DATABASES["default"]["TEST"] = {"NAME": os.path.join(os.environ["SHEGONG_DATA_DIR"], "t.db")}
 elif "TEST" not in DATABASES["default"]:
-    DATABASES["default"]["TEST"] = {"NAME": "test_shegong"}
+    # SHEGONG_TEST_DB lets two checkouts run the suite against one server at once.
+    DATABASES["default"]["TEST"] = {"NAME": os.environ.get("SHEGONG_TEST_DB", "test_shegong")}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 STORAGES = {
