@@ -157,3 +157,17 @@ def client_for(client: Any) -> Any:
         return c
 
     return make
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_caches() -> Any:
+    """Per-process caches (policy versions, regions by code) must not outlive a test's
+    database: transactional tests flush the tables they were filled from."""
+    from shegong.appeals.services.policies import clear_policy_cache
+    from shegong.regions import cache as region_cache
+
+    clear_policy_cache()
+    region_cache.clear()
+    yield
+    clear_policy_cache()
+    region_cache.clear()

@@ -98,6 +98,32 @@ def proc_cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def tree_pids(pid: int) -> list[int]:
+    """``pid`` and its descendants (``shegong serve --processes N`` forks web processes)."""
+    parents: dict[int, list[int]] = collections.defaultdict(list)
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents[ppid].append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(parents.get(current, []))
+    return found
+
+
+def tree_rss_mb(pid: int) -> float:
+    return sum(proc_rss_mb(p) for p in tree_pids(pid))
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    return sum(proc_cpu_seconds(p) for p in tree_pids(pid))
+
+
 def postgres_cpu_seconds() -> float:
     """CPU of every local postgres process (the benchmark's backends are among them)."""
     total = 0.0
@@ -718,7 +744,10 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--pg-url", default=PG_DEFAULT, help="server URL without a database")
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads")
+    parser.add_argument("--threads", type=int, default=8, help="waitress threads per process")
+    parser.add_argument(
+        "--processes", default="auto", help="server processes (shegong serve --processes)"
+    )
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)
     parser.add_argument("--history", type=int, default=0, help="earlier appeals to pre-load")
@@ -767,6 +796,7 @@ def main() -> None:
         "endpoint": f"POST {ENDPOINT}",
         "clients": args.clients,
         "server_threads": args.threads,
+        "server_processes": args.processes,
         "warmup_s": args.warmup,
         "duration_s": args.duration,
     }
@@ -807,6 +837,7 @@ def main() -> None:
             [
                 *(sys.executable, "-m", "shegong.cli", "serve", "--no-worker", "--no-migrate"),
                 *("--host", "127.0.0.1", "--port", str(port), "--threads", str(args.threads)),
+                *("--processes", str(args.processes)),
             ],
             cwd=ROOT,
             env=env,
@@ -830,19 +861,19 @@ def main() -> None:
             return
         result["http"] = "ok"
         load = Load(port, setup["messages"], setup["regions"], args.seed)
-        rss: list[float] = [proc_rss_mb(server.pid)]
+        rss: list[float] = [tree_rss_mb(server.pid)]
         sampling = threading.Event()
 
         def sample_rss() -> None:
             while not sampling.wait(0.5):
-                rss.append(proc_rss_mb(server.pid))
+                rss.append(tree_rss_mb(server.pid))
 
         sampler = threading.Thread(target=sample_rss, daemon=True)
         sampler.start()
         cpu_marks: dict[str, float] = {}
 
         def mark(name: str) -> None:
-            cpu_marks[f"{name}_server"] = proc_cpu_seconds(server.pid)
+            cpu_marks[f"{name}_server"] = tree_cpu_seconds(server.pid)
             cpu_marks[f"{name}_db"] = postgres_cpu_seconds() if args.postgres else 0.0
             cpu_marks[f"{name}_client"] = time.process_time()
 
@@ -906,7 +937,8 @@ def main() -> None:
                 raw = data_dir / f"profile-{view}.raw"
                 recorder = subprocess.Popen(
                     [
-                        *(spy, "record", "--pid", str(server.pid), "--rate", "100", *flags),
+                        *(spy, "record", "--pid", str(server.pid), "--subprocesses"),
+                        *("--rate", "100", *flags),
                         *("--duration", str(int(args.profile_seconds)), "--format", "raw"),
                         *("--nonblocking", "--output", str(raw)),
                     ],

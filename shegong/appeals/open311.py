@@ -4,10 +4,11 @@ Spec: https://wiki.open311.org/GeoReport_v2 — services, service definitions, P
 GET requests, GET a request. JSON only. Mapping to Shegong, privacy rules and idempotency are
 documented in docs/open311.md.
 
-The views are thin: parse the request, call ``services.intake.submit_appeal`` (the one intake
-path, channel ``api``) or read ``public_appeals()``, serialize. Public reads never carry
-personal data: no petitioner, no body, no detailed address, no free text staff wrote for the
-petitioner (replies, reasons), and nothing about confidential or accusation appeals.
+The views are thin: parse the request, call ``intake_queue.submit_public_appeal`` (the one
+intake path, channel ``api``, written by the group-commit writer) or read
+``public_appeals()``, serialize. Public reads never carry personal data: no petitioner, no
+body, no detailed address, no free text staff wrote for the petitioner (replies, reasons),
+and nothing about confidential or accusation appeals.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from shegong.core.exceptions import DomainError
+from shegong.regions.cache import active_region_by_code
 from shegong.regions.models import Region
 
 from .choices import (
@@ -42,7 +44,8 @@ from .choices import (
     Urgency,
 )
 from .models import Appeal, AppealEvent, IdempotencyRecord, WorkOrder
-from .services.intake import IntakeData, IntakeError, submit_appeal
+from .services.intake import IntakeData, IntakeError
+from .services.intake_queue import submit_public_appeal
 
 MAX_RESULTS = 1000  # GeoReport v2: at most 1000 requests per GET requests call
 DEFAULT_WINDOW = timedelta(days=90)  # GeoReport v2: default and maximum date range
@@ -527,7 +530,7 @@ def _default_title(description: str, *private: str) -> str:
     return text[:TITLE_LENGTH].strip()
 
 
-def _intake_data(fields: dict[str, str], attributes: dict[str, str]) -> IntakeData:
+def _intake_data(fields: dict[str, str], attributes: dict[str, str]) -> tuple[IntakeData, Region]:
     service_code = fields.get("service_code", "")
     if not service_code:
         raise Open311Error(400, "请选择服务类型（service_code）")
@@ -545,7 +548,7 @@ def _intake_data(fields: dict[str, str], attributes: dict[str, str]) -> IntakeDa
         problems.append("请提供发生地的区划代码（attribute[region_code] 或 address_id）")
     else:
         code = region_code or address_id
-        region = Region.objects.filter(code=code, is_active=True).first()
+        region = active_region_by_code(code)
         if region is None:
             problems.append(f"区划代码“{code[:30]}”不存在或已停用")
     confidential = attributes.get("confidential", "").lower()
@@ -558,7 +561,7 @@ def _intake_data(fields: dict[str, str], attributes: dict[str, str]) -> IntakeDa
         raise Open311Error(400, "；".join(problems))
     assert region is not None
     name = _person_name(fields.get("first_name", ""), fields.get("last_name", ""))
-    return IntakeData(
+    data = IntakeData(
         kind=service_code,
         channel=Channel.API,
         title=attributes.get("title") or _default_title(description, name, address),
@@ -570,6 +573,7 @@ def _intake_data(fields: dict[str, str], attributes: dict[str, str]) -> IntakeDa
         phone=fields.get("phone", ""),
         identity_confidential=confidential in TRUE_VALUES,
     )
+    return data, region
 
 
 def _submission_key(request: HttpRequest, attributes: dict[str, str]) -> str:
@@ -592,7 +596,7 @@ def _auto_key(data: IntakeData, bucket: int) -> str:
 def _create(request: HttpRequest) -> HttpResponse:
     fields, attributes = _post_fields(request)
     _check_jurisdiction(fields.get("jurisdiction_id"))
-    data = _intake_data(fields, attributes)
+    data, region = _intake_data(fields, attributes)
     now = timezone.now()
     client_key = _submission_key(request, attributes)
     appeal: Appeal | None = None
@@ -615,7 +619,9 @@ def _create(request: HttpRequest) -> HttpResponse:
         appeal = earlier.appeal if earlier is not None else None
     if appeal is None:
         try:
-            appeal, code = submit_appeal(actor=None, data=data, idempotency_key=key, now=now)
+            appeal, code = submit_public_appeal(
+                data=data, idempotency_key=key, now=now, region=region
+            )
         except IntakeError as exc:
             raise Open311Error(400, exc.message) from None
         except DomainError as exc:

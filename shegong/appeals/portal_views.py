@@ -58,8 +58,8 @@ from .services.intake import (
     IntakeError,
     add_citizen_information,
     find_by_tracking,
-    submit_appeal,
 )
+from .services.intake_queue import submit_public_appeal
 from .services.policies import ensure_default_policies
 from .services.revisit import record_revisit
 
@@ -375,7 +375,7 @@ def submit(request: HttpRequest) -> HttpResponse:
         phone_verified=verified,
     )
     try:
-        appeal, code = submit_appeal(actor=None, data=data, idempotency_key=key)
+        appeal, code = submit_public_appeal(data=data, idempotency_key=key)
     except IntakeError as exc:
         for field, message in exc.errors.items():
             name = INTAKE_FIELD.get(field, field)

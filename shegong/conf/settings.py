@@ -191,6 +191,15 @@ SHEGONG_KEYS_CREATE = env_bool("SHEGONG_KEYS_CREATE", not PRODUCTION)
 SHEGONG_CITY_NAME = env_str("SHEGONG_CITY_NAME", "示范市")
 SHEGONG_AUDIT_RETENTION_DAYS = env_int("SHEGONG_AUDIT_RETENTION_DAYS", 180)
 
+# Public intake: group commit through one writer thread per web process
+# (appeals/services/intake_queue.py); policy versions cached per process for a few seconds
+# (appeals/services/policies.py). See docs/appeals.md "Intake at city scale".
+SHEGONG_INTAKE_BATCHING = env_bool("SHEGONG_INTAKE_BATCHING", True)
+SHEGONG_INTAKE_BATCH = env_int("SHEGONG_INTAKE_BATCH", 64)
+SHEGONG_INTAKE_TIMEOUT = env_int("SHEGONG_INTAKE_TIMEOUT", 30)
+SHEGONG_POLICY_CACHE_SECONDS = env_int("SHEGONG_POLICY_CACHE_SECONDS", 10)
+SHEGONG_REGION_CACHE_SECONDS = env_int("SHEGONG_REGION_CACHE_SECONDS", 10)
+
 NINJA_PAGINATION_PER_PAGE = 50
 
 SECURE_CONTENT_TYPE_NOSNIFF = True

@@ -20,6 +20,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
+from .db import bulk_insert
 from .models import AuditChainHead, AuditEvent, AuditVerification
 from .pii import EncryptedField, Sensitive
 
@@ -101,6 +102,25 @@ def _region_path_of(target: Any) -> str:
     return getattr(region, "path", "") or ""
 
 
+@dataclass
+class Entry:
+    """One event to append (``record_many``); the same arguments as ``record``."""
+
+    action: str
+    actor: Any = None
+    target: Any = None
+    changes: dict[str, Any] | None = None
+    note: str = ""
+    success: bool = True
+    target_type: str = ""
+    target_id: str = ""
+    target_repr: str = ""
+    at: datetime | None = None
+    # The client address; None = this request's (core.middleware). Batch writers running
+    # outside the request's thread pass the one they captured.
+    ip: str | None = None
+
+
 def record(
     action: str,
     *,
@@ -115,36 +135,70 @@ def record(
     at: datetime | None = None,
 ) -> AuditEvent:
     """Append one event to the chain (joins the caller's transaction)."""
-    if target is not None:
-        target_type = target_type or target._meta.label_lower
-        target_id = target_id or str(target.pk)
-        target_repr = target_repr or str(target)[:255]
-    actor_obj = actor if getattr(actor, "pk", None) else None
-    with transaction.atomic():
+    return record_many(
+        [
+            Entry(
+                action,
+                actor=actor,
+                target=target,
+                changes=changes,
+                note=note,
+                success=success,
+                target_type=target_type,
+                target_id=target_id,
+                target_repr=target_repr,
+                at=at,
+            )
+        ]
+    )[0]
+
+
+def record_many(entries: list[Entry]) -> list[AuditEvent]:
+    """Append events in order under one lock of the chain head (joins the caller's
+    transaction). Callers should record last, just before commit, so the head row stays
+    locked as briefly as possible."""
+    events: list[AuditEvent] = []
+    for entry in entries:
+        target = entry.target
+        target_type, target_id, target_repr = entry.target_type, entry.target_id, entry.target_repr
+        if target is not None:
+            target_type = target_type or target._meta.label_lower
+            target_id = target_id or str(target.pk)
+            target_repr = target_repr or str(target)[:255]
+        actor_obj = entry.actor if getattr(entry.actor, "pk", None) else None
+        events.append(
+            AuditEvent(
+                occurred_at=entry.at or timezone.now(),
+                actor=actor_obj,
+                actor_repr=(actor_obj.get_username() if actor_obj else "system")[:150],
+                action=entry.action,
+                target_type=target_type,
+                target_id=target_id,
+                target_repr=target_repr,
+                region_path=_region_path_of(target),
+                changes=json.loads(json.dumps(entry.changes or {}, cls=DjangoJSONEncoder)),
+                note=entry.note,
+                ip=entry.ip if entry.ip is not None else request_ip.get(),
+                success=entry.success,
+            )
+        )
+    if not events:
+        return events
+    # No savepoint of its own: events belong to the caller's transaction.
+    with transaction.atomic(savepoint=False):
         head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
         if head is None:
             AuditChainHead.objects.get_or_create(pk=1)
             head = AuditChainHead.objects.select_for_update().get(pk=1)
-        event = AuditEvent(
-            seq=head.last_seq + 1,
-            occurred_at=at or timezone.now(),
-            actor=actor_obj,
-            actor_repr=(actor_obj.get_username() if actor_obj else "system")[:150],
-            action=action,
-            target_type=target_type,
-            target_id=target_id,
-            target_repr=target_repr,
-            region_path=_region_path_of(target),
-            changes=json.loads(json.dumps(changes or {}, cls=DjangoJSONEncoder)),
-            note=note,
-            ip=request_ip.get(),
-            success=success,
-            prev_hash=head.last_hash,
-        )
-        event.hash = compute_hash(event)
-        event.save(force_insert=True)
-        AuditChainHead.objects.filter(pk=1).update(last_seq=event.seq, last_hash=event.hash)
-    return event
+        seq, prev = head.last_seq, head.last_hash
+        for event in events:
+            seq += 1
+            event.seq = seq
+            event.prev_hash = prev
+            event.hash = prev = compute_hash(event)
+        bulk_insert(AuditEvent, events)
+        AuditChainHead.objects.filter(pk=1).update(last_seq=seq, last_hash=prev)
+    return events
 
 
 @dataclass(frozen=True)

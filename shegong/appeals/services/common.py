@@ -68,6 +68,39 @@ def bump(obj: Appeal | WorkOrder, fields: list[str]) -> None:
     obj.version += 1
 
 
+def build_event(
+    appeal: Appeal,
+    kind: str,
+    *,
+    actor: Any,
+    at: datetime,
+    note: str = "",
+    work_order: WorkOrder | None = None,
+    public_note: str = "",
+    clock_due_at: datetime | None = None,
+    clock_met: bool | None = None,
+    actor_label: str = "",
+) -> AppealEvent:
+    """An unsaved event (for bulk writes); ``event()`` saves it."""
+    label = actor_label
+    if not label and actor is not None and getattr(actor, "pk", None):
+        unit = getattr(actor, "unit", None)
+        label = unit.name if unit is not None else (actor.full_name or actor.username)
+    return AppealEvent(
+        appeal=appeal,
+        work_order=work_order,
+        kind=kind,
+        at=at,
+        actor=actor if getattr(actor, "pk", None) else None,
+        actor_label=label or "系统",
+        note=note,
+        public=bool(public_note),
+        public_note=public_note,
+        clock_due_at=clock_due_at,
+        clock_met=clock_met,
+    )
+
+
 def event(
     appeal: Appeal,
     kind: str,
@@ -81,23 +114,20 @@ def event(
     clock_met: bool | None = None,
     actor_label: str = "",
 ) -> AppealEvent:
-    label = actor_label
-    if not label and actor is not None and getattr(actor, "pk", None):
-        unit = getattr(actor, "unit", None)
-        label = unit.name if unit is not None else (actor.full_name or actor.username)
-    return AppealEvent.objects.create(
-        appeal=appeal,
-        work_order=work_order,
-        kind=kind,
+    row = build_event(
+        appeal,
+        kind,
+        actor=actor,
         at=at,
-        actor=actor if getattr(actor, "pk", None) else None,
-        actor_label=label or "系统",
         note=note,
-        public=bool(public_note),
+        work_order=work_order,
         public_note=public_note,
         clock_due_at=clock_due_at,
         clock_met=clock_met,
+        actor_label=actor_label,
     )
+    row.save(force_insert=True)
+    return row
 
 
 def acts_for_unit(actor: Any, unit: Unit) -> bool:

@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from shegong.core import audit
+from shegong.core.db import bulk_insert, reserve_ids
 from shegong.core.exceptions import DomainError
 from shegong.core.pii import blind_index
 from shegong.lib.validators import ValidationFailure, validate_id_number, validate_mobile
@@ -30,8 +31,8 @@ from ..choices import (
     Stream,
     Urgency,
 )
-from ..models import Appeal, IdempotencyRecord, Petitioner
-from .common import event
+from ..models import Appeal, AppealEvent, AppealPolicy, IdempotencyRecord, Petitioner
+from .common import build_event, event
 from .policies import compute_deadline, policy_for
 from .review import finality_conflict
 
@@ -82,7 +83,9 @@ def tracking_hash(number: str, code: str) -> str:
     return hashlib.sha256(f"{number}:{code.strip().upper()}".encode()).hexdigest()
 
 
-def _validate(data: IntakeData, actor: Any) -> tuple[dict[str, str], dict[str, Any]]:
+def _validate(
+    data: IntakeData, actor: Any, known_region: Region | None = None
+) -> tuple[dict[str, str], dict[str, Any]]:
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
     if data.kind not in AppealKind.values:
@@ -107,7 +110,10 @@ def _validate(data: IntakeData, actor: Any) -> tuple[dict[str, str], dict[str, A
     ):
         if len(getattr(data, field_name) or "") > limit:
             errors[field_name] = f"{label}不超过{limit}字"
-    region = Region.objects.filter(pk=data.region_id, is_active=True).first()
+    if known_region is not None and known_region.pk == data.region_id and known_region.is_active:
+        region: Region | None = known_region
+    else:
+        region = Region.objects.filter(pk=data.region_id, is_active=True).first()
     if region is None:
         errors["region"] = "请选择发生地所在的区划"
     elif actor is not None and not Region.objects.visible_to(actor).filter(pk=region.pk).exists():
@@ -140,30 +146,52 @@ def _validate(data: IntakeData, actor: Any) -> tuple[dict[str, str], dict[str, A
     return errors, clean
 
 
-def submit_appeal(
+@dataclass
+class _Prepared:
+    """A validated submission, ready to be written (alone or in a batch)."""
+
+    data: IntakeData
+    actor: Any
+    proxied: bool
+    now: datetime
+    idempotency_key: str | None
+    clean: dict[str, Any]
+    region: Region
+    policy: AppealPolicy
+    accused: list[Unit]
+    code: str = ""
+    ip: str | None = None
+
+
+def _replay(idempotency_key: str | None, data: IntakeData) -> Appeal | None:
+    """The appeal a retried submission already made, or None; a reused key with different
+    content is refused."""
+    if not idempotency_key:
+        return None
+    existing = (
+        IdempotencyRecord.objects.filter(key=idempotency_key).select_related("appeal").first()
+    )
+    if existing is None:
+        return None
+    if existing.request_hash != data.fingerprint():
+        raise DomainError(
+            "同一提交编号对应了不同的内容，请勿重复使用提交编号", code="idempotency_conflict"
+        )
+    return existing.appeal
+
+
+def _prepare(
     *,
     actor: Any,
     data: IntakeData,
-    idempotency_key: str | None = None,
-    now: datetime | None = None,
-    proxied: bool = False,
-) -> tuple[Appeal, str | None]:
-    """Register an appeal. Returns (appeal, tracking code) — the code is shown once and only
-    its hash is kept; a replay of an idempotent submission returns (first appeal, None)."""
-    now = now or timezone.now()
-    if idempotency_key:
-        existing = (
-            IdempotencyRecord.objects.filter(key=idempotency_key).select_related("appeal").first()
-        )
-        if existing is not None:
-            if existing.request_hash != data.fingerprint():
-                raise DomainError(
-                    "同一提交编号对应了不同的内容，请勿重复使用提交编号",
-                    code="idempotency_conflict",
-                )
-            return existing.appeal, None
-    errors, clean = _validate(data, actor)
-    region: Region | None = clean["region"]
+    idempotency_key: str | None,
+    now: datetime,
+    proxied: bool,
+    region: Region | None,
+) -> _Prepared:
+    """Validate everything that can be checked before writing; raises IntakeError."""
+    errors, clean = _validate(data, actor, region)
+    region = clean["region"]
     policy = None
     if region is not None and not errors:
         policy = policy_for(data.kind, region, now)
@@ -205,54 +233,56 @@ def submit_appeal(
         raise IntakeError(errors)
     assert region is not None
     assert policy is not None
-    code = "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8))
-    stream = Stream(KIND_STREAM[data.kind])
+    return _Prepared(
+        data=data,
+        actor=actor,
+        proxied=proxied,
+        now=now,
+        idempotency_key=idempotency_key,
+        clean=clean,
+        region=region,
+        policy=policy,
+        accused=accused,
+        code="".join(secrets.choice(TRACKING_ALPHABET) for _ in range(8)),
+        ip=audit.request_ip.get(),
+    )
+
+
+def submit_appeal(
+    *,
+    actor: Any,
+    data: IntakeData,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+    proxied: bool = False,
+    region: Region | None = None,
+) -> tuple[Appeal, str | None]:
+    """Register an appeal. Returns (appeal, tracking code) — the code is shown once and only
+    its hash is kept; a replay of an idempotent submission returns (first appeal, None).
+    ``region``: the caller's already-loaded ``data.region_id`` row (saves a query)."""
+    now = now or timezone.now()
+    replayed = _replay(idempotency_key, data)
+    if replayed is not None:
+        return replayed, None
+    item = _prepare(
+        actor=actor,
+        data=data,
+        idempotency_key=idempotency_key,
+        now=now,
+        proxied=proxied,
+        region=region,
+    )
+    return write_one(item)
+
+
+def write_one(item: _Prepared) -> tuple[Appeal, str | None]:
+    """Write one prepared submission in its own transaction."""
     try:
         with transaction.atomic():
-            petitioner = None
-            if clean["name"] or clean.get("phone") or clean.get("id_number"):
-                petitioner = Petitioner.objects.create(
-                    name=clean["name"],
-                    phone=clean.get("phone", ""),
-                    id_number=clean.get("id_number", ""),
-                    address=data.petitioner_address.strip(),
-                    phone_verified_at=now if data.phone_verified else None,
-                )
-            triage = compute_deadline(policy, ClockKey.TRIAGE, now)
-            appeal = Appeal.objects.create(
-                number=f"tmp-{secrets.token_hex(8)}",
-                tracking_hash="",
-                kind=data.kind,
-                stream=stream,
-                channel=data.channel,
-                urgency=data.urgency,
-                title=data.title.strip(),
-                body=data.body.strip(),
-                region=region,
-                address=data.address.strip(),
-                petitioner=petitioner,
-                identity_confidential=data.identity_confidential
-                or data.kind == AppealKind.XF_ACCUSATION,
-                is_group=data.is_group,
-                headcount=max(1, data.headcount),
-                proxied_by=actor if proxied else None,
-                proxy_note=data.proxy_note.strip(),
-                registered_by=actor,
-                registered_at=now,
-                policy=policy,
-                triage_due_at=triage.due if triage else None,
-                triage_provisional=bool(triage and triage.provisional),
-                source_ref=data.source_ref[:100],
-            )
-            number = f"{STREAM_PREFIX[stream]}{timezone.localtime(now):%Y%m%d}{appeal.pk:07d}"
-            Appeal.objects.filter(pk=appeal.pk).update(
-                number=number, tracking_hash=tracking_hash(number, code)
-            )
-            appeal.number = number
-            appeal.tracking_hash = tracking_hash(number, code)
-            if accused:
-                appeal.accused_units.set(accused)
-            for rep in data.representatives:
+            appeal = _write_rows([item])[0]
+            if item.accused:
+                appeal.accused_units.set(item.accused)
+            for rep in item.data.representatives:
                 appeal.representatives.add(
                     Petitioner.objects.create(
                         name=rep["name"].strip(),
@@ -260,53 +290,139 @@ def submit_appeal(
                         id_number=rep.get("id_number", ""),
                     )
                 )
-            how = "代填" if proxied else Channel(data.channel).label
-            event(
-                appeal,
-                EventKind.REGISTERED,
-                actor=actor,
-                at=now,
-                note=f"{how}登记"
-                + (f"（{data.proxy_note.strip()}）" if data.proxy_note.strip() else ""),
-                public_note=f"您的诉求已登记，编号 {number}",
-                clock_due_at=appeal.triage_due_at,
-                actor_label="" if actor is not None else "群众（网上提交）",
-            )
-            audit.record(
-                "appeal_registered",
-                actor=actor,
-                target=appeal,
-                at=now,
-                changes={
-                    "new_facts_after_recheck": data.new_facts_reason.strip()[:500],
-                    "kind": data.kind,
-                    "channel": data.channel,
-                    "region": region.code,
-                    "proxied": proxied,
-                    "policy": f"{policy.kind} v{policy.version}",
-                },
-            )
-            if idempotency_key:
-                IdempotencyRecord.objects.create(
-                    key=idempotency_key, request_hash=data.fingerprint(), appeal=appeal
-                )
+            # Last, so the audit chain head is locked only until the commit.
+            audit.record_many([_audit_entry(item, appeal)])
     except IntegrityError:
         # Two identical retries raced on the idempotency key: the other one won.
-        if idempotency_key:
-            winner = (
-                IdempotencyRecord.objects.filter(key=idempotency_key)
-                .select_related("appeal")
-                .first()
-            )
-            if winner is not None:
-                if winner.request_hash != data.fingerprint():
-                    raise DomainError(
-                        "同一提交编号对应了不同的内容，请勿重复使用提交编号",
-                        code="idempotency_conflict",
-                    ) from None
-                return winner.appeal, None
+        winner = _replay(item.idempotency_key, item.data)
+        if winner is not None:
+            return winner, None
         raise
-    return appeal, code
+    return appeal, item.code
+
+
+def write_batch(items: list[_Prepared]) -> list[tuple[Appeal, str | None]]:
+    """Write several prepared submissions in ONE transaction: one statement per table and
+    one lock of the audit chain for the whole batch (group commit, see docs/appeals.md
+    "Intake at city scale"). Only for submissions without representatives or accused
+    units. Raises IntegrityError if a key raced another writer (the caller retries the
+    items one by one, where replays are resolved)."""
+    assert all(not i.data.representatives and not i.accused for i in items)
+    with transaction.atomic():
+        appeals = _write_rows(items)
+        audit.record_many([_audit_entry(i, a) for i, a in zip(items, appeals, strict=True)])
+    return [(a, i.code) for i, a in zip(items, appeals, strict=True)]
+
+
+def _write_rows(items: list[_Prepared]) -> list[Appeal]:
+    """Petitioners, appeals (with their numbers), registration events, idempotency keys."""
+    petitioners: list[Petitioner | None] = []
+    for item in items:
+        clean, data = item.clean, item.data
+        if clean["name"] or clean.get("phone") or clean.get("id_number"):
+            petitioners.append(
+                Petitioner(
+                    name=clean["name"],
+                    phone=clean.get("phone", ""),
+                    id_number=clean.get("id_number", ""),
+                    address=data.petitioner_address.strip(),
+                    phone_verified_at=item.now if data.phone_verified else None,
+                )
+            )
+        else:
+            petitioners.append(None)
+    people = [p for p in petitioners if p is not None]
+    for person, pk in zip(people, reserve_ids(Petitioner, len(people)), strict=True):
+        person.pk = pk
+    bulk_insert(Petitioner, people)
+    appeals: list[Appeal] = []
+    ids = reserve_ids(Appeal, len(items))
+    for item, petitioner, pk in zip(items, petitioners, ids, strict=True):
+        data, actor = item.data, item.actor
+        stream = Stream(KIND_STREAM[data.kind])
+        number = f"{STREAM_PREFIX[stream]}{timezone.localtime(item.now):%Y%m%d}{pk:07d}"
+        triage = compute_deadline(item.policy, ClockKey.TRIAGE, item.now)
+        appeals.append(
+            Appeal(
+                pk=pk,
+                number=number,
+                tracking_hash=tracking_hash(number, item.code),
+                kind=data.kind,
+                stream=stream,
+                channel=data.channel,
+                urgency=data.urgency,
+                title=data.title.strip(),
+                body=data.body.strip(),
+                region=item.region,
+                address=data.address.strip(),
+                petitioner=petitioner,
+                identity_confidential=data.identity_confidential
+                or data.kind == AppealKind.XF_ACCUSATION,
+                is_group=data.is_group,
+                headcount=max(1, data.headcount),
+                proxied_by=actor if item.proxied else None,
+                proxy_note=data.proxy_note.strip(),
+                registered_by=actor,
+                registered_at=item.now,
+                policy=item.policy,
+                triage_due_at=triage.due if triage else None,
+                triage_provisional=bool(triage and triage.provisional),
+                source_ref=data.source_ref[:100],
+            )
+        )
+    bulk_insert(Appeal, appeals)
+    bulk_insert(
+        AppealEvent,
+        [_registration_event(item, appeal) for item, appeal in zip(items, appeals, strict=True)],
+    )
+    bulk_insert(
+        IdempotencyRecord,
+        [
+            IdempotencyRecord(
+                key=item.idempotency_key,
+                request_hash=item.data.fingerprint(),
+                appeal=appeal,
+            )
+            for item, appeal in zip(items, appeals, strict=True)
+            if item.idempotency_key
+        ],
+    )
+    return appeals
+
+
+def _registration_event(item: _Prepared, appeal: Appeal) -> AppealEvent:
+    actor, data = item.actor, item.data
+    how = "代填" if item.proxied else Channel(data.channel).label
+    proxy_note = data.proxy_note.strip()
+    return build_event(
+        appeal,
+        EventKind.REGISTERED,
+        actor=actor,
+        at=item.now,
+        note=f"{how}登记" + (f"（{proxy_note}）" if proxy_note else ""),
+        public_note=f"您的诉求已登记，编号 {appeal.number}",
+        clock_due_at=appeal.triage_due_at,
+        actor_label="" if actor is not None else "群众（网上提交）",
+    )
+
+
+def _audit_entry(item: _Prepared, appeal: Appeal) -> audit.Entry:
+    data = item.data
+    return audit.Entry(
+        "appeal_registered",
+        actor=item.actor,
+        target=appeal,
+        at=item.now,
+        ip=item.ip,
+        changes={
+            "new_facts_after_recheck": data.new_facts_reason.strip()[:500],
+            "kind": data.kind,
+            "channel": data.channel,
+            "region": item.region.code,
+            "proxied": item.proxied,
+            "policy": f"{item.policy.kind} v{item.policy.version}",
+        },
+    )
 
 
 def find_by_tracking(number: str, code: str) -> Appeal | None:

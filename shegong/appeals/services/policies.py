@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max
 from django.utils import timezone
 
 from shegong.core import audit
@@ -66,28 +68,55 @@ def ensure_default_policies(at: datetime | None = None) -> int:
     return created
 
 
+# Policy versions are immutable once published, so each server process keeps the versions
+# of a kind for a few seconds instead of reading them on every intake (two queries and a
+# dozen model instances per appeal). A version published in this process clears the cache
+# on commit; other processes see it within POLICY_CACHE_SECONDS. The appeal records which
+# version it used (Appeal.policy), so this is visible, and versions are normally published
+# ahead of their effective date. settings.SHEGONG_POLICY_CACHE_SECONDS = 0 turns it off.
+_policy_cache: dict[str, tuple[float, list[AppealPolicy]]] = {}
+
+
+def clear_policy_cache() -> None:
+    _policy_cache.clear()
+
+
+def _versions_of(kind: str) -> list[AppealPolicy]:
+    ttl = float(getattr(settings, "SHEGONG_POLICY_CACHE_SECONDS", 10))
+    now = time.monotonic()
+    hit = _policy_cache.get(kind)
+    if hit is not None and now - hit[0] < ttl:
+        return hit[1]
+    versions = list(
+        AppealPolicy.objects.filter(kind=kind)
+        .select_related("region")
+        .prefetch_related("clocks")
+        .order_by("pk")
+    )
+    if ttl > 0 and not transaction.get_connection().in_atomic_block:
+        # Only what is committed may be shared with later requests.
+        _policy_cache[kind] = (now, versions)
+    return versions
+
+
 def policy_for(kind: str, region: Region, at: datetime) -> AppealPolicy:
     """The newest version in force at ``at`` for ``kind``; a region-specific version for the
     region or one of its ancestors wins over the city-wide one (most specific first)."""
-    prefixes = _prefixes(region.path)
-    candidates = (
-        AppealPolicy.objects.filter(kind=kind, effective_from__lte=at)
-        .filter(Q(region__isnull=True) | Q(region__path__in=prefixes))
-        .select_related("region")
-        .prefetch_related("clocks")
-    )
+    prefixes = set(_prefixes(region.path))
     best: AppealPolicy | None = None
-    for policy in candidates:
+    best_key: tuple[int, datetime, int] | None = None
+    for policy in _versions_of(kind):
+        if policy.effective_from > at:
+            continue
+        if policy.region_id is not None and policy.region.path not in prefixes:  # type: ignore[union-attr]
+            continue
         depth = len(policy.region.path) if policy.region_id else 0  # type: ignore[union-attr]
-        best_depth = len(best.region.path) if best is not None and best.region_id else 0  # type: ignore[union-attr]
-        if best is None or (depth, policy.effective_from, policy.version) > (
-            best_depth,
-            best.effective_from,
-            best.version,
-        ):
-            best = policy
+        key = (depth, policy.effective_from, policy.version)
+        if best_key is None or key > best_key:
+            best, best_key = policy, key
     if best is None:
         ensure_default_policies()
+        clear_policy_cache()
         best = (
             AppealPolicy.objects.filter(kind=kind, region__isnull=True).order_by("-version").first()
         )
@@ -166,6 +195,7 @@ def publish_policy_version(
             PolicyClock(policy=new, key=k, variant=v, value=val, unit=u, legal_basis=b)
             for k, v, val, u, b in source
         )
+        transaction.on_commit(clear_policy_cache)
         audit.record(
             "appeal_policy_published",
             actor=actor,

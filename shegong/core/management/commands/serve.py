@@ -1,15 +1,24 @@
-"""Run Shegong: migrate, start the embedded task worker, serve HTTP with waitress."""
+"""Run Shegong: migrate, start the embedded task worker, serve HTTP with waitress.
+
+``--processes N`` runs N waitress processes on one listening socket (the parent binds it and
+hands it to its children), so Python uses every core: one process is held to one core by the
+GIL. The children share nothing but the database, exactly like several app servers behind a
+load balancer; see docs/operations.md.
+"""
 
 from __future__ import annotations
 
+import os
 import signal
+import socket
 import subprocess
 import sys
+import time
 from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 
 class Command(BaseCommand):
@@ -19,15 +28,22 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument(
+            "--processes",
+            default=os.environ.get("SHEGONG_WEB_PROCESSES", "1"),
+            help="web server processes: a number or 'auto' (one per CPU core)",
+        )
         parser.add_argument("--no-worker", action="store_true", help="do not start a worker")
         parser.add_argument("--no-migrate", action="store_true")
+        parser.add_argument("--listen-fd", type=int, help=("internal: serve this inherited socket"))
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from waitress import serve
-
         from shegong.core.pii import keyring
-        from shegong.wsgi import application
 
+        if options["listen_fd"] is not None:
+            self._serve(options, socket.socket(fileno=options["listen_fd"]))
+            return
+        processes = _process_count(options["processes"])
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         keyring()  # create or load the personal-data keys before the first request
@@ -35,23 +51,69 @@ class Command(BaseCommand):
         if not options["no_worker"] and settings.TASK_BACKEND != "immediate":
             worker = subprocess.Popen([sys.executable, "-m", "shegong.cli", "worker"])
         url = f"http://{options['host']}:{options['port']}"
-        self.stdout.write(self.style.SUCCESS(f"社工平台已启动：{url}  （Ctrl+C 停止）"))
+        children: list[subprocess.Popen[bytes]] = []
 
         def stop(*_: Any) -> None:
-            if worker is not None:
-                worker.terminate()
             raise SystemExit(0)
 
         signal.signal(signal.SIGTERM, stop)
         try:
-            serve(
-                application,
-                host=options["host"],
-                port=options["port"],
-                threads=options["threads"],
-                ident="shegong",
-                _quiet=True,
+            if processes == 1:
+                self.stdout.write(self.style.SUCCESS(f"社工平台已启动：{url}  （Ctrl+C 停止）"))
+                self._serve(options, None)
+                return
+            listener = socket.create_server((options["host"], options["port"]), backlog=1024)
+            listener.set_inheritable(True)
+            fd = listener.fileno()
+            for _ in range(processes):
+                children.append(
+                    subprocess.Popen(  # noqa: S603 - our own interpreter and module
+                        [
+                            *(sys.executable, "-m", "shegong.cli", "serve"),
+                            *("--listen-fd", str(fd), "--threads", str(options["threads"])),
+                        ],
+                        pass_fds=(fd,),
+                    )
+                )
+            self.stdout.write(
+                self.style.SUCCESS(
+                    f"社工平台已启动：{url}  （{processes} 个服务进程，Ctrl+C 停止）"
+                )
             )
+            while all(child.poll() is None for child in children):
+                time.sleep(0.5)
+            raise CommandError("a web server process exited; stopping the others")
         finally:
-            if worker is not None:
-                worker.terminate()
+            for proc in [*children, worker]:
+                if proc is not None and proc.poll() is None:
+                    proc.terminate()
+            for proc in [*children, worker]:
+                if proc is not None:
+                    try:
+                        proc.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        proc.kill()
+
+    def _serve(self, options: dict[str, Any], sock: socket.socket | None) -> None:
+        from waitress import serve
+
+        from shegong.wsgi import application
+
+        where: dict[str, Any] = (
+            {"sockets": [sock]} if sock else {"host": options["host"], "port": options["port"]}
+        )
+        if sock is not None:
+            signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        serve(application, threads=options["threads"], ident="shegong", _quiet=True, **where)
+
+
+def _process_count(value: str) -> int:
+    if str(value).strip().lower() == "auto":
+        return max(1, os.cpu_count() or 1)
+    try:
+        count = int(value)
+    except ValueError:
+        raise CommandError(f"--processes: expected a number or 'auto', got {value!r}") from None
+    if count < 1:
+        raise CommandError("--processes must be at least 1")
+    return count

@@ -1,0 +1,85 @@
+"""Small database helpers the ORM does not offer, for SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django.db import connections, models, transaction
+
+
+def reserve_ids(model: type[models.Model], count: int, using: str = "default") -> list[int]:
+    """``count`` primary keys for rows about to be inserted with explicit ids.
+
+    Lets a writer derive values from the id (registration numbers) before the INSERT
+    instead of updating every row after it. PostgreSQL: ``nextval`` of the id sequence
+    (never handed out twice, even across servers). SQLite: the AUTOINCREMENT counter,
+    which the caller's transaction holds the write lock for (Shegong runs SQLite
+    transactions IMMEDIATE), so no other writer can take the same ids; inserting them
+    advances the counter. Must be called inside the transaction that inserts the rows.
+    """
+    if count <= 0:
+        return []
+    connection = connections[using]
+    if not transaction.get_connection(using).in_atomic_block:
+        raise RuntimeError("reserve_ids must run inside the inserting transaction")
+    table = model._meta.db_table
+    pk_column = str(model._meta.pk.column)  # type: ignore[union-attr]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [table, pk_column, count],
+            )
+            return [row[0] for row in cursor.fetchall()]
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+            row = cursor.fetchone()
+            counter = row[0] if row else 0
+            # Rows inserted with explicit ids above the counter also advance it; take the
+            # larger of both so an id is never reused.
+            cursor.execute(f'SELECT MAX("{pk_column}") FROM "{table}"')  # noqa: S608
+            highest = cursor.fetchone()[0] or 0
+            start = max(counter, highest) + 1
+            return list(range(start, start + count))
+    raise NotImplementedError(f"reserve_ids: unsupported database {connection.vendor}")
+
+
+def bulk_insert(
+    model: type[models.Model], objs: Sequence[models.Model], using: str = "default"
+) -> None:
+    """INSERT ``objs`` in one multi-row statement — ``bulk_create`` without its per-value
+    expression machinery, for hot write paths (public intake). Same values as
+    ``bulk_create``: every concrete field's ``pre_save`` (auto_now_add, …) and
+    ``get_db_prep_save`` (encryption of EncryptedField, JSON, time zones). Rows must carry
+    their primary keys already (see ``reserve_ids``) unless nothing refers to them; no
+    signals are sent (Shegong uses none for writes)."""
+    if not objs:
+        return
+    connection = connections[using]
+    meta = model._meta
+    with_pk = objs[0].pk is not None
+    fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
+    quote = connection.ops.quote_name
+    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - names from the model
+        quote(meta.db_table), ", ".join(quote(str(f.column)) for f in fields)
+    )
+    row_sql = "({})".format(", ".join(["%s"] * len(fields)))
+    rows: list[list[Any]] = []
+    for obj in objs:
+        if (obj.pk is not None) != with_pk:
+            raise ValueError("bulk_insert: either every row has its primary key or none has")
+        rows.append(
+            [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
+        )
+        obj._state.adding = False
+        obj._state.db = using
+    # One multi-row statement per chunk (one round trip); SQLite allows 32,766 parameters.
+    per_chunk = max(1, min(500, 30_000 // len(fields)))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), per_chunk):
+            chunk = rows[start : start + per_chunk]
+            cursor.execute(
+                head + ", ".join([row_sql] * len(chunk)),
+                [value for row in chunk for value in row],
+            )

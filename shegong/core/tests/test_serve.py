@@ -1,0 +1,83 @@
+"""``shegong serve --processes N``: N web processes on one socket, stopped together."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.core.management.base import CommandError
+
+from shegong.core.management.commands.serve import _process_count
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(stat[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def test_process_count_parses_numbers_and_auto() -> None:
+    assert _process_count("3") == 3
+    assert _process_count("auto") == max(1, os.cpu_count() or 1)
+    with pytest.raises(CommandError):
+        _process_count("0")
+    with pytest.raises(CommandError):
+        _process_count("many")
+
+
+@pytest.mark.skipif(not Path("/proc").exists(), reason="needs /proc")
+def test_two_processes_serve_one_port_and_stop_together(tmp_path: Path) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {**os.environ, "SHEGONG_DATA_DIR": str(tmp_path), "SHEGONG_TASKS": "database"}
+    env["DJANGO_SETTINGS_MODULE"] = "shegong.conf.settings"
+    server = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "shegong.cli", "serve", "--no-worker", "--no-migrate"),
+            *("--processes", "2", "--port", str(port), "--threads", "2"),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                    assert json.loads(r.read()) == {"status": "ok"}
+                break
+            except OSError:
+                assert server.poll() is None, "server exited"
+                assert time.monotonic() < deadline, "server did not answer"
+                time.sleep(0.3)
+        children = _children(server.pid)
+        assert len(children) == 2
+        for _ in range(6):  # both processes accept on the shared socket
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=5) as r:
+                assert r.status == 200
+    finally:
+        server.send_signal(signal.SIGTERM)
+        server.wait(timeout=30)
+    time.sleep(0.5)
+    for child in children:
+        assert (
+            not Path(f"/proc/{child}").exists()
+            or "Z" in Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        )
