@@ -7,6 +7,7 @@ from shegong.core.api import api
 from shegong.core.api_routes import router as core_router
 from shegong.regions.api import router as regions_router
 from shegong.suggestions.api import router as suggestions_router
+from shegong.triage.api import router as triage_router
 from shegong.units.api import router as units_router
 
 api.add_router("/", core_router)
@@ -15,6 +16,7 @@ api.add_router("/", regions_router)
 api.add_router("/", units_router)
 api.add_router("/", appeals_router)
 api.add_router("/", suggestions_router)
+api.add_router("/", triage_router)
 
 admin.site.site_header = "社工平台 · 系统管理"
 admin.site.site_title = "社工平台"

@@ -49,6 +49,8 @@ class AppealOut(Schema):
     status: str
     region_id: int
     lead_unit_id: int | None
+    category_l1: str
+    category_l2: str
     registered_at: datetime
     triage_due_at: datetime | None
     replied_at: datetime | None
@@ -103,6 +105,14 @@ class DispatchIn(Schema):
     lead_unit_id: int
     assist_unit_ids: list[int] = []
     instructions: str = ""
+    expected_version: int | None = None
+    category_l1: str = ""
+    category_l2: str = ""
+
+
+class CategoryIn(Schema):
+    category_l1: str
+    category_l2: str = ""
     expected_version: int | None = None
 
 
@@ -202,8 +212,23 @@ def dispatch(request: HttpRequest, appeal_id: int, payload: DispatchIn) -> Any:
         assist_unit_ids=payload.assist_unit_ids,
         instructions=payload.instructions,
         expected_version=payload.expected_version,
+        category_l1=payload.category_l1,
+        category_l2=payload.category_l2,
     )
     return _detail(request, appeal)
+
+
+@router.post("/appeals/{appeal_id}/category", response=AppealOut)
+def set_category(request: HttpRequest, appeal_id: int, payload: CategoryIn) -> Any:
+    """定类/改类: the dispatcher's final category (the label triage retrains on)."""
+    get_visible_or_404(Appeal, request.user, pk=appeal_id)
+    return wf.set_category(
+        actor=request.user,
+        appeal_id=appeal_id,
+        category_l1=payload.category_l1,
+        category_l2=payload.category_l2,
+        expected_version=payload.expected_version,
+    )
 
 
 @router.post("/appeals/{appeal_id}/close", response=AppealOut)

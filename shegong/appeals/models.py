@@ -253,6 +253,19 @@ class Appeal(models.Model):
         on_delete=models.PROTECT,
         related_name="lead_appeals",
     )
+    # The dispatcher's final category (taxonomy.csv 一级/二级): set when dispatching or
+    # accepting a triage suggestion, correctable later. The label `shegong triage train`
+    # learns from — the city's own practice, not the model's guess.
+    category_l1 = models.CharField("诉求类别（一级）", max_length=50, blank=True)
+    category_l2 = models.CharField("诉求类别（二级）", max_length=50, blank=True)
+    category_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="定类人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     returns = models.PositiveSmallIntegerField("退单次数", default=0)
     round = models.PositiveSmallIntegerField("办理轮次", default=1)
     revisit_due_at = models.DateTimeField("回访期限", null=True, blank=True)

@@ -196,6 +196,24 @@ def _dispatch_units() -> Any:
     return wf.dispatch_targets()
 
 
+def _categories() -> list[tuple[str, list[str]]]:
+    """The taxonomy for the category select: (一级, [二级, …])."""
+    from shegong.textmining.taxonomy import Taxonomy
+
+    taxonomy = Taxonomy.default()
+    return [(l1, taxonomy.level2(l1)) for l1 in taxonomy.level1]
+
+
+def _category_value(appeal: Appeal, triage: dict[str, Any] | None) -> str:
+    """The select's value: the final category if set, else the triage suggestion."""
+    if appeal.category_l1:
+        return f"{appeal.category_l1}|{appeal.category_l2}"
+    result = triage["result"] if triage else None
+    if result is not None and result.category_l1:
+        return f"{result.category_l1}|{result.category_l2}"
+    return ""
+
+
 @login_required
 @require_POST
 def bulk_dispatch(request: HttpRequest) -> HttpResponse:
@@ -445,9 +463,12 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     )
     from shegong.triage.services import triage_for
 
+    triage = triage_for(user, appeal)
     return {
         "appeal": appeal,
-        "triage": triage_for(user, appeal),
+        "triage": triage,
+        "categories": _categories() if can["dispatch"] else [],
+        "category_value": _category_value(appeal, triage),
         "orders": orders,
         "lead": lead,
         "header_clock": header_clock,
@@ -537,12 +558,26 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             lead = post.get("lead_unit", "")
             if not lead.isdigit():
                 raise DomainError("请选择主办单位")
+            l1, _, l2 = post.get("category", "").partition("|")
             wf.dispatch_appeal(
                 actor=user,
                 appeal_id=pk,
                 lead_unit_id=int(lead),
                 assist_unit_ids=_ids(post.getlist("assist_units")),
                 instructions=post.get("instructions", ""),
+                expected_version=version,
+                category_l1=l1,
+                category_l2=l2,
+            )
+        elif action == "categorize":
+            l1, _, l2 = post.get("category", "").partition("|")
+            if not l1:
+                raise DomainError("请选择诉求类别")
+            wf.set_category(
+                actor=user,
+                appeal_id=pk,
+                category_l1=l1,
+                category_l2=l2,
                 expected_version=version,
             )
         elif action == "reassign":

@@ -199,6 +199,10 @@ SHEGONG_INTAKE_BATCH = env_int("SHEGONG_INTAKE_BATCH", 64)
 SHEGONG_INTAKE_TIMEOUT = env_int("SHEGONG_INTAKE_TIMEOUT", 30)
 SHEGONG_POLICY_CACHE_SECONDS = env_int("SHEGONG_POLICY_CACHE_SECONDS", 10)
 SHEGONG_REGION_CACHE_SECONDS = env_int("SHEGONG_REGION_CACHE_SECONDS", 10)
+# Smart triage: queue it right after each intake commits; how many closed appeals each
+# process keeps for "what dispatchers did with similar appeals" (docs/triage.md).
+SHEGONG_TRIAGE_ON_INTAKE = env_bool("SHEGONG_TRIAGE_ON_INTAKE", True)
+SHEGONG_TRIAGE_ROUTING_HISTORY = env_int("SHEGONG_TRIAGE_ROUTING_HISTORY", 200_000)
 
 NINJA_PAGINATION_PER_PAGE = 50
 

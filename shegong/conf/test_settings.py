@@ -9,6 +9,8 @@ import tempfile
 
 os.environ.setdefault("SHEGONG_DATA_DIR", tempfile.mkdtemp(prefix="shegong-test-"))
 os.environ.setdefault("SHEGONG_TASKS", "immediate")
+# Tasks run inline in tests: triage at intake only where a test turns it on.
+os.environ.setdefault("SHEGONG_TRIAGE_ON_INTAKE", "false")
 
 from .settings import *  # noqa: F403
 from .settings import DATABASES

@@ -870,6 +870,8 @@ class Simulation:
             assist_unit_ids=assist,
             instructions="请按时限办理并及时联系诉求人" if rng.random() < 0.5 else "",
             now=t,
+            # The dispatcher's category: the message's real label (what triage learns from).
+            category_l1=case.message.category if case.lead_unit is None else "",
         )
         self._follow_new_orders(case, t)
 

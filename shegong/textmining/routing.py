@@ -221,9 +221,19 @@ class RoutingHistory:
         return n
 
     def similar(
-        self, text: str, *, k: int = 20, min_similarity: float = 0.05
+        self,
+        text: str,
+        *,
+        k: int = 20,
+        min_similarity: float = 0.05,
+        exclude: Iterable[str] = (),
     ) -> list[SimilarAppeal]:
-        """The ``k`` most similar recorded appeals, most similar first."""
+        """The ``k`` most similar recorded appeals, most similar first; ``exclude``: appeal
+        ids to leave out (the appeal being routed, when it is itself recorded)."""
+        skip = set(exclude)
+        if skip:
+            found = self.similar(text, k=k + len(skip), min_similarity=min_similarity)
+            return [s for s in found if s.appeal_id not in skip][:k]
         if self._n == 0:
             return []
         terms = self._select(self._terms(text), self.terms_per_doc)
@@ -383,8 +393,10 @@ class Router:
         region_code: str | None = None,
         k: int = 3,
         explain: bool = True,
+        exclude: Iterable[str] = (),
     ) -> list[UnitSuggestion]:
-        """Top-``k`` unit suggestions for one appeal, best first (may be fewer or empty)."""
+        """Top-``k`` unit suggestions for one appeal, best first (may be fewer or empty).
+        ``exclude``: recorded appeal ids that must not vote (the appeal itself)."""
         cats = [c for c in (category_l1, category_l2) if c]
         scores: dict[str, float] = {}
         reasons: dict[str, list[Reason]] = {}
@@ -406,7 +418,11 @@ class Router:
                     rule_id=rule.rule_id,
                 )
             )
-        similar = self.history.similar(text, k=self.neighbours) if len(self.history) else []
+        similar = (
+            self.history.similar(text, k=self.neighbours, exclude=exclude)
+            if len(self.history)
+            else []
+        )
         by_unit: dict[str, list[SimilarAppeal]] = {}
         if similar:
             votes: dict[str, float] = {}

@@ -1,7 +1,8 @@
 """Smart triage wired into the appeals workflow (the only writers of triage rows).
 
 ``triage_appeal`` classifies an appeal with the shipped model of ``shegong.textmining``,
-suggests up to three units (routing rules → handling history → the street office), looks for
+suggests up to three units (routing rules → what dispatchers did with similar closed
+appeals, via ``textmining.Router`` → the street office), looks for
 near-duplicates (last 90 days) and the same person's other appeals, and stores a
 ``TriageResult`` plus an ``appeal_triaged`` audit event. ``triage_for`` is what the appeal
 page shows; ``accept_suggestion`` dispatches to a suggested unit.
@@ -18,7 +19,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 
 from shegong.accounts.roles import Cap
@@ -26,7 +27,6 @@ from shegong.appeals.choices import AppealStatus
 from shegong.appeals.models import Appeal
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
-from shegong.core.tree import subtree_q
 from shegong.regions.choices import RegionLevel
 from shegong.units.models import Unit
 
@@ -45,15 +45,18 @@ _model: Any = None
 _index: Any = None
 _indexed: set[str] = set()
 _last_pk = 0
+_history: Any = None
+_history_mark: tuple[datetime, int] | None = None
 
 
 def reset_caches() -> None:
-    """Drop the per-process near-duplicate index (tests; after bulk deletes)."""
-    global _index, _last_pk
+    """Drop the per-process near-duplicate index and routing history (tests; bulk deletes)."""
+    global _index, _last_pk, _history, _history_mark
     with _lock:
         _index = None
         _indexed.clear()
         _last_pk = 0
+        _history, _history_mark = None, None
 
 
 def get_model() -> Any:
@@ -151,30 +154,7 @@ def suggest_units(
             max(0.9 - 0.01 * i, 0.7),
             f"分拨规则：类别“{cat}”、{where}（优先级 {rule.priority}）→ {rule.unit.name}",
         )
-    prefix = _street_prefix(appeal.region)
-    if prefix and category_l1:
-        closed = (
-            Appeal.objects.filter(
-                subtree_q(prefix, "region__path"),
-                status=AppealStatus.CLOSED,
-                closed_at__gte=now - timedelta(days=HISTORY_DAYS),
-                triage__category_l1=category_l1,
-                lead_unit__isnull=False,
-            )
-            .exclude(pk=appeal.pk)
-            .values("lead_unit")
-            .annotate(n=Count("pk"))
-            .order_by("-n")[:k]
-        )
-        counts = {row["lead_unit"]: row["n"] for row in closed}
-        total = sum(counts.values())
-        for unit in Unit.objects.filter(pk__in=counts):
-            n = counts[unit.pk]
-            add(
-                unit,
-                0.4 + 0.3 * n / total,
-                f"近一年本街道同类（{category_l1}）诉求中有 {n} 件由{unit.name}主办办结",
-            )
+    _suggest_from_history(appeal, category_l1, category_l2, add, now=now, k=k)
     code = street_code(appeal.region)
     if code:
         office = Unit.objects.filter(kind="street", region__code=code).order_by("pk").first()
@@ -182,6 +162,140 @@ def suggest_units(
             add(office, 0.3, f"诉求发生地属{office.region.name}，属地街道兜底")
     ranked = sorted(found.values(), key=lambda r: (-r["score"], r["unit_id"]))
     return ranked[:k]
+
+
+def _suggest_from_history(
+    appeal: Appeal,
+    category_l1: str,
+    category_l2: str,
+    add: Any,
+    *,
+    now: datetime,
+    k: int,
+) -> None:
+    """What dispatchers did with similar closed appeals (``textmining.Router``): units of the
+    most similar past appeals, weighted by similarity, same district and same category."""
+    from shegong.textmining import Router
+
+    with _lock:
+        history = get_routing_history(now)
+        if not len(history):
+            return
+        router = Router((), history, rule_weight=0.0)
+        found = router.suggest(
+            _text(appeal),
+            category_l1=category_l1 or None,
+            category_l2=category_l2 or None,
+            region_code=appeal.region.code,
+            k=k,
+            exclude=[str(appeal.pk)],  # a closed appeal re-triaged must not vote for itself
+        )
+    if not found:
+        return
+    units = Unit.objects.in_bulk([int(s.unit) for s in found])
+    example_ids = {int(i) for s in found for r in s.reasons for i in r.appeal_ids[:3]}
+    numbers = dict(Appeal.objects.filter(pk__in=example_ids).values_list("pk", "number"))
+    for suggestion in found:
+        unit = units.get(int(suggestion.unit))
+        if unit is None or not unit.is_active:
+            continue
+        for reason in suggestion.reasons:
+            ids = [int(i) for i in reason.appeal_ids[:3] if int(i) in numbers]
+            message = f"相似的已办结诉求由{unit.name}主办"
+            if ids:
+                message += f"（如 {'、'.join(numbers[i] for i in ids)}）"
+            if reason.words:
+                message += f"；共同关键词：{'、'.join(reason.words[:6])}"
+            add(unit, 0.35 + 0.5 * suggestion.score, message)
+
+
+def get_routing_history(now: datetime | None = None) -> Any:
+    """Per-process ``RoutingHistory`` of closed appeals and their final 主办 unit (the last
+    ``HISTORY_DAYS``, at most ``SHEGONG_TRIAGE_ROUTING_HISTORY`` most recent), caught up with
+    the database on every call. Callers hold ``_lock``."""
+    global _history, _history_mark
+    from django.conf import settings
+
+    from shegong.textmining import HistoryRecord, RoutingHistory
+
+    now = now or timezone.now()
+    cap = int(getattr(settings, "SHEGONG_TRIAGE_ROUTING_HISTORY", 200_000))
+    if _history is not None and len(_history) > cap * 1.25:
+        _history, _history_mark = None, None  # rebuilt from the most recent `cap`
+    base = Appeal.objects.filter(
+        status=AppealStatus.CLOSED,
+        lead_unit__isnull=False,
+        closed_at__gte=now - timedelta(days=HISTORY_DAYS),
+    )
+    if _history is None:
+        _history = RoutingHistory()
+        newest = base.order_by("-closed_at", "-pk").values_list("closed_at", "pk")[cap - 1 : cap]
+        floor = next(iter(newest), None)
+        if floor is not None:
+            base = base.filter(Q(closed_at__gt=floor[0]) | Q(closed_at=floor[0], pk__gte=floor[1]))
+    elif _history_mark is not None:
+        at, pk = _history_mark
+        base = base.filter(Q(closed_at__gt=at) | Q(closed_at=at, pk__gt=pk))
+    rows = base.order_by("closed_at", "pk").values_list(
+        "pk",
+        "title",
+        "body",
+        "lead_unit_id",
+        "category_l1",
+        "triage__category_l1",
+        "region__code",
+        "closed_at",
+    )
+    records = []
+    for pk, title, body, unit_id, final_l1, guessed_l1, region_code, closed_at in rows.iterator(
+        chunk_size=2000
+    ):
+        records.append(
+            HistoryRecord(
+                appeal_id=str(pk),
+                text=f"{title}\n{body}",
+                unit=str(unit_id),
+                category=final_l1 or guessed_l1 or None,
+                region_code=region_code,
+            )
+        )
+        _history_mark = (closed_at, pk) if closed_at is not None else _history_mark
+    if records:
+        _history.add_many(records)
+    return _history
+
+
+def routing_accuracy(user: Any | None, *, since: datetime | None = None) -> dict[str, Any]:
+    """How often the top suggestion was the unit that finally handled the appeal (closed
+    appeals that had suggestions, in the user's scope; ``None``: the whole city, for
+    commands)."""
+    since = since or timezone.now() - timedelta(days=90)
+    appeals = Appeal.objects.all() if user is None else Appeal.objects.visible_to(user)
+    rows = (
+        TriageResult.objects.filter(
+            appeal__in=appeals,
+            appeal__status=AppealStatus.CLOSED,
+            appeal__closed_at__gte=since,
+            appeal__lead_unit__isnull=False,
+        )
+        .exclude(suggestions=[])
+        .values_list("suggestions", "appeal__lead_unit_id", "accepted_at")
+    )
+    total = top1 = top3 = accepted = 0
+    for suggestions, final_unit, accepted_at in rows.iterator(chunk_size=2000):
+        units = [s["unit_id"] for s in suggestions]
+        total += 1
+        top1 += bool(units) and units[0] == final_unit
+        top3 += final_unit in units[:3]
+        accepted += accepted_at is not None
+    share = lambda n: round(n / total, 4) if total else None  # noqa: E731
+    return {
+        "since": since,
+        "appeals": total,
+        "top1": share(top1),
+        "top3": share(top3),
+        "accepted": share(accepted),
+    }
 
 
 def triage_appeal(appeal_id: int, *, now: datetime | None = None) -> TriageResult:
@@ -265,6 +379,24 @@ def triage_appeal(appeal_id: int, *, now: datetime | None = None) -> TriageResul
     return result
 
 
+def triage_many(appeal_ids: list[int]) -> int:
+    """Triage freshly registered appeals (the intake's after-commit task); skips appeals
+    already triaged, logs and skips failures (the 5-minute job retries them)."""
+    done = 0
+    todo = set(appeal_ids) - set(
+        TriageResult.objects.filter(appeal_id__in=appeal_ids).values_list("appeal_id", flat=True)
+    )
+    for pk in sorted(todo):
+        try:
+            triage_appeal(pk)
+            done += 1
+        except Appeal.DoesNotExist:
+            continue
+        except Exception:
+            logger.exception("triage of appeal %s failed", pk)
+    return done
+
+
 def triage_pending(*, now: datetime | None = None, limit: int = 200) -> int:
     """Triage appeals registered in the last day that have none yet. Returns how many."""
     now = now or timezone.now()
@@ -321,8 +453,16 @@ def accept_suggestion(*, actor: Any, appeal_id: int, unit_id: int) -> Appeal:
         result = TriageResult.objects.select_for_update().filter(appeal_id=appeal_id).first()
         if result is None or unit_id not in {s["unit_id"] for s in result.suggestions}:
             raise DomainError("该单位不在智能分拨建议中")
+        current = Appeal.objects.visible_to(actor).filter(pk=appeal_id).first()
+        keep = current is not None and bool(current.category_l1)
         appeal = dispatch_appeal(
-            actor=actor, appeal_id=appeal_id, lead_unit_id=unit_id, instructions=ACCEPT_INSTRUCTIONS
+            actor=actor,
+            appeal_id=appeal_id,
+            lead_unit_id=unit_id,
+            instructions=ACCEPT_INSTRUCTIONS,
+            # The suggested category becomes the appeal's unless a dispatcher set one.
+            category_l1="" if keep else result.category_l1,
+            category_l2="" if keep else result.category_l2,
         )
         now = timezone.now()
         result.accepted_at = now

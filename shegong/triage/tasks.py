@@ -1,7 +1,10 @@
-"""Background triage: one appeal on demand, new appeals every 5 minutes, hotspots daily.
+"""Background triage: new appeals right after their intake commits, a 5-minute safety net,
+hotspots daily.
 
-Intake is not edited: the 5-minute job picks up every appeal registered in the last day
-without a ``TriageResult`` (idempotent), and the appeal page computes a missing one.
+Intake enqueues ``triage_appeals_task`` after commit (one task per group-commit batch, see
+``appeals.services.intake``); the 5-minute job picks up any appeal registered in the last
+day without a ``TriageResult`` (a lost task, a worker restart), and the appeal page
+computes a missing one. All three are idempotent.
 """
 
 from __future__ import annotations
@@ -16,6 +19,13 @@ def triage_appeal_task(appeal_id: int) -> int:
     from .services import triage_appeal
 
     return triage_appeal(appeal_id).pk
+
+
+@task()
+def triage_appeals_task(appeal_ids: list[int]) -> int:
+    from .services import triage_many
+
+    return triage_many([int(i) for i in appeal_ids])
 
 
 @task()

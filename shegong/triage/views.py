@@ -15,7 +15,7 @@ from shegong.core.exceptions import DomainError
 from shegong.core.scoping import get_visible_or_404
 
 from .models import Hotspot
-from .services import accept_suggestion
+from .services import accept_suggestion, routing_accuracy
 
 
 @login_required
@@ -41,4 +41,8 @@ def hotspots(request: HttpRequest) -> HttpResponse:
     if not request.user.has_capability(Cap.APPEALS_DISPATCH):  # type: ignore[union-attr]
         raise PermissionDenied
     rows = Hotspot.objects.visible_to(request.user).select_related("region")
-    return render(request, "triage/hotspots.html", {"hotspots": rows})
+    return render(
+        request,
+        "triage/hotspots.html",
+        {"hotspots": rows, "accuracy": routing_accuracy(request.user)},
+    )

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import secrets
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -35,6 +37,8 @@ from ..models import Appeal, AppealEvent, AppealPolicy, IdempotencyRecord, Petit
 from .common import build_event, event
 from .policies import compute_deadline, policy_for
 from .review import finality_conflict
+
+logger = logging.getLogger(__name__)
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I
 
@@ -292,6 +296,7 @@ def write_one(item: _Prepared) -> tuple[Appeal, str | None]:
                 )
             # Last, so the audit chain head is locked only until the commit.
             audit.record_many([_audit_entry(item, appeal)])
+            transaction.on_commit(lambda: _triage_after_commit([appeal.pk]))
     except IntegrityError:
         # Two identical retries raced on the idempotency key: the other one won.
         winner = _replay(item.idempotency_key, item.data)
@@ -311,6 +316,8 @@ def write_batch(items: list[_Prepared]) -> list[tuple[Appeal, str | None]]:
     with transaction.atomic():
         appeals = _write_rows(items)
         audit.record_many([_audit_entry(i, a) for i, a in zip(items, appeals, strict=True)])
+        ids = [a.pk for a in appeals]
+        transaction.on_commit(lambda: _triage_after_commit(ids))
     return [(a, i.code) for i, a in zip(items, appeals, strict=True)]
 
 
@@ -388,6 +395,19 @@ def _write_rows(items: list[_Prepared]) -> list[Appeal]:
         ],
     )
     return appeals
+
+
+def _triage_after_commit(appeal_ids: list[int]) -> None:
+    """Queue smart triage for new appeals (one task per batch). Advisory: if the queue is
+    down, the triage app's 5-minute job catches up, so a failure here is only logged."""
+    if not getattr(settings, "SHEGONG_TRIAGE_ON_INTAKE", True):
+        return
+    try:
+        from shegong.triage.tasks import triage_appeals_task
+
+        triage_appeals_task.enqueue(appeal_ids)
+    except Exception:
+        logger.exception("could not queue triage for appeals %s", appeal_ids)
 
 
 def _registration_event(item: _Prepared, appeal: Appeal) -> AppealEvent:

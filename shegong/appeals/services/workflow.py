@@ -337,14 +337,24 @@ def dispatch_appeal(
     instructions: str = "",
     expected_version: int | None = None,
     now: datetime | None = None,
+    category_l1: str = "",
+    category_l2: str = "",
 ) -> Appeal:
-    """派单: one 主办 work order plus optional 协办 orders, each with its own clocks."""
+    """派单: one 主办 work order plus optional 协办 orders, each with its own clocks.
+    ``category_l1``/``category_l2``: the dispatcher's category (kept if not given)."""
     require(actor, DISPATCH)
     now = now or timezone.now()
     assist_unit_ids = [u for u in (assist_unit_ids or []) if u != lead_unit_id]
+    if category_l1:
+        category_l1, category_l2 = check_category(category_l1, category_l2)
     with transaction.atomic():
         appeal = _load_appeal(actor, appeal_id)
         check_version(appeal, expected_version)
+        fields = ["status", "accepted_at", "lead_unit"]
+        if category_l1:
+            appeal.category_l1, appeal.category_l2 = category_l1, category_l2
+            appeal.category_by = actor
+            fields += ["category_l1", "category_l2", "category_by"]
         if appeal.work_orders.filter(
             role=WorkOrderRole.LEAD, status__in=[WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED]
         ).exists():
@@ -376,7 +386,7 @@ def dispatch_appeal(
                 provisional=lead.due_provisional,
             )
         appeal.lead_unit = lead.unit
-        bump(appeal, ["status", "accepted_at", "lead_unit"])
+        bump(appeal, fields)
         names = "、".join([lead.unit.name] + [units[u].name for u in assist_unit_ids])
         event(
             appeal,
@@ -404,7 +414,50 @@ def dispatch_appeal(
                 "lead": lead.unit.code,
                 "assist": [units[u].code for u in assist_unit_ids],
                 "units": names,
+                "category": "/".join(c for c in (category_l1, category_l2) if c),
             },
+        )
+    return appeal
+
+
+def check_category(category_l1: str, category_l2: str = "") -> tuple[str, str]:
+    """(l1, l2) if they name classes of the shipped taxonomy (二级 under its 一级)."""
+    from shegong.textmining.taxonomy import Taxonomy
+
+    taxonomy = Taxonomy.default()
+    l1, l2 = (category_l1 or "").strip(), (category_l2 or "").strip()
+    if l1 not in taxonomy.level1:
+        raise DomainError(f"诉求类别“{l1[:50]}”不在分类目录中")
+    if l2 and l2 not in taxonomy.level2(l1):
+        raise DomainError(f"二级类别“{l2[:50]}”不属于“{l1}”")
+    return l1, l2
+
+
+def set_category(
+    *,
+    actor: Any,
+    appeal_id: int,
+    category_l1: str,
+    category_l2: str = "",
+    expected_version: int | None = None,
+    now: datetime | None = None,
+) -> Appeal:
+    """定类/改类: the dispatcher's final category, the label triage learns from."""
+    require(actor, DISPATCH)
+    now = now or timezone.now()
+    l1, l2 = check_category(category_l1, category_l2)
+    with transaction.atomic():
+        appeal = _load_appeal(actor, appeal_id)
+        check_version(appeal, expected_version)
+        before = "/".join(c for c in (appeal.category_l1, appeal.category_l2) if c)
+        appeal.category_l1, appeal.category_l2, appeal.category_by = l1, l2, actor
+        bump(appeal, ["category_l1", "category_l2", "category_by"])
+        audit.record(
+            "appeal_category_set",
+            actor=actor,
+            target=appeal,
+            at=now,
+            changes={"category": [before, "/".join(c for c in (l1, l2) if c)]},
         )
     return appeal
 

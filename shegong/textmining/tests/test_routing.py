@@ -95,3 +95,18 @@ def test_evaluate_routing_top1() -> None:
     assert ev.train == 21
     assert ev.top1 == 1.0
     assert ev.top3 == 1.0
+
+
+def test_excluded_appeal_does_not_vote_for_itself() -> None:
+    hist = RoutingHistory()
+    text = "小区门口的下水道堵塞，污水漫到路面，气味很大"
+    hist.add_many(
+        [
+            HistoryRecord("self", text, "甲单位", "城乡建设", "339901001"),
+            HistoryRecord("other", "学校门口早晚高峰拥堵，希望增派交警", "乙单位", "交通运输"),
+        ]
+    )
+    assert hist.similar(text)[0].appeal_id == "self"
+    assert "self" not in {s.appeal_id for s in hist.similar(text, exclude=["self"])}
+    units = [s.unit for s in Router(history=hist).suggest(text, exclude=["self"])]
+    assert "甲单位" not in units

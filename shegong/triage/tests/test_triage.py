@@ -7,12 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.utils import timezone
 
 from shegong.appeals.choices import AppealStatus
 from shegong.appeals.models import Appeal
+from shegong.core.exceptions import DomainError
 from shegong.core.models import AuditEvent
+from shegong.textmining.taxonomy import Taxonomy
 from shegong.triage import services
 from shegong.triage.models import Hotspot, RoutingRule, TriageResult
 
@@ -68,7 +71,67 @@ def test_history_suggests_unit(world: Any, make_appeal: Any) -> None:
     assert result.category_l1 == cat
     units = {s["unit_id"]: s for s in result.suggestions}
     assert world.unit_a.pk in units
-    assert "主办办结" in units[world.unit_a.pk]["reasons"][0]
+    reason = units[world.unit_a.pk]["reasons"][0]
+    assert reason.startswith(f"相似的已办结诉求由{world.unit_a.name}主办")
+    assert old.number in reason  # the similar appeal is named
+    assert "共同关键词" in reason
+    assert "工资" in reason
+
+
+def test_history_is_not_a_category_count(world: Any, make_appeal: Any) -> None:
+    """Routing follows similar closed appeals, not merely the category: two closed
+    appeals of one category went to different units; each new appeal is routed to the
+    unit of the appeal it resembles."""
+    from shegong.triage.services import reset_caches
+
+    wages = _appeal(make_appeal, **WAGES)
+    dust = _appeal(
+        make_appeal,
+        title="工地扬尘",
+        body="北一社区旁边的建筑工地每天尘土飞扬，没有覆盖防尘网，居民无法开窗。",
+    )
+    Appeal.objects.filter(pk=wages.pk).update(
+        status=AppealStatus.CLOSED, closed_at=timezone.now(), lead_unit=world.unit_a
+    )
+    Appeal.objects.filter(pk=dust.pk).update(
+        status=AppealStatus.CLOSED, closed_at=timezone.now(), lead_unit=world.unit_b
+    )
+    reset_caches()
+    new = _appeal(
+        make_appeal, title="工地扬尘严重", body="北一社区工地扬尘严重，防尘网没有覆盖，尘土飞扬。"
+    )
+    top = services.triage_appeal(new.pk).suggestions[0]
+    assert top["unit_id"] == world.unit_b.pk
+
+
+def test_routing_history_catches_up_and_is_capped(
+    world: Any, make_appeal: Any, settings: Any
+) -> None:
+    from shegong.triage.services import get_routing_history, reset_caches
+
+    reset_caches()
+    settings.SHEGONG_TRIAGE_ROUTING_HISTORY = 4
+    later = timezone.now()
+
+    def close_one(i: int) -> None:
+        a = _appeal(make_appeal, title=f"工资拖欠{i}", body=f"第{i}次反映：老板拖欠工人工资。")
+        Appeal.objects.filter(pk=a.pk).update(
+            status=AppealStatus.CLOSED,
+            closed_at=later + timedelta(seconds=i),
+            lead_unit=world.unit_a,
+        )
+
+    for i in range(6):
+        close_one(i)
+    assert len(get_routing_history()) == 4  # only the most recent `cap` at build time
+    close_one(6)
+    assert len(get_routing_history()) == 5  # caught up incrementally
+    assert len(get_routing_history()) == 5  # nothing added twice
+    close_one(7)
+    assert len(get_routing_history()) == 6  # up to 1.25 × cap …
+    close_one(8)
+    get_routing_history()  # … beyond it, the next call rebuilds from the newest
+    assert len(get_routing_history()) == 4
 
 
 def test_near_duplicate_and_same_person(world: Any, make_appeal: Any) -> None:
@@ -127,6 +190,9 @@ def test_accept_dispatches(world: Any, make_appeal: Any, client_for: Any) -> Non
     assert result.accepted_unit_id == world.street_unit_n.pk
     assert result.accepted_by_id == world.dispatcher.pk
     assert result.accepted_at
+    # the suggested category became the appeal's final category
+    assert appeal.category_l1 == result.category_l1
+    assert appeal.category_by_id == world.dispatcher.pk
     # a unit that was not suggested is refused
     other = _appeal(make_appeal, **WAGES)
     services.triage_appeal(other.pk)
@@ -251,3 +317,127 @@ def test_page_survives_triage_failure(
     page = client_for(world.dispatcher).get(f"/appeals/{appeal.pk}/")
     assert page.status_code == 200
     assert "triage-suggestions" not in page.content.decode()
+
+
+def test_dispatcher_category_is_the_training_label(
+    world: Any, make_appeal: Any, client_for: Any, tmp_path: Path
+) -> None:
+    from shegong.appeals.services import workflow as wf
+    from shegong.triage.management.commands.triage import export_training_csv
+
+    appeal = _appeal(make_appeal, **WAGES)
+    c = client_for(world.dispatcher)
+    page = c.get(f"/appeals/{appeal.pk}/").content.decode()
+    assert 'data-testid="category-select"' in page
+    resp = c.post(
+        f"/appeals/{appeal.pk}/act/dispatch/",
+        {"version": appeal.version, "lead_unit": world.unit_a.pk, "category": "劳动和社会保障|"},
+    )
+    assert resp.status_code == 302
+    appeal.refresh_from_db()
+    assert (appeal.category_l1, appeal.category_l2) == ("劳动和社会保障", "")
+    # a class outside the taxonomy is refused with a Chinese message, nothing changes
+    with pytest.raises(DomainError, match="不在分类目录"):
+        wf.set_category(actor=world.dispatcher, appeal_id=appeal.pk, category_l1="外星人")
+    # corrected later; audited
+    l2 = Taxonomy.default().level2("城乡建设")[0]
+    wf.set_category(
+        actor=world.dispatcher, appeal_id=appeal.pk, category_l1="城乡建设", category_l2=l2
+    )
+    assert AuditEvent.objects.filter(action="appeal_category_set").exists()
+    # a handler may not set categories
+    with pytest.raises(PermissionDenied):
+        wf.set_category(actor=world.handler_unit_a, appeal_id=appeal.pk, category_l1="城乡建设")
+    Appeal.objects.filter(pk=appeal.pk).update(status=AppealStatus.CLOSED)
+    unlabelled = _appeal(make_appeal, title="路灯不亮", body="北一社区路灯坏了两周。")
+    Appeal.objects.filter(pk=unlabelled.pk).update(status=AppealStatus.CLOSED)
+    out = tmp_path / "train.csv"
+    assert export_training_csv(out) == 1
+    rows = list(csv.DictReader(out.open(encoding="utf-8")))
+    assert rows == [{"title": WAGES["title"], "body": WAGES["body"], "category_l1": "城乡建设"}]
+
+
+def test_routing_accuracy_counts_top1_against_final_unit(
+    world: Any, make_appeal: Any, client_for: Any
+) -> None:
+    from shegong.triage.services import routing_accuracy
+
+    hit = _appeal(make_appeal, **WAGES)
+    miss = _appeal(make_appeal, **WAGES)
+    for appeal, final in ((hit, world.unit_a), (miss, world.unit_b)):
+        TriageResult.objects.update_or_create(
+            appeal=appeal,
+            defaults={
+                "suggestions": [
+                    {"unit_id": world.unit_a.pk, "unit_name": "甲", "score": 0.9, "reasons": []},
+                    {"unit_id": world.unit_b.pk, "unit_name": "乙", "score": 0.5, "reasons": []},
+                ],
+                "computed_at": timezone.now(),
+            },
+        )
+        Appeal.objects.filter(pk=appeal.pk).update(
+            status=AppealStatus.CLOSED, closed_at=timezone.now(), lead_unit=final
+        )
+    figures = routing_accuracy(world.dispatcher)
+    assert (figures["appeals"], figures["top1"], figures["top3"]) == (2, 0.5, 1.0)
+    assert routing_accuracy(world.handler_unit_b)["appeals"] == 0  # out of scope: not counted
+    stdout = StringIO()
+    call_command("triage", "evaluate-routing", stdout=stdout)
+    assert '"top1": 0.5' in stdout.getvalue()
+    page = client_for(world.dispatcher).get("/triage/hotspots/").content.decode()
+    assert "首位建议命中率" in page
+
+
+@pytest.mark.django_db(transaction=True)
+def test_triage_runs_when_intake_commits(world: Any, settings: Any) -> None:
+    from shegong.appeals.choices import AppealKind, Channel
+    from shegong.appeals.services.intake import IntakeData, submit_appeal
+
+    settings.SHEGONG_TRIAGE_ON_INTAKE = True  # tasks run inline in tests
+    appeal, _code = submit_appeal(
+        actor=None,
+        data=IntakeData(
+            kind=AppealKind.HL_COMPLAINT,
+            channel=Channel.PORTAL,
+            region_id=world.north_one.pk,
+            **WAGES,
+        ),
+    )
+    assert TriageResult.objects.filter(appeal=appeal).exists()
+
+
+def test_triage_api_scoped_and_accepts(world: Any, make_appeal: Any, client_for: Any) -> None:
+    north = _appeal(make_appeal, **WAGES)
+    services.triage_appeal(north.pk)
+    dispatcher = client_for(world.dispatcher)
+    data = dispatcher.get(f"/api/appeals/{north.pk}/triage").json()
+    assert data["category_l1"]
+    assert data["suggestions"]
+    assert all(s["reasons"] for s in data["suggestions"])
+    # roles without appeals.dispatch: 403; out of scope: 404
+    assert (
+        client_for(world.handler_unit_a).get(f"/api/appeals/{north.pk}/triage").status_code == 403
+    )
+    assert client_for(world.street_south).get(f"/api/appeals/{north.pk}/triage").status_code == 403
+    denied = client_for(world.handler_unit_a).post(
+        f"/api/appeals/{north.pk}/triage/accept",
+        {"unit_id": data["suggestions"][0]["unit_id"]},
+        content_type="application/json",
+    )
+    assert denied.status_code == 403
+    north.refresh_from_db()
+    assert north.status == AppealStatus.REGISTERED  # nothing changed
+    unit = data["suggestions"][0]["unit_id"]
+    ok = dispatcher.post(
+        f"/api/appeals/{north.pk}/triage/accept",
+        {"unit_id": unit},
+        content_type="application/json",
+    )
+    assert ok.status_code == 200
+    assert ok.json()["lead_unit_id"] == unit
+    detail = dispatcher.get(f"/api/appeals/{north.pk}").json()
+    assert detail["category_l1"] == data["category_l1"]
+    accuracy = dispatcher.get("/api/triage/routing-accuracy").json()
+    assert accuracy["appeals"] == 0  # nothing closed yet
+    schema = dispatcher.get("/api/openapi.json").json()
+    assert "/api/appeals/{appeal_id}/triage" in schema["paths"]

@@ -1,9 +1,11 @@
 """``shegong triage train --output DIR [...]``: retrain the category model on closed appeals.
 
-Labels: only closed appeals whose triage suggestion a dispatcher accepted are exported (their
-``TriageResult.category_l1``); the appeals app records no final category of its own, so
-unaccepted appeals have no trustworthy label. If there are none, nothing is trained. Any other
-subcommand (``classify``, ``triage`` …) is passed to ``python -m shegong.textmining.cli``.
+Labels: the dispatcher's final category of closed appeals (``Appeal.category_l1``, set when
+dispatching, by accepting a triage suggestion, or corrected later) — the city's own practice.
+Appeals closed without a category are left out. If there are none, nothing is trained.
+``evaluate-routing`` measures how often the top routing suggestion was the unit that finally
+handled the appeal. Any other subcommand (``classify``, ``triage`` …) is passed to
+``python -m shegong.textmining.cli``.
 """
 
 from __future__ import annotations
@@ -19,13 +21,13 @@ from shegong.triage.management.passthrough import PassThroughCommand
 def export_training_csv(path: Path) -> int:
     """Write ``title,body,category_l1`` of labelled closed appeals; returns the row count."""
     from shegong.appeals.choices import AppealStatus
-    from shegong.triage.models import TriageResult
+    from shegong.appeals.models import Appeal
 
     rows = (
-        TriageResult.objects.filter(appeal__status=AppealStatus.CLOSED, accepted_at__isnull=False)
+        Appeal.objects.filter(status=AppealStatus.CLOSED)
         .exclude(category_l1="")
-        .values_list("appeal__title", "appeal__body", "category_l1")
-        .order_by("appeal_id")
+        .values_list("title", "body", "category_l1")
+        .order_by("pk")
     )
     n = 0
     with path.open("w", encoding="utf-8", newline="") as fh:
@@ -38,12 +40,15 @@ def export_training_csv(path: Path) -> int:
 
 
 class Command(PassThroughCommand):
-    help = "智能分拣：train（用已办结且采纳建议的诉求重新训练分类模型）或其他批处理子命令"
+    help = "智能分拣：train（按最终类别重新训练）、evaluate-routing（分拨命中率）或其他批处理子命令"
 
     def handle(self, *args: Any, **options: Any) -> None:
         argv = [*args, *options.get("argv", [])]
         if not argv:
             self.stderr.write("用法：shegong triage train --output 模型目录 [--no-cv] …")
+            return
+        if argv[0] == "evaluate-routing":
+            self.evaluate_routing()
             return
         if argv[0] != "train":
             self.run_cli(argv)
@@ -52,7 +57,18 @@ class Command(PassThroughCommand):
             path = Path(tmp) / "closed.csv"
             n = export_training_csv(path)
             if n == 0:
-                self.stdout.write("没有已办结且采纳了分拣建议的诉求，未训练。")
+                self.stdout.write("没有已办结且确定了类别的诉求，未训练。")
                 return
             self.stdout.write(f"导出 {n} 件已办结诉求用于训练。")
             self.run_cli(["train", "--input", str(path), *argv[1:]])
+
+    def evaluate_routing(self) -> None:
+        """Top-1/top-3 of the stored suggestions against the final 主办 unit (last 90 days,
+        whole city), printed as JSON."""
+        import json
+
+        from shegong.triage.services import routing_accuracy
+
+        figures = routing_accuracy(None)
+        figures["since"] = figures["since"].isoformat()
+        self.stdout.write(json.dumps(figures, ensure_ascii=False))
