@@ -203,6 +203,8 @@ SHEGONG_REGION_CACHE_SECONDS = env_int("SHEGONG_REGION_CACHE_SECONDS", 10)
 # process keeps for "what dispatchers did with similar appeals" (docs/triage.md).
 SHEGONG_TRIAGE_ON_INTAKE = env_bool("SHEGONG_TRIAGE_ON_INTAKE", True)
 SHEGONG_TRIAGE_ROUTING_HISTORY = env_int("SHEGONG_TRIAGE_ROUTING_HISTORY", 200_000)
+# A retrained category model directory (empty: the model shipped in shegong/textmining).
+SHEGONG_TRIAGE_MODEL_DIR = env_str("SHEGONG_TRIAGE_MODEL_DIR", "")
 
 NINJA_PAGINATION_PER_PAGE = 50
 

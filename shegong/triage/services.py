@@ -60,13 +60,16 @@ def reset_caches() -> None:
 
 
 def get_model() -> Any:
-    """The shipped category model, loaded once per process."""
+    """The category model (SHEGONG_TRIAGE_MODEL_DIR or the shipped one), once per process."""
     global _model
     with _lock:
         if _model is None:
+            from django.conf import settings
+
             from shegong.textmining import load_model
 
-            _model = load_model()
+            # A city's retrained model (`shegong triage train --output DIR`), else the shipped.
+            _model = load_model(getattr(settings, "SHEGONG_TRIAGE_MODEL_DIR", "") or None)
         return _model
 
 

@@ -441,3 +441,37 @@ def test_triage_api_scoped_and_accepts(world: Any, make_appeal: Any, client_for:
     assert accuracy["appeals"] == 0  # nothing closed yet
     schema = dispatcher.get("/api/openapi.json").json()
     assert "/api/appeals/{appeal_id}/triage" in schema["paths"]
+
+
+def test_a_retrained_model_directory_is_used(settings: Any, tmp_path: Path) -> None:
+    from shegong.textmining.classify import ModelLoadError
+
+    settings.SHEGONG_TRIAGE_MODEL_DIR = str(tmp_path / "missing")
+    services.reset_caches()
+    services._model = None
+    with pytest.raises(ModelLoadError):
+        services.get_model()
+    services._model = None
+
+
+def test_category_api_refuses_other_roles_and_scopes(
+    world: Any, make_appeal: Any, client_for: Any
+) -> None:
+    from shegong.appeals.services import workflow as wf
+
+    appeal = _appeal(make_appeal, **WAGES)
+    wf.dispatch_appeal(actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=world.unit_a.pk)
+    body = {"category_l1": "城乡建设"}
+    url = f"/api/appeals/{appeal.pk}/category"
+    # the handling unit sees the appeal but may not categorise it
+    assert client_for(world.handler_unit_a).post(url, body, "application/json").status_code == 403
+    # another unit does not even see it
+    assert client_for(world.handler_unit_b).post(url, body, "application/json").status_code == 404
+    appeal.refresh_from_db()
+    assert appeal.category_l1 == ""
+    bad = client_for(world.dispatcher).post(url, {"category_l1": "外星人"}, "application/json")
+    assert bad.status_code == 422  # the API's status for a refused domain rule
+    assert "不在分类目录" in bad.json()["detail"]
+    ok = client_for(world.dispatcher).post(url, body, "application/json")
+    assert ok.status_code == 200
+    assert ok.json()["category_l1"] == "城乡建设"
