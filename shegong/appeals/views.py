@@ -137,6 +137,8 @@ def workbench(request: HttpRequest) -> HttpResponse:
     rows_qs = queue["qs"]
     if queue["type"] == "appeals":
         rows_qs = rows_qs.select_related("region", "lead_unit", "policy")
+        if current in TRIAGE_QUEUES and user.has_capability(Cap.APPEALS_DISPATCH):
+            rows_qs = rows_qs.select_related("triage")
     elif queue["type"] == "orders":
         rows_qs = rows_qs.select_related("appeal", "unit", "appeal__policy", "appeal__region")
     page = Paginator(rows_qs, 30).get_page(request.GET.get("page"))
@@ -151,6 +153,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
                     "clock": clock_state(
                         due, warn_hours=item.policy.warn_hours if due else 24, now=now
                     ),
+                    "triage": _queue_triage(item) if current in TRIAGE_QUEUES else None,
                 }
             )
         elif isinstance(item, WorkOrder):
@@ -182,6 +185,7 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "query": f"queue={current}",
         "can_dispatch": user.has_capability(Cap.APPEALS_DISPATCH),
+        "triage_column": current in TRIAGE_QUEUES and user.has_capability(Cap.APPEALS_DISPATCH),
         "can_register": user.has_capability(Cap.APPEALS_REGISTER),
         "dispatch_units": _dispatch_units()
         if current == "to_dispatch" and user.has_capability(Cap.APPEALS_DISPATCH)
@@ -194,6 +198,29 @@ def workbench(request: HttpRequest) -> HttpResponse:
 
 def _dispatch_units() -> Any:
     return wf.dispatch_targets()
+
+
+# Queues whose appeals can still be dispatched: they show the triage suggestion.
+TRIAGE_QUEUES = ("to_accept", "to_dispatch")
+
+
+def _queue_triage(appeal: Appeal) -> dict[str, Any] | None:
+    """The to-dispatch queue's triage cell: category, the top unit and its first reason,
+    and marks. Counts only — which earlier appeals are duplicates is on the appeal page,
+    filtered by the viewer's scope."""
+    result = getattr(appeal, "triage", None)
+    if result is None:
+        return None
+    from shegong.triage.services import GROUP_MIN_PEOPLE
+
+    top = result.suggestions[0] if result.suggestions else None
+    return {
+        "category": "/".join(c for c in (result.category_l1, result.category_l2) if c),
+        "top": top,
+        "duplicates": len(result.duplicates),
+        "repeats": len(result.same_person),
+        "group": result.group_people >= GROUP_MIN_PEOPLE,
+    }
 
 
 def _categories() -> list[tuple[str, list[str]]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections import Counter
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,6 +29,7 @@ from shegong.appeals.models import Appeal
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.regions.choices import RegionLevel
+from shegong.units.choices import UnitKind
 from shegong.units.models import Unit
 
 from .models import RoutingRule, TriageResult
@@ -36,6 +38,8 @@ DUPLICATE_DAYS = 90
 HISTORY_DAYS = 365
 GROUP_WINDOW = timedelta(days=7)
 GROUP_MIN_PEOPLE = 5
+MIN_CATEGORY_CASES = 5
+LOCAL_STREET_OFFICE = -1  # a vote for "the street office where it happened"
 ACCEPT_INSTRUCTIONS = "采纳智能分拨建议"
 
 logger = logging.getLogger(__name__)
@@ -47,6 +51,9 @@ _indexed: set[str] = set()
 _last_pk = 0
 _history: Any = None
 _history_mark: tuple[datetime, int] | None = None
+# What dispatchers did per category: (category, district code or "") → {unit id: count},
+# kept alongside the routing history from the same records.
+_category_units: dict[tuple[str, str], Counter[int]] = {}
 
 
 def reset_caches() -> None:
@@ -57,6 +64,7 @@ def reset_caches() -> None:
         _indexed.clear()
         _last_pk = 0
         _history, _history_mark = None, None
+        _category_units.clear()
 
 
 def get_model() -> Any:
@@ -158,11 +166,9 @@ def suggest_units(
             f"分拨规则：类别“{cat}”、{where}（优先级 {rule.priority}）→ {rule.unit.name}",
         )
     _suggest_from_history(appeal, category_l1, category_l2, add, now=now, k=k)
-    code = street_code(appeal.region)
-    if code:
-        office = Unit.objects.filter(kind="street", region__code=code).order_by("pk").first()
-        if office is not None:
-            add(office, 0.3, f"诉求发生地属{office.region.name}，属地街道兜底")
+    office = street_office(appeal)
+    if office is not None:
+        add(office, 0.3, f"诉求发生地属{office.region.name}，属地街道兜底")
     ranked = sorted(found.values(), key=lambda r: (-r["score"], r["unit_id"]))
     return ranked[:k]
 
@@ -184,6 +190,11 @@ def _suggest_from_history(
         history = get_routing_history(now)
         if not len(history):
             return
+        district = _district_of_code(appeal.region.code)
+        by_category = [
+            (where, Counter(_category_units.get((category_l1, key), Counter())))
+            for where, key in (("本区", district or "-"), ("全市", ""))
+        ]
         router = Router((), history, rule_weight=0.0)
         found = router.suggest(
             _text(appeal),
@@ -193,6 +204,7 @@ def _suggest_from_history(
             k=k,
             exclude=[str(appeal.pk)],  # a closed appeal re-triaged must not vote for itself
         )
+    _suggest_from_category(category_l1, by_category, add, k=k, office=street_office(appeal))
     if not found:
         return
     units = Unit.objects.in_bulk([int(s.unit) for s in found])
@@ -212,6 +224,56 @@ def _suggest_from_history(
             add(unit, 0.35 + 0.5 * suggestion.score, message)
 
 
+def _district_of_code(code: str | None) -> str:
+    """The district (区县) part of a region code: GB/T 2260's first 6 digits."""
+    return code[:6] if code and len(code) >= 6 and code[:6].isdigit() else ""
+
+
+def _suggest_from_category(
+    category_l1: str,
+    by_category: list[tuple[str, Counter[int]]],
+    add: Any,
+    *,
+    k: int,
+    office: Unit | None,
+) -> None:
+    """Which units dispatchers gave closed appeals of this category — in the district if
+    it has at least MIN_CATEGORY_CASES of them, else city-wide. "The local street office"
+    becomes the street office where this appeal happened."""
+    if not category_l1:
+        return
+    for where, counts in by_category:
+        total = sum(counts.values())
+        if total < MIN_CATEGORY_CASES:
+            continue
+        top = counts.most_common(k)
+        units = Unit.objects.in_bulk([u for u, _ in top if u != LOCAL_STREET_OFFICE])
+        for unit_id, n in top:
+            unit = office if unit_id == LOCAL_STREET_OFFICE else units.get(unit_id)
+            if unit is None or not unit.is_active:
+                continue
+            who = "属地街道办事处" if unit_id == LOCAL_STREET_OFFICE else unit.name
+            add(
+                unit,
+                0.35 + 0.5 * n / total,
+                f"{where}已办结的同类（{category_l1}）诉求 {total} 件中有 {n} 件由{who}主办",
+            )
+        return
+
+
+def street_office(appeal: Appeal) -> Unit | None:
+    """The street office (街道办事处) of the street where the appeal happened."""
+    code = street_code(appeal.region)
+    if not code:
+        return None
+    return (
+        Unit.objects.filter(kind=UnitKind.STREET_OFFICE, region__code=code, is_active=True)
+        .select_related("region")
+        .order_by("pk")
+        .first()
+    )
+
+
 def get_routing_history(now: datetime | None = None) -> Any:
     """Per-process ``RoutingHistory`` of closed appeals and their final 主办 unit (the last
     ``HISTORY_DAYS``, at most ``SHEGONG_TRIAGE_ROUTING_HISTORY`` most recent), caught up with
@@ -225,6 +287,8 @@ def get_routing_history(now: datetime | None = None) -> Any:
     cap = int(getattr(settings, "SHEGONG_TRIAGE_ROUTING_HISTORY", 200_000))
     if _history is not None and len(_history) > cap * 1.25:
         _history, _history_mark = None, None  # rebuilt from the most recent `cap`
+    if _history is None:
+        _category_units.clear()
     base = Appeal.objects.filter(
         status=AppealStatus.CLOSED,
         lead_unit__isnull=False,
@@ -244,24 +308,33 @@ def get_routing_history(now: datetime | None = None) -> Any:
         "title",
         "body",
         "lead_unit_id",
+        "lead_unit__kind",
         "category_l1",
         "triage__category_l1",
         "region__code",
         "closed_at",
     )
     records = []
-    for pk, title, body, unit_id, final_l1, guessed_l1, region_code, closed_at in rows.iterator(
-        chunk_size=2000
-    ):
+    for row in rows.iterator(chunk_size=2000):
+        pk, title, body, unit_id, unit_kind, final_l1, guessed_l1, region_code, closed_at = row
+        category = final_l1 or guessed_l1 or ""
         records.append(
             HistoryRecord(
                 appeal_id=str(pk),
                 text=f"{title}\n{body}",
                 unit=str(unit_id),
-                category=final_l1 or guessed_l1 or None,
+                category=category or None,
                 region_code=region_code,
             )
         )
+        if category:
+            # Street offices count as one "the local street office" (属地): the lesson is
+            # that this category goes to whichever street it happens in.
+            voter = LOCAL_STREET_OFFICE if unit_kind == UnitKind.STREET_OFFICE else unit_id
+            _category_units.setdefault((category, ""), Counter())[voter] += 1
+            district = _district_of_code(region_code)
+            if district:
+                _category_units.setdefault((category, district), Counter())[voter] += 1
         _history_mark = (closed_at, pk) if closed_at is not None else _history_mark
     if records:
         _history.add_many(records)

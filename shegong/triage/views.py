@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from shegong.accounts.roles import Cap
@@ -32,7 +33,12 @@ def accept(request: HttpRequest, appeal_id: int) -> HttpResponse:
     except DomainError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "已采纳智能分拨建议并派单")
+        messages.success(request, f"已采纳智能分拨建议并派单（{appeal.number}）")
+    target = request.GET.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return redirect(target)  # back to the queue it was accepted from
     return redirect("appeals:detail", pk=appeal.pk)
 
 

@@ -475,3 +475,93 @@ def test_category_api_refuses_other_roles_and_scopes(
     ok = client_for(world.dispatcher).post(url, body, "application/json")
     assert ok.status_code == 200
     assert ok.json()["category_l1"] == "城乡建设"
+
+
+def test_workbench_queue_shows_suggestions_and_accepts_in_one_click(
+    world: Any, make_appeal: Any, client_for: Any
+) -> None:
+    first = _appeal(make_appeal, **WAGES)
+    services.triage_appeal(first.pk)
+    copy = _appeal(make_appeal, **WAGES)  # a near-duplicate of the first, same person
+    result = services.triage_appeal(copy.pk)
+    c = client_for(world.dispatcher)
+    page = c.get("/appeals/?queue=to_accept").content.decode()
+    assert 'data-testid="queue-triage"' in page
+    assert "疑似重复" in page
+    assert "重复来诉" in page
+    top = result.suggestions[0]
+    assert top["unit_name"] in page
+    # the handler's workbench has no triage column
+    assert "queue-triage" not in client_for(world.handler_unit_a).get("/appeals/").content.decode()
+    back = "/appeals/?queue=to_accept"
+    resp = c.post(f"/triage/{copy.pk}/accept/?next={back}", {"unit": top["unit_id"]})
+    assert resp.status_code == 302
+    assert resp.url == back
+    copy.refresh_from_db()
+    assert copy.lead_unit_id == top["unit_id"]
+    # an outside "next" is ignored
+    resp = c.post(f"/triage/{first.pk}/accept/?next=https://evil.example/", {"unit": 0})
+    assert resp.url == f"/appeals/{first.pk}/"
+
+
+def test_accepted_queue_offers_the_suggestion_inside_the_bulk_form(
+    world: Any, make_appeal: Any, client_for: Any
+) -> None:
+    from shegong.appeals.services import workflow as wf
+
+    appeal = _appeal(make_appeal, **WAGES)
+    wf.accept_appeal(actor=world.dispatcher, appeal_id=appeal.pk)
+    services.triage_appeal(appeal.pk)
+    page = client_for(world.dispatcher).get("/appeals/?queue=to_dispatch").content.decode()
+    assert f'formaction="/triage/{appeal.pk}/accept/?next=' in page
+
+
+def test_category_practice_suggests_the_usual_unit(world: Any, make_appeal: Any) -> None:
+    """Dissimilar texts of one category: the unit dispatchers usually give that category in
+    the district is suggested, with the counts as the reason."""
+    from shegong.triage.services import MIN_CATEGORY_CASES
+
+    new = _appeal(make_appeal, **WAGES)
+    category = services.triage_appeal(new.pk).category_l1
+    for i in range(MIN_CATEGORY_CASES):
+        old = _appeal(make_appeal, title=f"事项{i}", body=f"第{i}件：一件与众不同的事情{i}。")
+        Appeal.objects.filter(pk=old.pk).update(
+            status=AppealStatus.CLOSED,
+            closed_at=timezone.now(),
+            lead_unit=world.unit_b,
+            category_l1=category,
+        )
+    services.reset_caches()
+    units = {s["unit_id"]: s for s in services.triage_appeal(new.pk).suggestions}
+    assert world.unit_b.pk in units
+    reason = units[world.unit_b.pk]["reasons"][0]
+    assert f"同类（{category}）诉求 {MIN_CATEGORY_CASES} 件中有 {MIN_CATEGORY_CASES} 件" in reason
+
+
+def test_category_going_to_street_offices_suggests_the_local_one(
+    world: Any, make_appeal: Any
+) -> None:
+    """Closed appeals of a category went to *their* street offices: a new one in another
+    street is suggested its own street office, with the category counts as the reason."""
+    from shegong.triage.services import MIN_CATEGORY_CASES
+
+    new = _appeal(make_appeal, **WAGES)  # happens in north_one (street north)
+    category = services.triage_appeal(new.pk).category_l1
+    for i in range(MIN_CATEGORY_CASES):
+        old = _appeal(
+            make_appeal,
+            title=f"事项{i}",
+            body=f"第{i}件：一件与众不同的事情{i}。",
+            region_id=world.south_one.pk,
+        )
+        Appeal.objects.filter(pk=old.pk).update(
+            status=AppealStatus.CLOSED,
+            closed_at=timezone.now(),
+            lead_unit=world.street_unit_s,
+            category_l1=category,
+        )
+    services.reset_caches()
+    units = {s["unit_id"]: s for s in services.triage_appeal(new.pk).suggestions}
+    assert world.street_unit_s.pk not in units  # not the other street's office
+    reasons = units[world.street_unit_n.pk]["reasons"]
+    assert any("由属地街道办事处主办" in r for r in reasons)
