@@ -55,7 +55,10 @@ def _check_parent(kind: str, parent: PartyOrganization | None) -> None:
         raise DomainError("上级党组织已撤销或合并，不能作为上级")
     if parent.kind in BRANCH_KINDS:
         raise DomainError("党支部下不能再设党组织，请选择党委或党总支作为上级")
-    if _KIND_RANK[OrgKind(kind)] >= _KIND_RANK[OrgKind(parent.kind)]:
+    # A 党委 may sit under a 党委 (e.g. 街道两新综合党委 under the 区 committee); otherwise a
+    # child ranks strictly below its parent (党委 > 党总支 > 党支部).
+    child_rank, parent_rank = _KIND_RANK[OrgKind(kind)], _KIND_RANK[OrgKind(parent.kind)]
+    if child_rank > parent_rank or (child_rank == parent_rank and kind != OrgKind.COMMITTEE):
         raise DomainError(
             f"{OrgKind(kind).label}不能隶属于{OrgKind(parent.kind).label}，请检查隶属关系"
         )
