@@ -8,7 +8,6 @@ from ninja.pagination import paginate
 from shegong.accounts.roles import Cap
 from shegong.core.api import require_capability
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
 
 from .filters import EntityFilterSet, FindingFilterSet, OrgFilterSet
@@ -267,6 +266,7 @@ class CoverageOut(Schema):
     by_kind: list[NamedFigures]
     by_industry: list[NamedFigures]
     by_size: list[NamedFigures]
+    source: str
 
 
 class TrendPoint(Schema):
@@ -463,16 +463,13 @@ def coverage(request: HttpRequest, query: Query[CoverageQuery]) -> Any:
     root = None
     if query.region is not None:
         root = get_visible_or_404(Region, request.user, pk=query.region)
-    entities = Entity.objects.visible_to(request.user)
-    findings = Finding.objects.visible_to(request.user)
-    if root is not None:
-        entities = entities.filter(subtree_q(root.path, "region_path"))
-        findings = findings.filter(subtree_q(root.path, "region_path"))
-    for key in ("kind", "industry", "size_band"):
-        value = getattr(query, key)
-        if value:
-            entities = entities.filter(**{key: value})
-    data = coverage_services.breakdown(entities, findings, root)
+    data = coverage_services.coverage_for(
+        request.user,
+        root,
+        kind=query.kind or "",
+        industry=query.industry or "",
+        size_band=query.size_band or "",
+    )
     return {
         "region_id": root.pk if root else None,
         "overall": data.overall.as_dict(),
@@ -482,6 +479,7 @@ def coverage(request: HttpRequest, query: Query[CoverageQuery]) -> Any:
         "by_kind": _named(data.by_kind),
         "by_industry": _named(data.by_industry),
         "by_size": _named(data.by_size),
+        "source": data.source,
     }
 
 

@@ -16,8 +16,9 @@ def run_coverage_rules() -> dict[str, int]:
 
 @task()
 def take_coverage_snapshot() -> int:
-    from .services.coverage import take_snapshot
+    from .services.coverage import rebuild_cells, take_snapshot
 
+    rebuild_cells()
     return take_snapshot().pk
 
 

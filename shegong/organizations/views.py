@@ -26,7 +26,6 @@ from shegong.core.scoping import get_visible_or_404
 from shegong.core.services import record_export
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
-from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
 from shegong.units.models import Unit
 
@@ -90,26 +89,26 @@ def _root(request: HttpRequest) -> Region | None:
     return visible.order_by("depth").first()
 
 
-def _coverage_querysets(request: HttpRequest, root: Region | None) -> tuple[Any, Any]:
-    entities = Entity.objects.visible_to(request.user)
-    findings = Finding.objects.visible_to(request.user)
-    if root is not None:
-        entities = entities.filter(subtree_q(root.path, "region_path"))
-        findings = findings.filter(subtree_q(root.path, "region_path"))
-    for key in ("kind", "industry", "size_band"):
-        value = request.GET.get(key, "")
-        if value:
-            entities = entities.filter(**{key: value})
-    return entities, findings
+def _coverage(request: HttpRequest, root: Region | None) -> coverage_services.Breakdown:
+    return coverage_services.coverage_for(
+        request.user,
+        root,
+        kind=request.GET.get("kind", "") if request.GET.get("kind") in EntityKind.values else "",
+        industry=request.GET.get("industry", "")
+        if request.GET.get("industry") in Industry.values
+        else "",
+        size_band=request.GET.get("size_band", "")
+        if request.GET.get("size_band") in SizeBand.values
+        else "",
+    )
 
 
 @login_required
 def coverage(request: HttpRequest) -> HttpResponse:
     _need(request, Cap.ORGS_VIEW)
     root = _root(request)
-    entities, findings = _coverage_querysets(request, root)
-    data = coverage_services.breakdown(entities, findings, root)
-    gaps = coverage_services.street_gaps(entities, findings)[:40]
+    data = _coverage(request, root)
+    gaps = data.street_gaps[:40]
     trend = coverage_services.trend(request.user, root, kind=request.GET.get("kind", ""))
     ancestors = list(Region.objects.visible_to(request.user).ancestors_of(root)) if root else []
     entity_url = reverse("organizations:entities")
@@ -142,7 +141,9 @@ def coverage(request: HttpRequest) -> HttpResponse:
         "kinds": EntityKind.choices,
         "industries": Industry.choices,
         "sizes": SizeBand.choices,
-        "open_findings": findings.open().count(),
+        "open_findings": sum(data.open_findings_by_region.values())
+        if root is None or root.level < 3
+        else sum(g["open_findings"] for g in data.street_gaps),
         "can_manage": _can(request, Cap.ORGS_MANAGE),
         "can_export": _can(request, Cap.EXPORT),
         "breadcrumbs": [("两新覆盖", None)],
@@ -155,8 +156,7 @@ def coverage_export(request: HttpRequest) -> HttpResponse:
     _need(request, Cap.ORGS_VIEW)
     _need(request, Cap.EXPORT)
     root = _root(request)
-    entities, findings = _coverage_querysets(request, root)
-    data = coverage_services.breakdown(entities, findings, root)
+    data = _coverage(request, root)
     rows: list[list[Any]] = []
 
     def add(dimension: str, label: str, f: coverage_services.Figures) -> None:

@@ -35,6 +35,7 @@ from ..choices import (
 )
 from ..models import Entity, Instructor, PartyOrganization, PlatformWorkforce
 from .common import require, street_code_of, street_of
+from .coverage import refresh_cells
 
 IMPORT_COLUMNS = [
     "统一社会信用代码",
@@ -149,6 +150,7 @@ def create_entity(
         )
         _place(entity, region)
         entity.save()
+        refresh_cells([entity.street_id])
         audit.record(
             "entity_created",
             actor=actor,
@@ -175,6 +177,7 @@ def update_entity(
     with transaction.atomic():
         entity = _load(actor, entity_id, lock=True)
         before = audit.snapshot(entity)
+        old_street = entity.street_id
         if name is not None:
             if not name.strip():
                 raise DomainError("名称不能为空")
@@ -206,6 +209,7 @@ def update_entity(
         entity.save()
         if not Entity.objects.visible_to(actor).filter(pk=entity.pk).exists():
             raise DomainError("修改后该组织将不在您的管辖范围内，请联系上级管理员办理")
+        refresh_cells([old_street, entity.street_id])
         changes = audit.diff(before, audit.snapshot(entity))
         changes.pop("updated_at", None)
         if changes:
@@ -257,6 +261,7 @@ def set_coverage(
         if probationary_members is not None:
             entity.probationary_members = probationary_members
         entity.save()
+        refresh_cells([entity.street_id])
         changes = audit.diff(before, audit.snapshot(entity))
         changes.pop("updated_at", None)
         audit.record("entity_coverage_changed", actor=actor, target=entity, changes=changes)
@@ -304,6 +309,7 @@ def assign_instructor(
         if not entity.has_instructor:
             entity.has_instructor = True
             entity.save(update_fields=["has_instructor", "updated_at"])
+            refresh_cells([entity.street_id])
         audit.record(
             "instructor_assigned",
             actor=actor,
@@ -334,6 +340,7 @@ def end_instructor(*, actor: Any, instructor_id: int, ended_on: date | None = No
         if entity.has_instructor != still:
             entity.has_instructor = still
             entity.save(update_fields=["has_instructor", "updated_at"])
+            refresh_cells([entity.street_id])
         audit.record(
             "instructor_ended",
             actor=actor,
@@ -540,6 +547,7 @@ def import_entities(
     to_update: list[Entity] = []
     update_fields: set[str] = set()
     instructors: list[tuple[Entity, str]] = []
+    touched_streets: set[int | None] = set()
     for row in parsed:
         region = regions.get(row.region_code)
         problem = _check_region(region)
@@ -598,6 +606,7 @@ def import_entities(
             continue
         changed = False
         if current.region_id != region.pk:
+            touched_streets.add(current.street_id)
             _place(current, region, street_ids)
             update_fields.update({"region", "region_path", "street"})
             changed = True
@@ -650,6 +659,9 @@ def import_entities(
             ids = [e.pk or created[e.credit_code] for e, _ in instructors]
             for chunk in _chunks(ids):
                 Entity.objects.filter(pk__in=chunk).update(has_instructor=True)
+        touched_streets.update(e.street_id for e in to_create)
+        touched_streets.update(e.street_id for e in to_update)
+        refresh_cells(touched_streets)
         audit.record(
             "entities_imported",
             actor=actor,

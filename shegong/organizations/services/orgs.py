@@ -27,6 +27,7 @@ from ..models import (
     PartyOrganization,
 )
 from .common import require
+from .coverage import refresh_cells
 
 # A child may not be of a "higher" kind than its parent: branches carry no organizations.
 _KIND_RANK = {
@@ -272,6 +273,7 @@ def merge_organizations(
                 related=target,
             )
         entities = list(source.covered_entities.values_list("pk", flat=True))
+        streets = set(source.covered_entities.values_list("street_id", flat=True))
         # An entity whose own branch merged into another organization is no longer 单独建.
         new_mode = (
             CoverageMode.JOINT if target.kind == OrgKind.JOINT_BRANCH else CoverageMode.ATTACHED
@@ -279,6 +281,7 @@ def merge_organizations(
         moved_entities = Entity.objects.filter(pk__in=entities).update(
             organization=target, coverage_mode=new_mode
         )
+        refresh_cells(streets)
         before_target = audit.snapshot(target)
         target.formal_members += source.formal_members
         target.probationary_members += source.probationary_members
