@@ -13,7 +13,9 @@ runs and three snapshots are taken. Measured: the full HTTP round trip of
 ``GET /organizations/?region=<district>`` through Django's test client (middleware,
 session, scoped queries, template rendering; no network), as the department administrator
 (city scope) and as the district leader (district scope); the aggregation alone
-(``services.coverage.breakdown``); and the API ``/api/organizations/coverage``.
+(``services.coverage.coverage_for``, from the pre-aggregated street cells) and,
+as a baseline, the live ``GROUP BY`` over the district's 50,000 entities; and the API
+``/api/organizations/coverage``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "shegong_cov_bench"
+PASSWORD = "Bench@Pass2026"  # noqa: S105 — throwaway benchmark accounts
 
 
 def pct(values: list[float], q: float) -> float:
@@ -91,7 +94,7 @@ def build(entities: int, seed: int) -> dict[str, float]:
 
     rng = random.Random(seed)
     timings: dict[str, float] = {}
-    root = User.objects.create_superuser("root", password="Bench@Pass2026")
+    root = User.objects.create_superuser("root", password=PASSWORD)
     rows = [{"区划代码": "339900", "名称": "示范市", "层级": "市", "上级区划代码": ""}]
     for d in (1, 2):
         d_code = f"3399{d:02d}"
@@ -121,7 +124,7 @@ def build(entities: int, seed: int) -> dict[str, float]:
         username="dept",
         full_name="部门管理员",
         role=Role.DEPT_ADMIN,
-        password="Bench@Pass2026",
+        password=PASSWORD,
         region_id=Region.objects.get(code="339900").pk,
     )
     accounts.create_user(
@@ -129,7 +132,7 @@ def build(entities: int, seed: int) -> dict[str, float]:
         username="dl",
         full_name="区领导",
         role=Role.LEADER,
-        password="Bench@Pass2026",
+        password=PASSWORD,
         region_id=district.pk,
     )
     start = time.monotonic()
@@ -218,11 +221,9 @@ def measure(runs: int) -> dict[str, object]:
     from django.core.signals import request_started
     from django.db import connection, reset_queries
     from django.test import Client
-    from django.test.utils import CaptureQueriesContext
 
     from shegong.accounts.models import User
-    from shegong.organizations.models import Entity, Finding
-    from shegong.organizations.services.coverage import breakdown
+    from shegong.organizations.services.coverage import coverage_for
     from shegong.regions.models import Region
 
     district = Region.objects.get(code="339901")
@@ -238,10 +239,13 @@ def measure(runs: int) -> dict[str, object]:
         assert expected in body, body[body.find("stat-total") - 20 : body.find("stat-total") + 60]
         # Django empties the query log at every request start; count without that hook.
         request_started.disconnect(reset_queries)
+        connection.force_debug_cursor = True
         try:
-            with CaptureQueriesContext(connection) as queries:
-                client.get(url)
+            before = len(connection.queries_log)
+            client.get(url)
+            queries = list(connection.queries_log)[before:]
         finally:
+            connection.force_debug_cursor = False
             request_started.connect(reset_queries)
         out[f"coverage_page_{username}"] = {
             **timed(lambda c=client, u=url: c.get(u), runs),
@@ -251,12 +255,20 @@ def measure(runs: int) -> dict[str, object]:
             out["api_coverage_dl"] = timed(
                 lambda c=client: c.get(f"/api/organizations/coverage?region={district.pk}"), runs
             )
-    user = User.objects.get(username="dept")
+    for username in ("dept", "dl"):
+        user = User.objects.get(username=username)
+        data = coverage_for(user, district)
+        out[f"coverage_for_{username}"] = {
+            **timed(lambda u=user: coverage_for(u, district), runs),
+            "source": data.source,
+        }
+    # The live aggregation the cells replace (what a sub-street user gets, at district size).
     from shegong.core.tree import subtree_q
+    from shegong.organizations.models import Entity
+    from shegong.organizations.services.coverage import live_cells
 
-    entities = Entity.objects.visible_to(user).filter(subtree_q(district.path, "region_path"))
-    findings = Finding.objects.visible_to(user).filter(subtree_q(district.path, "region_path"))
-    out["breakdown_only"] = timed(lambda: breakdown(entities, findings, district), runs)
+    qs = Entity.objects.filter(subtree_q(district.path, "region_path"))
+    out["live_group_by_district_baseline"] = timed(lambda: list(live_cells(qs)), runs)
     return out
 
 
