@@ -51,11 +51,15 @@ class EntityFilterSet(_Styled):
     q = django_filters.CharFilter(label="关键词", method="filter_q")
     within = django_filters.NumberFilter(label="区划", method="filter_within")
     street = django_filters.NumberFilter(label="街道/乡镇", field_name="street_id")
-    kind = django_filters.ChoiceFilter(label="类型", choices=EntityKind.choices)
-    industry = django_filters.ChoiceFilter(label="行业门类", choices=Industry.choices)
-    size_band = django_filters.ChoiceFilter(label="规模", choices=SizeBand.choices)
+    kind = django_filters.ChoiceFilter(label="类型", empty_label="全部", choices=EntityKind.choices)
+    industry = django_filters.ChoiceFilter(
+        label="行业门类", empty_label="全部", choices=Industry.choices
+    )
+    size_band = django_filters.ChoiceFilter(
+        label="规模", empty_label="全部", choices=SizeBand.choices
+    )
     coverage = django_filters.ChoiceFilter(
-        label="覆盖情况", choices=COVERAGE_STATES, method="filter_coverage"
+        label="覆盖情况", empty_label="全部", choices=COVERAGE_STATES, method="filter_coverage"
     )
     organization = django_filters.NumberFilter(label="覆盖党组织", field_name="organization_id")
     is_active = django_filters.BooleanFilter(label="存续")
@@ -85,9 +89,12 @@ class EntityFilterSet(_Styled):
 
 class FindingFilterSet(_Styled):
     q = django_filters.CharFilter(label="关键词", method="filter_q")
-    rule = django_filters.ChoiceFilter(label="规则", choices=Rule.choices)
+    rule = django_filters.ChoiceFilter(label="规则", empty_label="全部", choices=Rule.choices)
     status = django_filters.ChoiceFilter(
-        label="状态", choices=[("active", "未关闭"), *FindingStatus.choices], method="filter_status"
+        label="状态",
+        empty_label="全部",
+        choices=[("active", "未关闭"), *FindingStatus.choices],
+        method="filter_status",
     )
     within = django_filters.NumberFilter(label="区划", method="filter_within")
     street = django_filters.NumberFilter(label="街道/乡镇", field_name="street_id")
@@ -112,8 +119,10 @@ class FindingFilterSet(_Styled):
 
 class OrgFilterSet(_Styled):
     q = django_filters.CharFilter(label="关键词", method="filter_q")
-    kind = django_filters.ChoiceFilter(label="类别", choices=OrgKind.choices)
-    status = django_filters.ChoiceFilter(label="状态", choices=OrgStatus.choices)
+    kind = django_filters.ChoiceFilter(label="类别", empty_label="全部", choices=OrgKind.choices)
+    status = django_filters.ChoiceFilter(
+        label="状态", empty_label="全部", choices=OrgStatus.choices
+    )
     within = django_filters.NumberFilter(label="区划", method="filter_within")
     parent = django_filters.NumberFilter(label="上级党组织", field_name="parent_id")
 

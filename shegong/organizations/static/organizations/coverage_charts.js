@@ -40,8 +40,8 @@
       xAxis: { type: "value", name: "个", minInterval: 1 },
       yAxis: { type: "category", data: data.streets.names, inverse: true, axisLabel: { width: 120, overflow: "truncate" } },
       series: [
-        { name: "两个覆盖空白", type: "bar", stack: "gap", data: data.streets.uncovered },
-        { name: "待处理问题", type: "bar", stack: "gap", data: data.streets.open }
+        { name: "两个覆盖空白", type: "bar", stack: "gap", barMaxWidth: 28, data: data.streets.uncovered },
+        { name: "待处理问题", type: "bar", stack: "gap", barMaxWidth: 28, data: data.streets.open }
       ]
     });
     streets.on("click", function (params) {
