@@ -32,6 +32,13 @@ urlpatterns = [
         views.committee_end,
         name="committee-end",
     ),
+    path("orgs/<int:pk>/administrators/", views.org_admin_add, name="org-admin-add"),
+    path(
+        "orgs/<int:pk>/administrators/<int:link_id>/remove/",
+        views.org_admin_remove,
+        name="org-admin-remove",
+    ),
+    path("entities/<int:pk>/workforce/", views.workforce_set, name="workforce-set"),
     path("findings/", views.finding_list, name="findings"),
     path("findings/export/", views.finding_export, name="finding-export"),
     path("findings/run/", views.finding_run, name="findings-run"),

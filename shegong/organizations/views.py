@@ -39,6 +39,7 @@ from .choices import (
     OrgKind,
     OrgStatus,
     SizeBand,
+    WorkerGroup,
 )
 from .filters import EntityFilterSet, FindingFilterSet, OrgFilterSet
 from .models import (
@@ -338,6 +339,7 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "kinds": EntityKind.choices,
         "industries": Industry.choices,
         "roles": forms.InstructorForm.base_fields["role"].choices,  # type: ignore[attr-defined]
+        "groups": WorkerGroup.choices,
         "can_manage": _can(request, Cap.ORGS_MANAGE),
         "breadcrumbs": [BASE_CRUMB, ("两新组织", "/organizations/entities/"), (entity.name, None)],
     }
@@ -579,6 +581,7 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "ancestors": visible.ancestors_of(org),
         "children": visible.filter(parent=org).order_by("status", "name")[:200],
         "committee": org.committee.all(),
+        "administrators": org.administrators.select_related("user"),
         "history": org.history.select_related("related")[:100],
         "entities": entities.select_related("region")[:100],
         "entities_count": entities.count(),
@@ -723,6 +726,67 @@ def committee_end(request: HttpRequest, pk: int, member_id: int) -> HttpResponse
         )
 
     return _org_action(request, pk, act, "已办理离任")
+
+
+@login_required
+@require_POST
+def org_admin_add(request: HttpRequest, pk: int) -> HttpResponse:
+    def act(org: PartyOrganization) -> Any:
+        username = request.POST.get("username", "").strip()
+        user = User.objects.visible_to(request.user).filter(username=username).first()
+        if user is None:
+            raise DomainError(f"找不到账号 {username}（或不在您的管辖范围内）")
+        return org_services.set_org_administrator(
+            actor=request.user, org_id=org.pk, user_id=user.pk
+        )
+
+    return _org_action(request, pk, act, "已设置管理员")
+
+
+@login_required
+@require_POST
+def org_admin_remove(request: HttpRequest, pk: int, link_id: int) -> HttpResponse:
+    def act(org: PartyOrganization) -> Any:
+        if not org.administrators.filter(pk=link_id).exists():
+            raise DomainError("管理员不存在")
+        return org_services.remove_org_administrator(actor=request.user, link_id=link_id)
+
+    return _org_action(request, pk, act, "已取消管理员")
+
+
+@login_required
+@require_POST
+def workforce_set(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.ORGS_MANAGE)
+    entity = get_visible_or_404(Entity, request.user, pk=pk)
+    region = (
+        Region.objects.visible_to(request.user)
+        .filter(code=request.POST.get("region_code", "").strip())
+        .first()
+    )
+    numbers = {}
+    for key in ("workers", "formal_members", "probationary_members"):
+        raw = request.POST.get(key, "0").strip() or "0"
+        if not raw.isdigit():
+            messages.error(request, "人数应为非负整数")
+            return redirect("organizations:entity", pk=entity.pk)
+        numbers[key] = int(raw)
+    if region is None:
+        messages.error(request, "区划代码不存在或不在您的管辖范围内")
+        return redirect("organizations:entity", pk=entity.pk)
+    try:
+        entity_services.set_workforce(
+            actor=request.user,
+            platform_id=entity.pk,
+            region_id=region.pk,
+            group=request.POST.get("group", ""),
+            **numbers,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已保存新就业群体人数")
+    return redirect("organizations:entity", pk=entity.pk)
 
 
 # --- findings (gap tasks) -----------------------------------------------------------------

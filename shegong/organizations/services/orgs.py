@@ -478,3 +478,21 @@ def set_org_administrator(*, actor: Any, org_id: int, user_id: int) -> OrgAdmini
                 changes={"user": user.get_username()},
             )
     return link
+
+
+def remove_org_administrator(*, actor: Any, link_id: int) -> None:
+    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
+    with transaction.atomic():
+        visible = PartyOrganization.objects.visible_to(actor).values("pk")
+        link = (
+            OrgAdministrator.objects.select_related("user", "organization")
+            .filter(pk=link_id, organization__in=visible)
+            .first()
+        )
+        if link is None:
+            raise DomainError("管理员不存在或不在您的管辖范围内")
+        org, username = link.organization, link.user.get_username()
+        link.delete()
+        audit.record(
+            "org_administrator_removed", actor=actor, target=org, changes={"user": username}
+        )

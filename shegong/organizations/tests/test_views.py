@@ -281,3 +281,38 @@ def test_api_lists_and_actions(world, city, client_for) -> None:
     assert "/api/organizations/coverage" in schema["paths"]
     assert PartyOrganization.objects.count() == 3
     assert run_rules  # imported for parity with the services tests
+
+
+def test_org_administrator_and_workforce_pages(world, city, client_for) -> None:
+    from shegong.organizations.models import OrgAdministrator, PlatformWorkforce
+
+    client = client_for(world.dept_admin)
+    branch = city["north_branch"]
+    client.post(f"/organizations/orgs/{branch.pk}/administrators/", {"username": "secretary"})
+    link = OrgAdministrator.objects.get(organization=branch)
+    assert link.user == world.secretary
+    assert "secretary" in client.get(f"/organizations/orgs/{branch.pk}/").content.decode()
+    client.post(f"/organizations/orgs/{branch.pk}/administrators/{link.pk}/remove/")
+    assert not OrgAdministrator.objects.exists()
+    from shegong.organizations.testing import credit_code
+
+    platform = entities.create_entity(
+        actor=world.root,
+        credit_code=credit_code(4242),
+        name="外卖平台",
+        kind="platform",
+        region_id=world.north.pk,
+    )
+    client.post(
+        f"/organizations/entities/{platform.pk}/workforce/",
+        {
+            "region_code": "339901",
+            "group": "delivery_rider",
+            "workers": "1200",
+            "formal_members": "30",
+        },
+    )
+    row = PlatformWorkforce.objects.get()
+    assert (row.workers, row.formal_members, row.region) == (1200, 30, world.district)
+    page = client.get(f"/organizations/entities/{platform.pk}/").content.decode()
+    assert "外卖骑手" in page
