@@ -283,6 +283,7 @@ def child(args: argparse.Namespace) -> dict[str, object]:
             cursor.execute("ANALYZE")
     result = {
         "backend": connection.vendor,
+        "machine": {"cpus": os.cpu_count(), "loadavg_before_measure": os.getloadavg()},
         "build": build_timings,
         "measure": measure(args.runs),
         "target_ms": 300,

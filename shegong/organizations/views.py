@@ -133,6 +133,10 @@ def coverage(request: HttpRequest) -> HttpResponse:
         "root": root,
         "ancestors": ancestors,
         "data": data,
+        "region_rows": [
+            (region, figures, data.open_findings_by_region.get(region.pk, 0))
+            for region, figures in data.by_region
+        ],
         "overall": data.overall,
         "gaps": gaps,
         "trend": trend,
