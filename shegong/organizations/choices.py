@@ -25,6 +25,8 @@ class OrgStatus(models.TextChoices):
 
 
 class CommitteePost(models.TextChoices):
+    """Posts in the order they are listed (书记 first)."""
+
     SECRETARY = "secretary", "书记"
     DEPUTY_SECRETARY = "deputy", "副书记"
     ORGANIZATION = "organization", "组织委员"

@@ -59,6 +59,7 @@ from .services import policy as policy_services
 from .services import rules as rule_services
 
 BASE_CRUMB = ("两新覆盖", "/organizations/")
+POST_ORDER = [str(p) for p in CommitteePost.values]  # 书记, 副书记, 组织, 宣传, 纪检, 委员
 
 
 def _need(request: HttpRequest, capability: str) -> None:
@@ -584,7 +585,10 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "org": org,
         "ancestors": visible.ancestors_of(org),
         "children": visible.filter(parent=org).order_by("status", "name")[:200],
-        "committee": org.committee.all(),
+        "committee": sorted(
+            org.committee.all(),
+            key=lambda m: (m.ended_on is not None, POST_ORDER.index(m.post), m.started_on),
+        ),
         "administrators": org.administrators.select_related("user"),
         "history": org.history.select_related("related")[:100],
         "entities": entities.select_related("region")[:100],

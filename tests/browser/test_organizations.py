@@ -121,3 +121,17 @@ def test_import_dry_run_fix_commit_then_coverage_and_gap_task(
     finding.refresh_from_db()
     assert finding.status == "closed"
     assert finding.close_note == "已选派党建指导员进驻"
+
+    # 5. The organization page: 换届 through the form, then its 班子 and 沿革.
+    page.goto(f"{live_server.url}/organizations/orgs/{branch.pk}/")
+    page.fill("#r-on", "2026-06-01")
+    page.fill("#r-c", "书记 赵敏\n组织委员 钱进\n宣传委员 孙丽")
+    page.get_by_role("button", name="登记换届").click()
+    committee = page.get_by_test_id("committee")
+    committee.get_by_text("赵敏").wait_for()
+    assert "换届" in page.get_by_test_id("history").inner_text()
+    page.screenshot(path=screenshot_dir / "organizations-org-detail.png", full_page=True)
+    entity = Entity.objects.get(credit_code=credit_code(11))
+    page.goto(f"{live_server.url}/organizations/entities/{entity.pk}/")
+    assert "联合建" in page.get_by_test_id("coverage-mode").inner_text()
+    page.screenshot(path=screenshot_dir / "organizations-entity-detail.png", full_page=True)
