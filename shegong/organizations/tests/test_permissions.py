@@ -245,3 +245,24 @@ def test_move_rewrites_the_subtree_and_keeps_history(world, two_streets, make_or
     history = general.history.get(kind="moved")
     assert "调整" in history.detail
     assert history.related == two_streets["south_org"]
+
+
+def test_instructor_phone_reveal_is_scoped_and_audited(world, make_entity, client_for) -> None:
+    north = make_entity()
+    south = make_entity(region=world.south_one)
+    mine = entities.assign_instructor(
+        actor=world.root, entity_id=north.pk, name="甲", phone="13912345678"
+    )
+    theirs = entities.assign_instructor(
+        actor=world.root, entity_id=south.pk, name="乙", phone="13800001111"
+    )
+    client = client_for(world.street_north)
+    page = client.get(f"/organizations/entities/{north.pk}/").content.decode()
+    assert "139****5678" in page
+    assert "13912345678" not in page
+    ok = client.post(f"/pii/organizations.Instructor/{mine.pk}/phone/", {"reason": "联系指导员"})
+    assert ok.status_code == 200
+    assert "13912345678" in ok.content.decode()
+    assert AuditEvent.objects.filter(action="pii_revealed", target_id=str(mine.pk)).exists()
+    denied = client.post(f"/pii/organizations.Instructor/{theirs.pk}/phone/", {"reason": "越权"})
+    assert denied.status_code == 404
