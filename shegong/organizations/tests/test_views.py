@@ -316,3 +316,42 @@ def test_org_administrator_and_workforce_pages(world, city, client_for) -> None:
     assert (row.workers, row.formal_members, row.region) == (1200, 30, world.district)
     page = client.get(f"/organizations/entities/{platform.pk}/").content.decode()
     assert "外卖骑手" in page
+
+
+def test_htmx_requests_get_the_table_partials(world, city, client_for) -> None:
+    client = client_for(world.dept_admin)
+    for url, marker in (
+        ("/organizations/entities/?q=北", 'data-testid="entity-table"'),
+        ("/organizations/orgs/?kind=committee", 'data-testid="org-table"'),
+        ("/organizations/findings/?status=active", 'data-testid="finding-table"'),
+    ):
+        body = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+        assert marker in body
+        assert "<html" not in body
+
+
+def test_list_queries_do_not_grow_with_rows(
+    world, city, client_for, make_entity, django_assert_max_num_queries
+) -> None:
+    client = client_for(world.dept_admin)
+    client.get("/organizations/entities/")
+    for i in range(30):
+        make_entity(name=f"批量{i}")
+    with django_assert_max_num_queries(12):
+        client.get("/organizations/entities/")
+    with django_assert_max_num_queries(12):
+        client.get("/organizations/findings/")
+
+
+def test_periodic_jobs_are_registered_and_run(world, city) -> None:
+    from shegong.core.periodic import REGISTRY, _load_jobs
+    from shegong.organizations.models import CoverageCell
+    from shegong.organizations.tasks import run_coverage_rules, take_coverage_snapshot
+
+    _load_jobs()
+    assert {"organizations.rules", "organizations.snapshot"} <= set(REGISTRY)
+    CoverageCell.objects.all().delete()  # e.g. an out-of-band change: the nightly job heals
+    take_coverage_snapshot.call()
+    assert CoverageCell.objects.exists()
+    assert CoverageSnapshot.objects.get().source == "periodic"
+    assert run_coverage_rules.call()["opened"] == 0  # the fixture already ran the rules
