@@ -86,7 +86,7 @@ def build(entities: int, seed: int) -> dict[str, float]:
     from shegong.accounts.models import User
     from shegong.accounts.roles import Role
     from shegong.organizations.services import coverage, orgs
-    from shegong.organizations.services.entities import import_entities
+    from shegong.organizations.services.imports import import_entities
     from shegong.organizations.services.rules import run_rules
     from shegong.organizations.testing import credit_code
     from shegong.regions.models import Region

@@ -30,6 +30,7 @@ from shegong.organizations.services import coverage as coverage_services
 from shegong.organizations.services import entities as entity_services
 from shegong.organizations.services import findings as finding_services
 from shegong.organizations.services import orgs as org_services
+from shegong.organizations.services.imports import import_entities
 from shegong.organizations.services.rules import run_rules
 from shegong.organizations.testing import credit_code
 from shegong.regions.models import Region
@@ -387,7 +388,7 @@ def generate_organizations(
                     "党建指导员": instructor,
                 }
             )
-        report = entity_services.import_entities(
+        report = import_entities(
             actor=root, rows=[(i + 2, r) for i, r in enumerate(rows)], commit=True
         )
         if not report.ok:

@@ -10,7 +10,7 @@ import pytest
 from shegong.organizations.choices import CoverageMode
 from shegong.organizations.models import CoverageCell, Entity
 from shegong.organizations.services import coverage, entities, orgs
-from shegong.organizations.services.entities import import_entities
+from shegong.organizations.services.imports import import_entities
 from shegong.organizations.testing import credit_code
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from shegong.core.models import AuditEvent
 from shegong.core.tabular import TableError, read_table
 from shegong.organizations.choices import CoverageMode
 from shegong.organizations.models import Entity, Finding, Instructor
-from shegong.organizations.services.entities import (
+from shegong.organizations.services.imports import (
     IMPORT_COLUMNS,
     REQUIRED_COLUMNS,
     export_rows,
