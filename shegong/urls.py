@@ -5,6 +5,7 @@ from shegong.accounts.api import router as accounts_router
 from shegong.appeals.api import router as appeals_router
 from shegong.core.api import api
 from shegong.core.api_routes import router as core_router
+from shegong.organizations.api import router as organizations_router
 from shegong.regions.api import router as regions_router
 from shegong.suggestions.api import router as suggestions_router
 from shegong.triage.api import router as triage_router
@@ -17,6 +18,7 @@ api.add_router("/", units_router)
 api.add_router("/", appeals_router)
 api.add_router("/", suggestions_router)
 api.add_router("/", triage_router)
+api.add_router("/", organizations_router)
 
 admin.site.site_header = "社工平台 · 系统管理"
 admin.site.site_title = "社工平台"
@@ -32,6 +34,7 @@ urlpatterns = [
     path("appeals/", include("shegong.appeals.urls")),
     path("suggestions/", include("shegong.suggestions.urls")),
     path("triage/", include("shegong.triage.urls")),
+    path("organizations/", include("shegong.organizations.urls")),
     path("api/", api.urls),
     path("open311/v2/", include("shegong.appeals.open311_urls")),
     path("admin/", admin.site.urls),

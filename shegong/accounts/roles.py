@@ -58,6 +58,11 @@ class Cap:
     SUGGESTIONS_MANAGE = "suggestions.manage"
     SUGGESTIONS_EVALUATE = "suggestions.evaluate"
     PUBLICATION_MANAGE = "publication.manage"
+    ORGS_VIEW = "organizations.view"
+    ORGS_MANAGE = "organizations.manage"
+    ORGS_IMPORT = "organizations.import"
+    ORGS_TASKS = "organizations.tasks"
+    ORGS_POLICY = "organizations.policy"
 
 
 _ALL_VIEW = {Cap.REGIONS_VIEW, Cap.UNITS_VIEW, Cap.CALENDAR_VIEW}
@@ -134,6 +139,23 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.AUDITOR: frozenset({Cap.AUDIT_VIEW, Cap.ACCOUNTS_VIEW, Cap.REGIONS_VIEW, Cap.EXPORT}),
 }
+
+
+# Party organizations and 两新 coverage (shegong.organizations), granted additively.
+_ORGS_GRANTS: dict[str, set[str]] = {
+    Role.DEPT_ADMIN: {
+        Cap.ORGS_VIEW,
+        Cap.ORGS_MANAGE,
+        Cap.ORGS_IMPORT,
+        Cap.ORGS_TASKS,
+        Cap.ORGS_POLICY,
+    },
+    Role.STREET_STAFF: {Cap.ORGS_VIEW, Cap.ORGS_MANAGE, Cap.ORGS_IMPORT, Cap.ORGS_TASKS},
+    Role.BRANCH_SECRETARY: {Cap.ORGS_VIEW, Cap.ORGS_MANAGE, Cap.ORGS_TASKS},
+    Role.LEADER: {Cap.ORGS_VIEW},
+}
+for _role, _caps in _ORGS_GRANTS.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
 
 
 def capabilities_of(role: str) -> frozenset[str]:

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "shegong.appeals",
     "shegong.suggestions",
     "shegong.triage",
+    "shegong.organizations",
     "shegong.demo",
 ]
 

@@ -1,0 +1,19 @@
+from django.apps import AppConfig
+
+
+class OrganizationsConfig(AppConfig):
+    name = "shegong.organizations"
+    label = "organizations"
+    verbose_name = "党组织与两新覆盖"
+
+    def ready(self) -> None:
+        from shegong.accounts.roles import Cap
+        from shegong.core.nav import NavItem, register
+
+        register(
+            NavItem("党建", "两新覆盖", "organizations:coverage", Cap.ORGS_VIEW, order=10),
+            NavItem("党建", "覆盖问题", "organizations:findings", Cap.ORGS_VIEW, order=12),
+            NavItem("党建", "两新组织", "organizations:entities", Cap.ORGS_VIEW, order=14),
+            NavItem("党建", "党组织", "organizations:orgs", Cap.ORGS_VIEW, order=16),
+            NavItem("党建", "覆盖规则", "organizations:policy", Cap.ORGS_POLICY, order=18),
+        )

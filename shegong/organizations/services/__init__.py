@@ -1,0 +1,1 @@
+"""The only writers of the organizations app (see each module)."""

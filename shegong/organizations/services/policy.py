@@ -1,0 +1,62 @@
+"""The coverage rule parameters (admin-editable, audited)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from shegong.accounts.roles import Cap
+from shegong.core import audit
+from shegong.core.exceptions import DomainError
+
+from ..models import CoveragePolicy
+from .common import require
+
+FIELDS = (
+    "branch_min_formal",
+    "committee_threshold",
+    "committee_min_members",
+    "branch_soft_max",
+    "joint_branch_max_units",
+    "term_years_committee",
+    "term_years_general_branch",
+    "term_years_branch",
+    "term_years_community_branch",
+    "term_grace_days",
+    "large_entity_employees",
+)
+
+
+def update_policy(*, actor: Any, **values: Any) -> CoveragePolicy:
+    require(actor, Cap.ORGS_POLICY, "您的角色不能修改覆盖规则参数")
+    unknown = set(values) - set(FIELDS)
+    if unknown:
+        raise DomainError(f"未知参数：{'、'.join(sorted(unknown))}")
+    if not (actor.is_superuser or actor.has_citywide_scope):
+        raise DomainError("覆盖规则参数全市统一，只有全市管理员可以修改")
+    with transaction.atomic():
+        policy = CoveragePolicy.current()
+        policy = CoveragePolicy.objects.select_for_update().get(pk=policy.pk)
+        before = audit.snapshot(policy)
+        for key, value in values.items():
+            if value is None or int(value) < 0:
+                raise DomainError("参数应为非负整数")
+            setattr(policy, key, int(value))
+        if policy.branch_min_formal < 1 or policy.committee_threshold < policy.branch_min_formal:
+            raise DomainError("应设支委会的党员数不能小于成立党支部的党员数")
+        for key in FIELDS:
+            if key.startswith("term_years") and not 1 <= getattr(policy, key) <= 10:
+                raise DomainError("任期应在1至10年之间（党章规定为3至5年）")
+        policy.save()
+        changes = audit.diff(before, audit.snapshot(policy))
+        changes.pop("updated_at", None)
+        audit.record(
+            "coverage_policy_changed",
+            actor=actor,
+            target_type="organizations.coveragepolicy",
+            target_id=str(policy.pk),
+            target_repr=str(policy),
+            changes=changes,
+        )
+    return policy

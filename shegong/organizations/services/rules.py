@@ -1,0 +1,327 @@
+"""The coverage rules engine.
+
+Each rule is a function returning ``{subject_key: Violation}`` for the subjects that break
+it; :func:`run_rules` reconciles that with the open findings: new subjects open a finding,
+subjects still in breach get fresh evidence, and open findings whose subject no longer
+breaks the rule are closed as ``auto_resolved`` with the reason recorded. The key is
+``rule + subject``, protected by a partial unique constraint, so repeated or concurrent
+runs never duplicate an open finding.
+
+Thresholds come from :class:`CoveragePolicy` (defaults from domain-rules §4.1, §4.2, §6).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from shegong.core import audit
+from shegong.regions.models import Region
+
+from ..choices import (
+    BRANCH_KINDS,
+    OPEN_FINDING_STATUSES,
+    CoverageMode,
+    FindingStatus,
+    OrgKind,
+    OrgStatus,
+    Rule,
+)
+from ..models import CoveragePolicy, Entity, Finding, PartyOrganization
+from .common import street_code_of
+
+BASIS: dict[str, str] = {
+    Rule.MUST_BUILD: (
+        "党章第三十条；支部工作条例（试行）第二章；"
+        "中办《关于加强社会组织党的建设工作的意见（试行）》"
+    ),
+    Rule.NO_COMMITTEE: "支部工作条例（试行）第六章（正式党员7人以上的党支部设立支部委员会）",
+    Rule.TERM_OVERDUE: "党章第三十一条；支部工作条例（试行）第六章；基层组织选举工作条例第三条",
+    Rule.JOINT_TOO_LARGE: (
+        "支部工作条例（试行）第二章（联合党支部一般不超过5个单位；党支部党员一般不超过50人）"
+    ),
+    Rule.UNCOVERED_LARGE: "两新组织党建“两个覆盖”要求（规模门槛为平台参数，各地自定）",
+}
+
+
+@dataclass
+class Violation:
+    entity: Entity | None
+    organization: PartyOrganization | None
+    region_id: int
+    region_path: str
+    subject_name: str
+    evidence: str
+    responsible_level: str
+
+
+def _street_label(path: str, streets: dict[str, str]) -> str:
+    code = street_code_of(path)
+    name = streets.get(code or "", "")
+    return f"{name}党（工）委" if name else "属地街道/乡镇党（工）委"
+
+
+def _entity_violation(entity: Entity, evidence: str, streets: dict[str, str]) -> Violation:
+    return Violation(
+        entity=entity,
+        organization=None,
+        region_id=entity.region_id,
+        region_path=entity.region_path,
+        subject_name=f"{entity.name}（{entity.credit_code}）",
+        evidence=evidence,
+        responsible_level=_street_label(entity.region_path, streets),
+    )
+
+
+def _org_violation(org: PartyOrganization, evidence: str) -> Violation:
+    parent = org.parent
+    return Violation(
+        entity=None,
+        organization=org,
+        region_id=org.region_id,
+        region_path=org.region.path,
+        subject_name=org.name,
+        evidence=evidence,
+        responsible_level=f"上级党组织：{parent.name}" if parent else "所在地党（工）委",
+    )
+
+
+def must_build(
+    entities: Any, orgs: Any, policy: CoveragePolicy, today: date, streets: dict[str, str]
+) -> dict[str, Violation]:
+    """≥ branch_min_formal formal members employed and no own (单独建) organization."""
+    found = {}
+    qs = entities.filter(is_active=True, formal_members__gte=policy.branch_min_formal).exclude(
+        coverage_mode=CoverageMode.SINGLE
+    )
+    for e in qs.only(
+        "pk", "name", "credit_code", "region_id", "region_path", "formal_members", "coverage_mode"
+    ).iterator(chunk_size=2000):
+        mode = CoverageMode(e.coverage_mode).label
+        found[f"entity:{e.pk}"] = _entity_violation(
+            e,
+            f"在职正式党员 {e.formal_members} 名（≥{policy.branch_min_formal}），"
+            f"当前组织覆盖：{mode}，应单独建立党组织",
+            streets,
+        )
+    return found
+
+
+def no_committee(
+    entities: Any, orgs: Any, policy: CoveragePolicy, today: date, streets: dict[str, str]
+) -> dict[str, Violation]:
+    """A branch with ≥ committee_threshold formal members but fewer sitting committee
+    members than committee_min_members (a 书记 alone is not a 支部委员会)."""
+    qs = (
+        orgs.filter(
+            status=OrgStatus.ACTIVE,
+            kind__in=BRANCH_KINDS,
+            formal_members__gte=policy.committee_threshold,
+        )
+        .annotate(sitting=Count("committee", filter=Q(committee__ended_on__isnull=True)))
+        .filter(sitting__lt=policy.committee_min_members)
+        .select_related("parent", "region")
+    )
+    return {
+        f"org:{o.pk}": _org_violation(
+            o,
+            f"正式党员 {o.formal_members} 名（≥{policy.committee_threshold}），"
+            f"在任班子成员 {o.sitting} 名，"
+            f"未设立支部委员会（应 ≥{policy.committee_min_members} 名委员）",
+        )
+        for o in qs
+    }
+
+
+def term_overdue(
+    entities: Any, orgs: Any, policy: CoveragePolicy, today: date, streets: dict[str, str]
+) -> dict[str, Violation]:
+    """The term (default by kind; 村/社区 branches 5 years) ended more than
+    ``term_grace_days`` ago and no 换届 was recorded since."""
+    found = {}
+    qs = orgs.filter(status=OrgStatus.ACTIVE, term_started_on__isnull=False).select_related(
+        "parent", "region"
+    )
+    for o in qs.iterator(chunk_size=2000):
+        ends = o.term_ends_on(policy)
+        if ends is None:
+            continue
+        late = (today - ends).days
+        if late > policy.term_grace_days:
+            years = (ends.year - o.term_started_on.year) if o.term_started_on else 0
+            found[f"org:{o.pk}"] = _org_violation(
+                o,
+                f"本届任期自 {o.term_started_on:%Y-%m-%d} 起，任期 {years} 年，应于 "
+                f"{ends:%Y-%m-%d} 换届，已超过 {late} 天未换届",
+            )
+    return found
+
+
+def joint_too_large(
+    entities: Any, orgs: Any, policy: CoveragePolicy, today: date, streets: dict[str, str]
+) -> dict[str, Violation]:
+    """A 联合党支部 covering more than joint_branch_max_units entities or with more than
+    branch_soft_max members."""
+    qs = (
+        orgs.filter(status=OrgStatus.ACTIVE, kind=OrgKind.JOINT_BRANCH)
+        .annotate(units=Count("covered_entities", filter=Q(covered_entities__is_active=True)))
+        .filter(
+            Q(units__gt=policy.joint_branch_max_units)
+            | Q(formal_members__gt=policy.branch_soft_max - F("probationary_members"))
+        )
+        .select_related("parent", "region")
+    )
+    found = {}
+    for o in qs:
+        parts = []
+        if o.units > policy.joint_branch_max_units:
+            parts.append(f"覆盖单位 {o.units} 个（上限 {policy.joint_branch_max_units}）")
+        if o.members_total > policy.branch_soft_max:
+            parts.append(f"党员 {o.members_total} 名（上限 {policy.branch_soft_max}）")
+        found[f"org:{o.pk}"] = _org_violation(o, "；".join(parts) + "，应拆分或单独建立")
+    return found
+
+
+def uncovered_large(
+    entities: Any, orgs: Any, policy: CoveragePolicy, today: date, streets: dict[str, str]
+) -> dict[str, Violation]:
+    """Entities at or above the size threshold with neither organization nor instructor."""
+    found = {}
+    qs = entities.filter(
+        is_active=True,
+        employees__gte=policy.large_entity_employees,
+        coverage_mode=CoverageMode.NONE,
+        has_instructor=False,
+    )
+    for e in qs.only("pk", "name", "credit_code", "region_id", "region_path", "employees").iterator(
+        chunk_size=2000
+    ):
+        found[f"entity:{e.pk}"] = _entity_violation(
+            e,
+            f"从业人员 {e.employees} 人（≥{policy.large_entity_employees}），"
+            "既无党组织覆盖，也未选派党建指导员/联络员",
+            streets,
+        )
+    return found
+
+
+RULES: dict[str, Callable[..., dict[str, Violation]]] = {
+    Rule.MUST_BUILD: must_build,
+    Rule.NO_COMMITTEE: no_committee,
+    Rule.TERM_OVERDUE: term_overdue,
+    Rule.JOINT_TOO_LARGE: joint_too_large,
+    Rule.UNCOVERED_LARGE: uncovered_large,
+}
+
+
+@dataclass
+class RunResult:
+    opened: int = 0
+    refreshed: int = 0
+    auto_resolved: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {
+            "opened": self.opened,
+            "refreshed": self.refreshed,
+            "auto_resolved": self.auto_resolved,
+        }
+
+
+def run_rules(
+    *, actor: Any = None, today: date | None = None, now: datetime | None = None
+) -> RunResult:
+    """Check every rule. With an ``actor`` only subjects and findings in their scope are
+    touched (a street clerk re-checks their street); without one (the periodic job) the
+    whole city is checked."""
+    now = now or timezone.now()
+    today = today or timezone.localdate(now)
+    if actor is not None:
+        from shegong.accounts.roles import Cap
+
+        from .common import require
+
+        require(actor, Cap.ORGS_TASKS, "您的角色不能运行覆盖规则检查")
+        entities = Entity.objects.visible_to(actor)
+        orgs = PartyOrganization.objects.visible_to(actor)
+        findings = Finding.objects.visible_to(actor)
+    else:
+        entities = Entity.objects.all()
+        orgs = PartyOrganization.objects.all()
+        findings = Finding.objects.all()
+    policy = CoveragePolicy.current()
+    streets = dict(Region.objects.filter(level=3).values_list("code", "name"))
+    street_ids = dict(Region.objects.filter(level=3).values_list("code", "pk"))
+    result = RunResult()
+    with transaction.atomic():
+        for rule, check in RULES.items():
+            violations = check(entities, orgs, policy, today, streets)
+            open_rows = {
+                f.subject_key: f
+                for f in findings.select_for_update().filter(
+                    rule=rule, status__in=OPEN_FINDING_STATUSES
+                )
+            }
+            new = []
+            for key, v in violations.items():
+                current = open_rows.get(key)
+                if current is not None:
+                    if current.evidence != v.evidence[:500]:
+                        Finding.objects.filter(pk=current.pk).update(
+                            evidence=v.evidence[:500], last_seen_at=now
+                        )
+                    else:
+                        Finding.objects.filter(pk=current.pk).update(last_seen_at=now)
+                    result.refreshed += 1
+                    continue
+                new.append(
+                    Finding(
+                        rule=rule,
+                        subject_key=key,
+                        entity=v.entity,
+                        organization=v.organization,
+                        region_id=v.region_id,
+                        region_path=v.region_path,
+                        street_id=street_ids.get(street_code_of(v.region_path) or ""),
+                        subject_name=v.subject_name[:200],
+                        evidence=v.evidence[:500],
+                        legal_basis=BASIS[rule][:200],
+                        responsible_level=v.responsible_level[:200],
+                        opened_at=now,
+                        last_seen_at=now,
+                    )
+                )
+            try:
+                with transaction.atomic():
+                    Finding.objects.bulk_create(new, batch_size=1000)
+            except IntegrityError:
+                # A concurrent run opened some of them first: insert one by one, skip those.
+                for finding in new:
+                    try:
+                        with transaction.atomic():
+                            finding.save(force_insert=True)
+                    except IntegrityError:
+                        continue
+            result.opened += len(new)
+            gone = [f.pk for key, f in open_rows.items() if key not in violations]
+            for i in range(0, len(gone), 900):
+                Finding.objects.filter(pk__in=gone[i : i + 900]).update(
+                    status=FindingStatus.AUTO_RESOLVED,
+                    closed_at=now,
+                    close_note=f"{today:%Y-%m-%d} 规则复查：条件已不再成立，自动消除",
+                )
+            result.auto_resolved += len(gone)
+        audit.record(
+            "coverage_rules_run",
+            actor=actor,
+            target_type="organizations.finding",
+            target_repr="覆盖规则检查",
+            changes=result.as_dict(),
+        )
+    return result

@@ -1,0 +1,76 @@
+"""Helpers shared by the organizations pages (scope, capability checks, the coverage region)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+
+from shegong.regions.models import Region
+
+from ..choices import (
+    CommitteePost,
+    EntityKind,
+    Industry,
+    SizeBand,
+)
+from ..services import coverage as coverage_services
+
+BASE_CRUMB = ("两新覆盖", "/organizations/")
+POST_ORDER = [str(p) for p in CommitteePost.values]  # 书记, 副书记, 组织, 宣传, 纪检, 委员
+
+
+def need(request: HttpRequest, capability: str) -> None:
+    if not request.user.has_capability(capability):  # type: ignore[union-attr]
+        raise PermissionDenied
+
+
+def can(request: HttpRequest, capability: str) -> bool:
+    return bool(request.user.has_capability(capability))  # type: ignore[union-attr]
+
+
+def query_string(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def current_root(request: HttpRequest) -> Region | None:
+    """The region the coverage page looks at: ?region=…, else the user's own region."""
+    user: Any = request.user
+    visible = Region.objects.visible_to(user)
+    raw = request.GET.get("region", "")
+    if raw.isdigit():
+        region = visible.filter(pk=int(raw)).first()
+        if region is not None:
+            return region
+    if user.region_id and visible.filter(pk=user.region_id).exists():
+        return user.region  # type: ignore[no-any-return]
+    return visible.order_by("depth").first()
+
+
+def coverage_breakdown(request: HttpRequest, root: Region | None) -> coverage_services.Breakdown:
+    return coverage_services.coverage_for(
+        request.user,
+        root,
+        kind=request.GET.get("kind", "") if request.GET.get("kind") in EntityKind.values else "",
+        industry=request.GET.get("industry", "")
+        if request.GET.get("industry") in Industry.values
+        else "",
+        size_band=request.GET.get("size_band", "")
+        if request.GET.get("size_band") in SizeBand.values
+        else "",
+    )
+
+
+def form_error(request: HttpRequest, form: Any) -> None:
+    messages.error(
+        request,
+        "请检查填写的内容："
+        + "；".join(
+            f"{form.fields[f].label if f in form.fields else ''}{e[0]}"
+            for f, e in form.errors.items()
+        ),
+    )
