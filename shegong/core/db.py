@@ -74,12 +74,32 @@ def bulk_insert(
         )
         obj._state.adding = False
         obj._state.db = using
-    # One multi-row statement per chunk (one round trip); SQLite allows 32,766 parameters.
-    per_chunk = max(1, min(500, 30_000 // len(fields)))
     with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One array per column through unnest(): the statement text is the same for any
+            # number of rows, so the driver parses it once (a multi-row VALUES list is a new,
+            # long statement per batch size, parsed again in Python every time).
+            casts = ", ".join(f"%s::{_array_type(f, connection)}" for f in fields)
+            columns = [list(column) for column in zip(*rows, strict=True)]
+            cursor.execute(
+                f"{head.removesuffix(' VALUES ')} SELECT * FROM unnest({casts})",  # noqa: S608
+                columns,
+            )
+            return
+        # One multi-row statement per chunk (one round trip); SQLite allows 32,766
+        # parameters.
+        per_chunk = max(1, min(500, 30_000 // len(fields)))
         for start in range(0, len(rows), per_chunk):
             chunk = rows[start : start + per_chunk]
             cursor.execute(
                 head + ", ".join([row_sql] * len(chunk)),
                 [value for row in chunk for value in row],
             )
+
+
+def _array_type(field: models.Field[Any, Any], connection: Any) -> str:
+    """The PostgreSQL array type of a column, e.g. ``varchar(32)[]``, ``timestamptz[]``."""
+    db_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
+    if db_type is None:
+        raise ValueError(f"bulk_insert: no column type for {field.name}")
+    return f"{db_type}[]"

@@ -146,7 +146,7 @@ class IntakeWriter:
                     pending.result = result
                 self.batches += 1
                 self.written += len(fresh)
-                if self.batches % 500 == 0:
+                if self.batches % 200 == 0:
                     logger.info(
                         "intake writer: %d appeals in %d batches (mean %.1f)",
                         self.written,
