@@ -179,6 +179,18 @@ def test_reply_notice_content_and_docx_layout(world, make_appeal) -> None:
     )
 
 
+def test_hotline_reply_does_not_promise_a_petition_review(world, make_appeal) -> None:
+    appeal = build(world, make_appeal, "replied", kind=AppealKind.HL_COMPLAINT, id_number="")
+    notice = notices.render_notice(
+        appeal, NoticeKind.REPLY, viewer=world.dispatcher, fmt="docx", now=at(2026, 3, 7, 9)
+    )
+    body = "\n".join(notice.paragraphs)
+    assert "现将办理情况答复如下" in body
+    assert "信访工作条例" not in body
+    assert "复查" not in body
+    assert "回访" in body
+
+
 def test_other_notice_contents(world, make_appeal) -> None:
     d = world.dispatcher
     accepted = build(world, make_appeal, "dispatched")
