@@ -15,7 +15,7 @@ from django.utils import timezone
 from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
-from shegong.core.tree import child_path, depth_of, move_subtree
+from shegong.core.tree import child_path, depth_of, move_subtree, subtree_q
 from shegong.regions.models import Region
 
 from ..choices import BRANCH_KINDS, CommitteePost, CoverageMode, HistoryKind, OrgKind, OrgStatus
@@ -459,13 +459,49 @@ def end_committee_member(*, actor: Any, member_id: int, ended_on: date) -> Commi
     return member
 
 
+def _check_admin_link_scope(actor: Any, org: PartyOrganization) -> None:
+    """An administrator link puts the organization's subtree and its covered entities into the
+    linked user's scope, so only city-wide staff, superusers or holders of ``ORGS_ADMINS`` may
+    set one, and never beyond the actor's own region (checked on every active descendant and
+    every covered entity, not only on the organization itself)."""
+    if actor.is_superuser or actor.has_citywide_scope:
+        return
+    if not actor.has_capability(Cap.ORGS_ADMINS):
+        raise DomainError("只有市级管理员或具有“设置党组织管理员”权限的人员可以设置管理员")
+    region_path = actor.scope_region_path
+    if not region_path:
+        raise DomainError("您没有区划管辖范围，不能设置党组织管理员")
+    outside_orgs = (
+        PartyOrganization.objects.filter(subtree_q(org.path), status=OrgStatus.ACTIVE)
+        .exclude(subtree_q(region_path, "region__path"))
+        .exists()
+    )
+    outside_entities = (
+        Entity.objects.filter(subtree_q(org.path, "organization__path"))
+        .exclude(subtree_q(region_path, "region_path"))
+        .exists()
+    )
+    if outside_orgs or outside_entities:
+        raise DomainError(
+            "该党组织的下级组织或覆盖单位有不在您管辖区划内的，不能设置管理员，请由上级管理员办理"
+        )
+
+
 def set_org_administrator(*, actor: Any, org_id: int, user_id: int) -> OrgAdministrator:
-    """Link a user (e.g. a 党组织书记 account) to the organization they administer."""
+    """Link a user (e.g. a 党组织书记 account) to the organization they administer.
+
+    The link widens the user's scope (``models.administered_paths``), so it is guarded by
+    :func:`_check_admin_link_scope` and an actor may never link themselves."""
     require(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     from shegong.accounts.models import User
 
+    if user_id == actor.pk:
+        raise DomainError("不能把自己设为党组织管理员，请由上级管理员办理")
     with transaction.atomic():
         org = _load(actor, org_id)
+        if org.status != OrgStatus.ACTIVE:
+            raise DomainError("已撤销或合并的党组织不能设置管理员")
+        _check_admin_link_scope(actor, org)
         user = User.objects.visible_to(actor).filter(pk=user_id, is_active=True).first()
         if user is None:
             raise DomainError("账号不存在或已停用")
