@@ -29,6 +29,7 @@ from ..choices import (
 from ..models import Entity, Instructor, PartyOrganization, PlatformWorkforce
 from .common import require, street_code_of, street_of
 from .coverage import refresh_cells
+from .findings import relocate_open_findings
 
 
 def _visible_regions(actor: Any) -> Any:
@@ -134,7 +135,7 @@ def update_entity(
     with transaction.atomic():
         entity = _load(actor, entity_id, lock=True)
         before = audit.snapshot(entity)
-        old_street = entity.street_id
+        old_street, old_region_path = entity.street_id, entity.region_path
         if name is not None:
             if not name.strip():
                 raise DomainError("名称不能为空")
@@ -167,6 +168,8 @@ def update_entity(
         if not Entity.objects.visible_to(actor).filter(pk=entity.pk).exists():
             raise DomainError("修改后该组织将不在您的管辖范围内，请联系上级管理员办理")
         refresh_cells([old_street, entity.street_id])
+        if entity.region_path != old_region_path:
+            relocate_open_findings([entity.pk])
         changes = audit.diff(before, audit.snapshot(entity))
         changes.pop("updated_at", None)
         if changes:

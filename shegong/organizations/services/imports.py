@@ -29,6 +29,7 @@ from ..models import Entity, Instructor, PartyOrganization
 from .common import require, street_code_of
 from .coverage import refresh_cells
 from .entities import _check_coverage, _check_region, _place, _visible_regions
+from .findings import relocate_open_findings
 
 IMPORT_COLUMNS = [
     "统一社会信用代码",
@@ -213,6 +214,7 @@ def import_entities(
     update_fields: set[str] = set()
     instructors: list[tuple[Entity, str]] = []
     touched_streets: set[int | None] = set()
+    moved: list[int] = []
     for row in parsed:
         region = regions.get(row.region_code)
         problem = _check_region(region)
@@ -274,6 +276,7 @@ def import_entities(
             touched_streets.add(current.street_id)
             _place(current, region, street_ids)
             update_fields.update({"region", "region_path", "street"})
+            moved.append(current.pk)
             changed = True
         for key, value in values.items():
             if value is not None and getattr(current, key) != value:
@@ -305,6 +308,7 @@ def import_entities(
                 entity.updated_at = now
             fields = sorted(update_fields | {"updated_at"})
             Entity.objects.bulk_update(to_update, fields, batch_size=500)
+        relocate_open_findings(moved)
         if instructors:
             created = {e.credit_code: e.pk for e in to_create}
             today = timezone.localdate()
