@@ -279,7 +279,9 @@ def import_entities(
             moved.append(current.pk)
             changed = True
         for key, value in values.items():
-            if value is not None and getattr(current, key) != value:
+            # organization_id is set only with a 覆盖方式 and then always (None for 未建立:
+            # the entity leaves its old organization); other blank cells keep the stored value.
+            if (value is not None or key == "organization_id") and getattr(current, key) != value:
                 setattr(current, key, value)
                 update_fields.add(key)
                 changed = True

@@ -219,3 +219,19 @@ def test_export_round_trips_through_the_import(world, make_org) -> None:
     report = import_entities(actor=world.root, rows=rows, commit=False)
     assert report.ok, report.errors
     assert report.unchanged == 2
+
+
+def test_reimport_as_not_established_drops_the_organization(world, make_org) -> None:
+    org = make_org(code="ORG-X")
+    code = credit_code(900)
+    first = _line(code, 覆盖方式="单独建", 覆盖党组织编码="ORG-X", 正式党员数="3")
+    import_entities(actor=world.dept_admin, rows=_rows(_csv([first])), commit=True)
+    assert Entity.objects.get().organization_id == org.pk
+    again = _line(code, 覆盖方式="未建立")
+    report = import_entities(actor=world.dept_admin, rows=_rows(_csv([again])), commit=True)
+    assert report.committed, report.errors
+    assert report.updated == 1
+    entity = Entity.objects.get()
+    assert entity.coverage_mode == CoverageMode.NONE
+    assert entity.organization_id is None
+    assert not org.covered_entities.exists()
