@@ -26,7 +26,7 @@ from ..models import (
     OrgHistory,
     PartyOrganization,
 )
-from .common import require
+from .common import check_counts, check_term_years, require
 from .coverage import refresh_cells
 
 # A child may not be of a "higher" kind than its parent: branches carry no organizations.
@@ -106,6 +106,11 @@ def create_organization(
         raise DomainError("组织编码和名称不能为空")
     if kind not in OrgKind.values:
         raise DomainError("请选择党组织类别")
+    check_counts(
+        formal_members=("正式党员数", formal_members),
+        probationary_members=("预备党员数", probationary_members),
+    )
+    check_term_years(term_years)
     with transaction.atomic():
         region = Region.objects.visible_to(actor).filter(pk=region_id).first()
         if region is None:
@@ -162,6 +167,7 @@ EDITABLE = (
     "probationary_members",
     "note",
 )
+NULLABLE = ("founded_on", "term_years")
 
 
 def update_organization(*, actor: Any, org_id: int, **changes: Any) -> PartyOrganization:
@@ -170,6 +176,15 @@ def update_organization(*, actor: Any, org_id: int, **changes: Any) -> PartyOrga
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise DomainError(f"不能修改：{'、'.join(sorted(unknown))}")
+    labels = {f.name: str(f.verbose_name) for f in PartyOrganization._meta.fields}
+    blank = [labels[f] for f in changes if changes[f] is None and f not in NULLABLE]
+    if blank:
+        raise DomainError(f"{'、'.join(blank)}不能为空")
+    check_counts(
+        formal_members=("正式党员数", changes.get("formal_members")),
+        probationary_members=("预备党员数", changes.get("probationary_members")),
+    )
+    check_term_years(changes.get("term_years"))
     with transaction.atomic():
         org = _load(actor, org_id, lock=True)
         if org.status != OrgStatus.ACTIVE:

@@ -203,7 +203,7 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
         and org.status == OrgStatus.ACTIVE
         and (
             request.user.is_superuser
-            or request.user.has_citywide_scope
+            or getattr(request.user, "has_citywide_scope", False)
             or can(request, Cap.ORGS_ADMINS)
         ),
         "breadcrumbs": [BASE_CRUMB, ("党组织", "/organizations/orgs/"), (org.name, None)],
