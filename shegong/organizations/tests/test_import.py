@@ -235,3 +235,35 @@ def test_reimport_as_not_established_drops_the_organization(world, make_org) -> 
     assert entity.coverage_mode == CoverageMode.NONE
     assert entity.organization_id is None
     assert not org.covered_entities.exists()
+
+
+def test_download_of_all_errors_holds_every_bad_row(world, client_for) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import load_workbook
+
+    lines = [_line(f"BAD{i:05d}", name=f"坏{i}") for i in range(1200)]
+    lines.insert(0, _line(credit_code(950)))  # one good row (row 2)
+    upload = SimpleUploadedFile("两新.csv", _csv(lines), content_type="text/csv")
+    client = client_for(world.street_north)
+    page = client.post("/organizations/entities/import/", {"file": upload})
+    assert page.status_code == 200
+    token = page.context["token"]
+    assert len(page.context["errors"]) == 1000
+    assert "下载全部错误（XLSX）" in page.content.decode()
+    response = client.get(f"/organizations/entities/import/errors/?token={token}")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    values = [r for r in sheet.iter_rows(values_only=True) if r and isinstance(r[0], int)]
+    assert len(values) == 1200
+    assert {r[0] for r in values} == set(range(3, 1203))
+    assert values[-1][1] == "统一社会信用代码"
+    assert values[-1][2] == "BAD01199"
+    assert "统一社会信用代码" in values[-1][3]
+    assert not Entity.objects.exists()
+    assert AuditEvent.objects.filter(action="entities_import_errors_downloaded").count() == 1
+    # The staged file is the uploader's own: another clerk's token is unknown (404), a role
+    # without the import capability is refused (403).
+    other = client_for(world.street_south)
+    assert other.get(f"/organizations/entities/import/errors/?token={token}").status_code == 404
+    leader = client_for(world.leader)
+    assert leader.get(f"/organizations/entities/import/errors/?token={token}").status_code == 403
