@@ -285,6 +285,7 @@ class CloseIn(Schema):
 
 
 class RunOut(Schema):
+    queued: bool = False
     opened: int
     refreshed: int
     auto_resolved: int
@@ -467,9 +468,14 @@ def list_findings(request: HttpRequest, filters: Query[FindingFilter]) -> Any:
     return _filtered(FindingFilterSet, filters, Finding.objects.visible_to(request.user))
 
 
-@router.post("/organizations/findings/run", response=RunOut)
+@router.post("/organizations/findings/run", response={200: RunOut, 202: RunOut})
 def run_rules(request: HttpRequest) -> Any:
-    return rule_services.run_rules(actor=request.user).as_dict()
+    """A street-sized scope runs now (200 with the counts); a city-wide scope is queued as
+    a background task (202, ``queued``)."""
+    result = rule_services.request_rules_run(actor=request.user)
+    if result is None:
+        return Status(202, {"queued": True, "opened": 0, "refreshed": 0, "auto_resolved": 0})
+    return {"queued": False, **result.as_dict()}
 
 
 @router.get("/organizations/findings/{finding_id}", response=FindingOut)
