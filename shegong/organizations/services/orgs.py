@@ -275,9 +275,18 @@ def merge_organizations(
             raise DomainError("已撤销或合并的党组织不能再合并")
         if target.path.startswith(source.path):
             raise DomainError("不能并入本组织的下级组织")
-        for child in list(source.children.filter(status=OrgStatus.ACTIVE)):
-            if target.kind in BRANCH_KINDS:
-                raise DomainError("被合并组织还有下级党组织，不能并入党支部")
+        children = list(source.children.filter(status=OrgStatus.ACTIVE))
+        if children and target.kind in BRANCH_KINDS:
+            raise DomainError("被合并组织还有下级党组织，不能并入党支部")
+        for child in children:
+            # The children move under the target: the same rank rule as any 隶属 change.
+            try:
+                _check_parent(child.kind, target)
+            except DomainError as exc:
+                raise DomainError(
+                    f"下级组织“{child.name}”不能随合并转入“{target.name}”：{exc.message}"
+                ) from exc
+        for child in children:
             move_subtree(child, target)
             _history(
                 child,
@@ -304,7 +313,16 @@ def merge_organizations(
         CommitteeMember.objects.filter(organization=source, ended_on__isnull=True).update(
             ended_on=on
         )
-        OrgAdministrator.objects.filter(organization=source).delete()
+        links = list(OrgAdministrator.objects.filter(organization=source).select_related("user"))
+        for link in links:
+            audit.record(
+                "org_administrator_removed",
+                actor=actor,
+                target=source,
+                changes={"user": link.user.get_username()},
+                note=f"因并入“{target.name}”取消",
+            )
+        OrgAdministrator.objects.filter(pk__in=[link.pk for link in links]).delete()
         source.status = OrgStatus.MERGED
         source.merged_into = target
         source.ended_on = on
@@ -327,6 +345,7 @@ def merge_organizations(
             changes={
                 "merged_into": [None, target.pk],
                 "entities_moved": moved_entities,
+                "administrators_removed": [link.user.get_username() for link in links],
                 "target_members": [
                     before_target["formal_members"],
                     target.formal_members,
