@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from shegong.accounts.roles import Cap
@@ -65,6 +66,7 @@ TEMPLATE_EXAMPLE = [
     ]
 ]
 BATCH = 2000
+YES_NO = frozenset({"是", "否", "有", "无", "Y", "N", "y", "n"})
 MERGED_HINT = "（若该格是合并单元格，请取消合并并逐行填写）"
 
 
@@ -159,7 +161,10 @@ def _parse(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> 
                 if value is None:
                     bad(column, f"{column}应为整数")
                 row.values[key] = value
-        row.instructor = text.get("党建指导员", "")[:50]
+        # The column holds names (、-separated). Older exports wrote a bare 是 and some
+        # registers carry 是/否/有/无 flags: those are no names and are ignored.
+        instructor = text.get("党建指导员", "")
+        row.instructor = "" if instructor in YES_NO else instructor
         if len(report.errors) == errors_before:
             if code:
                 seen[code] = number
@@ -167,6 +172,13 @@ def _parse(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> 
         elif code and code not in seen:
             seen[code] = number
     return parsed
+
+
+def _names(text: str) -> list[str]:
+    """Instructor names of one cell: 、，, or ; separated, each at most 50 characters."""
+    for sep in ("，", ",", "；", ";"):
+        text = text.replace(sep, "、")
+    return [n.strip()[:50] for n in text.split("、") if n.strip()]
 
 
 def _chunks(items: list[Any], size: int = 900) -> Iterable[list[Any]]:
@@ -268,8 +280,7 @@ def import_entities(
             entity.size_band = size_band_of(entity.employees)
             _place(entity, region, street_ids)
             to_create.append(entity)
-            if row.instructor:
-                instructors.append((entity, row.instructor))
+            instructors += [(entity, name) for name in _names(row.instructor)]
             continue
         changed = False
         if current.region_id != region.pk:
@@ -289,7 +300,7 @@ def import_entities(
             current.size_band = size_band_of(current.employees)
             update_fields.add("size_band")
         if row.instructor and not current.has_instructor:
-            instructors.append((current, row.instructor))
+            instructors += [(current, name) for name in _names(row.instructor)]
             changed = True
         if changed:
             to_update.append(current)
@@ -379,7 +390,12 @@ def import_error_rows(*, actor: Any, rows: list[tuple[int, dict[str, str]]]) -> 
 
 def export_rows(queryset: Any) -> Iterable[list[Any]]:
     """Rows in the import format, so an export can be corrected and re-imported."""
-    rows = queryset.select_related("region", "organization").order_by("credit_code")
+    current = Instructor.objects.filter(ended_on__isnull=True).order_by("assigned_on", "pk")
+    rows = (
+        queryset.select_related("region", "organization")
+        .prefetch_related(Prefetch("instructors", queryset=current, to_attr="current"))
+        .order_by("credit_code")
+    )
     for e in rows.iterator(chunk_size=BATCH):
         yield [
             e.credit_code,
@@ -394,5 +410,5 @@ def export_rows(queryset: Any) -> Iterable[list[Any]]:
             e.organization.code if e.organization_id else "",
             e.formal_members,
             e.probationary_members,
-            "是" if e.has_instructor else "",
+            "、".join(i.name for i in e.current),
         ]

@@ -267,3 +267,30 @@ def test_download_of_all_errors_holds_every_bad_row(world, client_for) -> None:
     assert other.get(f"/organizations/entities/import/errors/?token={token}").status_code == 404
     leader = client_for(world.leader)
     assert leader.get(f"/organizations/entities/import/errors/?token={token}").status_code == 403
+
+
+def test_export_writes_instructor_names_and_a_bare_yes_is_no_name(world) -> None:
+    from shegong.organizations.services import entities as entity_services
+
+    named, flagged = credit_code(960), credit_code(961)
+    lines = [_line(named, 党建指导员="周指导、吴联络"), _line(flagged, 党建指导员="是")]
+    report = import_entities(actor=world.root, rows=_rows(_csv(lines)), commit=True)
+    assert report.committed, report.errors
+    assert sorted(Instructor.objects.values_list("name", flat=True)) == ["吴联络", "周指导"]
+    assert not Entity.objects.get(credit_code=flagged).has_instructor
+    first = Instructor.objects.get(name="周指导")
+    entity_services.end_instructor(actor=world.root, instructor_id=first.pk)
+    exported = {r[0]: r for r in export_rows(Entity.objects.all())}
+    column = IMPORT_COLUMNS.index("党建指导员")
+    assert exported[named][column] == "吴联络"  # the current one, by name; never 是
+    assert exported[flagged][column] == ""
+    # Round trip: the export re-imports unchanged and creates no instructor.
+    rows = [
+        (i + 2, dict(zip(IMPORT_COLUMNS, map(str, r), strict=True)))
+        for i, r in enumerate(exported.values())
+    ]
+    report = import_entities(actor=world.root, rows=rows, commit=True)
+    assert report.ok, report.errors
+    assert report.unchanged == 2
+    assert Instructor.objects.count() == 2
+    assert not Instructor.objects.filter(name__in=["是", "否"]).exists()
