@@ -198,14 +198,21 @@ def _cells_serve(user: Any, root: Region | None) -> bool:
 
 def _linked_rows(user: Any, root: Region | None, filters: dict[str, str]) -> list[Any]:
     """Live cell rows of the entities the user sees only through administered
-    organizations, i.e. outside their own region path (usually a handful)."""
-    if user.is_superuser or user.has_citywide_scope or not administered_paths(user):
+    organizations, i.e. outside their own region path (usually a handful). Built straight
+    from the organization subtrees (indexed path ranges, then the entity FK), not from
+    ``visible_to``, whose OR over the whole jurisdiction would scan it again."""
+    if user.is_superuser or user.has_citywide_scope:
         return []
-    entities = (
-        Entity.objects.visible_to(user)
-        .filter(**filters)
-        .exclude(subtree_q(user.scope_region_path, "region_path"))
-    )
+    paths = administered_paths(user)
+    own = user.scope_region_path
+    if not paths or not own or not user.has_capability(Cap.ORGS_VIEW):
+        return []
+    if root is not None and root.path.startswith(own):
+        return []  # the page is inside the jurisdiction: the cells already hold it all
+    linked = Q()
+    for path in paths:
+        linked |= subtree_q(path, "organization__path")
+    entities = Entity.objects.filter(linked, **filters).exclude(subtree_q(own, "region_path"))
     if root is not None:
         entities = entities.filter(subtree_q(root.path, "region_path"))
     return list(live_cells(entities))
