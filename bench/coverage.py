@@ -12,7 +12,9 @@ clerk uses — and the organizations through ``create_organization``; then the r
 runs and three snapshots are taken. Measured: the full HTTP round trip of
 ``GET /organizations/?region=<district>`` through Django's test client (middleware,
 session, scoped queries, template rendering; no network), as the department administrator
-(city scope) and as the district leader (district scope); the aggregation alone
+(city scope), as the district leader (district scope) and as a district leader who also
+administers a joint branch in the other district (cells plus live rows for the linked
+entities, ``dl_linked``); the aggregation alone
 (``services.coverage.coverage_for``, from the pre-aggregated street cells) and,
 as a baseline, the live ``GROUP BY`` over the district's 50,000 entities; and the API
 ``/api/organizations/coverage``.
@@ -211,6 +213,28 @@ def build(entities: int, seed: int) -> dict[str, float]:
     for days in (60, 30, 0):
         coverage.take_snapshot(on=today - timedelta(days=days))
     timings["snapshot_seconds"] = round((time.monotonic() - start) / 3, 2)
+    # A district user who also administers a joint branch in the other district (a link
+    # made by the city administrator): cells for the district, live rows for the link.
+    linked_user = accounts.create_user(
+        actor=root,
+        username="dl_linked",
+        full_name="区领导（兼党组织管理员）",
+        role=Role.LEADER,
+        password=PASSWORD,
+        region_id=district.pk,
+    )
+    from django.db.models import Count
+
+    from shegong.organizations.models import PartyOrganization
+
+    branch = (
+        PartyOrganization.objects.filter(kind="joint_branch", region__code__startswith="339902")
+        .annotate(n=Count("covered_entities"))
+        .order_by("-n", "code")
+        .first()
+    )
+    orgs.set_org_administrator(actor=root, org_id=branch.pk, user_id=linked_user.pk)
+    timings["linked_entities_outside_district"] = branch.n
     timings["entities_in_district"] = entities
     timings["entities_total"] = total
     timings["other_district_id"] = other.pk
@@ -228,7 +252,7 @@ def measure(runs: int) -> dict[str, object]:
 
     district = Region.objects.get(code="339901")
     out: dict[str, object] = {}
-    for username in ("dept", "dl"):
+    for username in ("dept", "dl", "dl_linked"):
         client = Client()
         client.force_login(User.objects.get(username=username))
         url = f"/organizations/?region={district.pk}"
@@ -255,13 +279,18 @@ def measure(runs: int) -> dict[str, object]:
             out["api_coverage_dl"] = timed(
                 lambda c=client: c.get(f"/api/organizations/coverage?region={district.pk}"), runs
             )
-    for username in ("dept", "dl"):
+    for username in ("dept", "dl", "dl_linked"):
         user = User.objects.get(username=username)
         data = coverage_for(user, district)
         out[f"coverage_for_{username}"] = {
             **timed(lambda u=user: coverage_for(u, district), runs),
             "source": data.source,
         }
+    linked = User.objects.get(username="dl_linked")
+    out["coverage_for_dl_linked_city_root"] = {
+        **timed(lambda u=linked: coverage_for(u, None), runs),
+        "source": coverage_for(linked, None).source,
+    }
     # The live aggregation the cells replace (what a sub-street user gets, at district size).
     from shegong.core.tree import subtree_q
     from shegong.organizations.models import Entity

@@ -63,6 +63,7 @@ class Cap:
     ORGS_IMPORT = "organizations.import"
     ORGS_TASKS = "organizations.tasks"
     ORGS_POLICY = "organizations.policy"
+    ORGS_ADMINS = "organizations.admins"
 
 
 _ALL_VIEW = {Cap.REGIONS_VIEW, Cap.UNITS_VIEW, Cap.CALENDAR_VIEW}
@@ -149,6 +150,7 @@ _ORGS_GRANTS: dict[str, set[str]] = {
         Cap.ORGS_IMPORT,
         Cap.ORGS_TASKS,
         Cap.ORGS_POLICY,
+        Cap.ORGS_ADMINS,
     },
     Role.STREET_STAFF: {Cap.ORGS_VIEW, Cap.ORGS_MANAGE, Cap.ORGS_IMPORT, Cap.ORGS_TASKS},
     Role.BRANCH_SECRETARY: {Cap.ORGS_VIEW, Cap.ORGS_MANAGE, Cap.ORGS_TASKS},

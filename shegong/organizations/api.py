@@ -1,9 +1,10 @@
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any, ClassVar
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import AfterValidator, Field, model_validator
 
 from shegong.accounts.roles import Cap
 from shegong.core.api import require_capability
@@ -17,8 +18,48 @@ from .services import entities as entity_services
 from .services import findings as finding_services
 from .services import orgs as org_services
 from .services import rules as rule_services
+from .services.common import TERM_YEARS_RANGE
 
 router = Router(tags=["党组织与两新覆盖"])
+
+
+def _not_negative(value: int) -> int:
+    if value < 0:
+        raise ValueError("不能为负数")
+    return value
+
+
+def _term_years(value: int) -> int:
+    low, high = TERM_YEARS_RANGE
+    if not low <= value <= high:
+        raise ValueError(f"任期年限应为 {low}–{high} 年")
+    return value
+
+
+# Counts and term years are checked here (a Chinese 422 naming the field, and minimum /
+# maximum in the OpenAPI schema) and again in the services (DomainError), never by the
+# database's CHECK constraint (an IntegrityError would be a 500).
+Count = Annotated[int, Field(json_schema_extra={"minimum": 0}), AfterValidator(_not_negative)]
+TermYears = Annotated[
+    int,
+    Field(json_schema_extra={"minimum": TERM_YEARS_RANGE[0], "maximum": TERM_YEARS_RANGE[1]}),
+    AfterValidator(_term_years),
+]
+
+
+class _NoNulls(Schema):
+    """A PATCH schema whose listed fields may be left out but not sent as null."""
+
+    not_null: ClassVar[tuple[str, ...]] = ()
+
+    @model_validator(mode="after")
+    def _refuse_nulls(self) -> Any:
+        nulls = [
+            f for f in self.not_null if f in self.model_fields_set and getattr(self, f) is None
+        ]
+        if nulls:
+            raise ValueError(f"以下字段不能为 null：{'、'.join(nulls)}")
+        return self
 
 
 class EntityOut(Schema):
@@ -48,7 +89,7 @@ class EntityIn(Schema):
     kind: str
     region_id: int
     industry: str = ""
-    employees: int = 0
+    employees: Count = 0
     address: str = ""
     supervising_unit: str = ""
 
@@ -57,7 +98,7 @@ class EntityPatch(Schema):
     name: str | None = None
     kind: str | None = None
     industry: str | None = None
-    employees: int | None = None
+    employees: Count | None = None
     address: str | None = None
     region_id: int | None = None
     supervising_unit: str | None = None
@@ -67,8 +108,8 @@ class EntityPatch(Schema):
 class CoverageIn(Schema):
     mode: str
     organization_id: int | None = None
-    formal_members: int | None = None
-    probationary_members: int | None = None
+    formal_members: Count | None = None
+    probationary_members: Count | None = None
 
 
 class InstructorIn(Schema):
@@ -95,9 +136,9 @@ class InstructorOut(Schema):
 class WorkforceIn(Schema):
     region_id: int
     group: str
-    workers: int
-    formal_members: int = 0
-    probationary_members: int = 0
+    workers: Count
+    formal_members: Count = 0
+    probationary_members: Count = 0
 
 
 class WorkforceOut(Schema):
@@ -147,20 +188,29 @@ class OrgIn(Schema):
     parent_id: int | None = None
     founded_on: date | None = None
     term_started_on: date | None = None
-    term_years: int | None = None
+    term_years: TermYears | None = None
     is_community: bool = False
-    formal_members: int = 0
-    probationary_members: int = 0
+    formal_members: Count = 0
+    probationary_members: Count = 0
 
 
-class OrgPatch(Schema):
+class OrgPatch(_NoNulls):
+    not_null: ClassVar[tuple[str, ...]] = (
+        "name",
+        "kind",
+        "is_community",
+        "formal_members",
+        "probationary_members",
+        "note",
+    )
+
     name: str | None = None
     kind: str | None = None
     founded_on: date | None = None
-    term_years: int | None = None
+    term_years: TermYears | None = None
     is_community: bool | None = None
-    formal_members: int | None = None
-    probationary_members: int | None = None
+    formal_members: Count | None = None
+    probationary_members: Count | None = None
     note: str | None = None
 
 
@@ -235,6 +285,7 @@ class CloseIn(Schema):
 
 
 class RunOut(Schema):
+    queued: bool = False
     opened: int
     refreshed: int
     auto_resolved: int
@@ -417,9 +468,14 @@ def list_findings(request: HttpRequest, filters: Query[FindingFilter]) -> Any:
     return _filtered(FindingFilterSet, filters, Finding.objects.visible_to(request.user))
 
 
-@router.post("/organizations/findings/run", response=RunOut)
+@router.post("/organizations/findings/run", response={200: RunOut, 202: RunOut})
 def run_rules(request: HttpRequest) -> Any:
-    return rule_services.run_rules(actor=request.user).as_dict()
+    """A street-sized scope runs now (200 with the counts); a city-wide scope is queued as
+    a background task (202, ``queued``)."""
+    result = rule_services.request_rules_run(actor=request.user)
+    if result is None:
+        return Status(202, {"queued": True, "opened": 0, "refreshed": 0, "auto_resolved": 0})
+    return {"queued": False, **result.as_dict()}
 
 
 @router.get("/organizations/findings/{finding_id}", response=FindingOut)

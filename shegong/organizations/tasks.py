@@ -15,6 +15,20 @@ def run_coverage_rules() -> dict[str, int]:
 
 
 @task()
+def run_coverage_rules_requested(actor_id: int) -> dict[str, int]:
+    """A city-wide 重新检查 pressed by a person: the same run, in the background, recorded
+    with that person as the actor."""
+    from shegong.accounts.models import User
+
+    from .services.rules import run_rules
+
+    actor = User.objects.filter(pk=actor_id, is_active=True).first()
+    if actor is None:
+        return {}
+    return run_rules(actor=actor).as_dict()
+
+
+@task()
 def take_coverage_snapshot() -> int:
     from .services.coverage import rebuild_cells, take_snapshot
 

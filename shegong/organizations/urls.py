@@ -12,6 +12,7 @@ urlpatterns = [
     path("entities/export/", views.entity_export, name="entity-export"),
     path("entities/import/", views.entity_import, name="entity-import"),
     path("entities/import/template/", views.entity_import_template, name="entity-template"),
+    path("entities/import/errors/", views.entity_import_errors, name="entity-import-errors"),
     path("entities/<int:pk>/", views.entity_detail, name="entity"),
     path("entities/<int:pk>/edit/", views.entity_edit, name="entity-edit"),
     path("entities/<int:pk>/coverage/", views.entity_coverage, name="entity-coverage"),

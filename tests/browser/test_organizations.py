@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -77,6 +78,15 @@ def test_import_dry_run_fix_commit_then_coverage_and_gap_task(
     assert second[:2] == ["4", "所在区划代码"]
     assert "339901001099" in second[2]
     assert page.get_by_test_id("confirm-import").count() == 0
+    with page.expect_download() as download_info:
+        page.get_by_test_id("import-errors-download").click()
+    from openpyxl import load_workbook
+
+    assert download_info.value.suggested_filename.endswith(".xlsx")
+    data = io.BytesIO(Path(download_info.value.path()).read_bytes())
+    sheet = load_workbook(data, read_only=True).active
+    listed = [r for r in sheet.iter_rows(values_only=True) if r and isinstance(r[0], int)]
+    assert [(r[0], r[1]) for r in listed] == [(3, "统一社会信用代码"), (4, "所在区划代码")]
     page.screenshot(path=screenshot_dir / "organizations-import-dry-run.png", full_page=True)
     assert Entity.objects.count() == 2
 

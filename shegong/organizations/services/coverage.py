@@ -124,7 +124,7 @@ class Breakdown:
     by_size: list[tuple[str, str, Figures]]
     open_findings_by_region: dict[int, int]
     street_gaps: list[dict[str, Any]]
-    source: str  # "cells" (pre-aggregated) or "live"
+    source: str  # "cells" (pre-aggregated), "cells+live" (plus linked entities) or "live"
 
 
 def live_cells(entities: Any) -> Any:
@@ -184,17 +184,38 @@ def rebuild_cells() -> int:
 
 
 def _cells_serve(user: Any, root: Region | None) -> bool:
-    """Street-level cells are exact for this user and root only if every entity of every
-    street they cover is visible to the user (jurisdiction of whole streets or more, no
-    extra organization subtrees) and the root is a street or above."""
+    """Street-level cells are exact for the *jurisdiction* part of this user's scope only
+    if it is whole streets (region at street level or above) and the root is a street or
+    above. Organizations the user administers outside that region are added live by
+    :func:`_linked_rows` (they never overlap the cells, so nothing is counted twice)."""
     if root is not None and root.level > RegionLevel.STREET:
         return False
     if user.is_superuser or user.has_citywide_scope:
         return True
     region = getattr(user, "region", None)
-    if region is None or region.level > RegionLevel.STREET:
-        return False
-    return not administered_paths(user)
+    return region is not None and region.level <= RegionLevel.STREET
+
+
+def _linked_rows(user: Any, root: Region | None, filters: dict[str, str]) -> list[Any]:
+    """Live cell rows of the entities the user sees only through administered
+    organizations, i.e. outside their own region path (usually a handful). Built straight
+    from the organization subtrees (indexed path ranges, then the entity FK), not from
+    ``visible_to``, whose OR over the whole jurisdiction would scan it again."""
+    if user.is_superuser or user.has_citywide_scope:
+        return []
+    paths = administered_paths(user)
+    own = user.scope_region_path
+    if not paths or not own or not user.has_capability(Cap.ORGS_VIEW):
+        return []
+    if root is not None and root.path.startswith(own):
+        return []  # the page is inside the jurisdiction: the cells already hold it all
+    linked = Q()
+    for path in paths:
+        linked |= subtree_q(path, "organization__path")
+    entities = Entity.objects.filter(linked, **filters).exclude(subtree_q(own, "region_path"))
+    if root is not None:
+        entities = entities.filter(subtree_q(root.path, "region_path"))
+    return list(live_cells(entities))
 
 
 def coverage_for(
@@ -211,8 +232,10 @@ def coverage_for(
         cells = CoverageCell.objects.visible_to(user).filter(**filters)
         if root is not None:
             cells = cells.filter(subtree_q(root.path, "street_path"))
-        rows: Any = cells.values_list("street_id", "kind", "industry", "size_band", *MEASURES)
-        source = "cells"
+        rows: Any = list(cells.values_list("street_id", "kind", "industry", "size_band", *MEASURES))
+        linked = _linked_rows(user, root, filters)
+        rows += linked
+        source = "cells+live" if linked else "cells"
     else:
         entities = Entity.objects.visible_to(user).filter(**filters)
         if root is not None:

@@ -27,8 +27,9 @@ from ..choices import (
     size_band_of,
 )
 from ..models import Entity, Instructor, PartyOrganization, PlatformWorkforce
-from .common import require, street_code_of, street_of
+from .common import check_counts, require, street_code_of, street_of
 from .coverage import refresh_cells
+from .findings import relocate_open_findings
 
 
 def _visible_regions(actor: Any) -> Any:
@@ -87,6 +88,7 @@ def create_entity(
         raise DomainError("行业门类应为 GB/T 4754 的 A–T")
     if not name.strip():
         raise DomainError("名称不能为空")
+    check_counts(employees=("从业人员数", employees))
     with transaction.atomic():
         region = _visible_regions(actor).filter(pk=region_id).first()
         problem = _check_region(region)
@@ -131,10 +133,11 @@ def update_entity(
     is_active: bool | None = None,
 ) -> Entity:
     require(actor, Cap.ORGS_MANAGE, "您的角色不能维护两新组织")
+    check_counts(employees=("从业人员数", employees))
     with transaction.atomic():
         entity = _load(actor, entity_id, lock=True)
         before = audit.snapshot(entity)
-        old_street = entity.street_id
+        old_street, old_region_path = entity.street_id, entity.region_path
         if name is not None:
             if not name.strip():
                 raise DomainError("名称不能为空")
@@ -167,6 +170,8 @@ def update_entity(
         if not Entity.objects.visible_to(actor).filter(pk=entity.pk).exists():
             raise DomainError("修改后该组织将不在您的管辖范围内，请联系上级管理员办理")
         refresh_cells([old_street, entity.street_id])
+        if entity.region_path != old_region_path:
+            relocate_open_findings([entity.pk])
         changes = audit.diff(before, audit.snapshot(entity))
         changes.pop("updated_at", None)
         if changes:
@@ -200,6 +205,10 @@ def set_coverage(
     """组织覆盖 of one entity: how (单独建/联合建/挂靠建) and by which organization, and the
     party members employed there (formal/probationary)."""
     require(actor, Cap.ORGS_MANAGE, "您的角色不能维护覆盖情况")
+    check_counts(
+        formal_members=("正式党员数", formal_members),
+        probationary_members=("预备党员数", probationary_members),
+    )
     with transaction.atomic():
         entity = _load(actor, entity_id, lock=True)
         org = None
@@ -321,6 +330,11 @@ def set_workforce(
     require(actor, Cap.ORGS_MANAGE, "您的角色不能维护新就业群体")
     if group not in WorkerGroup.values:
         raise DomainError("请选择新就业群体类别")
+    check_counts(
+        workers=("从业人数", workers),
+        formal_members=("正式党员数", formal_members),
+        probationary_members=("预备党员数", probationary_members),
+    )
     if formal_members + probationary_members > workers:
         raise DomainError("党员人数不能超过从业人数")
     with transaction.atomic():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from shegong.accounts.roles import Cap
@@ -13,7 +15,7 @@ from shegong.core import audit
 from shegong.core.exceptions import DomainError
 
 from ..choices import OPEN_FINDING_STATUSES, FindingStatus
-from ..models import Finding
+from ..models import Entity, Finding
 from .common import require
 
 
@@ -103,3 +105,26 @@ def close_finding(*, actor: Any, finding_id: int, note: str) -> Finding:
             note=note,
         )
     return finding
+
+
+def relocate_open_findings(entity_ids: Iterable[int]) -> int:
+    """Copy each entity's current region, region path and street onto its open findings.
+
+    Findings are scoped by their own ``region_path``, so an entity moved to another street
+    must take its open findings along, in the transaction that moves it; otherwise the old
+    street keeps seeing (and its 重新检查 auto-resolves) a finding it no longer owns.
+    Called by every writer that changes ``Entity.region`` (edit, API, import)."""
+    ids = sorted({pk for pk in entity_ids if pk})
+    moved = 0
+    for i in range(0, len(ids), 900):
+        place = Entity.objects.filter(pk=OuterRef("entity_id"))
+        moved += (
+            Finding.objects.filter(entity_id__in=ids[i : i + 900], status__in=OPEN_FINDING_STATUSES)
+            .exclude(region_path=Subquery(place.values("region_path")[:1]))
+            .update(
+                region_id=Subquery(place.values("region_id")[:1]),
+                region_path=Subquery(place.values("region_path")[:1]),
+                street_id=Subquery(place.values("street_id")[:1]),
+            )
+        )
+    return moved

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from shegong.accounts.roles import Cap
@@ -29,6 +30,7 @@ from ..models import Entity, Instructor, PartyOrganization
 from .common import require, street_code_of
 from .coverage import refresh_cells
 from .entities import _check_coverage, _check_region, _place, _visible_regions
+from .findings import relocate_open_findings
 
 IMPORT_COLUMNS = [
     "统一社会信用代码",
@@ -64,6 +66,7 @@ TEMPLATE_EXAMPLE = [
     ]
 ]
 BATCH = 2000
+YES_NO = frozenset({"是", "否", "有", "无", "Y", "N", "y", "n"})
 MERGED_HINT = "（若该格是合并单元格，请取消合并并逐行填写）"
 
 
@@ -158,7 +161,10 @@ def _parse(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> 
                 if value is None:
                     bad(column, f"{column}应为整数")
                 row.values[key] = value
-        row.instructor = text.get("党建指导员", "")[:50]
+        # The column holds names (、-separated). Older exports wrote a bare 是 and some
+        # registers carry 是/否/有/无 flags: those are no names and are ignored.
+        instructor = text.get("党建指导员", "")
+        row.instructor = "" if instructor in YES_NO else instructor
         if len(report.errors) == errors_before:
             if code:
                 seen[code] = number
@@ -166,6 +172,13 @@ def _parse(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> 
         elif code and code not in seen:
             seen[code] = number
     return parsed
+
+
+def _names(text: str) -> list[str]:
+    """Instructor names of one cell: 、，, or ; separated, each at most 50 characters."""
+    for sep in ("，", ",", "；", ";"):
+        text = text.replace(sep, "、")
+    return [n.strip()[:50] for n in text.split("、") if n.strip()]
 
 
 def _chunks(items: list[Any], size: int = 900) -> Iterable[list[Any]]:
@@ -213,6 +226,7 @@ def import_entities(
     update_fields: set[str] = set()
     instructors: list[tuple[Entity, str]] = []
     touched_streets: set[int | None] = set()
+    moved: list[int] = []
     for row in parsed:
         region = regions.get(row.region_code)
         problem = _check_region(region)
@@ -266,17 +280,19 @@ def import_entities(
             entity.size_band = size_band_of(entity.employees)
             _place(entity, region, street_ids)
             to_create.append(entity)
-            if row.instructor:
-                instructors.append((entity, row.instructor))
+            instructors += [(entity, name) for name in _names(row.instructor)]
             continue
         changed = False
         if current.region_id != region.pk:
             touched_streets.add(current.street_id)
             _place(current, region, street_ids)
             update_fields.update({"region", "region_path", "street"})
+            moved.append(current.pk)
             changed = True
         for key, value in values.items():
-            if value is not None and getattr(current, key) != value:
+            # organization_id is set only with a 覆盖方式 and then always (None for 未建立:
+            # the entity leaves its old organization); other blank cells keep the stored value.
+            if (value is not None or key == "organization_id") and getattr(current, key) != value:
                 setattr(current, key, value)
                 update_fields.add(key)
                 changed = True
@@ -284,7 +300,7 @@ def import_entities(
             current.size_band = size_band_of(current.employees)
             update_fields.add("size_band")
         if row.instructor and not current.has_instructor:
-            instructors.append((current, row.instructor))
+            instructors += [(current, name) for name in _names(row.instructor)]
             changed = True
         if changed:
             to_update.append(current)
@@ -305,6 +321,7 @@ def import_entities(
                 entity.updated_at = now
             fields = sorted(update_fields | {"updated_at"})
             Entity.objects.bulk_update(to_update, fields, batch_size=500)
+        relocate_open_findings(moved)
         if instructors:
             created = {e.credit_code: e.pk for e in to_create}
             today = timezone.localdate()
@@ -348,9 +365,37 @@ def import_entities(
     return report
 
 
+ERROR_COLUMNS = ["行号", "列", "填写的内容", "问题"]
+
+
+def import_error_rows(*, actor: Any, rows: list[tuple[int, dict[str, str]]]) -> list[list[Any]]:
+    """Every bad row of a dry run of ``rows`` (row number, column, the value as written,
+    message), for the 下载全部错误 file: the page shows the first 1,000 only. Runs the same
+    dry run as the page (same scope, nothing written) and audits the download."""
+    report = import_entities(actor=actor, rows=rows, commit=False)
+    raw = dict(rows)
+    out = [
+        [e.row, e.column, (raw.get(e.row, {}).get(e.column) or "").strip(), e.message]
+        for e in report.errors
+    ]
+    audit.record(
+        "entities_import_errors_downloaded",
+        actor=actor,
+        target_type="organizations.entity",
+        target_repr=f"导入检查错误 {len(out)} 处",
+        changes={"rows": report.total, "errors": len(out)},
+    )
+    return out
+
+
 def export_rows(queryset: Any) -> Iterable[list[Any]]:
     """Rows in the import format, so an export can be corrected and re-imported."""
-    rows = queryset.select_related("region", "organization").order_by("credit_code")
+    current = Instructor.objects.filter(ended_on__isnull=True).order_by("assigned_on", "pk")
+    rows = (
+        queryset.select_related("region", "organization")
+        .prefetch_related(Prefetch("instructors", queryset=current, to_attr="current"))
+        .order_by("credit_code")
+    )
     for e in rows.iterator(chunk_size=BATCH):
         yield [
             e.credit_code,
@@ -365,5 +410,5 @@ def export_rows(queryset: Any) -> Iterable[list[Any]]:
             e.organization.code if e.organization_id else "",
             e.formal_members,
             e.probationary_members,
-            "是" if e.has_instructor else "",
+            "、".join(i.name for i in e.current),
         ]

@@ -15,7 +15,7 @@ from django.utils import timezone
 from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
-from shegong.core.tree import child_path, depth_of, move_subtree
+from shegong.core.tree import child_path, depth_of, move_subtree, subtree_q
 from shegong.regions.models import Region
 
 from ..choices import BRANCH_KINDS, CommitteePost, CoverageMode, HistoryKind, OrgKind, OrgStatus
@@ -26,7 +26,7 @@ from ..models import (
     OrgHistory,
     PartyOrganization,
 )
-from .common import require
+from .common import check_counts, check_term_years, require
 from .coverage import refresh_cells
 
 # A child may not be of a "higher" kind than its parent: branches carry no organizations.
@@ -106,6 +106,11 @@ def create_organization(
         raise DomainError("组织编码和名称不能为空")
     if kind not in OrgKind.values:
         raise DomainError("请选择党组织类别")
+    check_counts(
+        formal_members=("正式党员数", formal_members),
+        probationary_members=("预备党员数", probationary_members),
+    )
+    check_term_years(term_years)
     with transaction.atomic():
         region = Region.objects.visible_to(actor).filter(pk=region_id).first()
         if region is None:
@@ -162,6 +167,7 @@ EDITABLE = (
     "probationary_members",
     "note",
 )
+NULLABLE = ("founded_on", "term_years")
 
 
 def update_organization(*, actor: Any, org_id: int, **changes: Any) -> PartyOrganization:
@@ -170,6 +176,15 @@ def update_organization(*, actor: Any, org_id: int, **changes: Any) -> PartyOrga
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise DomainError(f"不能修改：{'、'.join(sorted(unknown))}")
+    labels = {f.name: str(f.verbose_name) for f in PartyOrganization._meta.fields}
+    blank = [labels[f] for f in changes if changes[f] is None and f not in NULLABLE]
+    if blank:
+        raise DomainError(f"{'、'.join(blank)}不能为空")
+    check_counts(
+        formal_members=("正式党员数", changes.get("formal_members")),
+        probationary_members=("预备党员数", changes.get("probationary_members")),
+    )
+    check_term_years(changes.get("term_years"))
     with transaction.atomic():
         org = _load(actor, org_id, lock=True)
         if org.status != OrgStatus.ACTIVE:
@@ -260,9 +275,18 @@ def merge_organizations(
             raise DomainError("已撤销或合并的党组织不能再合并")
         if target.path.startswith(source.path):
             raise DomainError("不能并入本组织的下级组织")
-        for child in list(source.children.filter(status=OrgStatus.ACTIVE)):
-            if target.kind in BRANCH_KINDS:
-                raise DomainError("被合并组织还有下级党组织，不能并入党支部")
+        children = list(source.children.filter(status=OrgStatus.ACTIVE))
+        if children and target.kind in BRANCH_KINDS:
+            raise DomainError("被合并组织还有下级党组织，不能并入党支部")
+        for child in children:
+            # The children move under the target: the same rank rule as any 隶属 change.
+            try:
+                _check_parent(child.kind, target)
+            except DomainError as exc:
+                raise DomainError(
+                    f"下级组织“{child.name}”不能随合并转入“{target.name}”：{exc.message}"
+                ) from exc
+        for child in children:
             move_subtree(child, target)
             _history(
                 child,
@@ -289,7 +313,16 @@ def merge_organizations(
         CommitteeMember.objects.filter(organization=source, ended_on__isnull=True).update(
             ended_on=on
         )
-        OrgAdministrator.objects.filter(organization=source).delete()
+        links = list(OrgAdministrator.objects.filter(organization=source).select_related("user"))
+        for link in links:
+            audit.record(
+                "org_administrator_removed",
+                actor=actor,
+                target=source,
+                changes={"user": link.user.get_username()},
+                note=f"因并入“{target.name}”取消",
+            )
+        OrgAdministrator.objects.filter(pk__in=[link.pk for link in links]).delete()
         source.status = OrgStatus.MERGED
         source.merged_into = target
         source.ended_on = on
@@ -312,6 +345,7 @@ def merge_organizations(
             changes={
                 "merged_into": [None, target.pk],
                 "entities_moved": moved_entities,
+                "administrators_removed": [link.user.get_username() for link in links],
                 "target_members": [
                     before_target["formal_members"],
                     target.formal_members,
@@ -459,13 +493,49 @@ def end_committee_member(*, actor: Any, member_id: int, ended_on: date) -> Commi
     return member
 
 
+def _check_admin_link_scope(actor: Any, org: PartyOrganization) -> None:
+    """An administrator link puts the organization's subtree and its covered entities into the
+    linked user's scope, so only city-wide staff, superusers or holders of ``ORGS_ADMINS`` may
+    set one, and never beyond the actor's own region (checked on every active descendant and
+    every covered entity, not only on the organization itself)."""
+    if actor.is_superuser or actor.has_citywide_scope:
+        return
+    if not actor.has_capability(Cap.ORGS_ADMINS):
+        raise DomainError("只有市级管理员或具有“设置党组织管理员”权限的人员可以设置管理员")
+    region_path = actor.scope_region_path
+    if not region_path:
+        raise DomainError("您没有区划管辖范围，不能设置党组织管理员")
+    outside_orgs = (
+        PartyOrganization.objects.filter(subtree_q(org.path), status=OrgStatus.ACTIVE)
+        .exclude(subtree_q(region_path, "region__path"))
+        .exists()
+    )
+    outside_entities = (
+        Entity.objects.filter(subtree_q(org.path, "organization__path"))
+        .exclude(subtree_q(region_path, "region_path"))
+        .exists()
+    )
+    if outside_orgs or outside_entities:
+        raise DomainError(
+            "该党组织的下级组织或覆盖单位有不在您管辖区划内的，不能设置管理员，请由上级管理员办理"
+        )
+
+
 def set_org_administrator(*, actor: Any, org_id: int, user_id: int) -> OrgAdministrator:
-    """Link a user (e.g. a 党组织书记 account) to the organization they administer."""
+    """Link a user (e.g. a 党组织书记 account) to the organization they administer.
+
+    The link widens the user's scope (``models.administered_paths``), so it is guarded by
+    :func:`_check_admin_link_scope` and an actor may never link themselves."""
     require(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     from shegong.accounts.models import User
 
+    if user_id == actor.pk:
+        raise DomainError("不能把自己设为党组织管理员，请由上级管理员办理")
     with transaction.atomic():
         org = _load(actor, org_id)
+        if org.status != OrgStatus.ACTIVE:
+            raise DomainError("已撤销或合并的党组织不能设置管理员")
+        _check_admin_link_scope(actor, org)
         user = User.objects.visible_to(actor).filter(pk=user_id, is_active=True).first()
         if user is None:
             raise DomainError("账号不存在或已停用")

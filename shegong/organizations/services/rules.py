@@ -220,6 +220,21 @@ RULES: dict[str, Callable[..., dict[str, Violation]]] = {
 }
 
 
+def _subjects_in_scope(findings: list[Finding], entities: Any, orgs: Any) -> list[Finding]:
+    entity_ids = [f.entity_id for f in findings if f.entity_id]
+    org_ids = [f.organization_id for f in findings if f.organization_id]
+    checked: set[tuple[str, int]] = set()
+    for i in range(0, len(entity_ids), 900):
+        chunk = entities.filter(pk__in=entity_ids[i : i + 900]).values_list("pk", flat=True)
+        checked.update(("e", pk) for pk in chunk)
+    for i in range(0, len(org_ids), 900):
+        chunk = orgs.filter(pk__in=org_ids[i : i + 900]).values_list("pk", flat=True)
+        checked.update(("o", pk) for pk in chunk)
+    return [
+        f for f in findings if ("e", f.entity_id) in checked or ("o", f.organization_id) in checked
+    ]
+
+
 @dataclass
 class RunResult:
     opened: int = 0
@@ -269,15 +284,26 @@ def run_rules(
                 )
             }
             new = []
+            seen: list[int] = []
+            changed: list[Finding] = []
             for key, v in violations.items():
                 current = open_rows.get(key)
                 if current is not None:
-                    if current.evidence != v.evidence[:500]:
-                        Finding.objects.filter(pk=current.pk).update(
-                            evidence=v.evidence[:500], last_seen_at=now
-                        )
+                    street_id = street_ids.get(street_code_of(v.region_path) or "")
+                    fresh = (v.evidence[:500], v.region_id, v.region_path, street_id)
+                    if fresh != (
+                        current.evidence,
+                        current.region_id,
+                        current.region_path,
+                        current.street_id,
+                    ):
+                        # The evidence changed, or the subject moved (its findings follow it).
+                        current.evidence, current.region_id = fresh[0], fresh[1]
+                        current.region_path, current.street_id = fresh[2], fresh[3]
+                        current.last_seen_at = now
+                        changed.append(current)
                     else:
-                        Finding.objects.filter(pk=current.pk).update(last_seen_at=now)
+                        seen.append(current.pk)
                     result.refreshed += 1
                     continue
                 new.append(
@@ -297,6 +323,13 @@ def run_rules(
                         last_seen_at=now,
                     )
                 )
+            for i in range(0, len(seen), 900):
+                Finding.objects.filter(pk__in=seen[i : i + 900]).update(last_seen_at=now)
+            Finding.objects.bulk_update(
+                changed,
+                ["evidence", "region", "region_path", "street", "last_seen_at"],
+                batch_size=500,
+            )
             try:
                 with transaction.atomic():
                     Finding.objects.bulk_create(new, batch_size=1000)
@@ -309,7 +342,11 @@ def run_rules(
                     except IntegrityError:
                         continue
             result.opened += len(new)
-            gone = [f.pk for key, f in open_rows.items() if key not in violations]
+            stale = [f for key, f in open_rows.items() if key not in violations]
+            if actor is not None:
+                # A scoped run resolves only findings whose subject it actually checked.
+                stale = _subjects_in_scope(stale, entities, orgs)
+            gone = [f.pk for f in stale]
             for i in range(0, len(gone), 900):
                 Finding.objects.filter(pk__in=gone[i : i + 900]).update(
                     status=FindingStatus.AUTO_RESOLVED,
@@ -325,3 +362,28 @@ def run_rules(
             changes=result.as_dict(),
         )
     return result
+
+
+def request_rules_run(*, actor: Any) -> RunResult | None:
+    """重新检查 pressed by a person. A street-sized scope runs now (a few hundred rows) and
+    returns the result; a city-wide scope (tens of thousands of findings) is enqueued as a
+    task like the nightly job and returns None — the request never holds the whole-city
+    transaction."""
+    from shegong.accounts.roles import Cap
+
+    from .common import require
+
+    require(actor, Cap.ORGS_TASKS, "您的角色不能运行覆盖规则检查")
+    if not (actor.is_superuser or actor.has_citywide_scope):
+        return run_rules(actor=actor)
+    from ..tasks import run_coverage_rules_requested
+
+    with transaction.atomic():
+        audit.record(
+            "coverage_rules_run_requested",
+            actor=actor,
+            target_type="organizations.finding",
+            target_repr="覆盖规则检查（全市，后台运行）",
+        )
+        transaction.on_commit(lambda: run_coverage_rules_requested.enqueue(actor.pk))
+    return None

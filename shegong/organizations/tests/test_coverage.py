@@ -182,3 +182,40 @@ def test_snapshot_rows_and_trend(world, make_entity, make_org) -> None:
     north = coverage.trend(world.street_north, None)
     assert [t["org_rate"] for t in north] == [0.0, 100.0]
     assert coverage.trend(world.street_north, world.north, kind="social_org") == []
+
+
+def test_users_with_administrator_links_read_cells_plus_their_linked_entities(
+    world, make_entity, make_org
+) -> None:
+    """Cells for the jurisdiction, live rows only for linked entities outside it; nothing
+    counted twice (a link inside the own region adds nothing)."""
+    from shegong.organizations.models import OrgAdministrator
+
+    south_branch = make_org(region=world.south_one, code="S-L1")
+    north_branch = make_org(region=world.north_one, code="N-L1")
+    make_entity(region=world.north_one, employees=70)
+    inside = make_entity(region=world.north_one, kind="social_org")
+    linked = make_entity(region=world.south_one, kind="social_org", employees=12)
+    make_entity(region=world.south_one)  # southern, not linked: never counted
+    for entity, org in ((linked, south_branch), (inside, north_branch)):
+        entities.set_coverage(
+            actor=world.root, entity_id=entity.pk, mode=CoverageMode.SINGLE, organization_id=org.pk
+        )
+    for user in (world.street_north, world.district_leader):
+        OrgAdministrator.objects.create(user=user, organization=south_branch)
+        OrgAdministrator.objects.create(user=user, organization=north_branch)
+    street_user = type(world.street_north).objects.get(pk=world.street_north.pk)
+    data = coverage.coverage_for(street_user, None)
+    assert data.source == "cells+live"
+    assert data.overall.total == 3
+    assert data.overall.org_covered == 2
+    assert data.overall.total == Entity.objects.visible_to(street_user).count()
+    filtered = coverage.coverage_for(street_user, None, kind="social_org")
+    assert (filtered.overall.total, filtered.source) == (2, "cells+live")
+    assert coverage.coverage_for(street_user, world.north).overall.total == 2
+    south = coverage.coverage_for(street_user, world.south)
+    assert (south.overall.total, south.source) == (1, "cells+live")
+    # The district leader's district contains both streets: the link adds nothing.
+    leader = type(world.district_leader).objects.get(pk=world.district_leader.pk)
+    district = coverage.coverage_for(leader, world.district)
+    assert (district.source, district.overall.total) == ("cells", 4)

@@ -219,3 +219,78 @@ def test_export_round_trips_through_the_import(world, make_org) -> None:
     report = import_entities(actor=world.root, rows=rows, commit=False)
     assert report.ok, report.errors
     assert report.unchanged == 2
+
+
+def test_reimport_as_not_established_drops_the_organization(world, make_org) -> None:
+    org = make_org(code="ORG-X")
+    code = credit_code(900)
+    first = _line(code, 覆盖方式="单独建", 覆盖党组织编码="ORG-X", 正式党员数="3")
+    import_entities(actor=world.dept_admin, rows=_rows(_csv([first])), commit=True)
+    assert Entity.objects.get().organization_id == org.pk
+    again = _line(code, 覆盖方式="未建立")
+    report = import_entities(actor=world.dept_admin, rows=_rows(_csv([again])), commit=True)
+    assert report.committed, report.errors
+    assert report.updated == 1
+    entity = Entity.objects.get()
+    assert entity.coverage_mode == CoverageMode.NONE
+    assert entity.organization_id is None
+    assert not org.covered_entities.exists()
+
+
+def test_download_of_all_errors_holds_every_bad_row(world, client_for) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from openpyxl import load_workbook
+
+    lines = [_line(f"BAD{i:05d}", name=f"坏{i}") for i in range(1200)]
+    lines.insert(0, _line(credit_code(950)))  # one good row (row 2)
+    upload = SimpleUploadedFile("两新.csv", _csv(lines), content_type="text/csv")
+    client = client_for(world.street_north)
+    page = client.post("/organizations/entities/import/", {"file": upload})
+    assert page.status_code == 200
+    token = page.context["token"]
+    assert len(page.context["errors"]) == 1000
+    assert "下载全部错误（XLSX）" in page.content.decode()
+    response = client.get(f"/organizations/entities/import/errors/?token={token}")
+    assert response.status_code == 200
+    sheet = load_workbook(io.BytesIO(response.content), read_only=True).active
+    values = [r for r in sheet.iter_rows(values_only=True) if r and isinstance(r[0], int)]
+    assert len(values) == 1200
+    assert {r[0] for r in values} == set(range(3, 1203))
+    assert values[-1][1] == "统一社会信用代码"
+    assert values[-1][2] == "BAD01199"
+    assert "统一社会信用代码" in values[-1][3]
+    assert not Entity.objects.exists()
+    assert AuditEvent.objects.filter(action="entities_import_errors_downloaded").count() == 1
+    # The staged file is the uploader's own: another clerk's token is unknown (404), a role
+    # without the import capability is refused (403).
+    other = client_for(world.street_south)
+    assert other.get(f"/organizations/entities/import/errors/?token={token}").status_code == 404
+    leader = client_for(world.leader)
+    assert leader.get(f"/organizations/entities/import/errors/?token={token}").status_code == 403
+
+
+def test_export_writes_instructor_names_and_a_bare_yes_is_no_name(world) -> None:
+    from shegong.organizations.services import entities as entity_services
+
+    named, flagged = credit_code(960), credit_code(961)
+    lines = [_line(named, 党建指导员="周指导、吴联络"), _line(flagged, 党建指导员="是")]
+    report = import_entities(actor=world.root, rows=_rows(_csv(lines)), commit=True)
+    assert report.committed, report.errors
+    assert sorted(Instructor.objects.values_list("name", flat=True)) == ["吴联络", "周指导"]
+    assert not Entity.objects.get(credit_code=flagged).has_instructor
+    first = Instructor.objects.get(name="周指导")
+    entity_services.end_instructor(actor=world.root, instructor_id=first.pk)
+    exported = {r[0]: r for r in export_rows(Entity.objects.all())}
+    column = IMPORT_COLUMNS.index("党建指导员")
+    assert exported[named][column] == "吴联络"  # the current one, by name; never 是
+    assert exported[flagged][column] == ""
+    # Round trip: the export re-imports unchanged and creates no instructor.
+    rows = [
+        (i + 2, dict(zip(IMPORT_COLUMNS, map(str, r), strict=True)))
+        for i, r in enumerate(exported.values())
+    ]
+    report = import_entities(actor=world.root, rows=rows, commit=True)
+    assert report.ok, report.errors
+    assert report.unchanged == 2
+    assert Instructor.objects.count() == 2
+    assert not Instructor.objects.filter(name__in=["是", "否"]).exists()

@@ -222,3 +222,35 @@ def test_instructor_phone_is_encrypted_and_masked(world, make_entity) -> None:
     assert str(i.phone) == "139****5678"
     event = AuditEvent.objects.filter(action="instructor_assigned").last()
     assert "13912345678" not in str(event.changes)
+
+
+def test_merge_refuses_children_that_would_outrank_the_target(world, make_org) -> None:
+    top = make_org(kind="committee", region=world.north, code="M-TOP")
+    source = make_org(kind="committee", region=world.north, parent=top, code="M-SRC")
+    child = make_org(kind="committee", region=world.north, parent=source, code="M-CHILD")
+    target = make_org(kind="general_branch", region=world.north, parent=top, code="M-TGT")
+    with pytest.raises(DomainError, match="不能随合并转入"):
+        orgs.merge_organizations(actor=world.root, source_id=source.pk, target_id=target.pk)
+    child.refresh_from_db()
+    source.refresh_from_db()
+    assert child.parent_id == source.pk
+    assert source.status == "active"
+    # A general branch under the source may follow it into a committee.
+    other = make_org(kind="committee", region=world.north, parent=top, code="M-OK")
+    orgs.merge_organizations(actor=world.root, source_id=source.pk, target_id=other.pk)
+    child.refresh_from_db()
+    assert child.parent_id == other.pk
+
+
+def test_merge_audits_the_administrator_links_it_removes(world, make_org) -> None:
+    top = make_org(kind="committee", region=world.north, code="A-TOP")
+    source = make_org(region=world.north_one, parent=top, code="A-SRC")
+    target = make_org(region=world.north_one, parent=top, code="A-TGT")
+    orgs.set_org_administrator(actor=world.root, org_id=source.pk, user_id=world.secretary.pk)
+    orgs.merge_organizations(actor=world.root, source_id=source.pk, target_id=target.pk)
+    assert not OrgAdministrator.objects.filter(organization=source).exists()
+    removed = AuditEvent.objects.get(action="org_administrator_removed")
+    assert removed.changes == {"user": "secretary"}
+    assert target.name in removed.note
+    merged = AuditEvent.objects.get(action="party_organization_merged")
+    assert merged.changes["administrators_removed"] == ["secretary"]

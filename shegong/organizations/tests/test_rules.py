@@ -240,3 +240,52 @@ def test_policy_only_citywide_admin_and_validated(world) -> None:
     with pytest.raises(DomainError):
         update_policy(actor=world.root, committee_threshold=2)
     assert CoveragePolicy.current().committee_threshold == 7
+
+
+def test_refresh_is_chunked_not_one_update_per_finding(
+    world, make_entity, django_assert_max_num_queries
+) -> None:
+    from shegong.organizations.testing import credit_code
+
+    for i in range(60):
+        make_entity(credit_code=credit_code(3000 + i), employees=80 + (i % 2))
+    run_rules(today=TODAY)
+    assert Finding.objects.filter(status="open").count() == 60
+    # 60 unchanged findings: a handful of queries per rule, not 60 UPDATEs.
+    with django_assert_max_num_queries(40):
+        result = run_rules(today=TODAY)
+    assert result.refreshed == 60
+    # Changed evidence goes through bulk_update, still a bounded number of queries.
+    Entity = type(make_entity())
+    Entity.objects.filter(employees=80).update(employees=95)
+    with django_assert_max_num_queries(40):
+        run_rules(today=TODAY)
+    assert Finding.objects.filter(evidence__contains="95 人", status="open").count() == 30
+
+
+def test_citywide_recheck_is_queued_street_recheck_runs_now(
+    world, make_entity, client_for, django_capture_on_commit_callbacks
+) -> None:
+    from shegong.organizations.services.rules import request_rules_run
+
+    make_entity(employees=80)
+    make_entity(region=world.south_one, employees=80)
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        response = client_for(world.dept_admin).post("/organizations/findings/run/", follow=True)
+    assert "已提交全市覆盖规则检查" in response.content.decode()
+    assert len(callbacks) == 1
+    assert not Finding.objects.exists()  # nothing ran inside the request
+    assert AuditEvent.objects.filter(action="coverage_rules_run_requested").count() == 1
+    callbacks[0]()  # the worker picks the task up
+    assert Finding.objects.filter(status="open").count() == 2
+    run = AuditEvent.objects.get(action="coverage_rules_run")
+    assert run.actor_id == world.dept_admin.pk
+    # API: 202 queued for the city, 200 with counts for a street.
+    with django_capture_on_commit_callbacks(execute=False):
+        api = client_for(world.dept_admin).post("/api/organizations/findings/run")
+    assert (api.status_code, api.json()["queued"]) == (202, True)
+    street = client_for(world.street_north).post("/api/organizations/findings/run")
+    assert street.status_code == 200
+    assert street.json()["queued"] is False
+    assert street.json()["refreshed"] == 1
+    assert request_rules_run(actor=world.street_north) is not None

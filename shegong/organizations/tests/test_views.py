@@ -104,6 +104,12 @@ def test_snapshot_button_and_trend(world, city, client_for) -> None:
     # Taking it again the same day replaces it.
     client.post("/organizations/coverage/snapshot/")
     assert CoverageSnapshot.objects.count() == 1
+    # The trend follows region and type only: with an industry or size filter it says so.
+    assert "trend-filter-note" not in page.content.decode()
+    assert "trend-filter-note" not in client.get("/organizations/?kind=enterprise").content.decode()
+    for query in ("industry=I", "size_band=small"):
+        filtered = client.get(f"/organizations/?{query}").content.decode()
+        assert "趋势按区划和类型统计，未按行业/规模筛选" in filtered
 
 
 def test_coverage_export_xlsx(world, city, client_for) -> None:

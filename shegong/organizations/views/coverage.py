@@ -72,6 +72,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
         "overall": data.overall,
         "gaps": gaps,
         "trend": trend,
+        # Snapshots are stored per street × type only, so the trend cannot follow these.
+        "trend_ignores_filters": bool(filters["industry"] or filters["size_band"]),
         "chart": chart,
         "filters": filters,
         "filter_query": "&".join(f"{k}={v}" for k, v in filters.items() if v),

@@ -8,7 +8,7 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -103,6 +103,21 @@ def entity_import_template(request: HttpRequest) -> HttpResponse:
         import_services.TEMPLATE_EXAMPLE,
         request.GET.get("format", "xlsx"),
     )
+
+
+@login_required
+def entity_import_errors(request: HttpRequest) -> HttpResponse:
+    """下载全部错误（XLSX）: every bad row of the staged dry run, not only the first 1,000.
+    The staged file lives in the uploader's own directory, so another account's token is
+    simply not found (404); the dry run is scoped like the import itself."""
+    need(request, Cap.ORGS_IMPORT)
+    try:
+        data, filename = load(request.user, request.GET.get("token", ""))
+        table = read_table(io.BytesIO(data), filename, required=import_services.REQUIRED_COLUMNS)
+    except (StagingError, TableError) as exc:
+        raise Http404 from exc
+    rows = import_services.import_error_rows(actor=request.user, rows=table.rows)
+    return file_response("两新组织导入错误", import_services.ERROR_COLUMNS, rows, "xlsx")
 
 
 @login_required

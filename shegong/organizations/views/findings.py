@@ -127,12 +127,17 @@ def finding_export(request: HttpRequest) -> HttpResponse:
 @require_POST
 def finding_run(request: HttpRequest) -> HttpResponse:
     need(request, Cap.ORGS_TASKS)
-    result = rule_services.run_rules(actor=request.user)
-    messages.success(
-        request,
-        f"规则检查完成：新发现 {result.opened} 个，仍存在 {result.refreshed} 个，"
-        f"自动消除 {result.auto_resolved} 个",
-    )
+    result = rule_services.request_rules_run(actor=request.user)
+    if result is None:
+        messages.success(
+            request, "已提交全市覆盖规则检查，正在后台运行，约一两分钟后刷新本页查看结果"
+        )
+    else:
+        messages.success(
+            request,
+            f"规则检查完成：新发现 {result.opened} 个，仍存在 {result.refreshed} 个，"
+            f"自动消除 {result.auto_resolved} 个",
+        )
     return redirect("organizations:findings")
 
 

@@ -198,6 +198,14 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "is_branch": org.kind in BRANCH_KINDS,
         "today": timezone.localdate(),
         "can_manage": can(request, Cap.ORGS_MANAGE) and org.status == OrgStatus.ACTIVE,
+        # Mirrors services.orgs._check_admin_link_scope (the service is the real guard).
+        "can_set_admins": can(request, Cap.ORGS_MANAGE)
+        and org.status == OrgStatus.ACTIVE
+        and (
+            request.user.is_superuser
+            or getattr(request.user, "has_citywide_scope", False)
+            or can(request, Cap.ORGS_ADMINS)
+        ),
         "breadcrumbs": [BASE_CRUMB, ("党组织", "/organizations/orgs/"), (org.name, None)],
     }
     return render(request, "organizations/org_detail.html", context)
