@@ -58,6 +58,12 @@ class Cap:
     SUGGESTIONS_MANAGE = "suggestions.manage"
     SUGGESTIONS_EVALUATE = "suggestions.evaluate"
     PUBLICATION_MANAGE = "publication.manage"
+    VOLUNTEERS_VIEW = "volunteers.view"
+    VOLUNTEERS_MANAGE = "volunteers.manage"
+    VOLUNTEER_ACTIVITIES = "volunteers.activities"
+    VOLUNTEER_HOURS_CORRECT = "volunteers.correct"
+    VOLUNTEER_CERTIFY = "volunteers.certify"
+    VOLUNTEER_POLICY = "volunteers.policy"
 
 
 _ALL_VIEW = {Cap.REGIONS_VIEW, Cap.UNITS_VIEW, Cap.CALENDAR_VIEW}
@@ -134,6 +140,37 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
     ),
     Role.AUDITOR: frozenset({Cap.AUDIT_VIEW, Cap.ACCOUNTS_VIEW, Cap.REGIONS_VIEW, Cap.EXPORT}),
 }
+
+
+# Volunteer service (志愿服务), granted additively.
+_VOLUNTEER_GRANTS: dict[str, set[str]] = {
+    Role.DEPT_ADMIN: {
+        Cap.VOLUNTEERS_VIEW,
+        Cap.VOLUNTEERS_MANAGE,
+        Cap.VOLUNTEER_HOURS_CORRECT,
+        Cap.VOLUNTEER_CERTIFY,
+        Cap.VOLUNTEER_POLICY,
+    },
+    Role.STREET_STAFF: {
+        Cap.VOLUNTEERS_VIEW,
+        Cap.VOLUNTEERS_MANAGE,
+        Cap.VOLUNTEER_ACTIVITIES,
+        Cap.VOLUNTEER_CERTIFY,
+    },
+    Role.VOLUNTEER_MANAGER: {
+        Cap.UNITS_VIEW,
+        Cap.EXPORT,
+        Cap.PII_REVEAL,
+        Cap.VOLUNTEERS_VIEW,
+        Cap.VOLUNTEERS_MANAGE,
+        Cap.VOLUNTEER_ACTIVITIES,
+        Cap.VOLUNTEER_CERTIFY,
+    },
+    Role.LEADER: {Cap.VOLUNTEERS_VIEW},
+    Role.AUDITOR: {Cap.VOLUNTEERS_VIEW},
+}
+for _role, _caps in _VOLUNTEER_GRANTS.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
 
 
 def capabilities_of(role: str) -> frozenset[str]:

@@ -63,6 +63,7 @@ INSTALLED_APPS = [
     "shegong.suggestions",
     "shegong.triage",
     "shegong.demo",
+    "shegong.volunteers",
 ]
 
 MIDDLEWARE = [
