@@ -8,6 +8,7 @@ from shegong.core.api_routes import router as core_router
 from shegong.regions.api import router as regions_router
 from shegong.suggestions.api import router as suggestions_router
 from shegong.units.api import router as units_router
+from shegong.volunteers.api import router as volunteers_router
 
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
@@ -15,6 +16,7 @@ api.add_router("/", regions_router)
 api.add_router("/", units_router)
 api.add_router("/", appeals_router)
 api.add_router("/", suggestions_router)
+api.add_router("/", volunteers_router)
 
 admin.site.site_header = "社工平台 · 系统管理"
 admin.site.site_title = "社工平台"
@@ -30,6 +32,8 @@ urlpatterns = [
     path("appeals/", include("shegong.appeals.urls")),
     path("suggestions/", include("shegong.suggestions.urls")),
     path("triage/", include("shegong.triage.urls")),
+    path("volunteers/", include("shegong.volunteers.urls")),
+    path("volunteer/", include("shegong.volunteers.portal_urls")),
     path("api/", api.urls),
     path("open311/v2/", include("shegong.appeals.open311_urls")),
     path("admin/", admin.site.urls),

@@ -201,7 +201,11 @@ def change_activity_status(*, actor: Any, activity_id: int, to: str, reason: str
     sign-up and tells the volunteers by SMS."""
     require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能修改活动")
     with transaction.atomic():
-        activity = Activity.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=activity_id)
+        activity = (
+            Activity.objects.visible_to(actor)
+            .select_for_update(of=("self",))
+            .filter(pk=activity_id)
+        )
         row = activity.first()
         if row is None:
             raise DomainError("活动不存在或不在您的管辖范围内")

@@ -110,7 +110,9 @@ def issue_certificate(
     policy = get_policy()
     with transaction.atomic():
         if actor is None:
-            volunteer = Volunteer.objects.select_for_update(of=("self",)).filter(pk=volunteer_id).first()
+            volunteer = (
+                Volunteer.objects.select_for_update(of=("self",)).filter(pk=volunteer_id).first()
+            )
             team = Team.objects.filter(pk=team_id).first() if team_id else None
         else:
             require(actor, Cap.VOLUNTEER_CERTIFY, "您的角色不能出具志愿服务记录证明")
@@ -120,7 +122,9 @@ def issue_certificate(
             visible = Volunteer.objects.visible_to(actor).filter(pk=volunteer_id).exists()
             if not visible and team is None:
                 raise DomainError("志愿者不存在或不在您的管辖范围内")
-            volunteer = Volunteer.objects.select_for_update(of=("self",)).filter(pk=volunteer_id).first()
+            volunteer = (
+                Volunteer.objects.select_for_update(of=("self",)).filter(pk=volunteer_id).first()
+            )
         if volunteer is None:
             raise DomainError("志愿者不存在")
         check = verify_volunteer(volunteer)
@@ -164,7 +168,11 @@ def revoke_certificate(*, actor: Any, certificate_id: int, reason: str) -> Certi
     if not (reason or "").strip():
         raise DomainError("请填写作废原因")
     with transaction.atomic():
-        cert = Certificate.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=certificate_id)
+        cert = (
+            Certificate.objects.visible_to(actor)
+            .select_for_update(of=("self",))
+            .filter(pk=certificate_id)
+        )
         row = cert.first()
         if row is None:
             raise DomainError("证明不存在或不在您的管辖范围内")

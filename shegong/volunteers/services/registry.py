@@ -242,7 +242,11 @@ def update_volunteer(
     """Staff edit of what a volunteer offers, or suspension (audited)."""
     require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能修改志愿者信息")
     with transaction.atomic():
-        volunteer = Volunteer.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=volunteer_id)
+        volunteer = (
+            Volunteer.objects.visible_to(actor)
+            .select_for_update(of=("self",))
+            .filter(pk=volunteer_id)
+        )
         volunteer_row = volunteer.first()
         if volunteer_row is None:
             raise DomainError("志愿者不存在或不在您的管辖范围内")

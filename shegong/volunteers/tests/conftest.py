@@ -65,8 +65,10 @@ class Kit:
         from shegong.volunteers import services
 
         today = timezone.localdate()
-        birth = date(today.year - age, 1, 1) if today >= date(today.year, 1, 2) else date(
-            today.year - age - 1, 1, 1
+        birth = (
+            date(today.year - age, 1, 1)
+            if today >= date(today.year, 1, 2)
+            else date(today.year - age - 1, 1, 1)
         )
         minor = age < 18
         return services.register_volunteer(

@@ -230,8 +230,18 @@ def test_certificate_needs_hours(kit: Any) -> None:
 
 @pytest.mark.parametrize(
     ("total", "star"),
-    [("0", 0), ("99.99", 0), ("100", 1), ("299.5", 1), ("300", 2), ("600", 3), ("1000", 4),
-     ("1499.99", 4), ("1500", 5), ("9000", 5)],
+    [
+        ("0", 0),
+        ("99.99", 0),
+        ("100", 1),
+        ("299.5", 1),
+        ("300", 2),
+        ("600", 3),
+        ("1000", 4),
+        ("1499.99", 4),
+        ("1500", 5),
+        ("9000", 5),
+    ],
 )
 def test_star_thresholds(total: str, star: int) -> None:
     assert services.star_for(Decimal(total), [100, 300, 600, 1000, 1500]) == star

@@ -91,9 +91,7 @@ def test_staff_cannot_register_outside_scope(kit: Any) -> None:
 def test_minors_are_not_offered_or_accepted_for_risky_or_age_limited_activities(kit: Any) -> None:
     team = kit.team()
     safe = kit.activity(team=team, title="图书整理")
-    risky = kit.activity(
-        team=team, title="防汛抢险", risky=True, insurance_confirmed=True
-    )
+    risky = kit.activity(team=team, title="防汛抢险", risky=True, insurance_confirmed=True)
     adults = kit.activity(team=team, title="夜间巡逻", min_age=18)
     minor = kit.volunteer(age=16)
     adult = kit.volunteer(age=30)
@@ -116,9 +114,7 @@ def test_minors_are_not_offered_or_accepted_for_risky_or_age_limited_activities(
 def test_risky_activity_needs_insurance_before_publishing(kit: Any) -> None:
     activity = kit.activity(risky=True, publish=False)
     with pytest.raises(DomainError, match="保险"):
-        services.change_activity_status(
-            actor=kit.vm_north, activity_id=activity.pk, to="published"
-        )
+        services.change_activity_status(actor=kit.vm_north, activity_id=activity.pk, to="published")
     with pytest.raises(TransitionNotAllowed):
         services.change_activity_status(actor=kit.vm_north, activity_id=activity.pk, to="closed")
 
@@ -207,8 +203,6 @@ def test_cancelling_activity_cancels_signups_and_frees_places(kit: Any) -> None:
 def test_staff_of_other_street_cannot_touch_activity(kit: Any) -> None:
     activity = kit.activity()
     with pytest.raises(DomainError, match="管辖范围"):
-        services.change_activity_status(
-            actor=kit.vm_south, activity_id=activity.pk, to="closed"
-        )
+        services.change_activity_status(actor=kit.vm_south, activity_id=activity.pk, to="closed")
     activity.refresh_from_db()
     assert activity.status == "published"
