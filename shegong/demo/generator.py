@@ -423,6 +423,9 @@ def generate(
     from .appeals import generate_appeals
 
     result.appeals = generate_appeals(size_name, rng=rng, log=log)
+    from .volunteers import generate_volunteers
+
+    generate_volunteers(size_name, rng=rng, log=log)
     result.users = User.objects.count()
     result.seconds = time.monotonic() - started
     return result

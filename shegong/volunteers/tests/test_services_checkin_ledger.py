@@ -282,3 +282,14 @@ def test_dual_report_entries_go_into_the_same_ledger(kit: Any) -> None:
     v.refresh_from_db()
     assert entry.kind == "dual_report" and v.total_hours == Decimal("2.00")
     assert services.verify_volunteer(v).ok
+
+
+def test_verify_command_exits_1_on_tampering(kit: Any) -> None:
+    from django.core.management import CommandError, call_command
+
+    v = kit.volunteer()
+    (entry,) = _hours(kit, v, "2")
+    call_command("verify_volunteer_ledger")
+    _tamper("UPDATE volunteers_hoursentry SET title = %s WHERE id = %s", ["改过", entry.pk])
+    with pytest.raises(CommandError, match="1 位志愿者"):
+        call_command("verify_volunteer_ledger")
