@@ -15,7 +15,7 @@ check people in and out by hand when they have no phone.
 
 Hours = overlap of [check-in, check-out] with the slot, rounded down to
 ``policy.rounding_minutes`` and capped by ``policy.max_hours_per_day`` (记录办法 第七条第二款:
-time actually contributed, in hours). The manager confirms (and may lower, with a reason);
+time actually contributed, in hours). The manager confirms (and may adjust, with a reason);
 confirmation appends the ledger entry (谁组织谁记录).
 """
 
@@ -681,8 +681,9 @@ def confirm_hours(
 ) -> HoursEntry:
     """The manager confirms a checked-out volunteer's hours → one ledger entry.
 
-    The hours default to the computed ones; the manager may lower them (with a reason),
-    never raise them above the slot's length or the daily cap.
+    The hours default to the computed ones; the manager may adjust them (with a reason,
+    audited) — e.g. a volunteer who forgot to scan out — never above the slot's length or
+    the daily cap.
     """
     require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能确认服务时长")
     policy = get_policy()
