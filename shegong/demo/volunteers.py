@@ -51,9 +51,23 @@ SIZES = {
     ),
 }
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华国志海燕晓东红梅玉文博涵轩浩然欣怡思远佳宇航"
-SKILLS = ["急救", "心理疏导", "摄影", "法律咨询", "医疗护理", "驾驶", "外语", "电脑维修", "文艺表演"]
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
+)
+GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华国志海燕晓东红梅玉文博涵轩浩然欣怡思远佳宇航"
+)
+SKILLS = [
+    "急救",
+    "心理疏导",
+    "摄影",
+    "法律咨询",
+    "医疗护理",
+    "驾驶",
+    "外语",
+    "电脑维修",
+    "文艺表演",
+]
 CATEGORIES = ["社区服务", "关爱老人", "关爱少年儿童", "环境保护", "文明实践", "文化教育"]
 ACTIVITIES = [
     ("敬老院陪伴服务", "陪老人聊天、读报、整理房间", "elderly"),
@@ -110,7 +124,8 @@ def generate_volunteers(
             number = _id_number(rng, community.code, age, today)
         used_ids.add(number)
         row = {
-            "姓名": rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
+            "姓名": rng.choice(SURNAMES)
+            + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
             "身份证号": number,
             "手机号码": _phone(rng, used_phones),
             "居住区域代码": community.code,
@@ -118,7 +133,9 @@ def generate_volunteers(
             "服务类别": "、".join(rng.sample(CATEGORIES, rng.randint(1, 2))),
         }
         if age < 18:
-            row.update({"监护人姓名": "家长", "监护人电话": _phone(rng, used_phones), "监护人已同意": "是"})
+            row.update(
+                {"监护人姓名": "家长", "监护人电话": _phone(rng, used_phones), "监护人已同意": "是"}
+            )
         rows.append((i + 2, row))
     for start in range(0, len(rows), 5000):
         chunk = rows[start : start + 5000]
@@ -138,9 +155,10 @@ def generate_volunteers(
         mine = [c for c in communities if c.parent_id == manager_street]
         if mine and all(c.parent_id != manager_street for c in team_communities):
             team_communities[0] = mine[0]
+    actor: Any
     for community in team_communities:
         actor = manager if community.parent_id == manager_street else root
-        unit = street_units.get(community.parent_id)
+        unit = street_units.get(community.parent_id or 0)
         team = services.create_team(
             actor=actor,
             name=f"{community.name}志愿服务队",
@@ -183,9 +201,7 @@ def generate_volunteers(
             )
         )
     for start in range(0, len(history), 20000):
-        report = services.import_hours(
-            actor=root, rows=history[start : start + 20000], commit=True
-        )
+        report = services.import_hours(actor=root, rows=history[start : start + 20000], commit=True)
         if not report.committed:
             raise RuntimeError(f"demo hours import failed: {report.errors[:3]}")
 
@@ -200,7 +216,7 @@ def generate_volunteers(
             if past
             else now + timedelta(days=rng.randint(2, 20))
         )
-        start = base.replace(hour=rng.choice([9, 14, 18]), minute=0, second=0, microsecond=0)
+        begins = base.replace(hour=rng.choice([9, 14, 18]), minute=0, second=0, microsecond=0)
         activity = services.create_activity(
             actor=actor,
             team_id=team.pk,
@@ -210,12 +226,16 @@ def generate_volunteers(
             region_id=community.pk,
             address=f"{community.name}党群服务中心",
             contact_name=rng.choice(SURNAMES) + "老师",
-            recruit_start=start - timedelta(days=10),
-            recruit_end=start - timedelta(hours=2),
+            recruit_start=begins - timedelta(days=10),
+            recruit_end=begins - timedelta(hours=2),
             slots=[
-                services.SlotInput(start, start + timedelta(hours=rng.choice([2, 3])), rng.randint(3, 8)),
                 services.SlotInput(
-                    start + timedelta(days=7), start + timedelta(days=7, hours=2), rng.randint(3, 8)
+                    begins, begins + timedelta(hours=rng.choice([2, 3])), rng.randint(3, 8)
+                ),
+                services.SlotInput(
+                    begins + timedelta(days=7),
+                    begins + timedelta(days=7, hours=2),
+                    rng.randint(3, 8),
                 ),
             ],
             min_age=18 if n % 5 == 4 else None,
@@ -231,7 +251,7 @@ def generate_volunteers(
             for v in rng.sample(nearby, min(len(nearby), slot.capacity + 2)):
                 try:
                     services.sign_up(volunteer_id=v.pk, slot_id=slot.pk, now=signup_at)
-                except Exception:  # noqa: BLE001, S112 — ineligible (age, clash): skip
+                except Exception:  # noqa: S112 — ineligible (age, clash): skip
                     continue
             if not past or slot.ends_at > now:
                 continue

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import django_filters
@@ -33,10 +34,8 @@ class VolunteerFilterSet(django_filters.FilterSet):
         if not value:
             return queryset
         condition = Q(number=value.upper())
-        try:
+        with contextlib.suppress(ValidationFailure):
             condition |= Q(phone_bidx=blind_index("phone", validate_mobile(value)))
-        except ValidationFailure:
-            pass
         if len(value) == 18:
             condition |= Q(id_number_bidx=blind_index("id_number", value))
         return queryset.filter(condition)

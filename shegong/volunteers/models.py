@@ -261,6 +261,9 @@ class Membership(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"{self.team_id}:{self.volunteer_id}"
+
 
 class ActivityQuerySet(ScopedQuerySet):
     def public(self) -> ActivityQuerySet:
@@ -414,6 +417,9 @@ class Signup(models.Model):
             )
         ]
 
+    def __str__(self) -> str:
+        return f"报名 {self.volunteer_id} → {self.slot_id}"
+
 
 class CheckinScan(models.Model):
     """A check-in token used by a volunteer. The unique (nonce, volunteer) refuses replay:
@@ -426,6 +432,9 @@ class CheckinScan(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["nonce", "volunteer"], name="vol_scan_once")]
+
+    def __str__(self) -> str:
+        return self.nonce
 
 
 class AppendOnlyQuerySet(ScopedQuerySet):
@@ -563,3 +572,6 @@ class LedgerVerification(models.Model):
 
     class Meta:
         ordering = ["-ran_at"]
+
+    def __str__(self) -> str:
+        return f"{self.ran_at:%Y-%m-%d %H:%M} {'ok' if self.ok else 'broken'}"

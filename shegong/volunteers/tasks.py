@@ -24,6 +24,4 @@ def verify_volunteer_ledger() -> dict[str, object]:
     return {"ok": report.ok, "entries": report.entries, "problems": len(report.problems)}
 
 
-register_periodic(
-    "volunteers.verify_ledger", verify_volunteer_ledger, every="daily", at="03:10"
-)
+register_periodic("volunteers.verify_ledger", verify_volunteer_ledger, every="daily", at="03:10")

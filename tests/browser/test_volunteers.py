@@ -177,7 +177,8 @@ def test_phone_register_signup_checkin_confirm_certificate(
         page.get_by_test_id("download-pdf").first.click()
     download = info.value
     pdf = download.path().read_bytes()
-    assert pdf.startswith(b"%PDF") and download.suggested_filename.startswith("ZYZM")
+    assert pdf.startswith(b"%PDF")
+    assert download.suggested_filename.startswith("ZYZM")
     _shoot(page, screenshot_dir / "volunteer-certificates.png")
 
     # anyone (a fresh browser) can verify it
@@ -187,6 +188,8 @@ def test_phone_register_signup_checkin_confirm_certificate(
     public.goto(f"{live_server.url}{verify_href}")
     assert public.get_by_test_id("verdict").inner_text() == "真实有效"
     facts = public.get_by_test_id("certificate-facts").inner_text()
-    assert "赵*" in facts and "2.50" in facts and PHONE not in public.content()
+    assert "赵*" in facts
+    assert "2.50" in facts
+    assert PHONE not in public.content()
     public.screenshot(path=screenshot_dir / "volunteer-verify.png", full_page=True)
     other.close()

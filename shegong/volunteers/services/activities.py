@@ -21,6 +21,7 @@ confirmation appends the ledger entry (谁组织谁记录).
 
 from __future__ import annotations
 
+import functools
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -63,7 +64,7 @@ from ..models import (
 from .common import age_on, get_policy, require
 from .ledger import EntryDraft, append_entries
 
-TOKEN_SALT = "shegong.volunteers.checkin"
+TOKEN_SALT = "shegong.volunteers.checkin"  # noqa: S105 — a signing namespace, not a secret
 MAX_SLOTS = 50
 
 
@@ -240,7 +241,13 @@ def change_activity_status(*, actor: Any, activity_id: int, to: str, reason: str
         )
         if phones:
             text = f"【志愿服务】您报名的活动“{row.title}”已取消：{reason.strip()}。"
-            transaction.on_commit(lambda: [sms_sender().send(p, text) for p in phones])
+
+            def tell() -> None:
+                sender = sms_sender()
+                for phone in phones:
+                    sender.send(phone, text)
+
+            transaction.on_commit(tell)
     return row
 
 
@@ -409,6 +416,8 @@ def cancel_signup(
     policy = get_policy()
     with transaction.atomic():
         if actor is None:
+            if volunteer_id is None:
+                raise DomainError("报名记录不存在")
             signup = Signup.objects.filter(pk=signup_id, volunteer_id=volunteer_id).first()
         else:
             require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能取消报名")
@@ -491,9 +500,13 @@ def _promote_from_waitlist(slot: Slot, *, now: datetime, policy: VolunteerPolicy
             f"【志愿服务】您候补的活动“{activity.title}”"
             f"（{timezone.localtime(slot.starts_at):%m月%d日 %H:%M}）已转为录用，请准时参加。"
         )
-        transaction.on_commit(lambda: sms_sender().send(phone, text))
+        transaction.on_commit(functools.partial(_send_sms, phone, text))
         return candidate
     return None
+
+
+def _send_sms(phone: str, text: str) -> None:
+    sms_sender().send(phone, text)
 
 
 # ---- check-in tokens ------------------------------------------------------------------

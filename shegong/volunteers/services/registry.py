@@ -177,7 +177,7 @@ def register_volunteer(
     )
     if problems:
         raise DomainError("；".join(msg for _, msg in problems))
-    region = regions.filter(pk=region_id).first()
+    region = regions.filter(pk=region_id or 0).first()
     if region is None:
         raise DomainError("居住区域不存在或不在您的管辖范围内")
     cats = [c for c in service_categories if c in ServiceCategory.values]

@@ -28,7 +28,7 @@ def _race(slot_id: int, volunteer_ids: list[int]) -> list[Any]:
         try:
             barrier.wait(timeout=10)
             results[index] = services.sign_up(volunteer_id=vid, slot_id=slot_id).status
-        except Exception as exc:  # noqa: BLE001 — reported to the main thread
+        except Exception as exc:
             results[index] = exc
         finally:
             connections.close_all()

@@ -44,12 +44,15 @@ def test_volunteer_import_dry_run_reports_every_bad_row(kit: Any) -> None:
         ],
     )
     report = services.import_volunteers(actor=kit.vm_north, rows=rows, commit=True)
-    assert not report.committed and Volunteer.objects.count() == 0
+    assert not report.committed
+    assert Volunteer.objects.count() == 0
     bad_rows = {e.row for e in report.errors}
     assert bad_rows == {3, 4, 5, 6}
     columns = {(e.row, e.column) for e in report.errors}
-    assert (5, "居住区域代码") in columns and (5, "手机号码") in columns
-    assert (6, "姓名") in columns and (6, "服务类别") in columns
+    assert (5, "居住区域代码") in columns
+    assert (5, "手机号码") in columns
+    assert (6, "姓名") in columns
+    assert (6, "服务类别") in columns
 
 
 def test_volunteer_import_commit_and_db_duplicates(kit: Any) -> None:
@@ -61,14 +64,18 @@ def test_volunteer_import_commit_and_db_duplicates(kit: Any) -> None:
         ],
     )
     dry = services.import_volunteers(actor=kit.vm_north, rows=rows, commit=False)
-    assert dry.ok and dry.created == 2 and Volunteer.objects.count() == 0
+    assert dry.ok
+    assert dry.created == 2
+    assert Volunteer.objects.count() == 0
     report = services.import_volunteers(actor=kit.vm_north, rows=rows, commit=True)
-    assert report.committed and Volunteer.objects.count() == 2
+    assert report.committed
+    assert Volunteer.objects.count() == 2
     first = Volunteer.objects.get(source="import", region__code="339901001001")
     assert set(first.skills.values_list("name", flat=True)) == {"摄影", "急救"}
     assert first.service_categories == ["community", "elderly"]
     again = services.import_volunteers(actor=kit.vm_north, rows=rows, commit=True)
-    assert not again.committed and {e.message for e in again.errors} >= {"该身份证号已注册为志愿者"}
+    assert not again.committed
+    assert {e.message for e in again.errors} >= {"该身份证号已注册为志愿者"}
 
 
 def test_hours_import_goes_through_the_ledger(kit: Any) -> None:
@@ -79,12 +86,14 @@ def test_hours_import_goes_through_the_ledger(kit: Any) -> None:
         [a.number, day, "双报到服务", "", "2.5", "339901001001", "北一社区", "双报到", "P-1"],
         [b.number, day, "敬老院探访", "陪伴", "4", "339901001001", "北一社区", "", ""],
     ]
-    bad = good + [
+    bad = [
+        *good,
         ["ZY00", day, "x", "", "3", "339901001001", "", "", ""],
         [a.number, "2099-01-01", "x", "", "30", "339901002001", "", "其他", ""],
     ]
     report = services.import_hours(actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, bad), commit=True)
-    assert not report.committed and HoursEntry.objects.count() == 0
+    assert not report.committed
+    assert HoursEntry.objects.count() == 0
     assert {e.row for e in report.errors} == {5, 6}
     assert {e.column for e in report.errors if e.row == 6} == {
         "服务日期",
@@ -112,9 +121,11 @@ def test_import_page_dry_run_then_commit(kit: Any) -> None:
     upload = SimpleUploadedFile("v.xlsx", data)
     response = c.post("/volunteers/import/volunteers/", {"file": upload})
     body = response.content.decode()
-    assert response.status_code == 200 and "确认导入" in body
+    assert response.status_code == 200
+    assert "确认导入" in body
     token = body.split('name="token" value="')[1].split('"')[0]
     assert Volunteer.objects.count() == 0
     response = c.post("/volunteers/import/volunteers/", {"token": token, "confirm": "1"})
-    assert response.status_code == 302 and Volunteer.objects.count() == 1
+    assert response.status_code == 302
+    assert Volunteer.objects.count() == 1
     assert c.get("/volunteers/import/volunteers/template/").status_code == 200

@@ -27,7 +27,8 @@ def _code(phone: str) -> str:
     for sent_to, text in reversed(ConsoleSmsSender.outbox):
         if sent_to == phone:
             match = re.search(r"验证码是(\d{6})", text)
-            assert match and "志愿服务" in text
+            assert match
+            assert "志愿服务" in text
             return match.group(1)
     raise AssertionError("no code sent")
 
@@ -54,12 +55,14 @@ def test_register_on_portal_and_sign_in(kit: Any) -> None:
         "consent": "on",
     }
     response = c.post("/volunteer/register/", data)
-    assert response.status_code == 422 and "验证码不正确" in response.content.decode()
+    assert response.status_code == 422
+    assert "验证码不正确" in response.content.decode()
     data["sms_code"] = _code(phone)
     response = c.post("/volunteer/register/", data)
     assert response.status_code == 302
     v = Volunteer.objects.get()
-    assert v.source == "portal" and v.phone_verified_at is not None
+    assert v.source == "portal"
+    assert v.phone_verified_at is not None
     home = c.get("/volunteer/").content.decode()
     assert v.number in home
     # the volunteer session is not a staff login
@@ -74,7 +77,8 @@ def test_register_on_portal_and_sign_in(kit: Any) -> None:
 def test_unknown_phone_is_sent_to_registration(kit: Any) -> None:
     c = Client()
     response = _login(c, make_phone())
-    assert response.status_code == 302 and "/volunteer/register/" in response["Location"]
+    assert response.status_code == 302
+    assert "/volunteer/register/" in response["Location"]
 
 
 def test_sign_up_check_in_by_url_and_certificate(kit: Any) -> None:
@@ -98,7 +102,8 @@ def test_sign_up_check_in_by_url_and_certificate(kit: Any) -> None:
         response = c.post(f"/volunteer/checkin/{token}/")
         assert "签到成功" in response.content.decode()
         replay = c.post(f"/volunteer/checkin/{token}/")
-        assert replay.status_code == 409 and "扫过" in replay.content.decode()
+        assert replay.status_code == 409
+        assert "扫过" in replay.content.decode()
         # the waitlisted volunteer cannot check in
         c2 = Client()
         _login(c2, other.phone.reveal())
@@ -121,7 +126,8 @@ def test_sign_up_check_in_by_url_and_certificate(kit: Any) -> None:
     c.post("/volunteer/certificates/")
     cert = v.certificates.get()
     pdf = c.get(f"/volunteer/certificates/{cert.number}.pdf")
-    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
     # someone else cannot download it
     c2 = Client()
     _login(c2, other.phone.reveal())
@@ -132,7 +138,8 @@ def test_checkin_needs_sign_in(kit: Any) -> None:
     activity = kit.activity()
     token = services.checkin_token(activity.slots.get().pk)
     response = Client().get(f"/volunteer/checkin/{token}/")
-    assert response.status_code == 302 and "/volunteer/login/" in response["Location"]
+    assert response.status_code == 302
+    assert "/volunteer/login/" in response["Location"]
 
 
 def test_public_activity_list_and_honours(kit: Any) -> None:
@@ -153,4 +160,5 @@ def test_public_activity_list_and_honours(kit: Any) -> None:
     assert "河道清洁" in Client().get("/volunteer/activities/").content.decode()
     assert Client().get(f"/volunteer/activities/{activity.pk}/").status_code == 200
     body = Client().get("/volunteer/honours/").content.decode()
-    assert body.count("一星") == 1 and v.name.reveal() not in body
+    assert body.count("一星") == 1
+    assert v.name.reveal() not in body

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
 from freezegun import freeze_time
@@ -28,7 +29,7 @@ def _signed_up(kit: Any, **kw: Any) -> tuple[Any, Any, Any]:
 
 
 def test_qr_checkin_and_checkout_then_confirm(kit: Any) -> None:
-    slot, v, signup = _signed_up(kit)
+    slot, v, _ = _signed_up(kit)
     t_in = slot.starts_at + timedelta(minutes=2)
     t_out = slot.starts_at + timedelta(hours=2, minutes=52)
     with freeze_time(t_in):
@@ -44,7 +45,9 @@ def test_qr_checkin_and_checkout_then_confirm(kit: Any) -> None:
     assert s.computed_hours == Decimal("2.75")
     entry = services.confirm_hours(actor=kit.vm_north, signup_id=s.pk)
     v.refresh_from_db()
-    assert entry.seq == 1 and v.total_hours == Decimal("2.75") and v.ledger_head == entry.hash
+    assert entry.seq == 1
+    assert v.total_hours == Decimal("2.75")
+    assert v.ledger_head == entry.hash
     with pytest.raises(DomainError, match="已确认"):
         services.confirm_hours(actor=kit.vm_north, signup_id=s.pk)
 
@@ -55,9 +58,9 @@ def test_token_expiry(kit: Any) -> None:
     with freeze_time(at - timedelta(minutes=10)):
         token = services.checkin_token(slot.pk)
     ttl = services.get_policy().token_ttl_seconds
-    with freeze_time(at - timedelta(minutes=10) + timedelta(seconds=ttl + 1)):
-        with pytest.raises(DomainError, match="过期") as exc:
-            services.scan_checkin(volunteer_id=v.pk, token=token, now=at)
+    later = at - timedelta(minutes=10) + timedelta(seconds=ttl + 1)
+    with freeze_time(later), pytest.raises(DomainError, match="过期") as exc:
+        services.scan_checkin(volunteer_id=v.pk, token=token, now=at)
     assert exc.value.code == "token_expired"
 
 
@@ -95,7 +98,7 @@ def test_checkin_window(kit: Any) -> None:
 
 
 def test_manager_checkin_caps_hours_to_slot_and_adjustment_needs_reason(kit: Any) -> None:
-    slot, v, signup = _signed_up(kit, hours=2)
+    slot, _, signup = _signed_up(kit, hours=2)
     services.manager_check(
         actor=kit.vm_north,
         signup_id=signup.pk,
@@ -153,11 +156,12 @@ def test_ledger_is_append_only(kit: Any) -> None:
 
 def test_reversal_keeps_total_equal_to_ledger_sum(kit: Any) -> None:
     v = kit.volunteer()
-    e1, e2, _ = _hours(kit, v, "2", "3.5", "4")
-    with pytest.raises(Exception):  # noqa: B017 — a handler cannot correct (PermissionDenied)
+    _, e2, _ = _hours(kit, v, "2", "3.5", "4")
+    with pytest.raises(PermissionDenied):  # a manager cannot correct
         services.reverse_entry(actor=kit.vm_north, entry_id=e2.pk, reason="录错")
     rev = services.reverse_entry(actor=kit.world.dept_admin, entry_id=e2.pk, reason="录错")
-    assert rev.hours == Decimal("-3.50") and rev.reverses_id == e2.pk
+    assert rev.hours == Decimal("-3.50")
+    assert rev.reverses_id == e2.pk
     with pytest.raises(DomainError, match="已冲正"):
         services.reverse_entry(actor=kit.world.dept_admin, entry_id=e2.pk, reason="再次")
     v.refresh_from_db()
@@ -177,12 +181,14 @@ def test_tampering_is_detected_by_verify_and_certificate(kit: Any) -> None:
     cert = services.issue_certificate(volunteer_id=v.pk)
     assert services.verify_certificate(cert.verify_code).verdict == "genuine"
     report = services.verify_ledger()
-    assert report.ok and report.entries == 3
+    assert report.ok
+    assert report.entries == 3
     # someone edits an entry's hours directly in the database
     _tamper("UPDATE volunteers_hoursentry SET hours = %s WHERE id = %s", ["9.00", entries[1].pk])
     report = services.verify_ledger()
     assert not report.ok
-    assert report.problems[0]["seq"] == 2 and v.number == report.problems[0]["volunteer"]
+    assert report.problems[0]["seq"] == 2
+    assert v.number == report.problems[0]["volunteer"]
     assert services.verify_certificate(cert.verify_code).verdict == "ledger_tampered"
     with pytest.raises(DomainError, match="校验未通过"):
         services.issue_certificate(volunteer_id=v.pk)
@@ -202,8 +208,10 @@ def test_certificate_altered_and_revoked(kit: Any) -> None:
     _hours(kit, v, "5")
     cert = services.issue_certificate(volunteer_id=v.pk)
     result = services.verify_certificate(cert.verify_code)
-    assert result.genuine and result.current_hours == Decimal("5.00")
-    assert result.certificate is not None and result.certificate.name_masked == "张**"
+    assert result.genuine
+    assert result.current_hours == Decimal("5.00")
+    assert result.certificate is not None
+    assert result.certificate.name_masked == "张**"
     _tamper("UPDATE volunteers_certificate SET hours = %s WHERE id = %s", ["500.00", cert.pk])
     assert services.verify_certificate(cert.verify_code).verdict == "altered"
     _tamper("UPDATE volunteers_certificate SET hours = %s WHERE id = %s", ["5.00", cert.pk])
@@ -218,7 +226,8 @@ def test_certificate_pdf_has_contents(kit: Any) -> None:
     _hours(kit, v, "5", "2.5")
     cert = services.issue_certificate(volunteer_id=v.pk, actor=kit.vm_north)
     pdf = services.certificate_pdf(cert, verify_url="http://testserver/v/verify/x/")
-    assert pdf.startswith(b"%PDF") and len(pdf) > 2000
+    assert pdf.startswith(b"%PDF")
+    assert len(pdf) > 2000
     assert Certificate.objects.get(pk=cert.pk).hours == Decimal("7.50")
 
 
@@ -261,7 +270,7 @@ def test_star_level_follows_ledger_and_policy_changes(kit: Any) -> None:
     assert v.star_level == 5
     with pytest.raises(DomainError, match="递增"):
         services.update_policy(actor=kit.world.dept_admin, star_thresholds=[10, 5])
-    with pytest.raises(Exception):  # noqa: B017 — PermissionDenied for a manager
+    with pytest.raises(PermissionDenied):
         services.update_policy(actor=kit.vm_north, star_thresholds=[1])
 
 
@@ -280,7 +289,8 @@ def test_dual_report_entries_go_into_the_same_ledger(kit: Any) -> None:
         source_ref="party.member:42",
     )
     v.refresh_from_db()
-    assert entry.kind == "dual_report" and v.total_hours == Decimal("2.00")
+    assert entry.kind == "dual_report"
+    assert v.total_hours == Decimal("2.00")
     assert services.verify_volunteer(v).ok
 
 
