@@ -62,6 +62,12 @@ class VolunteerRegisterForm(BootstrapForm):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+    service_regions = forms.TypedMultipleChoiceField(
+        label="愿意服务的区域（可多选）",
+        coerce=int,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
     guardian_name = forms.CharField(label="监护人姓名（未满18周岁必填）", required=False)
     guardian_phone = forms.CharField(label="监护人手机（未满18周岁必填）", required=False)
     guardian_relation = forms.CharField(label="与监护人关系", required=False, max_length=20)

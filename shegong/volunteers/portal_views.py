@@ -178,6 +178,9 @@ def communities(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     form = PortalRegisterForm(request.POST or None, initial={"phone": request.GET.get("phone", "")})
+    form.fields["service_regions"].choices = [
+        (s.pk, f"{s.parent.name if s.parent else ''}{s.name}") for s in _streets()
+    ]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -201,6 +204,7 @@ def register(request: HttpRequest) -> HttpResponse:
                         guardian_relation=data["guardian_relation"],
                         guardian_consent=data["guardian_consent"],
                         publicity_consent=data["publicity_consent"],
+                        service_region_ids=data["service_regions"],
                         phone_verified=True,
                         source="portal",
                     )

@@ -138,6 +138,10 @@ def volunteer_new(request: HttpRequest) -> HttpResponse:
     form.fields["region"].widget.choices = [("", "请选择")] + [
         (r.pk, r.full_name) for r in _regions(request, RegionLevel.COMMUNITY)
     ]
+    form.fields["service_regions"].choices = [
+        (r.pk, r.full_name)
+        for r in Region.objects.filter(level=RegionLevel.STREET, is_active=True).order_by("code")
+    ]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -155,6 +159,7 @@ def volunteer_new(request: HttpRequest) -> HttpResponse:
                 guardian_relation=data["guardian_relation"],
                 guardian_consent=data["guardian_consent"],
                 publicity_consent=data["publicity_consent"],
+                service_region_ids=data["service_regions"],
             )
         except DomainError as exc:
             form.add_error(None, exc.message)
@@ -196,6 +201,7 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .filter(volunteer=volunteer)
             .order_by("-issued_at"),
             "skills": volunteer.skills.all(),
+            "service_regions": [r.name for r in volunteer.service_regions.all()],
             "can_manage": _can(request, Cap.VOLUNTEERS_MANAGE),
             "can_correct": _can(request, Cap.VOLUNTEER_HOURS_CORRECT),
             "can_certify": _can(request, Cap.VOLUNTEER_CERTIFY),

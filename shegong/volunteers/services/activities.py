@@ -294,7 +294,8 @@ def eligibility(
 
 def offered_activities(volunteer: Volunteer, *, now: datetime | None = None) -> Any:
     """Published activities open for recruitment that suit the volunteer's age (minors are
-    never offered risky ones), nearest first (same street, then same district)."""
+    never offered risky ones), nearest first: in the volunteer's street or one of their
+    chosen service areas, then the same district, then the rest of the city."""
     from django.db.models import Case, IntegerField, Q, Value, When
 
     now = now or timezone.now()
@@ -311,9 +312,12 @@ def offered_activities(volunteer: Volunteer, *, now: datetime | None = None) -> 
     segments = [s for s in path.split("/") if s]
     street = "/" + "/".join(segments[:3]) + "/" if len(segments) >= 3 else path
     district = "/" + "/".join(segments[:2]) + "/" if len(segments) >= 2 else path
+    near = Q(region__path__startswith=street)
+    for area in volunteer.service_regions.only("path"):
+        near |= Q(region__path__startswith=area.path)
     return qs.annotate(
         nearness=Case(
-            When(region__path__startswith=street, then=Value(0)),
+            When(near, then=Value(0)),
             When(region__path__startswith=district, then=Value(1)),
             default=Value(2),
             output_field=IntegerField(),

@@ -208,3 +208,17 @@ def test_staff_of_other_street_cannot_touch_activity(kit: Any) -> None:
         services.change_activity_status(actor=kit.vm_south, activity_id=activity.pk, to="closed")
     activity.refresh_from_db()
     assert activity.status == "published"
+
+
+def test_service_areas_count_as_near(kit: Any) -> None:
+    team = kit.team(actor=kit.world.root, region=kit.world.south_one)
+    kit.activity(team=team, actor=kit.world.root, title="南街活动", region=kit.world.south_one)
+    kit.activity(title="北街活动")
+    v = kit.volunteer()
+    assert list(services.offered_activities(v).values_list("title", flat=True)) == [
+        "北街活动",
+        "南街活动",
+    ]
+    helper = kit.volunteer(service_region_ids=[kit.world.south.pk])
+    offered = services.offered_activities(helper)
+    assert {a.title: a.nearness for a in offered} == {"北街活动": 0, "南街活动": 0}

@@ -223,3 +223,15 @@ def test_public_verification_page_and_api(kit: Any, north: dict[str, Any]) -> No
     assert api["verdict"] == "genuine"
     assert api["current_hours"] == "3.00"
     assert Client().get("/volunteer/verify/unknown/").status_code == 404
+
+
+def test_unmasking_is_scoped_and_audited(kit: Any, north: dict[str, Any]) -> None:
+    from shegong.core.models import AuditEvent
+
+    v = north["volunteer"]
+    url = f"/pii/volunteers.Volunteer/{v.pk}/phone/"
+    assert _c(kit.vm_south).post(url, {"reason": "核实"}).status_code == 404
+    response = _c(kit.vm_north).post(url, {"reason": "联系志愿者确认活动"})
+    assert response.status_code == 200
+    assert v.phone.reveal() in response.content.decode()
+    assert AuditEvent.objects.filter(action="pii_revealed", target_id=str(v.pk)).exists()
