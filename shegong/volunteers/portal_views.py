@@ -178,7 +178,7 @@ def communities(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def register(request: HttpRequest) -> HttpResponse:
     form = PortalRegisterForm(request.POST or None, initial={"phone": request.GET.get("phone", "")})
-    form.fields["service_regions"].choices = [
+    form.fields["service_regions"].choices = [  # type: ignore[attr-defined]
         (s.pk, f"{s.parent.name if s.parent else ''}{s.name}") for s in _streets()
     ]
     if request.method == "POST" and form.is_valid():

@@ -138,7 +138,7 @@ def volunteer_new(request: HttpRequest) -> HttpResponse:
     form.fields["region"].widget.choices = [("", "请选择")] + [
         (r.pk, r.full_name) for r in _regions(request, RegionLevel.COMMUNITY)
     ]
-    form.fields["service_regions"].choices = [
+    form.fields["service_regions"].choices = [  # type: ignore[attr-defined]
         (r.pk, r.full_name)
         for r in Region.objects.filter(level=RegionLevel.STREET, is_active=True).order_by("code")
     ]
