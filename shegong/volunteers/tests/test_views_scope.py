@@ -235,3 +235,11 @@ def test_unmasking_is_scoped_and_audited(kit: Any, north: dict[str, Any]) -> Non
     assert response.status_code == 200
     assert v.phone.reveal() in response.content.decode()
     assert AuditEvent.objects.filter(action="pii_revealed", target_id=str(v.pk)).exists()
+
+
+def test_htmx_list_gets_the_table_partial(kit: Any, north: dict[str, Any]) -> None:
+    response = _c(kit.vm_north).get("/volunteers/", HTTP_HX_REQUEST="true")
+    body = response.content.decode()
+    assert 'data-testid="volunteer-table"' in body
+    assert "<html" not in body
+    assert north["volunteer"].number in body
