@@ -140,7 +140,9 @@ def volunteer_new(request: HttpRequest) -> HttpResponse:
     ]
     form.fields["service_regions"].choices = [  # type: ignore[attr-defined]
         (r.pk, r.full_name)
-        for r in Region.objects.filter(level=RegionLevel.STREET, is_active=True).order_by("code")
+        for r in Region.objects.visible_to(request.user)
+        .filter(level=RegionLevel.STREET, is_active=True)
+        .order_by("code")
     ]
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
