@@ -10,6 +10,7 @@ from shegong.regions.api import router as regions_router
 from shegong.suggestions.api import router as suggestions_router
 from shegong.triage.api import router as triage_router
 from shegong.units.api import router as units_router
+from shegong.volunteers.api import router as volunteers_router
 
 api.add_router("/", core_router)
 api.add_router("/", accounts_router)
@@ -19,6 +20,7 @@ api.add_router("/", appeals_router)
 api.add_router("/", suggestions_router)
 api.add_router("/", triage_router)
 api.add_router("/", organizations_router)
+api.add_router("/", volunteers_router)
 
 admin.site.site_header = "社工平台 · 系统管理"
 admin.site.site_title = "社工平台"
@@ -35,6 +37,8 @@ urlpatterns = [
     path("suggestions/", include("shegong.suggestions.urls")),
     path("triage/", include("shegong.triage.urls")),
     path("organizations/", include("shegong.organizations.urls")),
+    path("volunteers/", include("shegong.volunteers.urls")),
+    path("volunteer/", include("shegong.volunteers.portal_urls")),
     path("api/", api.urls),
     path("open311/v2/", include("shegong.appeals.open311_urls")),
     path("admin/", admin.site.urls),

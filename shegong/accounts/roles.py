@@ -64,6 +64,12 @@ class Cap:
     ORGS_TASKS = "organizations.tasks"
     ORGS_POLICY = "organizations.policy"
     ORGS_ADMINS = "organizations.admins"
+    VOLUNTEERS_VIEW = "volunteers.view"
+    VOLUNTEERS_MANAGE = "volunteers.manage"
+    VOLUNTEER_ACTIVITIES = "volunteers.activities"
+    VOLUNTEER_HOURS_CORRECT = "volunteers.correct"
+    VOLUNTEER_CERTIFY = "volunteers.certify"
+    VOLUNTEER_POLICY = "volunteers.policy"
 
 
 _ALL_VIEW = {Cap.REGIONS_VIEW, Cap.UNITS_VIEW, Cap.CALENDAR_VIEW}
@@ -157,6 +163,36 @@ _ORGS_GRANTS: dict[str, set[str]] = {
     Role.LEADER: {Cap.ORGS_VIEW},
 }
 for _role, _caps in _ORGS_GRANTS.items():
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
+
+# Volunteer service (志愿服务), granted additively.
+_VOLUNTEER_GRANTS: dict[str, set[str]] = {
+    Role.DEPT_ADMIN: {
+        Cap.VOLUNTEERS_VIEW,
+        Cap.VOLUNTEERS_MANAGE,
+        Cap.VOLUNTEER_HOURS_CORRECT,
+        Cap.VOLUNTEER_CERTIFY,
+        Cap.VOLUNTEER_POLICY,
+    },
+    Role.STREET_STAFF: {
+        Cap.VOLUNTEERS_VIEW,
+        Cap.VOLUNTEERS_MANAGE,
+        Cap.VOLUNTEER_ACTIVITIES,
+        Cap.VOLUNTEER_CERTIFY,
+    },
+    Role.VOLUNTEER_MANAGER: {
+        Cap.UNITS_VIEW,
+        Cap.EXPORT,
+        Cap.PII_REVEAL,
+        Cap.VOLUNTEERS_VIEW,
+        Cap.VOLUNTEERS_MANAGE,
+        Cap.VOLUNTEER_ACTIVITIES,
+        Cap.VOLUNTEER_CERTIFY,
+    },
+    Role.LEADER: {Cap.VOLUNTEERS_VIEW},
+    Role.AUDITOR: {Cap.VOLUNTEERS_VIEW},
+}
+for _role, _caps in _VOLUNTEER_GRANTS.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
 
 

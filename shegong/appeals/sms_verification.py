@@ -88,8 +88,12 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else "****"
 
 
-def send_code(phone: str, ip: str | None) -> str:
-    """Send a fresh code to ``phone``. Returns the normalised number; raises SmsCodeError."""
+def send_code(phone: str, ip: str | None, *, service: str = "群众诉求服务") -> str:
+    """Send a fresh code to ``phone``. Returns the normalised number; raises SmsCodeError.
+
+    ``service`` names the portal in the message signature (the volunteer portal passes
+    "志愿服务"); limits and codes are per phone whichever portal asks.
+    """
     try:
         phone = validate_mobile(phone or "")
     except ValidationFailure as exc:
@@ -120,7 +124,7 @@ def send_code(phone: str, ip: str | None) -> str:
     city = getattr(settings, "SHEGONG_CITY_NAME", "")
     sms_sender().send(
         phone,
-        f"【{city}群众诉求服务】您的验证码是{code}，{minutes}分钟内有效。"
+        f"【{city}{service}】您的验证码是{code}，{minutes}分钟内有效。"
         "工作人员不会向您索要验证码，请勿告诉他人。",
     )
     return phone

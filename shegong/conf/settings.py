@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "shegong.triage",
     "shegong.organizations",
     "shegong.demo",
+    "shegong.volunteers",
 ]
 
 MIDDLEWARE = [

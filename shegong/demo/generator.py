@@ -426,6 +426,9 @@ def generate(
     from .organizations import generate_organizations
 
     generate_organizations(size_name, rng=rng, log=log)
+    from .volunteers import generate_volunteers
+
+    generate_volunteers(size_name, rng=rng, log=log)
     result.users = User.objects.count()
     result.seconds = time.monotonic() - started
     return result

@@ -1,0 +1,171 @@
+"""Volunteer API (scoped like the pages): volunteers (masked), their totals and star level,
+activities, the hours ledger, sign-ups' hours confirmation, certificate verification."""
+
+from decimal import Decimal
+from typing import Any
+
+from django.http import HttpRequest
+from ninja import FilterSchema, Query, Router, Schema
+from ninja.pagination import paginate
+
+from shegong.accounts.roles import Cap
+from shegong.core.api import require_capability
+from shegong.core.scoping import get_visible_or_404
+
+from . import services
+from .filters import ActivityFilterSet, HoursFilterSet, VolunteerFilterSet
+from .models import Activity, HoursEntry, Signup, Volunteer
+
+router = Router(tags=["志愿服务"])
+
+
+class VolunteerOut(Schema):
+    id: int
+    number: str
+    name_masked: str
+    phone_masked: str
+    gender: str
+    birth_year: int
+    region_id: int
+    status: str
+    total_hours: Decimal
+    star_level: int
+
+    @staticmethod
+    def resolve_name_masked(obj: Volunteer) -> str:
+        return str(obj.name)
+
+    @staticmethod
+    def resolve_phone_masked(obj: Volunteer) -> str:
+        return str(obj.phone)
+
+    @staticmethod
+    def resolve_birth_year(obj: Volunteer) -> int:
+        return obj.birth_date.year
+
+
+class VolunteerFilter(FilterSchema):
+    q: str | None = None
+    star: int | None = None
+    status: str | None = None
+    team: int | None = None
+
+
+class ActivityOut(Schema):
+    id: int
+    title: str
+    team_id: int
+    region_id: int
+    status: str
+    recruit_start: Any
+    recruit_end: Any
+    min_age: int | None
+    max_age: int | None
+    risky: bool
+
+
+class ActivityFilter(FilterSchema):
+    q: str | None = None
+    status: str | None = None
+    team: int | None = None
+
+
+class EntryOut(Schema):
+    id: int
+    volunteer_id: int
+    seq: int
+    kind: str
+    hours: Decimal
+    service_date: Any
+    title: str
+    organizer: str
+    region_id: int
+    confirmer_repr: str
+    recorded_at: Any
+    reverses_id: int | None
+    hash: str
+
+
+class EntryFilter(FilterSchema):
+    volunteer: str | None = None
+    kind: str | None = None
+    since: str | None = None
+    until: str | None = None
+    activity: int | None = None
+
+
+class ConfirmIn(Schema):
+    hours: Decimal | None = None
+    note: str = ""
+
+
+class VerifyOut(Schema):
+    verdict: str
+    label: str
+    detail: str
+    number: str | None = None
+    name_masked: str | None = None
+    id_masked: str | None = None
+    hours: Decimal | None = None
+    issuer_name: str | None = None
+    current_hours: Decimal | None = None
+
+
+@router.get("/volunteers", response=list[VolunteerOut])
+@paginate
+def list_volunteers(request: HttpRequest, filters: Query[VolunteerFilter]) -> Any:
+    require_capability(request, Cap.VOLUNTEERS_VIEW)
+    data = {k: v for k, v in filters.dict().items() if v is not None}
+    return VolunteerFilterSet(data, queryset=Volunteer.objects.visible_to(request.user)).qs
+
+
+@router.get("/volunteers/{volunteer_id}", response=VolunteerOut)
+def get_volunteer(request: HttpRequest, volunteer_id: int) -> Any:
+    """One primary-key read: the total and star level are maintained on the row."""
+    require_capability(request, Cap.VOLUNTEERS_VIEW)
+    return get_visible_or_404(Volunteer, request.user, pk=volunteer_id)
+
+
+@router.get("/volunteer-activities", response=list[ActivityOut])
+@paginate
+def list_activities(request: HttpRequest, filters: Query[ActivityFilter]) -> Any:
+    require_capability(request, Cap.VOLUNTEERS_VIEW)
+    data = {k: v for k, v in filters.dict().items() if v is not None}
+    return ActivityFilterSet(data, queryset=Activity.objects.visible_to(request.user)).qs
+
+
+@router.get("/volunteer-hours", response=list[EntryOut])
+@paginate
+def list_hours(request: HttpRequest, filters: Query[EntryFilter]) -> Any:
+    require_capability(request, Cap.VOLUNTEERS_VIEW)
+    data = {k: v for k, v in filters.dict().items() if v is not None}
+    return HoursFilterSet(
+        data, queryset=HoursEntry.objects.visible_to(request.user).order_by("volunteer_id", "seq")
+    ).qs
+
+
+@router.post("/volunteer-signups/{signup_id}/confirm", response=EntryOut)
+def confirm_signup_hours(request: HttpRequest, signup_id: int, payload: ConfirmIn) -> Any:
+    require_capability(request, Cap.VOLUNTEER_ACTIVITIES)
+    signup = get_visible_or_404(Signup, request.user, pk=signup_id)
+    return services.confirm_hours(
+        actor=request.user, signup_id=signup.pk, hours=payload.hours, note=payload.note
+    )
+
+
+@router.get("/volunteer-certificates/verify/{code}", response=VerifyOut, auth=None)
+def verify_certificate(request: HttpRequest, code: str) -> Any:
+    """Public, like the verification page: only what the certificate shows."""
+    result = services.verify_certificate(code)
+    cert = result.certificate
+    return {
+        "verdict": result.verdict,
+        "label": result.label,
+        "detail": result.detail,
+        "number": cert.number if cert else None,
+        "name_masked": cert.name_masked if cert else None,
+        "id_masked": cert.id_masked if cert else None,
+        "hours": cert.hours if cert else None,
+        "issuer_name": cert.issuer_name if cert else None,
+        "current_hours": result.current_hours,
+    }

@@ -1,0 +1,27 @@
+"""The volunteer portal, mounted at ``/volunteer/`` (no staff login)."""
+
+from django.urls import path
+
+from . import portal_views as views
+
+app_name = "volunteer_portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("register/", views.register, name="register"),
+    path("sms-code/", views.sms_code, name="sms-code"),
+    path("communities/", views.communities, name="communities"),
+    path("activities/", views.activity_list, name="activities"),
+    path("activities/<int:pk>/", views.activity_detail, name="activity"),
+    path("slots/<int:slot_id>/signup/", views.signup, name="signup"),
+    path("signups/<int:pk>/cancel/", views.cancel, name="cancel"),
+    path("checkin/<str:token>/", views.checkin, name="checkin"),
+    path("hours/", views.my_hours, name="hours"),
+    path("certificates/", views.my_certificates, name="certificates"),
+    path("certificates/<str:number>.pdf", views.certificate_pdf, name="certificate-pdf"),
+    path("verify/", views.verify_lookup, name="verify-lookup"),
+    path("verify/<str:code>/", views.verify, name="verify"),
+    path("honours/", views.honours, name="honours"),
+]

@@ -1,0 +1,488 @@
+"""The volunteer portal (phone first, no staff login), mounted at ``/volunteer/``.
+
+A volunteer signs in with phone + SMS code (``appeals.sms_verification``, the citizen
+portal's limits and cache); the session then carries the volunteer's id under its own key,
+separate from staff authentication (``request.user`` stays anonymous). Pages: register,
+sign in/out, open activities, sign up/cancel, check in by QR token URL, my hours, my
+certificates (issue, download) — plus two public pages: certificate verification and the
+honours list. Every change goes through ``services``.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shegong.appeals import sms_verification as sms
+from shegong.core.exceptions import DomainError
+from shegong.regions.choices import RegionLevel
+from shegong.regions.models import Region
+
+from . import services
+from .choices import ActivityStatus, SignupStatus
+from .forms import LoginForm, PortalRegisterForm
+from .models import Activity, Certificate, HoursEntry, Signup, Volunteer
+
+SESSION_KEY = "volunteer_portal"
+SMS_SERVICE = "志愿服务"
+
+
+# --- the volunteer's session -------------------------------------------------------------
+
+
+def current_volunteer(request: HttpRequest) -> Volunteer | None:
+    data = request.session.get(SESSION_KEY)
+    if not data or data.get("expires", 0) < time.time():
+        return None
+    return Volunteer.objects.select_related("region").filter(pk=data.get("id")).first()
+
+
+def sign_in(request: HttpRequest, volunteer: Volunteer) -> None:
+    request.session.cycle_key()  # no session fixation
+    request.session[SESSION_KEY] = {"id": volunteer.pk, "expires": time.time() + 8 * 3600}
+
+
+def _need_volunteer(request: HttpRequest) -> Volunteer | HttpResponse:
+    volunteer = current_volunteer(request)
+    if volunteer is None:
+        messages.info(request, "请先用手机号码登录")
+        return redirect(f"{reverse('volunteer_portal:login')}?next={request.get_full_path()}")
+    return volunteer
+
+
+def _ip(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def _next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
+        return target
+    return default
+
+
+# --- pages -------------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    volunteer = current_volunteer(request)
+    context: dict[str, Any] = {"page_title": "志愿服务", "volunteer": volunteer}
+    if volunteer is not None:
+        now = timezone.now()
+        context["upcoming"] = (
+            Signup.objects.filter(
+                volunteer=volunteer,
+                status__in=[SignupStatus.CONFIRMED, SignupStatus.WAITLISTED],
+                slot__ends_at__gte=now - timedelta(hours=3),
+            )
+            .select_related("slot__activity")
+            .order_by("slot__starts_at")[:20]
+        )
+        policy = services.get_policy()
+        thresholds = policy.star_thresholds
+        nxt = next((t for t in thresholds if volunteer.total_hours < t), None)
+        context["next_star"] = (nxt, nxt - volunteer.total_hours) if nxt else None
+    return render(request, "volunteers/portal/home.html", context)
+
+
+@require_POST
+def sms_code(request: HttpRequest) -> HttpResponse:
+    """HTMX: send a sign-in/registration code; answers a status fragment."""
+    try:
+        normal = sms.send_code(request.POST.get("phone", ""), _ip(request), service=SMS_SERVICE)
+        minutes = max(1, sms.setting("SHEGONG_PORTAL_SMS_CODE_TTL_SECONDS") // 60)
+        status = {
+            "ok": True,
+            "message": f"验证码已发送至 {sms.mask_phone(normal)}，{minutes}分钟内有效",
+        }
+    except sms.SmsCodeError as exc:
+        status = {"ok": False, "message": exc.message}
+    return render(request, "volunteers/portal/_sms_status.html", {"sms_status": status})
+
+
+def _check_code(form: Any, phone: str) -> bool:
+    result = sms.check_code(phone, form.cleaned_data.get("sms_code", ""))
+    if result != sms.CheckResult.OK:
+        form.add_error("sms_code", sms.CHECK_MESSAGES[result])
+        return False
+    return True
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            phone = services.registry.validate_mobile(form.cleaned_data["phone"])
+        except DomainError as exc:
+            form.add_error("phone", exc.message)
+        else:
+            volunteer = services.find_by_phone(phone)
+            if _check_code(form, phone):
+                if volunteer is None:
+                    messages.info(request, "这个手机号码还没有注册为志愿者，请先注册")
+                    return redirect(f"{reverse('volunteer_portal:register')}?phone={phone}")
+                sign_in(request, volunteer)
+                return redirect(_next(request, reverse("volunteer_portal:home")))
+    return render(
+        request,
+        "volunteers/portal/login.html",
+        {"page_title": "志愿者登录", "form": form, "next": request.GET.get("next", "")},
+    )
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    request.session.pop(SESSION_KEY, None)
+    messages.success(request, "您已退出登录")
+    return redirect("volunteer_portal:home")
+
+
+def _streets() -> Any:
+    return (
+        Region.objects.filter(level=RegionLevel.STREET, is_active=True)
+        .select_related("parent")
+        .order_by("code")
+    )
+
+
+@require_GET
+def communities(request: HttpRequest) -> HttpResponse:
+    """HTMX: the communities of a street, for the cascading select."""
+    parent = request.GET.get("street", "")
+    rows = (
+        Region.objects.filter(
+            parent_id=int(parent), is_active=True, level=RegionLevel.COMMUNITY
+        ).order_by("code")
+        if parent.isdigit()
+        else Region.objects.none()
+    )
+    return render(request, "volunteers/portal/_communities.html", {"communities": rows})
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    form = PortalRegisterForm(request.POST or None, initial={"phone": request.GET.get("phone", "")})
+    form.fields["service_regions"].choices = [  # type: ignore[attr-defined]
+        (s.pk, f"{s.parent.name if s.parent else ''}{s.name}") for s in _streets()
+    ]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            phone = services.registry.validate_mobile(data["phone"])
+        except DomainError as exc:
+            form.add_error("phone", exc.message)
+        else:
+            if _check_code(form, phone):
+                try:
+                    volunteer = services.register_volunteer(
+                        actor=None,
+                        name=data["name"],
+                        id_number=data["id_number"],
+                        phone=phone,
+                        region_id=data["region"],
+                        skills=form.skill_list(),
+                        service_categories=data["service_categories"],
+                        availability=data["availability"],
+                        guardian_name=data["guardian_name"],
+                        guardian_phone=data["guardian_phone"],
+                        guardian_relation=data["guardian_relation"],
+                        guardian_consent=data["guardian_consent"],
+                        publicity_consent=data["publicity_consent"],
+                        service_region_ids=data["service_regions"],
+                        phone_verified=True,
+                        source="portal",
+                    )
+                except DomainError as exc:
+                    form.add_error(None, exc.message)
+                else:
+                    sign_in(request, volunteer)
+                    messages.success(request, f"注册成功，您的志愿者编号是 {volunteer.number}")
+                    return redirect("volunteer_portal:home")
+    street = request.POST.get("street", "")
+    return render(
+        request,
+        "volunteers/portal/register.html",
+        {
+            "page_title": "注册志愿者",
+            "form": form,
+            "streets": _streets(),
+            "street": street,
+            "communities": Region.objects.filter(parent_id=int(street)).order_by("code")
+            if street.isdigit()
+            else [],
+            "selected_region": str(request.POST.get("region", "")),
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@require_GET
+def activity_list(request: HttpRequest) -> HttpResponse:
+    volunteer = current_volunteer(request)
+    now = timezone.now()
+    if volunteer is not None:
+        qs = services.offered_activities(volunteer, now=now)
+    else:
+        qs = Activity.objects.filter(
+            status=ActivityStatus.PUBLISHED, recruit_start__lte=now, recruit_end__gte=now
+        ).order_by("recruit_end", "pk")
+    page = Paginator(qs.select_related("region", "team"), 20).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "volunteers/portal/activity_list.html",
+        {"page_title": "找活动", "page": page, "volunteer": volunteer},
+    )
+
+
+@never_cache
+@require_GET
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    activity = Activity.objects.public().select_related("region", "team").filter(pk=pk).first()
+    if activity is None:
+        raise Http404
+    volunteer = current_volunteer(request)
+    now = timezone.now()
+    mine: dict[int, Signup] = {}
+    problem = None
+    if volunteer is not None:
+        mine = {
+            s.slot_id: s
+            for s in Signup.objects.filter(
+                volunteer=volunteer,
+                slot__activity=activity,
+                status__in=[SignupStatus.CONFIRMED, SignupStatus.WAITLISTED],
+            )
+        }
+        problem = services.eligibility(volunteer, activity, now=now)
+    slots = []
+    for slot in activity.slots.all():
+        signup = mine.get(slot.pk)
+        slots.append(
+            {
+                "slot": slot,
+                "signup": signup,
+                "position": services.waitlist_position(signup)
+                if signup and signup.status == SignupStatus.WAITLISTED
+                else None,
+                "open": slot.starts_at > now,
+            }
+        )
+    return render(
+        request,
+        "volunteers/portal/activity_detail.html",
+        {
+            "page_title": activity.title,
+            "activity": activity,
+            "slots": slots,
+            "volunteer": volunteer,
+            "problem": problem,
+            "skills": activity.required_skills.all(),
+        },
+    )
+
+
+@require_POST
+def signup(request: HttpRequest, slot_id: int) -> HttpResponse:
+    volunteer = _need_volunteer(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    try:
+        row = services.sign_up(volunteer_id=volunteer.pk, slot_id=slot_id)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        activity_id = (
+            Activity.objects.filter(slots__pk=slot_id).values_list("pk", flat=True).first()
+        )
+        return redirect(
+            reverse("volunteer_portal:activity", args=[activity_id])
+            if activity_id
+            else reverse("volunteer_portal:activities")
+        )
+    if row.status == SignupStatus.CONFIRMED:
+        messages.success(request, "报名成功，请准时参加，到场后扫描现场二维码签到")
+    else:
+        messages.info(
+            request,
+            f"名额已满，您已进入候补（第{services.waitlist_position(row)}位），有人取消时会短信通知您",
+        )
+    return redirect("volunteer_portal:activity", pk=row.slot.activity_id)
+
+
+@require_POST
+def cancel(request: HttpRequest, pk: int) -> HttpResponse:
+    volunteer = _need_volunteer(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    try:
+        row = services.cancel_signup(
+            signup_id=pk, volunteer_id=volunteer.pk, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, "已取消报名（开始前临时取消会被记录）" if row.late_cancel else "已取消报名"
+        )
+    return redirect(_next(request, reverse("volunteer_portal:home")))
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def checkin(request: HttpRequest, token: str) -> HttpResponse:
+    """The page a volunteer's phone opens from the QR code: confirm → check in/out."""
+    volunteer = _need_volunteer(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    context: dict[str, Any] = {"page_title": "扫码签到", "token": token}
+    try:
+        slot_id, _ = services.read_token(token)
+    except DomainError as exc:
+        context["error"] = exc.message
+        return render(request, "volunteers/portal/checkin.html", context, status=410)
+    signup = (
+        Signup.objects.select_related("slot__activity")
+        .filter(slot_id=slot_id, volunteer=volunteer, status=SignupStatus.CONFIRMED)
+        .first()
+    )
+    context["signup"] = signup
+    if signup is None:
+        context["error"] = "您没有被录用参加这个时段，不能签到"
+        return render(request, "volunteers/portal/checkin.html", context, status=403)
+    if request.method == "POST":
+        try:
+            signup = services.scan_checkin(volunteer_id=volunteer.pk, token=token)
+        except DomainError as exc:
+            context["error"] = exc.message
+            return render(request, "volunteers/portal/checkin.html", context, status=409)
+        context["signup"] = signup
+        context["done"] = True
+    return render(request, "volunteers/portal/checkin.html", context)
+
+
+@never_cache
+@require_GET
+def my_hours(request: HttpRequest) -> HttpResponse:
+    volunteer = _need_volunteer(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    entries = (
+        HoursEntry.objects.filter(volunteer=volunteer).select_related("region").order_by("-seq")
+    )
+    page = Paginator(entries, 30).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "volunteers/portal/hours.html",
+        {"page_title": "我的服务时长", "volunteer": volunteer, "page": page},
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def my_certificates(request: HttpRequest) -> HttpResponse:
+    volunteer = _need_volunteer(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    if request.method == "POST":
+        try:
+            cert = services.issue_certificate(volunteer_id=volunteer.pk)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, f"已出具证明 {cert.number}，可下载打印")
+        return redirect("volunteer_portal:certificates")
+    return render(
+        request,
+        "volunteers/portal/certificates.html",
+        {
+            "page_title": "我的志愿服务记录证明",
+            "volunteer": volunteer,
+            "certificates": Certificate.objects.filter(volunteer=volunteer).order_by("-issued_at"),
+        },
+    )
+
+
+def verify_url(request: HttpRequest, cert: Certificate) -> str:
+    return request.build_absolute_uri(reverse("volunteer_portal:verify", args=[cert.verify_code]))
+
+
+@require_GET
+def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    volunteer = _need_volunteer(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    cert = (
+        Certificate.objects.select_related("volunteer")
+        .filter(number=number, volunteer=volunteer)
+        .first()
+    )
+    if cert is None:
+        raise Http404
+    pdf = services.certificate_pdf(cert, verify_url=verify_url(request, cert))
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{cert.number}.pdf"'
+    return response
+
+
+@require_GET
+def verify(request: HttpRequest, code: str) -> HttpResponse:
+    """Public: is this certificate genuine and current? Shows only what it shows."""
+    result = services.verify_certificate(code)
+    status = 404 if result.verdict == "not_found" else 200
+    return render(
+        request,
+        "volunteers/portal/verify.html",
+        {"page_title": "证明查验", "result": result},
+        status=status,
+    )
+
+
+@require_GET
+def verify_lookup(request: HttpRequest) -> HttpResponse:
+    number = request.GET.get("number", "").strip()
+    if number:
+        cert = Certificate.objects.filter(number=number).only("verify_code").first()
+        if cert is not None:
+            return redirect("volunteer_portal:verify", code=cert.verify_code)
+        messages.error(request, "未找到该证明编号，请核对后重试")
+    return render(request, "volunteers/portal/verify_lookup.html", {"page_title": "证明查验"})
+
+
+@require_GET
+def honours(request: HttpRequest) -> HttpResponse:
+    """Public honours list: star volunteers who agreed to be shown (条例 第二十条), with
+    masked names only."""
+    rows = (
+        Volunteer.objects.filter(star_level__gte=1, publicity_consent=True)
+        .select_related("region")
+        .order_by("-total_hours", "pk")[:100]
+    )
+    items = [
+        {
+            "name": str(v.name),  # Sensitive: masked
+            "star": v.star_label,
+            "hours": v.total_hours,
+            "region": v.region.name,
+        }
+        for v in rows
+    ]
+    return render(
+        request,
+        "volunteers/portal/honours.html",
+        {"page_title": "星级志愿者光荣榜", "items": items},
+    )

@@ -1,0 +1,382 @@
+"""志愿服务记录证明: issue, revoke, print (PDF) and verify.
+
+Contents follow 志愿服务记录与证明出具办法 第十四条 (服务时间、服务内容、记录单位; other
+recorded information may be added) and 第七条 (each service record: 活动名称、日期、地点、
+服务内容、服务时间、组织单位). A certificate is issued free (第十四条; 条例 第十九条) by the
+volunteer on the portal or by staff, and can be checked by anyone (第十七条 查验) on a public
+page reached by its QR code. That page shows only what the certificate shows (masked name
+and ID number, number, hours, issuer, date) — no other personal data (条例 第二十条).
+
+Tamper evidence: ``signature`` is an HMAC (SECRET_KEY) over the certificate's printed
+fields, so editing the row is detected ("altered"); the volunteer's hash chain is
+re-walked up to ``ledger_seq`` and must end in ``ledger_hash``, so editing, deleting or
+re-linking a ledger entry is detected ("ledger tampered").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import io
+import json
+import secrets
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+from xml.sax.saxutils import escape
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from shegong.accounts.roles import Cap
+from shegong.core import audit
+from shegong.core.exceptions import DomainError
+from shegong.core.pii import plain
+from shegong.lib.masking import mask_name
+
+from ..choices import CertificateStatus, EntryKind, VerifyVerdict
+from ..models import Certificate, HoursEntry, Team, Volunteer
+from .common import get_policy, require
+from .ledger import verify_volunteer
+
+PDF_FONT = "STSong-Light"
+
+
+def _signature(cert: Certificate) -> str:
+    payload = {
+        "number": cert.number,
+        "code": cert.verify_code,
+        "volunteer": cert.volunteer_id,
+        "team": cert.issuer_team_id,
+        "issuer": cert.issuer_name,
+        "name": cert.name_masked,
+        "id": cert.id_masked,
+        "hours": f"{Decimal(cert.hours).quantize(Decimal('0.01'))}",
+        "count": cert.entry_count,
+        "seq": cert.ledger_seq,
+        "hash": cert.ledger_hash,
+        "first": cert.first_date.isoformat() if cert.first_date else None,
+        "last": cert.last_date.isoformat() if cert.last_date else None,
+        "at": cert.issued_at.astimezone(UTC).isoformat(),
+    }
+    message = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
+    key = hashlib.sha256(b"volunteer-certificate:" + settings.SECRET_KEY.encode()).digest()
+    return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+def covered_entries(
+    cert_or_volunteer: Any, *, upto_seq: int, team_id: int | None
+) -> list[HoursEntry]:
+    """The service records a certificate lists: entries up to ``upto_seq`` (of the issuing
+    team only, 谁记录谁证明), without reversed entries and their reversals."""
+    volunteer_id = (
+        cert_or_volunteer.volunteer_id
+        if isinstance(cert_or_volunteer, Certificate)
+        else cert_or_volunteer.pk
+    )
+    entries = HoursEntry.objects.filter(volunteer_id=volunteer_id, seq__lte=upto_seq)
+    if team_id is not None:
+        entries = entries.filter(team_id=team_id)
+    rows = list(entries.select_related("region").order_by("seq"))
+    reversed_ids = {e.reverses_id for e in rows if e.kind == EntryKind.REVERSAL}
+    return [e for e in rows if e.kind != EntryKind.REVERSAL and e.pk not in reversed_ids]
+
+
+def _new_number(now: datetime) -> str:
+    for _ in range(20):
+        number = f"ZYZM{timezone.localtime(now):%Y%m%d}{secrets.randbelow(10**6):06d}"
+        if not Certificate.objects.filter(number=number).exists():
+            return number
+    raise DomainError("证明编号生成失败，请重试")
+
+
+def issue_certificate(
+    *,
+    volunteer_id: int,
+    actor: Any = None,
+    team_id: int | None = None,
+    now: datetime | None = None,
+) -> Certificate:
+    """Issue a certificate of the volunteer's confirmed hours so far.
+
+    ``actor=None``: the volunteer on the portal (their own record). Staff need
+    ``volunteers.certify`` and the volunteer (or the issuing team) in their scope. The
+    ledger is verified first: a broken chain is never certified.
+    """
+    now = now or timezone.now()
+    policy = get_policy()
+    with transaction.atomic():
+        if actor is None:
+            volunteer = (
+                Volunteer.objects.select_for_update(of=("self",)).filter(pk=volunteer_id).first()
+            )
+            team = Team.objects.filter(pk=team_id).first() if team_id else None
+        else:
+            require(actor, Cap.VOLUNTEER_CERTIFY, "您的角色不能出具志愿服务记录证明")
+            team = Team.objects.visible_to(actor).filter(pk=team_id).first() if team_id else None
+            if team_id and team is None:
+                raise DomainError("队伍不存在或不在您的管辖范围内")
+            visible = Volunteer.objects.visible_to(actor).filter(pk=volunteer_id).exists()
+            if not visible and team is None:
+                raise DomainError("志愿者不存在或不在您的管辖范围内")
+            volunteer = (
+                Volunteer.objects.select_for_update(of=("self",)).filter(pk=volunteer_id).first()
+            )
+        if volunteer is None:
+            raise DomainError("志愿者不存在")
+        check = verify_volunteer(volunteer)
+        if not check.ok:
+            raise DomainError("服务时长记录校验未通过，暂不能出具证明，请联系管理员核查")
+        entries = covered_entries(volunteer, upto_seq=volunteer.ledger_seq, team_id=team_id)
+        hours = sum((e.hours for e in entries), Decimal("0"))
+        if hours <= 0:
+            raise DomainError("暂无已确认的志愿服务时长，不能出具证明")
+        dates = [e.service_date for e in entries]
+        cert = Certificate(
+            number=_new_number(now),
+            verify_code=secrets.token_urlsafe(18),
+            volunteer=volunteer,
+            issuer_team=team,
+            issuer_name=team.name if team else policy.issuer_name,
+            name_masked=mask_name(plain(volunteer.name)),
+            id_masked=str(volunteer.id_number),
+            hours=hours,
+            entry_count=len(entries),
+            ledger_seq=volunteer.ledger_seq,
+            ledger_hash=volunteer.ledger_head,
+            first_date=min(dates),
+            last_date=max(dates),
+            issued_at=now,
+            issued_by=actor if actor is not None else None,
+        )
+        cert.signature = _signature(cert)
+        cert.save(force_insert=True)
+        audit.record(
+            "volunteer_certificate_issued",
+            actor=actor,
+            target=cert,
+            changes={"hours": str(hours), "entries": len(entries), "seq": cert.ledger_seq},
+        )
+    return cert
+
+
+def revoke_certificate(*, actor: Any, certificate_id: int, reason: str) -> Certificate:
+    require(actor, Cap.VOLUNTEER_CERTIFY, "您的角色不能作废证明")
+    if not (reason or "").strip():
+        raise DomainError("请填写作废原因")
+    with transaction.atomic():
+        cert = (
+            Certificate.objects.visible_to(actor)
+            .select_for_update(of=("self",))
+            .filter(pk=certificate_id)
+        )
+        row = cert.first()
+        if row is None:
+            raise DomainError("证明不存在或不在您的管辖范围内")
+        if row.status == CertificateStatus.REVOKED:
+            raise DomainError("该证明已作废")
+        row.status = CertificateStatus.REVOKED
+        row.revoked_at = timezone.now()
+        row.revoke_reason = reason.strip()[:255]
+        row.save(update_fields=["status", "revoked_at", "revoke_reason"])
+        audit.record("volunteer_certificate_revoked", actor=actor, target=row, note=reason)
+    return row
+
+
+@dataclass
+class Verification:
+    verdict: str
+    certificate: Certificate | None = None
+    current_hours: Decimal | None = None
+    current_star: int | None = None
+    detail: str = ""
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def genuine(self) -> bool:
+        return self.verdict == VerifyVerdict.GENUINE
+
+    @property
+    def label(self) -> str:
+        return VerifyVerdict(self.verdict).label
+
+
+def verify_certificate(code: str) -> Verification:
+    """What the public verification page says about the certificate with ``code``."""
+    cert = (
+        Certificate.objects.select_related("volunteer")
+        .filter(Q(verify_code=code) | Q(number=code))
+        .first()
+        if code
+        else None
+    )
+    if cert is None:
+        return Verification(VerifyVerdict.NOT_FOUND, detail="未找到该证明，请核对证明编号或二维码")
+    if not hmac.compare_digest(_signature(cert), cert.signature):
+        return Verification(
+            VerifyVerdict.ALTERED, cert, detail="证明内容与出具时不一致，可能被篡改"
+        )
+    if cert.status == CertificateStatus.REVOKED:
+        return Verification(
+            VerifyVerdict.REVOKED,
+            cert,
+            detail=f"该证明已于{timezone.localtime(cert.revoked_at):%Y-%m-%d}作废"
+            if cert.revoked_at
+            else "该证明已作废",
+        )
+    volunteer = cert.volunteer
+    upto = verify_volunteer(volunteer, upto_seq=cert.ledger_seq)
+    last = HoursEntry.objects.filter(volunteer=volunteer, seq=cert.ledger_seq).first()
+    if not upto.ok or last is None or last.hash != cert.ledger_hash:
+        return Verification(
+            VerifyVerdict.LEDGER_TAMPERED,
+            cert,
+            detail="证明所依据的服务时长记录已被改动，证明不可信，请联系出具单位",
+        )
+    entries = covered_entries(cert, upto_seq=cert.ledger_seq, team_id=cert.issuer_team_id)
+    if sum((e.hours for e in entries), Decimal("0")) != cert.hours:
+        return Verification(
+            VerifyVerdict.LEDGER_TAMPERED,
+            cert,
+            detail="证明所依据的服务时长记录已被改动，证明不可信，请联系出具单位",
+        )
+    whole = verify_volunteer(volunteer)
+    if not whole.ok:
+        return Verification(
+            VerifyVerdict.LEDGER_TAMPERED,
+            cert,
+            detail="该志愿者的服务时长记录校验未通过，请联系出具单位核查",
+        )
+    return Verification(
+        VerifyVerdict.GENUINE,
+        cert,
+        current_hours=volunteer.total_hours,
+        current_star=volunteer.star_level,
+        detail="证明真实有效",
+    )
+
+
+def _p(text: str, style: Any) -> Any:
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(escape(text), style)
+
+
+def certificate_pdf(cert: Certificate, *, verify_url: str, actor: Any = None) -> bytes:
+    """The printable certificate (A4): statutory contents and a QR code to ``verify_url``.
+
+    The volunteer's full name is printed (it is their certificate); the ID number is
+    masked. Each download is audited (``volunteer_certificate_downloaded``).
+    """
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER, TA_RIGHT
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.lib.units import mm
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.platypus import SimpleDocTemplate, Spacer, Table, TableStyle
+
+    if PDF_FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(PDF_FONT))
+    volunteer = cert.volunteer
+    entries = covered_entries(cert, upto_seq=cert.ledger_seq, team_id=cert.issuer_team_id)
+    title = ParagraphStyle("t", fontName=PDF_FONT, fontSize=20, leading=28, alignment=TA_CENTER)
+    body = ParagraphStyle("b", fontName=PDF_FONT, fontSize=11.5, leading=19, wordWrap="CJK")
+    small = ParagraphStyle("s", fontName=PDF_FONT, fontSize=9, leading=12, wordWrap="CJK")
+    right = ParagraphStyle("r", parent=body, alignment=TA_RIGHT)
+    issued = timezone.localtime(cert.issued_at)
+    span = (
+        f"{cert.first_date:%Y年%m月%d日}至{cert.last_date:%Y年%m月%d日}"
+        if cert.first_date and cert.last_date
+        else ""
+    )
+    story: list[Any] = [
+        _p("志愿服务记录证明", title),
+        _p(f"证明编号：{cert.number}", right),
+        Spacer(1, 4 * mm),
+        _p(
+            f"兹证明 {plain(volunteer.name)}（性别：{volunteer.get_gender_display()}，"
+            f"身份证号：{cert.id_masked}，志愿者编号：{volunteer.number}）"
+            f"{span}在{cert.issuer_name}记录的志愿服务活动中，累计参加志愿服务"
+            f"{len(entries)}次，服务时间共计{cert.hours}小时。具体服务情况如下：",
+            body,
+        ),
+        Spacer(1, 3 * mm),
+    ]
+    rows: list[list[Any]] = [
+        [_p(h, small) for h in ("日期", "活动名称", "地点", "服务内容", "组织单位", "时长")]
+    ]
+    for e in entries:
+        rows.append(
+            [
+                _p(f"{e.service_date:%Y-%m-%d}", small),
+                _p(e.title, small),
+                _p(e.region.full_name if e.region_id else "", small),
+                _p(e.content[:60] or e.get_kind_display(), small),
+                _p(e.organizer, small),
+                _p(f"{e.hours}", small),
+            ]
+        )
+    table = Table(
+        rows, colWidths=[22 * mm, 34 * mm, 34 * mm, 44 * mm, 28 * mm, 14 * mm], repeatRows=1
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef3fb")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    story += [table, Spacer(1, 5 * mm)]
+    story.append(_p("特此证明。本证明免费出具，依据志愿服务记录如实填写。", body))
+    story.append(Spacer(1, 4 * mm))
+    story.append(_p(f"记录单位（出具单位）：{cert.issuer_name}", right))
+    story.append(_p(f"出具日期：{issued:%Y年%m月%d日}", right))
+    story.append(Spacer(1, 6 * mm))
+    widget = QrCodeWidget(verify_url)
+    bounds = widget.getBounds()
+    size = 32 * mm
+    drawing = Drawing(
+        size,
+        size,
+        transform=[size / (bounds[2] - bounds[0]), 0, 0, size / (bounds[3] - bounds[1]), 0, 0],
+    )
+    drawing.add(widget)
+    qr_table = Table(
+        [
+            [
+                drawing,
+                _p(f"扫描二维码或访问以下网址查验本证明的真伪及最新服务时长：{verify_url}", small),
+            ]
+        ],
+        colWidths=[36 * mm, 140 * mm],
+    )
+    qr_table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    story.append(qr_table)
+    out = io.BytesIO()
+    doc = SimpleDocTemplate(
+        out,
+        pagesize=A4,
+        leftMargin=15 * mm,
+        rightMargin=15 * mm,
+        topMargin=18 * mm,
+        bottomMargin=15 * mm,
+        title=f"志愿服务记录证明 {cert.number}",
+        author=cert.issuer_name,
+    )
+    doc.build(story)
+    audit.record(
+        "volunteer_certificate_downloaded",
+        actor=actor,
+        target=cert,
+        target_repr=cert.number,
+    )
+    return out.getvalue()

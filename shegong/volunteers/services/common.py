@@ -1,0 +1,51 @@
+"""Helpers shared by the volunteer services: the policy, capability checks, ages."""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+
+from ..models import Volunteer, VolunteerPolicy
+
+
+def get_policy() -> VolunteerPolicy:
+    """The one policy row (created with the rules-file defaults on first use)."""
+    policy = VolunteerPolicy.objects.filter(pk=1).first()
+    if policy is None:
+        policy, _ = VolunteerPolicy.objects.get_or_create(pk=1)
+    return policy
+
+
+def star_for(total: Decimal | float | int, thresholds: Sequence[int | float]) -> int:
+    """Star level for ``total`` hours: how many thresholds (ascending) it has reached."""
+    return bisect.bisect_right([Decimal(str(t)) for t in thresholds], Decimal(str(total)))
+
+
+def require(actor: Any, capability: str, message: str = "您的角色不能进行此操作") -> None:
+    if actor is None or not getattr(actor, "is_authenticated", False):
+        raise PermissionDenied(message)
+    if not (actor.is_superuser or actor.has_capability(capability)):
+        raise PermissionDenied(message)
+
+
+def age_on(birth_date: date, on: date) -> int:
+    years = on.year - birth_date.year
+    if (on.month, on.day) < (birth_date.month, birth_date.day):
+        years -= 1
+    return years
+
+
+def is_minor(volunteer: Volunteer, on: date, policy: VolunteerPolicy | None = None) -> bool:
+    policy = policy or get_policy()
+    return age_on(volunteer.birth_date, on) < policy.adult_age
+
+
+def actor_repr(actor: Any) -> str:
+    if actor is not None and getattr(actor, "pk", None):
+        return str(getattr(actor, "full_name", "") or actor.get_username())[:150]
+    return "志愿者本人"

@@ -1,0 +1,131 @@
+"""XLSX imports: dry run reports every bad row, commit is all-or-nothing; hours imports go
+through the ledger (totals equal the ledger sum)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db.models import Sum
+from django.test import Client
+from django.utils import timezone
+
+from shegong.core.tabular import xlsx_bytes
+from shegong.volunteers import services
+from shegong.volunteers.models import HoursEntry, Volunteer
+from shegong.volunteers.services.transfer import HOURS_COLUMNS, VOLUNTEER_COLUMNS
+
+from .conftest import make_id, make_phone
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(columns: list[str], values: list[list[str]]) -> list[tuple[int, dict[str, str]]]:
+    return [(i + 2, dict(zip(columns, row, strict=False))) for i, row in enumerate(values)]
+
+
+def _adult() -> str:
+    return make_id(timezone.localdate().replace(year=timezone.localdate().year - 35))
+
+
+def test_volunteer_import_dry_run_reports_every_bad_row(kit: Any) -> None:
+    dup = _adult()
+    phone = make_phone()
+    rows = _rows(
+        VOLUNTEER_COLUMNS,
+        [
+            ["甲", dup, phone, "339901001001", "急救", "社区服务"],
+            ["乙", dup, make_phone(), "339901001001"],  # duplicate ID in file
+            ["丙", "123", make_phone(), "339901001001"],  # bad ID
+            ["丁", _adult(), "12345", "339901002001"],  # bad phone + out of scope region
+            ["", _adult(), make_phone(), "339901001001", "", "不存在的类别"],
+        ],
+    )
+    report = services.import_volunteers(actor=kit.vm_north, rows=rows, commit=True)
+    assert not report.committed
+    assert Volunteer.objects.count() == 0
+    bad_rows = {e.row for e in report.errors}
+    assert bad_rows == {3, 4, 5, 6}
+    columns = {(e.row, e.column) for e in report.errors}
+    assert (5, "居住区域代码") in columns
+    assert (5, "手机号码") in columns
+    assert (6, "姓名") in columns
+    assert (6, "服务类别") in columns
+
+
+def test_volunteer_import_commit_and_db_duplicates(kit: Any) -> None:
+    rows = _rows(
+        VOLUNTEER_COLUMNS,
+        [
+            ["甲", _adult(), make_phone(), "339901001001", "急救，摄影", "社区服务、关爱老人"],
+            ["乙", _adult(), make_phone(), "339901001002"],
+        ],
+    )
+    dry = services.import_volunteers(actor=kit.vm_north, rows=rows, commit=False)
+    assert dry.ok
+    assert dry.created == 2
+    assert Volunteer.objects.count() == 0
+    report = services.import_volunteers(actor=kit.vm_north, rows=rows, commit=True)
+    assert report.committed
+    assert Volunteer.objects.count() == 2
+    first = Volunteer.objects.get(source="import", region__code="339901001001")
+    assert set(first.skills.values_list("name", flat=True)) == {"摄影", "急救"}
+    assert first.service_categories == ["community", "elderly"]
+    again = services.import_volunteers(actor=kit.vm_north, rows=rows, commit=True)
+    assert not again.committed
+    assert {e.message for e in again.errors} >= {"该身份证号已注册为志愿者"}
+
+
+def test_hours_import_goes_through_the_ledger(kit: Any) -> None:
+    a, b = kit.volunteer(), kit.volunteer()
+    day = (timezone.localdate() - timezone.timedelta(days=3)).isoformat()
+    good = [
+        [a.number, day, "敬老院探访", "陪伴", "3", "339901001001", "北一社区", "补录", ""],
+        [a.number, day, "双报到服务", "", "2.5", "339901001001", "北一社区", "双报到", "P-1"],
+        [b.number, day, "敬老院探访", "陪伴", "4", "339901001001", "北一社区", "", ""],
+    ]
+    bad = [
+        *good,
+        ["ZY00", day, "x", "", "3", "339901001001", "", "", ""],
+        [a.number, "2099-01-01", "x", "", "30", "339901002001", "", "其他", ""],
+    ]
+    report = services.import_hours(actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, bad), commit=True)
+    assert not report.committed
+    assert HoursEntry.objects.count() == 0
+    assert {e.row for e in report.errors} == {5, 6}
+    assert {e.column for e in report.errors if e.row == 6} == {
+        "服务日期",
+        "服务时长",
+        "服务地点区域代码",
+        "类型",
+    }
+    report = services.import_hours(actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, good), commit=True)
+    assert report.committed
+    for v in (a, b):
+        v.refresh_from_db()
+        ledger = HoursEntry.objects.filter(volunteer=v).aggregate(s=Sum("hours"))["s"]
+        assert v.total_hours == ledger
+        assert services.verify_volunteer(v).ok
+    assert a.total_hours == Decimal("5.50")
+    assert HoursEntry.objects.get(source_ref="P-1").kind == "dual_report"
+
+
+def test_import_page_dry_run_then_commit(kit: Any) -> None:
+    c = Client()
+    c.force_login(kit.vm_north)
+    data = xlsx_bytes(
+        VOLUNTEER_COLUMNS, [["甲", _adult(), make_phone(), "339901001001", "", "", "", "", ""]]
+    )
+    upload = SimpleUploadedFile("v.xlsx", data)
+    response = c.post("/volunteers/import/volunteers/", {"file": upload})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "确认导入" in body
+    token = body.split('name="token" value="')[1].split('"')[0]
+    assert Volunteer.objects.count() == 0
+    response = c.post("/volunteers/import/volunteers/", {"token": token, "confirm": "1"})
+    assert response.status_code == 302
+    assert Volunteer.objects.count() == 1
+    assert c.get("/volunteers/import/volunteers/template/").status_code == 200

@@ -1,0 +1,164 @@
+"""The volunteer portal: SMS sign-in (a session separate from staff auth), registration,
+sign-up, check-in by token URL, hours and certificates."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from django.utils import timezone
+from freezegun import freeze_time
+
+from shegong.core.notify import ConsoleSmsSender
+from shegong.volunteers import services
+from shegong.volunteers.models import Volunteer
+
+from .conftest import make_id, make_phone
+
+pytestmark = pytest.mark.django_db
+
+
+def _code(phone: str) -> str:
+    for sent_to, text in reversed(ConsoleSmsSender.outbox):
+        if sent_to == phone:
+            match = re.search(r"验证码是(\d{6})", text)
+            assert match
+            assert "志愿服务" in text
+            return match.group(1)
+    raise AssertionError("no code sent")
+
+
+def _login(client: Client, phone: str) -> Any:
+    cache.clear()
+    client.post("/volunteer/sms-code/", {"phone": phone})
+    return client.post("/volunteer/login/", {"phone": phone, "sms_code": _code(phone)})
+
+
+def test_register_on_portal_and_sign_in(kit: Any) -> None:
+    cache.clear()
+    c = Client()
+    phone = make_phone()
+    assert c.get("/volunteer/register/").status_code == 200
+    c.post("/volunteer/sms-code/", {"phone": phone})
+    birth = timezone.localdate().replace(year=timezone.localdate().year - 30)
+    data = {
+        "name": "赵志愿",
+        "id_number": make_id(birth),
+        "phone": phone,
+        "sms_code": "000000",
+        "region": kit.world.north_one.pk,
+        "consent": "on",
+    }
+    response = c.post("/volunteer/register/", data)
+    assert response.status_code == 422
+    assert "验证码不正确" in response.content.decode()
+    data["sms_code"] = _code(phone)
+    response = c.post("/volunteer/register/", data)
+    assert response.status_code == 302
+    v = Volunteer.objects.get()
+    assert v.source == "portal"
+    assert v.phone_verified_at is not None
+    home = c.get("/volunteer/").content.decode()
+    assert v.number in home
+    # the volunteer session is not a staff login
+    assert c.get("/volunteers/").status_code == 302
+    c.post("/volunteer/logout/")
+    assert v.number not in c.get("/volunteer/").content.decode()
+    response = _login(c, phone)
+    assert response.status_code == 302
+    assert v.number in c.get("/volunteer/").content.decode()
+
+
+def test_unknown_phone_is_sent_to_registration(kit: Any) -> None:
+    c = Client()
+    response = _login(c, make_phone())
+    assert response.status_code == 302
+    assert "/volunteer/register/" in response["Location"]
+
+
+def test_sign_up_check_in_by_url_and_certificate(kit: Any) -> None:
+    activity = kit.activity(capacity=1)
+    slot = activity.slots.get()
+    v = kit.volunteer()
+    other = kit.volunteer()
+    c = Client()
+    _login(c, v.phone.reveal())
+    response = c.post(f"/volunteer/slots/{slot.pk}/signup/", follow=True)
+    assert "报名成功" in response.content.decode()
+    c2 = Client()
+    _login(c2, other.phone.reveal())
+    response = c2.post(f"/volunteer/slots/{slot.pk}/signup/", follow=True)
+    assert "候补" in response.content.decode()
+    with freeze_time(slot.starts_at):
+        token = services.checkin_token(slot.pk)
+        c = Client()
+        _login(c, v.phone.reveal())
+        assert "确认签到" in c.get(f"/volunteer/checkin/{token}/").content.decode()
+        response = c.post(f"/volunteer/checkin/{token}/")
+        assert "签到成功" in response.content.decode()
+        replay = c.post(f"/volunteer/checkin/{token}/")
+        assert replay.status_code == 409
+        assert "扫过" in replay.content.decode()
+        # the waitlisted volunteer cannot check in
+        c2 = Client()
+        _login(c2, other.phone.reveal())
+        assert c2.get(f"/volunteer/checkin/{token}/").status_code == 403
+    with freeze_time(slot.ends_at):
+        token = services.checkin_token(slot.pk)
+        c = Client()
+        _login(c, v.phone.reveal())
+        response = c.post(f"/volunteer/checkin/{token}/")
+        assert "签退成功" in response.content.decode()
+    with freeze_time(slot.ends_at + timedelta(hours=2)):
+        expired = Client()
+        _login(expired, v.phone.reveal())
+        assert expired.get(f"/volunteer/checkin/{token}/").status_code == 410
+    signup = v.signups.get()
+    services.confirm_hours(actor=kit.vm_north, signup_id=signup.pk)
+    c = Client()
+    _login(c, v.phone.reveal())
+    assert "3.00" in c.get("/volunteer/hours/").content.decode()
+    c.post("/volunteer/certificates/")
+    cert = v.certificates.get()
+    pdf = c.get(f"/volunteer/certificates/{cert.number}.pdf")
+    assert pdf.status_code == 200
+    assert pdf.content.startswith(b"%PDF")
+    # someone else cannot download it
+    c2 = Client()
+    _login(c2, other.phone.reveal())
+    assert c2.get(f"/volunteer/certificates/{cert.number}.pdf").status_code == 404
+
+
+def test_checkin_needs_sign_in(kit: Any) -> None:
+    activity = kit.activity()
+    token = services.checkin_token(activity.slots.get().pk)
+    response = Client().get(f"/volunteer/checkin/{token}/")
+    assert response.status_code == 302
+    assert "/volunteer/login/" in response["Location"]
+
+
+def test_public_activity_list_and_honours(kit: Any) -> None:
+    activity = kit.activity(title="河道清洁")
+    v = kit.volunteer(publicity_consent=True)
+    hidden = kit.volunteer()
+    for who in (v, hidden):
+        services.record_hours(
+            actor=kit.vm_north,
+            volunteer_id=who.pk,
+            hours=Decimal("10"),
+            service_date=timezone.localdate(),
+            title="x",
+            organizer="y",
+            region_id=kit.world.north_one.pk,
+        )
+    services.update_policy(actor=kit.world.dept_admin, star_thresholds=[5])
+    assert "河道清洁" in Client().get("/volunteer/activities/").content.decode()
+    assert Client().get(f"/volunteer/activities/{activity.pk}/").status_code == 200
+    body = Client().get("/volunteer/honours/").content.decode()
+    assert body.count("一星") == 1
+    assert v.name.reveal() not in body

@@ -1,0 +1,919 @@
+"""Staff pages of the volunteer service (``/volunteers/``): volunteers, teams, activities
+with their roster, QR check-in and hours confirmation, the hours ledger, certificates,
+honours, policy, imports and exports. Every row comes through ``visible_to``; every change
+through ``services``."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods, require_POST
+
+from shegong.accounts.roles import Cap
+from shegong.core.exceptions import DomainError
+from shegong.core.exporting import file_response
+from shegong.core.scoping import get_visible_or_404
+from shegong.core.services import record_export
+from shegong.core.staging import StagingError, discard, load, stage
+from shegong.core.tabular import TableError, read_table
+from shegong.regions.choices import RegionLevel
+from shegong.regions.models import Region
+from shegong.units.models import Unit
+
+from . import services
+from .choices import ActivityStatus, SignupStatus
+from .filters import ActivityFilterSet, HoursFilterSet, VolunteerFilterSet
+from .forms import (
+    ActivityForm,
+    ImportUploadForm,
+    PolicyForm,
+    SlotForm,
+    TeamForm,
+    VolunteerRegisterForm,
+)
+from .models import (
+    Activity,
+    Certificate,
+    HoursEntry,
+    LedgerVerification,
+    Membership,
+    Signup,
+    Slot,
+    Team,
+    Volunteer,
+)
+from .services import transfer
+from .services.certificates import verify_certificate
+
+
+def _need(request: HttpRequest, capability: str) -> None:
+    if not request.user.has_capability(capability):  # type: ignore[union-attr]
+        raise PermissionDenied
+
+
+def _can(request: HttpRequest, capability: str) -> bool:
+    return bool(request.user.has_capability(capability))  # type: ignore[union-attr]
+
+
+def _query(request: HttpRequest) -> str:
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
+def _regions(request: HttpRequest, min_level: int = RegionLevel.STREET) -> Any:
+    return (
+        Region.objects.visible_to(request.user)
+        .filter(level__gte=min_level, level__lte=RegionLevel.COMMUNITY, is_active=True)
+        .order_by("path")[:2000]
+    )
+
+
+# --- volunteers --------------------------------------------------------------------------
+
+
+@login_required
+def volunteer_list(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    filterset = VolunteerFilterSet(
+        request.GET, queryset=Volunteer.objects.visible_to(request.user).select_related("region")
+    )
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "query": _query(request),
+        "can_manage": _can(request, Cap.VOLUNTEERS_MANAGE),
+        "can_export": _can(request, Cap.EXPORT),
+        "breadcrumbs": [("志愿者", None)],
+        "page_title": "志愿者",
+    }
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(request, "volunteers/partials/_volunteer_table.html", context)
+    return render(request, "volunteers/volunteer_list.html", context)
+
+
+@login_required
+def volunteer_export(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    _need(request, Cap.EXPORT)
+    filterset = VolunteerFilterSet(
+        request.GET,
+        queryset=Volunteer.objects.visible_to(request.user)
+        .select_related("region")
+        .prefetch_related("skills"),
+    )
+    qs = filterset.qs
+    record_export(
+        actor=request.user,
+        what="volunteers.volunteer",
+        count=qs.count(),
+        filters={k: v for k, v in request.GET.items() if k != "format"},
+    )
+    return file_response(
+        "志愿者花名册",
+        transfer.ROSTER_HEADERS,
+        transfer.roster_rows(qs.iterator(chunk_size=2000)),
+        request.GET.get("format", "xlsx"),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def volunteer_new(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_MANAGE)
+    form = VolunteerRegisterForm(request.POST or None)
+    form.fields["region"].widget.choices = [("", "请选择")] + [
+        (r.pk, r.full_name) for r in _regions(request, RegionLevel.COMMUNITY)
+    ]
+    form.fields["service_regions"].choices = [  # type: ignore[attr-defined]
+        (r.pk, r.full_name)
+        for r in Region.objects.visible_to(request.user)
+        .filter(level=RegionLevel.STREET, is_active=True)
+        .order_by("code")
+    ]
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            volunteer = services.register_volunteer(
+                actor=request.user,
+                name=data["name"],
+                id_number=data["id_number"],
+                phone=data["phone"],
+                region_id=data["region"],
+                skills=form.skill_list(),
+                service_categories=data["service_categories"],
+                availability=data["availability"],
+                guardian_name=data["guardian_name"],
+                guardian_phone=data["guardian_phone"],
+                guardian_relation=data["guardian_relation"],
+                guardian_consent=data["guardian_consent"],
+                publicity_consent=data["publicity_consent"],
+                service_region_ids=data["service_regions"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已登记志愿者 {volunteer.number}")
+            return redirect("volunteers:detail", pk=volunteer.pk)
+    return render(
+        request,
+        "volunteers/volunteer_form.html",
+        {"form": form, "breadcrumbs": [("志愿者", "/volunteers/"), ("登记志愿者", None)]},
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
+    entries = volunteer.entries.select_related("region").order_by("-seq")
+    chain = services.verify_volunteer(volunteer)
+    reversed_ids = set(
+        volunteer.entries.filter(reverses__isnull=False).values_list("reverses_id", flat=True)
+    )
+    return render(
+        request,
+        "volunteers/volunteer_detail.html",
+        {
+            "v": volunteer,
+            "entries": entries[:200],
+            "reversed_ids": reversed_ids,
+            "chain": chain,
+            "memberships": Membership.objects.filter(volunteer=volunteer, left_at=None)
+            .select_related("team")
+            .order_by("team__name"),
+            "signups": volunteer.signups.select_related("slot__activity").order_by("-created_at")[
+                :50
+            ],
+            "certificates": Certificate.objects.visible_to(request.user)
+            .filter(volunteer=volunteer)
+            .order_by("-issued_at"),
+            "skills": volunteer.skills.all(),
+            "service_regions": [r.name for r in volunteer.service_regions.all()],
+            "can_manage": _can(request, Cap.VOLUNTEERS_MANAGE),
+            "can_correct": _can(request, Cap.VOLUNTEER_HOURS_CORRECT),
+            "can_certify": _can(request, Cap.VOLUNTEER_CERTIFY),
+            "regions": _regions(request, RegionLevel.COMMUNITY),
+            "today": timezone.localdate(),
+            "breadcrumbs": [("志愿者", "/volunteers/"), (volunteer.number, None)],
+        },
+    )
+
+
+@login_required
+@require_POST
+def volunteer_status(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_MANAGE)
+    volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
+    try:
+        services.update_volunteer(
+            actor=request.user, volunteer_id=volunteer.pk, status=request.POST.get("status")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已保存")
+    return redirect("volunteers:detail", pk=volunteer.pk)
+
+
+@login_required
+@require_POST
+def volunteer_record_hours(request: HttpRequest, pk: int) -> HttpResponse:
+    """补录 or 双报到 hours for one volunteer."""
+    volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
+    post = request.POST
+    try:
+        hours = Decimal(post.get("hours", ""))
+        day = date.fromisoformat(post.get("service_date", ""))
+        region_id = int(post.get("region", "0"))
+    except (InvalidOperation, ValueError):
+        messages.error(request, "请填写正确的时长、日期和服务地点")
+        return redirect("volunteers:detail", pk=volunteer.pk)
+    try:
+        services.record_hours(
+            actor=request.user,
+            volunteer_id=volunteer.pk,
+            hours=hours,
+            service_date=day,
+            title=post.get("title", ""),
+            organizer=post.get("organizer", ""),
+            content=post.get("content", ""),
+            region_id=region_id,
+            kind=post.get("kind", "import"),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    except PermissionDenied:
+        messages.error(request, "您的角色不能登记服务时长")
+    else:
+        messages.success(request, "已记录服务时长")
+    return redirect("volunteers:detail", pk=volunteer.pk)
+
+
+@login_required
+@require_POST
+def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEER_HOURS_CORRECT)
+    entry = get_visible_or_404(HoursEntry, request.user, pk=pk)
+    try:
+        services.reverse_entry(
+            actor=request.user, entry_id=entry.pk, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已冲正（原记录保留）")
+    return redirect("volunteers:detail", pk=entry.volunteer_id)
+
+
+@login_required
+@require_POST
+def volunteer_certify(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEER_CERTIFY)
+    volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
+    try:
+        cert = services.issue_certificate(volunteer_id=volunteer.pk, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已出具证明 {cert.number}")
+    return redirect("volunteers:detail", pk=volunteer.pk)
+
+
+# --- imports -----------------------------------------------------------------------------
+
+IMPORTS = {
+    "volunteers": (
+        "志愿者",
+        transfer.VOLUNTEER_COLUMNS,
+        transfer.VOLUNTEER_REQUIRED,
+        transfer.import_volunteers,
+        [
+            [
+                "张三",
+                "339901199001011234",
+                "13800001111",
+                "339901001001",
+                "急救,摄影",
+                "社区服务",
+                "",
+                "",
+                "",
+            ]
+        ],
+    ),
+    "hours": (
+        "服务时长",
+        transfer.HOURS_COLUMNS,
+        transfer.HOURS_REQUIRED,
+        transfer.import_hours,
+        [
+            [
+                "ZY2600000001",
+                "2026-11-01",
+                "敬老院探访",
+                "陪伴聊天",
+                "3",
+                "339901001001",
+                "北一社区志愿服务队",
+                "补录",
+                "",
+            ]
+        ],
+    ),
+}
+
+
+@login_required
+def import_template(request: HttpRequest, kind: str) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_MANAGE)
+    if kind not in IMPORTS:
+        raise PermissionDenied
+    label, columns, _, _, example = IMPORTS[kind]
+    return file_response(f"{label}导入模板", columns, example, "xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_view(request: HttpRequest, kind: str) -> HttpResponse:
+    """Upload → dry run (every bad row) → confirm → all-or-nothing commit of the same file."""
+    _need(request, Cap.VOLUNTEERS_MANAGE)
+    if kind not in IMPORTS:
+        raise PermissionDenied
+    label, columns, required, importer, _ = IMPORTS[kind]
+    context: dict[str, Any] = {
+        "kind": kind,
+        "label": label,
+        "columns": columns,
+        "form": ImportUploadForm(),
+        "breadcrumbs": [("志愿者", "/volunteers/"), (f"导入{label}", None)],
+    }
+    if request.method == "POST":
+        token = request.POST.get("token", "")
+        try:
+            if not token:
+                form = ImportUploadForm(request.POST, request.FILES)
+                if not form.is_valid():
+                    context["form"] = form
+                    return render(request, "volunteers/import.html", context, status=422)
+                upload = form.cleaned_data["file"]
+                token = stage(request.user, upload, upload.name)
+            data, filename = load(request.user, token)
+            table = read_table(io.BytesIO(data), filename, required=required)
+            commit = request.POST.get("confirm") == "1"
+            report = importer(actor=request.user, rows=table.rows, commit=commit)
+        except (StagingError, TableError) as exc:
+            context["file_error"] = exc.message
+            return render(request, "volunteers/import.html", context, status=422)
+        if report.committed:
+            discard(request.user, token)
+            messages.success(request, f"导入完成：共 {report.created} 条")
+            return redirect("volunteers:list" if kind == "volunteers" else "volunteers:hours")
+        context.update({"report": report, "token": token, "filename": filename})
+    return render(request, "volunteers/import.html", context)
+
+
+# --- teams -------------------------------------------------------------------------------
+
+
+def _team_form(request: HttpRequest, data: Any = None) -> TeamForm:
+    form = TeamForm(data)
+    form.fields["region"].widget.choices = [(r.pk, r.full_name) for r in _regions(request)]
+    form.fields["unit"].widget.choices = [("", "（不挂靠）")] + [
+        (u.pk, u.name) for u in Unit.objects.visible_to(request.user).order_by("path")[:500]
+    ]
+    return form
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team_list(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    form = _team_form(request, request.POST or None)
+    if request.method == "POST":
+        _need(request, Cap.VOLUNTEERS_MANAGE)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                team = services.create_team(
+                    actor=request.user,
+                    name=data["name"],
+                    kind=data["kind"],
+                    region_id=data["region"],
+                    unit_id=data["unit"],
+                    credit_code=data["credit_code"],
+                    description=data["description"],
+                )
+            except DomainError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, f"已建立 {team.name}")
+                return redirect("volunteers:team", pk=team.pk)
+        else:
+            messages.error(request, "请检查填写的内容：" + form.error_text())
+    teams = Team.objects.visible_to(request.user).select_related("region", "unit")
+    page = Paginator(teams, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "volunteers/team_list.html",
+        {
+            "page": page,
+            "form": form,
+            "can_manage": _can(request, Cap.VOLUNTEERS_MANAGE),
+            "breadcrumbs": [("志愿服务队伍", None)],
+        },
+    )
+
+
+@login_required
+def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    team = get_visible_or_404(Team, request.user, pk=pk)
+    return render(
+        request,
+        "volunteers/team_detail.html",
+        {
+            "team": team,
+            "members": Membership.objects.filter(team=team, left_at=None)
+            .select_related("volunteer")
+            .order_by("-role", "joined_at")[:500],
+            "activities": Activity.objects.visible_to(request.user).filter(team=team)[:50],
+            "managers": team.managers.all(),
+            "can_manage": _can(request, Cap.VOLUNTEERS_MANAGE),
+            "breadcrumbs": [("志愿服务队伍", "/volunteers/teams/"), (team.name, None)],
+        },
+    )
+
+
+@login_required
+@require_POST
+def team_add_member(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_MANAGE)
+    team = get_visible_or_404(Team, request.user, pk=pk)
+    number = request.POST.get("number", "").strip().upper()
+    volunteer = Volunteer.objects.visible_to(request.user).filter(number=number).first()
+    if volunteer is None:
+        messages.error(request, f"找不到编号为 {number} 的志愿者（或不在您的管辖范围内）")
+        return redirect("volunteers:team", pk=team.pk)
+    try:
+        services.add_member(
+            actor=request.user,
+            team_id=team.pk,
+            volunteer_id=volunteer.pk,
+            role=request.POST.get("role", "member"),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已加入")
+    return redirect("volunteers:team", pk=team.pk)
+
+
+@login_required
+@require_POST
+def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_MANAGE)
+    try:
+        membership = services.remove_member(actor=request.user, membership_id=pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("volunteers:teams")
+    messages.success(request, "已移出队伍")
+    return redirect("volunteers:team", pk=membership.team_id)
+
+
+# --- activities --------------------------------------------------------------------------
+
+
+@login_required
+def activity_list(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    filterset = ActivityFilterSet(
+        request.GET,
+        queryset=Activity.objects.visible_to(request.user).select_related("team", "region"),
+    )
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "volunteers/activity_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": _query(request),
+            "can_create": _can(request, Cap.VOLUNTEER_ACTIVITIES),
+            "breadcrumbs": [("活动与签到", None)],
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def activity_new(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.VOLUNTEER_ACTIVITIES)
+    form = ActivityForm(request.POST or None)
+    form.fields["team"].widget.choices = [
+        (t.pk, t.name) for t in Team.objects.visible_to(request.user).filter(is_active=True)
+    ]
+    form.fields["region"].widget.choices = [(r.pk, r.full_name) for r in _regions(request)]
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            activity = services.create_activity(
+                actor=request.user,
+                team_id=d["team"],
+                title=d["title"],
+                description=d["description"],
+                category=d["category"],
+                region_id=d["region"],
+                address=d["address"],
+                contact_name=d["contact_name"],
+                recruit_start=d["recruit_start"],
+                recruit_end=d["recruit_end"],
+                min_age=d["min_age"],
+                max_age=d["max_age"],
+                risky=d["risky"],
+                insurance_confirmed=d["insurance_confirmed"],
+                skill_names=form.skill_list(),
+                slots=[services.SlotInput(d["slot_start"], d["slot_end"], d["capacity"])],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "已保存为草稿，确认无误后请发布")
+            return redirect("volunteers:activity", pk=activity.pk)
+    return render(
+        request,
+        "volunteers/activity_form.html",
+        {
+            "form": form,
+            "breadcrumbs": [("活动与签到", "/volunteers/activities/"), ("新建活动", None)],
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    activity = get_visible_or_404(Activity, request.user, pk=pk)
+    from .choices import ACTIVITY_TRANSITIONS
+
+    return render(
+        request,
+        "volunteers/activity_detail.html",
+        {
+            "activity": activity,
+            "slots": Slot.objects.visible_to(request.user).filter(activity=activity),
+            "skills": activity.required_skills.all(),
+            "transitions": [
+                (s, ActivityStatus(s).label) for s in sorted(ACTIVITY_TRANSITIONS[activity.status])
+            ],
+            "can_act": _can(request, Cap.VOLUNTEER_ACTIVITIES),
+            "slot_form": SlotForm(),
+            "breadcrumbs": [("活动与签到", "/volunteers/activities/"), (activity.title, None)],
+        },
+    )
+
+
+@login_required
+@require_POST
+def activity_status(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEER_ACTIVITIES)
+    activity = get_visible_or_404(Activity, request.user, pk=pk)
+    try:
+        services.change_activity_status(
+            actor=request.user,
+            activity_id=activity.pk,
+            to=request.POST.get("to", ""),
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已更新活动状态")
+    return redirect("volunteers:activity", pk=activity.pk)
+
+
+@login_required
+@require_POST
+def slot_add(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEER_ACTIVITIES)
+    activity = get_visible_or_404(Activity, request.user, pk=pk)
+    form = SlotForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请检查填写的内容：" + form.error_text())
+        return redirect("volunteers:activity", pk=activity.pk)
+    d = form.cleaned_data
+    try:
+        services.add_slot(
+            actor=request.user,
+            activity_id=activity.pk,
+            slot=services.SlotInput(d["starts_at"], d["ends_at"], d["capacity"]),
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已增加时段")
+    return redirect("volunteers:activity", pk=activity.pk)
+
+
+def _qr_svg(text: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=12, border=2)
+    return str(image.to_string(encoding="unicode"))
+
+
+@login_required
+def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The roster of a slot: manager check-in/out, absence, hours confirmation, QR code."""
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    slot = get_visible_or_404(Slot, request.user, pk=pk)
+    signups = (
+        Signup.objects.visible_to(request.user)
+        .filter(slot=slot)
+        .select_related("volunteer")
+        .order_by("status", "created_at")
+    )
+    return render(
+        request,
+        "volunteers/slot_detail.html",
+        {
+            "slot": slot,
+            "activity": slot.activity,
+            "signups": signups,
+            "can_act": _can(request, Cap.VOLUNTEER_ACTIVITIES),
+            "ttl": services.get_policy().token_ttl_seconds,
+            "breadcrumbs": [
+                ("活动与签到", "/volunteers/activities/"),
+                (slot.activity.title, reverse("volunteers:activity", args=[slot.activity_id])),
+                (f"{timezone.localtime(slot.starts_at):%m-%d %H:%M}", None),
+            ],
+        },
+    )
+
+
+@login_required
+def slot_qr(request: HttpRequest, pk: int) -> HttpResponse:
+    """HTMX partial (polled): a fresh signed check-in token as a QR code and a link."""
+    _need(request, Cap.VOLUNTEER_ACTIVITIES)
+    try:
+        slot, token = services.checkin_qr_token(actor=request.user, slot_id=pk)
+    except DomainError:
+        from django.http import Http404
+
+        raise Http404 from None
+    url = request.build_absolute_uri(reverse("volunteer_portal:checkin", args=[token]))
+    return render(
+        request,
+        "volunteers/partials/_qr.html",
+        {
+            "slot": slot,
+            "url": url,
+            "svg": mark_safe(_qr_svg(url)),  # noqa: S308 — generated from our own URL
+            "refresh": max(10, services.get_policy().token_ttl_seconds // 2),
+        },
+    )
+
+
+@login_required
+@require_POST
+def signup_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    _need(request, Cap.VOLUNTEER_ACTIVITIES)
+    signup = get_visible_or_404(Signup, request.user, pk=pk)
+    try:
+        if action == "check":
+            at = request.POST.get("at", "").strip()
+            when = None
+            if at:
+                when = timezone.make_aware(datetime.fromisoformat(at))
+            services.manager_check(actor=request.user, signup_id=signup.pk, at=when)
+        elif action == "absent":
+            services.mark_absent(actor=request.user, signup_id=signup.pk)
+        elif action == "confirm":
+            raw = request.POST.get("hours", "").strip()
+            services.confirm_hours(
+                actor=request.user,
+                signup_id=signup.pk,
+                hours=Decimal(raw) if raw else None,
+                note=request.POST.get("note", ""),
+            )
+        elif action == "cancel":
+            services.cancel_signup(
+                actor=request.user, signup_id=signup.pk, reason=request.POST.get("reason", "")
+            )
+        else:
+            raise PermissionDenied
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    except (ValueError, InvalidOperation):
+        messages.error(request, "请填写正确的时间或时长")
+    else:
+        messages.success(request, "已保存")
+    return redirect("volunteers:slot", pk=signup.slot_id)
+
+
+@login_required
+@require_POST
+def slot_signup(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff sign a resident up (e.g. without a phone) by volunteer number."""
+    _need(request, Cap.VOLUNTEER_ACTIVITIES)
+    slot = get_visible_or_404(Slot, request.user, pk=pk)
+    number = request.POST.get("number", "").strip().upper()
+    volunteer = Volunteer.objects.visible_to(request.user).filter(number=number).first()
+    if volunteer is None:
+        messages.error(request, f"找不到编号为 {number} 的志愿者（或不在您的管辖范围内）")
+        return redirect("volunteers:slot", pk=slot.pk)
+    try:
+        row = services.sign_up(volunteer_id=volunteer.pk, slot_id=slot.pk, actor=request.user)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request, "已录用" if row.status == SignupStatus.CONFIRMED else "名额已满，已列入候补"
+        )
+    return redirect("volunteers:slot", pk=slot.pk)
+
+
+@login_required
+@require_POST
+def slot_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEER_ACTIVITIES)
+    slot = get_visible_or_404(Slot, request.user, pk=pk)
+    try:
+        count = services.confirm_slot_hours(actor=request.user, slot_id=slot.pk)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"已确认 {count} 人的服务时长")
+    return redirect("volunteers:slot", pk=slot.pk)
+
+
+# --- ledger, certificates, honours, policy -----------------------------------------------
+
+
+@login_required
+def hours_list(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    filterset = HoursFilterSet(
+        request.GET,
+        queryset=HoursEntry.objects.visible_to(request.user)
+        .select_related("volunteer", "region")
+        .order_by("-recorded_at", "-pk"),
+    )
+    page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "volunteers/hours_list.html",
+        {
+            "filter": filterset,
+            "page": page,
+            "query": _query(request),
+            "can_export": _can(request, Cap.EXPORT),
+            "can_import": _can(request, Cap.VOLUNTEERS_MANAGE),
+            "last_check": LedgerVerification.objects.first(),
+            "breadcrumbs": [("服务时长台账", None)],
+        },
+    )
+
+
+@login_required
+def hours_export(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    _need(request, Cap.EXPORT)
+    filterset = HoursFilterSet(
+        request.GET,
+        queryset=HoursEntry.objects.visible_to(request.user)
+        .select_related("volunteer", "region")
+        .order_by("volunteer_id", "seq"),
+    )
+    qs = filterset.qs
+    record_export(
+        actor=request.user,
+        what="volunteers.hoursentry",
+        count=qs.count(),
+        filters={k: v for k, v in request.GET.items() if k != "format"},
+    )
+    return file_response(
+        "志愿服务时长",
+        transfer.HOURS_EXPORT_HEADERS,
+        transfer.hours_rows(qs.iterator(chunk_size=2000)),
+        request.GET.get("format", "xlsx"),
+    )
+
+
+@login_required
+def certificate_list(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    certs = Certificate.objects.visible_to(request.user).select_related("volunteer")
+    page = Paginator(certs, 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "volunteers/certificate_list.html",
+        {
+            "page": page,
+            "can_certify": _can(request, Cap.VOLUNTEER_CERTIFY),
+            "breadcrumbs": [("志愿服务记录证明", None)],
+        },
+    )
+
+
+@login_required
+def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    cert = get_visible_or_404(Certificate, request.user, pk=pk)
+    return render(
+        request,
+        "volunteers/certificate_detail.html",
+        {
+            "c": cert,
+            "result": verify_certificate(cert.verify_code),
+            "can_certify": _can(request, Cap.VOLUNTEER_CERTIFY),
+            "breadcrumbs": [("志愿服务记录证明", "/volunteers/certificates/"), (cert.number, None)],
+        },
+    )
+
+
+@login_required
+def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEER_CERTIFY)
+    cert = get_visible_or_404(Certificate, request.user, pk=pk)
+    url = request.build_absolute_uri(reverse("volunteer_portal:verify", args=[cert.verify_code]))
+    response = HttpResponse(
+        services.certificate_pdf(cert, verify_url=url, actor=request.user),
+        content_type="application/pdf",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{cert.number}.pdf"'
+    return response
+
+
+@login_required
+@require_POST
+def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+    _need(request, Cap.VOLUNTEER_CERTIFY)
+    cert = get_visible_or_404(Certificate, request.user, pk=pk)
+    try:
+        services.revoke_certificate(
+            actor=request.user, certificate_id=cert.pk, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "证明已作废")
+    return redirect("volunteers:certificate", pk=cert.pk)
+
+
+@login_required
+def honours(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    rows = (
+        Volunteer.objects.visible_to(request.user)
+        .filter(star_level__gte=1)
+        .select_related("region")
+        .order_by("-total_hours", "pk")[:200]
+    )
+    return render(
+        request,
+        "volunteers/honours.html",
+        {"rows": rows, "breadcrumbs": [("星级光荣榜", None)]},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def policy(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.VOLUNTEER_POLICY)
+    current = services.get_policy()
+    initial = {f: getattr(current, f) for f in PolicyForm.base_fields}
+    initial["star_thresholds"] = ",".join(str(t) for t in current.star_thresholds)
+    form = PolicyForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        values["star_thresholds"] = form.thresholds()
+        try:
+            services.update_policy(actor=request.user, **values)
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "规则已保存，星级已按新门槛重新评定")
+            return redirect("volunteers:policy")
+    return render(
+        request,
+        "volunteers/policy.html",
+        {"form": form, "policy": current, "breadcrumbs": [("志愿服务规则", None)]},
+    )
