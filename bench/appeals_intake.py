@@ -744,7 +744,7 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--pg-url", default=PG_DEFAULT, help="server URL without a database")
     parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=8, help="waitress threads per process")
+    parser.add_argument("--threads", type=int, default=16, help="waitress threads per process")
     parser.add_argument(
         "--processes", default="auto", help="server processes (shegong serve --processes)"
     )

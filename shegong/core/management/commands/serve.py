@@ -3,7 +3,8 @@
 ``--processes N`` runs N waitress processes on one listening socket (the parent binds it and
 hands it to its children), so Python uses every core: one process is held to one core by the
 GIL. The children share nothing but the database, exactly like several app servers behind a
-load balancer; see docs/operations.md.
+load balancer; see docs/operations.md. ``--switch-interval`` shortens CPython's GIL switch
+interval in the web processes (see ``_serve``).
 """
 
 from __future__ import annotations
@@ -27,7 +28,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=8)
+        parser.add_argument("--threads", type=int, default=16, help="threads per process")
+        parser.add_argument(
+            "--switch-interval",
+            type=float,
+            default=float(os.environ.get("SHEGONG_SWITCH_INTERVAL", "0.001")),
+            help="seconds a Python thread may hold the GIL before yielding (CPython: 0.005)",
+        )
         parser.add_argument(
             "--processes",
             default=os.environ.get("SHEGONG_WEB_PROCESSES", "1"),
@@ -71,6 +78,7 @@ class Command(BaseCommand):
                         [
                             *(sys.executable, "-m", "shegong.cli", "serve"),
                             *("--listen-fd", str(fd), "--threads", str(options["threads"])),
+                            *("--switch-interval", str(options["switch_interval"])),
                         ],
                         pass_fds=(fd,),
                     )
@@ -104,6 +112,12 @@ class Command(BaseCommand):
         )
         if sock is not None:
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        # Request threads are CPU-bound for a few milliseconds; the intake writer thread
+        # (appeals.services.intake_queue) makes a dozen short database round trips per batch
+        # and must win the GIL back after each. With CPython's 5 ms switch interval it
+        # queues behind the request threads each time (the "convoy effect"), which
+        # stretches every batch and so every citizen's wait; 1 ms keeps batches short.
+        sys.setswitchinterval(options["switch_interval"])
         serve(application, threads=options["threads"], ident="shegong", _quiet=True, **where)
 
 
