@@ -250,6 +250,17 @@ def verify_certificate(code: str) -> Verification:
             cert,
             detail="该志愿者的服务时长记录校验未通过，请联系出具单位核查",
         )
+    # A later correction (冲正, 办法 第十三条) of an entry the certificate counted makes
+    # the certificate overstate the hours: it no longer stands.
+    covered_ids = [e.pk for e in entries]
+    if HoursEntry.objects.filter(
+        volunteer=volunteer, reverses_id__in=covered_ids, seq__gt=cert.ledger_seq
+    ).exists():
+        return Verification(
+            VerifyVerdict.SUPERSEDED,
+            cert,
+            detail="记录已更正，本证明已失效，请重新出具",
+        )
     return Verification(
         VerifyVerdict.GENUINE,
         cert,
