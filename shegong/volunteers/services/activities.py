@@ -751,6 +751,7 @@ def confirm_hours(
                 )
             ],
             confirmer=actor,
+            cause="volunteer_hours_confirmed",
         )
         signup.attendance = AttendanceState.CONFIRMED
         signup.ledger_entry = entry
@@ -760,7 +761,13 @@ def confirm_hours(
             actor=actor,
             target=signup,
             target_repr=f"{activity.title} {value}小时",
-            changes={"hours": str(value), "computed": str(signup.computed_hours), "seq": entry.seq},
+            changes={
+                "hours": str(value),
+                "computed": str(signup.computed_hours),
+                "volunteer": entry.volunteer_id,
+                "seq": entry.seq,
+                "head": entry.hash,
+            },
             note=note,
         )
     return entry

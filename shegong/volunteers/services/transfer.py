@@ -322,7 +322,12 @@ def append_hours_batched(
 ) -> int:
     """``append_entries`` in batches (each volunteer's rows stay in file order)."""
     for start in range(0, len(drafts), batch):
-        append_entries(drafts[start : start + batch], confirmer=confirmer, now=now)
+        append_entries(
+            drafts[start : start + batch],
+            confirmer=confirmer,
+            now=now,
+            cause="volunteer_hours_imported",
+        )
     return len(drafts)
 
 

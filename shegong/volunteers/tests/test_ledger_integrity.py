@@ -16,7 +16,7 @@ from django.utils import timezone
 from shegong.core.exceptions import DomainError
 from shegong.volunteers import services
 from shegong.volunteers.models import HoursEntry, Volunteer
-from shegong.volunteers.services.ledger import entry_hash
+from shegong.volunteers.services.ledger import check_chain, entry_hash
 
 pytestmark = pytest.mark.django_db
 
@@ -69,3 +69,93 @@ def test_later_hours_do_not_supersede_a_certificate(kit: Any) -> None:
     # reversing an entry recorded after the certificate does not touch it
     services.reverse_entry(actor=kit.world.dept_admin, entry_id=later.pk, reason="录错")
     assert services.verify_certificate(cert.verify_code).verdict == "genuine"
+
+
+def _rewrite_entry_and_head(v: Any, entry: HoursEntry, hours: str, total: str) -> None:
+    """The reviewer's attack: edit an entry, recompute its hash, move the head to match."""
+    _sql("UPDATE volunteers_hoursentry SET hours=%s WHERE id=%s", [hours, entry.pk])
+    forged = entry_hash(HoursEntry.objects.get(pk=entry.pk))
+    _sql("UPDATE volunteers_hoursentry SET hash=%s WHERE id=%s", [forged, entry.pk])
+    _sql(
+        "UPDATE volunteers_volunteer SET ledger_head=%s, total_hours=%s WHERE id=%s",
+        [forged, total, v.pk],
+    )
+
+
+def test_rewrite_with_head_update_is_detected(kit: Any) -> None:
+    v = kit.volunteer()
+    _e1, e2 = _hours(kit, v, "2", "3")
+    early = services.issue_certificate(volunteer_id=v.pk)
+    # a certificate on an older head, then more hours, then the newest entry is rewritten
+    (e3,) = _hours(kit, v, "1")
+    old_cert = services.issue_certificate(volunteer_id=v.pk)
+    assert old_cert.ledger_seq == 3
+    _rewrite_entry_and_head(v, e3, "30.00", "35.00")
+    # the chain itself is consistent again ...
+    rows = HoursEntry.objects.filter(volunteer=v).order_by("seq")
+    assert check_chain(Volunteer.objects.get(pk=v.pk), rows).ok
+    # ... but its head is not the one anchored in the audit chain
+    report = services.verify_ledger(save=False)
+    assert not report.ok
+    assert report.problems[0]["volunteer"] == v.number
+    assert "审计链" in report.problems[0]["detail"]
+    with pytest.raises(CommandError, match="1 位志愿者"):
+        call_command("verify_volunteer_ledger")
+    assert services.verify_certificate(early.verify_code).verdict == "ledger_tampered"
+    with pytest.raises(DomainError, match="校验未通过"):
+        services.issue_certificate(volunteer_id=v.pk)
+    assert e2.pk
+
+
+def test_cutting_the_tail_and_rolling_the_head_back_is_detected(kit: Any) -> None:
+    v = kit.volunteer()
+    e1, e2 = _hours(kit, v, "2", "3")
+    cert = services.issue_certificate(volunteer_id=v.pk, actor=kit.vm_north)
+    assert cert.ledger_seq == 2
+    first = services.issue_certificate(volunteer_id=v.pk)
+    _sql("DELETE FROM volunteers_hoursentry WHERE id=%s", [e2.pk])
+    _sql(
+        "UPDATE volunteers_volunteer SET ledger_head=%s, ledger_seq=1, total_hours='2.00' "
+        "WHERE id=%s",
+        [e1.hash, v.pk],
+    )
+    report = services.verify_ledger(save=False)
+    assert not report.ok
+    assert "审计链" in report.problems[0]["detail"]
+    assert services.verify_certificate(first.verify_code).verdict == "ledger_tampered"
+    with pytest.raises(DomainError, match="校验未通过"):
+        services.issue_certificate(volunteer_id=v.pk)
+
+
+def test_every_append_is_anchored_and_the_audit_chain_stays_intact(kit: Any) -> None:
+    from shegong.core import audit
+    from shegong.core.models import AuditEvent
+
+    v = kit.volunteer()
+    (e1,) = _hours(kit, v, "2")
+    services.reverse_entry(actor=kit.world.dept_admin, entry_id=e1.pk, reason="录错")
+    anchors = AuditEvent.objects.filter(
+        action="volunteer_ledger_anchored", target_id=str(v.pk)
+    ).order_by("seq")
+    assert [a.changes["seq"] for a in anchors] == [1, 2]
+    assert [a.changes["cause"] for a in anchors] == [
+        "volunteer_hours_recorded",
+        "volunteer_hours_reversed",
+    ]
+    v.refresh_from_db()
+    assert anchors.last().changes["head"] == v.ledger_head  # type: ignore[union-attr]
+    assert services.verify_ledger(save=False).ok
+    assert audit.verify_chain(save=False).ok
+
+
+def test_backfill_anchors_old_intact_ledgers_only(kit: Any) -> None:
+    from shegong.core.models import AuditEvent
+
+    v = kit.volunteer()
+    _hours(kit, v, "2")
+    # a ledger written before anchoring existed: no anchor events at all
+    _sql("DELETE FROM core_auditevent WHERE action=%s", ["volunteer_ledger_anchored"])
+    assert not services.verify_ledger(save=False).ok
+    call_command("verify_volunteer_ledger", "--anchor-missing")
+    assert services.verify_ledger(save=False).ok
+    assert AuditEvent.objects.filter(action="volunteer_ledger_anchored").count() == 1
