@@ -24,6 +24,7 @@ from .certificates import (
     certificate_pdf,
     covered_entries,
     issue_certificate,
+    public_verify,
     revoke_certificate,
     verify_certificate,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "manager_check",
     "mark_absent",
     "offered_activities",
+    "public_verify",
     "read_token",
     "recompute_star_levels",
     "record_hours",
