@@ -330,7 +330,10 @@ def _load_volunteer_for(actor: Any, volunteer_id: int) -> Volunteer:
         volunteer = Volunteer.objects.filter(pk=volunteer_id).first()
     else:
         require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能代为报名")
-        volunteer = Volunteer.objects.filter(pk=volunteer_id).first()
+        # Staff sign up only volunteers in their jurisdiction (out of scope = not found).
+        volunteer = Volunteer.objects.visible_to(actor).filter(pk=volunteer_id).first()
+        if volunteer is None:
+            raise DomainError("志愿者不存在或不在您的管辖范围内")
     if volunteer is None:
         raise DomainError("志愿者不存在")
     return volunteer

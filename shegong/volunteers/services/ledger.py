@@ -279,8 +279,8 @@ def record_hours(
         raise DomainError("服务日期不能晚于今天")
     if not Region.objects.visible_to(actor).filter(pk=region_id).exists():
         raise DomainError("服务地点不在您的管辖范围内")
-    if not Volunteer.objects.filter(pk=volunteer_id).exists():
-        raise DomainError("志愿者不存在")
+    if not Volunteer.objects.visible_to(actor).filter(pk=volunteer_id).exists():
+        raise DomainError("志愿者不存在或不在您的管辖范围内")
     with transaction.atomic():
         (entry,) = append_entries(
             [
