@@ -6,6 +6,13 @@ taking the last place at once cannot both be confirmed: the second is waitlisted
 cancellation of a confirmed place promotes the first eligible waitlisted volunteer in
 the same transaction.
 
+Lock order (PostgreSQL): activity row first, then its slot rows. ``sign_up`` locks the
+activity before the slot and re-reads its status under the lock; cancelling an activity
+(``change_activity_status``) locks the activity, then all its slots, then cancels the
+sign-ups. So a sign-up either commits before the cancellation (and is cancelled by it) or
+waits and then sees the activity cancelled — never CONFIRMED on a cancelled activity, and
+no deadlock between the two.
+
 Check-in: the manager's screen shows a QR code of a signed, expiring token
 (``django.core.signing.TimestampSigner``; ``policy.token_ttl_seconds``) carrying the slot
 and a random nonce. A volunteer's scan records ``(nonce, volunteer)`` once
@@ -225,6 +232,14 @@ def change_activity_status(*, actor: Any, activity_id: int, to: str, reason: str
         row.save(update_fields=["status"])
         phones: list[str] = []
         if to == ActivityStatus.CANCELLED:
+            # After the activity, lock its slots (sign_up's order) so no sign-up or
+            # promotion is half-way while the sign-ups are cancelled.
+            list(
+                Slot.objects.select_for_update(of=("self",))
+                .filter(activity=row)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
             signups = Signup.objects.filter(
                 slot__activity=row, status__in=[SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]
             ).select_related("volunteer")
@@ -351,13 +366,15 @@ def sign_up(
     policy = get_policy()
     volunteer = _load_volunteer_for(actor, volunteer_id)
     with transaction.atomic():
-        slots = Slot.objects.select_for_update(of=("self",))
+        slots = Slot.objects.all()
         if actor is not None:
             slots = slots.filter(pk__in=Slot.objects.visible_to(actor).values("pk"))
-        slot = slots.filter(pk=slot_id).first()
-        if slot is None:
+        activity_id = slots.filter(pk=slot_id).values_list("activity_id", flat=True).first()
+        if activity_id is None:
             raise DomainError("活动时段不存在")
-        activity = Activity.objects.get(pk=slot.activity_id)
+        # Activity first, then the slot: the same order as cancelling the activity.
+        activity = Activity.objects.select_for_update(of=("self",)).get(pk=activity_id)
+        slot = Slot.objects.select_for_update(of=("self",)).get(pk=slot_id)
         problem = eligibility(volunteer, activity, now=now, policy=policy)
         if problem:
             raise DomainError(problem)
