@@ -68,7 +68,7 @@ from ..models import (
     Volunteer,
     VolunteerPolicy,
 )
-from .common import age_on, get_policy, require
+from .common import age_on, clean_hours, get_policy, require
 from .ledger import EntryDraft, append_entries
 
 TOKEN_SALT = "shegong.volunteers.checkin"  # noqa: S105 — a signing namespace, not a secret
@@ -740,7 +740,11 @@ def confirm_hours(
             raise DomainError("志愿者签到并签退后才能确认时长")
         slot = signup.slot
         activity = slot.activity
-        value = signup.computed_hours if hours is None else Decimal(hours).quantize(Decimal("0.01"))
+        value = (
+            signup.computed_hours
+            if hours is None
+            else clean_hours(hours, maximum=policy.max_hours_per_day, allow_zero=True)
+        )
         slot_hours = Decimal((slot.ends_at - slot.starts_at).total_seconds()) / Decimal(3600)
         if value < 0 or value > slot_hours or value > policy.max_hours_per_day:
             raise DomainError("确认时长不能为负数，也不能超过时段长度和每日上限")

@@ -40,7 +40,7 @@ from shegong.core.models import AuditEvent
 
 from ..choices import EntryKind
 from ..models import GENESIS, HoursEntry, LedgerVerification, Volunteer
-from .common import actor_repr, get_policy, require, star_for
+from .common import actor_repr, clean_hours, get_policy, require, star_for
 
 TWO = Decimal("0.01")
 ANCHOR_ACTION = "volunteer_ledger_anchored"
@@ -271,10 +271,8 @@ def record_hours(
     require(actor, Cap.VOLUNTEER_ACTIVITIES if kind != EntryKind.IMPORT else Cap.VOLUNTEERS_MANAGE)
     if kind not in (EntryKind.IMPORT, EntryKind.DUAL_REPORT):
         raise DomainError("只能补录或登记双报到服务时长")
-    hours = Decimal(hours)
     policy = get_policy()
-    if hours <= 0 or hours > policy.max_hours_per_day:
-        raise DomainError(f"服务时长应大于0且不超过{policy.max_hours_per_day}小时")
+    hours = clean_hours(hours, maximum=policy.max_hours_per_day)
     if service_date > timezone.localdate():
         raise DomainError("服务日期不能晚于今天")
     if not Region.objects.visible_to(actor).filter(pk=region_id).exists():
