@@ -366,7 +366,12 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "volunteers/portal/checkin.html", context, status=403)
     if request.method == "POST":
         try:
-            signup = services.scan_checkin(volunteer_id=volunteer.pk, token=token)
+            signup = services.scan_checkin(
+                volunteer_id=volunteer.pk,
+                token=token,
+                ip=request.META.get("REMOTE_ADDR"),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
         except DomainError as exc:
             context["error"] = exc.message
             return render(request, "volunteers/portal/checkin.html", context, status=409)

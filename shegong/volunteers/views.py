@@ -652,6 +652,9 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("volunteer")
         .order_by("status", "created_at")
     )
+    anomalies = services.scan_anomalies(s.pk for s in signups)
+    for s in signups:
+        s.scan_anomaly = anomalies.get(s.pk, "")  # type: ignore[attr-defined]
     return render(
         request,
         "volunteers/slot_detail.html",

@@ -30,7 +30,8 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -589,8 +590,18 @@ def compute_hours(
     return min(hours, Decimal(policy.max_hours_per_day))
 
 
-def scan_checkin(*, volunteer_id: int, token: str, now: datetime | None = None) -> Signup:
-    """The volunteer scanned the slot's QR: check in (first scan) or out (a later scan)."""
+def scan_checkin(
+    *,
+    volunteer_id: int,
+    token: str,
+    now: datetime | None = None,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> Signup:
+    """The volunteer scanned the slot's QR: check in (first scan) or out (a later scan).
+
+    The scanning phone's address and user agent are kept with the scan, so a check-in and
+    check-out from different addresses show as 异常 to the manager (``scan_anomalies``)."""
     now = now or timezone.now()
     policy = get_policy()
     slot_id, nonce = read_token(token, max_age=policy.token_ttl_seconds)
@@ -611,7 +622,12 @@ def scan_checkin(*, volunteer_id: int, token: str, now: datetime | None = None) 
         try:
             with transaction.atomic():
                 CheckinScan.objects.create(
-                    nonce=nonce, volunteer_id=volunteer_id, signup=signup, used_at=now
+                    nonce=nonce,
+                    volunteer_id=volunteer_id,
+                    signup=signup,
+                    used_at=now,
+                    ip=ip or None,
+                    user_agent=(user_agent or "")[:255],
                 )
         except IntegrityError:
             raise DomainError(
@@ -628,6 +644,23 @@ def scan_checkin(*, volunteer_id: int, token: str, now: datetime | None = None) 
             changes={"method": "qr", "attendance": signup.attendance},
         )
     return signup
+
+
+def scan_anomalies(signup_ids: Iterable[int]) -> dict[int, str]:
+    """Sign-ups whose QR scans came from more than one client address (check-in on one
+    network, check-out on another: perhaps a forwarded link) → a short explanation.
+    A hint for the manager confirming hours, not proof: phones switch between Wi-Fi and
+    mobile data, and one forwarded link used from the same place is not caught."""
+    ips: dict[int, set[str]] = defaultdict(set)
+    for signup_id, ip in CheckinScan.objects.filter(
+        signup_id__in=list(signup_ids), ip__isnull=False
+    ).values_list("signup_id", "ip"):
+        ips[signup_id].add(ip)
+    return {
+        sid: f"签到和签退来自不同网络地址（{'、'.join(sorted(found))}），请核实是否本人到场"
+        for sid, found in ips.items()
+        if len(found) > 1
+    }
 
 
 def _apply_check(
