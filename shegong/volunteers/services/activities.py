@@ -655,7 +655,8 @@ def scan_anomalies(signup_ids: Iterable[int]) -> dict[int, str]:
     for signup_id, ip in CheckinScan.objects.filter(
         signup_id__in=list(signup_ids), ip__isnull=False
     ).values_list("signup_id", "ip"):
-        ips[signup_id].add(ip)
+        if ip:
+            ips[signup_id].add(ip)
     return {
         sid: f"签到和签退来自不同网络地址（{'、'.join(sorted(found))}），请核实是否本人到场"
         for sid, found in ips.items()
