@@ -39,7 +39,7 @@ from shegong.core.exceptions import DomainError
 from shegong.core.models import AuditEvent
 
 from ..choices import EntryKind
-from ..models import GENESIS, HoursEntry, LedgerVerification, Volunteer
+from ..models import GENESIS, HoursEntry, LedgerVerification, Team, Volunteer
 from .common import actor_repr, clean_hours, get_policy, require, star_for
 
 TWO = Decimal("0.01")
@@ -279,6 +279,10 @@ def record_hours(
         raise DomainError("服务地点不在您的管辖范围内")
     if not Volunteer.objects.visible_to(actor).filter(pk=volunteer_id).exists():
         raise DomainError("志愿者不存在或不在您的管辖范围内")
+    if team_id is not None and not Team.objects.visible_to(actor).filter(pk=team_id).exists():
+        raise DomainError("队伍不存在或不在您的管辖范围内")
+    # ``report_unit_id`` is not scoped: under 双报到 the reporting unit is the party
+    # member's workplace (e.g. a city bureau), by design outside the community's scope.
     with transaction.atomic():
         (entry,) = append_entries(
             [

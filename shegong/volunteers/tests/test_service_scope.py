@@ -98,3 +98,22 @@ def test_team_cannot_be_linked_to_a_unit_outside_scope(kit: Any) -> None:
     assert AuditEvent.objects.filter(action="volunteer_team_created").count() == before
     # its own street unit is fine
     assert kit.team().unit_id == kit.world.street_unit_n.pk
+
+
+def test_north_cannot_attach_hours_to_a_southern_team(kit: Any) -> None:
+    v = kit.volunteer()
+    south_team = kit.team(
+        actor=kit.vm_south, region=kit.world.south_one, unit=kit.world.street_unit_s
+    )
+    base = {
+        "actor": kit.vm_north,
+        "volunteer_id": v.pk,
+        "hours": Decimal("2"),
+        "service_date": timezone.localdate(),
+        "title": "x",
+        "organizer": "y",
+        "region_id": kit.world.north_one.pk,
+    }
+    with pytest.raises(DomainError, match="队伍不存在或不在您的管辖范围内"):
+        services.record_hours(**base, team_id=south_team.pk)
+    _unchanged(v)
