@@ -293,6 +293,10 @@ def run(args: Any, data_dir: str) -> dict[str, Any]:
         lambda c: services.certificate_pdf(c, verify_url="https://example.invalid/v/x/"), certs
     )
     verify_timing = timed(lambda c: services.verify_certificate(c.verify_code), certs)
+    # The daily full check: every chain re-walked and compared with its audit anchor.
+    started = time.perf_counter()
+    ledger_report = services.verify_ledger(save=False)
+    verify_ledger_seconds = time.perf_counter() - started
     per_cert_entries = [c.entry_count for c in Certificate.objects.all()]
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     measured_entries = HoursEntry.objects.count()
@@ -327,6 +331,11 @@ def run(args: Any, data_dir: str) -> dict[str, Any]:
             issue_timing["p95_ms"] + pdf_timing["p95_ms"], 3
         ),
         "certificate_verify": verify_timing,
+        "verify_ledger_full": {
+            "seconds": round(verify_ledger_seconds, 2),
+            "ok": ledger_report.ok,
+            "entries_per_s": round(ledger_report.entries / max(verify_ledger_seconds, 1e-9), 1),
+        },
         "entries_per_certificate_avg": round(
             sum(per_cert_entries) / max(1, len(per_cert_entries)), 1
         ),

@@ -5,7 +5,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import FilterSchema, Query, Router, Schema
+from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from shegong.accounts.roles import Cap
@@ -108,7 +108,7 @@ class VerifyOut(Schema):
     id_masked: str | None = None
     hours: Decimal | None = None
     issuer_name: str | None = None
-    current_hours: Decimal | None = None
+    record_current: bool | None = None
 
 
 @router.get("/volunteers", response=list[VolunteerOut])
@@ -153,11 +153,18 @@ def confirm_signup_hours(request: HttpRequest, signup_id: int, payload: ConfirmI
     )
 
 
-@router.get("/volunteer-certificates/verify/{code}", response=VerifyOut, auth=None)
+@router.get(
+    "/volunteer-certificates/verify/{code}", response={200: VerifyOut, 429: VerifyOut}, auth=None
+)
 def verify_certificate(request: HttpRequest, code: str) -> Any:
-    """Public, like the verification page: only what the certificate shows."""
-    result = services.verify_certificate(code)
+    """Public, like the verification page: only what the certificate shows, by its verify
+    code; failed look-ups are rate-limited per client address (429)."""
+    result = services.public_verify(code, client=request.META.get("REMOTE_ADDR") or "")
     cert = result.certificate
+    if result.verdict == "throttled":
+        return Status(
+            429, {"verdict": result.verdict, "label": result.label, "detail": result.detail}
+        )
     return {
         "verdict": result.verdict,
         "label": result.label,
@@ -167,5 +174,5 @@ def verify_certificate(request: HttpRequest, code: str) -> Any:
         "id_masked": cert.id_masked if cert else None,
         "hours": cert.hours if cert else None,
         "issuer_name": cert.issuer_name if cert else None,
-        "current_hours": result.current_hours,
+        "record_current": result.record_current,
     }

@@ -110,4 +110,6 @@ class VerifyVerdict(models.TextChoices):
     REVOKED = "revoked", "已作废"
     ALTERED = "altered", "证明内容被篡改"
     LEDGER_TAMPERED = "ledger_tampered", "时长记录被篡改"
+    SUPERSEDED = "superseded", "记录已更正，证明失效"
     NOT_FOUND = "not_found", "查无此证明"
+    THROTTLED = "throttled", "查验过于频繁"

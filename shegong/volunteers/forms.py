@@ -145,16 +145,12 @@ class ImportUploadForm(forms.Form):
 class PolicyForm(BootstrapForm):
     star_thresholds = forms.CharField(label="星级门槛（小时，逗号分隔，一星到五星）")
     min_age = forms.IntegerField(label="最低注册年龄", min_value=0, max_value=30)
-    adult_age = forms.IntegerField(label="成年年龄", min_value=14, max_value=30)
     rounding_minutes = forms.IntegerField(label="时长取整（分钟，向下）", min_value=1, max_value=60)
     max_hours_per_day = forms.DecimalField(label="每人每日时长上限（小时）", max_digits=5)
     early_checkin_minutes = forms.IntegerField(label="最早提前签到（分钟）", min_value=0)
     late_checkout_minutes = forms.IntegerField(label="时段结束后可签退（分钟）", min_value=0)
     token_ttl_seconds = forms.IntegerField(label="签到二维码有效期（秒）", min_value=15)
     cancel_hours_before = forms.IntegerField(label="开始前多少小时内取消记为临时取消", min_value=0)
-    record_deadline_working_days = forms.IntegerField(
-        label="活动结束后记录时限（工作日）", min_value=1
-    )
     issuer_name = forms.CharField(label="证明出具单位（平台）", max_length=100)
 
     def thresholds(self) -> list[str]:

@@ -76,7 +76,8 @@ class VolunteerPolicy(models.Model):
     late_checkout_minutes = models.PositiveSmallIntegerField(
         "时段结束后可签退（分钟）", default=120
     )
-    token_ttl_seconds = models.PositiveIntegerField("签到二维码有效期（秒）", default=120)
+    # Short, so a forwarded link is stale before it can be used far away (review: 30 s).
+    token_ttl_seconds = models.PositiveIntegerField("签到二维码有效期（秒）", default=30)
     cancel_hours_before = models.PositiveSmallIntegerField(
         "开始前多少小时内不能自行取消", default=24
     )
@@ -423,12 +424,17 @@ class Signup(models.Model):
 
 class CheckinScan(models.Model):
     """A check-in token used by a volunteer. The unique (nonce, volunteer) refuses replay:
-    the same QR token (or a screenshot of it) works once per volunteer."""
+    the same QR token (or a screenshot of it) works once per volunteer.
+
+    ``ip``/``user_agent`` of the phone that scanned: a check-in and a check-out from
+    different addresses are flagged 异常 on the manager's roster (a forwarded link)."""
 
     nonce = models.CharField(max_length=32)
     volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="+")
     signup = models.ForeignKey(Signup, on_delete=models.CASCADE, related_name="+")
     used_at = models.DateTimeField()
+    ip = models.GenericIPAddressField("扫码地址", null=True, blank=True)
+    user_agent = models.CharField("扫码设备", max_length=255, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["nonce", "volunteer"], name="vol_scan_once")]

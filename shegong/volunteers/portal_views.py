@@ -366,7 +366,12 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "volunteers/portal/checkin.html", context, status=403)
     if request.method == "POST":
         try:
-            signup = services.scan_checkin(volunteer_id=volunteer.pk, token=token)
+            signup = services.scan_checkin(
+                volunteer_id=volunteer.pk,
+                token=token,
+                ip=request.META.get("REMOTE_ADDR"),
+                user_agent=request.META.get("HTTP_USER_AGENT", ""),
+            )
         except DomainError as exc:
             context["error"] = exc.message
             return render(request, "volunteers/portal/checkin.html", context, status=409)
@@ -441,9 +446,9 @@ def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
 
 @require_GET
 def verify(request: HttpRequest, code: str) -> HttpResponse:
-    """Public: is this certificate genuine and current? Shows only what it shows."""
-    result = services.verify_certificate(code)
-    status = 404 if result.verdict == "not_found" else 200
+    """Public: is this certificate genuine? Shows only what it shows (by verify code)."""
+    result = services.public_verify(code, client=_ip(request))
+    status = {"not_found": 404, "throttled": 429}.get(result.verdict, 200)
     return render(
         request,
         "volunteers/portal/verify.html",
@@ -454,12 +459,11 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_GET
 def verify_lookup(request: HttpRequest) -> HttpResponse:
-    number = request.GET.get("number", "").strip()
-    if number:
-        cert = Certificate.objects.filter(number=number).only("verify_code").first()
-        if cert is not None:
-            return redirect("volunteer_portal:verify", code=cert.verify_code)
-        messages.error(request, "未找到该证明编号，请核对后重试")
+    """Type the verify code printed under the QR code (the certificate number alone is not
+    enough: it would let anyone enumerate certificates)."""
+    code = request.GET.get("code", "").strip()
+    if code:
+        return redirect("volunteer_portal:verify", code=code)
     return render(request, "volunteers/portal/verify_lookup.html", {"page_title": "证明查验"})
 
 

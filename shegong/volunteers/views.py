@@ -238,10 +238,12 @@ def volunteer_record_hours(request: HttpRequest, pk: int) -> HttpResponse:
     post = request.POST
     try:
         hours = Decimal(post.get("hours", ""))
+        if not hours.is_finite():  # NaN / Infinity parse as Decimals
+            raise InvalidOperation
         day = date.fromisoformat(post.get("service_date", ""))
         region_id = int(post.get("region", "0"))
     except (InvalidOperation, ValueError):
-        messages.error(request, "请填写正确的时长、日期和服务地点")
+        messages.error(request, "请填写正确的时长（数字，小时）、日期和服务地点")
         return redirect("volunteers:detail", pk=volunteer.pk)
     try:
         services.record_hours(
@@ -650,6 +652,9 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("volunteer")
         .order_by("status", "created_at")
     )
+    anomalies = services.scan_anomalies(s.pk for s in signups)
+    for s in signups:
+        s.scan_anomaly = anomalies.get(s.pk, "")  # type: ignore[attr-defined]
     return render(
         request,
         "volunteers/slot_detail.html",

@@ -190,6 +190,9 @@ def test_phone_register_signup_checkin_confirm_certificate(
     facts = public.get_by_test_id("certificate-facts").inner_text()
     assert "赵*" in facts
     assert "2.50" in facts
+    # nothing beyond the certificate: no live total, only whether it is still current
+    assert "当前累计" not in facts
+    assert public.get_by_test_id("record-current").inner_text() == "出具后无新的服务记录"
     assert PHONE not in public.content()
     public.screenshot(path=screenshot_dir / "volunteer-verify.png", full_page=True)
     other.close()

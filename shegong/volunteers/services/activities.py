@@ -6,6 +6,13 @@ taking the last place at once cannot both be confirmed: the second is waitlisted
 cancellation of a confirmed place promotes the first eligible waitlisted volunteer in
 the same transaction.
 
+Lock order (PostgreSQL): activity row first, then its slot rows. ``sign_up`` locks the
+activity before the slot and re-reads its status under the lock; cancelling an activity
+(``change_activity_status``) locks the activity, then all its slots, then cancels the
+sign-ups. So a sign-up either commits before the cancellation (and is cancelled by it) or
+waits and then sees the activity cancelled — never CONFIRMED on a cancelled activity, and
+no deadlock between the two.
+
 Check-in: the manager's screen shows a QR code of a signed, expiring token
 (``django.core.signing.TimestampSigner``; ``policy.token_ttl_seconds``) carrying the slot
 and a random nonce. A volunteer's scan records ``(nonce, volunteer)`` once
@@ -23,7 +30,8 @@ from __future__ import annotations
 
 import functools
 import secrets
-from collections.abc import Sequence
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
@@ -61,7 +69,7 @@ from ..models import (
     Volunteer,
     VolunteerPolicy,
 )
-from .common import age_on, get_policy, require
+from .common import age_on, clean_hours, get_policy, require
 from .ledger import EntryDraft, append_entries
 
 TOKEN_SALT = "shegong.volunteers.checkin"  # noqa: S105 — a signing namespace, not a secret
@@ -225,6 +233,14 @@ def change_activity_status(*, actor: Any, activity_id: int, to: str, reason: str
         row.save(update_fields=["status"])
         phones: list[str] = []
         if to == ActivityStatus.CANCELLED:
+            # After the activity, lock its slots (sign_up's order) so no sign-up or
+            # promotion is half-way while the sign-ups are cancelled.
+            list(
+                Slot.objects.select_for_update(of=("self",))
+                .filter(activity=row)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
             signups = Signup.objects.filter(
                 slot__activity=row, status__in=[SignupStatus.CONFIRMED, SignupStatus.WAITLISTED]
             ).select_related("volunteer")
@@ -330,7 +346,10 @@ def _load_volunteer_for(actor: Any, volunteer_id: int) -> Volunteer:
         volunteer = Volunteer.objects.filter(pk=volunteer_id).first()
     else:
         require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能代为报名")
-        volunteer = Volunteer.objects.filter(pk=volunteer_id).first()
+        # Staff sign up only volunteers in their jurisdiction (out of scope = not found).
+        volunteer = Volunteer.objects.visible_to(actor).filter(pk=volunteer_id).first()
+        if volunteer is None:
+            raise DomainError("志愿者不存在或不在您的管辖范围内")
     if volunteer is None:
         raise DomainError("志愿者不存在")
     return volunteer
@@ -348,13 +367,15 @@ def sign_up(
     policy = get_policy()
     volunteer = _load_volunteer_for(actor, volunteer_id)
     with transaction.atomic():
-        slots = Slot.objects.select_for_update(of=("self",))
+        slots = Slot.objects.all()
         if actor is not None:
             slots = slots.filter(pk__in=Slot.objects.visible_to(actor).values("pk"))
-        slot = slots.filter(pk=slot_id).first()
-        if slot is None:
+        activity_id = slots.filter(pk=slot_id).values_list("activity_id", flat=True).first()
+        if activity_id is None:
             raise DomainError("活动时段不存在")
-        activity = Activity.objects.get(pk=slot.activity_id)
+        # Activity first, then the slot: the same order as cancelling the activity.
+        activity = Activity.objects.select_for_update(of=("self",)).get(pk=activity_id)
+        slot = Slot.objects.select_for_update(of=("self",)).get(pk=slot_id)
         problem = eligibility(volunteer, activity, now=now, policy=policy)
         if problem:
             raise DomainError(problem)
@@ -569,8 +590,18 @@ def compute_hours(
     return min(hours, Decimal(policy.max_hours_per_day))
 
 
-def scan_checkin(*, volunteer_id: int, token: str, now: datetime | None = None) -> Signup:
-    """The volunteer scanned the slot's QR: check in (first scan) or out (a later scan)."""
+def scan_checkin(
+    *,
+    volunteer_id: int,
+    token: str,
+    now: datetime | None = None,
+    ip: str | None = None,
+    user_agent: str = "",
+) -> Signup:
+    """The volunteer scanned the slot's QR: check in (first scan) or out (a later scan).
+
+    The scanning phone's address and user agent are kept with the scan, so a check-in and
+    check-out from different addresses show as 异常 to the manager (``scan_anomalies``)."""
     now = now or timezone.now()
     policy = get_policy()
     slot_id, nonce = read_token(token, max_age=policy.token_ttl_seconds)
@@ -591,7 +622,12 @@ def scan_checkin(*, volunteer_id: int, token: str, now: datetime | None = None) 
         try:
             with transaction.atomic():
                 CheckinScan.objects.create(
-                    nonce=nonce, volunteer_id=volunteer_id, signup=signup, used_at=now
+                    nonce=nonce,
+                    volunteer_id=volunteer_id,
+                    signup=signup,
+                    used_at=now,
+                    ip=ip or None,
+                    user_agent=(user_agent or "")[:255],
                 )
         except IntegrityError:
             raise DomainError(
@@ -608,6 +644,24 @@ def scan_checkin(*, volunteer_id: int, token: str, now: datetime | None = None) 
             changes={"method": "qr", "attendance": signup.attendance},
         )
     return signup
+
+
+def scan_anomalies(signup_ids: Iterable[int]) -> dict[int, str]:
+    """Sign-ups whose QR scans came from more than one client address (check-in on one
+    network, check-out on another: perhaps a forwarded link) → a short explanation.
+    A hint for the manager confirming hours, not proof: phones switch between Wi-Fi and
+    mobile data, and one forwarded link used from the same place is not caught."""
+    ips: dict[int, set[str]] = defaultdict(set)
+    for signup_id, ip in CheckinScan.objects.filter(
+        signup_id__in=list(signup_ids), ip__isnull=False
+    ).values_list("signup_id", "ip"):
+        if ip:
+            ips[signup_id].add(ip)
+    return {
+        sid: f"签到和签退来自不同网络地址（{'、'.join(sorted(found))}），请核实是否本人到场"
+        for sid, found in ips.items()
+        if len(found) > 1
+    }
 
 
 def _apply_check(
@@ -720,7 +774,11 @@ def confirm_hours(
             raise DomainError("志愿者签到并签退后才能确认时长")
         slot = signup.slot
         activity = slot.activity
-        value = signup.computed_hours if hours is None else Decimal(hours).quantize(Decimal("0.01"))
+        value = (
+            signup.computed_hours
+            if hours is None
+            else clean_hours(hours, maximum=policy.max_hours_per_day, allow_zero=True)
+        )
         slot_hours = Decimal((slot.ends_at - slot.starts_at).total_seconds()) / Decimal(3600)
         if value < 0 or value > slot_hours or value > policy.max_hours_per_day:
             raise DomainError("确认时长不能为负数，也不能超过时段长度和每日上限")
@@ -751,6 +809,7 @@ def confirm_hours(
                 )
             ],
             confirmer=actor,
+            cause="volunteer_hours_confirmed",
         )
         signup.attendance = AttendanceState.CONFIRMED
         signup.ledger_entry = entry
@@ -760,7 +819,13 @@ def confirm_hours(
             actor=actor,
             target=signup,
             target_repr=f"{activity.title} {value}小时",
-            changes={"hours": str(value), "computed": str(signup.computed_hours), "seq": entry.seq},
+            changes={
+                "hours": str(value),
+                "computed": str(signup.computed_hours),
+                "volunteer": entry.volunteer_id,
+                "seq": entry.seq,
+                "head": entry.hash,
+            },
             note=note,
         )
     return entry

@@ -5,7 +5,11 @@ recorded information may be added) and 第七条 (each service record: 活动名
 服务内容、服务时间、组织单位). A certificate is issued free (第十四条; 条例 第十九条) by the
 volunteer on the portal or by staff, and can be checked by anyone (第十七条 查验) on a public
 page reached by its QR code. That page shows only what the certificate shows (masked name
-and ID number, number, hours, issuer, date) — no other personal data (条例 第二十条).
+and ID number, number, hours, issuer, date) — no other personal data (条例 第二十条), and
+not the volunteer's live total either (only whether the record changed since, no numbers).
+A certificate is found by its unguessable verify code only (the QR URL carries it; it is
+also printed on the paper): the sequential-looking number alone does not resolve, and
+failed public look-ups are rate-limited per client address (``public_verify``).
 
 Tamper evidence: ``signature`` is an HMAC (SECRET_KEY) over the certificate's printed
 fields, so editing the row is detected ("altered"); the volunteer's hash chain is
@@ -27,8 +31,8 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from shegong.accounts.roles import Cap
@@ -190,8 +194,9 @@ def revoke_certificate(*, actor: Any, certificate_id: int, reason: str) -> Certi
 class Verification:
     verdict: str
     certificate: Certificate | None = None
-    current_hours: Decimal | None = None
-    current_star: int | None = None
+    # genuine only: no service was recorded for the volunteer since the certificate (no
+    # numbers: the public page shows nothing beyond the certificate).
+    record_current: bool | None = None
     detail: str = ""
     problems: list[str] = field(default_factory=list)
 
@@ -207,14 +212,14 @@ class Verification:
 def verify_certificate(code: str) -> Verification:
     """What the public verification page says about the certificate with ``code``."""
     cert = (
-        Certificate.objects.select_related("volunteer")
-        .filter(Q(verify_code=code) | Q(number=code))
-        .first()
+        Certificate.objects.select_related("volunteer").filter(verify_code=code).first()
         if code
         else None
     )
     if cert is None:
-        return Verification(VerifyVerdict.NOT_FOUND, detail="未找到该证明，请核对证明编号或二维码")
+        return Verification(
+            VerifyVerdict.NOT_FOUND, detail="未找到该证明，请核对查验码或扫描二维码"
+        )
     if not hmac.compare_digest(_signature(cert), cert.signature):
         return Verification(
             VerifyVerdict.ALTERED, cert, detail="证明内容与出具时不一致，可能被篡改"
@@ -250,13 +255,44 @@ def verify_certificate(code: str) -> Verification:
             cert,
             detail="该志愿者的服务时长记录校验未通过，请联系出具单位核查",
         )
+    # A later correction (冲正, 办法 第十三条) of an entry the certificate counted makes
+    # the certificate overstate the hours: it no longer stands.
+    covered_ids = [e.pk for e in entries]
+    if HoursEntry.objects.filter(
+        volunteer=volunteer, reverses_id__in=covered_ids, seq__gt=cert.ledger_seq
+    ).exists():
+        return Verification(
+            VerifyVerdict.SUPERSEDED,
+            cert,
+            detail="记录已更正，本证明已失效，请重新出具",
+        )
     return Verification(
         VerifyVerdict.GENUINE,
         cert,
-        current_hours=volunteer.total_hours,
-        current_star=volunteer.star_level,
+        record_current=volunteer.ledger_seq == cert.ledger_seq,
         detail="证明真实有效",
     )
+
+
+def _fail_key(client: str) -> str:
+    return f"volunteers:verify-fail:{client}:{int(timezone.now().timestamp()) // 60}"
+
+
+def public_verify(code: str, *, client: str) -> Verification:
+    """``verify_certificate`` for the public page and API: at most
+    ``VOLUNTEER_VERIFY_FAILS_PER_MINUTE`` (default 20) failed look-ups per client address
+    per minute, so verify codes cannot be enumerated."""
+    limit = int(getattr(settings, "VOLUNTEER_VERIFY_FAILS_PER_MINUTE", 20))
+    key = _fail_key(client or "unknown")
+    if int(cache.get(key) or 0) >= limit:
+        return Verification(VerifyVerdict.THROTTLED, detail="查验过于频繁，请一分钟后再试")
+    result = verify_certificate((code or "").strip())
+    if result.verdict == VerifyVerdict.NOT_FOUND and not cache.add(key, 1, timeout=120):
+        try:
+            cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.add(key, 1, timeout=120)
+    return result
 
 
 def _p(text: str, style: Any) -> Any:
@@ -354,7 +390,11 @@ def certificate_pdf(cert: Certificate, *, verify_url: str, actor: Any = None) ->
         [
             [
                 drawing,
-                _p(f"扫描二维码或访问以下网址查验本证明的真伪及最新服务时长：{verify_url}", small),
+                _p(
+                    f"扫描二维码或访问以下网址查验本证明的真伪（查验码：{cert.verify_code}）："
+                    f"{verify_url}",
+                    small,
+                ),
             ]
         ],
         colWidths=[36 * mm, 140 * mm],

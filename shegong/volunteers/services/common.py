@@ -5,10 +5,12 @@ from __future__ import annotations
 import bisect
 from collections.abc import Sequence
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+
+from shegong.core.exceptions import DomainError
 
 from ..models import Volunteer, VolunteerPolicy
 
@@ -19,6 +21,19 @@ def get_policy() -> VolunteerPolicy:
     if policy is None:
         policy, _ = VolunteerPolicy.objects.get_or_create(pk=1)
     return policy
+
+
+def clean_hours(value: Any, *, maximum: Decimal, allow_zero: bool = False) -> Decimal:
+    """A number of service hours: finite, > 0 (or >= 0), at most ``maximum``, two decimals.
+    NaN/Infinity and non-numbers get a Chinese message instead of a crash."""
+    try:
+        hours = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        raise DomainError("服务时长应为数字") from None
+    if not hours.is_finite() or hours < 0 or (hours == 0 and not allow_zero) or hours > maximum:
+        low = "不小于0" if allow_zero else "大于0"
+        raise DomainError(f"服务时长应{low}且不超过{maximum}小时")
+    return hours.quantize(Decimal("0.01"))
 
 
 def star_for(total: Decimal | float | int, thresholds: Sequence[int | float]) -> int:

@@ -8,6 +8,14 @@ level is one primary-key read, and the maintained total always equals the ledger
 
 A correction is a reversing entry (``reverse_entry``), never an edit (志愿服务记录与证明出具
 办法 第十三条: corrections on request are verified and recorded).
+
+Anchoring: a per-volunteer chain alone can be rewritten by anyone with database access
+(edit an entry, recompute its hash, update the head on the volunteer row). So every append
+also records the volunteer's new ``seq``/``head`` in the global audit chain
+(``volunteer_ledger_anchored``, one event per volunteer per append batch), which is itself
+SM3-chained under a lock and checked by ``shegong verify-audit``. ``verify_volunteer`` and
+``verify_ledger`` compare the head kept on the volunteer row with the latest anchored head:
+a rewritten entry (new head) or a cut tail (older head) no longer matches.
 """
 
 from __future__ import annotations
@@ -22,18 +30,91 @@ from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from django.db import transaction
-from django.db.models import Case, IntegerField, Value, When
+from django.db.models import Case, IntegerField, Max, Value, When
 from django.utils import timezone
 
 from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.models import AuditEvent
 
 from ..choices import EntryKind
-from ..models import GENESIS, HoursEntry, LedgerVerification, Volunteer
-from .common import actor_repr, get_policy, require, star_for
+from ..models import GENESIS, HoursEntry, LedgerVerification, Team, Volunteer
+from .common import actor_repr, clean_hours, get_policy, require, star_for
 
 TWO = Decimal("0.01")
+ANCHOR_ACTION = "volunteer_ledger_anchored"
+VOLUNTEER_TYPE = "volunteers.volunteer"
+
+
+@dataclass
+class _AnchorTarget:
+    """Stands in for the volunteer row in an anchor event (only its region path is read)."""
+
+    audit_region_path: str
+
+
+def anchor_heads(
+    volunteers: Sequence[Volunteer], *, actor: Any, cause: str, count: dict[int, int]
+) -> None:
+    """Record each volunteer's new ledger head in the audit chain (joins the transaction)."""
+    paths = dict(
+        Volunteer.objects.filter(pk__in=[v.pk for v in volunteers]).values_list(
+            "pk", "region__path"
+        )
+    )
+    audit.record_many(
+        [
+            audit.Entry(
+                ANCHOR_ACTION,
+                actor=actor,
+                target=_AnchorTarget(paths.get(v.pk) or ""),
+                target_type=VOLUNTEER_TYPE,
+                target_id=str(v.pk),
+                target_repr=f"志愿者台账 #{v.pk}",
+                changes={
+                    "seq": v.ledger_seq,
+                    "head": v.ledger_head,
+                    "total": str(v.total_hours),
+                    "entries": count.get(v.pk, 0),
+                    "cause": cause,
+                },
+            )
+            for v in volunteers
+        ]
+    )
+
+
+def anchored_heads(volunteer_ids: Iterable[int]) -> dict[int, tuple[int, str]]:
+    """The latest anchored ``(seq, head)`` of each volunteer that has one."""
+    ids = [str(pk) for pk in volunteer_ids]
+    result: dict[int, tuple[int, str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        latest = (
+            AuditEvent.objects.filter(
+                action=ANCHOR_ACTION, target_type=VOLUNTEER_TYPE, target_id__in=chunk
+            )
+            .values("target_id")
+            .annotate(last=Max("seq"))
+            .values_list("last", flat=True)
+        )
+        for target_id, changes in AuditEvent.objects.filter(seq__in=list(latest)).values_list(
+            "target_id", "changes"
+        ):
+            result[int(target_id)] = (int(changes.get("seq", -1)), str(changes.get("head", "")))
+    return result
+
+
+def anchor_problem(volunteer: Volunteer, anchor: tuple[int, str] | None) -> str | None:
+    """Why the head kept on the volunteer row disagrees with the audit chain, or None."""
+    if anchor is None:
+        if volunteer.ledger_seq == 0:
+            return None
+        return "台账末条记录未在审计链中登记，可能被伪造"
+    if anchor != (volunteer.ledger_seq, volunteer.ledger_head):
+        return "台账末条记录与审计链登记不符，记录可能被改写或删除"
+    return None
 
 
 @dataclass
@@ -89,12 +170,17 @@ def entry_hash(entry: HoursEntry) -> str:
 
 
 def append_entries(
-    drafts: Sequence[EntryDraft], *, confirmer: Any = None, now: datetime | None = None
+    drafts: Sequence[EntryDraft],
+    *,
+    confirmer: Any = None,
+    now: datetime | None = None,
+    cause: str = "",
 ) -> list[HoursEntry]:
     """Append ``drafts`` to their volunteers' chains (joins the caller's transaction).
 
-    Not audited here: the calling service records one audit event for what it did
-    (a confirmation, an import batch, a reversal).
+    The calling service records one audit event for what it did (a confirmation, an
+    import batch, a reversal); here each volunteer's new head is anchored in the audit
+    chain (``cause`` names the calling action).
     """
     if not drafts:
         return []
@@ -157,6 +243,8 @@ def append_entries(
         Volunteer.objects.bulk_update(
             changed, ["ledger_seq", "ledger_head", "total_hours", "star_level"], batch_size=1000
         )
+        counts = {vid: len(rows) for vid, rows in by_volunteer.items()}
+        anchor_heads(changed, actor=confirmer, cause=cause, count=counts)
     return created
 
 
@@ -183,16 +271,18 @@ def record_hours(
     require(actor, Cap.VOLUNTEER_ACTIVITIES if kind != EntryKind.IMPORT else Cap.VOLUNTEERS_MANAGE)
     if kind not in (EntryKind.IMPORT, EntryKind.DUAL_REPORT):
         raise DomainError("只能补录或登记双报到服务时长")
-    hours = Decimal(hours)
     policy = get_policy()
-    if hours <= 0 or hours > policy.max_hours_per_day:
-        raise DomainError(f"服务时长应大于0且不超过{policy.max_hours_per_day}小时")
+    hours = clean_hours(hours, maximum=policy.max_hours_per_day)
     if service_date > timezone.localdate():
         raise DomainError("服务日期不能晚于今天")
     if not Region.objects.visible_to(actor).filter(pk=region_id).exists():
         raise DomainError("服务地点不在您的管辖范围内")
-    if not Volunteer.objects.filter(pk=volunteer_id).exists():
-        raise DomainError("志愿者不存在")
+    if not Volunteer.objects.visible_to(actor).filter(pk=volunteer_id).exists():
+        raise DomainError("志愿者不存在或不在您的管辖范围内")
+    if team_id is not None and not Team.objects.visible_to(actor).filter(pk=team_id).exists():
+        raise DomainError("队伍不存在或不在您的管辖范围内")
+    # ``report_unit_id`` is not scoped: under 双报到 the reporting unit is the party
+    # member's workplace (e.g. a city bureau), by design outside the community's scope.
     with transaction.atomic():
         (entry,) = append_entries(
             [
@@ -211,12 +301,19 @@ def record_hours(
                 )
             ],
             confirmer=actor,
+            cause="volunteer_hours_recorded",
         )
         audit.record(
             "volunteer_hours_recorded",
             actor=actor,
             target=entry,
-            changes={"hours": str(entry.hours), "kind": kind, "seq": entry.seq},
+            changes={
+                "hours": str(entry.hours),
+                "kind": kind,
+                "volunteer": entry.volunteer_id,
+                "seq": entry.seq,
+                "head": entry.hash,
+            },
         )
     return entry
 
@@ -254,12 +351,19 @@ def reverse_entry(*, actor: Any, entry_id: int, reason: str) -> HoursEntry:
                 )
             ],
             confirmer=actor,
+            cause="volunteer_hours_reversed",
         )
         audit.record(
             "volunteer_hours_reversed",
             actor=actor,
             target=reversal,
-            changes={"reverses_seq": entry.seq, "hours": str(reversal.hours)},
+            changes={
+                "reverses_seq": entry.seq,
+                "hours": str(reversal.hours),
+                "volunteer": reversal.volunteer_id,
+                "seq": reversal.seq,
+                "head": reversal.hash,
+            },
             note=reason,
         )
     return reversal
@@ -305,10 +409,17 @@ def check_chain(
 
 
 def verify_volunteer(volunteer: Volunteer, *, upto_seq: int | None = None) -> ChainResult:
+    """Re-walk one chain; the whole chain (``upto_seq=None``) must also end in the head
+    last anchored in the audit chain."""
     entries = HoursEntry.objects.filter(volunteer_id=volunteer.pk).order_by("seq")
     if upto_seq is not None:
         entries = entries.filter(seq__lte=upto_seq)
-    return check_chain(volunteer, entries.iterator(chunk_size=2000), upto_seq=upto_seq)
+    result = check_chain(volunteer, entries.iterator(chunk_size=2000), upto_seq=upto_seq)
+    if result.ok and upto_seq is None:
+        problem = anchor_problem(volunteer, anchored_heads([volunteer.pk]).get(volunteer.pk))
+        if problem:
+            return ChainResult(False, result.checked, volunteer.ledger_seq, problem, result.total)
+    return result
 
 
 @dataclass
@@ -337,8 +448,15 @@ def verify_ledger(*, batch_size: int = 500, save: bool = True) -> LedgerReport:
             volunteer_id__gte=volunteers[0].pk, volunteer_id__lte=last_pk
         ).order_by("volunteer_id", "seq"):
             grouped[entry.volunteer_id].append(entry)
+        anchors = anchored_heads(v.pk for v in volunteers)
         for volunteer in volunteers:
             result = check_chain(volunteer, grouped.get(volunteer.pk, []))
+            if result.ok:
+                problem = anchor_problem(volunteer, anchors.get(volunteer.pk))
+                if problem:
+                    result = ChainResult(
+                        False, result.checked, volunteer.ledger_seq, problem, result.total
+                    )
             report.volunteers += 1
             report.entries += result.checked
             if not result.ok:
@@ -358,6 +476,37 @@ def verify_ledger(*, batch_size: int = 500, save: bool = True) -> LedgerReport:
             problems=report.problems[:1000],
         )
     return report
+
+
+def anchor_unanchored(*, actor: Any = None) -> int:
+    """One-off backfill for ledgers written before anchoring existed: anchor the current
+    head of every volunteer that has entries, no anchor yet and an intact chain. Run once
+    right after deploying (``verify_volunteer_ledger --anchor-missing``); afterwards every
+    head is anchored as it is written."""
+    done = 0
+    last_pk = 0
+    while True:
+        batch = list(
+            Volunteer.objects.filter(pk__gt=last_pk, ledger_seq__gt=0)
+            .order_by("pk")
+            .only("pk", "number", "ledger_seq", "ledger_head", "total_hours")[:500]
+        )
+        if not batch:
+            return done
+        last_pk = batch[-1].pk
+        anchors = anchored_heads(v.pk for v in batch)
+        todo = [
+            v
+            for v in batch
+            if v.pk not in anchors
+            and check_chain(
+                v, HoursEntry.objects.filter(volunteer_id=v.pk).order_by("seq").iterator()
+            ).ok
+        ]
+        if todo:
+            with transaction.atomic():
+                anchor_heads(todo, actor=actor, cause="backfill", count={})
+            done += len(todo)
 
 
 def star_case(thresholds: Sequence[int | float]) -> Case:

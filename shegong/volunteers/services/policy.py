@@ -1,4 +1,13 @@
-"""Editing the volunteer policy (``volunteers.policy``); star levels follow at once."""
+"""Editing the volunteer policy (``volunteers.policy``); star levels follow at once.
+
+Not editable:
+- ``adult_age`` is statutory (民法典 第十七条: 十八周岁以上的自然人为成年人), not policy;
+  it stays on the row (18) only so the code reads it in one place.
+- ``record_deadline_working_days`` (志愿服务记录与证明出具办法 第十一条: record within 10
+  working days after the activity) is shown as the rule but NOT enforced: confirming
+  hours later is still allowed (late confirmation is better than lost hours), so it is
+  informational and not offered for editing.
+"""
 
 from __future__ import annotations
 
@@ -18,14 +27,12 @@ from .ledger import recompute_star_levels
 EDITABLE = (
     "star_thresholds",
     "min_age",
-    "adult_age",
     "rounding_minutes",
     "max_hours_per_day",
     "early_checkin_minutes",
     "late_checkout_minutes",
     "token_ttl_seconds",
     "cancel_hours_before",
-    "record_deadline_working_days",
     "issuer_name",
 )
 
@@ -47,8 +54,15 @@ def update_policy(*, actor: Any, **values: Any) -> VolunteerPolicy:
         if len(numbers) > 10:
             raise DomainError("最多设置十个星级")
         values["star_thresholds"] = numbers
-    if "min_age" in values and "adult_age" in values and values["min_age"] > values["adult_age"]:
-        raise DomainError("最低注册年龄不能大于成年年龄")
+    if "min_age" in values:
+        try:
+            min_age = int(values["min_age"])
+        except (TypeError, ValueError):
+            raise DomainError("最低注册年龄应为整数") from None
+        adult = get_policy().adult_age
+        if not 0 <= min_age <= adult:
+            raise DomainError(f"最低注册年龄应在0到{adult}周岁（成年年龄，民法典第十七条）之间")
+        values["min_age"] = min_age
     if "max_hours_per_day" in values and not (
         Decimal(0) < Decimal(values["max_hours_per_day"]) <= Decimal(24)
     ):

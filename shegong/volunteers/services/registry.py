@@ -314,9 +314,9 @@ def create_team(
             raise DomainError("所属区域不存在或不在您的管辖范围内")
         unit = None
         if unit_id:
-            unit = Unit.objects.filter(pk=unit_id).first()
+            unit = Unit.objects.visible_to(actor).filter(pk=unit_id).first()
             if unit is None:
-                raise DomainError("挂靠单位不存在")
+                raise DomainError("挂靠单位不存在或不在您的管辖范围内")
         team = Team.objects.create(
             name=name,
             kind=kind,
@@ -343,9 +343,9 @@ def add_member(
         team = Team.objects.visible_to(actor).filter(pk=team_id).first()
         if team is None:
             raise DomainError("队伍不存在或不在您的管辖范围内")
-        volunteer = Volunteer.objects.filter(pk=volunteer_id).first()
+        volunteer = Volunteer.objects.visible_to(actor).filter(pk=volunteer_id).first()
         if volunteer is None:
-            raise DomainError("志愿者不存在")
+            raise DomainError("志愿者不存在或不在您的管辖范围内")
         if Membership.objects.filter(team=team, volunteer=volunteer, left_at=None).exists():
             raise DomainError("该志愿者已是本队队员")
         membership = Membership.objects.create(team=team, volunteer=volunteer, role=role)

@@ -249,9 +249,9 @@ def import_hours(
     wanted = sorted(numbers)
     for start in range(0, len(wanted), BATCH):
         volunteers.update(
-            Volunteer.objects.filter(number__in=wanted[start : start + BATCH]).values_list(
-                "number", "pk"
-            )
+            Volunteer.objects.visible_to(actor)
+            .filter(number__in=wanted[start : start + BATCH])
+            .values_list("number", "pk")
         )
     drafts: list[EntryDraft] = []
     for number, row in rows:
@@ -259,7 +259,10 @@ def import_hours(
         vnum = row.get("志愿者编号", "").strip()
         vid = volunteers.get(vnum)
         if vid is None:
-            problems.append(("志愿者编号", f"志愿者编号 {vnum or '（空）'} 不存在"))
+            # Same message whether missing or out of scope: no existence leak.
+            problems.append(
+                ("志愿者编号", f"志愿者编号 {vnum or '（空）'} 不存在或不在您的管辖范围")
+            )
         day = _parse_date(row.get("服务日期", ""))
         if day is None:
             problems.append(("服务日期", "日期格式应为 2026-11-28"))
@@ -322,7 +325,12 @@ def append_hours_batched(
 ) -> int:
     """``append_entries`` in batches (each volunteer's rows stay in file order)."""
     for start in range(0, len(drafts), batch):
-        append_entries(drafts[start : start + batch], confirmer=confirmer, now=now)
+        append_entries(
+            drafts[start : start + batch],
+            confirmer=confirmer,
+            now=now,
+            cause="volunteer_hours_imported",
+        )
     return len(drafts)
 
 

@@ -1,9 +1,13 @@
 """Two volunteers take the last place at the same moment: exactly one gets it.
 
-Runs with real transactions and two threads (two database connections). On PostgreSQL the
-slot row lock (SELECT … FOR UPDATE) serialises them; on SQLite every transaction is
-IMMEDIATE, so the second writer waits for the first. A barrier releases both threads at
-once, and a hook delays the winner inside its transaction so the race window is wide.
+Runs with real transactions and several threads (one database connection each). On
+PostgreSQL the slot row lock (SELECT … FOR UPDATE) serialises them; on SQLite every
+transaction is IMMEDIATE, so the second writer waits for the first. A barrier releases the
+threads at once; there is no hook that delays the winner, so the race window is only the
+natural one and a run without the lock could still pass by luck (it overbooks reliably
+only with many threads). The deterministic lock-order check — one transaction held open
+while another must wait — is in ``test_cancel_race.py`` (PostgreSQL). Skipped on the
+in-memory SQLite test database, which threads cannot share.
 """
 
 from __future__ import annotations

@@ -4,13 +4,26 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from shegong.volunteers.services.ledger import verify_ledger
+from shegong.volunteers.services.ledger import anchor_unanchored, verify_ledger
 
 
 class Command(BaseCommand):
-    help = "Re-walk every volunteer's hours hash chain; exit 1 listing the broken ones"
+    help = (
+        "Re-walk every volunteer's hours hash chain and compare its head with the head "
+        "anchored in the audit chain; exit 1 listing the broken ones"
+    )
+
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--anchor-missing",
+            action="store_true",
+            help="once, after upgrading: anchor intact ledgers written before anchoring existed",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["anchor_missing"]:
+            done = anchor_unanchored()
+            self.stdout.write(f"已在审计链中登记 {done} 位志愿者的台账末条记录")
         report = verify_ledger()
         if not report.ok:
             for problem in report.problems[:50]:
