@@ -32,8 +32,8 @@ class Command(BaseCommand):
         parser.add_argument(
             "--switch-interval",
             type=float,
-            default=float(os.environ.get("SHEGONG_SWITCH_INTERVAL", "0.001")),
-            help="seconds a Python thread may hold the GIL before yielding (CPython: 0.005)",
+            default=float(os.environ.get("SHEGONG_SWITCH_INTERVAL", "0.005")),
+            help="seconds a Python thread may hold the GIL before yielding (CPython's 0.005)",
         )
         parser.add_argument(
             "--processes",
@@ -112,11 +112,9 @@ class Command(BaseCommand):
         )
         if sock is not None:
             signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-        # Request threads are CPU-bound for a few milliseconds; the intake writer thread
-        # (appeals.services.intake_queue) makes a dozen short database round trips per batch
-        # and must win the GIL back after each. With CPython's 5 ms switch interval it
-        # queues behind the request threads each time (the "convoy effect"), which
-        # stretches every batch and so every citizen's wait; 1 ms keeps batches short.
+        # A tuning knob, measured in bench/README.md: a shorter interval lets the intake
+        # writer thread win the GIL back sooner after each database round trip, but costs
+        # CPU in GIL hand-offs; CPython's default measured best on 2 cores.
         sys.setswitchinterval(options["switch_interval"])
         serve(application, threads=options["threads"], ident="shegong", _quiet=True, **where)
 
