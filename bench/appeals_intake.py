@@ -743,10 +743,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
     parser.add_argument("--pg-url", default=PG_DEFAULT, help="server URL without a database")
-    parser.add_argument("--clients", type=int, default=16)
-    parser.add_argument("--threads", type=int, default=16, help="waitress threads per process")
+    parser.add_argument("--clients", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=32, help="waitress threads per process")
     parser.add_argument(
-        "--processes", default="auto", help="server processes (shegong serve --processes)"
+        "--processes", default="1", help="server processes (shegong serve --processes)"
     )
     parser.add_argument("--duration", type=float, default=20.0)
     parser.add_argument("--warmup", type=float, default=3.0)

@@ -28,7 +28,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=16, help="threads per process")
+        parser.add_argument("--threads", type=int, default=32, help="threads per process")
         parser.add_argument(
             "--switch-interval",
             type=float,
