@@ -625,7 +625,14 @@ def _create(request: HttpRequest) -> HttpResponse:
         except IntakeError as exc:
             raise Open311Error(400, exc.message) from None
         except DomainError as exc:
-            status = 409 if exc.code == "idempotency_conflict" else 400
+            status = (
+                409
+                if exc.code == "idempotency_conflict"
+                # The intake writer could not answer: the citizen's request was fine, retry.
+                else 503
+                if exc.code in {"busy", "intake_failed"}
+                else 400
+            )
             raise Open311Error(status, exc.message) from None
     response = _json(
         [

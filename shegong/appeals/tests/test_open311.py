@@ -510,3 +510,20 @@ def test_expected_datetime_and_agency_after_dispatch(api: Open311Client, world: 
     assert after["service_notice"] == f"当前状态：{AppealStatus.DISPATCHED.label}"
     # the last step of the timeline, even though the row's updated_at is not touched by it
     assert after["updated_datetime"] == iso(dispatched_at)
+
+
+def test_a_writer_that_cannot_answer_is_503_not_the_citizens_fault(
+    api: Open311Client, world: Any, monkeypatch: Any
+) -> None:
+    from shegong.appeals import open311
+    from shegong.core.exceptions import DomainError
+
+    def busy(**_: Any) -> Any:
+        raise DomainError("系统繁忙，请稍后用同一提交编号重试", code="busy")
+
+    monkeypatch.setattr(open311, "submit_public_appeal", busy)
+    with pytest.raises(Open311Error) as caught:
+        submit(api, world, attribute={"region_code": world.north_one.code})
+    assert caught.value.status == 503
+    assert "稍后" in str(caught.value)
+    assert not Appeal.objects.exists()
