@@ -165,8 +165,8 @@ def suggest_units(
             max(0.9 - 0.01 * i, 0.7),
             f"分拨规则：类别“{cat}”、{where}（优先级 {rule.priority}）→ {rule.unit.name}",
         )
-    _suggest_from_history(appeal, category_l1, category_l2, add, now=now, k=k)
     office = street_office(appeal)
+    _suggest_from_history(appeal, category_l1, category_l2, add, now=now, k=k, office=office)
     if office is not None:
         add(office, 0.3, f"诉求发生地属{office.region.name}，属地街道兜底")
     ranked = sorted(found.values(), key=lambda r: (-r["score"], r["unit_id"]))
@@ -181,6 +181,7 @@ def _suggest_from_history(
     *,
     now: datetime,
     k: int,
+    office: Unit | None,
 ) -> None:
     """What dispatchers did with similar closed appeals (``textmining.Router``): units of the
     most similar past appeals, weighted by similarity, same district and same category."""
@@ -204,7 +205,7 @@ def _suggest_from_history(
             k=k,
             exclude=[str(appeal.pk)],  # a closed appeal re-triaged must not vote for itself
         )
-    _suggest_from_category(category_l1, by_category, add, k=k, office=street_office(appeal))
+    _suggest_from_category(category_l1, by_category, add, k=k, office=office)
     if not found:
         return
     units = Unit.objects.in_bulk([int(s.unit) for s in found])
