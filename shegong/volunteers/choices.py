@@ -111,5 +111,46 @@ class VerifyVerdict(models.TextChoices):
     ALTERED = "altered", "证明内容被篡改"
     LEDGER_TAMPERED = "ledger_tampered", "时长记录被篡改"
     SUPERSEDED = "superseded", "记录已更正，证明失效"
+    RECORDS_TAMPERED = "records_tampered", "培训表彰记录被篡改"
     NOT_FOUND = "not_found", "查无此证明"
     THROTTLED = "throttled", "查验过于频繁"
+
+
+class RecordStatus(models.TextChoices):
+    """A training, award or evaluation record: corrected in place (audited) or voided
+    (作废, kept with its reason), never deleted (记录办法 第十三条)."""
+
+    VALID = "valid", "有效"
+    VOIDED = "voided", "已作废"
+
+
+class RecordKind(models.TextChoices):
+    TRAINING = "training", "培训记录"
+    AWARD = "award", "表彰奖励"
+    EVALUATION = "evaluation", "服务评价"
+
+
+class AwardLevel(models.TextChoices):
+    """Level of the awarding body. Government awards at county level or higher are
+    recorded once the volunteer provides proof (记录办法 第九条)."""
+
+    NATIONAL = "national", "国家级"
+    PROVINCIAL = "provincial", "省级"
+    CITY = "city", "市级"
+    COUNTY = "county", "县（区）级"
+    OTHER = "other", "其他"
+
+
+# Levels at which a government award needs the volunteer's proof (第九条: 县级以上).
+PROOF_LEVELS = frozenset(
+    {AwardLevel.NATIONAL, AwardLevel.PROVINCIAL, AwardLevel.CITY, AwardLevel.COUNTY}
+)
+
+
+class EvaluationRating(models.TextChoices):
+    """服务质量评价 (记录办法 第十条)."""
+
+    EXCELLENT = "excellent", "优秀"
+    GOOD = "good", "良好"
+    PASS = "pass", "合格"
+    FAIL = "fail", "不合格"

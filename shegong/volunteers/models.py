@@ -24,11 +24,14 @@ from shegong.core.scoping import Scope, ScopedQuerySet
 from .choices import (
     ActivityStatus,
     AttendanceState,
+    AwardLevel,
     CertificateStatus,
     CheckMethod,
     EntryKind,
+    EvaluationRating,
     Gender,
     MemberRole,
+    RecordStatus,
     RegistrationSource,
     SignupStatus,
     TeamKind,
@@ -553,6 +556,11 @@ class Certificate(models.Model):
     )
     revoked_at = models.DateTimeField(null=True, blank=True)
     revoke_reason = models.CharField(max_length=255, blank=True)
+    # 记录办法 第十四条: other recorded information may be added. When chosen, the training
+    # and award records printed on the certificate are kept here (as printed, with each
+    # record's id and revision) and covered by the signature.
+    include_records = models.BooleanField("包含培训与表彰记录", default=False)
+    records = models.JSONField("证明所列培训与表彰记录", default=list, blank=True)
     signature = models.CharField(max_length=64)
 
     scope = Scope(capability=VOLUNTEERS_VIEW, region="volunteer__region", unit="issuer_team__unit")
@@ -565,6 +573,157 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+# --- training, award and evaluation records (记录办法 第八至十条) ---------------------------
+
+
+class RecordQuerySet(ScopedQuerySet):
+    def valid(self) -> RecordQuerySet:
+        return self.filter(status=RecordStatus.VALID)
+
+
+# A record is visible where its volunteer is (residence region, or the unit of a team the
+# volunteer belongs to), or to the recording team's unit (like ledger entries).
+RECORD_SCOPE = Scope(
+    capability=VOLUNTEERS_VIEW,
+    region="volunteer__region",
+    unit=("volunteer__memberships__team__unit", "team__unit"),
+)
+
+
+class VolunteerRecord(models.Model):
+    """Common part of the training, award and evaluation records.
+
+    Invariants: written only by ``services.records`` (audited). A correction (第十三条)
+    edits the row in place, increments ``revision`` and records the old/new values in the
+    audit trail; voiding sets ``status=voided`` with a reason and keeps the row — records
+    are never deleted. ``recorded_at`` (entry) and the event date are both kept, so a
+    record made later than 10 working days after the event is visible (第十一条).
+    """
+
+    team = models.ForeignKey(
+        Team,
+        verbose_name="记录队伍",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    recorder_name = models.CharField("记录单位", max_length=100)
+    status = models.CharField(
+        "状态", max_length=10, choices=RecordStatus.choices, default=RecordStatus.VALID
+    )
+    revision = models.PositiveIntegerField("版本", default=1)
+    recorded_at = models.DateTimeField("记录时间")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    voided_at = models.DateTimeField("作废时间", null=True, blank=True)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    void_reason = models.CharField("作废原因", max_length=255, blank=True)
+
+    scope = RECORD_SCOPE
+    objects = RecordQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_valid(self) -> bool:
+        return self.status == RecordStatus.VALID
+
+
+class TrainingRecord(VolunteerRecord):
+    """培训记录 (记录办法 第八条): 名称、主要内容、学习时长、举办单位、日期."""
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="trainings")
+    title = models.CharField("培训名称", max_length=120)
+    content = models.CharField("主要内容", max_length=255)
+    hours = models.DecimalField("学习时长（小时）", max_digits=6, decimal_places=2)
+    organizer = models.CharField("举办单位", max_length=100)
+    held_on = models.DateField("培训日期")
+
+    class Meta:
+        verbose_name = "培训记录"
+        verbose_name_plural = "培训记录"
+        ordering = ["-held_on", "-pk"]
+        constraints = [models.CheckConstraint(condition=Q(hours__gt=0), name="vol_training_hours")]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.held_on}"
+
+    @property
+    def event_date(self) -> Any:
+        return self.held_on
+
+
+class AwardRecord(VolunteerRecord):
+    """表彰奖励记录 (记录办法 第九条): 名称、日期、授予单位. A government award at county
+    level or higher (``government`` and ``level`` in ``PROOF_LEVELS``) is recorded only with
+    the proof the volunteer provided (``proof_note``: document number / attachment note)."""
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="awards")
+    title = models.CharField("表彰奖励名称", max_length=120)
+    awarded_on = models.DateField("表彰日期")
+    grantor = models.CharField("授予单位", max_length=100)
+    level = models.CharField(
+        "授予级别", max_length=12, choices=AwardLevel.choices, default=AwardLevel.OTHER
+    )
+    government = models.BooleanField("人民政府或其部门授予", default=False)
+    proof_note = models.CharField("证明材料", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "表彰奖励记录"
+        verbose_name_plural = "表彰奖励记录"
+        ordering = ["-awarded_on", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.awarded_on}"
+
+    @property
+    def event_date(self) -> Any:
+        return self.awarded_on
+
+
+class EvaluationRecord(VolunteerRecord):
+    """服务评价 (记录办法 第十条): the organising team's 服务质量评价 and 评价日期 of one
+    service — a confirmed sign-up (``signup``; at most one valid evaluation each) or a
+    service named by ``title``/``service_date``."""
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.PROTECT, related_name="evaluations")
+    signup = models.ForeignKey(
+        Signup, null=True, blank=True, on_delete=models.PROTECT, related_name="evaluations"
+    )
+    activity = models.ForeignKey(
+        Activity, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    title = models.CharField("服务项目", max_length=120)
+    service_date = models.DateField("服务日期")
+    rating = models.CharField("服务质量评价", max_length=10, choices=EvaluationRating.choices)
+    comment = models.CharField("评语", max_length=255, blank=True)
+    evaluated_on = models.DateField("评价日期")
+
+    class Meta:
+        verbose_name = "服务评价"
+        verbose_name_plural = "服务评价"
+        ordering = ["-evaluated_on", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signup"],
+                condition=Q(status="valid", signup__isnull=False),
+                name="vol_one_eval_per_signup",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.get_rating_display()}"
+
+    @property
+    def event_date(self) -> Any:
+        return self.service_date
 
 
 class LedgerVerification(models.Model):

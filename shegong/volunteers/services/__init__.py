@@ -40,6 +40,14 @@ from .ledger import (
     verify_volunteer,
 )
 from .policy import update_policy
+from .records import (
+    add_award,
+    add_evaluation,
+    add_training,
+    correct_record,
+    mark_lateness,
+    void_record,
+)
 from .registry import (
     add_member,
     create_team,
@@ -53,8 +61,11 @@ from .transfer import import_hours, import_volunteers
 __all__ = [
     "EntryDraft",
     "SlotInput",
+    "add_award",
+    "add_evaluation",
     "add_member",
     "add_slot",
+    "add_training",
     "append_entries",
     "cancel_signup",
     "certificate_pdf",
@@ -64,6 +75,7 @@ __all__ = [
     "compute_hours",
     "confirm_hours",
     "confirm_slot_hours",
+    "correct_record",
     "covered_entries",
     "create_activity",
     "create_team",
@@ -75,6 +87,7 @@ __all__ = [
     "issue_certificate",
     "manager_check",
     "mark_absent",
+    "mark_lateness",
     "offered_activities",
     "public_verify",
     "read_token",
@@ -93,5 +106,6 @@ __all__ = [
     "verify_certificate",
     "verify_ledger",
     "verify_volunteer",
+    "void_record",
     "waitlist_position",
 ]

@@ -15,6 +15,15 @@ Tamper evidence: ``signature`` is an HMAC (SECRET_KEY) over the certificate's pr
 fields, so editing the row is detected ("altered"); the volunteer's hash chain is
 re-walked up to ``ledger_seq`` and must end in ``ledger_hash``, so editing, deleting or
 re-linking a ledger entry is detected ("ledger tampered").
+
+Training and award records (第十四条: other recorded information may be added): when the
+certificate is issued with ``include_records``, the records as printed (each with its id
+and ``revision``) are kept on the certificate and covered by the signature; verification
+compares them with the records now. A record corrected or voided since (a new revision,
+or ``voided`` — the audited services) makes the certificate superseded, like a reversed
+ledger entry; a record whose printed fields differ at the same revision (or that is gone)
+was changed outside the services: "records tampered". Certificates without records sign
+exactly the fields they always did, so existing certificates keep verifying.
 """
 
 from __future__ import annotations
@@ -41,8 +50,8 @@ from shegong.core.exceptions import DomainError
 from shegong.core.pii import plain
 from shegong.lib.masking import mask_name
 
-from ..choices import CertificateStatus, EntryKind, VerifyVerdict
-from ..models import Certificate, HoursEntry, Team, Volunteer
+from ..choices import CertificateStatus, EntryKind, RecordStatus, VerifyVerdict
+from ..models import AwardRecord, Certificate, HoursEntry, Team, TrainingRecord, Volunteer
 from .common import get_policy, require
 from .ledger import verify_volunteer
 
@@ -66,6 +75,8 @@ def _signature(cert: Certificate) -> str:
         "last": cert.last_date.isoformat() if cert.last_date else None,
         "at": cert.issued_at.astimezone(UTC).isoformat(),
     }
+    if cert.include_records:  # absent before records existed: old signatures still match
+        payload["records"] = cert.records
     message = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
     key = hashlib.sha256(b"volunteer-certificate:" + settings.SECRET_KEY.encode()).digest()
     return hmac.new(key, message, hashlib.sha256).hexdigest()
@@ -89,6 +100,69 @@ def covered_entries(
     return [e for e in rows if e.kind != EntryKind.REVERSAL and e.pk not in reversed_ids]
 
 
+def _printed_training(row: TrainingRecord) -> dict[str, Any]:
+    return {
+        "kind": "training",
+        "id": row.pk,
+        "rev": row.revision,
+        "date": row.held_on.isoformat(),
+        "title": row.title,
+        "content": row.content,
+        "hours": f"{Decimal(row.hours).quantize(Decimal('0.01'))}",
+        "organizer": row.organizer,
+    }
+
+
+def _printed_award(row: AwardRecord) -> dict[str, Any]:
+    return {
+        "kind": "award",
+        "id": row.pk,
+        "rev": row.revision,
+        "date": row.awarded_on.isoformat(),
+        "title": row.title,
+        "grantor": row.grantor,
+        "level": row.get_level_display(),
+    }
+
+
+def printed_records(volunteer_id: int, *, team_id: int | None) -> list[dict[str, Any]]:
+    """The valid training and award records a certificate prints, as printed (with a
+    team: only the records that team made, 谁记录谁证明)."""
+    trainings = TrainingRecord.objects.filter(volunteer_id=volunteer_id, status=RecordStatus.VALID)
+    awards = AwardRecord.objects.filter(volunteer_id=volunteer_id, status=RecordStatus.VALID)
+    if team_id is not None:
+        trainings = trainings.filter(team_id=team_id)
+        awards = awards.filter(team_id=team_id)
+    return [_printed_training(t) for t in trainings.order_by("held_on", "pk")] + [
+        _printed_award(a) for a in awards.order_by("awarded_on", "pk")
+    ]
+
+
+def _records_verdict(cert: Certificate) -> str | None:
+    """Compare the records printed on ``cert`` with the records now: ``RECORDS_TAMPERED``,
+    ``SUPERSEDED`` or None (unchanged)."""
+    wanted: dict[str, set[int]] = {"training": set(), "award": set()}
+    for item in cert.records:
+        wanted.setdefault(item["kind"], set()).add(item["id"])
+    current: dict[tuple[str, int], Any] = {}
+    for training in TrainingRecord.objects.filter(pk__in=wanted["training"]):
+        current[("training", training.pk)] = training
+    for award in AwardRecord.objects.filter(pk__in=wanted["award"]):
+        current[("award", award.pk)] = award
+    superseded = False
+    for item in cert.records:
+        row = current.get((item["kind"], item["id"]))
+        if row is None or row.volunteer_id != cert.volunteer_id:
+            return VerifyVerdict.RECORDS_TAMPERED  # the services never delete a record
+        if row.status != RecordStatus.VALID or row.revision != item["rev"]:
+            superseded = True
+            continue
+        printed = _printed_training(row) if item["kind"] == "training" else _printed_award(row)
+        if printed != item:
+            return VerifyVerdict.RECORDS_TAMPERED
+    return VerifyVerdict.SUPERSEDED if superseded else None
+
+
 def _new_number(now: datetime) -> str:
     for _ in range(20):
         number = f"ZYZM{timezone.localtime(now):%Y%m%d}{secrets.randbelow(10**6):06d}"
@@ -103,8 +177,10 @@ def issue_certificate(
     actor: Any = None,
     team_id: int | None = None,
     now: datetime | None = None,
+    include_records: bool = False,
 ) -> Certificate:
-    """Issue a certificate of the volunteer's confirmed hours so far.
+    """Issue a certificate of the volunteer's confirmed hours so far; with
+    ``include_records`` it also lists the valid training and award records (第十四条).
 
     ``actor=None``: the volunteer on the portal (their own record). Staff need
     ``volunteers.certify`` and the volunteer (or the issuing team) in their scope. The
@@ -155,6 +231,8 @@ def issue_certificate(
             last_date=max(dates),
             issued_at=now,
             issued_by=actor if actor is not None else None,
+            include_records=include_records,
+            records=printed_records(volunteer.pk, team_id=team_id) if include_records else [],
         )
         cert.signature = _signature(cert)
         cert.save(force_insert=True)
@@ -162,7 +240,12 @@ def issue_certificate(
             "volunteer_certificate_issued",
             actor=actor,
             target=cert,
-            changes={"hours": str(hours), "entries": len(entries), "seq": cert.ledger_seq},
+            changes={
+                "hours": str(hours),
+                "entries": len(entries),
+                "seq": cert.ledger_seq,
+                "records": len(cert.records) if include_records else None,
+            },
         )
     return cert
 
@@ -266,6 +349,16 @@ def verify_certificate(code: str) -> Verification:
             cert,
             detail="记录已更正，本证明已失效，请重新出具",
         )
+    if cert.include_records:
+        verdict = _records_verdict(cert)
+        if verdict == VerifyVerdict.RECORDS_TAMPERED:
+            return Verification(
+                verdict,
+                cert,
+                detail="证明所列培训或表彰记录已被改动，证明不可信，请联系出具单位",
+            )
+        if verdict == VerifyVerdict.SUPERSEDED:
+            return Verification(verdict, cert, detail="记录已更正，本证明已失效，请重新出具")
     return Verification(
         VerifyVerdict.GENUINE,
         cert,
@@ -299,6 +392,44 @@ def _p(text: str, style: Any) -> Any:
     from reportlab.platypus import Paragraph
 
     return Paragraph(escape(text), style)
+
+
+def _records_tables(cert: Certificate, *, body: Any, small: Any) -> list[Any]:
+    """培训情况 and 表彰奖励情况 as printed from the signed ``cert.records``."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    style = TableStyle(
+        [
+            ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#eef3fb")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ]
+    )
+    out: list[Any] = []
+    trainings = [r for r in cert.records if r["kind"] == "training"]
+    awards = [r for r in cert.records if r["kind"] == "award"]
+    out.append(_p("培训情况：" + ("" if trainings else "无"), body))
+    if trainings:
+        rows = [[_p(h, small) for h in ("日期", "培训名称", "主要内容", "举办单位", "学习时长")]]
+        rows += [
+            [_p(r[k], small) for k in ("date", "title", "content", "organizer", "hours")]
+            for r in trainings
+        ]
+        table = Table(rows, colWidths=[22 * mm, 40 * mm, 60 * mm, 36 * mm, 18 * mm], repeatRows=1)
+        table.setStyle(style)
+        out.append(table)
+    out.append(Spacer(1, 3 * mm))
+    out.append(_p("表彰奖励情况：" + ("" if awards else "无"), body))
+    if awards:
+        rows = [[_p(h, small) for h in ("日期", "表彰奖励名称", "授予单位", "级别")]]
+        rows += [[_p(r[k], small) for k in ("date", "title", "grantor", "level")] for r in awards]
+        table = Table(rows, colWidths=[22 * mm, 70 * mm, 60 * mm, 24 * mm], repeatRows=1)
+        table.setStyle(style)
+        out.append(table)
+    out.append(Spacer(1, 5 * mm))
+    return out
 
 
 def certificate_pdf(cert: Certificate, *, verify_url: str, actor: Any = None) -> bytes:
@@ -372,6 +503,8 @@ def certificate_pdf(cert: Certificate, *, verify_url: str, actor: Any = None) ->
         )
     )
     story += [table, Spacer(1, 5 * mm)]
+    if cert.include_records:
+        story += _records_tables(cert, body=body, small=small)
     story.append(_p("特此证明。本证明免费出具，依据志愿服务记录如实填写。", body))
     story.append(Spacer(1, 4 * mm))
     story.append(_p(f"记录单位（出具单位）：{cert.issuer_name}", right))
