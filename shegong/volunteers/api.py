@@ -1,5 +1,6 @@
 """Volunteer API (scoped like the pages): volunteers (masked), their totals and star level,
-activities, the hours ledger, sign-ups' hours confirmation, certificate verification."""
+activities, the hours ledger, training/award/evaluation records (read-only), sign-ups'
+hours confirmation, certificate verification."""
 
 from decimal import Decimal
 from typing import Any
@@ -13,8 +14,17 @@ from shegong.core.api import require_capability
 from shegong.core.scoping import get_visible_or_404
 
 from . import services
+from .choices import RecordStatus
 from .filters import ActivityFilterSet, HoursFilterSet, VolunteerFilterSet
-from .models import Activity, HoursEntry, Signup, Volunteer
+from .models import (
+    Activity,
+    AwardRecord,
+    EvaluationRecord,
+    HoursEntry,
+    Signup,
+    TrainingRecord,
+    Volunteer,
+)
 
 router = Router(tags=["志愿服务"])
 
@@ -94,6 +104,67 @@ class EntryFilter(FilterSchema):
     activity: int | None = None
 
 
+class RecordOut(Schema):
+    """Common fields of a training, award or evaluation record (no personal data: the
+    volunteer is named by id and public number only)."""
+
+    id: int
+    volunteer_id: int
+    volunteer_number: str
+    team_id: int | None
+    recorder_name: str
+    status: str
+    revision: int
+    recorded_at: Any
+    void_reason: str
+
+    @staticmethod
+    def resolve_volunteer_number(obj: Any) -> str:
+        return str(obj.volunteer.number)
+
+
+class TrainingOut(RecordOut):
+    title: str
+    content: str
+    hours: Decimal
+    organizer: str
+    held_on: Any
+
+
+class AwardOut(RecordOut):
+    title: str
+    awarded_on: Any
+    grantor: str
+    level: str
+    government: bool
+    proof_note: str
+
+
+class EvaluationOut(RecordOut):
+    signup_id: int | None
+    activity_id: int | None
+    title: str
+    service_date: Any
+    rating: str
+    comment: str
+    evaluated_on: Any
+
+
+class RecordFilter(FilterSchema):
+    volunteer: int | None = None
+    include_voided: bool = False
+
+
+def _records(request: HttpRequest, model: Any, filters: RecordFilter) -> Any:
+    require_capability(request, Cap.VOLUNTEERS_VIEW)
+    qs = model.objects.visible_to(request.user).select_related("volunteer").order_by("pk")
+    if filters.volunteer is not None:
+        qs = qs.filter(volunteer_id=filters.volunteer)
+    if not filters.include_voided:
+        qs = qs.filter(status=RecordStatus.VALID)
+    return qs
+
+
 class ConfirmIn(Schema):
     hours: Decimal | None = None
     note: str = ""
@@ -142,6 +213,27 @@ def list_hours(request: HttpRequest, filters: Query[EntryFilter]) -> Any:
     return HoursFilterSet(
         data, queryset=HoursEntry.objects.visible_to(request.user).order_by("volunteer_id", "seq")
     ).qs
+
+
+@router.get("/volunteer-trainings", response=list[TrainingOut])
+@paginate
+def list_trainings(request: HttpRequest, filters: Query[RecordFilter]) -> Any:
+    """培训记录 (记录办法 第八条); voided rows only with ``include_voided=true``."""
+    return _records(request, TrainingRecord, filters)
+
+
+@router.get("/volunteer-awards", response=list[AwardOut])
+@paginate
+def list_awards(request: HttpRequest, filters: Query[RecordFilter]) -> Any:
+    """表彰奖励记录 (记录办法 第九条)."""
+    return _records(request, AwardRecord, filters)
+
+
+@router.get("/volunteer-evaluations", response=list[EvaluationOut])
+@paginate
+def list_evaluations(request: HttpRequest, filters: Query[RecordFilter]) -> Any:
+    """服务评价 (记录办法 第十条)."""
+    return _records(request, EvaluationRecord, filters)
 
 
 @router.post("/volunteer-signups/{signup_id}/confirm", response=EntryOut)

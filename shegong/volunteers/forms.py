@@ -9,7 +9,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from .choices import Availability, ServiceCategory, TeamKind
+from .choices import Availability, AwardLevel, EvaluationRating, ServiceCategory, TeamKind
 
 DT_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -156,6 +156,48 @@ class PolicyForm(BootstrapForm):
     def thresholds(self) -> list[str]:
         text = self.cleaned_data["star_thresholds"].replace("，", ",")
         return [t.strip() for t in text.split(",") if t.strip()]
+
+
+# --- training, award and evaluation records: dates and hours stay text here, the
+# services check them (with their Chinese messages). ``reason`` is used by corrections.
+
+DATE = forms.DateInput(attrs={"type": "date"})
+
+
+class RecordForm(BootstrapForm):
+    team = forms.IntegerField(label="记录队伍", required=False, widget=forms.Select)
+    reason = forms.CharField(label="更正原因", required=False, max_length=255)
+
+    def fields_for_service(self, names: tuple[str, ...]) -> dict[str, Any]:
+        return {name: self.cleaned_data.get(name) for name in names}
+
+
+class TrainingForm(RecordForm):
+    title = forms.CharField(label="培训名称", max_length=120)
+    content = forms.CharField(label="主要内容", max_length=255)
+    hours = forms.CharField(label="学习时长（小时）", max_length=12)
+    organizer = forms.CharField(label="举办单位", max_length=100)
+    held_on = forms.CharField(label="培训日期", widget=DATE)
+
+
+class AwardForm(RecordForm):
+    title = forms.CharField(label="表彰奖励名称", max_length=120)
+    awarded_on = forms.CharField(label="表彰日期", widget=DATE)
+    grantor = forms.CharField(label="授予单位", max_length=100)
+    level = forms.ChoiceField(label="授予级别", choices=AwardLevel.choices)
+    government = forms.BooleanField(label="人民政府或其部门授予", required=False)
+    proof_note = forms.CharField(
+        label="证明材料（县级以上政府表彰必填：文号或附件说明）", required=False, max_length=255
+    )
+
+
+class EvaluationForm(RecordForm):
+    signup = forms.IntegerField(label="评价的服务（报名记录）", required=False, widget=forms.Select)
+    title = forms.CharField(label="服务项目", required=False, max_length=120)
+    service_date = forms.CharField(label="服务日期", required=False, widget=DATE)
+    rating = forms.ChoiceField(label="服务质量评价", choices=EvaluationRating.choices)
+    comment = forms.CharField(label="评语", required=False, max_length=255)
+    evaluated_on = forms.CharField(label="评价日期", required=False, widget=DATE)
 
 
 def local_input(value: datetime) -> str:

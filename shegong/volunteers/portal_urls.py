@@ -19,6 +19,7 @@ urlpatterns = [
     path("signups/<int:pk>/cancel/", views.cancel, name="cancel"),
     path("checkin/<str:token>/", views.checkin, name="checkin"),
     path("hours/", views.my_hours, name="hours"),
+    path("records/", views.my_records, name="records"),
     path("certificates/", views.my_certificates, name="certificates"),
     path("certificates/<str:number>.pdf", views.certificate_pdf, name="certificate-pdf"),
     path("verify/", views.verify_lookup, name="verify-lookup"),

@@ -30,9 +30,18 @@ from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 
 from . import services
-from .choices import ActivityStatus, SignupStatus
+from .choices import ActivityStatus, RecordStatus, SignupStatus
 from .forms import LoginForm, PortalRegisterForm
-from .models import Activity, Certificate, HoursEntry, Signup, Volunteer
+from .models import (
+    Activity,
+    AwardRecord,
+    Certificate,
+    EvaluationRecord,
+    HoursEntry,
+    Signup,
+    TrainingRecord,
+    Volunteer,
+)
 
 SESSION_KEY = "volunteer_portal"
 SMS_SERVICE = "志愿服务"
@@ -95,7 +104,42 @@ def home(request: HttpRequest) -> HttpResponse:
         thresholds = policy.star_thresholds
         nxt = next((t for t in thresholds if volunteer.total_hours < t), None)
         context["next_star"] = (nxt, nxt - volunteer.total_hours) if nxt else None
+        context["record_counts"] = _own_record_counts(volunteer)
     return render(request, "volunteers/portal/home.html", context)
+
+
+def _own_records(volunteer: Volunteer) -> dict[str, Any]:
+    """The volunteer's own valid training, award and evaluation records (read-only)."""
+    return {
+        "trainings": TrainingRecord.objects.filter(
+            volunteer=volunteer, status=RecordStatus.VALID
+        ).order_by("-held_on", "-pk"),
+        "awards": AwardRecord.objects.filter(
+            volunteer=volunteer, status=RecordStatus.VALID
+        ).order_by("-awarded_on", "-pk"),
+        "evaluations": EvaluationRecord.objects.filter(
+            volunteer=volunteer, status=RecordStatus.VALID
+        ).order_by("-evaluated_on", "-pk"),
+    }
+
+
+def _own_record_counts(volunteer: Volunteer) -> dict[str, int]:
+    return {name: qs.count() for name, qs in _own_records(volunteer).items()}
+
+
+@never_cache
+@require_GET
+def my_records(request: HttpRequest) -> HttpResponse:
+    """培训、表彰奖励、服务评价 (记录办法 第八至十条), read-only; corrections are asked
+    of the recording unit (第十三条)."""
+    volunteer = _need_volunteer(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    return render(
+        request,
+        "volunteers/portal/records.html",
+        {"page_title": "我的培训、表彰与评价", "volunteer": volunteer, **_own_records(volunteer)},
+    )
 
 
 @require_POST
@@ -405,7 +449,10 @@ def my_certificates(request: HttpRequest) -> HttpResponse:
         return volunteer
     if request.method == "POST":
         try:
-            cert = services.issue_certificate(volunteer_id=volunteer.pk)
+            cert = services.issue_certificate(
+                volunteer_id=volunteer.pk,
+                include_records=request.POST.get("include_records") == "1",
+            )
         except DomainError as exc:
             messages.error(request, exc.message)
         else:

@@ -12,6 +12,11 @@ urlpatterns = [
     path("<int:pk>/status/", views.volunteer_status, name="status"),
     path("<int:pk>/hours/", views.volunteer_record_hours, name="record-hours"),
     path("<int:pk>/certify/", views.volunteer_certify, name="certify"),
+    path("<int:pk>/records/<str:kind>/", views.volunteer_records, name="records"),
+    path(
+        "records/<str:kind>/<int:record_id>/correct/", views.record_correct, name="record-correct"
+    ),
+    path("records/<str:kind>/<int:record_id>/void/", views.record_void, name="record-void"),
     path("import/<str:kind>/", views.import_view, name="import"),
     path("import/<str:kind>/template/", views.import_template, name="import-template"),
     path("teams/", views.team_list, name="teams"),

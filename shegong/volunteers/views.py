@@ -14,7 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,19 +33,31 @@ from shegong.regions.models import Region
 from shegong.units.models import Unit
 
 from . import services
-from .choices import ActivityStatus, SignupStatus
+from .choices import (
+    ActivityStatus,
+    AttendanceState,
+    AwardLevel,
+    EvaluationRating,
+    RecordKind,
+    RecordStatus,
+    SignupStatus,
+)
 from .filters import ActivityFilterSet, HoursFilterSet, VolunteerFilterSet
 from .forms import (
     ActivityForm,
+    AwardForm,
+    EvaluationForm,
     ImportUploadForm,
     PolicyForm,
     SlotForm,
     TeamForm,
+    TrainingForm,
     VolunteerRegisterForm,
 )
 from .models import (
     Activity,
     Certificate,
+    EvaluationRecord,
     HoursEntry,
     LedgerVerification,
     Membership,
@@ -54,6 +66,7 @@ from .models import (
     Team,
     Volunteer,
 )
+from .services import records as record_services
 from .services import transfer
 from .services.certificates import verify_certificate
 
@@ -182,6 +195,7 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
     entries = volunteer.entries.select_related("region").order_by("-seq")
     chain = services.verify_volunteer(volunteer)
+    panels = [_records_context(request, volunteer, kind) for kind in RecordKind]
     reversed_ids = set(
         volunteer.entries.filter(reverses__isnull=False).values_list("reverses_id", flat=True)
     )
@@ -209,9 +223,203 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "can_certify": _can(request, Cap.VOLUNTEER_CERTIFY),
             "regions": _regions(request, RegionLevel.COMMUNITY),
             "today": timezone.localdate(),
+            "panels": panels,
+            "rating_summary": _rating_summary(panels[-1]["rows"]),
             "breadcrumbs": [("志愿者", "/volunteers/"), (volunteer.number, None)],
         },
     )
+
+
+# --- training, award and evaluation records (记录办法 第八至十条) ---------------------------
+
+RECORD_FORMS: dict[str, type[TrainingForm | AwardForm | EvaluationForm]] = {
+    RecordKind.TRAINING: TrainingForm,
+    RecordKind.AWARD: AwardForm,
+    RecordKind.EVALUATION: EvaluationForm,
+}
+
+
+def _record_kind(kind: str) -> str:
+    if kind not in RecordKind.values:
+        raise Http404
+    return kind
+
+
+def _records_context(
+    request: HttpRequest, volunteer: Volunteer, kind: str, *, error: str = "", ok: str = ""
+) -> dict[str, Any]:
+    """One records panel (培训记录 / 表彰奖励 / 服务评价) of a volunteer, scoped."""
+    model = record_services.record_model(kind)
+    rows = list(
+        model.objects.visible_to(request.user).filter(volunteer=volunteer).select_related("team")
+    )
+    if kind != RecordKind.AWARD:  # 第十一条 covers service and evaluation records
+        record_services.mark_lateness(rows)
+    context: dict[str, Any] = {
+        "kind": kind,
+        "label": RecordKind(kind).label,
+        "v": volunteer,
+        "rows": rows,
+        "valid_count": sum(1 for r in rows if r.status == RecordStatus.VALID),
+        "can_write": _can(request, record_services.CAPABILITY[kind]),
+        "teams": Team.objects.visible_to(request.user)
+        .filter(memberships__volunteer=volunteer, memberships__left_at=None)
+        .distinct()
+        .order_by("name"),
+        "today": timezone.localdate(),
+        "levels": AwardLevel.choices,
+        "ratings": EvaluationRating.choices,
+        "error": error,
+        "ok": ok,
+    }
+    if kind == RecordKind.EVALUATION:
+        evaluated = (
+            EvaluationRecord.objects.visible_to(request.user)
+            .filter(volunteer=volunteer, status=RecordStatus.VALID, signup__isnull=False)
+            .values_list("signup_id", flat=True)
+        )
+        context["open_signups"] = (
+            Signup.objects.visible_to(request.user)
+            .filter(
+                volunteer=volunteer,
+                status=SignupStatus.CONFIRMED,
+                attendance=AttendanceState.CONFIRMED,
+            )
+            .exclude(pk__in=list(evaluated))
+            .select_related("slot__activity")
+            .order_by("-slot__starts_at")[:50]
+        )
+    return context
+
+
+def _rating_summary(rows: list[Any]) -> str:
+    """“优秀 3 · 良好 1” over the valid evaluations (shown next to the star level)."""
+    counts: dict[str, int] = {}
+    for row in rows:
+        if row.status == RecordStatus.VALID:
+            counts[row.rating] = counts.get(row.rating, 0) + 1
+    return " · ".join(
+        f"{label} {counts[value]}" for value, label in EvaluationRating.choices if value in counts
+    )
+
+
+def _records_response(
+    request: HttpRequest, volunteer: Volunteer, kind: str, *, error: str = "", ok: str = ""
+) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        return render(
+            request,
+            "volunteers/partials/_records.html",
+            {"panel": _records_context(request, volunteer, kind, error=error, ok=ok)},
+        )
+    if error:
+        messages.error(request, error)
+    elif ok:
+        messages.success(request, ok)
+    return redirect(reverse("volunteers:detail", args=[volunteer.pk]) + f"#records-{kind}")
+
+
+def _service_fields(kind: str, form: Any) -> dict[str, Any]:
+    names = record_services.EDITABLE[kind]
+    if kind == RecordKind.EVALUATION:
+        names = (*names, "signup", "title", "service_date")
+    data = form.fields_for_service(names)
+    if kind == RecordKind.EVALUATION:
+        data["signup_id"] = data.pop("signup")
+    return data
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def volunteer_records(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
+    """GET: the panel; POST: add a record (the form's fields go to the service)."""
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    kind = _record_kind(kind)
+    volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
+    if request.method == "GET":
+        return render(
+            request,
+            "volunteers/partials/_records.html",
+            {"panel": _records_context(request, volunteer, kind)},
+        )
+    _need(request, record_services.CAPABILITY[kind])
+    form = RECORD_FORMS[kind](request.POST)
+    if not form.is_valid():
+        return _records_response(request, volunteer, kind, error=form.error_text())
+    data = _service_fields(kind, form)
+    team_id = form.cleaned_data.get("team") or None
+    try:
+        if kind == RecordKind.TRAINING:
+            services.add_training(
+                actor=request.user, volunteer_id=volunteer.pk, team_id=team_id, **data
+            )
+        elif kind == RecordKind.AWARD:
+            services.add_award(
+                actor=request.user, volunteer_id=volunteer.pk, team_id=team_id, **data
+            )
+        else:
+            signup_id = data.pop("signup_id")
+            if signup_id:
+                signup = get_visible_or_404(Signup, request.user, pk=signup_id)
+                if signup.volunteer_id != volunteer.pk:
+                    raise DomainError("报名记录不属于该志愿者")
+                data.pop("title")
+                data.pop("service_date")
+                services.add_evaluation(actor=request.user, signup_id=signup.pk, **data)
+            else:
+                services.add_evaluation(
+                    actor=request.user, volunteer_id=volunteer.pk, team_id=team_id, **data
+                )
+    except DomainError as exc:
+        return _records_response(request, volunteer, kind, error=exc.message)
+    return _records_response(request, volunteer, kind, ok="已记录")
+
+
+@login_required
+@require_POST
+def record_correct(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
+    """第十三条: correct a record on the volunteer's request (reason required, audited)."""
+    kind = _record_kind(kind)
+    _need(request, record_services.CAPABILITY[kind])
+    row = get_visible_or_404(record_services.record_model(kind), request.user, pk=record_id)
+    form = RECORD_FORMS[kind](request.POST)
+    if kind == RecordKind.EVALUATION:
+        form.fields["rating"].required = True
+    volunteer = row.volunteer
+    if not form.is_valid():
+        return _records_response(request, volunteer, kind, error=form.error_text())
+    changes = form.fields_for_service(record_services.EDITABLE[kind])
+    try:
+        services.correct_record(
+            actor=request.user,
+            kind=kind,
+            record_id=row.pk,
+            reason=form.cleaned_data.get("reason") or "",
+            **changes,
+        )
+    except DomainError as exc:
+        return _records_response(request, volunteer, kind, error=exc.message)
+    return _records_response(request, volunteer, kind, ok="已更正（原内容记入审计日志）")
+
+
+@login_required
+@require_POST
+def record_void(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
+    """作废 a record (kept, with its reason)."""
+    kind = _record_kind(kind)
+    _need(request, record_services.CAPABILITY[kind])
+    row = get_visible_or_404(record_services.record_model(kind), request.user, pk=record_id)
+    volunteer = row.volunteer
+    try:
+        services.void_record(
+            actor=request.user,
+            kind=kind,
+            record_id=row.pk,
+            reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        return _records_response(request, volunteer, kind, error=exc.message)
+    return _records_response(request, volunteer, kind, ok="已作废（记录保留）")
 
 
 @login_required
@@ -288,7 +496,11 @@ def volunteer_certify(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, Cap.VOLUNTEER_CERTIFY)
     volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
     try:
-        cert = services.issue_certificate(volunteer_id=volunteer.pk, actor=request.user)
+        cert = services.issue_certificate(
+            volunteer_id=volunteer.pk,
+            actor=request.user,
+            include_records=request.POST.get("include_records") == "1",
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

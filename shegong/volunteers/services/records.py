@@ -51,11 +51,11 @@ from ..models import (
     Team,
     TrainingRecord,
     Volunteer,
-    VolunteerRecord,
 )
 from .common import clean_hours, get_policy, require
 
-MODELS: dict[str, type[VolunteerRecord]] = {
+# Any: the concrete record models share fields mypy cannot see on the abstract base.
+MODELS: dict[str, Any] = {
     RecordKind.TRAINING: TrainingRecord,
     RecordKind.AWARD: AwardRecord,
     RecordKind.EVALUATION: EvaluationRecord,
@@ -79,7 +79,7 @@ EDITABLE: dict[str, tuple[str, ...]] = {
 MAX_TRAINING_HOURS = Decimal("1000")
 
 
-def record_model(kind: str) -> type[VolunteerRecord]:
+def record_model(kind: str) -> Any:
     try:
         return MODELS[kind]
     except KeyError:
@@ -311,10 +311,7 @@ def add_evaluation(
 def _load_for_update(kind: str, *, actor: Any, record_id: int) -> Any:
     model = record_model(kind)
     row = (
-        model.objects.visible_to(actor)  # type: ignore[attr-defined]
-        .select_for_update(of=("self",))
-        .filter(pk=record_id)
-        .first()
+        model.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=record_id).first()
     )
     if row is None:
         raise DomainError("记录不存在或不在您的管辖范围内")
