@@ -549,6 +549,13 @@ IMPORTS = {
             ]
         ],
     ),
+    "trainings": (
+        "培训记录",
+        transfer.TRAINING_COLUMNS,
+        transfer.TRAINING_REQUIRED,
+        transfer.import_trainings,
+        [["ZY2600000001", "应急救护培训", "心肺复苏、AED使用", "4", "市红十字会", "2026-11-01"]],
+    ),
 }
 
 
@@ -596,7 +603,7 @@ def import_view(request: HttpRequest, kind: str) -> HttpResponse:
         if report.committed:
             discard(request.user, token)
             messages.success(request, f"导入完成：共 {report.created} 条")
-            return redirect("volunteers:list" if kind == "volunteers" else "volunteers:hours")
+            return redirect("volunteers:hours" if kind == "hours" else "volunteers:list")
         context.update({"report": report, "token": token, "filename": filename})
     return render(request, "volunteers/import.html", context)
 

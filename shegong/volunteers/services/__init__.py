@@ -56,7 +56,7 @@ from .registry import (
     remove_member,
     update_volunteer,
 )
-from .transfer import import_hours, import_volunteers
+from .transfer import import_hours, import_trainings, import_volunteers
 
 __all__ = [
     "EntryDraft",
@@ -83,6 +83,7 @@ __all__ = [
     "find_by_phone",
     "get_policy",
     "import_hours",
+    "import_trainings",
     "import_volunteers",
     "issue_certificate",
     "manager_check",

@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Sum
 from django.test import Client
@@ -129,3 +130,83 @@ def test_import_page_dry_run_then_commit(kit: Any) -> None:
     assert response.status_code == 302
     assert Volunteer.objects.count() == 1
     assert c.get("/volunteers/import/volunteers/template/").status_code == 200
+
+
+def test_training_import_dry_run_then_atomic_commit(kit: Any) -> None:
+    """培训记录 (记录办法 第八条) from a file: every bad row reported, nothing written
+    unless all rows are good; an out-of-scope volunteer reads like an unknown number."""
+    from shegong.core.models import AuditEvent
+    from shegong.volunteers.models import TrainingRecord
+    from shegong.volunteers.services.transfer import TRAINING_COLUMNS
+
+    a = kit.volunteer()
+    south = kit.volunteer(region=kit.world.south_one, actor=kit.vm_south)
+    day = (timezone.localdate() - timezone.timedelta(days=2)).isoformat()
+    good = [
+        [a.number, "应急救护培训", "心肺复苏", "4", "市红十字会", day],
+        [a.number, "垃圾分类培训", "分类标准", "1.5", "区城管局", day.replace("-", "/")],
+    ]
+    bad = [
+        *good,
+        [south.number, "x", "y", "1", "z", day],
+        [a.number, "", "", "0", "", "2099-01-01"],
+    ]
+    report = services.import_trainings(
+        actor=kit.vm_north, rows=_rows(TRAINING_COLUMNS, bad), commit=True
+    )
+    assert not report.committed
+    assert TrainingRecord.objects.count() == 0
+    assert {e.row for e in report.errors} == {4, 5}
+    assert report.errors[0].message == f"志愿者编号 {south.number} 不存在或不在您的管辖范围"
+    assert {e.column for e in report.errors if e.row == 5} == {
+        "培训名称",
+        "主要内容",
+        "学习时长",
+        "举办单位",
+        "培训日期",
+    }
+    rows = _rows(TRAINING_COLUMNS, good)
+    dry = services.import_trainings(actor=kit.vm_north, rows=rows, commit=False)
+    assert dry.ok
+    assert dry.created == 2
+    assert TrainingRecord.objects.count() == 0
+    report = services.import_trainings(actor=kit.vm_north, rows=rows, commit=True)
+    assert report.committed
+    assert TrainingRecord.objects.filter(volunteer=a, status="valid").count() == 2
+    assert TrainingRecord.objects.get(title="垃圾分类培训").hours == Decimal("1.50")
+    event = AuditEvent.objects.get(action="volunteer_trainings_imported")
+    assert event.changes["created"] == 2
+    # a role without volunteers.manage cannot import
+    with pytest.raises(PermissionDenied):
+        services.import_trainings(actor=kit.world.leader, rows=rows, commit=True)
+    assert TrainingRecord.objects.count() == 2
+
+
+def test_training_import_page(kit: Any) -> None:
+    from shegong.volunteers.models import TrainingRecord
+    from shegong.volunteers.services.transfer import TRAINING_COLUMNS
+
+    a = kit.volunteer()
+    c = Client()
+    c.force_login(kit.vm_north)
+    data = xlsx_bytes(
+        TRAINING_COLUMNS,
+        [
+            [
+                a.number,
+                "应急救护培训",
+                "心肺复苏",
+                "4",
+                "市红十字会",
+                timezone.localdate().isoformat(),
+            ]
+        ],
+    )
+    response = c.post("/volunteers/import/trainings/", {"file": SimpleUploadedFile("t.xlsx", data)})
+    body = response.content.decode()
+    assert "确认导入" in body
+    token = body.split('name="token" value="')[1].split('"')[0]
+    response = c.post("/volunteers/import/trainings/", {"token": token, "confirm": "1"})
+    assert response.status_code == 302
+    assert TrainingRecord.objects.get().volunteer_id == a.pk
+    assert c.get("/volunteers/import/trainings/template/").status_code == 200
