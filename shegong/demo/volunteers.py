@@ -2,10 +2,12 @@
 
 Volunteers arrive through ``services.import_volunteers`` (the XLSX import path, dry run
 and commit), historical hours through ``services.import_hours``; teams, activities,
-sign-ups (with a waitlist), manager check-in/out, hours confirmation and certificates
-through the same service functions the pages call, with ``now=`` set to simulated moments
-in the past. A few activities are left open for recruitment so the portal has something to
-offer. Scaled by size; ``small`` stays quick for ``make run``.
+sign-ups (with a waitlist), manager check-in/out, hours confirmation, training, award
+and evaluation records (one corrected, one voided) and certificates (one listing the
+training and award records) through the same service functions the pages call, with
+``now=`` set to simulated moments in the past. A few activities are left open for
+recruitment so the portal has something to offer. Scaled by size; ``small`` stays quick
+for ``make run``.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from shegong.regions.models import Region
 from shegong.units.choices import UnitKind
 from shegong.units.models import Unit
 from shegong.volunteers import services
-from shegong.volunteers.models import Volunteer
+from shegong.volunteers.models import Signup, Volunteer
 from shegong.volunteers.services.transfer import HOURS_COLUMNS
 
 
@@ -278,8 +280,111 @@ def generate_volunteers(
         if past and all(s.ends_at <= now for s in activity.slots.all()):
             services.change_activity_status(actor=actor, activity_id=activity.pk, to="closed")
 
+    log("volunteer training, awards and evaluations …")
+    _records(rng, teams=teams, volunteers=volunteers, root=root, today=today, count=size.teams * 5)
+
     log("volunteer certificates …")
     top = Volunteer.objects.filter(total_hours__gt=0).order_by("-total_hours")[: max(3, size.teams)]
     for v in top:
         services.issue_certificate(volunteer_id=v.pk, actor=root)
+    trained = (
+        Volunteer.objects.filter(total_hours__gt=0, trainings__status="valid")
+        .order_by("-total_hours", "pk")
+        .first()
+    )
+    if trained is not None:  # 记录办法 第十四条: the certificate also lists the records
+        services.issue_certificate(volunteer_id=trained.pk, actor=root, include_records=True)
     return len(volunteers)
+
+
+TRAININGS = [
+    ("应急救护培训", "心肺复苏、AED使用、创伤包扎", "4", "市红十字会"),
+    ("志愿服务通识培训", "志愿服务条例、服务礼仪、安全须知", "2", "市志愿服务联合会"),
+    ("垃圾分类指导员培训", "分类标准、入户宣传方法", "1.5", "区城市管理局"),
+    ("心理陪伴技巧培训", "倾听与沟通、老年人心理特点", "3", "区社会工作服务中心"),
+]
+AWARDS = [
+    ("优秀志愿者", "街道办事处", "other", False),
+    ("五星级志愿者", "市志愿服务联合会", "other", False),
+    ("优秀志愿服务工作者", "区人民政府", "county", True),
+]
+
+
+def _records(
+    rng: random.Random,
+    *,
+    teams: list[tuple[Any, Any, Any]],
+    volunteers: list[Volunteer],
+    root: Any,
+    today: date,
+    count: int,
+) -> None:
+    """Training, award and evaluation records (记录办法 第八至十条) through the services."""
+    actor_of_team = {team.pk: actor for team, _, actor in teams}
+    members = [
+        (v, team, actor)
+        for team, _, actor in teams
+        for v in Volunteer.objects.filter(memberships__team=team, memberships__left_at=None)
+    ]
+    chosen = rng.sample(members, min(count, len(members))) if members else []
+    trainings = []
+    for i, (v, team, actor) in enumerate(chosen):
+        title, content, hours, organizer = TRAININGS[i % len(TRAININGS)]
+        trainings.append(
+            services.add_training(
+                actor=actor,
+                volunteer_id=v.pk,
+                team_id=team.pk,
+                title=title,
+                content=content,
+                hours=hours,
+                organizer=organizer,
+                # a few recorded late (more than 10 working days after the training)
+                held_on=today - timedelta(days=rng.choice([3, 5, 8, 40, 90])),
+            )
+        )
+        if i % 4 == 0:
+            title, grantor, level, government = AWARDS[i // 4 % len(AWARDS)]
+            services.add_award(
+                actor=actor,
+                volunteer_id=v.pk,
+                team_id=team.pk,
+                title=f"{today.year - 1}年度{title}",
+                awarded_on=today - timedelta(days=rng.randint(30, 300)),
+                grantor=f"{v.region.parent.name if v.region.parent else ''}{grantor}",
+                level=level,
+                government=government,
+                proof_note="表彰决定文件复印件（志愿者提供）" if government else "",
+            )
+    if trainings:
+        services.correct_record(
+            actor=actor_of_team.get(trainings[0].team_id, root),
+            kind="training",
+            record_id=trainings[0].pk,
+            reason="志愿者申请更正：实际学习时长",
+            hours=str(trainings[0].hours + 1),
+        )
+    if len(trainings) > 1:
+        services.void_record(
+            actor=actor_of_team.get(trainings[1].team_id, root),
+            kind="training",
+            record_id=trainings[1].pk,
+            reason="重复登记",
+        )
+    signups = (
+        Signup.objects.filter(attendance="confirmed")
+        .select_related("slot__activity")
+        .order_by("pk")
+    )
+    ratings = ["excellent", "excellent", "good", "good", "good", "pass"]
+    for signup in signups:
+        if rng.random() < 0.3:
+            continue  # not every service gets an evaluation
+        served = timezone.localtime(signup.slot.starts_at).date()
+        services.add_evaluation(
+            actor=actor_of_team.get(signup.slot.activity.team_id, root),
+            signup_id=signup.pk,
+            rating=rng.choice(ratings),
+            comment=rng.choice(["", "认真负责", "守时，耐心细致", "主动帮助他人"]),
+            evaluated_on=min(today, served + timedelta(days=rng.randint(0, 14))),
+        )
