@@ -635,6 +635,11 @@ class VolunteerRecord(models.Model):
     def is_valid(self) -> bool:
         return self.status == RecordStatus.VALID
 
+    @property
+    def audit_region_path(self) -> str:
+        """Audit events about the record are filed under the volunteer's region."""
+        return str(self.volunteer.region.path)  # type: ignore[attr-defined]
+
 
 class TrainingRecord(VolunteerRecord):
     """培训记录 (记录办法 第八条): 名称、主要内容、学习时长、举办单位、日期."""

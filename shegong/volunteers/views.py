@@ -383,8 +383,6 @@ def record_correct(request: HttpRequest, kind: str, record_id: int) -> HttpRespo
     _need(request, record_services.CAPABILITY[kind])
     row = get_visible_or_404(record_services.record_model(kind), request.user, pk=record_id)
     form = RECORD_FORMS[kind](request.POST)
-    if kind == RecordKind.EVALUATION:
-        form.fields["rating"].required = True
     volunteer = row.volunteer
     if not form.is_valid():
         return _records_response(request, volunteer, kind, error=form.error_text())

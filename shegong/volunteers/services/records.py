@@ -154,7 +154,8 @@ def _clean(kind: str, data: dict[str, Any], *, current: Any = None) -> dict[str,
     rating = str(get("rating") or "")
     if rating not in EvaluationRating.values:
         raise DomainError("请选择服务质量评价（优秀、良好、合格、不合格）")
-    evaluated_on = _day(get("evaluated_on") or timezone.localdate(), "评价日期")
+    default_day = current.evaluated_on if current is not None else timezone.localdate()
+    evaluated_on = _day(get("evaluated_on") or default_day, "评价日期")
     service_date = data.get("service_date") or (current.service_date if current else None)
     if service_date is not None and evaluated_on < service_date:
         raise DomainError("评价日期不能早于服务日期")

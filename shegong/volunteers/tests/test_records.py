@@ -76,6 +76,7 @@ def test_training_is_recorded_with_article_8_fields_and_audited(kit: Any) -> Non
     assert row.status == "valid"
     event = AuditEvent.objects.get(action="volunteer_training_recorded")
     assert event.target_id == str(row.pk)
+    assert event.region_path == kit.world.north_one.path
     assert event.changes["volunteer"] == v.pk
     with pytest.raises(DomainError, match="学习时长"):
         _training(kit, v, hours="0")
@@ -132,6 +133,18 @@ def test_evaluation_per_confirmed_signup_once(kit: Any) -> None:
             service_date=timezone.localdate(),
             rating="great",
         )
+    # a correction of the rating keeps the evaluation date when none is given
+    services.correct_record(
+        actor=kit.vm_north,
+        kind="evaluation",
+        record_id=row.pk,
+        reason="复核",
+        rating="good",
+        evaluated_on="",
+    )
+    row.refresh_from_db()
+    assert row.rating == "good"
+    assert row.evaluated_on == timezone.localdate()
     # after voiding, the service can be evaluated again
     services.void_record(actor=kit.vm_north, kind="evaluation", record_id=row.pk, reason="评错人")
     again = services.add_evaluation(actor=kit.vm_north, signup_id=signup.pk, rating="good")
