@@ -303,11 +303,21 @@ TRAININGS = [
     ("垃圾分类指导员培训", "分类标准、入户宣传方法", "1.5", "区城市管理局"),
     ("心理陪伴技巧培训", "倾听与沟通、老年人心理特点", "3", "区社会工作服务中心"),
 ]
+# (title, grantor: "street" / "district" = that body of the volunteer's area, level, government)
 AWARDS = [
-    ("优秀志愿者", "街道办事处", "other", False),
+    ("优秀志愿者", "street", "other", False),
     ("五星级志愿者", "市志愿服务联合会", "other", False),
-    ("优秀志愿服务工作者", "区人民政府", "county", True),
+    ("优秀志愿服务工作者", "district", "county", True),
 ]
+
+
+def _grantor(volunteer: Volunteer, kind: str) -> str:
+    street = volunteer.region.parent
+    if kind == "street" and street is not None:
+        return f"{street.name}办事处"
+    if kind == "district" and street is not None and street.parent is not None:
+        return f"{street.parent.name}人民政府"
+    return kind if kind not in ("street", "district") else "市志愿服务联合会"
 
 
 def _records(
@@ -351,7 +361,7 @@ def _records(
                 team_id=team.pk,
                 title=f"{today.year - 1}年度{title}",
                 awarded_on=today - timedelta(days=rng.randint(30, 300)),
-                grantor=f"{v.region.parent.name if v.region.parent else ''}{grantor}",
+                grantor=_grantor(v, grantor),
                 level=level,
                 government=government,
                 proof_note="表彰决定文件复印件（志愿者提供）" if government else "",
