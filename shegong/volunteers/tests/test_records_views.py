@@ -229,6 +229,11 @@ def test_certificate_with_records_from_the_page(kit: Any, north: dict[str, Any])
     cert = Certificate.objects.get()
     assert cert.include_records
     assert {r["title"] for r in cert.records} == {"应急救护培训", "优秀志愿者"}
+    detail = c.get(f"/volunteers/certificates/{cert.pk}/").content.decode()
+    assert "培训：应急救护培训" in detail
+    public = Client().get(f"/volunteer/verify/{cert.verify_code}/").content.decode()
+    assert "真实有效" in public
+    assert "表彰：优秀志愿者" in public
     response = c.get(f"/volunteers/certificates/{cert.pk}/pdf/")
     assert response.status_code == 200
     assert response.content.startswith(b"%PDF")
