@@ -28,7 +28,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from shegong.accounts.roles import Cap
@@ -194,7 +194,11 @@ def _create(kind: str, *, actor: Any, row: Any, team: Team | None) -> Any:
     row.recorder_name = _recorder(actor, team)
     row.recorded_at = timezone.now()
     row.recorded_by = actor
-    row.save(force_insert=True)
+    try:
+        with transaction.atomic():  # savepoint: a concurrent evaluation of the same sign-up
+            row.save(force_insert=True)
+    except IntegrityError:
+        raise DomainError("该次服务已评价，如需修改请更正原评价") from None
     audit.record(
         f"volunteer_{kind}_recorded",
         actor=actor,
