@@ -9,6 +9,7 @@ One audit event per committed import.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
@@ -23,8 +24,8 @@ from shegong.core.pii import blind_index
 from shegong.core.tabular import ImportReport
 
 from ..choices import EntryKind, RegistrationSource, ServiceCategory
-from ..models import Skill, Volunteer
-from .common import get_policy, require
+from ..models import HoursEntry, Skill, Volunteer
+from .common import fmt_hours, get_policy, require
 from .ledger import EntryDraft, append_entries
 from .registry import check_volunteer_input
 
@@ -253,7 +254,7 @@ def import_hours(
             .filter(number__in=wanted[start : start + BATCH])
             .values_list("number", "pk")
         )
-    drafts: list[EntryDraft] = []
+    candidates: list[tuple[int, EntryDraft]] = []
     for number, row in rows:
         problems: list[tuple[str, str]] = []
         vnum = row.get("志愿者编号", "").strip()
@@ -291,19 +292,25 @@ def import_hours(
         for column, message in problems:
             report.add(number, column, message)
         if not problems and vid is not None and day is not None:
-            drafts.append(
-                EntryDraft(
-                    volunteer_id=vid,
-                    kind=KIND_NAMES[kind_text],
-                    hours=hours.quantize(Decimal("0.01")),
-                    service_date=day,
-                    region_id=regions[code],
-                    title=title,
-                    organizer=row.get("活动组织单位", "").strip() or "—",
-                    content=row.get("服务内容", "").strip(),
-                    source_ref=row.get("来源编号", "").strip(),
+            candidates.append(
+                (
+                    number,
+                    EntryDraft(
+                        volunteer_id=vid,
+                        kind=KIND_NAMES[kind_text],
+                        hours=hours.quantize(Decimal("0.01")),
+                        service_date=day,
+                        region_id=regions[code],
+                        title=title,
+                        organizer=row.get("活动组织单位", "").strip() or "—",
+                        content=row.get("服务内容", "").strip(),
+                        source_ref=row.get("来源编号", "").strip(),
+                    ),
                 )
             )
+    for number, column, message in _ledger_conflicts(candidates, policy.max_hours_per_day):
+        report.add(number, column, message)
+    drafts = [draft for _, draft in candidates]
     report.created = len(drafts) if report.ok else 0
     if not commit or not report.ok:
         return report
@@ -318,6 +325,75 @@ def import_hours(
         )
     report.committed = True
     return report
+
+
+def _ledger_conflicts(
+    candidates: Sequence[tuple[int, EntryDraft]], cap: Decimal
+) -> Iterator[tuple[int, str, str]]:
+    """Checks that need the whole file and the ledger, in file order.
+
+    * 每日上限 is a volunteer's whole day: the file's rows for that day plus the hours
+      already recorded (reversals count negative), as ``confirm_hours`` does.
+    * A row equal to a recorded, unreversed entry (same volunteer, date, activity name,
+      hours) or to an earlier row of the file is refused: importing the same 补录 file twice
+      must not double anyone's hours (记录办法 第三条: 真实、准确).
+    """
+    if not candidates:
+        return
+    vids = sorted({d.volunteer_id for _, d in candidates})
+    days = [d.service_date for _, d in candidates]
+    recorded: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    entries: set[tuple[int, date, str, Decimal]] = set()
+    reversed_ids: set[int] = set()
+    rows: list[tuple[int, int, date, str, Decimal, str, int | None]] = []
+    for start in range(0, len(vids), BATCH):
+        rows.extend(
+            HoursEntry.objects.filter(
+                volunteer_id__in=vids[start : start + BATCH],
+                service_date__range=(min(days), max(days)),
+            ).values_list(
+                "pk", "volunteer_id", "service_date", "title", "hours", "kind", "reverses_id"
+            )
+        )
+    for _pk, vid, day, _title, hours, kind, reverses_id in rows:
+        recorded[(vid, day)] += hours
+        if kind == EntryKind.REVERSAL and reverses_id is not None:
+            reversed_ids.add(reverses_id)
+    for pk, vid, day, title, hours, kind, _reverses in rows:
+        if kind != EntryKind.REVERSAL and pk not in reversed_ids:
+            entries.add((vid, day, title, hours))
+    in_file: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    first_row: dict[tuple[int, date, str, Decimal], int] = {}
+    for number, d in candidates:
+        key = (d.volunteer_id, d.service_date, d.title, d.hours)
+        if key in entries:
+            yield (
+                number,
+                "活动名称",
+                f"该志愿者{d.service_date:%Y-%m-%d}“{d.title}”{fmt_hours(d.hours)}小时已记录，请勿重复导入",
+            )
+            continue
+        if key in first_row:
+            yield (
+                number,
+                "活动名称",
+                f"与第{first_row[key]}行重复（同一志愿者、日期、活动名称和时长）；"
+                "如确为同日两次服务，请合并为一行或在活动名称中区分",
+            )
+            continue
+        first_row[key] = number
+        day_key = (d.volunteer_id, d.service_date)
+        in_file[day_key] += d.hours
+        total = recorded[day_key] + in_file[day_key]
+        if total > cap:
+            yield (
+                number,
+                "服务时长",
+                f"该志愿者{d.service_date:%Y-%m-%d}当日累计{fmt_hours(total)}小时"
+                f"（已记录{fmt_hours(recorded[day_key])}小时），"
+                f"超过每日{fmt_hours(cap)}小时上限",
+            )
+            in_file[day_key] -= d.hours
 
 
 def append_hours_batched(
