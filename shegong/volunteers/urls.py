@@ -23,6 +23,7 @@ urlpatterns = [
     path("activities/<int:pk>/", views.activity_detail, name="activity"),
     path("activities/<int:pk>/status/", views.activity_status, name="activity-status"),
     path("activities/<int:pk>/slots/", views.slot_add, name="slot-add"),
+    path("pending/", views.pending_records, name="pending"),
     path("slots/<int:pk>/", views.slot_detail, name="slot"),
     path("slots/<int:pk>/qr/", views.slot_qr, name="slot-qr"),
     path("slots/<int:pk>/signup/", views.slot_signup, name="slot-signup"),

@@ -652,6 +652,7 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("volunteer")
         .order_by("status", "created_at")
     )
+    deadline = services.record_deadline(slot)
     anomalies = services.scan_anomalies(s.pk for s in signups)
     for s in signups:
         s.scan_anomaly = anomalies.get(s.pk, "")  # type: ignore[attr-defined]
@@ -664,11 +665,29 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "signups": signups,
             "can_act": _can(request, Cap.VOLUNTEER_ACTIVITIES),
             "ttl": services.get_policy().token_ttl_seconds,
+            "deadline": deadline,
+            "days": services.get_policy().record_deadline_working_days,
+            "late": timezone.localdate() > deadline,
             "breadcrumbs": [
                 ("活动与签到", "/volunteers/activities/"),
                 (slot.activity.title, reverse("volunteers:activity", args=[slot.activity_id])),
                 (f"{timezone.localtime(slot.starts_at):%m-%d %H:%M}", None),
             ],
+        },
+    )
+
+
+@login_required
+def pending_records(request: HttpRequest) -> HttpResponse:
+    """待确认时长: ended slots whose hours are not all recorded, by deadline (办法 第十一条)."""
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    return render(
+        request,
+        "volunteers/pending.html",
+        {
+            "rows": services.pending_records(request.user),
+            "days": services.get_policy().record_deadline_working_days,
+            "breadcrumbs": [("待确认时长", None)],
         },
     )
 
@@ -761,7 +780,9 @@ def slot_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, Cap.VOLUNTEER_ACTIVITIES)
     slot = get_visible_or_404(Slot, request.user, pk=pk)
     try:
-        count = services.confirm_slot_hours(actor=request.user, slot_id=slot.pk)
+        count = services.confirm_slot_hours(
+            actor=request.user, slot_id=slot.pk, note=request.POST.get("note", "")
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -30,6 +30,7 @@ from .certificates import (
     verify_certificate,
 )
 from .common import get_policy, star_for
+from .deadlines import PendingSlot, pending_records, record_deadline, remind_record_deadlines
 from .ledger import (
     EntryDraft,
     append_entries,
@@ -52,6 +53,7 @@ from .transfer import import_hours, import_volunteers
 
 __all__ = [
     "EntryDraft",
+    "PendingSlot",
     "SlotInput",
     "add_member",
     "add_slot",
@@ -76,11 +78,14 @@ __all__ = [
     "manager_check",
     "mark_absent",
     "offered_activities",
+    "pending_records",
     "public_verify",
     "read_token",
     "recompute_star_levels",
+    "record_deadline",
     "record_hours",
     "register_volunteer",
+    "remind_record_deadlines",
     "remove_member",
     "reverse_entry",
     "revoke_certificate",
