@@ -26,6 +26,7 @@ from .certificates import (
     covered_entries,
     issue_certificate,
     public_verify,
+    resign_certificates,
     revoke_certificate,
     verify_certificate,
 )
@@ -87,6 +88,7 @@ __all__ = [
     "register_volunteer",
     "remind_record_deadlines",
     "remove_member",
+    "resign_certificates",
     "reverse_entry",
     "revoke_certificate",
     "scan_anomalies",
