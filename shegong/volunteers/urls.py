@@ -10,6 +10,7 @@ urlpatterns = [
     path("new/", views.volunteer_new, name="new"),
     path("<int:pk>/", views.volunteer_detail, name="detail"),
     path("<int:pk>/status/", views.volunteer_status, name="status"),
+    path("<int:pk>/contact/", views.volunteer_contact, name="contact"),
     path("<int:pk>/hours/", views.volunteer_record_hours, name="record-hours"),
     path("<int:pk>/certify/", views.volunteer_certify, name="certify"),
     path("import/<str:kind>/", views.import_view, name="import"),

@@ -232,6 +232,28 @@ def volunteer_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def volunteer_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff change a volunteer's mobile number and/or residence."""
+    _need(request, Cap.VOLUNTEERS_MANAGE)
+    volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
+    phone = request.POST.get("phone", "").strip()
+    region = request.POST.get("region", "").strip()
+    try:
+        services.change_contact(
+            actor=request.user,
+            volunteer_id=volunteer.pk,
+            phone=phone or None,
+            region_id=int(region) if region.isdigit() else None,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已保存")
+    return redirect("volunteers:detail", pk=volunteer.pk)
+
+
+@login_required
+@require_POST
 def volunteer_record_hours(request: HttpRequest, pk: int) -> HttpResponse:
     """补录 or 双报到 hours for one volunteer."""
     volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)

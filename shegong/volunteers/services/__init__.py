@@ -44,6 +44,7 @@ from .ledger import (
 from .policy import update_policy
 from .registry import (
     add_member,
+    change_contact,
     create_team,
     find_by_phone,
     register_volunteer,
@@ -62,6 +63,7 @@ __all__ = [
     "cancel_signup",
     "certificate_pdf",
     "change_activity_status",
+    "change_contact",
     "checkin_qr_token",
     "checkin_token",
     "compute_hours",
