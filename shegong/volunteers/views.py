@@ -674,7 +674,7 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("volunteer")
         .order_by("status", "created_at")
     )
-    deadline = services.record_deadline(slot)
+    due = services.deadline_of(slot)
     anomalies = services.scan_anomalies(s.pk for s in signups)
     for s in signups:
         s.scan_anomaly = anomalies.get(s.pk, "")  # type: ignore[attr-defined]
@@ -687,9 +687,10 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "signups": signups,
             "can_act": _can(request, Cap.VOLUNTEER_ACTIVITIES),
             "ttl": services.get_policy().token_ttl_seconds,
-            "deadline": deadline,
+            "deadline": due.end_date,
+            "provisional": due.provisional,
             "days": services.get_policy().record_deadline_working_days,
-            "late": timezone.localdate() > deadline,
+            "late": timezone.localdate() > due.end_date and not due.provisional,
             "breadcrumbs": [
                 ("活动与签到", "/volunteers/activities/"),
                 (slot.activity.title, reverse("volunteers:activity", args=[slot.activity_id])),
@@ -703,11 +704,13 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def pending_records(request: HttpRequest) -> HttpResponse:
     """待确认时长: ended slots whose hours are not all recorded, by deadline (办法 第十一条)."""
     _need(request, Cap.VOLUNTEERS_VIEW)
+    rows = services.pending_records(request.user)
     return render(
         request,
         "volunteers/pending.html",
         {
-            "rows": services.pending_records(request.user),
+            "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+            "overdue": sum(1 for r in rows if r.overdue),
             "days": services.get_policy().record_deadline_working_days,
             "breadcrumbs": [("待确认时长", None)],
         },

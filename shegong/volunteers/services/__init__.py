@@ -31,7 +31,13 @@ from .certificates import (
     verify_certificate,
 )
 from .common import get_policy, star_for
-from .deadlines import PendingSlot, pending_records, record_deadline, remind_record_deadlines
+from .deadlines import (
+    PendingSlot,
+    deadline_of,
+    pending_records,
+    record_deadline,
+    remind_record_deadlines,
+)
 from .ledger import (
     EntryDraft,
     append_entries,
@@ -72,6 +78,7 @@ __all__ = [
     "covered_entries",
     "create_activity",
     "create_team",
+    "deadline_of",
     "eligibility",
     "find_by_phone",
     "get_policy",

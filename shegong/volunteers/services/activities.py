@@ -70,7 +70,7 @@ from ..models import (
     VolunteerPolicy,
 )
 from .common import age_on, clean_hours, get_policy, require
-from .deadlines import record_deadline
+from .deadlines import deadline_of
 from .ledger import EntryDraft, append_entries
 
 TOKEN_SALT = "shegong.volunteers.checkin"  # noqa: S105 — a signing namespace, not a secret
@@ -762,6 +762,8 @@ def confirm_hours(
     audited) — e.g. a volunteer who forgot to scan out — never above the slot's length or
     the daily cap. After the recording deadline (记录办法 第十一条, ``deadlines``) the
     ``note`` must explain the delay; the audit event then carries ``late``/``deadline``.
+    ``now`` is for the demo generator and tests (it backdates the recording time and the
+    lateness check); views and the API never pass it.
     """
     require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能确认服务时长")
     policy = get_policy()
@@ -791,10 +793,11 @@ def confirm_hours(
             raise DomainError("确认时长不能为负数，也不能超过时段长度和每日上限")
         if value != signup.computed_hours and not note.strip():
             raise DomainError("调整时长时请填写原因")
-        deadline = record_deadline(slot, policy)
+        due = deadline_of(slot, policy)
+        deadline = due.end_date
         now = now or timezone.now()
         late = timezone.localdate(now) > deadline
-        if late and not note.strip():
+        if late and not due.provisional and not note.strip():
             raise DomainError(
                 f"已超过记录时限（{deadline:%Y-%m-%d}，活动结束后"
                 f"{policy.record_deadline_working_days}个工作日，《志愿服务记录与证明出具办法》"
@@ -842,7 +845,11 @@ def confirm_hours(
                 "volunteer": entry.volunteer_id,
                 "seq": entry.seq,
                 "head": entry.hash,
-                **({"late": True, "deadline": deadline.isoformat()} if late else {}),
+                **(
+                    {"late": True, "deadline": deadline.isoformat(), "provisional": due.provisional}
+                    if late
+                    else {}
+                ),
             },
             note=note,
         )

@@ -298,34 +298,55 @@ class ResignReport:
     resigned: list[str] = field(default_factory=list)
     """Numbers of certificates moved from a fallback key to the current one."""
     unverifiable: list[str] = field(default_factory=list)
-    """Numbers whose signature matches no key: altered rows, or a key nobody kept. Left
-    as they are — re-signing them would launder an edit."""
+    """Numbers left as they are: the signature matches no key (an edited row, or a key
+    nobody kept), or it matches a fallback but the certificate fails the full check (its
+    ledger was changed) — re-signing them would launder an edit."""
+    held: list[str] = field(default_factory=list)
+    """Signed with a fallback key but issued on or after ``issued_before``: a leaked key
+    could have made them, so they are re-issued after review rather than re-signed."""
 
 
-def resign_certificates(*, actor: Any = None, batch: int = 2000) -> ResignReport:
-    """Key rotation, step 2: re-sign every certificate whose signature verifies with a
-    fallback key, so the fallback can be dropped. One audit event with the numbers."""
+def resign_certificates(
+    *, actor: Any = None, issued_before: datetime | None = None, batch: int = 500
+) -> ResignReport:
+    """Key rotation, step 2: re-sign with the current key every certificate whose
+    signature verifies with a fallback key **and** passes the full check
+    (``verify_certificate``: chain, head, listed hours), so the fallback can be dropped.
+    ``issued_before`` (when the old key may have leaked): later certificates signed with a
+    fallback key are held for review instead. One audit event with the totals."""
     report = ResignReport()
     for cert in Certificate.objects.order_by("pk").iterator(chunk_size=batch):
         index = _signed_with(cert)
         if index == 0:
             report.current += 1
-        elif index is None:
+            continue
+        if index is None or verify_certificate(cert.verify_code).verdict in (
+            VerifyVerdict.ALTERED,
+            VerifyVerdict.LEDGER_TAMPERED,
+        ):
             report.unverifiable.append(cert.number)
+        elif issued_before is not None and cert.issued_at >= issued_before:
+            report.held.append(cert.number)
         else:
             cert.signature = _signature(cert)
             cert.save(update_fields=["signature"])
             report.resigned.append(cert.number)
-    if report.resigned or report.unverifiable:
+    if report.resigned or report.unverifiable or report.held:
         audit.record(
             "volunteer_certificates_resigned",
             actor=actor,
             target_type="volunteers.certificate",
             target_repr=f"证明重新签名 {len(report.resigned)} 份",
             changes={
+                "resigned_total": len(report.resigned),
+                "unverifiable_total": len(report.unverifiable),
+                "held_total": len(report.held),
+                "current": report.current,
+                "issued_before": issued_before.isoformat() if issued_before else None,
+                # the first 1,000 numbers of each list; the totals above are complete
                 "resigned": report.resigned[:1000],
                 "unverifiable": report.unverifiable[:1000],
-                "current": report.current,
+                "held": report.held[:1000],
             },
         )
     return report

@@ -16,6 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from shegong.accounts.roles import Cap
@@ -308,13 +309,29 @@ def import_hours(
                     ),
                 )
             )
-    for number, column, message in _ledger_conflicts(candidates, policy.max_hours_per_day):
-        report.add(number, column, message)
-    drafts = [draft for _, draft in candidates]
-    report.created = len(drafts) if report.ok else 0
+    cap = policy.max_hours_per_day
     if not commit or not report.ok:
+        for problem in _ledger_conflicts(candidates, cap):
+            report.add(*problem)
+        report.created = len(candidates) if report.ok else 0
         return report
+    drafts = [draft for _, draft in candidates]
     with transaction.atomic():
+        # Lock the file's volunteers (pk order, as append_entries does) before comparing
+        # with the ledger: the same file committed twice at once waits here, then sees the
+        # first commit's rows and is refused.
+        vids = sorted({d.volunteer_id for d in drafts})
+        for start in range(0, len(vids), BATCH):
+            list(
+                Volunteer.objects.select_for_update()
+                .filter(pk__in=vids[start : start + BATCH])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        for problem in _ledger_conflicts(candidates, cap):
+            report.add(*problem)
+        if not report.ok:
+            return report
         append_hours_batched(drafts, confirmer=actor, now=now)
         audit.record(
             "volunteer_hours_imported",
@@ -323,6 +340,7 @@ def import_hours(
             target_repr=f"导入服务时长 {len(drafts)} 条",
             changes={"entries": len(drafts), "hours": str(sum(d.hours for d in drafts))},
         )
+    report.created = len(drafts)
     report.committed = True
     return report
 
@@ -341,27 +359,27 @@ def _ledger_conflicts(
     if not candidates:
         return
     vids = sorted({d.volunteer_id for _, d in candidates})
-    days = [d.service_date for _, d in candidates]
+    days = sorted({d.service_date for _, d in candidates})
+    on_days = (
+        Q(service_date__in=days) if len(days) <= 500 else Q(service_date__range=(days[0], days[-1]))
+    )
     recorded: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
     entries: set[tuple[int, date, str, Decimal]] = set()
-    reversed_ids: set[int] = set()
-    rows: list[tuple[int, int, date, str, Decimal, str, int | None]] = []
     for start in range(0, len(vids), BATCH):
-        rows.extend(
-            HoursEntry.objects.filter(
-                volunteer_id__in=vids[start : start + BATCH],
-                service_date__range=(min(days), max(days)),
-            ).values_list(
-                "pk", "volunteer_id", "service_date", "title", "hours", "kind", "reverses_id"
-            )
+        ledger = HoursEntry.objects.filter(on_days, volunteer_id__in=vids[start : start + BATCH])
+        for vid, day, total in (
+            ledger.order_by()
+            .values("volunteer_id", "service_date")
+            .annotate(total=Sum("hours"))
+            .values_list("volunteer_id", "service_date", "total")
+        ):
+            recorded[(vid, day)] = total
+        entries.update(
+            ledger.exclude(kind=EntryKind.REVERSAL)
+            .filter(reversed_by__isnull=True)
+            .order_by()
+            .values_list("volunteer_id", "service_date", "title", "hours")
         )
-    for _pk, vid, day, _title, hours, kind, reverses_id in rows:
-        recorded[(vid, day)] += hours
-        if kind == EntryKind.REVERSAL and reverses_id is not None:
-            reversed_ids.add(reverses_id)
-    for pk, vid, day, title, hours, kind, _reverses in rows:
-        if kind != EntryKind.REVERSAL and pk not in reversed_ids:
-            entries.add((vid, day, title, hours))
     in_file: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
     first_row: dict[tuple[int, date, str, Decimal], int] = {}
     for number, d in candidates:

@@ -78,3 +78,30 @@ def test_rotation_by_fallback_then_resign(kit: Any) -> None:
         assert _verdict(tampered) == "altered"  # never laundered by the re-signing
         report = services.resign_certificates()
         assert (report.resigned, report.current) == ([], 1)
+
+
+@override_settings(SECRET_KEY=OLD_SECRET, SHEGONG_CERT_SIGNING_KEY="")
+def test_resign_never_launders_a_changed_ledger_or_a_post_leak_certificate(kit: Any) -> None:
+    """Someone holding the leaked old key could have rewritten a ledger entry or issued a
+    certificate after the leak: re-signing must not bless either."""
+    from shegong.volunteers.models import HoursEntry
+
+    cooked = _certificate(kit)
+    entry = HoursEntry.objects.get(volunteer_id=cooked.volunteer_id)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE volunteers_hoursentry SET hours = %s WHERE id = %s", ["60.00", entry.pk]
+        )
+    late = _certificate(kit)
+    cutoff = late.issued_at
+    rotated = {
+        "SHEGONG_CERT_SIGNING_KEY": "brand-new-key",
+        "SHEGONG_CERT_SIGNING_KEY_FALLBACKS": [OLD_SECRET],
+    }
+    with override_settings(**rotated):
+        report = services.resign_certificates(issued_before=cutoff)
+    assert report.resigned == []
+    assert report.unverifiable == [cooked.number]
+    assert report.held == [late.number]
+    event = AuditEvent.objects.filter(action="volunteer_certificates_resigned").get()
+    assert (event.changes["unverifiable_total"], event.changes["held_total"]) == (1, 1)

@@ -186,3 +186,23 @@ def test_hours_import_refuses_rows_already_in_the_ledger_or_repeated(kit: Any) -
     ).committed
     a.refresh_from_db()
     assert a.total_hours == Decimal("4.00")
+
+
+def test_a_reversed_entry_frees_its_hours_under_the_daily_cap(kit: Any) -> None:
+    """Reversals count negative: 10 h recorded then reversed leaves the whole day free."""
+    a = kit.volunteer()
+    day = (timezone.localdate() - timezone.timedelta(days=5)).isoformat()
+    first = [_hours_row(a.number, day, "防汛值守", "10")]
+    assert services.import_hours(
+        actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, first), commit=True
+    ).committed
+    more = [_hours_row(a.number, day, "夜间值守", "4")]
+    refused = services.import_hours(
+        actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, more), commit=False
+    )
+    assert [e.column for e in refused.errors] == ["服务时长"]
+    entry = HoursEntry.objects.get(volunteer=a, title="防汛值守")
+    services.reverse_entry(actor=kit.world.root, entry_id=entry.pk, reason="实际为4小时")
+    assert services.import_hours(
+        actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, more), commit=True
+    ).committed

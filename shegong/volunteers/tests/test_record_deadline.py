@@ -6,7 +6,7 @@ are reminded before it passes and on the first day after."""
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import pytest
@@ -50,6 +50,16 @@ def test_deadline_is_ten_working_days_after_the_slot_ends(kit: Any) -> None:
     end_day = timezone.localdate(slot.ends_at)
     assert get_calendar().working_days_between(end_day, deadline) == 10
     assert get_calendar().is_workday(deadline)
+
+
+def test_deadline_across_national_day_2026() -> None:
+    """A slot ending 2026-09-30: 国庆 (10-01…10-07) does not count, 10-10 (Saturday) is a
+    make-up working day, so the tenth working day is 2026-10-20."""
+    from shegong.volunteers.models import Slot
+
+    ends = timezone.make_aware(datetime(2026, 9, 30, 18, 0))
+    slot = Slot(starts_at=ends - timedelta(hours=3), ends_at=ends)
+    assert record_deadline(slot) == date(2026, 10, 20)
 
 
 def test_on_time_confirmation_needs_no_reason(kit: Any) -> None:
