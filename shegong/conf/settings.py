@@ -38,6 +38,20 @@ def _secret_key() -> str:
 
 
 SECRET_KEY = _secret_key()
+
+
+def _cert_signing_key() -> str:
+    from .env import _raw
+
+    return _raw("SHEGONG_CERT_SIGNING_KEY") or ""
+
+
+# 志愿服务记录证明 are HMAC-signed with their own key, so rotating SECRET_KEY does not void
+# certificates volunteers keep for years. Empty = derived from SECRET_KEY (as before this
+# setting). Rotation: old key into the fallbacks, `shegong resign-volunteer-certificates`,
+# then drop it (docs/volunteers.md "Certificates").
+SHEGONG_CERT_SIGNING_KEY = _cert_signing_key()
+SHEGONG_CERT_SIGNING_KEY_FALLBACKS = env_list("SHEGONG_CERT_SIGNING_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 

@@ -274,7 +274,9 @@ def generate_volunteers(
                     now=slot.ends_at + timedelta(minutes=30),
                 )
                 try:
-                    services.confirm_hours(actor=actor, signup_id=signup.pk)
+                    services.confirm_hours(
+                        actor=actor, signup_id=signup.pk, now=slot.ends_at + timedelta(hours=2)
+                    )
                 except DomainError:  # daily cap reached with imported history: left pending
                     continue
         if past and all(s.ends_at <= now for s in activity.slots.all()):

@@ -16,6 +16,7 @@ class VolunteersConfig(AppConfig):
             NavItem(
                 "志愿服务", "活动与签到", "volunteers:activities", Cap.VOLUNTEERS_VIEW, order=30
             ),
+            NavItem("志愿服务", "待确认时长", "volunteers:pending", Cap.VOLUNTEERS_VIEW, order=35),
             NavItem("志愿服务", "服务时长台账", "volunteers:hours", Cap.VOLUNTEERS_VIEW, order=40),
             NavItem(
                 "志愿服务", "记录证明", "volunteers:certificates", Cap.VOLUNTEERS_VIEW, order=50

@@ -97,6 +97,12 @@ class LoginForm(BootstrapForm):
     sms_code = forms.CharField(label="短信验证码", max_length=8)
 
 
+class PhoneChangeForm(LoginForm):
+    """The portal's 更换手机号码: the new number and the code sent to it."""
+
+    phone = forms.CharField(label="新的手机号码", max_length=20)
+
+
 class TeamForm(BootstrapForm):
     name = forms.CharField(label="队伍名称", max_length=100)
     kind = forms.ChoiceField(label="类型", choices=TeamKind.choices)

@@ -420,6 +420,14 @@ class Signup(models.Model):
                 name="vol_one_active_signup",
             )
         ]
+        indexes = [
+            # The few sign-ups whose hours are still open (待确认时长, services.deadlines).
+            models.Index(
+                fields=["slot"],
+                condition=Q(status="confirmed", attendance__in=["in", "out"]),
+                name="vol_signup_open",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"报名 {self.volunteer_id} → {self.slot_id}"

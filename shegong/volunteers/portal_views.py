@@ -31,7 +31,7 @@ from shegong.regions.models import Region
 
 from . import services
 from .choices import ActivityStatus, RecordStatus, SignupStatus
-from .forms import LoginForm, PortalRegisterForm
+from .forms import LoginForm, PhoneChangeForm, PortalRegisterForm
 from .models import (
     Activity,
     AwardRecord,
@@ -422,6 +422,85 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
         context["signup"] = signup
         context["done"] = True
     return render(request, "volunteers/portal/checkin.html", context)
+
+
+def _me(
+    request: HttpRequest,
+    volunteer: Volunteer,
+    phone_form: PhoneChangeForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    street = str(volunteer.region.parent_id or "")
+    return render(
+        request,
+        "volunteers/portal/me.html",
+        {
+            "page_title": "我的信息",
+            "volunteer": volunteer,
+            "form": phone_form or PhoneChangeForm(),
+            "streets": _streets(),
+            "street": street,
+            "communities": Region.objects.filter(
+                parent_id=volunteer.region.parent_id, is_active=True
+            ).order_by("code"),
+            "selected_region": str(volunteer.region_id),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_GET
+def me(request: HttpRequest) -> HttpResponse:
+    """我的信息: masked number, residence; change the number (SMS to the new one) or move."""
+    volunteer = _need_volunteer(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    return _me(request, volunteer)
+
+
+@never_cache
+@require_POST
+def me_phone(request: HttpRequest) -> HttpResponse:
+    volunteer = _need_volunteer(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    form = PhoneChangeForm(request.POST)
+    if form.is_valid():
+        try:
+            phone = services.registry.validate_mobile(form.cleaned_data["phone"])
+        except DomainError as exc:
+            form.add_error("phone", exc.message)
+        else:
+            if _check_code(form, phone):
+                try:
+                    services.change_contact(
+                        actor=None, volunteer_id=volunteer.pk, phone=phone, phone_verified=True
+                    )
+                except DomainError as exc:
+                    form.add_error("phone", exc.message)
+                else:
+                    messages.success(request, "手机号码已更换，以后请用新号码登录")
+                    return redirect("volunteer_portal:me")
+    return _me(request, volunteer, form, status=422)
+
+
+@never_cache
+@require_POST
+def me_region(request: HttpRequest) -> HttpResponse:
+    volunteer = _need_volunteer(request)
+    if isinstance(volunteer, HttpResponse):
+        return volunteer
+    raw = request.POST.get("region", "")
+    try:
+        services.change_contact(
+            actor=None, volunteer_id=volunteer.pk, region_id=int(raw) if raw.isdigit() else 0
+        )
+    except DomainError as exc:
+        messages.error(request, "请选择居住的社区" if not raw.isdigit() else exc.message)
+    else:
+        messages.success(request, "居住社区已更新")
+    return redirect("volunteer_portal:me")
 
 
 @never_cache

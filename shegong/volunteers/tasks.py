@@ -25,3 +25,16 @@ def verify_volunteer_ledger() -> dict[str, object]:
 
 
 register_periodic("volunteers.verify_ledger", verify_volunteer_ledger, every="daily", at="03:10")
+
+
+@task()
+def remind_record_deadlines() -> dict[str, object]:
+    """Daily: remind managers of hours to record before/after the 10-working-day deadline."""
+    from .services.deadlines import remind_record_deadlines as remind
+
+    return {"notified": remind()}
+
+
+register_periodic(
+    "volunteers.remind_record_deadlines", remind_record_deadlines, every="daily", at="08:30"
+)

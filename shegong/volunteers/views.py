@@ -438,6 +438,28 @@ def volunteer_status(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
+def volunteer_contact(request: HttpRequest, pk: int) -> HttpResponse:
+    """Staff change a volunteer's mobile number and/or residence."""
+    _need(request, Cap.VOLUNTEERS_MANAGE)
+    volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
+    phone = request.POST.get("phone", "").strip()
+    region = request.POST.get("region", "").strip()
+    try:
+        services.change_contact(
+            actor=request.user,
+            volunteer_id=volunteer.pk,
+            phone=phone or None,
+            region_id=int(region) if region.isdigit() else None,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已保存")
+    return redirect("volunteers:detail", pk=volunteer.pk)
+
+
+@login_required
+@require_POST
 def volunteer_record_hours(request: HttpRequest, pk: int) -> HttpResponse:
     """补录 or 双报到 hours for one volunteer."""
     volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
@@ -869,6 +891,7 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("volunteer")
         .order_by("status", "created_at")
     )
+    due = services.deadline_of(slot)
     anomalies = services.scan_anomalies(s.pk for s in signups)
     for s in signups:
         s.scan_anomaly = anomalies.get(s.pk, "")  # type: ignore[attr-defined]
@@ -881,11 +904,32 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "signups": signups,
             "can_act": _can(request, Cap.VOLUNTEER_ACTIVITIES),
             "ttl": services.get_policy().token_ttl_seconds,
+            "deadline": due.end_date,
+            "provisional": due.provisional,
+            "days": services.get_policy().record_deadline_working_days,
+            "late": timezone.localdate() > due.end_date and not due.provisional,
             "breadcrumbs": [
                 ("活动与签到", "/volunteers/activities/"),
                 (slot.activity.title, reverse("volunteers:activity", args=[slot.activity_id])),
                 (f"{timezone.localtime(slot.starts_at):%m-%d %H:%M}", None),
             ],
+        },
+    )
+
+
+@login_required
+def pending_records(request: HttpRequest) -> HttpResponse:
+    """待确认时长: ended slots whose hours are not all recorded, by deadline (办法 第十一条)."""
+    _need(request, Cap.VOLUNTEERS_VIEW)
+    rows = services.pending_records(request.user)
+    return render(
+        request,
+        "volunteers/pending.html",
+        {
+            "page": Paginator(rows, 50).get_page(request.GET.get("page")),
+            "overdue": sum(1 for r in rows if r.overdue),
+            "days": services.get_policy().record_deadline_working_days,
+            "breadcrumbs": [("待确认时长", None)],
         },
     )
 
@@ -978,7 +1022,9 @@ def slot_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, Cap.VOLUNTEER_ACTIVITIES)
     slot = get_visible_or_404(Slot, request.user, pk=pk)
     try:
-        count = services.confirm_slot_hours(actor=request.user, slot_id=slot.pk)
+        count = services.confirm_slot_hours(
+            actor=request.user, slot_id=slot.pk, note=request.POST.get("note", "")
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:

@@ -26,10 +26,18 @@ from .certificates import (
     covered_entries,
     issue_certificate,
     public_verify,
+    resign_certificates,
     revoke_certificate,
     verify_certificate,
 )
 from .common import get_policy, star_for
+from .deadlines import (
+    PendingSlot,
+    deadline_of,
+    pending_records,
+    record_deadline,
+    remind_record_deadlines,
+)
 from .ledger import (
     EntryDraft,
     append_entries,
@@ -50,6 +58,7 @@ from .records import (
 )
 from .registry import (
     add_member,
+    change_contact,
     create_team,
     find_by_phone,
     register_volunteer,
@@ -60,6 +69,7 @@ from .transfer import import_hours, import_trainings, import_volunteers
 
 __all__ = [
     "EntryDraft",
+    "PendingSlot",
     "SlotInput",
     "add_award",
     "add_evaluation",
@@ -70,6 +80,7 @@ __all__ = [
     "cancel_signup",
     "certificate_pdf",
     "change_activity_status",
+    "change_contact",
     "checkin_qr_token",
     "checkin_token",
     "compute_hours",
@@ -79,6 +90,7 @@ __all__ = [
     "covered_entries",
     "create_activity",
     "create_team",
+    "deadline_of",
     "eligibility",
     "find_by_phone",
     "get_policy",
@@ -90,12 +102,16 @@ __all__ = [
     "mark_absent",
     "mark_lateness",
     "offered_activities",
+    "pending_records",
     "public_verify",
     "read_token",
     "recompute_star_levels",
+    "record_deadline",
     "record_hours",
     "register_volunteer",
+    "remind_record_deadlines",
     "remove_member",
+    "resign_certificates",
     "reverse_entry",
     "revoke_certificate",
     "scan_anomalies",

@@ -70,6 +70,7 @@ from ..models import (
     VolunteerPolicy,
 )
 from .common import age_on, clean_hours, get_policy, require
+from .deadlines import deadline_of
 from .ledger import EntryDraft, append_entries
 
 TOKEN_SALT = "shegong.volunteers.checkin"  # noqa: S105 — a signing namespace, not a secret
@@ -748,13 +749,21 @@ def mark_absent(*, actor: Any, signup_id: int, now: datetime | None = None) -> S
 
 
 def confirm_hours(
-    *, actor: Any, signup_id: int, hours: Decimal | None = None, note: str = ""
+    *,
+    actor: Any,
+    signup_id: int,
+    hours: Decimal | None = None,
+    note: str = "",
+    now: datetime | None = None,
 ) -> HoursEntry:
     """The manager confirms a checked-out volunteer's hours → one ledger entry.
 
     The hours default to the computed ones; the manager may adjust them (with a reason,
     audited) — e.g. a volunteer who forgot to scan out — never above the slot's length or
-    the daily cap.
+    the daily cap. After the recording deadline (记录办法 第十一条, ``deadlines``) the
+    ``note`` must explain the delay; the audit event then carries ``late``/``deadline``.
+    ``now`` is for the demo generator and tests (it backdates the recording time and the
+    lateness check); views and the API never pass it.
     """
     require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能确认服务时长")
     policy = get_policy()
@@ -784,6 +793,16 @@ def confirm_hours(
             raise DomainError("确认时长不能为负数，也不能超过时段长度和每日上限")
         if value != signup.computed_hours and not note.strip():
             raise DomainError("调整时长时请填写原因")
+        due = deadline_of(slot, policy)
+        deadline = due.end_date
+        now = now or timezone.now()
+        late = timezone.localdate(now) > deadline
+        if late and not due.provisional and not note.strip():
+            raise DomainError(
+                f"已超过记录时限（{deadline:%Y-%m-%d}，活动结束后"
+                f"{policy.record_deadline_working_days}个工作日，《志愿服务记录与证明出具办法》"
+                "第十一条），请填写逾期确认说明"
+            )
         service_date = timezone.localdate(slot.starts_at)
         same_day = HoursEntry.objects.filter(
             volunteer_id=signup.volunteer_id, service_date=service_date
@@ -809,6 +828,7 @@ def confirm_hours(
                 )
             ],
             confirmer=actor,
+            now=now,
             cause="volunteer_hours_confirmed",
         )
         signup.attendance = AttendanceState.CONFIRMED
@@ -825,14 +845,20 @@ def confirm_hours(
                 "volunteer": entry.volunteer_id,
                 "seq": entry.seq,
                 "head": entry.hash,
+                **(
+                    {"late": True, "deadline": deadline.isoformat(), "provisional": due.provisional}
+                    if late
+                    else {}
+                ),
             },
             note=note,
         )
     return entry
 
 
-def confirm_slot_hours(*, actor: Any, slot_id: int) -> int:
-    """Confirm the computed hours of everyone checked out of a slot (批量确认)."""
+def confirm_slot_hours(*, actor: Any, slot_id: int, note: str = "") -> int:
+    """Confirm the computed hours of everyone checked out of a slot (批量确认); ``note``
+    is the reason for a confirmation after the recording deadline."""
     require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能确认服务时长")
     slot = Slot.objects.visible_to(actor).filter(pk=slot_id).first()
     if slot is None:
@@ -843,5 +869,5 @@ def confirm_slot_hours(*, actor: Any, slot_id: int) -> int:
         )
     )
     for pk in ids:
-        confirm_hours(actor=actor, signup_id=pk)
+        confirm_hours(actor=actor, signup_id=pk, note=note)
     return len(ids)

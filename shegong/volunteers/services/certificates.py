@@ -11,8 +11,11 @@ A certificate is found by its unguessable verify code only (the QR URL carries i
 also printed on the paper): the sequential-looking number alone does not resolve, and
 failed public look-ups are rate-limited per client address (``public_verify``).
 
-Tamper evidence: ``signature`` is an HMAC (SECRET_KEY) over the certificate's printed
-fields, so editing the row is detected ("altered"); the volunteer's hash chain is
+Tamper evidence: ``signature`` is an HMAC over the certificate's printed fields, keyed by
+``SHEGONG_CERT_SIGNING_KEY`` (default: derived from SECRET_KEY), so editing the row is
+detected ("altered"); a signature made with one of ``SHEGONG_CERT_SIGNING_KEY_FALLBACKS``
+still verifies, and ``resign_certificates`` moves the genuine ones to the current key, so a
+key can be rotated without voiding certificates; the volunteer's hash chain is
 re-walked up to ``ledger_seq`` and must end in ``ledger_hash``, so editing, deleting or
 re-linking a ledger entry is detected ("ledger tampered").
 
@@ -58,7 +61,22 @@ from .ledger import verify_volunteer
 PDF_FONT = "STSong-Light"
 
 
-def _signature(cert: Certificate) -> str:
+def _signing_keys() -> list[bytes]:
+    """The current certificate key first, then the fallbacks (rotation in progress)."""
+    current = settings.SHEGONG_CERT_SIGNING_KEY or settings.SECRET_KEY
+    secrets_ = [current, *settings.SHEGONG_CERT_SIGNING_KEY_FALLBACKS]
+    return [hashlib.sha256(b"volunteer-certificate:" + k.encode()).digest() for k in secrets_ if k]
+
+
+def _signed_with(cert: Certificate) -> int | None:
+    """Index in ``_signing_keys()`` of the key that made the signature (0 = current)."""
+    for index, key in enumerate(_signing_keys()):
+        if hmac.compare_digest(_signature(cert, key), cert.signature):
+            return index
+    return None
+
+
+def _signature(cert: Certificate, key: bytes | None = None) -> str:
     payload = {
         "number": cert.number,
         "code": cert.verify_code,
@@ -78,8 +96,7 @@ def _signature(cert: Certificate) -> str:
     if cert.include_records:  # absent before records existed: old signatures still match
         payload["records"] = cert.records
     message = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
-    key = hashlib.sha256(b"volunteer-certificate:" + settings.SECRET_KEY.encode()).digest()
-    return hmac.new(key, message, hashlib.sha256).hexdigest()
+    return hmac.new(key or _signing_keys()[0], message, hashlib.sha256).hexdigest()
 
 
 def covered_entries(
@@ -303,7 +320,7 @@ def verify_certificate(code: str) -> Verification:
         return Verification(
             VerifyVerdict.NOT_FOUND, detail="未找到该证明，请核对查验码或扫描二维码"
         )
-    if not hmac.compare_digest(_signature(cert), cert.signature):
+    if _signed_with(cert) is None:
         return Verification(
             VerifyVerdict.ALTERED, cert, detail="证明内容与出具时不一致，可能被篡改"
         )
@@ -365,6 +382,68 @@ def verify_certificate(code: str) -> Verification:
         record_current=volunteer.ledger_seq == cert.ledger_seq,
         detail="证明真实有效",
     )
+
+
+@dataclass
+class ResignReport:
+    current: int = 0
+    """Already signed with the current key."""
+    resigned: list[str] = field(default_factory=list)
+    """Numbers of certificates moved from a fallback key to the current one."""
+    unverifiable: list[str] = field(default_factory=list)
+    """Numbers left as they are: the signature matches no key (an edited row, or a key
+    nobody kept), or it matches a fallback but the certificate fails the full check (its
+    ledger was changed) — re-signing them would launder an edit."""
+    held: list[str] = field(default_factory=list)
+    """Signed with a fallback key but issued on or after ``issued_before``: a leaked key
+    could have made them, so they are re-issued after review rather than re-signed."""
+
+
+def resign_certificates(
+    *, actor: Any = None, issued_before: datetime | None = None, batch: int = 500
+) -> ResignReport:
+    """Key rotation, step 2: re-sign with the current key every certificate whose
+    signature verifies with a fallback key **and** passes the full check
+    (``verify_certificate``: chain, head, listed hours), so the fallback can be dropped.
+    ``issued_before`` (when the old key may have leaked): later certificates signed with a
+    fallback key are held for review instead. One audit event with the totals."""
+    report = ResignReport()
+    for cert in Certificate.objects.order_by("pk").iterator(chunk_size=batch):
+        index = _signed_with(cert)
+        if index == 0:
+            report.current += 1
+            continue
+        if index is None or verify_certificate(cert.verify_code).verdict in (
+            VerifyVerdict.ALTERED,
+            VerifyVerdict.LEDGER_TAMPERED,
+            VerifyVerdict.RECORDS_TAMPERED,
+        ):
+            report.unverifiable.append(cert.number)
+        elif issued_before is not None and cert.issued_at >= issued_before:
+            report.held.append(cert.number)
+        else:
+            cert.signature = _signature(cert)
+            cert.save(update_fields=["signature"])
+            report.resigned.append(cert.number)
+    if report.resigned or report.unverifiable or report.held:
+        audit.record(
+            "volunteer_certificates_resigned",
+            actor=actor,
+            target_type="volunteers.certificate",
+            target_repr=f"证明重新签名 {len(report.resigned)} 份",
+            changes={
+                "resigned_total": len(report.resigned),
+                "unverifiable_total": len(report.unverifiable),
+                "held_total": len(report.held),
+                "current": report.current,
+                "issued_before": issued_before.isoformat() if issued_before else None,
+                # the first 1,000 numbers of each list; the totals above are complete
+                "resigned": report.resigned[:1000],
+                "unverifiable": report.unverifiable[:1000],
+                "held": report.held[:1000],
+            },
+        )
+    return report
 
 
 def _fail_key(client: str) -> str:

@@ -36,6 +36,11 @@ def clean_hours(value: Any, *, maximum: Decimal, allow_zero: bool = False) -> De
     return hours.quantize(Decimal("0.01"))
 
 
+def fmt_hours(value: Decimal) -> str:
+    """Hours for people: ``Decimal("10.00")`` → "10", ``Decimal("2.50")`` → "2.5"."""
+    return format(value.normalize(), "f")
+
+
 def star_for(total: Decimal | float | int, thresholds: Sequence[int | float]) -> int:
     """Star level for ``total`` hours: how many thresholds (ascending) it has reached."""
     return bisect.bisect_right([Decimal(str(t)) for t in thresholds], Decimal(str(total)))

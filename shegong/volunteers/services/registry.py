@@ -20,7 +20,7 @@ from django.utils import timezone
 from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
-from shegong.core.pii import blind_index
+from shegong.core.pii import blind_index, plain
 from shegong.lib.validators import ValidationFailure, parse_id_number, validate_credit_code
 from shegong.lib.validators import validate_mobile as _validate_mobile
 
@@ -279,6 +279,99 @@ def update_volunteer(
                 changes["skills"] = [old, new]
         audit.record("volunteer_updated", actor=actor, target=volunteer_row, changes=changes)
     return volunteer_row
+
+
+def change_contact(
+    *,
+    actor: Any,
+    volunteer_id: int,
+    phone: str | None = None,
+    region_id: int | None = None,
+    phone_verified: bool = False,
+    now: datetime | None = None,
+) -> Volunteer:
+    """Change a volunteer's mobile number and/or residence (居住区域, 记录办法 第五条).
+
+    ``actor=None`` is the volunteer on the portal: a new number must have been verified by
+    SMS (``phone_verified``), the new residence is any active region. Staff need
+    ``volunteers.manage``, the volunteer in their scope and the new residence in their
+    scope (a move to another jurisdiction is done by the volunteer, or by staff above
+    both); a number entered by staff counts as unverified until the volunteer signs in
+    with it. The old number gets an SMS saying it was replaced, so a take-over is noticed.
+    Audited with masked numbers and region codes.
+    """
+    from shegong.core.notify import sms_sender
+    from shegong.lib.masking import mask_phone
+    from shegong.regions.models import Region
+
+    now = now or timezone.now()
+    if actor is None:
+        if phone is not None and not phone_verified:
+            raise DomainError("请先验证新的手机号码")
+        volunteers = Volunteer.objects.all()
+        regions = Region.objects.filter(is_active=True)
+    else:
+        require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能修改志愿者信息")
+        volunteers = Volunteer.objects.visible_to(actor)
+        regions = Region.objects.visible_to(actor).filter(is_active=True)
+    new_phone = ""
+    if phone is not None:
+        try:
+            new_phone = _validate_mobile(phone)
+        except ValidationFailure as exc:
+            raise DomainError(exc.message) from None
+    new_region = None
+    if region_id is not None:
+        new_region = regions.filter(pk=region_id).first()
+        if new_region is None:
+            raise DomainError("居住区域不存在或不在您的管辖范围内")
+    with transaction.atomic():
+        volunteer = (
+            volunteers.select_for_update(of=("self",))
+            .select_related("region")
+            .filter(pk=volunteer_id)
+            .first()
+        )
+        if volunteer is None:
+            raise DomainError("志愿者不存在或不在您的管辖范围内")
+        changes: dict[str, Any] = {}
+        fields: list[str] = []
+        old_phone = str(plain(volunteer.phone))
+        if new_phone and new_phone != old_phone:
+            taken = Volunteer.objects.filter(phone_bidx=blind_index("phone", new_phone))
+            if taken.exclude(pk=volunteer.pk).exists():
+                raise DomainError("该手机号码已被其他志愿者使用")
+            volunteer.phone = new_phone
+            volunteer.phone_verified_at = now if phone_verified else None
+            fields += ["phone", "phone_bidx", "phone_verified_at"]
+            changes["phone"] = [mask_phone(old_phone), mask_phone(new_phone)]
+            changes["phone_verified"] = phone_verified
+        if new_region is not None and new_region.pk != volunteer.region_id:
+            changes["region"] = [volunteer.region.code, new_region.code]
+            volunteer.region = new_region
+            fields.append("region")
+        if not fields:
+            raise DomainError("没有需要修改的内容")
+        try:
+            with transaction.atomic():
+                volunteer.save(update_fields=fields)
+        except IntegrityError:
+            raise DomainError("该手机号码已被其他志愿者使用") from None
+        audit.record(
+            "volunteer_contact_changed",
+            actor=actor,
+            target=volunteer,
+            changes=changes,
+            note="本人在志愿者门户修改" if actor is None else "",
+        )
+        if "phone" in changes:
+            notice = (
+                f"您的志愿者账号（编号{volunteer.number}）手机号码已更换为"
+                f"{mask_phone(new_phone)}，此号码不再用于登录。如非本人操作，请联系所在社区。"
+            )
+            transaction.on_commit(lambda: sms_sender().send(old_phone, notice))
+    volunteer.refresh_from_db()
+    return volunteer
 
 
 def create_team(

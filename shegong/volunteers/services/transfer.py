@@ -11,12 +11,14 @@ import.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, Sum
 from django.utils import timezone
 
 from shegong.accounts.roles import Cap
@@ -25,8 +27,8 @@ from shegong.core.pii import blind_index
 from shegong.core.tabular import ImportReport
 
 from ..choices import EntryKind, RegistrationSource, ServiceCategory
-from ..models import Skill, TrainingRecord, Volunteer
-from .common import get_policy, require
+from ..models import HoursEntry, Skill, TrainingRecord, Volunteer
+from .common import fmt_hours, get_policy, require
 from .ledger import EntryDraft, append_entries
 from .registry import check_volunteer_input
 
@@ -257,7 +259,7 @@ def import_hours(
             .filter(number__in=wanted[start : start + BATCH])
             .values_list("number", "pk")
         )
-    drafts: list[EntryDraft] = []
+    candidates: list[tuple[int, EntryDraft]] = []
     for number, row in rows:
         problems: list[tuple[str, str]] = []
         vnum = row.get("志愿者编号", "").strip()
@@ -295,23 +297,45 @@ def import_hours(
         for column, message in problems:
             report.add(number, column, message)
         if not problems and vid is not None and day is not None:
-            drafts.append(
-                EntryDraft(
-                    volunteer_id=vid,
-                    kind=KIND_NAMES[kind_text],
-                    hours=hours.quantize(Decimal("0.01")),
-                    service_date=day,
-                    region_id=regions[code],
-                    title=title,
-                    organizer=row.get("活动组织单位", "").strip() or "—",
-                    content=row.get("服务内容", "").strip(),
-                    source_ref=row.get("来源编号", "").strip(),
+            candidates.append(
+                (
+                    number,
+                    EntryDraft(
+                        volunteer_id=vid,
+                        kind=KIND_NAMES[kind_text],
+                        hours=hours.quantize(Decimal("0.01")),
+                        service_date=day,
+                        region_id=regions[code],
+                        title=title,
+                        organizer=row.get("活动组织单位", "").strip() or "—",
+                        content=row.get("服务内容", "").strip(),
+                        source_ref=row.get("来源编号", "").strip(),
+                    ),
                 )
             )
-    report.created = len(drafts) if report.ok else 0
+    cap = policy.max_hours_per_day
     if not commit or not report.ok:
+        for problem in _ledger_conflicts(candidates, cap):
+            report.add(*problem)
+        report.created = len(candidates) if report.ok else 0
         return report
+    drafts = [draft for _, draft in candidates]
     with transaction.atomic():
+        # Lock the file's volunteers (pk order, as append_entries does) before comparing
+        # with the ledger: the same file committed twice at once waits here, then sees the
+        # first commit's rows and is refused.
+        vids = sorted({d.volunteer_id for d in drafts})
+        for start in range(0, len(vids), BATCH):
+            list(
+                Volunteer.objects.select_for_update()
+                .filter(pk__in=vids[start : start + BATCH])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        for problem in _ledger_conflicts(candidates, cap):
+            report.add(*problem)
+        if not report.ok:
+            return report
         append_hours_batched(drafts, confirmer=actor, now=now)
         audit.record(
             "volunteer_hours_imported",
@@ -320,6 +344,7 @@ def import_hours(
             target_repr=f"导入服务时长 {len(drafts)} 条",
             changes={"entries": len(drafts), "hours": str(sum(d.hours for d in drafts))},
         )
+    report.created = len(drafts)
     report.committed = True
     return report
 
@@ -393,6 +418,75 @@ def import_trainings(
         )
     report.committed = True
     return report
+
+
+def _ledger_conflicts(
+    candidates: Sequence[tuple[int, EntryDraft]], cap: Decimal
+) -> Iterator[tuple[int, str, str]]:
+    """Checks that need the whole file and the ledger, in file order.
+
+    * 每日上限 is a volunteer's whole day: the file's rows for that day plus the hours
+      already recorded (reversals count negative), as ``confirm_hours`` does.
+    * A row equal to a recorded, unreversed entry (same volunteer, date, activity name,
+      hours) or to an earlier row of the file is refused: importing the same 补录 file twice
+      must not double anyone's hours (记录办法 第三条: 真实、准确).
+    """
+    if not candidates:
+        return
+    vids = sorted({d.volunteer_id for _, d in candidates})
+    days = sorted({d.service_date for _, d in candidates})
+    on_days = (
+        Q(service_date__in=days) if len(days) <= 500 else Q(service_date__range=(days[0], days[-1]))
+    )
+    recorded: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    entries: set[tuple[int, date, str, Decimal]] = set()
+    for start in range(0, len(vids), BATCH):
+        ledger = HoursEntry.objects.filter(on_days, volunteer_id__in=vids[start : start + BATCH])
+        for vid, day, total in (
+            ledger.order_by()
+            .values("volunteer_id", "service_date")
+            .annotate(total=Sum("hours"))
+            .values_list("volunteer_id", "service_date", "total")
+        ):
+            recorded[(vid, day)] = total
+        entries.update(
+            ledger.exclude(kind=EntryKind.REVERSAL)
+            .filter(reversed_by__isnull=True)
+            .order_by()
+            .values_list("volunteer_id", "service_date", "title", "hours")
+        )
+    in_file: dict[tuple[int, date], Decimal] = defaultdict(Decimal)
+    first_row: dict[tuple[int, date, str, Decimal], int] = {}
+    for number, d in candidates:
+        key = (d.volunteer_id, d.service_date, d.title, d.hours)
+        if key in entries:
+            yield (
+                number,
+                "活动名称",
+                f"该志愿者{d.service_date:%Y-%m-%d}“{d.title}”{fmt_hours(d.hours)}小时已记录，请勿重复导入",
+            )
+            continue
+        if key in first_row:
+            yield (
+                number,
+                "活动名称",
+                f"与第{first_row[key]}行重复（同一志愿者、日期、活动名称和时长）；"
+                "如确为同日两次服务，请合并为一行或在活动名称中区分",
+            )
+            continue
+        first_row[key] = number
+        day_key = (d.volunteer_id, d.service_date)
+        in_file[day_key] += d.hours
+        total = recorded[day_key] + in_file[day_key]
+        if total > cap:
+            yield (
+                number,
+                "服务时长",
+                f"该志愿者{d.service_date:%Y-%m-%d}当日累计{fmt_hours(total)}小时"
+                f"（已记录{fmt_hours(recorded[day_key])}小时），"
+                f"超过每日{fmt_hours(cap)}小时上限",
+            )
+            in_file[day_key] -= d.hours
 
 
 def append_hours_batched(

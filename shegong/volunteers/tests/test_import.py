@@ -210,3 +210,80 @@ def test_training_import_page(kit: Any) -> None:
     assert response.status_code == 302
     assert TrainingRecord.objects.get().volunteer_id == a.pk
     assert c.get("/volunteers/import/trainings/template/").status_code == 200
+
+
+def _hours_row(number: str, day: str, title: str, hours: str) -> list[str]:
+    return [number, day, title, "", hours, "339901001001", "北一社区", "补录", ""]
+
+
+def test_hours_import_sums_the_daily_cap_across_rows_and_the_ledger(kit: Any) -> None:
+    """每日上限 applies to a volunteer's whole day: rows of the file plus what is recorded."""
+    a, b = kit.volunteer(), kit.volunteer()
+    day = (timezone.localdate() - timezone.timedelta(days=4)).isoformat()
+    first = [_hours_row(a.number, day, "上午巡河", "8")]
+    assert services.import_hours(
+        actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, first), commit=True
+    ).committed
+    rows = [
+        _hours_row(b.number, day, "上午巡河", "7"),
+        _hours_row(b.number, day, "下午巡河", "5"),  # 12 h: exactly the cap, fine
+        _hours_row(a.number, day, "下午巡河", "3"),  # 8 recorded + 3 = 11, fine
+        _hours_row(a.number, day, "晚间巡河", "2"),  # 13 > 12
+        _hours_row(b.number, day, "夜间巡河", "0.5"),  # 12.5 > 12
+    ]
+    report = services.import_hours(actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, rows), commit=True)
+    assert not report.committed
+    assert {(e.row, e.column) for e in report.errors} == {(5, "服务时长"), (6, "服务时长")}
+    message = next(e.message for e in report.errors if e.row == 5)
+    assert "当日累计13小时" in message
+    assert "已记录8小时" in message
+    assert "每日12小时上限" in message
+    assert HoursEntry.objects.filter(volunteer=b).count() == 0
+
+
+def test_hours_import_refuses_rows_already_in_the_ledger_or_repeated(kit: Any) -> None:
+    """Importing the same 补录 file twice, or a row twice, must not double the hours."""
+    a = kit.volunteer()
+    day = (timezone.localdate() - timezone.timedelta(days=6)).isoformat()
+    rows = [_hours_row(a.number, day, "敬老院探访", "2"), _hours_row(a.number, day, "义诊", "2")]
+    assert services.import_hours(
+        actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, rows), commit=True
+    ).committed
+    again = services.import_hours(actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, rows), commit=True)
+    assert not again.committed
+    assert {e.row for e in again.errors} == {2, 3}
+    assert all("已记录" in e.message for e in again.errors)
+    twice = [_hours_row(a.number, day, "理发", "1"), _hours_row(a.number, day, "理发", "1")]
+    report = services.import_hours(
+        actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, twice), commit=False
+    )
+    assert [(e.row, "第2行" in e.message) for e in report.errors] == [(3, True)]
+    # A reversed entry no longer blocks its correct re-import.
+    entry = HoursEntry.objects.get(volunteer=a, title="义诊")
+    services.reverse_entry(actor=kit.world.root, entry_id=entry.pk, reason="时长有误")
+    redo = [_hours_row(a.number, day, "义诊", "2")]
+    assert services.import_hours(
+        actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, redo), commit=True
+    ).committed
+    a.refresh_from_db()
+    assert a.total_hours == Decimal("4.00")
+
+
+def test_a_reversed_entry_frees_its_hours_under_the_daily_cap(kit: Any) -> None:
+    """Reversals count negative: 10 h recorded then reversed leaves the whole day free."""
+    a = kit.volunteer()
+    day = (timezone.localdate() - timezone.timedelta(days=5)).isoformat()
+    first = [_hours_row(a.number, day, "防汛值守", "10")]
+    assert services.import_hours(
+        actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, first), commit=True
+    ).committed
+    more = [_hours_row(a.number, day, "夜间值守", "4")]
+    refused = services.import_hours(
+        actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, more), commit=False
+    )
+    assert [e.column for e in refused.errors] == ["服务时长"]
+    entry = HoursEntry.objects.get(volunteer=a, title="防汛值守")
+    services.reverse_entry(actor=kit.world.root, entry_id=entry.pk, reason="实际为4小时")
+    assert services.import_hours(
+        actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, more), commit=True
+    ).committed

@@ -42,4 +42,4 @@ def test_policy_page_posts_no_adult_age(kit: Any) -> None:
     assert 'name="adult_age"' not in page
     assert 'name="record_deadline_working_days"' not in page
     assert "法定，不可修改" in page
-    assert "不强制" in page
+    assert "逾期确认须填写说明" in page
