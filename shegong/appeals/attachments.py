@@ -1,5 +1,10 @@
 """Attachments: type checked by content (magic bytes), size-limited, stored under a random
-name, and served only through a view that loads the appeal through ``visible_to``."""
+name, and served only through a view that loads the appeal through ``visible_to``.
+
+An attachment is ``confidential`` (it shows who the petitioner is: the letter, an ID card
+photo, a call note) unless the uploader says otherwise; a confidential one is listed without
+its file name and opened only by users who may see the petitioner's identity
+(``can_open``), and every opening is audited (``opened``)."""
 
 from __future__ import annotations
 
@@ -59,8 +64,33 @@ def sniff(data: bytes) -> tuple[str, str] | None:
     return None
 
 
+def can_open(user: Any, appeal: Appeal, attachment: Attachment) -> bool:
+    """信访工作条例 第三十条 / 接诉即办条例 第八条: a confidential attachment is opened only by
+    those who may see the petitioner's identity on this appeal."""
+    from .services.identity import can_see_identity
+
+    return not attachment.confidential or can_see_identity(user, appeal)
+
+
+def opened(*, actor: Any, appeal: Appeal, attachment: Attachment) -> None:
+    """Record the download of a confidential attachment (unmasked personal data viewed)."""
+    if attachment.confidential:
+        audit.record(
+            "appeal_attachment_opened",
+            actor=actor,
+            target=appeal,
+            changes={"attachment": attachment.token},
+        )
+
+
 def add_attachment(
-    *, actor: Any, appeal: Appeal, upload: IO[bytes], name: str, from_citizen: bool = False
+    *,
+    actor: Any,
+    appeal: Appeal,
+    upload: IO[bytes],
+    name: str,
+    from_citizen: bool = False,
+    confidential: bool = True,
 ) -> Attachment:
     data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
@@ -83,6 +113,7 @@ def add_attachment(
             size=len(data),
             uploaded_by=actor if getattr(actor, "pk", None) else None,
             from_citizen=from_citizen,
+            confidential=confidential,
         )
         attachment.file.save(f"{attachment.token}{extension}", ContentFile(data), save=False)
         attachment.save()
@@ -90,6 +121,11 @@ def add_attachment(
             "appeal_attachment_added",
             actor=actor,
             target=appeal,
-            changes={"name": name[:200], "type": content_type, "size": len(data)},
+            changes={
+                "name": name[:200],
+                "type": content_type,
+                "size": len(data),
+                "confidential": confidential,
+            },
         )
     return attachment

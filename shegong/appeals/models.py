@@ -481,6 +481,14 @@ class Attachment(models.Model):
     )
     uploaded_at = models.DateTimeField(auto_now_add=True)
     from_citizen = models.BooleanField(default=False)
+    # A letter, an ID card photo, a call note: it shows who the petitioner is. Opened only
+    # by those who may see the petitioner's identity (services.identity.can_see_identity),
+    # each download audited; kept off the public page (suggestions.services.publication).
+    confidential = models.BooleanField(
+        "含诉求人身份信息或保密内容",
+        default=True,
+        help_text="信访工作条例第三十条、接诉即办条例第八条：仅有权查看诉求人身份的人员可下载",
+    )
 
     class Meta:
         ordering = ["uploaded_at"]

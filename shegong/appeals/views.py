@@ -500,7 +500,10 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         "lead": lead,
         "header_clock": header_clock,
         "events": appeal.events.select_related("work_order__unit").order_by("at", "pk"),
-        "attachments": appeal.attachments.all(),
+        "attachments": [
+            (item, attachment_service.can_open(user, appeal, item))
+            for item in appeal.attachments.all()
+        ],
         "identity": identity,
         "can": can,
         "identity_fields": IDENTITY_FIELDS,
@@ -751,7 +754,11 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
                 raise PermissionDenied("您的角色不能上传附件")
             for upload in request.FILES.getlist("files"):
                 attachment_service.add_attachment(
-                    actor=user, appeal=appeal, upload=upload, name=upload.name or "附件"
+                    actor=user,
+                    appeal=appeal,
+                    upload=upload,
+                    name=upload.name or "附件",
+                    confidential=bool(post.get("confidential")),
                 )
         else:
             raise Http404
@@ -807,6 +814,9 @@ def attachment(request: HttpRequest, pk: int, token: str) -> FileResponse:
     item = appeal.attachments.filter(token=token).first()
     if item is None:
         raise Http404
+    if not attachment_service.can_open(request.user, appeal, item):
+        raise PermissionDenied("该附件含诉求人身份信息，您的角色不能查看")
+    attachment_service.opened(actor=request.user, appeal=appeal, attachment=item)
     response = FileResponse(
         item.file.open("rb"),
         content_type=item.content_type,

@@ -252,3 +252,66 @@ def test_api_intake_is_idempotent_and_walks_the_workflow(world, client_for) -> N
     conflict = client.post(f"/api/appeals/{appeal_id}/accept")
     assert conflict.status_code == 409
     assert client.post(f"/api/appeals/{appeal_id}/close").json()["status"] == "closed"
+
+
+def test_attachments_that_show_the_petitioner_follow_the_identity_rules(
+    world, client_for, make_appeal
+) -> None:
+    """信访工作条例 第三十条 / 接诉即办条例 第八条: a scanned letter shows who wrote it. On an
+    appeal whose petitioner asked for confidentiality the handling unit sees neither the
+    letter nor its file name; the dispatcher opens it, and the opening is audited."""
+    appeal, _ = make_appeal(identity_confidential=True, title="要求保密的诉求")
+    wf.dispatch_appeal(actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=world.unit_a.pk)
+    dispatcher = client_for(world.dispatcher)
+    letter = SimpleUploadedFile("张三的来信.pdf", b"%PDF-1.4\n%letter\n")
+    dispatcher.post(f"/appeals/{appeal.pk}/act/attach/", {"files": [letter], "confidential": "1"})
+    photo = SimpleUploadedFile("现场照片.pdf", b"%PDF-1.4\n%photo\n")
+    dispatcher.post(f"/appeals/{appeal.pk}/act/attach/", {"files": [photo]})
+    letter_row = appeal.attachments.get(original_name="张三的来信.pdf")
+    photo_row = appeal.attachments.get(original_name="现场照片.pdf")
+    assert (letter_row.confidential, photo_row.confidential) == (True, False)
+
+    unit = client_for(world.handler_unit_a)
+    page = unit.get(f"/appeals/{appeal.pk}/").content.decode()
+    assert "张三的来信" not in page
+    assert "含诉求人身份信息，您的角色不能查看" in page
+    assert unit.get(f"/appeals/{appeal.pk}/attachments/{letter_row.token}/").status_code == 403
+    assert unit.get(f"/appeals/{appeal.pk}/attachments/{photo_row.token}/").status_code == 200
+    assert not AuditEvent.objects.filter(action="appeal_attachment_opened").exists()
+
+    assert "张三的来信" in dispatcher.get(f"/appeals/{appeal.pk}/").content.decode()
+    response = dispatcher.get(f"/appeals/{appeal.pk}/attachments/{letter_row.token}/")
+    assert response.status_code == 200
+    opened = AuditEvent.objects.get(action="appeal_attachment_opened")
+    assert opened.actor_id == world.dispatcher.pk
+    assert opened.changes["attachment"] == letter_row.token
+
+
+def test_the_letter_registered_with_the_appeal_is_confidential(world, client_for) -> None:
+    """What comes in with the registration (the letter itself) shows the petitioner: the
+    registering street opens it; a leader, who never sees identities, does not."""
+    street = client_for(world.street_north)
+    letter = SimpleUploadedFile("来信.pdf", b"%PDF-1.4\n%letter\n")
+    response = street.post(
+        "/appeals/new/",
+        {
+            "kind": AppealKind.HL_COMPLAINT,
+            "channel": "letter",
+            "urgency": "normal",
+            "title": "楼道堆物",
+            "body": "北一社区5号楼楼道长期堆放杂物，存在消防隐患。",
+            "region_code": "339901001001",
+            "name": "赵六",
+            "phone": "13700005555",
+            "files": [letter],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:500]
+    appeal = Appeal.objects.get(title="楼道堆物")
+    item = appeal.attachments.get()
+    assert item.confidential
+    url = f"/appeals/{appeal.pk}/attachments/{item.token}/"
+    assert street.get(url).status_code == 200
+    leader = client_for(world.leader)
+    assert leader.get(f"/appeals/{appeal.pk}/").status_code == 200
+    assert leader.get(url).status_code == 403

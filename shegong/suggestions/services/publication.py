@@ -8,9 +8,8 @@ An appeal appears on ``/portal/open/`` only if **all** of these hold:
 2. the appeal is 已办结;
 3. it is not a 检举控告 (信访工作条例 第三十条: accusation material is never disclosed);
 4. the citizen did not ask for identity confidentiality;
-5. it has no confidential attachment. The attachment model has no confidentiality flag
-   yet, so *any* attachment excludes the appeal (the platform cannot tell); once
-   ``Attachment.confidential`` exists only those count (see ``_attachment_exclusion``).
+5. it has no confidential attachment (``Attachment.confidential``: the letter, an ID
+   photo — every attachment registered before the flag existed counts as confidential).
 
 What is shown is anonymised (``anonymise.scrub``): title, summary and reply without names,
 phone/ID numbers or house numbers; places at community level at most; dates, not times.
@@ -43,10 +42,7 @@ SUMMARY_CHARS = 300
 
 def _attachment_exclusion() -> Q:
     """Appeals whose attachments must keep them off the page (rule 5)."""
-    fields = {f.name for f in Attachment._meta.get_fields()}
-    if "confidential" in fields:  # pragma: no cover - when the appeals app adds the flag
-        return Q(pk__in=Attachment.objects.filter(**{"confidential": True}).values("appeal_id"))
-    return Q(pk__in=Attachment.objects.values("appeal_id"))
+    return Q(pk__in=Attachment.objects.filter(confidential=True).values("appeal_id"))
 
 
 def exclusion_reasons(appeal: Appeal) -> list[str]:
@@ -58,7 +54,7 @@ def exclusion_reasons(appeal: Appeal) -> list[str]:
     if appeal.identity_confidential:
         reasons.append("诉求人要求身份保密")
     if Appeal.objects.filter(pk=appeal.pk).filter(_attachment_exclusion()).exists():
-        reasons.append("含附件（附件可能含个人信息或保密内容）")
+        reasons.append("含身份信息或保密内容的附件")
     return reasons
 
 

@@ -155,13 +155,22 @@ def test_rule_based_exclusions_whatever_was_consented(world, b, client, grid) ->
         upload=io.BytesIO(b"%PDF-1.4 test"),
         name="scan.pdf",
     )
+    # An attachment marked as not confidential (a photo of the repaired lamp) does not.
+    with_photo, photo_consent = published(b, world, grid, title="带现场照片的诉求")
+    add_attachment(
+        actor=world.dispatcher,
+        appeal=with_photo,
+        upload=io.BytesIO(b"%PDF-1.4 photo"),
+        name="photo.pdf",
+        confidential=False,
+    )
     # Withdrawn consent.
     withdrawn, _ = published(b, world, grid, title="撤回公开的诉求")
     pub.withdraw_publication(
         actor=world.dispatcher, appeal_id=withdrawn.pk, reason="诉求人来电撤回"
     )
 
-    assert list(pub.public_consents()) == [shown_consent]
+    assert set(pub.public_consents()) == {shown_consent, photo_consent}
     listing = client.get("/portal/open/").content.decode()
     for title in ("未同意公开", "尚未办结", "收受好处", "要求保密的诉求", "带附件", "撤回公开"):
         assert title not in listing
