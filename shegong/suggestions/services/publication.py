@@ -54,7 +54,7 @@ def exclusion_reasons(appeal: Appeal) -> list[str]:
     if appeal.identity_confidential:
         reasons.append("诉求人要求身份保密")
     if Appeal.objects.filter(pk=appeal.pk).filter(_attachment_exclusion()).exists():
-        reasons.append("含身份信息或保密内容的附件")
+        reasons.append("含附件（含诉求人身份信息或保密内容）")
     return reasons
 
 
