@@ -26,7 +26,7 @@ from shegong.core import audit
 from shegong.core.pii import blind_index
 from shegong.core.tabular import ImportReport
 
-from ..choices import EntryKind, RegistrationSource, ServiceCategory
+from ..choices import EntryKind, RecordKind, RecordStatus, RegistrationSource, ServiceCategory
 from ..models import HoursEntry, Skill, TrainingRecord, Volunteer
 from .common import fmt_hours, get_policy, require
 from .ledger import EntryDraft, append_entries
@@ -353,21 +353,26 @@ def import_trainings(
     *, actor: Any, rows: Sequence[tuple[int, dict[str, str]]], commit: bool
 ) -> ImportReport:
     """培训记录 from rows: every volunteer in the actor's scope (an unknown or out-of-scope
-    number reads the same), every field checked as ``records.add_training`` does; nothing
-    is written unless every row is good. The recording unit is the actor's unit."""
+    number reads the same), every field checked as ``records.add_training`` does; a row
+    repeating a valid recorded training or an earlier row (same volunteer, 培训名称 and
+    培训日期) is refused; nothing is written unless every row is good. The recording unit
+    is the actor's unit (``recorder_unit``); each record gets its own audit event, plus one
+    summary event for the import."""
     from shegong.core.exceptions import DomainError
 
-    from .records import _day, _recorder, _study_hours, _text
+    from .records import EDITABLE, _day, _recorder, _recorder_unit, _study_hours, _text
 
     require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能导入培训记录")
     report = ImportReport(total=len(rows))
     wanted = sorted({row.get("志愿者编号", "").strip() for _, row in rows})
-    volunteers: dict[str, int] = {}
+    volunteers: dict[str, Volunteer] = {}
     for start in range(0, len(wanted), BATCH):
         volunteers.update(
-            Volunteer.objects.visible_to(actor)
+            (v.number, v)
+            for v in Volunteer.objects.visible_to(actor)
             .filter(number__in=wanted[start : start + BATCH])
-            .values_list("number", "pk")
+            .select_related("region")
+            .only("pk", "number", "region__path")
         )
     checks: list[tuple[str, str, Any]] = [
         ("title", "培训名称", lambda v: _text(v, "培训名称", 120)),
@@ -376,16 +381,16 @@ def import_trainings(
         ("organizer", "举办单位", lambda v: _text(v, "举办单位", 100)),
         ("held_on", "培训日期", lambda v: _day(_parse_date(v) or v, "培训日期")),
     ]
-    valid: list[dict[str, Any]] = []
+    candidates: list[tuple[int, dict[str, Any]]] = []
     for number, row in rows:
         problems: list[tuple[str, str]] = []
         vnum = row.get("志愿者编号", "").strip()
-        vid = volunteers.get(vnum)
-        if vid is None:
+        volunteer = volunteers.get(vnum)
+        if volunteer is None:
             problems.append(
                 ("志愿者编号", f"志愿者编号 {vnum or '（空）'} 不存在或不在您的管辖范围")
             )
-        cleaned: dict[str, Any] = {"volunteer_id": vid}
+        cleaned: dict[str, Any] = {"volunteer": volunteer}
         for name, column, check in checks:
             try:
                 cleaned[name] = check(row.get(column, ""))
@@ -394,30 +399,110 @@ def import_trainings(
         for column, message in problems:
             report.add(number, column, message)
         if not problems:
-            valid.append(cleaned)
-    report.errors.sort(key=lambda e: e.row)
-    report.created = len(valid) if report.ok else 0
+            candidates.append((number, cleaned))
     if not commit or not report.ok:
+        for problem in _training_duplicates(candidates):
+            report.add(*problem)
+        report.errors.sort(key=lambda e: e.row)
+        report.created = len(candidates) if report.ok else 0
         return report
     now = timezone.now()
     recorder = _recorder(actor, None)
+    recorder_unit = _recorder_unit(actor, None)
     with transaction.atomic():
-        TrainingRecord.objects.bulk_create(
+        # Lock the file's volunteers (pk order) before comparing with the recorded
+        # trainings: the same file committed twice at once waits here, then is refused.
+        vids = sorted({c["volunteer"].pk for _, c in candidates})
+        for start in range(0, len(vids), BATCH):
+            list(
+                Volunteer.objects.select_for_update()
+                .filter(pk__in=vids[start : start + BATCH])
+                .order_by("pk")
+                .values_list("pk", flat=True)
+            )
+        for problem in _training_duplicates(candidates):
+            report.add(*problem)
+        if not report.ok:
+            report.errors.sort(key=lambda e: e.row)
+            return report
+        records = TrainingRecord.objects.bulk_create(
             [
-                TrainingRecord(recorder_name=recorder, recorded_at=now, recorded_by=actor, **c)
-                for c in valid
+                TrainingRecord(
+                    recorder_name=recorder,
+                    recorder_unit=recorder_unit,
+                    recorded_at=now,
+                    recorded_by=actor,
+                    **c,
+                )
+                for _, c in candidates
             ],
             batch_size=BATCH,
         )
-        audit.record(
-            "volunteer_trainings_imported",
-            actor=actor,
-            target_type="volunteers.trainingrecord",
-            target_repr=f"导入培训记录 {len(valid)} 条",
-            changes={"created": len(valid)},
+        audit.record_many(
+            [
+                audit.Entry(
+                    "volunteer_training_recorded",
+                    actor=actor,
+                    target=record,
+                    changes={
+                        "volunteer": record.volunteer_id,
+                        **audit.snapshot(record, EDITABLE[RecordKind.TRAINING]),
+                    },
+                    note="导入",
+                    at=now,
+                )
+                for record in records
+            ]
+            + [
+                audit.Entry(
+                    "volunteer_trainings_imported",
+                    actor=actor,
+                    target_type="volunteers.trainingrecord",
+                    target_repr=f"导入培训记录 {len(records)} 条",
+                    changes={"created": len(records)},
+                    at=now,
+                )
+            ]
         )
+    report.created = len(records)
     report.committed = True
     return report
+
+
+def _training_duplicates(
+    candidates: Sequence[tuple[int, dict[str, Any]]],
+) -> Iterator[tuple[int, str, str]]:
+    """Rows repeating a valid recorded training or an earlier row of the file (same
+    volunteer, 培训名称, 培训日期), in file order (记录办法 第三条: 真实、准确)."""
+    if not candidates:
+        return
+    vids = sorted({c["volunteer"].pk for _, c in candidates})
+    recorded: set[tuple[int, str, date]] = set()
+    for start in range(0, len(vids), BATCH):
+        recorded.update(
+            TrainingRecord.objects.filter(
+                volunteer_id__in=vids[start : start + BATCH], status=RecordStatus.VALID
+            )
+            .order_by()
+            .values_list("volunteer_id", "title", "held_on")
+        )
+    first_row: dict[tuple[int, str, date], int] = {}
+    for number, c in candidates:
+        key = (c["volunteer"].pk, c["title"], c["held_on"])
+        if key in recorded:
+            yield (
+                number,
+                "培训名称",
+                f"该志愿者{c['held_on']:%Y-%m-%d}“{c['title']}”培训已记录，请勿重复导入",
+            )
+        elif key in first_row:
+            yield (
+                number,
+                "培训名称",
+                f"与第{first_row[key]}行重复（同一志愿者、培训名称和培训日期）",
+            )
+        else:
+            first_row[key] = number
 
 
 def _ledger_conflicts(

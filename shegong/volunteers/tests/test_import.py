@@ -287,3 +287,58 @@ def test_a_reversed_entry_frees_its_hours_under_the_daily_cap(kit: Any) -> None:
     assert services.import_hours(
         actor=kit.vm_north, rows=_rows(HOURS_COLUMNS, more), commit=True
     ).committed
+
+
+def test_training_import_refuses_duplicates_and_audits_each_record(kit: Any) -> None:
+    """The same training (volunteer, name, date) twice in the file or already recorded is a
+    row error (记录办法 第三条: 真实、准确); each imported record has its own audit event
+    next to the summary event, and records the importing unit."""
+    from shegong.core.models import AuditEvent
+    from shegong.volunteers.models import TrainingRecord
+    from shegong.volunteers.services.transfer import TRAINING_COLUMNS
+
+    a = kit.volunteer()
+    day = timezone.localdate() - timezone.timedelta(days=2)
+    services.add_training(
+        actor=kit.vm_north,
+        volunteer_id=a.pk,
+        title="应急救护培训",
+        content="心肺复苏",
+        hours="4",
+        organizer="市红十字会",
+        held_on=day,
+    )
+    iso = day.isoformat()
+    rows = _rows(
+        TRAINING_COLUMNS,
+        [
+            [a.number, "应急救护培训", "心肺复苏", "4", "市红十字会", iso],  # already recorded
+            [a.number, "垃圾分类培训", "分类标准", "1.5", "区城管局", iso],
+            [a.number, "垃圾分类培训", "分类标准（重复）", "1.5", "区城管局", iso],  # row 3
+        ],
+    )
+    report = services.import_trainings(actor=kit.vm_north, rows=rows, commit=True)
+    assert not report.committed
+    assert [(e.row, e.column) for e in report.errors] == [(2, "培训名称"), (4, "培训名称")]
+    assert "已记录" in report.errors[0].message
+    assert "第3行" in report.errors[1].message
+    assert TrainingRecord.objects.count() == 1
+    # a voided record does not block the import
+    services.void_record(
+        actor=kit.vm_north,
+        kind="training",
+        record_id=TrainingRecord.objects.get().pk,
+        reason="误录",
+    )
+    report = services.import_trainings(actor=kit.vm_north, rows=rows[:2], commit=True)
+    assert report.committed, report.errors
+    imported = TrainingRecord.objects.filter(status="valid").order_by("pk")
+    assert imported.count() == 2
+    assert {r.recorder_unit_id for r in imported} == {kit.world.street_unit_n.pk}
+    events = AuditEvent.objects.filter(action="volunteer_training_recorded").exclude(
+        target_id=str(TrainingRecord.objects.filter(status="voided").get().pk)
+    )
+    assert sorted(e.target_id for e in events) == sorted(str(r.pk) for r in imported)
+    assert {e.region_path for e in events} == {kit.world.north_one.path}
+    assert all(e.changes["volunteer"] == a.pk for e in events)
+    assert AuditEvent.objects.get(action="volunteer_trainings_imported").changes["created"] == 2
