@@ -111,7 +111,7 @@ class VerifyVerdict(models.TextChoices):
     ALTERED = "altered", "证明内容被篡改"
     LEDGER_TAMPERED = "ledger_tampered", "时长记录被篡改"
     SUPERSEDED = "superseded", "记录已更正，证明失效"
-    RECORDS_TAMPERED = "records_tampered", "培训表彰记录被篡改"
+    RECORDS_TAMPERED = "records_tampered", "培训、表彰记录被篡改"
     NOT_FOUND = "not_found", "查无此证明"
     THROTTLED = "throttled", "查验过于频繁"
 

@@ -582,6 +582,16 @@ class Certificate(models.Model):
     def __str__(self) -> str:
         return self.number
 
+    @property
+    def records_display(self) -> list[dict[str, Any]]:
+        """``records`` for pages and the PDF: the signed records keep the award level's
+        stored value (``county``); people read its label (县（区）级)."""
+        labels = dict(AwardLevel.choices)
+        return [
+            {**item, "level": labels.get(item["level"], item["level"])} if "level" in item else item
+            for item in self.records
+        ]
+
 
 # --- training, award and evaluation records (记录办法 第八至十条) ---------------------------
 
@@ -591,12 +601,15 @@ class RecordQuerySet(ScopedQuerySet):
         return self.filter(status=RecordStatus.VALID)
 
 
-# A record is visible where its volunteer is (residence region, or the unit of a team the
-# volunteer belongs to), or to the recording team's unit (like ledger entries).
+# Who may read — and, through the services, correct or void — a record: staff whose region
+# holds the volunteer's residence region, and staff of the unit that recorded it
+# (``recorder_unit``: the recording team's unit, or the recording person's unit) or of a
+# unit above it. Team membership is deliberately not a path: a volunteer's current or past
+# team gives its unit no hold over records another unit made.
 RECORD_SCOPE = Scope(
     capability=VOLUNTEERS_VIEW,
     region="volunteer__region",
-    unit=("volunteer__memberships__team__unit", "team__unit"),
+    unit=("recorder_unit", "team__unit"),
 )
 
 
@@ -606,8 +619,10 @@ class VolunteerRecord(models.Model):
     Invariants: written only by ``services.records`` (audited). A correction (第十三条)
     edits the row in place, increments ``revision`` and records the old/new values in the
     audit trail; voiding sets ``status=voided`` with a reason and keeps the row — records
-    are never deleted. ``recorded_at`` (entry) and the event date are both kept, so a
-    record made later than 10 working days after the event is visible (第十一条).
+    are never deleted. ``recorded_at`` (entry) and the event date are both kept, so an
+    evaluation made later than 10 working days after the service is visible (第十一条,
+    which covers service and evaluation records). ``recorder_unit`` scopes the record
+    (``RECORD_SCOPE``).
     """
 
     team = models.ForeignKey(
@@ -619,6 +634,16 @@ class VolunteerRecord(models.Model):
         related_name="+",
     )
     recorder_name = models.CharField("记录单位", max_length=100)
+    # The unit that made the record (the team's unit, else the recording person's unit;
+    # imports too): it scopes who may read and change the record (``RECORD_SCOPE``).
+    recorder_unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name="记录机构",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
     status = models.CharField(
         "状态", max_length=10, choices=RecordStatus.choices, default=RecordStatus.VALID
     )

@@ -195,7 +195,8 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
     volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
     entries = volunteer.entries.select_related("region").order_by("-seq")
     chain = services.verify_volunteer(volunteer)
-    panels = [_records_context(request, volunteer, kind) for kind in RecordKind]
+    teams = _record_teams(request, volunteer)
+    panels = [_records_context(request, volunteer, kind, teams=teams) for kind in RecordKind]
     reversed_ids = set(
         volunteer.entries.filter(reverses__isnull=False).values_list("reverses_id", flat=True)
     )
@@ -245,15 +246,31 @@ def _record_kind(kind: str) -> str:
     return kind
 
 
+def _record_teams(request: HttpRequest, volunteer: Volunteer) -> list[Team]:
+    """The teams (in scope, current membership) a record of ``volunteer`` can be made for."""
+    return list(
+        Team.objects.visible_to(request.user)
+        .filter(memberships__volunteer=volunteer, memberships__left_at=None)
+        .distinct()
+        .order_by("name")
+    )
+
+
 def _records_context(
-    request: HttpRequest, volunteer: Volunteer, kind: str, *, error: str = "", ok: str = ""
+    request: HttpRequest,
+    volunteer: Volunteer,
+    kind: str,
+    *,
+    error: str = "",
+    ok: str = "",
+    teams: list[Team] | None = None,
 ) -> dict[str, Any]:
     """One records panel (培训记录 / 表彰奖励 / 服务评价) of a volunteer, scoped."""
     model = record_services.record_model(kind)
     rows = list(
         model.objects.visible_to(request.user).filter(volunteer=volunteer).select_related("team")
     )
-    if kind != RecordKind.AWARD:  # 第十一条 covers service and evaluation records
+    if kind == RecordKind.EVALUATION:  # 第十一条 covers service and evaluation records
         record_services.mark_lateness(rows)
     context: dict[str, Any] = {
         "kind": kind,
@@ -262,10 +279,7 @@ def _records_context(
         "rows": rows,
         "valid_count": sum(1 for r in rows if r.status == RecordStatus.VALID),
         "can_write": _can(request, record_services.CAPABILITY[kind]),
-        "teams": Team.objects.visible_to(request.user)
-        .filter(memberships__volunteer=volunteer, memberships__left_at=None)
-        .distinct()
-        .order_by("name"),
+        "teams": _record_teams(request, volunteer) if teams is None else teams,
         "today": timezone.localdate(),
         "levels": AwardLevel.choices,
         "ratings": EvaluationRating.choices,
@@ -307,10 +321,18 @@ def _records_response(
     request: HttpRequest, volunteer: Volunteer, kind: str, *, error: str = "", ok: str = ""
 ) -> HttpResponse:
     if request.htmx:  # type: ignore[attr-defined]
+        panel = _records_context(request, volunteer, kind, error=error, ok=ok)
+        # The panel, plus out-of-band updates of its tab's count and (evaluations) the
+        # 服务评价 summary on the same page.
         return render(
             request,
-            "volunteers/partials/_records.html",
-            {"panel": _records_context(request, volunteer, kind, error=error, ok=ok)},
+            "volunteers/partials/_records_write.html",
+            {
+                "panel": panel,
+                "rating_summary": _rating_summary(panel["rows"])
+                if kind == RecordKind.EVALUATION
+                else None,
+            },
         )
     if error:
         messages.error(request, error)

@@ -8,6 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
+        ('units', '0001_initial'),
         ('volunteers', '0002_checkin_scan_client_and_short_ttl'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
@@ -28,6 +29,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('recorder_name', models.CharField(max_length=100, verbose_name='记录单位')),
+                ('recorder_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='units.unit', verbose_name='记录机构')),
                 ('status', models.CharField(choices=[('valid', '有效'), ('voided', '已作废')], default='valid', max_length=10, verbose_name='状态')),
                 ('revision', models.PositiveIntegerField(default=1, verbose_name='版本')),
                 ('recorded_at', models.DateTimeField(verbose_name='记录时间')),
@@ -55,6 +57,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('recorder_name', models.CharField(max_length=100, verbose_name='记录单位')),
+                ('recorder_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='units.unit', verbose_name='记录机构')),
                 ('status', models.CharField(choices=[('valid', '有效'), ('voided', '已作废')], default='valid', max_length=10, verbose_name='状态')),
                 ('revision', models.PositiveIntegerField(default=1, verbose_name='版本')),
                 ('recorded_at', models.DateTimeField(verbose_name='记录时间')),
@@ -84,6 +87,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('recorder_name', models.CharField(max_length=100, verbose_name='记录单位')),
+                ('recorder_unit', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='units.unit', verbose_name='记录机构')),
                 ('status', models.CharField(choices=[('valid', '有效'), ('voided', '已作废')], default='valid', max_length=10, verbose_name='状态')),
                 ('revision', models.PositiveIntegerField(default=1, verbose_name='版本')),
                 ('recorded_at', models.DateTimeField(verbose_name='记录时间')),

@@ -22,11 +22,15 @@ re-linking a ledger entry is detected ("ledger tampered").
 Training and award records (第十四条: other recorded information may be added): when the
 certificate is issued with ``include_records``, the records as printed (each with its id
 and ``revision``) are kept on the certificate and covered by the signature; verification
-compares them with the records now. A record corrected or voided since (a new revision,
-or ``voided`` — the audited services) makes the certificate superseded, like a reversed
-ledger entry; a record whose printed fields differ at the same revision (or that is gone)
-was changed outside the services: "records tampered". Certificates without records sign
-exactly the fields they always did, so existing certificates keep verifying.
+compares them with the records now. A record with a new revision or ``voided`` makes the
+certificate superseded, like a reversed ledger entry; a record whose printed fields differ
+at the same revision (or that is gone) was changed outside the services: "records
+tampered". Revision and status are read from the row, not checked against the audit
+trail: a direct database edit that bumps ``revision`` or sets ``voided`` also reads as
+superseded (the audit trail tells whether the services made the change). An award's
+``level`` is printed and signed as its stored value; pages and the PDF show the label.
+Certificates without records sign exactly the fields they always did, so existing
+certificates keep verifying.
 """
 
 from __future__ import annotations
@@ -138,7 +142,7 @@ def _printed_award(row: AwardRecord) -> dict[str, Any]:
         "date": row.awarded_on.isoformat(),
         "title": row.title,
         "grantor": row.grantor,
-        "level": row.get_level_display(),
+        "level": row.level,  # the stored value; pages and the PDF show its label
     }
 
 
@@ -487,8 +491,9 @@ def _records_tables(cert: Certificate, *, body: Any, small: Any) -> list[Any]:
         ]
     )
     out: list[Any] = []
-    trainings = [r for r in cert.records if r["kind"] == "training"]
-    awards = [r for r in cert.records if r["kind"] == "award"]
+    records = cert.records_display  # the award level as its label
+    trainings = [r for r in records if r["kind"] == "training"]
+    awards = [r for r in records if r["kind"] == "award"]
     out.append(_p("培训情况：" + ("" if trainings else "无"), body))
     if trainings:
         rows = [[_p(h, small) for h in ("日期", "培训名称", "主要内容", "举办单位", "学习时长")]]

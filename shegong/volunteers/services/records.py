@@ -13,16 +13,24 @@
 - 第十三条 corrections on the volunteer's request: ``correct_record`` edits the row,
   increments ``revision`` and audits old/new (``audit.snapshot``/``diff``) with the
   reason; ``void_record`` marks it 作废 with a reason — nothing is deleted.
-- 第十一条: records are due within 10 working days of the event; the entry time and the
-  event date are both kept and ``mark_lateness`` flags late ones (never blocking).
+- 第十一条: service and evaluation records are due within 10 working days of the service;
+  the entry time and the event date are both kept and ``mark_lateness`` flags late
+  evaluations (never blocking). 第十一条 sets no limit for training or award records.
 
 Capabilities: training and award records need ``volunteers.manage``, evaluations
 ``volunteers.activities`` (the organising team); correcting or voiding needs the same
-capability as adding that kind. Every row is loaded through ``visible_to(actor)``.
+capability as adding that kind.
+
+Scope: each record keeps ``recorder_unit`` (the recording team's unit, else the recording
+person's unit — imports too). Every row is loaded through ``visible_to(actor)``, i.e.
+``RECORD_SCOPE``: the volunteer's residence region is in the actor's region, or the
+recording unit (or the recording team's unit) is in the actor's unit subtree. The same rule
+governs corrections and voiding; team membership — current or ended — grants nothing.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from datetime import date
 from decimal import Decimal
@@ -53,6 +61,8 @@ from ..models import (
     Volunteer,
 )
 from .common import clean_hours, get_policy, require
+
+logger = logging.getLogger(__name__)
 
 # Any: the concrete record models share fields mypy cannot see on the abstract base.
 MODELS: dict[str, Any] = {
@@ -173,6 +183,14 @@ def _recorder(actor: Any, team: Team | None) -> str:
     return (unit.name if unit is not None else get_policy().issuer_name)[:100]
 
 
+def _recorder_unit(actor: Any, team: Team | None) -> Any:
+    """The unit that made the record: the team's unit, else the actor's (may be None for a
+    city-wide account without a unit)."""
+    if team is not None and team.unit_id is not None:
+        return team.unit
+    return getattr(actor, "unit", None)
+
+
 def _visible_team(actor: Any, team_id: int | None) -> Team | None:
     if not team_id:
         return None
@@ -192,13 +210,19 @@ def _visible_volunteer(actor: Any, volunteer_id: int) -> Volunteer:
 def _create(kind: str, *, actor: Any, row: Any, team: Team | None) -> Any:
     row.team = team
     row.recorder_name = _recorder(actor, team)
+    row.recorder_unit = _recorder_unit(actor, team)
     row.recorded_at = timezone.now()
     row.recorded_by = actor
     try:
         with transaction.atomic():  # savepoint: a concurrent evaluation of the same sign-up
             row.save(force_insert=True)
-    except IntegrityError:
-        raise DomainError("该次服务已评价，如需修改请更正原评价") from None
+    except IntegrityError as exc:
+        # The only constraint a valid input can hit is vol_one_eval_per_signup (a second,
+        # concurrent evaluation of the same sign-up); anything else is unexpected.
+        if kind == RecordKind.EVALUATION and getattr(row, "signup_id", None) is not None:
+            raise DomainError("该次服务已评价，如需修改请更正原评价") from None
+        logger.warning("volunteer %s record not saved: integrity error: %s", kind, exc)
+        raise DomainError("记录保存失败，请检查填写的内容后重试") from None
     audit.record(
         f"volunteer_{kind}_recorded",
         actor=actor,
@@ -314,6 +338,8 @@ def add_evaluation(
 
 
 def _load_for_update(kind: str, *, actor: Any, record_id: int) -> Any:
+    """The row, locked, if ``actor`` may change it: ``RECORD_SCOPE`` (the volunteer's
+    residence region, or the recording unit / team's unit) — never through a membership."""
     model = record_model(kind)
     row = (
         model.objects.visible_to(actor).select_for_update(of=("self",)).filter(pk=record_id).first()
@@ -385,8 +411,10 @@ def void_record(*, actor: Any, kind: str, record_id: int, reason: str) -> Any:
 
 
 def mark_lateness(rows: Iterable[Any]) -> list[Any]:
-    """Set ``record_due`` (the event date + the policy's working days, 第十一条) and
-    ``recorded_late`` on each row (display only — a late record is never refused)."""
+    """Set ``record_due`` (the service date + the policy's working days, 第十一条) and
+    ``recorded_late`` on each evaluation (display only — a late record is never refused).
+    第十一条 covers service and evaluation records only: other rows get
+    ``record_due=None`` and ``recorded_late=False``."""
     from shegong.core.calendar import get_calendar
 
     rows = list(rows)
@@ -394,6 +422,11 @@ def mark_lateness(rows: Iterable[Any]) -> list[Any]:
     calendar = get_calendar()
     dues: dict[date, date] = {}
     for row in rows:
+        evaluation = isinstance(row, EvaluationRecord)  # (a flag: keeps ``row`` as Any)
+        if not evaluation:
+            row.record_due = None
+            row.recorded_late = False
+            continue
         event = row.event_date
         if event not in dues:
             dues[event] = calendar.add_working_days(event, days).end_date
@@ -404,5 +437,5 @@ def mark_lateness(rows: Iterable[Any]) -> list[Any]:
 
 def records_of(volunteer: Volunteer, queryset: models.QuerySet[Any]) -> list[Any]:
     """The volunteer's rows of ``queryset`` (already scoped), newest first, with
-    lateness marked."""
+    lateness marked (evaluations only)."""
     return mark_lateness(queryset.filter(volunteer=volunteer).select_related("team"))

@@ -16,6 +16,7 @@ from django.utils import timezone
 from shegong.core.exceptions import DomainError
 from shegong.core.models import AuditEvent
 from shegong.volunteers import services
+from shegong.volunteers.choices import VerifyVerdict
 from shegong.volunteers.models import AwardRecord, EvaluationRecord, TrainingRecord
 
 pytestmark = pytest.mark.django_db
@@ -291,12 +292,22 @@ def test_void_keeps_the_row_and_blocks_later_changes(kit: Any) -> None:
 
 def test_late_records_are_flagged_not_refused(kit: Any) -> None:
     v = kit.volunteer()
-    late = _training(kit, v, held_on=timezone.localdate() - timedelta(days=60))
-    on_time = _training(kit, v, held_on=timezone.localdate() - timedelta(days=1))
+
+    def evaluation(days_ago: int) -> EvaluationRecord:
+        return services.add_evaluation(
+            actor=kit.vm_north,
+            volunteer_id=v.pk,
+            title="敬老院探访",
+            service_date=timezone.localdate() - timedelta(days=days_ago),
+            rating="good",
+        )
+
+    late = evaluation(60)
+    on_time = evaluation(1)
     rows = {r.pk: r for r in services.mark_lateness([late, on_time])}
     assert rows[late.pk].recorded_late is True
     assert rows[on_time.pk].recorded_late is False
-    assert rows[on_time.pk].record_due > on_time.held_on
+    assert rows[on_time.pk].record_due > on_time.service_date
 
 
 def test_certificate_with_records_prints_and_verifies(kit: Any) -> None:
@@ -356,6 +367,7 @@ def test_record_edited_outside_the_services_is_tampering(kit: Any) -> None:
     _sql("UPDATE volunteers_trainingrecord SET hours = %s WHERE id = %s", ["40.00", training.pk])
     result = services.verify_certificate(cert.verify_code)
     assert result.verdict == "records_tampered"
+    assert VerifyVerdict(result.verdict).label == "培训、表彰记录被篡改"
     _sql("UPDATE volunteers_trainingrecord SET hours = %s WHERE id = %s", ["4.00", training.pk])
     assert services.verify_certificate(cert.verify_code).verdict == "genuine"
     _sql("DELETE FROM volunteers_trainingrecord WHERE id = %s", [training.pk])
@@ -381,3 +393,140 @@ def test_team_certificate_lists_only_that_teams_records(kit: Any) -> None:
         volunteer_id=v.pk, actor=kit.vm_north, team_id=team.pk, include_records=True
     )
     assert [r["title"] for r in cert.records] == ["队内培训"]
+
+
+def test_manager_of_a_team_the_volunteer_left_cannot_touch_another_units_record(
+    kit: Any,
+) -> None:
+    """A south volunteer joined a north team and left it: the north manager must not read,
+    correct or void the training the south street recorded (an ended membership is no
+    jurisdiction over another unit's records)."""
+    south_v = kit.volunteer(region=kit.world.south_one, actor=kit.vm_south)
+    team = kit.team()
+    membership = services.add_member(actor=kit.world.root, team_id=team.pk, volunteer_id=south_v.pk)
+    services.remove_member(actor=kit.vm_north, membership_id=membership.pk)
+    row = _training(kit, south_v, actor=kit.vm_south)
+    assert row.recorder_unit_id == kit.world.street_unit_s.pk  # 本单位: the actor's unit
+    assert not TrainingRecord.objects.visible_to(kit.vm_north).filter(pk=row.pk).exists()
+    with pytest.raises(DomainError, match="不在您的管辖范围"):
+        services.void_record(actor=kit.vm_north, kind="training", record_id=row.pk, reason="r")
+    with pytest.raises(DomainError, match="不在您的管辖范围"):
+        services.correct_record(
+            actor=kit.vm_north, kind="training", record_id=row.pk, reason="r", title="改"
+        )
+    row.refresh_from_db()
+    assert (row.status, row.revision, row.title) == ("valid", 1, "应急救护培训")
+    # the recording unit still corrects its own record
+    services.void_record(actor=kit.vm_south, kind="training", record_id=row.pk, reason="误录")
+
+
+def test_record_made_for_a_team_keeps_the_teams_unit(kit: Any) -> None:
+    v = kit.volunteer()
+    team = kit.team(unit=kit.world.street_unit_n)
+    row = _training(kit, v, actor=kit.world.root, team_id=team.pk)
+    assert row.recorder_unit_id == team.unit_id
+    assert _training(kit, v).recorder_unit_id == kit.world.street_unit_n.pk
+
+
+def test_certificate_signs_the_stored_award_level_not_its_label(kit: Any) -> None:
+    v = kit.volunteer()
+    _hours(kit, v)
+    _award(kit, v, level="county")
+    cert = services.issue_certificate(volunteer_id=v.pk, include_records=True)
+    assert cert.records[0]["level"] == "county"
+    assert services.verify_certificate(cert.verify_code).verdict == "genuine"
+    pdf = services.certificate_pdf(cert, verify_url="http://testserver/x/")
+    assert pdf.startswith(b"%PDF")
+
+
+def test_signature_without_records_is_the_pre_records_signature() -> None:
+    """Certificates issued before training and award records existed must keep verifying:
+    the signature of a certificate without records is byte-for-byte the old one (payload
+    as ``_signature`` had it before records; the hex below was computed from that shape)."""
+    import hashlib
+    import hmac
+    import json
+    from datetime import UTC, date, datetime
+
+    from django.test import override_settings
+
+    from shegong.volunteers.models import Certificate
+    from shegong.volunteers.services.certificates import _signature
+
+    secret = "fixed-secret-for-signature-regression"
+    expected = "74012e51208c8ff544e9c08cc0f66dc27245140f70f4f73a808ab0d351dfd412"
+    old_payload = {
+        "number": "ZYZM20260301000042",
+        "code": "fixed-verify-code-0001",
+        "volunteer": 7,
+        "team": None,
+        "issuer": "北街道办事处",
+        "name": "张*愿",
+        "id": "339901********0012",
+        "hours": "12.50",
+        "count": 3,
+        "seq": 4,
+        "hash": "ab" * 32,
+        "first": "2026-01-02",
+        "last": "2026-03-04",
+        "at": "2026-03-05T08:00:00+00:00",
+    }
+    key = hashlib.sha256(b"volunteer-certificate:" + secret.encode()).digest()
+    message = json.dumps(old_payload, sort_keys=True, ensure_ascii=False).encode()
+    assert hmac.new(key, message, hashlib.sha256).hexdigest() == expected
+    cert = Certificate(
+        number="ZYZM20260301000042",
+        verify_code="fixed-verify-code-0001",
+        volunteer_id=7,
+        issuer_team_id=None,
+        issuer_name="北街道办事处",
+        name_masked="张*愿",
+        id_masked="339901********0012",
+        hours=Decimal("12.5"),
+        entry_count=3,
+        ledger_seq=4,
+        ledger_hash="ab" * 32,
+        first_date=date(2026, 1, 2),
+        last_date=date(2026, 3, 4),
+        issued_at=datetime(2026, 3, 5, 8, 0, tzinfo=UTC),
+        include_records=False,
+    )
+    with override_settings(
+        SECRET_KEY=secret, SHEGONG_CERT_SIGNING_KEY="", SHEGONG_CERT_SIGNING_KEY_FALLBACKS=[]
+    ):
+        assert _signature(cert) == expected
+
+
+def test_lateness_applies_to_evaluations_only(kit: Any) -> None:
+    """记录办法 第十一条 sets the 10-working-day limit for service and evaluation records;
+    training records have no such limit."""
+    v = kit.volunteer()
+    training = _training(kit, v, held_on=timezone.localdate() - timedelta(days=60))
+    late = services.add_evaluation(
+        actor=kit.vm_north,
+        volunteer_id=v.pk,
+        title="敬老院探访",
+        service_date=timezone.localdate() - timedelta(days=60),
+        rating="good",
+    )
+    rows = {(type(r).__name__, r.pk): r for r in services.mark_lateness([training, late])}
+    assert rows[("EvaluationRecord", late.pk)].recorded_late is True
+    assert rows[("TrainingRecord", training.pk)].recorded_late is False
+
+
+def test_integrity_error_outside_evaluations_is_not_called_already_evaluated(
+    kit: Any, monkeypatch: Any, caplog: Any
+) -> None:
+    from django.db import IntegrityError
+
+    v = kit.volunteer()
+
+    def broken_save(self: Any, *args: Any, **kwargs: Any) -> None:
+        raise IntegrityError("simulated constraint failure")
+
+    monkeypatch.setattr(TrainingRecord, "save", broken_save)
+    with caplog.at_level("WARNING"), pytest.raises(DomainError) as caught:
+        _training(kit, v)
+    assert "已评价" not in caught.value.message
+    assert "保存失败" in caught.value.message
+    assert "simulated constraint failure" in caplog.text

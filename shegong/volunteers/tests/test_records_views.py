@@ -231,6 +231,8 @@ def test_certificate_with_records_from_the_page(kit: Any, north: dict[str, Any])
     assert {r["title"] for r in cert.records} == {"应急救护培训", "优秀志愿者"}
     detail = c.get(f"/volunteers/certificates/{cert.pk}/").content.decode()
     assert "培训：应急救护培训" in detail
+    # the certificate keeps the level's stored value; pages show its label
+    assert "表彰：优秀志愿者（北街道办事处，其他，第1版）" in detail
     public = Client().get(f"/volunteer/verify/{cert.verify_code}/").content.decode()
     assert "真实有效" in public
     assert "表彰：优秀志愿者" in public
@@ -298,3 +300,76 @@ def test_portal_shows_only_the_volunteers_own_records(kit: Any, north: dict[str,
     cert = Certificate.objects.get(volunteer=north["volunteer"])
     assert [r["title"] for r in cert.records] == ["应急救护培训", "优秀志愿者"]
     assert services.verify_certificate(cert.verify_code).genuine
+
+
+def test_training_has_no_lateness_flag_or_article_11_text(kit: Any) -> None:
+    """第十一条 (10 working days) covers service and evaluation records, not training."""
+    v = kit.volunteer()
+    services.add_training(
+        actor=kit.vm_north,
+        volunteer_id=v.pk,
+        title="应急救护培训",
+        content="心肺复苏",
+        hours="4",
+        organizer="市红十字会",
+        held_on=timezone.localdate() - timedelta(days=90),
+    )
+    services.add_evaluation(
+        actor=kit.vm_north,
+        volunteer_id=v.pk,
+        title="敬老院探访",
+        service_date=timezone.localdate() - timedelta(days=90),
+        rating="good",
+    )
+    c = _c(kit.vm_north)
+    training = c.get(f"/volunteers/{v.pk}/records/training/").content.decode()
+    assert 'data-testid="record-late"' not in training
+    assert "第十一条" not in training
+    evaluation = c.get(f"/volunteers/{v.pk}/records/evaluation/").content.decode()
+    assert 'data-testid="record-late"' in evaluation
+    assert "第十一条" in evaluation
+
+
+def test_detail_page_builds_the_team_list_once(kit: Any, north: dict[str, Any]) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    team = kit.team()
+    services.add_member(actor=kit.vm_north, team_id=team.pk, volunteer_id=north["volunteer"].pk)
+    with CaptureQueriesContext(connection) as queries:
+        page = _c(kit.vm_north).get(f"/volunteers/{north['volunteer'].pk}/").content.decode()
+    assert page.count(f'<option value="{team.pk}">{team.name}</option>') == 3
+    team_lists = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].lstrip().startswith('SELECT DISTINCT "volunteers_team"')
+    ]
+    assert len(team_lists) == 1, team_lists
+
+
+def test_htmx_write_updates_the_tab_count_and_rating_summary(
+    kit: Any, north: dict[str, Any]
+) -> None:
+    c = _c(kit.vm_north)
+    vid = north["volunteer"].pk
+    page = c.get(f"/volunteers/{vid}/").content.decode()
+    assert 'id="records-count-evaluation"' in page
+    response = c.post(
+        f"/volunteers/{vid}/records/evaluation/",
+        {"title": "社区义诊", "service_date": timezone.localdate().isoformat(), "rating": "good"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert body.startswith('<div id="records-evaluation"')
+    assert 'id="records-count-evaluation" hx-swap-oob="true"' in body
+    assert ">2</span>" in body.split('id="records-count-evaluation"')[1][:200]
+    assert 'id="rating-summary" hx-swap-oob="true"' in body
+    assert "优秀 1 · 良好 1" in body
+    response = c.post(
+        f"/volunteers/records/training/{north['training'].pk}/void/",
+        {"reason": "重复"},
+        HTTP_HX_REQUEST="true",
+    )
+    body = response.content.decode()
+    assert ">0</span>" in body.split('id="records-count-training"')[1][:200]
+    assert 'id="rating-summary"' not in body

@@ -13,7 +13,14 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from shegong.volunteers import services
-from shegong.volunteers.models import Certificate, HoursEntry, Signup, Volunteer
+from shegong.volunteers.models import (
+    Activity,
+    Certificate,
+    HoursEntry,
+    Signup,
+    TrainingRecord,
+    Volunteer,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -36,8 +43,18 @@ def north(kit: Any) -> dict[str, Any]:
         region_id=kit.world.north_one.pk,
     )
     cert = services.issue_certificate(volunteer_id=v.pk, actor=kit.vm_north)
+    training = services.add_training(
+        actor=kit.vm_north,
+        volunteer_id=v.pk,
+        title="应急救护培训",
+        content="心肺复苏",
+        hours="4",
+        organizer="市红十字会",
+        held_on=timezone.localdate(),
+    )
     return {
         "activity": activity,
+        "training": training,
         "slot": slot,
         "volunteer": v,
         "signup": signup,
@@ -72,6 +89,10 @@ def test_in_scope_manager_sees_every_page(kit: Any, north: dict[str, Any]) -> No
         "/volunteers/new/",
         "/volunteers/import/volunteers/",
         "/volunteers/import/hours/",
+        "/volunteers/import/trainings/",
+        f"/volunteers/{north['volunteer'].pk}/records/training/",
+        f"/volunteers/{north['volunteer'].pk}/records/award/",
+        f"/volunteers/{north['volunteer'].pk}/records/evaluation/",
     ]:
         response = c.get(url)
         assert response.status_code == 200, url
@@ -88,6 +109,8 @@ def test_in_scope_manager_sees_every_page(kit: Any, north: dict[str, Any]) -> No
         "/volunteers/slots/{slot}/qr/",
         "/volunteers/certificates/{cert}/",
         "/volunteers/certificates/{cert}/pdf/",
+        "/volunteers/{volunteer}/records/training/",
+        "/volunteers/{volunteer}/records/evaluation/",
     ],
 )
 def test_out_of_scope_reads_are_404(kit: Any, north: dict[str, Any], path: str) -> None:
@@ -137,27 +160,33 @@ def test_out_of_scope_api_reads(kit: Any, north: dict[str, Any]) -> None:
         ("/volunteers/{volunteer}/status/", {"status": "suspended"}),
         ("/volunteers/teams/{team}/members/", {"number": "X"}),
         ("/volunteers/{volunteer}/certify/", {}),
+        (
+            "/volunteers/{volunteer}/records/training/",
+            {"title": "x", "content": "y", "hours": "1", "organizer": "z"},
+        ),
+        (
+            "/volunteers/records/training/{training}/correct/",
+            {"title": "改", "content": "y", "hours": "1", "organizer": "z", "reason": "x"},
+        ),
+        ("/volunteers/records/training/{training}/void/", {"reason": "x"}),
     ],
 )
 def test_out_of_scope_writes_change_nothing(
     kit: Any, north: dict[str, Any], path: str, data: dict[str, str]
 ) -> None:
-    before = (
-        north["activity"].status,
-        Signup.objects.get(pk=north["signup"].pk).status,
-        Certificate.objects.count(),
-        Volunteer.objects.get(pk=north["volunteer"].pk).status,
-    )
+    def state() -> tuple[Any, ...]:
+        return (
+            Activity.objects.get(pk=north["activity"].pk).status,
+            Signup.objects.get(pk=north["signup"].pk).status,
+            Certificate.objects.count(),
+            Volunteer.objects.get(pk=north["volunteer"].pk).status,
+            list(TrainingRecord.objects.values_list("pk", "status", "revision", "title")),
+        )
+
+    before = state()
     url = path.format(**{k: v.pk for k, v in north.items()})
     assert _c(kit.vm_south).post(url, data).status_code == 404
-    north["activity"].refresh_from_db()
-    after = (
-        north["activity"].status,
-        Signup.objects.get(pk=north["signup"].pk).status,
-        Certificate.objects.count(),
-        Volunteer.objects.get(pk=north["volunteer"].pk).status,
-    )
-    assert before == after
+    assert before == state()
     assert Certificate.objects.get(pk=north["cert"].pk).status == "valid"
 
 
@@ -177,12 +206,29 @@ def test_out_of_scope_reversal_and_api_confirm(kit: Any, north: dict[str, Any]) 
 
 def test_roles_without_capability_get_403(kit: Any, north: dict[str, Any]) -> None:
     c = _c(kit.world.handler_unit_a)  # handlers have no volunteer capability
-    for url in ("/volunteers/", "/volunteers/hours/", "/volunteers/export/", "/api/volunteers"):
+    vid = north["volunteer"].pk
+    for url in (
+        "/volunteers/",
+        "/volunteers/hours/",
+        "/volunteers/export/",
+        "/api/volunteers",
+        f"/volunteers/{vid}/records/training/",
+        "/api/volunteer-trainings",
+    ):
         assert c.get(url).status_code == 403, url
+    training = north["training"].pk
+    for url in (
+        f"/volunteers/records/training/{training}/void/",
+        f"/volunteers/records/training/{training}/correct/",
+        f"/volunteers/{vid}/records/training/",
+    ):
+        assert c.post(url, {"reason": "x", "title": "改"}).status_code == 403, url
     leader = _c(kit.world.leader)  # sees, cannot act
     assert leader.get("/volunteers/").status_code == 200
     assert leader.get("/volunteers/activities/new/").status_code == 403
     assert leader.post(f"/volunteers/{north['volunteer'].pk}/certify/").status_code == 403
+    assert leader.post(f"/volunteers/records/training/{training}/void/").status_code == 403
+    assert TrainingRecord.objects.get(pk=training).status == "valid"
     assert _c(kit.vm_north).get("/volunteers/policy/").status_code == 403
     assert _c(kit.world.dept_admin).get("/volunteers/policy/").status_code == 200
 
