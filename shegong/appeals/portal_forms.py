@@ -173,6 +173,7 @@ class PortalSubmitForm(PortalForm):
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
     identity_confidential = forms.BooleanField(label="请对我的身份保密", required=False)
+    publication_consent = forms.BooleanField(label="办结后同意匿名公开", required=False)
     token = forms.CharField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, stream: str, *args: Any, **kwargs: Any) -> None:

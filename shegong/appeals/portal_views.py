@@ -386,9 +386,13 @@ def submit(request: HttpRequest) -> HttpResponse:
         form.add_error(None, exc.message + "。如需反映新的问题，请重新打开填写页面。")
         return _render_submit(request, form, stream, status=409)
     # A suggestion sent from a 征集主题 page is linked to that theme (ignored otherwise).
-    from shegong.suggestions.services import link_submission
+    from shegong.suggestions.services import grant_publication, link_submission
 
     link_submission(appeal, request.GET.get("theme"))
+    if cleaned["publication_consent"]:
+        # Never raises; refuses quietly where publication is impossible (confidential
+        # identity, 检举控告) — the form's text says so.
+        grant_publication(appeal)
     if code is not None:
         cache.set(_receipt_cache_key(token), code, RECEIPT_REPLAY_SECONDS)
     return _show_receipt(request, appeal, code, token)
@@ -504,6 +508,7 @@ def track(request: HttpRequest) -> HttpResponse:
     appeal = _tracked_appeal(request)
     lookup = TrackForm(initial={"number": request.GET.get("number", "")[:32]})
     info = InfoForm()
+    bound_rating: RatingForm | None = None
     error = ""
     status = 200
     if request.method == "POST":
@@ -516,6 +521,7 @@ def track(request: HttpRequest) -> HttpResponse:
                 messages.info(request, "查询已过期，请重新输入编号和查询码")
                 return redirect("portal:track")
             rating = RatingForm(request.POST)
+            bound_rating = rating
             if rating.is_valid():
                 try:
                     record_revisit(
@@ -536,7 +542,16 @@ def track(request: HttpRequest) -> HttpResponse:
                     )
                 return redirect("portal:track")
             status = 400
-        if action == "info":
+        elif action == "withdraw_publication":
+            if appeal is None:
+                messages.info(request, "查询已过期，请重新输入编号和查询码")
+                return redirect("portal:track")
+            from shegong.suggestions.services import citizen_withdraw_publication
+
+            if citizen_withdraw_publication(appeal) is not None:
+                messages.success(request, "已撤回公开同意，本诉求不会在“办理公开”页面显示")
+            return redirect("portal:track")
+        elif action == "info":
             if appeal is None:
                 messages.info(request, "查询已过期，请重新输入编号和查询码")
                 return redirect("portal:track")
@@ -572,8 +587,11 @@ def track(request: HttpRequest) -> HttpResponse:
         and appeal.status == AppealStatus.REPLIED
         and not appeal.revisits.filter(round=appeal.round).exists()
     )
+    from shegong.suggestions.services import active_publication_consent
+
     context = {
-        "rating": RatingForm() if can_rate else None,
+        "rating": (bound_rating or RatingForm()) if can_rate else None,
+        "publication_consent": active_publication_consent(appeal) if appeal else None,
         "page_title": "查询办理进度",
         "lookup": lookup,
         "info": info,

@@ -121,3 +121,16 @@ def test_supervision_pages(world, client_for, replied) -> None:
     client_for(world.handler_unit_a).post(sup_url, {"text": "已更换灯具"})
     assert "已更换灯具" in client_for(world.leader).get(sup_url).content.decode()
     assert client_for(world.handler_unit_b).get(sup_url).status_code == 404
+
+
+def test_an_incomplete_rating_keeps_the_appeal_and_shows_what_is_missing(
+    world, client, replied
+) -> None:
+    appeal, code = replied
+    client.post("/portal/track/", {"action": "lookup", "number": appeal.number, "code": code})
+    response = client.post("/portal/track/", {"action": "rate", "contacted": "yes"})
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert 'data-testid="track-rating"' in page  # still the tracked appeal, not the lookup
+    assert appeal.number in page
+    assert "这个字段是必填项" in page or "必填" in page

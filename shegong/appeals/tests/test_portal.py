@@ -506,3 +506,37 @@ def test_leaving_the_tracked_appeal(world, citizen, make_appeal) -> None:
     page = citizen.get("/portal/track/").content.decode()
     assert appeal.number not in page
     assert "请输入提交时得到的登记编号" in page
+
+
+# --- publication consent (个人信息保护法 第十三~十五条) ---------------------------------------
+
+
+def test_consent_to_publication_on_the_form_and_withdrawal_on_the_track_page(
+    world, citizen
+) -> None:
+    from shegong.suggestions.models import PublicationConsent
+
+    number, code = submit_and_read_receipt(citizen, world, publication_consent="on")
+    consent = PublicationConsent.objects.get(appeal__number=number)
+    assert (consent.source, consent.withdrawn_at) == ("portal", None)
+    assert "张小明" not in consent.anonymised_summary + consent.anonymised_title
+    other = Client()
+    track(other, number, code)
+    page = other.get("/portal/track/").content.decode()
+    assert 'data-testid="track-publication"' in page
+    other.post("/portal/track/", {"action": "withdraw_publication"})
+    consent.refresh_from_db()
+    assert consent.withdrawn_at is not None
+    assert 'data-testid="track-publication"' not in other.get("/portal/track/").content.decode()
+    # Without a tracked appeal in the session nothing is withdrawn (and nothing breaks).
+    assert Client().post("/portal/track/", {"action": "withdraw_publication"}).status_code == 302
+
+
+def test_no_consent_recorded_unticked_or_for_a_confidential_identity(world, citizen) -> None:
+    from shegong.suggestions.models import PublicationConsent
+
+    submit_and_read_receipt(citizen, world)
+    submit_and_read_receipt(
+        Client(), world, identity_confidential="on", publication_consent="on", phone=""
+    )
+    assert PublicationConsent.objects.count() == 0

@@ -228,6 +228,38 @@ def withdraw_publication(
     return consent
 
 
+def active_publication_consent(appeal: Appeal) -> PublicationConsent | None:
+    """The consent in force for ``appeal`` (for the citizen's tracking page), if any."""
+    return PublicationConsent.objects.filter(appeal=appeal, withdrawn_at=None).first()
+
+
+def citizen_withdraw_publication(
+    appeal: Appeal, *, now: datetime | None = None
+) -> PublicationConsent | None:
+    """The citizen withdraws consent on the tracking page (个人信息保护法 第十五条: as easy
+    as giving it). The caller proved the tracking number and code. Off the page at once."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        consent = (
+            PublicationConsent.objects.select_for_update()
+            .filter(appeal=appeal, withdrawn_at=None)
+            .first()
+        )
+        if consent is None:
+            return None
+        consent.withdrawn_at = now
+        consent.save(update_fields=["withdrawn_at", "updated_at"])
+        audit.record(
+            "publication_consent_withdrawn",
+            actor=None,
+            target=consent,
+            at=now,
+            changes={"appeal": appeal.number, "by": "citizen"},
+            note="诉求人在查询进度页撤回",
+        )
+    return consent
+
+
 # --- what the public reads ------------------------------------------------------------------
 
 
