@@ -3,41 +3,23 @@ late confirmation that needs its reason, and a volunteer changing their number o
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from conftest import PASSWORD
 from shegong.lib.validators import id_check_digit
 
 from .conftest import login
+from .volunteer_kit import (
+    fresh_limits,  # noqa: F401 — autouse: fresh rate limits, empty SMS outbox
+    manager_and_team,
+    sms_code,
+)
 
 OLD_PHONE = "13955557777"
 NEW_PHONE = "13955558888"
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits() -> Iterator[None]:
-    from django.core.cache import cache
-
-    from shegong.core.notify import ConsoleSmsSender
-
-    cache.clear()
-    ConsoleSmsSender.outbox.clear()
-    yield
-    cache.clear()
-
-
-def _sms_code(phone: str) -> str:
-    from shegong.core.notify import ConsoleSmsSender
-
-    texts = [text for to, text in ConsoleSmsSender.outbox if to == phone]
-    assert texts, "no SMS was sent"
-    return re.search(r"验证码是(\d{6})", texts[-1]).group(1)  # type: ignore[union-attr]
 
 
 def _ended_slot(
@@ -76,27 +58,9 @@ def _ended_slot(
 
 @pytest.fixture
 def desk(world: Any) -> dict[str, Any]:
-    from shegong.accounts import services as accounts
-    from shegong.accounts.roles import Role
     from shegong.volunteers import services
 
-    manager = accounts.create_user(
-        actor=world.root,
-        username="vm_north",
-        full_name="北街道志愿管理员",
-        role=Role.VOLUNTEER_MANAGER,
-        password=PASSWORD,
-        region_id=world.north.pk,
-        unit_id=world.street_unit_n.pk,
-        phone="13700002222",
-    )
-    team = services.create_team(
-        actor=manager,
-        name="北一社区志愿服务队",
-        region_id=world.north_one.pk,
-        unit_id=world.street_unit_n.pk,
-        manager_ids=[manager.pk],
-    )
+    manager, team = manager_and_team(world)
     birth = date(timezone.localdate().year - 40, 5, 1)
     body = f"339901{birth:%Y%m%d}321"
     volunteer = services.register_volunteer(
@@ -146,14 +110,14 @@ def test_volunteer_changes_number_on_a_phone(
     page.fill("#id_phone", OLD_PHONE)
     page.get_by_test_id("send-code").click()
     page.get_by_test_id("sms-status").filter(has_text="验证码已发送").wait_for()
-    page.fill("#id_sms_code", _sms_code(OLD_PHONE))
+    page.fill("#id_sms_code", sms_code(OLD_PHONE))
     page.get_by_test_id("login-submit").click()
     page.get_by_test_id("my-info-link").click()
     assert "139****7777" in page.get_by_test_id("my-info").inner_text()
     page.fill("#id_phone", NEW_PHONE)
     page.get_by_test_id("send-code").click()
     page.get_by_test_id("sms-status").filter(has_text="验证码已发送").wait_for()
-    page.fill("#id_sms_code", _sms_code(NEW_PHONE))
+    page.fill("#id_sms_code", sms_code(NEW_PHONE))
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 390, f"page is {width}px wide on a 390px phone"
     page.screenshot(path=screenshot_dir / "volunteer-me.png", full_page=True)

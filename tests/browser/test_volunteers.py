@@ -4,40 +4,26 @@ certificate PDF downloads → its public verification page says genuine."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.utils import timezone
 
-from conftest import PASSWORD
 from shegong.lib.validators import id_check_digit
 
 from .conftest import login
+from .volunteer_kit import (
+    fresh_limits,  # noqa: F401 — autouse: fresh rate limits, empty SMS outbox
+    manager_and_team,
+    sms_code,
+)
 
 PHONE = "13955556666"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_limits() -> Iterator[None]:
-    from django.core.cache import cache
-
-    from shegong.core.notify import ConsoleSmsSender
-
-    cache.clear()
-    ConsoleSmsSender.outbox.clear()
-    yield
-    cache.clear()
-
-
 def _sms_code() -> str:
-    from shegong.core.notify import ConsoleSmsSender
-
-    texts = [text for phone, text in ConsoleSmsSender.outbox if phone == PHONE]
-    assert texts, "no SMS was sent"
-    return re.search(r"验证码是(\d{6})", texts[-1]).group(1)  # type: ignore[union-attr]
+    return sms_code(PHONE)
 
 
 def _shoot(page: Any, path: Any) -> None:
@@ -56,26 +42,9 @@ def _no_sideways_scroll(page: Any) -> None:
 
 @pytest.fixture
 def setup(world: Any) -> dict[str, Any]:
-    from shegong.accounts import services as accounts
-    from shegong.accounts.roles import Role
     from shegong.volunteers import services
 
-    manager = accounts.create_user(
-        actor=world.root,
-        username="vm_north",
-        full_name="北街道志愿管理员",
-        role=Role.VOLUNTEER_MANAGER,
-        password=PASSWORD,
-        region_id=world.north.pk,
-        unit_id=world.street_unit_n.pk,
-        phone="13700002222",
-    )
-    team = services.create_team(
-        actor=manager,
-        name="北一社区志愿服务队",
-        region_id=world.north_one.pk,
-        unit_id=world.street_unit_n.pk,
-    )
+    manager, team = manager_and_team(world)
     now = timezone.now()
     start = now + timedelta(minutes=20)
     activity = services.create_activity(
