@@ -21,7 +21,7 @@ a row exists.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from django.db import models
@@ -30,7 +30,7 @@ from django.http import Http404
 from .tree import subtree_q
 
 if TYPE_CHECKING:
-    from collections.abc import Sequence
+    from collections.abc import Mapping, Sequence
 
 
 class ScopedUser(Protocol):
@@ -67,6 +67,11 @@ class Scope:
     # A column on the model itself holding a region path string (e.g. audit events keep
     # the path of their target at the time they were written).
     region_path_column: str | None = None
+    # Extra conditions on the row a path goes through, keyed by the path: e.g. a team sees
+    # a volunteer only through a membership that has not ended,
+    # ``{"memberships__team__unit": {"memberships__left_at": None}}``. Applied in the same
+    # filter as the subtree test, so both hold for the same related row.
+    path_filters: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 def _paths(value: str | Sequence[str] | None) -> list[str]:
@@ -101,14 +106,13 @@ class ScopedQuerySet(models.QuerySet):
         region_path = user.scope_region_path
         unit_path = user.scope_unit_path
         multi_valued = False
-        for rel in _paths(scope.region):
-            if region_path:
-                condition |= subtree_q(region_path, _prefix(rel))
-                matched = True
-                multi_valued |= _is_multi_valued(self.model, rel)
-        for rel in _paths(scope.unit):
-            if unit_path:
-                condition |= subtree_q(unit_path, _prefix(rel))
+        for path, rels in ((region_path, scope.region), (unit_path, scope.unit)):
+            if not path:
+                continue
+            for rel in _paths(rels):
+                condition |= subtree_q(path, _prefix(rel)) & models.Q(
+                    **scope.path_filters.get(rel, {})
+                )
                 matched = True
                 multi_valued |= _is_multi_valued(self.model, rel)
         if scope.region_path_column and region_path:

@@ -183,7 +183,14 @@ class Volunteer(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
 
-    scope = Scope(capability=VOLUNTEERS_VIEW, region="region", unit=("memberships__team__unit",))
+    # A team's unit sees its members while they are members (an ended membership does not
+    # keep the volunteer's personal data in view).
+    scope = Scope(
+        capability=VOLUNTEERS_VIEW,
+        region="region",
+        unit=("memberships__team__unit",),
+        path_filters={"memberships__team__unit": {"memberships__left_at": None}},
+    )
     objects = VolunteerQuerySet.as_manager()
 
     class Meta:

@@ -117,3 +117,14 @@ def test_north_cannot_attach_hours_to_a_southern_team(kit: Any) -> None:
     with pytest.raises(DomainError, match="队伍不存在或不在您的管辖范围内"):
         services.record_hours(**base, team_id=south_team.pk)
     _unchanged(v)
+
+
+def test_a_team_sees_its_members_only_while_they_are_members(kit: Any, south_v: Any) -> None:
+    """A southern volunteer who joins a northern team is visible to that team's unit; once
+    they leave, the unit no longer sees their record (name, ID, phone, hours)."""
+    team = kit.team()
+    membership = services.add_member(actor=kit.world.root, team_id=team.pk, volunteer_id=south_v.pk)
+    assert Volunteer.objects.visible_to(kit.vm_north).filter(pk=south_v.pk).exists()
+    services.remove_member(actor=kit.vm_north, membership_id=membership.pk)
+    assert not Volunteer.objects.visible_to(kit.vm_north).filter(pk=south_v.pk).exists()
+    assert Volunteer.objects.visible_to(kit.vm_south).filter(pk=south_v.pk).exists()
