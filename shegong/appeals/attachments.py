@@ -66,10 +66,15 @@ def sniff(data: bytes) -> tuple[str, str] | None:
 
 def can_open(user: Any, appeal: Appeal, attachment: Attachment) -> bool:
     """信访工作条例 第三十条 / 接诉即办条例 第八条: a confidential attachment is opened only by
-    those who may see the petitioner's identity on this appeal."""
+    those who may see the petitioner's identity on this appeal and reveal personal data
+    (the same two rights ``reveal_identity`` needs; the opening is audited)."""
+    from shegong.accounts.roles import Cap
+
     from .services.identity import can_see_identity
 
-    return not attachment.confidential or can_see_identity(user, appeal)
+    return not attachment.confidential or (
+        can_see_identity(user, appeal) and user.has_capability(Cap.PII_REVEAL)
+    )
 
 
 def opened(*, actor: Any, appeal: Appeal, attachment: Attachment) -> None:
@@ -122,7 +127,10 @@ def add_attachment(
             actor=actor,
             target=appeal,
             changes={
-                "name": name[:200],
+                # A confidential file's name may name the petitioner ("张三的来信.pdf"):
+                # auditors, who never see identities, read these events.
+                "name": "（含身份信息的附件）" if confidential else name[:200],
+                "attachment": attachment.token,
                 "type": content_type,
                 "size": len(data),
                 "confidential": confidential,

@@ -339,6 +339,11 @@ def submit(request: HttpRequest) -> HttpResponse:
     if key:
         seen = IdempotencyRecord.objects.filter(key=key).select_related("appeal").first()
         if seen is not None:
+            if request.POST.get("publication_consent"):
+                # Back, ticked the box, sent again: the appeal stands, the consent counts.
+                from shegong.suggestions.services import grant_publication
+
+                grant_publication(seen.appeal)
             return _show_receipt(request, seen.appeal, None, token)
 
     form = PortalSubmitForm(stream, request.POST)

@@ -540,3 +540,17 @@ def test_no_consent_recorded_unticked_or_for_a_confidential_identity(world, citi
         Client(), world, identity_confidential="on", publication_consent="on", phone=""
     )
     assert PublicationConsent.objects.count() == 0
+
+
+def test_consent_ticked_on_a_resubmission_of_the_same_form_counts(world, citizen) -> None:
+    """Back, tick the box, send again: the same appeal (idempotent), and the consent."""
+    from shegong.suggestions.models import PublicationConsent
+
+    data = form_data(world)
+    send_code(citizen, data["phone"])
+    data["sms_code"] = last_code(data["phone"])
+    url = f"{SUBMIT}?stream={data['stream']}"
+    assert citizen.post(url, data).status_code == 302
+    assert citizen.post(url, {**data, "publication_consent": "on"}).status_code == 302
+    assert Appeal.objects.count() == 1
+    assert PublicationConsent.objects.get().appeal == Appeal.objects.get()

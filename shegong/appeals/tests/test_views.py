@@ -270,6 +270,8 @@ def test_attachments_that_show_the_petitioner_follow_the_identity_rules(
     letter_row = appeal.attachments.get(original_name="张三的来信.pdf")
     photo_row = appeal.attachments.get(original_name="现场照片.pdf")
     assert (letter_row.confidential, photo_row.confidential) == (True, False)
+    added = AuditEvent.objects.filter(action="appeal_attachment_added")
+    assert "张三" not in str([e.changes for e in added])  # auditors never see identities
 
     unit = client_for(world.handler_unit_a)
     page = unit.get(f"/appeals/{appeal.pk}/").content.decode()

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -131,13 +131,17 @@ def grant_publication(
         if consent is not None and consent.withdrawn_at is None:
             return consent
         if consent is None:
-            consent = PublicationConsent.objects.create(
-                appeal=appeal,
-                consented_at=now,
-                source=source,
-                recorded_by=actor,
-                **values,
-            )
+            try:
+                with transaction.atomic():
+                    consent = PublicationConsent.objects.create(
+                        appeal=appeal,
+                        consented_at=now,
+                        source=source,
+                        recorded_by=actor,
+                        **values,
+                    )
+            except IntegrityError:  # the same consent arrived twice at once: it stands
+                return PublicationConsent.objects.get(appeal=appeal)
         else:  # consent given again after a withdrawal
             consent.consented_at = now
             consent.source = source
