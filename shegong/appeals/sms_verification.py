@@ -88,11 +88,15 @@ def mask_phone(phone: str) -> str:
     return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else "****"
 
 
-def send_code(phone: str, ip: str | None, *, service: str = "群众诉求服务") -> str:
+def send_code(
+    phone: str, ip: str | None, *, service: str = "群众诉求服务", purpose: str = ""
+) -> str:
     """Send a fresh code to ``phone``. Returns the normalised number; raises SmsCodeError.
 
     ``service`` names the portal in the message signature (the volunteer portal passes
-    "志愿服务"); limits and codes are per phone whichever portal asks.
+    "志愿服务"); limits and codes are per phone whichever portal asks. ``purpose`` (with a
+    ``{code}`` and ``{minutes}`` placeholder) replaces the usual sentence when the code
+    means more than "this is my phone" — e.g. a guardian's consent.
     """
     try:
         phone = validate_mobile(phone or "")
@@ -122,11 +126,12 @@ def send_code(phone: str, ip: str | None, *, service: str = "群众诉求服务"
     cache.set(f"portal:sms:tries:{pkey}", 0, ttl)
     minutes = max(1, ttl // 60)
     city = getattr(settings, "SHEGONG_CITY_NAME", "")
-    sms_sender().send(
-        phone,
-        f"【{city}{service}】您的验证码是{code}，{minutes}分钟内有效。"
-        "工作人员不会向您索要验证码，请勿告诉他人。",
+    text = (
+        purpose.format(code=code, minutes=minutes)
+        if purpose
+        else f"您的验证码是{code}，{minutes}分钟内有效。工作人员不会向您索要验证码，请勿告诉他人。"
     )
+    sms_sender().send(phone, f"【{city}{service}】{text}")
     return phone
 
 

@@ -21,6 +21,15 @@ class RegistrationSource(models.TextChoices):
     IMPORT = "import", "批量导入"
 
 
+class GuardianConsent(models.TextChoices):
+    """How a minor's guardian consent was established (山东 第十条, 上海 第十三条)."""
+
+    SMS = "sms", "监护人短信确认"
+    STAFF = "staff", "经办人核验书面同意"
+    IMPORT = "import", "导入单位核验"
+    DECLARED = "declared", "勾选声明（旧记录）"
+
+
 class ServiceCategory(models.TextChoices):
     """服务类别 (志愿服务记录与证明出具办法 第五条 requires it on the record)."""
 

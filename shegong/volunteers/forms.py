@@ -71,7 +71,9 @@ class VolunteerRegisterForm(BootstrapForm):
     guardian_name = forms.CharField(label="监护人姓名（未满18周岁必填）", required=False)
     guardian_phone = forms.CharField(label="监护人手机（未满18周岁必填）", required=False)
     guardian_relation = forms.CharField(label="与监护人关系", required=False, max_length=20)
-    guardian_consent = forms.BooleanField(label="监护人已同意本人参加志愿服务", required=False)
+    # Staff form: the clerk saw the guardian's written consent (the portal asks the
+    # guardian by SMS instead and does not render this box).
+    guardian_consent = forms.BooleanField(label="已核验监护人的书面同意", required=False)
     publicity_consent = forms.BooleanField(
         label="同意在星级光荣榜上公开我的脱敏姓名和服务时长", required=False
     )
@@ -85,6 +87,10 @@ class VolunteerRegisterForm(BootstrapForm):
 
 class PortalRegisterForm(VolunteerRegisterForm):
     sms_code = forms.CharField(label="短信验证码", max_length=8)
+    # The guardian's consent is their code, not a box the teenager ticks.
+    guardian_sms_code = forms.CharField(
+        label="监护人短信验证码（未满18周岁必填）", max_length=8, required=False
+    )
     consent = forms.BooleanField(
         label="我确认以上信息真实，同意按《志愿服务条例》登记和使用我的志愿服务信息",
         required=True,

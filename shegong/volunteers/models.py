@@ -30,6 +30,7 @@ from .choices import (
     EntryKind,
     EvaluationRating,
     Gender,
+    GuardianConsent,
     MemberRole,
     RecordStatus,
     RegistrationSource,
@@ -151,6 +152,9 @@ class Volunteer(models.Model):
     guardian_phone = EncryptedField("监护人电话", kind="phone", blank=True)
     guardian_relation = models.CharField("与监护人关系", max_length=20, blank=True)
     guardian_consent_at = models.DateTimeField("监护人同意时间", null=True, blank=True)
+    guardian_consent_method = models.CharField(
+        "监护人同意方式", max_length=10, choices=GuardianConsent.choices, blank=True
+    )
     consent_at = models.DateTimeField("本人同意登记时间")
     publicity_consent = models.BooleanField(
         "同意在光荣榜公开（脱敏姓名）",

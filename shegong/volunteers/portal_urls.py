@@ -12,6 +12,7 @@ urlpatterns = [
     path("logout/", views.logout, name="logout"),
     path("register/", views.register, name="register"),
     path("sms-code/", views.sms_code, name="sms-code"),
+    path("guardian-sms-code/", views.guardian_sms_code, name="guardian-sms-code"),
     path("communities/", views.communities, name="communities"),
     path("activities/", views.activity_list, name="activities"),
     path("activities/<int:pk>/", views.activity_detail, name="activity"),

@@ -30,7 +30,7 @@ from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 
 from . import services
-from .choices import ActivityStatus, RecordStatus, SignupStatus
+from .choices import ActivityStatus, GuardianConsent, RecordStatus, SignupStatus
 from .forms import LoginForm, PhoneChangeForm, PortalRegisterForm
 from .models import (
     Activity,
@@ -157,6 +157,54 @@ def sms_code(request: HttpRequest) -> HttpResponse:
     return render(request, "volunteers/portal/_sms_status.html", {"sms_status": status})
 
 
+GUARDIAN_SESSION_KEY = "volunteer_guardian_verified"
+GUARDIAN_PURPOSE = (
+    "您的家人正在注册志愿者，并填写您为监护人。如您同意其参加与年龄相适应的志愿服务，"
+    "请将验证码{code}告诉本人填入，{minutes}分钟内有效；如不同意，请忽略本短信。"
+)
+
+
+@require_POST
+def guardian_sms_code(request: HttpRequest) -> HttpResponse:
+    """HTMX: send the guardian a code that stands for their consent (山东 第十条, 上海
+    第十三条: minors volunteer with the guardian's consent)."""
+    try:
+        normal = sms.send_code(
+            request.POST.get("guardian_phone", ""),
+            _ip(request),
+            service=SMS_SERVICE,
+            purpose=GUARDIAN_PURPOSE,
+        )
+        status = {"ok": True, "message": f"已发送至监护人手机 {sms.mask_phone(normal)}"}
+    except sms.SmsCodeError as exc:
+        status = {"ok": False, "message": exc.message}
+    return render(
+        request,
+        "volunteers/portal/_sms_status.html",
+        {"sms_status": status, "status_id": "guardian-sms-status"},
+    )
+
+
+def _guardian_confirmed(request: HttpRequest, form: Any) -> bool:
+    """The guardian's code was entered (in this session); the number is remembered so a
+    registration that fails for another reason does not need a new code."""
+    try:
+        phone = services.registry.validate_mobile(form.cleaned_data.get("guardian_phone", ""))
+    except DomainError:
+        return False
+    if request.session.get(GUARDIAN_SESSION_KEY) == phone:
+        return True
+    code = form.cleaned_data.get("guardian_sms_code", "").strip()
+    if not code:
+        return False
+    result = sms.check_code(phone, code)
+    if result != sms.CheckResult.OK:
+        form.add_error("guardian_sms_code", sms.CHECK_MESSAGES[result])
+        return False
+    request.session[GUARDIAN_SESSION_KEY] = phone
+    return True
+
+
 def _check_code(form: Any, phone: str) -> bool:
     result = sms.check_code(phone, form.cleaned_data.get("sms_code", ""))
     if result != sms.CheckResult.OK:
@@ -232,7 +280,14 @@ def register(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error("phone", exc.message)
         else:
-            if _check_code(form, phone):
+            guardian_ok = _guardian_confirmed(request, form)
+            # The phone's code, once right, holds for this session: a form sent back for
+            # another reason (the guardian's code, a field) does not need a new one.
+            verified = not form.errors and (
+                sms.is_verified(request.session, phone) or _check_code(form, phone)
+            )
+            if verified:
+                sms.mark_verified(request.session, phone)
                 try:
                     volunteer = services.register_volunteer(
                         actor=None,
@@ -246,7 +301,8 @@ def register(request: HttpRequest) -> HttpResponse:
                         guardian_name=data["guardian_name"],
                         guardian_phone=data["guardian_phone"],
                         guardian_relation=data["guardian_relation"],
-                        guardian_consent=data["guardian_consent"],
+                        guardian_consent=guardian_ok,
+                        guardian_consent_method=GuardianConsent.SMS if guardian_ok else "",
                         publicity_consent=data["publicity_consent"],
                         service_region_ids=data["service_regions"],
                         phone_verified=True,
@@ -255,6 +311,7 @@ def register(request: HttpRequest) -> HttpResponse:
                 except DomainError as exc:
                     form.add_error(None, exc.message)
                 else:
+                    request.session.pop(GUARDIAN_SESSION_KEY, None)
                     sign_in(request, volunteer)
                     messages.success(request, f"注册成功，您的志愿者编号是 {volunteer.number}")
                     return redirect("volunteer_portal:home")

@@ -26,6 +26,7 @@ from shegong.lib.validators import validate_mobile as _validate_mobile
 
 from ..choices import (
     Availability,
+    GuardianConsent,
     MemberRole,
     RegistrationSource,
     ServiceCategory,
@@ -145,6 +146,7 @@ def register_volunteer(
     guardian_phone: str = "",
     guardian_relation: str = "",
     guardian_consent: bool = False,
+    guardian_consent_method: str = "",
     publicity_consent: bool = False,
     phone_verified: bool = False,
     party_member: bool = False,
@@ -154,7 +156,13 @@ def register_volunteer(
 ) -> Volunteer:
     """Register one volunteer. ``actor=None`` is self-registration on the portal (the
     phone must have been verified by SMS); a staff actor needs ``volunteers.manage`` and
-    may only register residents of a region in their scope."""
+    may only register residents of a region in their scope.
+
+    A minor's guardian consent is kept with how it was established
+    (``guardian_consent_method``): on the portal only a code sent to the guardian's phone
+    counts (``sms``; the teenager cannot tick it for them, nor give their own number);
+    staff attest a written consent they saw (``staff``, the default for a staff actor); an
+    import carries the importing unit's check (``import``)."""
     from shegong.regions.models import Region
 
     now = now or timezone.now()
@@ -175,6 +183,13 @@ def register_volunteer(
         guardian_consent=guardian_consent,
         today=timezone.localdate(now),
     )
+    minor = "age" in cleaned and cleaned["age"] < get_policy().adult_age
+    method = guardian_consent_method or (GuardianConsent.STAFF if actor is not None else "")
+    if minor and actor is None:
+        if method != GuardianConsent.SMS:
+            problems.append(("监护人同意", "未成年人注册需监护人通过短信验证码确认同意"))
+        if cleaned.get("guardian_phone") and cleaned.get("guardian_phone") == cleaned.get("phone"):
+            problems.append(("监护人电话", "监护人手机号码不能与本人相同"))
     if problems:
         raise DomainError("；".join(msg for _, msg in problems))
     region = regions.filter(pk=region_id or 0).first()
@@ -182,7 +197,6 @@ def register_volunteer(
         raise DomainError("居住区域不存在或不在您的管辖范围内")
     cats = [c for c in service_categories if c in ServiceCategory.values]
     avail = [a for a in availability if a in Availability.values]
-    minor = cleaned["age"] < get_policy().adult_age
     with transaction.atomic():
         if Volunteer.objects.filter(
             id_number_bidx=blind_index("id_number", cleaned["id_number"])
@@ -207,6 +221,7 @@ def register_volunteer(
                     guardian_phone=cleaned.get("guardian_phone", "") if minor else "",
                     guardian_relation=(guardian_relation or "").strip()[:20] if minor else "",
                     guardian_consent_at=now if minor else None,
+                    guardian_consent_method=method if minor else "",
                     consent_at=now,
                     publicity_consent=publicity_consent,
                     source=source,
@@ -223,7 +238,12 @@ def register_volunteer(
             "volunteer_registered",
             actor=actor,
             target=volunteer,
-            changes={"source": source, "minor": minor, "guardian_consent": minor},
+            changes={
+                "source": source,
+                "minor": minor,
+                "guardian_consent": minor,
+                **({"guardian_consent_method": method} if minor else {}),
+            },
         )
     volunteer.refresh_from_db()  # personal data back as Sensitive (masked by str())
     return volunteer

@@ -26,7 +26,14 @@ from shegong.core import audit
 from shegong.core.pii import blind_index
 from shegong.core.tabular import ImportReport
 
-from ..choices import EntryKind, RecordKind, RecordStatus, RegistrationSource, ServiceCategory
+from ..choices import (
+    EntryKind,
+    GuardianConsent,
+    RecordKind,
+    RecordStatus,
+    RegistrationSource,
+    ServiceCategory,
+)
 from ..models import HoursEntry, Skill, TrainingRecord, Volunteer
 from .common import fmt_hours, get_policy, require
 from .ledger import EntryDraft, append_entries
@@ -199,6 +206,7 @@ def bulk_create_volunteers(
                     guardian_name=c.get("guardian_name", "") if c.get("minor") else "",
                     guardian_phone=c.get("guardian_phone", "") if c.get("minor") else "",
                     guardian_consent_at=now if c.get("minor") else None,
+                    guardian_consent_method=GuardianConsent.IMPORT if c.get("minor") else "",
                     consent_at=now,
                     source=RegistrationSource.IMPORT,
                     registered_by=actor,

@@ -162,3 +162,71 @@ def test_public_activity_list_and_honours(kit: Any) -> None:
     body = Client().get("/volunteer/honours/").content.decode()
     assert body.count("一星") == 1
     assert v.name.reveal() not in body
+
+
+def _minor_form(kit: Any, phone: str, guardian_phone: str, **extra: str) -> dict[str, Any]:
+    today = timezone.localdate()
+    birth = today.replace(year=today.year - 15) - timedelta(days=30)
+    return {
+        "name": "孙小志",
+        "id_number": make_id(birth),
+        "phone": phone,
+        "region": kit.world.north_one.pk,
+        "guardian_name": "孙家长",
+        "guardian_phone": guardian_phone,
+        "guardian_relation": "母亲",
+        "guardian_consent": "on",  # a ticked box is not the guardian's consent any more
+        "consent": "on",
+        **extra,
+    }
+
+
+def test_a_minor_registers_only_with_the_guardians_code(kit: Any) -> None:
+    """山东 第十条 / 上海 第十三条: the guardian consents; on the portal that is the code sent
+    to the guardian's phone (with what it means), not a box the teenager ticks."""
+    cache.clear()
+    c = Client()
+    phone, guardian = make_phone(), make_phone()
+    c.post("/volunteer/sms-code/", {"phone": phone})
+    data = _minor_form(kit, phone, guardian, sms_code=_code(phone))
+    refused = c.post("/volunteer/register/", data)
+    assert refused.status_code == 422
+    assert "监护人通过短信验证码确认同意" in refused.content.decode()
+    assert not Volunteer.objects.exists()
+
+    sent = c.post("/volunteer/guardian-sms-code/", {"guardian_phone": guardian})
+    assert "已发送至监护人手机" in sent.content.decode()
+    to_guardian = [t for to, t in ConsoleSmsSender.outbox if to == guardian][-1]
+    assert "填写您为监护人" in to_guardian
+    code = re.search(r"验证码(\d{6})", to_guardian).group(1)  # type: ignore[union-attr]
+    wrong = c.post("/volunteer/register/", {**data, "guardian_sms_code": "000000"})
+    assert wrong.status_code == 422
+    c.post("/volunteer/sms-code/", {"phone": phone})
+    data["sms_code"] = _code(phone)
+    done = c.post("/volunteer/register/", {**data, "guardian_sms_code": code})
+    assert done.status_code == 302, done.content.decode()[:1500]
+    minor = Volunteer.objects.get()
+    assert minor.guardian_consent_method == "sms"
+    assert minor.guardian_consent_at is not None
+
+
+def test_a_minor_cannot_name_their_own_phone_as_the_guardians(kit: Any, settings: Any) -> None:
+    settings.SHEGONG_PORTAL_SMS_COOLDOWN_SECONDS = 0  # two codes to one phone in a row
+    cache.clear()
+    c = Client()
+    phone = make_phone()
+    c.post("/volunteer/guardian-sms-code/", {"guardian_phone": phone})
+    texts = [t for to, t in ConsoleSmsSender.outbox if to == phone]
+    code = re.search(r"验证码(\d{6})", texts[-1]).group(1)  # type: ignore[union-attr]
+    data = _minor_form(kit, phone, phone, sms_code=code, guardian_sms_code=code)
+    c.post("/volunteer/register/", data)  # the guardian check uses the code up first
+    c.post("/volunteer/sms-code/", {"phone": phone})
+    response = c.post("/volunteer/register/", {**data, "sms_code": _code(phone)})
+    assert response.status_code == 422
+    assert "监护人手机号码不能与本人相同" in response.content.decode()
+    assert not Volunteer.objects.exists()
+
+
+def test_staff_and_import_keep_how_the_guardian_consented(kit: Any) -> None:
+    minor = kit.volunteer(age=16)
+    assert minor.guardian_consent_method == "staff"
