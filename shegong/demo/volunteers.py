@@ -5,7 +5,8 @@ and commit), historical hours through ``services.import_hours``; teams, activiti
 sign-ups (with a waitlist), manager check-in/out, hours confirmation, training, award
 and evaluation records (one corrected, one voided) and certificates (one listing the
 training and award records) through the same service functions the pages call, with
-``now=`` set to simulated moments in the past. A few activities are left open for
+``now=`` set to simulated moments in the past; the last two past activities keep their
+hours unconfirmed, so 待确认时长 has something to show. A few activities are left open for
 recruitment so the portal has something to offer. Scaled by size; ``small`` stays quick
 for ``make run``.
 """
@@ -273,6 +274,8 @@ def generate_volunteers(
                     at=slot.ends_at - timedelta(minutes=rng.randint(0, 20)),
                     now=slot.ends_at + timedelta(minutes=30),
                 )
+                if n >= size.past_activities - 2:
+                    continue  # the last two: hours still to confirm (待确认时长)
                 try:
                     services.confirm_hours(
                         actor=actor, signup_id=signup.pk, now=slot.ends_at + timedelta(hours=2)
