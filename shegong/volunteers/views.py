@@ -318,10 +318,18 @@ def _rating_summary(rows: list[Any]) -> str:
 
 
 def _records_response(
-    request: HttpRequest, volunteer: Volunteer, kind: str, *, error: str = "", ok: str = ""
+    request: HttpRequest,
+    volunteer: Volunteer,
+    kind: str,
+    *,
+    error: str = "",
+    ok: str = "",
+    posted: Any = None,
 ) -> HttpResponse:
+    """``posted``: the add form's input, shown again with the error (nothing typed is lost)."""
     if request.htmx:  # type: ignore[attr-defined]
         panel = _records_context(request, volunteer, kind, error=error, ok=ok)
+        panel["posted"] = posted or {}
         # The panel, plus out-of-band updates of its tab's count and (evaluations) the
         # 服务评价 summary on the same page.
         return render(
@@ -367,7 +375,9 @@ def volunteer_records(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     _need(request, record_services.CAPABILITY[kind])
     form = RECORD_FORMS[kind](request.POST)
     if not form.is_valid():
-        return _records_response(request, volunteer, kind, error=form.error_text())
+        return _records_response(
+            request, volunteer, kind, error=form.error_text(), posted=request.POST
+        )
     data = _service_fields(kind, form)
     team_id = form.cleaned_data.get("team") or None
     try:
@@ -393,7 +403,9 @@ def volunteer_records(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                     actor=request.user, volunteer_id=volunteer.pk, team_id=team_id, **data
                 )
     except DomainError as exc:
-        return _records_response(request, volunteer, kind, error=exc.message)
+        return _records_response(
+            request, volunteer, kind, error=exc.message, posted=request.POST
+        )
     return _records_response(request, volunteer, kind, ok="已记录")
 
 

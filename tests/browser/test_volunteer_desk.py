@@ -130,3 +130,46 @@ def test_volunteer_changes_number_on_a_phone(
 
     assert services.find_by_phone(NEW_PHONE).pk == desk["volunteer"].pk  # type: ignore[union-attr]
     assert any("已更换为" in t for to, t in ConsoleSmsSender.outbox if to == OLD_PHONE)
+
+
+def test_training_and_award_records_on_the_volunteer_page(
+    world: Any, live_server: Any, page: Any, screenshot_dir: Any, desk: dict[str, Any]
+) -> None:
+    """记录办法 第八、九条: the clerk records a training and an award on the volunteer's page
+    (HTMX, no reload); a government award without its proof is refused with the reason."""
+    volunteer = desk["volunteer"]
+    login(page, live_server, "vm_north")
+    page.goto(f"{live_server.url}/volunteers/{volunteer.pk}/")
+    training = page.get_by_test_id("records-training")
+    training.get_by_text("新增培训记录").click()
+    form = page.get_by_test_id("records-add-training")
+    form.locator("input[name=title]").fill("应急救护培训")
+    form.locator("input[name=organizer]").fill("北街道红十字会")
+    form.locator("input[name=content]").fill("心肺复苏、AED使用")
+    form.locator("input[name=hours]").fill("4")
+    form.locator("input[name=held_on]").fill(f"{timezone.localdate() - timedelta(days=3):%Y-%m-%d}")
+    form.get_by_role("button", name="记录").click()
+    page.get_by_test_id("records-training").get_by_test_id("record-row").filter(
+        has_text="应急救护培训"
+    ).wait_for()
+
+    page.locator("#tab-award").click()
+    award = page.get_by_test_id("records-award")
+    award.get_by_text("新增表彰奖励").click()
+    form = page.get_by_test_id("records-add-award")
+    form.locator("input[name=title]").fill("优秀志愿者")
+    form.locator("input[name=grantor]").fill("东城区人民政府")
+    form.locator("input[name=awarded_on]").fill(
+        f"{timezone.localdate() - timedelta(days=30):%Y-%m-%d}"
+    )
+    form.locator("select[name=level]").select_option("county")
+    form.locator("input[name=government]").check()
+    form.get_by_role("button", name="记录").click()
+    assert "证明" in page.get_by_test_id("records-error").inner_text()
+    form = page.get_by_test_id("records-add-award")
+    form.locator("input[name=proof_note]").fill("东政〔2026〕12号表彰决定")
+    form.get_by_role("button", name="记录").click()
+    page.get_by_test_id("records-award").get_by_test_id("record-row").filter(
+        has_text="优秀志愿者"
+    ).wait_for()
+    page.screenshot(path=screenshot_dir / "volunteer-records.png", full_page=True)
