@@ -80,8 +80,10 @@ def phone_key(phone: str) -> str:
     return _keyed(f"phone:{phone}")[:40]
 
 
-def _code_hash(phone: str, code: str) -> str:
-    return _keyed(f"code:{phone}:{code}")
+def _code_hash(phone: str, code: str, scope: str = "") -> str:
+    # The scope is part of the hash: a code sent for one purpose (a guardian's consent)
+    # never passes as another (signing in), and a plain code never passes as a consent.
+    return _keyed(f"code:{scope}:{phone}:{code}" if scope else f"code:{phone}:{code}")
 
 
 def mask_phone(phone: str) -> str:
@@ -89,14 +91,20 @@ def mask_phone(phone: str) -> str:
 
 
 def send_code(
-    phone: str, ip: str | None, *, service: str = "群众诉求服务", purpose: str = ""
+    phone: str,
+    ip: str | None,
+    *,
+    service: str = "群众诉求服务",
+    purpose: str = "",
+    scope: str = "",
 ) -> str:
     """Send a fresh code to ``phone``. Returns the normalised number; raises SmsCodeError.
 
     ``service`` names the portal in the message signature (the volunteer portal passes
     "志愿服务"); limits and codes are per phone whichever portal asks. ``purpose`` (with a
     ``{code}`` and ``{minutes}`` placeholder) replaces the usual sentence when the code
-    means more than "this is my phone" — e.g. a guardian's consent.
+    means more than "this is my phone" — e.g. a guardian's consent; give such a code its
+    own ``scope`` and check it with the same ``scope`` (``check_code``).
     """
     try:
         phone = validate_mobile(phone or "")
@@ -121,7 +129,7 @@ def send_code(
         cache.delete(cool_key)  # nothing was sent: the phone's window stays free
         raise SmsCodeError("今天获取验证码的次数已达上限，请明天再试，或拨打12345热线反映")
     code = f"{secrets.randbelow(1_000_000):06d}"
-    entry = {"hash": _code_hash(phone, code), "expires": time.time() + ttl}
+    entry = {"hash": _code_hash(phone, code, scope), "expires": time.time() + ttl}
     cache.set(f"portal:sms:code:{pkey}", entry, ttl)
     cache.set(f"portal:sms:tries:{pkey}", 0, ttl)
     minutes = max(1, ttl // 60)
@@ -135,8 +143,8 @@ def send_code(
     return phone
 
 
-def check_code(phone: str, code: str) -> CheckResult:
-    """Check (and on success use up) the code sent to ``phone``.
+def check_code(phone: str, code: str, *, scope: str = "") -> CheckResult:
+    """Check (and on success use up) the code sent to ``phone`` for ``scope``.
 
     Every check counts as an attempt (atomic ``incr``), so parallel guesses cannot exceed
     the limit; after the last allowed wrong attempt the code is void.
@@ -155,7 +163,7 @@ def check_code(phone: str, code: str) -> CheckResult:
         cache.delete_many([key, tries_key])
         return CheckResult.TOO_MANY
     code = "".join((code or "").split())
-    if hmac.compare_digest(entry["hash"], _code_hash(phone, code)):
+    if hmac.compare_digest(entry["hash"], _code_hash(phone, code, scope)):
         cache.delete_many([key, tries_key])
         return CheckResult.OK
     if tries >= max_attempts:

@@ -158,6 +158,9 @@ def sms_code(request: HttpRequest) -> HttpResponse:
 
 
 GUARDIAN_SESSION_KEY = "volunteer_guardian_verified"
+# Only a code sent with the consent text counts as consent (not a sign-in code, nor one
+# the appeals portal sent to the same phone).
+GUARDIAN_SCOPE = "guardian_consent"
 GUARDIAN_PURPOSE = (
     "您的家人正在注册志愿者，并填写您为监护人。如您同意其参加与年龄相适应的志愿服务，"
     "请将验证码{code}告诉本人填入，{minutes}分钟内有效；如不同意，请忽略本短信。"
@@ -174,6 +177,7 @@ def guardian_sms_code(request: HttpRequest) -> HttpResponse:
             _ip(request),
             service=SMS_SERVICE,
             purpose=GUARDIAN_PURPOSE,
+            scope=GUARDIAN_SCOPE,
         )
         status = {"ok": True, "message": f"已发送至监护人手机 {sms.mask_phone(normal)}"}
     except sms.SmsCodeError as exc:
@@ -197,7 +201,7 @@ def _guardian_confirmed(request: HttpRequest, form: Any) -> bool:
     code = form.cleaned_data.get("guardian_sms_code", "").strip()
     if not code:
         return False
-    result = sms.check_code(phone, code)
+    result = sms.check_code(phone, code, scope=GUARDIAN_SCOPE)
     if result != sms.CheckResult.OK:
         form.add_error("guardian_sms_code", sms.CHECK_MESSAGES[result])
         return False

@@ -230,3 +230,18 @@ def test_a_minor_cannot_name_their_own_phone_as_the_guardians(kit: Any, settings
 def test_staff_and_import_keep_how_the_guardian_consented(kit: Any) -> None:
     minor = kit.volunteer(age=16)
     assert minor.guardian_consent_method == "staff"
+
+
+def test_a_plain_code_to_the_guardians_phone_is_not_consent(kit: Any) -> None:
+    """A sign-in code (or one the appeals portal sent) reached the guardian without the
+    consent text: it must not pass as the guardian's consent."""
+    cache.clear()
+    c = Client()
+    phone, guardian = make_phone(), make_phone()
+    c.post("/volunteer/sms-code/", {"phone": guardian})  # a plain code, no consent text
+    plain = _code(guardian)
+    c.post("/volunteer/sms-code/", {"phone": phone})
+    data = _minor_form(kit, phone, guardian, sms_code=_code(phone), guardian_sms_code=plain)
+    response = c.post("/volunteer/register/", data)
+    assert response.status_code == 422
+    assert not Volunteer.objects.exists()
