@@ -403,9 +403,7 @@ def volunteer_records(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
                     actor=request.user, volunteer_id=volunteer.pk, team_id=team_id, **data
                 )
     except DomainError as exc:
-        return _records_response(
-            request, volunteer, kind, error=exc.message, posted=request.POST
-        )
+        return _records_response(request, volunteer, kind, error=exc.message, posted=request.POST)
     return _records_response(request, volunteer, kind, ok="已记录")
 
 
