@@ -33,6 +33,8 @@ from shegong.lib.validators import ValidationFailure, validate_mobile
 DEFAULTS: dict[str, int] = {
     "SHEGONG_PORTAL_SMS_COOLDOWN_SECONDS": 60,
     "SHEGONG_PORTAL_SMS_DAILY_PER_IP": 10,
+    # Codes one phone receives per day, whatever addresses ask (no flooding a number).
+    "SHEGONG_PORTAL_SMS_DAILY_PER_PHONE": 10,
     "SHEGONG_PORTAL_SMS_CODE_TTL_SECONDS": 600,
     "SHEGONG_PORTAL_SMS_MAX_ATTEMPTS": 5,
     # How long a phone verified in this browser session stays verified (re-submits after a
@@ -118,14 +120,14 @@ def send_code(
     cool_key = f"portal:sms:cool:{pkey}"
     if not cache.add(cool_key, 1, cooldown):
         raise SmsCodeError(f"验证码发送太频繁，请{cooldown}秒后再试")
-    ip_key = f"portal:sms:ip:{ip or 'unknown'}:{timezone.localdate():%Y%m%d}"
-    cache.add(ip_key, 0, 26 * 3600)
-    try:
-        sent_today = cache.incr(ip_key)
-    except ValueError:  # expired between add and incr
-        cache.set(ip_key, 1, 26 * 3600)
-        sent_today = 1
-    if sent_today > daily:
+    day = f"{timezone.localdate():%Y%m%d}"
+    over = _count_today(f"portal:sms:ip:{ip or 'unknown'}:{day}") > daily
+    over = (
+        _count_today(f"portal:sms:phone:{pkey}:{day}")
+        > setting("SHEGONG_PORTAL_SMS_DAILY_PER_PHONE")
+        or over
+    )
+    if over:
         cache.delete(cool_key)  # nothing was sent: the phone's window stays free
         raise SmsCodeError("今天获取验证码的次数已达上限，请明天再试，或拨打12345热线反映")
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -141,6 +143,16 @@ def send_code(
     )
     sms_sender().send(phone, f"【{city}{service}】{text}")
     return phone
+
+
+def _count_today(key: str) -> int:
+    """Increment and return a per-day counter (kept 26 h)."""
+    cache.add(key, 0, 26 * 3600)
+    try:
+        return int(cache.incr(key))
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, 26 * 3600)
+        return 1
 
 
 def check_code(phone: str, code: str, *, scope: str = "") -> CheckResult:

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shegong.appeals import sms_verification as sms
 from shegong.core.exceptions import DomainError
+from shegong.core.pii import blind_index
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 
@@ -190,13 +191,20 @@ def guardian_sms_code(request: HttpRequest) -> HttpResponse:
 
 
 def _guardian_confirmed(request: HttpRequest, form: Any) -> bool:
-    """The guardian's code was entered (in this session); the number is remembered so a
-    registration that fails for another reason does not need a new code."""
+    """The guardian's code was entered. Remembered in the session for this guardian phone
+    *and this child's ID number* for a short while, so a registration sent back for another
+    reason needs no new code — and a later child on a shared browser gets nothing from it."""
     try:
         phone = services.registry.validate_mobile(form.cleaned_data.get("guardian_phone", ""))
     except DomainError:
         return False
-    if request.session.get(GUARDIAN_SESSION_KEY) == phone:
+    child = blind_index("id_number", (form.cleaned_data.get("id_number") or "").strip().upper())
+    held = request.session.get(GUARDIAN_SESSION_KEY) or {}
+    if (
+        held.get("phone") == phone
+        and held.get("child") == child
+        and held.get("expires", 0) > time.time()
+    ):
         return True
     code = form.cleaned_data.get("guardian_sms_code", "").strip()
     if not code:
@@ -205,7 +213,11 @@ def _guardian_confirmed(request: HttpRequest, form: Any) -> bool:
     if result != sms.CheckResult.OK:
         form.add_error("guardian_sms_code", sms.CHECK_MESSAGES[result])
         return False
-    request.session[GUARDIAN_SESSION_KEY] = phone
+    request.session[GUARDIAN_SESSION_KEY] = {
+        "phone": phone,
+        "child": child,
+        "expires": time.time() + sms.setting("SHEGONG_PORTAL_SMS_VERIFIED_SECONDS"),
+    }
     return True
 
 
@@ -244,6 +256,7 @@ def login(request: HttpRequest) -> HttpResponse:
 @require_POST
 def logout(request: HttpRequest) -> HttpResponse:
     request.session.pop(SESSION_KEY, None)
+    request.session.pop(GUARDIAN_SESSION_KEY, None)
     messages.success(request, "您已退出登录")
     return redirect("volunteer_portal:home")
 

@@ -185,8 +185,11 @@ def register_volunteer(
     )
     minor = "age" in cleaned and cleaned["age"] < get_policy().adult_age
     method = guardian_consent_method or (GuardianConsent.STAFF if actor is not None else "")
+    if method and method not in GuardianConsent.values:
+        raise DomainError("监护人同意方式无效")
     if minor and actor is None:
         if method != GuardianConsent.SMS:
+            problems = [p for p in problems if p[0] != "监护人同意"]
             problems.append(("监护人同意", "未成年人注册需监护人通过短信验证码确认同意"))
         if cleaned.get("guardian_phone") and cleaned.get("guardian_phone") == cleaned.get("phone"):
             problems.append(("监护人电话", "监护人手机号码不能与本人相同"))

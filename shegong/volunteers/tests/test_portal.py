@@ -245,3 +245,39 @@ def test_a_plain_code_to_the_guardians_phone_is_not_consent(kit: Any) -> None:
     response = c.post("/volunteer/register/", data)
     assert response.status_code == 422
     assert not Volunteer.objects.exists()
+
+
+def test_the_guardians_consent_is_for_one_child_only(kit: Any, settings: Any) -> None:
+    """On a shared browser a second teenager naming the same guardian gets nothing from the
+    first one's confirmed code (the form came back for another reason, the code is kept
+    for *that* child only); signing out forgets it too."""
+    settings.SHEGONG_PORTAL_SMS_COOLDOWN_SECONDS = 0
+    cache.clear()
+    c = Client()
+    first, second, guardian = make_phone(), make_phone(), make_phone()
+    c.post("/volunteer/guardian-sms-code/", {"guardian_phone": guardian})
+    code = re.search(  # type: ignore[union-attr]
+        r"验证码(\d{6})", [t for to, t in ConsoleSmsSender.outbox if to == guardian][-1]
+    ).group(1)
+    one = _minor_form(kit, first, guardian, sms_code="000000", guardian_sms_code=code)
+    assert c.post("/volunteer/register/", one).status_code == 422  # own code wrong
+    c.post("/volunteer/sms-code/", {"phone": second})
+    two = _minor_form(kit, second, guardian, sms_code=_code(second))
+    refused = c.post("/volunteer/register/", two)
+    assert refused.status_code == 422
+    assert "监护人通过短信验证码确认同意" in refused.content.decode()
+    c.post("/volunteer/sms-code/", {"phone": first})
+    assert c.post("/volunteer/register/", {**one, "sms_code": _code(first)}).status_code == 302
+    assert Volunteer.objects.count() == 1
+
+
+def test_a_phone_gets_a_limited_number_of_codes_a_day(kit: Any, settings: Any) -> None:
+    settings.SHEGONG_PORTAL_SMS_COOLDOWN_SECONDS = 0
+    settings.SHEGONG_PORTAL_SMS_DAILY_PER_PHONE = 3
+    cache.clear()
+    guardian = make_phone()
+    for n in range(4):  # four different addresses
+        Client(REMOTE_ADDR=f"10.0.0.{n}").post(
+            "/volunteer/guardian-sms-code/", {"guardian_phone": guardian}
+        )
+    assert len([1 for to, _ in ConsoleSmsSender.outbox if to == guardian]) == 3

@@ -373,3 +373,29 @@ def test_htmx_write_updates_the_tab_count_and_rating_summary(
     body = response.content.decode()
     assert ">0</span>" in body.split('id="records-count-training"')[1][:200]
     assert 'id="rating-summary"' not in body
+
+
+def test_a_refused_evaluation_comes_back_as_typed(kit: Any) -> None:
+    """“其他服务” with a title but no date is refused; the form returns with 其他服务 still
+    chosen (not the first open sign-up, which would record it against the wrong service),
+    the rating and the title kept."""
+    start = timezone.now() + timedelta(minutes=10)
+    activity = kit.activity(start=start, hours=2)
+    slot = activity.slots.get()
+    v = kit.volunteer()
+    signup = services.sign_up(volunteer_id=v.pk, slot_id=slot.pk)
+    services.manager_check(actor=kit.vm_north, signup_id=signup.pk, at=start, now=start)
+    end = start + timedelta(hours=2)
+    services.manager_check(actor=kit.vm_north, signup_id=signup.pk, at=end, now=end)
+    services.confirm_hours(actor=kit.vm_north, signup_id=signup.pk)
+    response = _c(kit.vm_north).post(
+        f"/volunteers/{v.pk}/records/evaluation/",
+        {"signup": "", "title": "社区义诊", "rating": "pass", "comment": "守时"},
+        HTTP_HX_REQUEST="true",
+    )
+    panel = response.content.decode()
+    assert not EvaluationRecord.objects.exists()
+    assert f'<option value="{signup.pk}">' in panel  # offered, not selected
+    assert '<option value="" selected>' in panel
+    assert 'value="社区义诊"' in panel
+    assert '<option value="pass" selected>' in panel
