@@ -17,9 +17,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
-from shegong.core.exporting import file_response
+from shegong.core.exporting import export_response
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.services import record_export
 from shegong.regions.models import Region
 
 from . import attachments as attachment_service
@@ -325,12 +324,6 @@ def export(request: HttpRequest) -> HttpResponse:
     _need(request, Cap.EXPORT)
     filterset = AppealFilterSet(request.GET, queryset=Appeal.objects.visible_to(request.user))
     queryset = filterset.qs.select_related("region", "lead_unit")
-    record_export(
-        actor=request.user,
-        what="appeals.appeal",
-        count=queryset.count(),
-        filters={k: v for k, v in request.GET.items() if k != "format"},
-    )
 
     def rows() -> Any:
         for a in queryset.iterator(chunk_size=2000):
@@ -347,7 +340,14 @@ def export(request: HttpRequest) -> HttpResponse:
                 timezone.localtime(a.closed_at).strftime("%Y-%m-%d %H:%M") if a.closed_at else "",
             ]
 
-    return file_response("诉求", EXPORT_COLUMNS, rows(), request.GET.get("format", "xlsx"))
+    return export_response(
+        request,
+        what="appeals.appeal",
+        count=queryset.count(),
+        basename="诉求",
+        headers=EXPORT_COLUMNS,
+        rows=rows(),
+    )
 
 
 # --- registration ---------------------------------------------------------------------------

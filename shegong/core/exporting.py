@@ -1,4 +1,5 @@
-"""File responses for exports; every export is audited by the caller's service call."""
+"""File responses for exports. ``export_response`` audits the export (``data_exported``
+with the request's filters and row count) and sends the file in the asked format."""
 
 from __future__ import annotations
 
@@ -6,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from urllib.parse import quote
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 
+from .services import record_export
 from .tabular import csv_bytes, xlsx_bytes
 
 
@@ -28,3 +30,26 @@ def file_response(
     name = f"{basename}-{stamp}.{ext}"
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
     return response
+
+
+def export_response(
+    request: HttpRequest,
+    *,
+    what: str,
+    count: int,
+    basename: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    unmasked: bool = False,
+) -> HttpResponse:
+    """The list views' export: audited with the filters on the request (all GET parameters
+    but ``format``), then ``file_response`` in ``?format=csv|xlsx`` (XLSX by default).
+    ``rows`` may be lazy; the caller has already scoped the queryset to the user."""
+    record_export(
+        actor=request.user,
+        what=what,
+        count=count,
+        filters={k: v for k, v in request.GET.items() if k != "format"},
+        unmasked=unmasked,
+    )
+    return file_response(basename, headers, rows, request.GET.get("format", "xlsx"))

@@ -14,9 +14,8 @@ from django.views.decorators.http import require_http_methods
 
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
-from shegong.core.exporting import file_response
+from shegong.core.exporting import export_response, file_response
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.services import record_export
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
 
@@ -161,17 +160,13 @@ def region_export(request: HttpRequest) -> HttpResponse:
     filterset = RegionFilterSet(request.GET, queryset=Region.objects.visible_to(request.user))
     queryset = filterset.qs
     count = queryset.count()
-    record_export(
-        actor=request.user,
+    return export_response(
+        request,
         what="regions.region",
         count=count,
-        filters={k: v for k, v in request.GET.items() if k != "format"},
-    )
-    return file_response(
-        "行政区划",
-        services.IMPORT_COLUMNS,
-        services.export_rows(queryset),
-        request.GET.get("format", "xlsx"),
+        basename="行政区划",
+        headers=services.IMPORT_COLUMNS,
+        rows=services.export_rows(queryset),
     )
 
 

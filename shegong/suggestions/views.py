@@ -22,9 +22,8 @@ from shegong.appeals.clocks_display import clock_state
 from shegong.appeals.models import Appeal
 from shegong.appeals.services.common import acts_for_unit
 from shegong.core.exceptions import DomainError
-from shegong.core.exporting import file_response
+from shegong.core.exporting import export_response
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.services import record_export
 
 from .choices import LINKABLE_THEME_STATES, Outcome, RewardKind, ThemeStatus
 from .filters import STATE_CHOICES, SuggestionFilterSet, ThemeFilterSet
@@ -183,12 +182,6 @@ def export(request: HttpRequest) -> HttpResponse:
         .prefetch_related("evaluation__milestones", "evaluation__rewards")
         .order_by("-registered_at")
     )
-    record_export(
-        actor=request.user,
-        what="suggestions.suggestion",
-        count=queryset.count(),
-        filters={k: v for k, v in request.GET.items() if k != "format"},
-    )
 
     def rows() -> Any:
         for a in queryset.iterator(chunk_size=500):
@@ -220,7 +213,14 @@ def export(request: HttpRequest) -> HttpResponse:
                 ),
             ]
 
-    return file_response("人民建议", EXPORT_COLUMNS, rows(), request.GET.get("format", "xlsx"))
+    return export_response(
+        request,
+        what="suggestions.suggestion",
+        count=queryset.count(),
+        basename="人民建议",
+        headers=EXPORT_COLUMNS,
+        rows=rows(),
+    )
 
 
 # --- the suggestion page ---------------------------------------------------------------------

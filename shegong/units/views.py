@@ -15,9 +15,8 @@ from django.views.decorators.http import require_http_methods
 
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
-from shegong.core.exporting import file_response
+from shegong.core.exporting import export_response
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.services import record_export
 from shegong.regions.models import Region
 
 from . import services
@@ -163,16 +162,12 @@ def unit_export(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     filterset = UnitFilterSet(request.GET, queryset=Unit.objects.visible_to(request.user))
     queryset = filterset.qs
-    record_export(
-        actor=request.user,
+    return export_response(
+        request,
         what="units.unit",
         count=queryset.count(),
-        filters={k: v for k, v in request.GET.items() if k not in {"format"}},
+        basename="单位",
+        headers=services.EXPORT_COLUMNS,
+        rows=services.export_rows(queryset, unmasked=unmasked),
         unmasked=unmasked,
-    )
-    return file_response(
-        "单位",
-        services.EXPORT_COLUMNS,
-        services.export_rows(queryset, unmasked=unmasked),
-        request.GET.get("format", "xlsx"),
     )

@@ -23,9 +23,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
-from shegong.core.exporting import file_response
+from shegong.core.exporting import export_response, file_response
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.services import record_export
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
 from shegong.regions.choices import RegionLevel
@@ -129,17 +128,13 @@ def volunteer_export(request: HttpRequest) -> HttpResponse:
         .prefetch_related("skills"),
     )
     qs = filterset.qs
-    record_export(
-        actor=request.user,
+    return export_response(
+        request,
         what="volunteers.volunteer",
         count=qs.count(),
-        filters={k: v for k, v in request.GET.items() if k != "format"},
-    )
-    return file_response(
-        "志愿者花名册",
-        transfer.ROSTER_HEADERS,
-        transfer.roster_rows(qs.iterator(chunk_size=2000)),
-        request.GET.get("format", "xlsx"),
+        basename="志愿者花名册",
+        headers=transfer.ROSTER_HEADERS,
+        rows=transfer.roster_rows(qs.iterator(chunk_size=2000)),
     )
 
 
@@ -1103,17 +1098,13 @@ def hours_export(request: HttpRequest) -> HttpResponse:
         .order_by("volunteer_id", "seq"),
     )
     qs = filterset.qs
-    record_export(
-        actor=request.user,
+    return export_response(
+        request,
         what="volunteers.hoursentry",
         count=qs.count(),
-        filters={k: v for k, v in request.GET.items() if k != "format"},
-    )
-    return file_response(
-        "志愿服务时长",
-        transfer.HOURS_EXPORT_HEADERS,
-        transfer.hours_rows(qs.iterator(chunk_size=2000)),
-        request.GET.get("format", "xlsx"),
+        basename="志愿服务时长",
+        headers=transfer.HOURS_EXPORT_HEADERS,
+        rows=transfer.hours_rows(qs.iterator(chunk_size=2000)),
     )
 
 

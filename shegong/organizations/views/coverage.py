@@ -13,8 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
-from shegong.core.exporting import file_response
-from shegong.core.services import record_export
+from shegong.core.exporting import export_response
 from shegong.regions.models import Region
 
 from ..choices import (
@@ -123,12 +122,6 @@ def coverage_export(request: HttpRequest) -> HttpResponse:
         add("行业门类", label, figures)
     for _, label, figures in data.by_size:
         add("规模", label, figures)
-    record_export(
-        actor=request.user,
-        what="organizations.coverage",
-        count=len(rows),
-        filters={k: v for k, v in request.GET.items() if k != "format"},
-    )
     headers = [
         "维度",
         "名称",
@@ -141,7 +134,14 @@ def coverage_export(request: HttpRequest) -> HttpResponse:
         "正式党员",
         "预备党员",
     ]
-    return file_response("两新覆盖率", headers, rows, request.GET.get("format", "xlsx"))
+    return export_response(
+        request,
+        what="organizations.coverage",
+        count=len(rows),
+        basename="两新覆盖率",
+        headers=headers,
+        rows=rows,
+    )
 
 
 @login_required

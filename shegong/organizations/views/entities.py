@@ -14,9 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
-from shegong.core.exporting import file_response
+from shegong.core.exporting import export_response, file_response
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.services import record_export
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
 from shegong.regions.models import Region
@@ -80,17 +79,13 @@ def entity_export(request: HttpRequest) -> HttpResponse:
     need(request, Cap.EXPORT)
     filterset = EntityFilterSet(request.GET, queryset=Entity.objects.visible_to(request.user))
     queryset = filterset.qs
-    record_export(
-        actor=request.user,
+    return export_response(
+        request,
         what="organizations.entity",
         count=queryset.count(),
-        filters={k: v for k, v in request.GET.items() if k != "format"},
-    )
-    return file_response(
-        "两新组织",
-        import_services.IMPORT_COLUMNS,
-        import_services.export_rows(queryset),
-        request.GET.get("format", "xlsx"),
+        basename="两新组织",
+        headers=import_services.IMPORT_COLUMNS,
+        rows=import_services.export_rows(queryset),
     )
 
 

@@ -15,9 +15,8 @@ from django.views.decorators.http import require_POST
 from shegong.accounts.models import User
 from shegong.accounts.roles import Cap, Role
 from shegong.core.exceptions import DomainError
-from shegong.core.exporting import file_response
+from shegong.core.exporting import export_response
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.services import record_export
 from shegong.regions.models import Region
 from shegong.units.models import Unit
 
@@ -93,12 +92,6 @@ def finding_export(request: HttpRequest) -> HttpResponse:
     need(request, Cap.EXPORT)
     filterset = FindingFilterSet(request.GET, queryset=Finding.objects.visible_to(request.user))
     queryset = filterset.qs.select_related("street", "assignee", "assignee_unit")
-    record_export(
-        actor=request.user,
-        what="organizations.finding",
-        count=queryset.count(),
-        filters={k: v for k, v in request.GET.items() if k != "format"},
-    )
     rows = (
         [
             f.pk,
@@ -118,8 +111,13 @@ def finding_export(request: HttpRequest) -> HttpResponse:
         ]
         for f in queryset.iterator(chunk_size=2000)
     )
-    return file_response(
-        "覆盖问题", FINDING_EXPORT_HEADERS, rows, request.GET.get("format", "xlsx")
+    return export_response(
+        request,
+        what="organizations.finding",
+        count=queryset.count(),
+        basename="覆盖问题",
+        headers=FINDING_EXPORT_HEADERS,
+        rows=rows,
     )
 
 

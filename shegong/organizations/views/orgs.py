@@ -16,9 +16,8 @@ from django.views.decorators.http import require_POST
 from shegong.accounts.models import User
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
-from shegong.core.exporting import file_response
+from shegong.core.exporting import export_response
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.services import record_export
 from shegong.regions.models import Region
 
 from .. import forms
@@ -114,12 +113,6 @@ def org_export(request: HttpRequest) -> HttpResponse:
             ended_on__isnull=True,
         ).values_list("organization_id", "name")
     )
-    record_export(
-        actor=request.user,
-        what="organizations.partyorganization",
-        count=queryset.count(),
-        filters={k: v for k, v in request.GET.items() if k != "format"},
-    )
     rows = (
         [
             o.code,
@@ -137,7 +130,14 @@ def org_export(request: HttpRequest) -> HttpResponse:
         ]
         for o in queryset.iterator(chunk_size=2000)
     )
-    return file_response("党组织", ORG_EXPORT_HEADERS, rows, request.GET.get("format", "xlsx"))
+    return export_response(
+        request,
+        what="organizations.partyorganization",
+        count=queryset.count(),
+        basename="党组织",
+        headers=ORG_EXPORT_HEADERS,
+        rows=rows,
+    )
 
 
 @login_required
