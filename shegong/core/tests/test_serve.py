@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management.base import CommandError
 
-from shegong.core.management.commands.serve import _process_count
+from shegong.core.management.commands.serve import _process_count, proxy_options
 
 
 def _children(pid: int) -> list[int]:
@@ -81,3 +81,39 @@ def test_two_processes_serve_one_port_and_stop_together(tmp_path: Path) -> None:
             not Path(f"/proc/{child}").exists()
             or "Z" in Path(f"/proc/{child}/stat").read_text().rsplit(")", 1)[1].split()[0]
         )
+
+
+def _echo_remote_addr(environ: dict, start_response: object) -> list[bytes]:
+    start_response("200 OK", [("Content-Type", "text/plain")])  # type: ignore[operator]
+    return [environ.get("REMOTE_ADDR", "").encode()]
+
+
+def _remote_addr_seen(trusted_proxy: str) -> str:
+    """Serve the echo app with ``serve``'s proxy options and ask it once, from 127.0.0.1,
+    with an X-Forwarded-For header naming another client."""
+    import threading
+
+    from waitress.server import create_server
+
+    server = create_server(
+        _echo_remote_addr, host="127.0.0.1", port=0, **proxy_options(trusted_proxy)
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{server.effective_port}/",
+            headers={"X-Forwarded-For": "203.0.113.9"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - local
+            return response.read().decode()
+    finally:
+        server.close()
+
+
+def test_behind_a_named_proxy_the_clients_address_is_seen() -> None:
+    assert _remote_addr_seen("127.0.0.1") == "203.0.113.9"
+    # Not named: the header is nobody's word, the connection's address stands.
+    assert _remote_addr_seen("") == "127.0.0.1"
+    # Named, but the request comes from elsewhere: the header is dropped.
+    assert _remote_addr_seen("10.255.255.1") == "127.0.0.1"
