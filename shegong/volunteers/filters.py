@@ -11,7 +11,7 @@ from django.db.models import Q
 from shegong.core.pii import blind_index
 from shegong.lib.validators import ValidationFailure, validate_mobile
 
-from .choices import ActivityStatus, EntryKind, VolunteerStatus
+from .choices import ActivityStatus, EntryKind, GuardianConsent, VolunteerStatus
 from .models import Activity, HoursEntry, Volunteer
 
 
@@ -24,10 +24,15 @@ class VolunteerFilterSet(django_filters.FilterSet):
     )
     status = django_filters.ChoiceFilter(label="状态", choices=VolunteerStatus.choices)
     team = django_filters.NumberFilter(label="队伍", method="filter_team")
+    guardian_consent = django_filters.ChoiceFilter(
+        label="监护人同意方式",
+        field_name="guardian_consent_method",
+        choices=GuardianConsent.choices,
+    )
 
     class Meta:
         model = Volunteer
-        fields = ["q", "star", "status", "team"]
+        fields = ["q", "star", "status", "team", "guardian_consent"]
 
     def filter_q(self, queryset: Any, name: str, value: str) -> Any:
         value = value.strip()

@@ -290,3 +290,20 @@ def test_htmx_list_gets_the_table_partial(kit: Any, north: dict[str, Any]) -> No
     assert 'data-testid="volunteer-table"' in body
     assert "<html" not in body
     assert north["volunteer"].number in body
+
+
+def test_roster_filters_minors_by_how_the_guardian_consented(kit: Any) -> None:
+    """Minors whose consent was only ticked (``declared``, before guardian SMS) can be found
+    and asked to confirm; the filter stays inside the clerk's scope."""
+    from shegong.volunteers.models import Volunteer
+
+    staff_minor = kit.volunteer(age=16, name="甲同学")
+    declared = kit.volunteer(age=15, name="乙同学")
+    Volunteer.objects.filter(pk=declared.pk).update(guardian_consent_method="declared")
+    c = Client()
+    c.force_login(kit.vm_north)
+    page = c.get("/volunteers/?guardian_consent=declared").content.decode()
+    assert declared.number in page
+    assert staff_minor.number not in page
+    c.force_login(kit.vm_south)
+    assert declared.number not in c.get("/volunteers/?guardian_consent=declared").content.decode()
