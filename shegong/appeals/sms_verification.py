@@ -121,15 +121,15 @@ def send_code(
     if not cache.add(cool_key, 1, cooldown):
         raise SmsCodeError(f"验证码发送太频繁，请{cooldown}秒后再试")
     day = f"{timezone.localdate():%Y%m%d}"
-    over = _count_today(f"portal:sms:ip:{ip or 'unknown'}:{day}") > daily
-    over = (
-        _count_today(f"portal:sms:phone:{pkey}:{day}")
-        > setting("SHEGONG_PORTAL_SMS_DAILY_PER_PHONE")
-        or over
-    )
-    if over:
+    # Only codes actually sent count against the phone: refused requests from an address
+    # over its own limit must not use up somebody else's number for the day.
+    phone_day = f"portal:sms:phone:{pkey}:{day}"
+    address_over = _count_today(f"portal:sms:ip:{ip or 'unknown'}:{day}") > daily
+    phone_over = int(cache.get(phone_day) or 0) >= setting("SHEGONG_PORTAL_SMS_DAILY_PER_PHONE")
+    if address_over or phone_over:
         cache.delete(cool_key)  # nothing was sent: the phone's window stays free
         raise SmsCodeError("今天获取验证码的次数已达上限，请明天再试，或拨打12345热线反映")
+    _count_today(phone_day)
     code = f"{secrets.randbelow(1_000_000):06d}"
     entry = {"hash": _code_hash(phone, code, scope), "expires": time.time() + ttl}
     cache.set(f"portal:sms:code:{pkey}", entry, ttl)

@@ -199,7 +199,9 @@ def _guardian_confirmed(request: HttpRequest, form: Any) -> bool:
     except DomainError:
         return False
     child = blind_index("id_number", (form.cleaned_data.get("id_number") or "").strip().upper())
-    held = request.session.get(GUARDIAN_SESSION_KEY) or {}
+    held = request.session.get(GUARDIAN_SESSION_KEY)
+    if not isinstance(held, dict):  # absent, or a session from before the binding
+        held = {}
     if (
         held.get("phone") == phone
         and held.get("child") == child

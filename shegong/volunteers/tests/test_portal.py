@@ -281,3 +281,33 @@ def test_a_phone_gets_a_limited_number_of_codes_a_day(kit: Any, settings: Any) -
             "/volunteer/guardian-sms-code/", {"guardian_phone": guardian}
         )
     assert len([1 for to, _ in ConsoleSmsSender.outbox if to == guardian]) == 3
+
+
+def test_refused_requests_do_not_use_up_someone_elses_phone(kit: Any, settings: Any) -> None:
+    """An address over its own daily limit keeps asking for codes to one number: nothing is
+    sent, and the number can still get its codes from anywhere else."""
+    settings.SHEGONG_PORTAL_SMS_DAILY_PER_IP = 1
+    settings.SHEGONG_PORTAL_SMS_DAILY_PER_PHONE = 3
+    cache.clear()
+    victim = make_phone()
+    abuser = Client(REMOTE_ADDR="10.6.6.6")
+    abuser.post("/volunteer/sms-code/", {"phone": make_phone()})  # its one code
+    for _ in range(10):
+        abuser.post("/volunteer/sms-code/", {"phone": victim})
+    assert not [1 for to, _ in ConsoleSmsSender.outbox if to == victim]
+    own = Client(REMOTE_ADDR="10.7.7.7").post("/volunteer/sms-code/", {"phone": victim})
+    assert "验证码已发送" in own.content.decode()
+
+
+def test_a_session_from_before_the_guardian_binding_is_not_an_error(kit: Any) -> None:
+    c = Client()
+    session = c.session
+    session["volunteer_guardian_verified"] = "13900001111"  # the old shape: a bare phone
+    session.save()
+    phone = make_phone()
+    cache.clear()
+    c.post("/volunteer/sms-code/", {"phone": phone})
+    data = _minor_form(kit, phone, "13900001111", sms_code=_code(phone))
+    response = c.post("/volunteer/register/", data)
+    assert response.status_code == 422
+    assert "监护人通过短信验证码确认同意" in response.content.decode()

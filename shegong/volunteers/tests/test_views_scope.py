@@ -307,3 +307,16 @@ def test_roster_filters_minors_by_how_the_guardian_consented(kit: Any) -> None:
     assert staff_minor.number not in page
     c.force_login(kit.vm_south)
     assert declared.number not in c.get("/volunteers/?guardian_consent=declared").content.decode()
+
+
+def test_the_export_link_follows_the_filters_changed_on_the_page(kit: Any) -> None:
+    c = Client()
+    c.force_login(kit.vm_north)
+    fragment = c.get(
+        "/volunteers/?guardian_consent=declared", HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert 'id="volunteer-export"' in fragment
+    assert "guardian_consent=declared" in fragment.split('id="volunteer-export"')[1].split(">")[0]
+    assert 'hx-swap-oob="true"' in fragment
+    page = c.get("/volunteers/?guardian_consent=declared").content.decode()
+    assert page.count('id="volunteer-export"') == 1
