@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from django.core.management.base import CommandError
 
-from shegong.core.management.commands.serve import _process_count, proxy_options
+from shegong.core.management.commands.serve import _process_count
 
 
 def _children(pid: int) -> list[int]:
@@ -83,32 +83,47 @@ def test_two_processes_serve_one_port_and_stop_together(tmp_path: Path) -> None:
         )
 
 
-def _echo_remote_addr(environ: dict, start_response: object) -> list[bytes]:
-    start_response("200 OK", [("Content-Type", "text/plain")])  # type: ignore[operator]
+ECHO_SERVER = """
+import sys
+from waitress import serve
+from shegong.core.management.commands.serve import proxy_options
+
+def app(environ, start_response):
+    start_response("200 OK", [("Content-Type", "text/plain")])
     return [environ.get("REMOTE_ADDR", "").encode()]
+
+serve(app, host="127.0.0.1", port=int(sys.argv[1]), _quiet=True, **proxy_options(sys.argv[2]))
+"""
 
 
 def _remote_addr_seen(trusted_proxy: str) -> str:
-    """Serve the echo app with ``serve``'s proxy options and ask it once, from 127.0.0.1,
-    with an X-Forwarded-For header naming another client."""
-    import threading
-
-    from waitress.server import create_server
-
-    server = create_server(
-        _echo_remote_addr, host="127.0.0.1", port=0, **proxy_options(trusted_proxy)
+    """Serve an echo app with ``serve``'s proxy options (in its own process, stopped after)
+    and ask it once, from 127.0.0.1, with an X-Forwarded-For header naming another client."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = subprocess.Popen(
+        [sys.executable, "-c", ECHO_SERVER, str(port), trusted_proxy],
+        cwd=Path(__file__).resolve().parents[3],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
     try:
+        deadline = time.monotonic() + 30
         request = urllib.request.Request(
-            f"http://127.0.0.1:{server.effective_port}/",
-            headers={"X-Forwarded-For": "203.0.113.9"},
+            f"http://127.0.0.1:{port}/", headers={"X-Forwarded-For": "203.0.113.9"}
         )
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - local
-            return response.read().decode()
+        while True:
+            try:
+                with urllib.request.urlopen(request, timeout=5) as response:  # noqa: S310
+                    return str(response.read().decode())
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
     finally:
-        server.close()
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def test_behind_a_named_proxy_the_clients_address_is_seen() -> None:
