@@ -918,7 +918,8 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("volunteer")
         .order_by("status", "created_at")
     )
-    due = services.deadline_of(slot)
+    policy = services.get_policy()
+    due = services.deadline_of(slot, policy)
     anomalies = services.scan_anomalies(s.pk for s in signups)
     for s in signups:
         s.scan_anomaly = anomalies.get(s.pk, "")  # type: ignore[attr-defined]
@@ -930,10 +931,10 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "activity": slot.activity,
             "signups": signups,
             "can_act": _can(request, Cap.VOLUNTEER_ACTIVITIES),
-            "ttl": services.get_policy().token_ttl_seconds,
+            "ttl": policy.token_ttl_seconds,
             "deadline": due.end_date,
             "provisional": due.provisional,
-            "days": services.get_policy().record_deadline_working_days,
+            "days": policy.record_deadline_working_days,
             "late": timezone.localdate() > due.end_date and not due.provisional,
             "breadcrumbs": [
                 ("活动与签到", "/volunteers/activities/"),

@@ -329,17 +329,9 @@ def import_hours(
         return report
     drafts = [draft for _, draft in candidates]
     with transaction.atomic():
-        # Lock the file's volunteers (pk order, as append_entries does) before comparing
-        # with the ledger: the same file committed twice at once waits here, then sees the
-        # first commit's rows and is refused.
-        vids = sorted({d.volunteer_id for d in drafts})
-        for start in range(0, len(vids), BATCH):
-            list(
-                Volunteer.objects.select_for_update()
-                .filter(pk__in=vids[start : start + BATCH])
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
+        # The same file committed twice at once waits here, then sees the first commit's
+        # rows and is refused.
+        _lock_volunteers({d.volunteer_id for d in drafts})
         for problem in _ledger_conflicts(candidates, cap):
             report.add(*problem)
         if not report.ok:
@@ -418,16 +410,8 @@ def import_trainings(
     recorder = _recorder(actor, None)
     recorder_unit = _recorder_unit(actor, None)
     with transaction.atomic():
-        # Lock the file's volunteers (pk order) before comparing with the recorded
-        # trainings: the same file committed twice at once waits here, then is refused.
-        vids = sorted({c["volunteer"].pk for _, c in candidates})
-        for start in range(0, len(vids), BATCH):
-            list(
-                Volunteer.objects.select_for_update()
-                .filter(pk__in=vids[start : start + BATCH])
-                .order_by("pk")
-                .values_list("pk", flat=True)
-            )
+        # The same file committed twice at once waits here, then is refused.
+        _lock_volunteers({c["volunteer"].pk for _, c in candidates})
         for problem in _training_duplicates(candidates):
             report.add(*problem)
         if not report.ok:
@@ -511,6 +495,19 @@ def _training_duplicates(
             )
         else:
             first_row[key] = number
+
+
+def _lock_volunteers(ids: Iterable[int]) -> None:
+    """Row-lock a file's volunteers in pk order (as ``append_entries`` does) before an
+    import compares its rows with what is recorded; joins the caller's transaction."""
+    vids = sorted(ids)
+    for start in range(0, len(vids), BATCH):
+        list(
+            Volunteer.objects.select_for_update()
+            .filter(pk__in=vids[start : start + BATCH])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
 
 
 def _ledger_conflicts(
