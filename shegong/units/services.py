@@ -37,6 +37,7 @@ EXPORT_COLUMNS = [
     "类别",
     "所属区划代码",
     "上级单位编码",
+    "上级行政机关编码",
     "统一社会信用代码",
     "承办单位",
     "联系人",
@@ -68,6 +69,45 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
+def _superior(unit: Unit | None, superior_id: int | None) -> Unit | None:
+    """Check a 上级行政机关: an existing active unit, not the unit itself, not below it in the
+    unit tree and not reached again by following superiors up (no cycle). It may lie outside
+    the actor's scope (a district's units answer to the city government)."""
+    if superior_id is None:
+        return None
+    superior = Unit.objects.filter(pk=superior_id).first()
+    if superior is None:
+        raise DomainError("上级行政机关不存在")
+    if not superior.is_active:
+        raise DomainError(f"上级行政机关“{superior.name}”已停用")
+    if unit is None:
+        return superior
+    if superior.pk == unit.pk:
+        raise DomainError("上级行政机关不能是本单位")
+    if unit.path and superior.path.startswith(unit.path):
+        raise DomainError(f"上级行政机关不能是本单位的下级单位（{superior.name}）")
+    seen = {unit.pk}
+    current: Unit | None = superior
+    while current is not None:
+        if current.pk in seen:
+            raise DomainError(f"上级行政机关“{superior.name}”的上级链又回到本单位，请检查设置")
+        seen.add(current.pk)
+        current = current.superior_body if current.superior_body_id else None
+    return superior
+
+
+def superior_id_for_code(code: str) -> int | None:
+    """The id of the 上级行政机关 named by its unit code ("" → None). Any unit, not only the
+    actor's: see :func:`_superior`."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    pk = Unit.objects.filter(code=code).values_list("pk", flat=True).first()
+    if pk is None:
+        raise DomainError(f"上级行政机关编码“{code}”不存在")
+    return int(pk)
+
+
 def create_unit(
     *,
     actor: Any,
@@ -76,8 +116,10 @@ def create_unit(
     kind: str,
     region_id: int,
     parent_id: int | None = None,
+    superior_body_id: int | None = None,
     **values: Any,
 ) -> Unit:
+    """``superior_body_id``: the 上级行政机关 (see :meth:`Unit.administrative_superior`)."""
     _require(actor)
     unknown = set(values) - set(EDITABLE)
     if unknown:
@@ -96,8 +138,14 @@ def create_unit(
             raise DomainError("单位编码和名称不能为空")
         if Unit.objects.filter(code=code.strip()).exists():
             raise DomainError(f"单位编码 {code} 已存在")
+        superior = _superior(None, superior_body_id)
         unit = Unit.objects.create(
-            code=code.strip(), name=name.strip(), region=region, parent=parent, **values
+            code=code.strip(),
+            name=name.strip(),
+            region=region,
+            parent=parent,
+            superior_body=superior,
+            **values,
         )
         assign_path(unit)
         audit.record(
@@ -107,8 +155,10 @@ def create_unit(
 
 
 def update_unit(*, actor: Any, unit_id: int, **values: Any) -> Unit:
+    """Edit a unit in the actor's scope. ``superior_body_id=None`` clears the 上级行政机关
+    (reviews then go to the tree parent); leaving the key out keeps it."""
     _require(actor)
-    unknown = set(values) - set(EDITABLE) - {"region_id"}
+    unknown = set(values) - set(EDITABLE) - {"region_id", "superior_body_id"}
     if unknown:
         raise DomainError(f"未知字段：{', '.join(sorted(unknown))}")
     values = _clean(values)
@@ -122,6 +172,8 @@ def update_unit(*, actor: Any, unit_id: int, **values: Any) -> Unit:
             if region is None:
                 raise DomainError("所属区划不存在或不在您的管辖范围内")
             unit.region = region
+        if "superior_body_id" in values:
+            unit.superior_body = _superior(unit, values.pop("superior_body_id"))
         for key, value in values.items():
             if key == "contact_phone" and not value:
                 continue  # blank means "keep" for encrypted fields
@@ -140,7 +192,9 @@ def update_unit(*, actor: Any, unit_id: int, **values: Any) -> Unit:
 
 
 def export_rows(queryset: Any, *, unmasked: bool = False) -> Iterable[list[Any]]:
-    for unit in queryset.select_related("region", "parent").iterator(chunk_size=2000):
+    for unit in queryset.select_related("region", "parent", "superior_body").iterator(
+        chunk_size=2000
+    ):
         phone = unit.contact_phone
         yield [
             unit.code,
@@ -149,6 +203,7 @@ def export_rows(queryset: Any, *, unmasked: bool = False) -> Iterable[list[Any]]
             unit.get_kind_display(),
             unit.region.code,
             unit.parent.code if unit.parent_id else "",
+            unit.superior_body.code if unit.superior_body_id else "",
             unit.credit_code,
             "是" if unit.is_handling_unit else "否",
             unit.contact_person,

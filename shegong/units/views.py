@@ -59,6 +59,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, Cap.UNITS_VIEW)
     unit = get_visible_or_404(Unit, request.user, pk=pk)
     visible = Unit.objects.visible_to(request.user)
+    superior, superior_inferred = unit.administrative_superior()
     return render(
         request,
         "units/unit_detail.html",
@@ -66,6 +67,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unit": unit,
             "children": visible.filter(parent=unit)[:200],
             "ancestors": visible.ancestors_of(unit),
+            "superior": superior,
+            "superior_inferred": superior_inferred,
             "can_manage": request.user.has_capability(Cap.UNITS_MANAGE),  # type: ignore[union-attr]
             "breadcrumbs": [("单位", reverse("units:list")), (unit.name, None)],
         },
@@ -83,6 +86,9 @@ def _resolve_codes(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]
         if parent is None:
             raise DomainError("上级单位编码不存在或不在您的管辖范围内")
         data["parent_id"] = parent.pk
+    # The 上级行政机关 may lie outside the actor's scope (a district's units answer to the
+    # city government); the service checks it exists, is active and makes no cycle.
+    data["superior_body_id"] = services.superior_id_for_code(data.pop("superior_code", ""))
     return data
 
 
@@ -119,6 +125,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "kind": unit.kind,
         "region_code": unit.region.code,
         "parent_code": unit.parent.code if unit.parent is not None else "",
+        "superior_code": unit.superior_body.code if unit.superior_body is not None else "",
         "credit_code": unit.credit_code,
         "is_handling_unit": unit.is_handling_unit,
         "contact_person": unit.contact_person,

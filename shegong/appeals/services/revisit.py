@@ -25,6 +25,7 @@ from ..choices import (
     EventKind,
     RevisitMethod,
     Satisfaction,
+    Stream,
     WorkOrderRole,
     WorkOrderStatus,
 )
@@ -144,6 +145,18 @@ def _redo(appeal: Appeal, unit: Unit, *, now: datetime, reason: str) -> None:
     appeal.lead_unit = target
     appeal.revisit_due_at = None
     bump(appeal, ["status", "round", "lead_unit", "revisit_due_at"])
+    # 信访: the 60-day limit runs from 受理 (第三十四条), so a redo round is still inside it —
+    # and inside the extension already approved for it (at most one, ≤ 30 days), which the
+    # redo keeps with its count: the redo is due on the extended date, not before it, and
+    # the limit is not extended a second time by redoing. Hotline rounds start a fresh clock.
+    carried = (
+        previous
+        if previous is not None
+        and appeal.stream == Stream.PETITION
+        and previous.extensions
+        and previous.due_at is not None
+        else None
+    )
     order = _new_order(
         appeal,
         target,
@@ -151,10 +164,17 @@ def _redo(appeal: Appeal, unit: Unit, *, now: datetime, reason: str) -> None:
         actor=None,
         now=now,
         instructions=f"群众评价“{reason}”，第{appeal.round}轮重办",
+        due_at=carried.due_at if carried else None,
+        provisional=carried.due_provisional if carried else False,
     )
     order.round = appeal.round
     order.redo_of = previous
-    order.save(update_fields=["round", "redo_of"])
+    fields = ["round", "redo_of"]
+    if carried is not None:
+        order.extended_days = carried.extended_days
+        order.extensions = carried.extensions
+        fields += ["extended_days", "extensions"]
+    order.save(update_fields=fields)
     event(
         appeal,
         EventKind.REDONE,
