@@ -210,9 +210,10 @@ def _queue_triage(appeal: Appeal) -> dict[str, Any] | None:
     result = getattr(appeal, "triage", None)
     if result is None:
         return None
-    from shegong.triage.services import GROUP_MIN_PEOPLE
+    from shegong.triage.services import GROUP_MIN_PEOPLE, allowed_suggestions
 
-    top = result.suggestions[0] if result.suggestions else None
+    allowed = allowed_suggestions(appeal, result.suggestions)  # never the accused (第三十条)
+    top = allowed[0] if allowed else None
     return {
         "category": "/".join(c for c in (result.category_l1, result.category_l2) if c),
         "top": top,
