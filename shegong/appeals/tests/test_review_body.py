@@ -274,3 +274,13 @@ def test_petition_redo_is_not_overdue_when_it_starts(world, make_appeal) -> None
 def test_petition_redo_counts_the_extension_already_granted(world, make_appeal) -> None:
     _, _, redo = _extended_then_dissatisfied(world, make_appeal)
     assert (redo.extensions, redo.extended_days) == (1, 30)
+
+
+@time_machine.travel(at(2026, 3, 12, 9), tick=False)
+def test_the_superior_bodys_workbench_lists_the_open_review(
+    world, make_appeal, bodies, client_for
+) -> None:
+    appeal = petition_replied(world, make_appeal, at(2026, 3, 2, 10))
+    _review(world, appeal)
+    page = client_for(bodies["gov_handler"]).get("/appeals/?queue=reviews").content.decode()
+    assert appeal.number in page
