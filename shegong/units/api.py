@@ -39,13 +39,13 @@ class UnitOut(Schema):
 
     @staticmethod
     def resolve_review_body_id(obj: Unit) -> int | None:
-        """Where a 复查/复核 of this unit's decision goes (上级行政机关, else the parent)."""
-        body, _ = obj.administrative_superior()
-        return body.pk if body is not None else None
+        """Where a 复查/复核 of this unit's decision goes (上级行政机关, else the parent —
+        :meth:`Unit.administrative_superior`, by id so a list costs no extra query)."""
+        return obj.superior_body_id or obj.parent_id
 
     @staticmethod
     def resolve_review_body_inferred(obj: Unit) -> bool:
-        return obj.administrative_superior()[1]
+        return obj.superior_body_id is None
 
 
 class UnitIn(Schema):
