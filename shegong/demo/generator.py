@@ -344,7 +344,9 @@ def generate(
                 name=f"{street.name}办事处",
                 kind=UnitKind.STREET_OFFICE,
                 region_id=street.pk,
-                superior_body_id=district_govs[street.parent_id].pk,
+                superior_body_id=district_govs[street.parent_id].pk
+                if street.parent_id in district_govs
+                else None,
                 contact_person=_name(rng),
                 contact_phone=_mobile(rng),
             )
