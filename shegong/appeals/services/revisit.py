@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from shegong.core import audit
@@ -134,8 +135,21 @@ def _redo(appeal: Appeal, unit: Unit, *, now: datetime, reason: str) -> None:
     """重办: a new round to the same unit or the level above; counted against the first."""
     previous = (
         appeal.work_orders.filter(role=WorkOrderRole.LEAD, round=appeal.round)
-        .order_by("-replied_at")
+        .order_by(F("replied_at").desc(nulls_last=True))  # PostgreSQL puts NULLs first
         .first()
+    )
+    # 信访: the 60-day limit runs from 受理 (第三十四条), so a redo round is still inside it —
+    # and inside the extension already approved for it (at most one, ≤ 30 days), which the
+    # redo keeps with its count: the redo is due on the extended date, not before it, and
+    # the limit is not extended a second time by redoing. Hotline rounds start a fresh clock.
+    carried = (
+        appeal.work_orders.filter(
+            role=WorkOrderRole.LEAD, round=appeal.round, extensions__gt=0, due_at__isnull=False
+        )
+        .order_by("-due_at")
+        .first()
+        if appeal.stream == Stream.PETITION
+        else None
     )
     target = unit
     if appeal.policy.redo_target == "above":
@@ -145,18 +159,6 @@ def _redo(appeal: Appeal, unit: Unit, *, now: datetime, reason: str) -> None:
     appeal.lead_unit = target
     appeal.revisit_due_at = None
     bump(appeal, ["status", "round", "lead_unit", "revisit_due_at"])
-    # 信访: the 60-day limit runs from 受理 (第三十四条), so a redo round is still inside it —
-    # and inside the extension already approved for it (at most one, ≤ 30 days), which the
-    # redo keeps with its count: the redo is due on the extended date, not before it, and
-    # the limit is not extended a second time by redoing. Hotline rounds start a fresh clock.
-    carried = (
-        previous
-        if previous is not None
-        and appeal.stream == Stream.PETITION
-        and previous.extensions
-        and previous.due_at is not None
-        else None
-    )
     order = _new_order(
         appeal,
         target,

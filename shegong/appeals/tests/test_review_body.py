@@ -284,3 +284,45 @@ def test_the_superior_bodys_workbench_lists_the_open_review(
     _review(world, appeal)
     page = client_for(bodies["gov_handler"]).get("/appeals/?queue=reviews").content.decode()
     assert appeal.number in page
+
+
+def test_petition_redo_cannot_extend_the_limit_a_second_time(world, make_appeal) -> None:
+    _, _, redo = _extended_then_dissatisfied(world, make_appeal)
+    wf.sign_order(
+        actor=world.handler_unit_a, order_id=redo.pk, now=at(2026, 3, 2, 9) + timedelta(days=67)
+    )
+    with pytest.raises(DomainError, match="按规定不能再延期"):
+        wf.request_extension(
+            actor=world.handler_unit_a,
+            order_id=redo.pk,
+            days=10,
+            reason="还需要时间",
+            now=at(2026, 3, 2, 9) + timedelta(days=68),
+        )
+
+
+def test_hotline_redo_starts_a_fresh_clock(world, make_appeal) -> None:
+    start = at(2026, 3, 2, 9)
+    appeal, _ = make_appeal(now=start)
+    wf.dispatch_appeal(
+        actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=world.unit_a.pk, now=start
+    )
+    order = appeal.work_orders.get(role=WorkOrderRole.LEAD)
+    wf.sign_order(actor=world.handler_unit_a, order_id=order.pk, now=start)
+    wf.reply_order(
+        actor=world.handler_unit_a,
+        order_id=order.pk,
+        text="已处理。",
+        now=start + timedelta(days=2),
+    )
+    rs.record_revisit(
+        actor=world.dispatcher,
+        appeal_id=appeal.pk,
+        contacted=True,
+        resolved=False,
+        satisfaction="dissatisfied",
+        method="phone",
+        now=start + timedelta(days=3),
+    )
+    redo = appeal.work_orders.get(role=WorkOrderRole.LEAD, round=2)
+    assert redo.due_at > order.due_at
