@@ -298,7 +298,13 @@ class Appeal(models.Model):
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
-    scope = Scope(capability=APPEALS_VIEW, region="region", unit=("work_orders__unit",))
+    # Seen by the units that handle it and by the 复查/复核 bodies its reviews went to (the
+    # body one level above may be outside the place's region and not a handling unit).
+    scope = Scope(
+        capability=APPEALS_VIEW,
+        region="region",
+        unit=("work_orders__unit", "reviews__reviewer_unit"),
+    )
     objects = AppealQuerySet.as_manager()
 
     class Meta:

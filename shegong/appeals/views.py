@@ -92,6 +92,14 @@ def _queues(user: Any, now: Any) -> dict[str, dict[str, Any]]:
             "type": "orders",
             "qs": mine.filter(status=WorkOrderStatus.SIGNED).order_by("due_at"),
         }
+    if own_unit:  # 复查/复核 sent to the user's unit (the body one level above)
+        queues["reviews"] = {
+            "label": "待复查复核",
+            "type": "appeals",
+            "qs": appeals.filter(
+                reviews__reviewer_unit__path__startswith=own_unit, reviews__decided_at=None
+            ).order_by("registered_at"),
+        }
     scope_orders = mine if own_unit and not user.has_capability(Cap.APPEALS_DISPATCH) else orders
     queues["due_soon"] = {
         "label": "临期",
@@ -210,9 +218,10 @@ def _queue_triage(appeal: Appeal) -> dict[str, Any] | None:
     result = getattr(appeal, "triage", None)
     if result is None:
         return None
-    from shegong.triage.services import GROUP_MIN_PEOPLE
+    from shegong.triage.services import GROUP_MIN_PEOPLE, allowed_suggestions
 
-    top = result.suggestions[0] if result.suggestions else None
+    allowed = allowed_suggestions(appeal, result.suggestions)  # never the accused (第三十条)
+    top = allowed[0] if allowed else None
     return {
         "category": "/".join(c for c in (result.category_l1, result.category_l2) if c),
         "top": top,
