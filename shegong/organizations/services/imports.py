@@ -105,6 +105,8 @@ def template_example(*, actor: Any) -> list[list[str]]:
     else:
         row[9] = org.code
     return [row]
+
+
 YES_NO = frozenset({"是", "否", "有", "无", "Y", "N", "y", "n"})
 MERGED_HINT = "（若该格是合并单元格，请取消合并并逐行填写）"
 
