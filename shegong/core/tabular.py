@@ -151,17 +151,20 @@ def _shown(cell: str) -> str:
 def _names_two(
     upper: list[str], lower: list[str], lookup: dict[str, str]
 ) -> list[tuple[str | None, str]]:
-    """Names of a two-row header: the lower cell names the column (or the upper and lower
-    together, e.g. 党员数 + 正式); where the lower cell is empty, the upper one does (a cell
+    """Names of a two-row header: the lower cell names the column (or the two together,
+    e.g. 正式 under 党员数 → 正式党员数); where the lower cell is empty, the upper one does (a cell
     merged down over both rows, or a name beside a group title)."""
     out: list[tuple[str | None, str]] = []
     for index in range(max(len(upper), len(lower))):
         top_cell = upper[index] if index < len(upper) else ""
         bottom_cell = lower[index] if index < len(lower) else ""
         top, bottom = normalize_header(top_cell), normalize_header(bottom_cell)
-        candidates = [bottom, top + bottom] if bottom else [top]
+        candidates = [bottom, top + bottom, bottom + top] if bottom else [top]
         known = next((lookup[c] for c in candidates if c and c in lookup), None)
-        out.append((known, _shown(bottom_cell) if bottom else _shown(top_cell)))
+        shown = _shown(bottom_cell) if bottom else _shown(top_cell)
+        if bottom and top and top != bottom:
+            shown = f"{_shown(top_cell)}/{shown}"
+        out.append((known, shown))
     return out
 
 
@@ -236,8 +239,8 @@ def read_table(
         lookup = _lookup(columns)
     else:
         lookup = {normalize_header(c): c for c in required}
-    # (known column name or None, header as shown) for each column of the header
     filled = _fill_merged(raw_rows, merged, min(start + 12, len(raw_rows)))
+    # names: (declared column name or None, header as shown) for each column of the file
     header_index, height, names = _find_header(raw_rows, filled, start, lookup, required)
     if columns is None:
         # Undeclared imports keep every named column under its header as written.
@@ -246,8 +249,7 @@ def read_table(
     missing = [col for col in required if col not in found]
     if missing:
         raise TableError(
-            f"缺少必填列：{'、'.join(missing)}。请使用模板中的列名"
-            + _missing_hint(names, missing, lookup)
+            f"缺少必填列：{'、'.join(missing)}。请使用模板中的列名" + _missing_hint(names, missing)
         )
     seen: dict[str, int] = {}
     for index, (known, _) in enumerate(names):
@@ -297,9 +299,7 @@ def read_table(
     return table
 
 
-def _missing_hint(
-    names: list[tuple[str | None, str]], missing: Sequence[str], lookup: dict[str, str]
-) -> str:
+def _missing_hint(names: list[tuple[str | None, str]], missing: Sequence[str]) -> str:
     """For each missing column, an unused header of the file that looks like it."""
     unused = [written for known, written in names if not known and written]
     hints = []
