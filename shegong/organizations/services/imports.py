@@ -52,7 +52,7 @@ IMPORT_COLUMNS = [c.name for c in IMPORT_SPEC]
 REQUIRED_COLUMNS = [c.name for c in IMPORT_SPEC if c.required]
 TEMPLATE_EXAMPLE = [
     [
-        "91339901MA2H000015",
+        "91339901MA2H00001Y",
         "示范市某某科技有限公司",
         "企业",
         "I",
