@@ -188,6 +188,9 @@ def import_volunteers(
     seen_ids: dict[str, int] = {}
     seen_phones: dict[str, int] = {}
     valid: list[tuple[int, dict[str, Any]]] = []
+    # Every row whose ID or phone reads well is checked against the register too, so a row
+    # with another bad cell still shows a registered ID or phone (every bad cell at once).
+    checked: list[tuple[int, dict[str, Any]]] = []
     for number, row in rows:
         code = row.get("居住区域代码", "").strip()
         problems, cleaned = check_volunteer_input(
@@ -223,6 +226,7 @@ def import_volunteers(
                 problems.append(("手机号码", f"与第{first}行重复"))
         for column, message in problems:
             report.add(number, _FORM_TO_COLUMN.get(column, column), message)
+        checked.append((number, cleaned))
         if not problems:
             cleaned.update(
                 region_id=regions[code],
@@ -233,10 +237,15 @@ def import_volunteers(
             )
             valid.append((number, cleaned))
     # Duplicates against the database, in batches of blind indexes.
-    for start in range(0, len(valid), BATCH):
-        chunk = valid[start : start + BATCH]
-        id_index = {blind_index("id_number", c["id_number"]): n for n, c in chunk}
-        phone_index = {blind_index("phone", c["phone"]): n for n, c in chunk}
+    for start in range(0, len(checked), BATCH):
+        chunk = checked[start : start + BATCH]
+        id_index: dict[str, int] = {}
+        phone_index: dict[str, int] = {}
+        for n, c in chunk:  # the first row of an in-file duplicate carries the message
+            if "id_number" in c:
+                id_index.setdefault(blind_index("id_number", c["id_number"]), n)
+            if "phone" in c:
+                phone_index.setdefault(blind_index("phone", c["phone"]), n)
         for bidx in Volunteer.objects.filter(id_number_bidx__in=list(id_index)).values_list(
             "id_number_bidx", flat=True
         ):

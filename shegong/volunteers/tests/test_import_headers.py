@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import pytest
@@ -163,3 +164,29 @@ def test_a_minor_without_consent_is_reported_under_the_file_column(kit: Any) -> 
         commit=False,
     )
     assert [e.column for e in report.errors] == ["监护人已同意"]
+
+
+def test_a_registered_id_is_reported_even_when_the_phone_is_bad(kit: Any) -> None:
+    from .conftest import make_id
+
+    id_number = make_id(date(1990, 5, 6))
+    kit.volunteer(id_number=id_number)
+    report = services.import_volunteers(
+        actor=kit.vm_north,
+        rows=[
+            (
+                2,
+                {
+                    "姓名": "甲",
+                    "身份证号": id_number,
+                    "手机号码": "12345",
+                    "居住区域代码": "339901001001",
+                },
+            )
+        ],
+        commit=False,
+    )
+    assert [(e.column, e.message) for e in report.errors] == [
+        ("手机号码", "请填写11位手机号码"),
+        ("身份证号", "该身份证号已注册为志愿者"),
+    ]
