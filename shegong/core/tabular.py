@@ -263,7 +263,7 @@ def read_table(
         seen[known] = index
     first_data = header_index + height
     rows: list[tuple[int, dict[str, str]]] = []
-    used_blank: set[int] = set()
+    with_data: set[int] = set()
     for offset, values in enumerate(raw_rows[first_data:], start=first_data + 1):
         if not any(values):
             continue
@@ -272,10 +272,7 @@ def read_table(
             for i, (known, _) in enumerate(names)
             if known
         }
-        if columns is not None:
-            used_blank.update(
-                i for i, v in enumerate(values) if v and (i >= len(names) or not names[i][1])
-            )
+        with_data.update(i for i, v in enumerate(values) if v)
         rows.append((offset, record))
         if len(rows) > MAX_ROWS:
             raise TableError(f"文件超过 {MAX_ROWS:,} 行，请分批导入")
@@ -284,8 +281,14 @@ def read_table(
     table = Table(headers=[k for k, _ in names if k], rows=rows)
     if columns is not None:
         known_names = [c.name for c in columns]
+        # In a two-row header, a column named only by the upper row (e.g. a title merged
+        # across the sheet, wider than the header) is reported only if it holds data.
+        lower = filled[header_index + 1] if height == 2 else []
         for index, (known, written) in enumerate(names):
             if known or not written:
+                continue
+            upper_only = height == 2 and not (index < len(lower) and lower[index].strip())
+            if upper_only and index not in with_data:
                 continue
             letter = column_letter(index)
             table.unknown.append((letter, written))
@@ -294,7 +297,8 @@ def read_table(
                 f"第 {letter} 列“{written}”不是本导入使用的列，该列的内容不会导入"
                 + (f"（是否应为“{guess[0]}”？）" if guess else "")
             )
-        for index in sorted(used_blank):
+        unnamed = (i for i in sorted(with_data) if i >= len(names) or not names[i][1])
+        for index in unnamed:
             table.warnings.append(f"第 {column_letter(index)} 列没有列名，该列的内容不会导入")
     return table
 

@@ -150,3 +150,13 @@ def test_an_unknown_sub_column_of_a_two_row_header_names_its_group() -> None:
 )
 def test_parse_count(text: str, expected: tuple[int | None, str | None]) -> None:
     assert parse_count(text, "正式党员数") == expected
+
+
+def test_a_title_merged_wider_than_the_header_is_not_a_column() -> None:
+    data = _xlsx(
+        [["示范市两新组织名录"], ["统一社会信用代码", "名称"], ["X", "甲"]],
+        merges=("A1:E1",),
+    )
+    table = read_table(io.BytesIO(data), "a.xlsx", columns=SPEC)
+    assert table.rows == [(3, {"统一社会信用代码": "X", "名称": "甲"})]
+    assert table.warnings == []
