@@ -153,13 +153,18 @@ def _names_two(
 ) -> list[tuple[str | None, str]]:
     """Names of a two-row header: the lower cell names the column (or the two together,
     e.g. 正式 under 党员数 → 正式党员数); where the lower cell is empty, the upper one does (a cell
-    merged down over both rows, or a name beside a group title)."""
+    merged down over both rows, or a name beside a group title). A group title written once
+    over several columns without merging (CSV, 跨列居中) also counts for the empty upper
+    cells to its right, but only to complete a lower cell's name."""
     out: list[tuple[str | None, str]] = []
+    group = ""
     for index in range(max(len(upper), len(lower))):
         top_cell = upper[index] if index < len(upper) else ""
         bottom_cell = lower[index] if index < len(lower) else ""
         top, bottom = normalize_header(top_cell), normalize_header(bottom_cell)
-        candidates = [bottom, top + bottom, bottom + top] if bottom else [top]
+        group = top or group
+        title = top or group
+        candidates = [bottom, title + bottom, bottom + title] if bottom else [top]
         known = next((lookup[c] for c in candidates if c and c in lookup), None)
         shown = _shown(bottom_cell) if bottom else _shown(top_cell)
         if bottom and top and top != bottom:

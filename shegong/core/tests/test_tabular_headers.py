@@ -160,3 +160,11 @@ def test_a_title_merged_wider_than_the_header_is_not_a_column() -> None:
     table = read_table(io.BytesIO(data), "a.xlsx", columns=SPEC)
     assert table.rows == [(3, {"统一社会信用代码": "X", "名称": "甲"})]
     assert table.warnings == []
+
+
+def test_a_group_title_written_once_over_unmerged_columns() -> None:
+    text = "统一社会信用代码,名称,党员数,\n,,正式,预备\nX,甲,5,1\n"
+    table = read_table(_csv(text), "a.csv", columns=SPEC)
+    assert table.rows == [
+        (3, {"统一社会信用代码": "X", "名称": "甲", "正式党员数": "5", "预备党员数": "1"})
+    ]
