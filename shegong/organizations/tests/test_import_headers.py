@@ -126,3 +126,11 @@ def test_the_template_sample_names_an_organization_in_scope(
     table = read_table(io.BytesIO(template.content), "t.xlsx", columns=imports.IMPORT_SPEC)
     sample = table.rows[0][1]
     assert (sample["覆盖方式"], sample["覆盖党组织编码"]) == ("单独建", "ORG-N1")
+
+
+def test_the_csv_template_passes_its_own_dry_run(world: Any, client_for: Any) -> None:
+    client = client_for(world.street_north)
+    template = client.get("/organizations/entities/import/template/?format=csv")
+    response = client.post(URL, {"file": SimpleUploadedFile("模板.csv", template.content)})
+    assert response.context["report"].errors == []
+    assert CONFIRM in response.content.decode()
