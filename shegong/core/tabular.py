@@ -360,10 +360,13 @@ def _read_sheet(data: bytes) -> tuple[list[list[str]], Sequence[Any]]:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_index(0)
         rows = [[_clean(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
-        merged = sheet.merged_cell_ranges or ()
-        return rows, merged
     except Exception as exc:  # calamine raises several error types for corrupt files
         raise TableError("无法读取表格文件，文件可能已损坏或不是 Excel 格式") from exc
+    try:  # merged ranges only help to read a header; a format without them reads as before
+        merged = sheet.merged_cell_ranges or ()
+    except Exception:
+        merged = ()
+    return rows, merged
 
 
 def safe_cell(value: Any) -> Any:
