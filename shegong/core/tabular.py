@@ -328,6 +328,7 @@ def parse_count(text: str, label: str) -> tuple[int | None, str | None]:
     or ``(None, Chinese message)`` — a negative number is told so, not called "not a whole
     number". Blank is ``(None, None)``: the caller decides whether the cell is required."""
     cleaned = unicodedata.normalize("NFKC", text or "").replace(",", "").replace("，", "")
+    cleaned = cleaned.replace("\u2212", "-")  # the minus sign some office software writes
     cleaned = _SPACE.sub("", cleaned)
     if not cleaned:
         return None, None

@@ -144,6 +144,7 @@ def test_an_unknown_sub_column_of_a_two_row_header_names_its_group() -> None:
         ("５.0", (5, None)),
         ("", (None, None)),
         ("-3", (None, "正式党员数不能为负数（填写的是“-3”）")),
+        ("\u22122", (None, "正式党员数不能为负数（填写的是“\u22122”）")),
         ("3.5", (None, "正式党员数应为整数（填写的是“3.5”）")),
         ("五", (None, "正式党员数应为整数（填写的是“五”）")),
     ],
