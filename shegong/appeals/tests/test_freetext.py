@@ -283,3 +283,19 @@ def test_search_by_number_finds_only_where_identity_is_visible(world, client_for
     handler = client_for(world.handler_unit_a).get("/appeals/search/", {"q": PHONE})
     assert appeal.number in handler.content.decode()
     assert Appeal.objects.filter(body__contains=PHONE).count() == 1
+
+
+def test_notifications_and_audit_rows_quote_the_title_masked(world, accusation) -> None:
+    from shegong.core.models import Notification
+
+    titles = list(
+        Notification.objects.filter(user=world.handler_unit_b).values_list("title", flat=True)
+    )
+    assert "新工单：检举住建局干部（回电139****5678）" in titles
+    reprs = list(
+        AuditEvent.objects.filter(target_type="appeals.appeal").values_list(
+            "target_repr", flat=True
+        )
+    )
+    assert f"{accusation.number} 检举住建局干部（回电139****5678）" in reprs
+    assert_hidden(" ".join(titles + reprs))
