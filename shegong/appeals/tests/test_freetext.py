@@ -299,3 +299,26 @@ def test_notifications_and_audit_rows_quote_the_title_masked(world, accusation) 
     )
     assert f"{accusation.number} 检举住建局干部（回电139****5678）" in reprs
     assert_hidden(" ".join(titles + reprs))
+
+
+def test_people_suggestion_staff_pages_and_api_mask_the_text(
+    world, client_for, make_appeal
+) -> None:
+    appeal, _ = make_appeal(
+        kind=AppealKind.PEOPLE_SUGGESTION,
+        title="建议增设口袋公园",
+        body=f"北一社区3号楼旁有块空地，建议改造成口袋公园。我的电话{PHONE}，邮箱{EMAIL}。",
+    )
+    leader = client_for(world.leader)
+    page = leader.get(f"/suggestions/{appeal.pk}/").content.decode()
+    assert "口袋公园" in page
+    assert_hidden(page)
+    assert 'data-testid="reveal-text-body"' not in page
+    api = leader.get(f"/api/suggestions/{appeal.pk}").json()
+    assert "139****5678" in api["body"]
+    assert_hidden(str(api))
+    listing = leader.get("/suggestions/", {"q": PHONE}).content.decode()
+    assert appeal.number not in listing
+    dispatcher = client_for(world.dispatcher).get(f"/suggestions/{appeal.pk}/").content.decode()
+    assert_hidden(dispatcher)
+    assert 'data-testid="reveal-text-body"' in dispatcher
