@@ -193,16 +193,20 @@ def search_free_text(queryset: Any, query: str, user: Any) -> Any:
         return matched
     visible = identity_visible_q(user)
     hidden = matched if visible is None else matched.exclude(visible)
-    needle = query.casefold()
+    needle, number = query.casefold(), query.upper()
     keep: list[int] = []
     drop: list[int] = []
-    rows = hidden.values_list("pk", "title", "body").order_by().iterator(chunk_size=500)
-    for pk, title, body in rows:
-        readable = needle in masked_text(title).casefold() or needle in masked_text(body).casefold()
+    rows = hidden.values_list("pk", "number", "title", "body").order_by()
+    for pk, row_number, title, body in rows.iterator(chunk_size=500):
+        readable = (
+            row_number == number
+            or needle in masked_text(title).casefold()
+            or needle in masked_text(body).casefold()
+        )
         (keep if readable else drop).append(pk)
     if not drop:
         return matched
-    by_number = Q(number=query.upper())
+    by_number = Q(number=number)
     shown = by_number if visible is None else (visible | by_number)
     if len(drop) <= len(keep) and len(drop) <= MAX_ID_LIST:
         return matched.exclude(pk__in=drop)
