@@ -98,6 +98,8 @@ def public_text(text: str | None, *, staff_written: bool = False) -> str:
 
 def can_reveal_text(user: Any, appeal: Appeal) -> bool:
     """The free-text reveal is the structured fields' reveal: same roles, same rule."""
+    if not getattr(user, "is_authenticated", False):
+        return False
     return can_see_identity(user, appeal) and user.has_capability("pii.reveal")
 
 
@@ -134,7 +136,7 @@ def appeal_text_for(user: Any, appeal: Appeal, field: str, value: str | None = N
         field=field,
         text=shown,
         masked=masked,
-        can_reveal=masked and user is not None and can_reveal_text(user, appeal),
+        can_reveal=masked and can_reveal_text(user, appeal),
     )
 
 
@@ -161,7 +163,7 @@ def reveal_appeal_text(*, actor: Any, appeal: Appeal, field: str, reason: str) -
 def identity_visible_q(user: Any) -> Q | None:
     """The appeals whose petitioner ``user`` may identify, as a filter (``can_see_identity``
     for a queryset); None when there are none."""
-    if user is None or not user.has_capability("appeals.identity"):
+    if not getattr(user, "is_authenticated", False) or not user.has_capability("appeals.identity"):
         return None
     if user.has_capability("appeals.identity_confidential"):
         return Q(pk__isnull=False)  # every appeal (an empty Q() would vanish in an OR)
