@@ -227,7 +227,7 @@ def test_dispatcher_sees_masked_text_and_reveals_it_with_an_audited_reason(
 @pytest.fixture
 def ordinary(world, make_appeal):
     appeal, code = make_appeal(
-        title=f"路灯不亮（回电{PHONE}）",
+        title=f"路灯不亮（回电{PHONE}，工资卡{CARD}）",
         body=f"3号楼前路灯坏了，身份证{ID_NUMBER}，请联系{PHONE}。",
     )
     wf.dispatch_appeal(actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=world.unit_a.pk)
@@ -247,13 +247,13 @@ def test_ordinary_appeal_public_display_hides_identifiers(world, client, ordinar
     client.post("/portal/track/", {"action": "lookup", "number": appeal.number, "code": code})
     page = client.get("/portal/track/").content.decode()
     assert appeal.number in page
-    assert "路灯不亮（回电***）" in page
+    assert "路灯不亮（回电***，工资卡***）" in page
     assert PHONE not in page
     assert "139****5678" not in page  # public: replaced whole, not masked
     assert LANDLINE in page  # the office line in the reply stays, so people can call it
 
     open311 = client.get(f"/open311/v2/requests/{appeal.number}.json").json()
-    assert open311[0]["description"] == "路灯不亮（回电***）"
+    assert open311[0]["description"] == "路灯不亮（回电***，工资卡***）"
 
 
 def test_ordinary_appeal_handler_may_reveal_and_leader_sees_no_identity(
