@@ -11,6 +11,7 @@ from django.db.models import Q
 from shegong.core.pii import BlindIndexField, EncryptedField
 from shegong.core.scoping import Scope, ScopedQuerySet
 from shegong.core.tree import path_prefixes
+from shegong.lib.masking import mask_identifiers
 
 from .choices import (
     AppealKind,
@@ -317,7 +318,9 @@ class Appeal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.title}"
+        # Audit rows, the admin and notifications print this: identifiers typed into the
+        # title are masked (issue #12).
+        return f"{self.number} {mask_identifiers(self.title)}"
 
     @property
     def is_open(self) -> bool:

@@ -41,7 +41,12 @@ from .services import revisit as revisit_service
 from .services import supervision as supervision_service
 from .services import workflow as wf
 from .services.identity import FIELDS as IDENTITY_FIELDS
-from .services.identity import can_see_identity, reveal_identity
+from .services.identity import (
+    can_see_identity,
+    masked_text,
+    reveal_appeal_text,
+    reveal_identity,
+)
 from .services.intake import IntakeData, IntakeError, submit_appeal
 
 OPEN_ORDERS = [WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED]
@@ -218,9 +223,10 @@ def _queue_triage(appeal: Appeal) -> dict[str, Any] | None:
     result = getattr(appeal, "triage", None)
     if result is None:
         return None
-    from shegong.triage.services import GROUP_MIN_PEOPLE, allowed_suggestions
+    from shegong.triage.services import GROUP_MIN_PEOPLE, allowed_suggestions, shown_suggestions
 
-    allowed = allowed_suggestions(appeal, result.suggestions)  # never the accused (第三十条)
+    # never the accused (第三十条); reasons masked like the appeal text
+    allowed = shown_suggestions(allowed_suggestions(appeal, result.suggestions)[:1])
     top = allowed[0] if allowed else None
     return {
         "category": "/".join(c for c in (result.category_l1, result.category_l2) if c),
@@ -294,7 +300,9 @@ def search(request: HttpRequest) -> HttpResponse:
         else:
             phone_error = "您的角色不能按诉求人电话查询"
             base = base.none()
-    filterset = AppealFilterSet(request.GET, queryset=base.select_related("region", "lead_unit"))
+    filterset = AppealFilterSet(
+        request.GET, queryset=base.select_related("region", "lead_unit"), request=request
+    )
     page = Paginator(filterset.qs, 30).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -331,7 +339,9 @@ EXPORT_COLUMNS = [
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
     _need(request, Cap.EXPORT)
-    filterset = AppealFilterSet(request.GET, queryset=Appeal.objects.visible_to(request.user))
+    filterset = AppealFilterSet(
+        request.GET, queryset=Appeal.objects.visible_to(request.user), request=request
+    )
     queryset = filterset.qs.select_related("region", "lead_unit")
 
     def rows() -> Any:
@@ -340,7 +350,7 @@ def export(request: HttpRequest) -> HttpResponse:
                 a.number,
                 a.get_kind_display(),
                 a.get_channel_display(),
-                a.title,
+                masked_text(a.title),
                 a.region.full_name,
                 a.get_status_display(),
                 a.lead_unit.name if a.lead_unit else "",
@@ -801,6 +811,30 @@ def reveal(request: HttpRequest, pk: int, petitioner_id: int, field: str) -> Htt
             petitioner=petitioner,
             field=field,
             reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        return render(
+            request, "core/partials/_reveal_error.html", {"message": exc.message}, status=422
+        )
+    except PermissionDenied:
+        return render(
+            request,
+            "core/partials/_reveal_error.html",
+            {"message": "您的角色不能查看该信息"},
+            status=403,
+        )
+    return render(request, "core/partials/_revealed.html", {"value": value})
+
+
+@login_required
+@require_POST
+def reveal_text(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """HTMX: the whole text of a free-text field (identifiers unmasked), with a reason;
+    audited. Only for roles that may see the petitioner's identity."""
+    appeal = get_visible_or_404(Appeal, request.user, pk=pk)
+    try:
+        value = reveal_appeal_text(
+            actor=request.user, appeal=appeal, field=field, reason=request.POST.get("reason", "")
         )
     except DomainError as exc:
         return render(

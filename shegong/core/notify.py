@@ -9,6 +9,8 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from shegong.lib.masking import mask_identifiers
+
 from .models import Notification
 
 logger = logging.getLogger("shegong.notify")
@@ -17,7 +19,11 @@ logger = logging.getLogger("shegong.notify")
 def notify(
     users: Iterable[Any], title: str, body: str = "", url: str = "", level: str = "info"
 ) -> int:
-    """Create one in-app notification per distinct active user. Returns how many."""
+    """Create one in-app notification per distinct active user. Returns how many.
+
+    Titles and bodies often quote what a citizen typed (an appeal's title); identifiers in
+    them (phone, ID, bank card, e-mail) are masked — a notice never needs them whole."""
+    title, body = mask_identifiers(title), mask_identifiers(body)
     seen: set[int] = set()
     rows = []
     for user in users:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
@@ -23,6 +24,7 @@ __all__ = [
     "mask_name",
     "mask_phone",
     "mask_text",
+    "redact_identifiers",
 ]
 
 MaskKind = Literal["id_number", "phone", "name"]
@@ -122,7 +124,11 @@ _SEP = r"[ \-]?"
 _PATTERNS: Final[tuple[tuple[IdentifierKind, re.Pattern[str]], ...]] = (
     ("email", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")),
     # 18-digit resident ID (last may be X) and the old 15-digit form.
-    ("id_number", re.compile(rf"{_NB}[1-9]\d{{5}}(?:19|20)\d{{2}}[01]\d[0-3]\d\d{{3}}[\dXx]{_NA}")),
+    # (6-8-4 groups may be separated by single spaces, as people copy them from a card)
+    (
+        "id_number",
+        re.compile(rf"{_NB}[1-9]\d{{5}} ?(?:19|20)\d{{2}}[01]\d[0-3]\d ?\d{{3}}[\dXx]{_NA}"),
+    ),
     ("id_number", re.compile(rf"{_NB}[1-9]\d{{5}}\d{{2}}[01]\d[0-3]\d\d{{3}}{_NA}")),
     # Mobile: 11 digits from 13–19, optionally +86/0086, grouped 3-4-4 by spaces or hyphens.
     (
@@ -145,7 +151,7 @@ _PATTERNS: Final[tuple[tuple[IdentifierKind, re.Pattern[str]], ...]] = (
     # A local number without area code, only after a word that says it is a phone number.
     (
         "landline",
-        re.compile(rf"(?<=电话|座机|联系|手机|号码|热线)(?:[:：是为]\s?)?\d{{7,8}}{_NA}"),
+        re.compile(rf"(?<=电话|座机|联系|手机|号码|热线)(?:[:：是为]?\s?)?\d{{7,8}}{_NA}"),
     ),
 )
 
@@ -191,7 +197,7 @@ def _mask_one(kind: IdentifierKind, raw: str) -> str:
         local, _, domain = raw.partition("@")
         return (local[:1] + _STAR * max(len(local) - 1, 1)) + "@" + domain
     if kind == "id_number":
-        return mask_id_number(_fold(raw).upper())
+        return mask_id_number(_fold(raw).replace(" ", "").upper())
     if kind == "mobile":
         return mask_phone(raw)
     if kind == "bank_card":
@@ -211,17 +217,46 @@ def _mask_one(kind: IdentifierKind, raw: str) -> str:
     return "".join(out)
 
 
-def mask_identifiers(text: str | None) -> str:
-    """``text`` with every identifier ``find_identifiers`` finds replaced by its masked form
-    (``138****5678``, ``110105********002X``, ``************1234``, ``z***@example.com``,
-    ``0571******88``). Everything else is kept as written. Idempotent."""
+def _replace_identifiers(
+    text: str | None, replace: Callable[[IdentifierKind, str], str], keep: Collection[str]
+) -> str:
     if not text:
         return ""
     out: list[str] = []
     pos = 0
     for span in find_identifiers(text):
+        if span.kind in keep:
+            continue
         out.append(text[pos : span.start])
-        out.append(_mask_one(span.kind, text[span.start : span.end]))
+        out.append(replace(span.kind, text[span.start : span.end]))
         pos = span.end
     out.append(text[pos:])
     return "".join(out)
+
+
+def mask_identifiers(text: str | None, *, keep: Collection[str] = ()) -> str:
+    """``text`` with every identifier ``find_identifiers`` finds replaced by its masked form
+    (``138****5678``, ``110105********002X``, ``************1234``, ``z***@example.com``,
+    ``0571******88``). Everything else is kept as written. Idempotent.
+
+    ``keep`` names kinds left as written (e.g. ``("landline",)`` for an office line in a
+    reply written by staff)."""
+    return _replace_identifiers(text, _mask_one, keep)
+
+
+def redact_identifiers(
+    text: str | None,
+    replacement: str | Mapping[str, str] = "***",
+    *,
+    keep: Collection[str] = (),
+) -> str:
+    """``text`` with every identifier replaced whole by ``replacement`` (or ``replacement[kind]``,
+    with ``replacement["*"]`` for kinds not listed) — for text anyone may read (public pages, the
+    Open311 API, documents sent out), where even a masked form says too much."""
+
+    def replace(kind: IdentifierKind, raw: str) -> str:
+        if isinstance(replacement, str):
+            return replacement
+        return replacement.get(kind, replacement.get("*", "***"))
+
+    return _replace_identifiers(text, replace, keep)

@@ -577,7 +577,7 @@ def triage_for(user: Any, appeal: Appeal) -> dict[str, Any] | None:
 
     return {
         "result": result,
-        "suggestions": allowed_suggestions(appeal, result.suggestions),
+        "suggestions": shown_suggestions(allowed_suggestions(appeal, result.suggestions)),
         "duplicates": [d for d in result.duplicates if d["appeal_id"] in seen],
         "same_person": same,
         "is_group": appeal.is_group or result.group_people >= GROUP_MIN_PEOPLE,
@@ -585,6 +585,14 @@ def triage_for(user: Any, appeal: Appeal) -> dict[str, Any] | None:
         "can_accept": appeal.status in (AppealStatus.REGISTERED, AppealStatus.ACCEPTED)
         and not appeal.work_orders.filter(role="lead", status__in=["pending", "signed"]).exists(),
     }
+
+
+def shown_suggestions(suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Suggestions as pages and the API show them: a reason quotes words of appeals (共同
+    关键词), so identifiers in it are masked like the appeal text itself (issue #12)."""
+    from shegong.appeals.services.identity import masked_text
+
+    return [{**s, "reasons": [masked_text(r) for r in s.get("reasons", [])]} for s in suggestions]
 
 
 def accept_suggestion(*, actor: Any, appeal_id: int, unit_id: int) -> Appeal:

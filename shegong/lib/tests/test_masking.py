@@ -147,3 +147,33 @@ def test_mask_identifiers_is_idempotent(text: str) -> None:
 @given(st.from_regex(r"1[3-9][0-9]{9}", fullmatch=True), st.sampled_from(["", "我", "电话："]))
 def test_no_mobile_survives(number: str, prefix: str) -> None:
     assert number not in mask_identifiers(f"{prefix}{number}。")
+
+
+# Misses found while wiring the masker into the appeal pages (issue #12 item 2).
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("电话 88881234", "电话 ******34"),
+        ("联系电话是 88881234", "联系电话是 ******34"),
+        ("身份证 110105 19900101 1234", "身份证 110105********1234"),
+    ],
+)
+def test_mask_identifiers_found_misses(text: str, expected: str) -> None:
+    assert mask_identifiers(text) == expected
+
+
+def test_mask_identifiers_can_keep_a_kind() -> None:
+    text = "请拨打0571-88881234，或手机13812345678"
+    assert mask_identifiers(text, keep=("landline",)) == "请拨打0571-88881234，或手机138****5678"
+
+
+def test_redact_identifiers_replaces_whole_values() -> None:
+    from shegong.lib.masking import redact_identifiers
+
+    text = "电话13812345678，身份证110105199001011234，邮箱a@b.cn，卡号6222021234567890"
+    assert redact_identifiers(text) == "电话***，身份证***，邮箱***，卡号***"
+    tokens = {"mobile": "〔号码已隐去〕", "id_number": "〔证件号码已隐去〕", "*": "〔已隐去〕"}
+    assert redact_identifiers(text, tokens) == (
+        "电话〔号码已隐去〕，身份证〔证件号码已隐去〕，邮箱〔已隐去〕，卡号〔已隐去〕"
+    )
+    assert redact_identifiers("座机0571-88881234", keep=("landline",)) == "座机0571-88881234"
