@@ -13,7 +13,7 @@ from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.pii import plain
-from shegong.core.tabular import ImportReport
+from shegong.core.tabular import Column, ImportReport
 from shegong.core.tree import assign_path
 from shegong.lib.validators import ValidationFailure, validate_credit_code, validate_mobile
 from shegong.regions.models import Region
@@ -220,6 +220,9 @@ def export_rows(queryset: Any, *, unmasked: bool = False) -> Iterable[list[Any]]
 
 IMPORT_COLUMNS = EXPORT_COLUMNS  # an export can be edited and imported again
 REQUIRED_COLUMNS = ["单位编码", "单位名称", "类别", "所属区划代码"]
+# The declared columns the reader checks the header against (core/tabular.py): a column the
+# import does not use is shown as a warning in the dry run, never silently dropped.
+IMPORT_SPEC = tuple(Column(c, required=c in REQUIRED_COLUMNS) for c in IMPORT_COLUMNS)
 KIND_NAMES: dict[str, str] = {
     **{str(label): str(value) for value, label in UnitKind.choices},
     **{str(value): str(value) for value in UnitKind.values},

@@ -233,7 +233,7 @@ def unit_import(request: HttpRequest) -> HttpResponse:
                 upload = form.cleaned_data["file"]
                 token = stage(request.user, upload, upload.name)
                 data, filename = load(request.user, token)
-            table = read_table(io.BytesIO(data), filename, required=services.REQUIRED_COLUMNS)
+            table = read_table(io.BytesIO(data), filename, columns=services.IMPORT_SPEC)
             commit = request.POST.get("confirm") == "1"
             report = services.import_units(actor=request.user, rows=table.rows, commit=commit)
         except (StagingError, TableError) as exc:
@@ -247,5 +247,7 @@ def unit_import(request: HttpRequest) -> HttpResponse:
                 f"未变化 {report.unchanged} 个",
             )
             return redirect("units:list")
-        context.update({"report": report, "token": token, "filename": filename})
+        context.update(
+            {"report": report, "token": token, "filename": filename, "warnings": table.warnings}
+        )
     return render(request, "units/unit_import.html", context)
