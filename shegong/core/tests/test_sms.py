@@ -262,3 +262,25 @@ def test_message_is_encrypted_at_rest() -> None:
     assert "13912345678" not in phone
     assert "受理" not in text
     assert SmsMessage.objects.get(pk=message.pk).phone == "13912345678"
+
+
+@pytest.mark.django_db
+def test_failed_messages_are_listed_for_administrators(
+    world: Any, client_for: Any, settings: Any
+) -> None:
+    settings.SHEGONG_SMS_BACKEND = FLAKY
+    settings.SHEGONG_SMS_MAX_ATTEMPTS = 1
+    FlakyGateway.failures = 1
+    message = notify.queue_sms("13912345678", "【社工平台】您的诉求已受理", purpose="诉求办理进度")
+    assert message is not None
+    notify.deliver_message(message.pk)
+    url = "/admin/core/smsmessage/?status__exact=failed"
+    page = client_for(world.dept_admin).get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "诉求办理进度" in html
+    assert "139****5678" in html
+    assert "gateway answered HTTP 503" in html
+    assert "13912345678" not in html
+    assert "您的诉求已受理" not in html
+    assert client_for(world.dispatcher).get(url).status_code == 302
