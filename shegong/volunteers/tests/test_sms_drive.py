@@ -15,7 +15,8 @@ from django.test import Client
 from shegong.appeals import sms_verification as sms
 from shegong.core.models import SmsMessage, SmsStatus
 from shegong.core.notify import ConsoleSmsSender
-from shegong.core.tests.test_sms import FLAKY, FlakyGateway
+from shegong.core.tests.test_sms import FLAKY, FlakyGateway, _Gateway
+from shegong.core.tests.test_sms import gateway as gateway  # the fixture
 from shegong.volunteers import services
 
 from .conftest import make_phone
@@ -115,3 +116,22 @@ def test_gateway_error_after_a_committed_action_is_not_a_500(kit: Any, settings:
     assert notice.attempts == 1
     assert "HTTP 503" in notice.last_error
     assert notice.phone == old
+
+
+def test_code_goes_through_the_http_gateway_configured(
+    kit: Any, settings: Any, gateway: str
+) -> None:
+    settings.SHEGONG_SMS_BACKEND = "http"
+    settings.SHEGONG_SMS_HTTP_URL = gateway
+    settings.SHEGONG_SMS_HTTP_TOKEN = "drive-token"
+    settings.SHEGONG_SMS_SIGN = "示范市志愿服务"
+    phone = make_phone()
+    page = Client(**WIFI).post("/volunteer/sms-code/", {"phone": phone}).content.decode()
+    assert "验证码已发送" in page
+    (got,) = _Gateway.received
+    assert got["auth"] == "Bearer drive-token"
+    assert got["body"]["phone"] == phone
+    assert got["body"]["sign"] == "示范市志愿服务"
+    code = re.search(r"验证码是(\d{6})", got["body"]["text"])
+    assert code is not None
+    assert sms.check_code(phone, code.group(1)) == sms.CheckResult.OK
