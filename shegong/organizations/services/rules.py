@@ -468,6 +468,8 @@ def run_rules(
                     except IntegrityError:
                         continue
             result.opened += len(new)
+            if rule == Rule.TERM_ENDING and new:
+                _tell_administrators(new)
             stale = [f for key, f in open_rows.items() if key not in violations]
             if actor is not None:
                 # A scoped run resolves only findings whose subject it actually checked.
@@ -488,6 +490,41 @@ def run_rules(
             changes=result.as_dict(),
         )
     return result
+
+
+def _tell_administrators(reminders: list[Finding]) -> None:
+    """A new 换届 reminder goes to the people who keep the organization (its own
+    administrators, e.g. the 书记's account) and those of its parent, as an in-app notice,
+    so the reminder reaches them without anyone opening the findings list."""
+    from django.urls import reverse
+
+    from shegong.core.notify import notify
+
+    from ..models import OrgAdministrator
+
+    orgs = {
+        f.organization_id: f
+        for f in reminders
+        if f.pk is not None and f.organization_id is not None  # inserted by this run
+    }
+    if not orgs:
+        return
+    rows = PartyOrganization.objects.filter(pk__in=list(orgs)).only("pk", "name", "parent_id")
+    for org in rows:
+        keepers = [org.pk] + ([org.parent_id] if org.parent_id else [])
+        users = [
+            link.user
+            for link in OrgAdministrator.objects.filter(organization_id__in=keepers)
+            .select_related("user")
+            .order_by("pk")
+        ]
+        finding = orgs[org.pk]
+        notify(
+            users,
+            f"换届提醒：{org.name}",
+            finding.evidence,
+            url=reverse("organizations:org", args=[org.pk]),
+        )
 
 
 def reevaluate_subjects(

@@ -256,6 +256,23 @@ def test_a_new_term_gets_its_own_reminder(world, make_org) -> None:
     assert Finding.objects.filter(rule=Rule.TERM_ENDING, organization=org).count() == 2
 
 
+def test_a_new_reminder_notifies_the_organizations_keepers_once(world, make_org) -> None:
+    from shegong.core.models import Notification
+    from shegong.organizations.models import OrgAdministrator
+
+    with time_machine.travel(at(2026, 12, 6), tick=False):
+        parent = make_org(kind="committee")
+        org = make_org(parent=parent, term_started_on=date(2024, 6, 1))  # ends 2027-06-01
+        OrgAdministrator.objects.create(user=world.users["secretary"], organization=org)
+        OrgAdministrator.objects.create(user=world.street_north, organization=parent)
+        run_rules()
+        run_rules()
+    notes = Notification.objects.filter(title=f"换届提醒：{org.name}")
+    assert {n.user_id for n in notes} == {world.users["secretary"].pk, world.street_north.pk}
+    assert "届满前 6 个月提醒" in notes[0].body
+    assert notes[0].url == f"/organizations/orgs/{org.pk}/"
+
+
 # --- Policy validation --------------------------------------------------------------------
 
 
