@@ -111,7 +111,7 @@ class SmsMessageAdmin(ReadOnlyAdmin):
     """短信发送记录: what the gateway refused (filter 发送失败) and why. Numbers are masked and
     the text is not shown: the list is for operating the gateway, not for reading messages."""
 
-    list_display = [
+    COLUMNS = (
         "created_at",
         "purpose",
         "masked_phone",
@@ -119,10 +119,11 @@ class SmsMessageAdmin(ReadOnlyAdmin):
         "attempts",
         "last_error",
         "sent_at",
-    ]
-    list_filter = ["status", "purpose"]
-    fields = list_display
-    readonly_fields = list_display
+    )
+    list_display = COLUMNS
+    list_filter = ("status", "purpose")
+    fields = COLUMNS
+    readonly_fields = COLUMNS
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         # The department administrator who runs the system (accounts) runs the gateway too.

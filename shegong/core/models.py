@@ -15,7 +15,7 @@ class AppendOnlyError(RuntimeError):
     """Raised on any attempt to change or delete an append-only row."""
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyRowsQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
@@ -23,7 +23,7 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
 
-class AuditEventQuerySet(ScopedQuerySet, AppendOnlyQuerySet):  # type: ignore[override]
+class AuditEventQuerySet(ScopedQuerySet, AppendOnlyRowsQuerySet):  # type: ignore[override]
     pass
 
 
