@@ -29,8 +29,9 @@ test-fast: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"
 
 ## The non-browser suite with the machine's clock moved (libfaketime; both dates are part of CI):
-## the 3rd of a month after a 31-day month, and a working day of a year with no entered holidays.
-DATED ?= 2026-08-03T09:30:00 2027-01-04T10:00:00
+## 23:45 in Beijing on the 3rd of a month after a 31-day month (the run crosses midnight),
+## and 10:00 on a working day of a year whose holidays nobody has entered.
+DATED ?= 2026-08-03T15:45:00 2027-01-04T02:00:00
 test-dated: setup
 	bash scripts/ensure-faketime.sh
 	set -e; for when in $(DATED); do \
