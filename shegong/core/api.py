@@ -1,5 +1,8 @@
 """The HTTP API: one NinjaAPI, session or bearer-token auth, scope enforced by querysets.
 
+A request with ``Authorization: Bearer sg_…`` is authenticated by the token only and is not
+CSRF-checked; a request without one is authenticated by the session cookie and CSRF-checked.
+
 Apps add routers in their ``api.py`` and are mounted in :mod:`shegong.urls`. Domain
 exceptions map to HTTP here, once: out of scope → 404, illegal transition → 409,
 validation → 422, missing capability → 403.
@@ -10,13 +13,41 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import NinjaAPI
-from ninja.security import HttpBearer, django_auth
+from ninja.security import APIKeyCookie, HttpBearer
 
 from .exceptions import DomainError, StaleObject, TransitionNotAllowed
+
+
+def carries_bearer_token(request: HttpRequest) -> bool:
+    """Whether the request presents ``Authorization: Bearer …`` (valid or not)."""
+    scheme, _, _rest = request.headers.get("Authorization", "").strip().partition(" ")
+    return scheme.lower() == "bearer"
+
+
+class SessionAuth(APIKeyCookie):
+    """The Django login session, CSRF-checked — for requests without a bearer token only.
+
+    CSRF protects cookie sessions: a browser sends the cookie on its own, so a write needs the
+    CSRF token too. A request that presents a bearer token is judged by that token alone
+    (``TokenAuth``): no CSRF check, and no falling back to a session cookie it also carries —
+    an invalid token is 401 even beside a valid session.
+    """
+
+    param_name = settings.SESSION_COOKIE_NAME
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if carries_bearer_token(request):
+            return None
+        return super().__call__(request)
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Any:
+        user: Any = request.user
+        return user if user.is_authenticated else None
 
 
 class TokenAuth(HttpBearer):
@@ -41,7 +72,7 @@ api = NinjaAPI(
     title="社工平台 API",
     version="1",
     description="Shegong API. 所有数据按调用者的管辖范围过滤；越权访问返回 404。",
-    auth=[django_auth, TokenAuth()],
+    auth=[TokenAuth(), SessionAuth()],
     urls_namespace="api",
 )
 
