@@ -1,8 +1,8 @@
-"""Open311 GeoReport v2 (JSON): the public API for citizens' apps and third-party clients.
+"""Open311 GeoReport v2: the public API for citizens' apps and third-party clients.
 
 Spec: https://wiki.open311.org/GeoReport_v2 — services, service definitions, POST a request,
-GET requests, GET a request. JSON only. Mapping to Shegong, privacy rules and idempotency are
-documented in docs/open311.md.
+GET requests, GET a request, each in XML (the spec's required format) and JSON. Mapping to
+Shegong, privacy rules and idempotency are documented in docs/open311.md.
 
 The views are thin: parse the request, call ``intake_queue.submit_public_appeal`` (the one
 intake path, channel ``api``, written by the group-commit writer) or read
@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import xml.etree.ElementTree as ET  # writing only: nothing here parses XML
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import wraps
 from typing import Any
@@ -29,6 +31,14 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from shegong.core.exceptions import DomainError
+from shegong.core.middleware import handles_raw_text
+from shegong.lib.text import (
+    InvalidText,
+    normalise_data,
+    normalise_text,
+    parse_form,
+    printable_for_xml,
+)
 from shegong.regions.cache import active_region_by_code
 from shegong.regions.models import Region
 
@@ -300,7 +310,8 @@ def serialize(appeal: Appeal) -> dict[str, Any]:
 
 
 class Open311Error(Exception):
-    """An error answered in the spec's format: ``[{"code": status, "description": …}]``."""
+    """An error answered in the spec's format: ``[{"code": status, "description": …}]`` in
+    JSON, ``<errors><error><code/><description/></error></errors>`` in XML."""
 
     def __init__(self, status: int, description: str) -> None:
         super().__init__(description)
@@ -308,18 +319,73 @@ class Open311Error(Exception):
         self.description = description
 
 
-def _json(data: Any, status: int = 200) -> JsonResponse:
+@dataclass
+class Reply:
+    """What a view answers, before it is written as JSON or XML.
+
+    ``root`` is the XML document element; ``item`` names each element of a list answer
+    (``None``: ``data`` is one object whose fields are the root's children).
+    """
+
+    data: Any
+    root: str
+    item: str | None = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+FORMATS = ("json", "xml")
+# XML element of each item of a list-valued field (GeoReport v2 service definition).
+XML_LIST_ITEMS = {"attributes": "attribute", "values": "value"}
+
+
+def _errors(status: int, description: str) -> Reply:
+    return Reply([{"code": status, "description": description}], "errors", "error", status)
+
+
+def _json(reply: Reply) -> HttpResponse:
     return JsonResponse(
-        data,
-        status=status,
+        reply.data,
+        status=reply.status,
         safe=False,
         json_dumps_params={"ensure_ascii": False},
         content_type="application/json; charset=utf-8",
     )
 
 
-def _error(status: int, description: str) -> JsonResponse:
-    return _json([{"code": status, "description": description}], status)
+def _xml_field(parent: ET.Element, name: str, value: Any) -> None:
+    element = ET.SubElement(parent, name)
+    if isinstance(value, list):
+        for item in value:
+            _xml_field(element, XML_LIST_ITEMS.get(name, "item"), item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _xml_field(element, key, item)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = printable_for_xml(str(value))
+
+
+def _xml(reply: Reply) -> HttpResponse:
+    root = ET.Element(reply.root)
+    if reply.item is None:
+        for key, value in reply.data.items():
+            _xml_field(root, key, value)
+    else:
+        for item in reply.data:
+            _xml_field(root, reply.item, item)
+    body = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
+    return HttpResponse(
+        body.encode("utf-8"), status=reply.status, content_type="text/xml; charset=utf-8"
+    )
+
+
+def render(fmt: str, reply: Reply) -> HttpResponse:
+    response = _xml(reply) if fmt == "xml" else _json(reply)
+    for name, value in reply.headers.items():
+        response[name] = value
+    return response
 
 
 def _check_jurisdiction(value: str | None) -> None:
@@ -333,26 +399,30 @@ def _check_service(code: str) -> None:
         raise Open311Error(404, f"未知的服务类型：{code[:50]}")
 
 
-def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Method (405), format (400: JSON only), jurisdiction_id (404) and error translation."""
+def endpoint(*methods: str) -> Callable[[Callable[..., Reply]], Callable[..., HttpResponse]]:
+    """Format (``.json`` or ``.xml``; anything else 400), method (405), jurisdiction_id
+    (404) and error translation, answered in the requested format."""
     allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., Reply]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+            fmt = fmt.lower()
+            if fmt not in FORMATS:
+                return render("json", _errors(400, "仅支持 JSON 和 XML 格式（.json 或 .xml）"))
             if request.method not in allowed:
-                response = _error(405, f"该接口不支持 {request.method} 方法")
-                response["Allow"] = ", ".join(sorted(allowed))
-                return response
-            if fmt.lower() != "json":
-                return _error(400, "仅支持 JSON 格式")
+                reply = _errors(405, f"该接口不支持 {request.method} 方法")
+                reply.headers["Allow"] = ", ".join(sorted(allowed))
+                return render(fmt, reply)
             try:
                 _check_jurisdiction(request.GET.get("jurisdiction_id"))
-                return view(request, **kwargs)
+                reply = view(request, **kwargs)
             except Open311Error as exc:
-                return _error(exc.status, exc.description)
+                reply = _errors(exc.status, exc.description)
+            return render(fmt, reply)
 
-        return wrapper
+        # The POST body is read and normalised here (strict UTF-8, errors in the spec format).
+        return handles_raw_text(wrapper)
 
     return decorate
 
@@ -365,39 +435,40 @@ def _csv(values: Iterable[str]) -> list[str]:
 
 
 @endpoint("GET")
-def services_view(request: HttpRequest) -> HttpResponse:
-    """GET services.json"""
-    return _json(service_list())
+def services_view(request: HttpRequest) -> Reply:
+    """GET services.json / services.xml"""
+    return Reply(service_list(), "services", "service")
 
 
 @endpoint("GET")
-def service_definition_view(request: HttpRequest, service_code: str) -> HttpResponse:
-    """GET services/{service_code}.json"""
+def service_definition_view(request: HttpRequest, service_code: str) -> Reply:
+    """GET services/{service_code}.json / .xml"""
     _check_service(service_code)
-    return _json(service_definition(service_code))
+    return Reply(service_definition(service_code), "service_definition")
 
 
 @endpoint("GET")
-def request_view(request: HttpRequest, service_request_id: str) -> HttpResponse:
-    """GET requests/{service_request_id}.json — a list of one, as the spec says."""
+def request_view(request: HttpRequest, service_request_id: str) -> Reply:
+    """GET requests/{service_request_id}.json / .xml — a list of one, as the spec says."""
     number = service_request_id.strip().upper()
     appeal = _with_public_fields(public_appeals().filter(number=number)).first()
     if appeal is None:
         raise Open311Error(404, f"未找到编号为 {number[:40]} 的公开诉求")
-    return _json([serialize(appeal)])
+    return Reply([serialize(appeal)], "service_requests", "request")
 
 
 @csrf_exempt
 @endpoint("GET", "POST")
-def requests_view(request: HttpRequest) -> HttpResponse:
-    """GET requests.json (search) and POST requests.json (submit)."""
+def requests_view(request: HttpRequest) -> Reply:
+    """GET requests.json (search) and POST requests.json (submit); the same in .xml."""
     if request.method == "POST":
         return _create(request)
-    return _json(search(request.GET))
+    return Reply(search(request.GET), "service_requests", "request")
 
 
 def not_found_view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    return _error(404, "未知的接口地址，请参阅 GeoReport v2 规范")
+    fmt = "xml" if request.path.lower().endswith(".xml") else "json"
+    return render(fmt, _errors(404, "未知的接口地址，请参阅 GeoReport v2 规范"))
 
 
 # --- GET requests ----------------------------------------------------------------------------
@@ -488,16 +559,26 @@ def _post_fields(request: HttpRequest) -> tuple[dict[str, str], dict[str, str]]:
     Attributes come as ``attribute[code]=value``; in JSON also as ``{"attribute": {...}}``.
     """
     items: Iterable[tuple[str, Any]]
-    if request.content_type == "application/json":
-        try:
-            payload = json.loads(request.body.decode("utf-8") or "{}")
-        except (UnicodeDecodeError, ValueError):
-            raise Open311Error(400, "请求体不是有效的 JSON") from None
-        if not isinstance(payload, dict):
-            raise Open311Error(400, "请求体应为 JSON 对象")
-        items = payload.items()
-    else:
-        items = ((key, request.POST.get(key)) for key in request.POST)
+    try:
+        if request.content_type == "application/json":
+            try:
+                payload = normalise_data(json.loads(normalise_text(request.body) or "{}"))
+            except InvalidText:
+                raise
+            except ValueError:
+                raise Open311Error(400, "请求体不是有效的 JSON") from None
+            if not isinstance(payload, dict):
+                raise Open311Error(400, "请求体应为 JSON 对象")
+            items = payload.items()
+        elif request.content_type == "application/x-www-form-urlencoded":
+            items = parse_form(request.body, request.encoding or settings.DEFAULT_CHARSET)
+        else:  # multipart: decoded by Django
+            items = [
+                (normalise_text(key), normalise_text(request.POST.get(key, ""), field=key))
+                for key in request.POST
+            ]
+    except InvalidText as exc:
+        raise Open311Error(400, exc.message) from None
     fields: dict[str, str] = {}
     attributes: dict[str, str] = {}
     for key, value in items:
@@ -593,7 +674,7 @@ def _auto_key(data: IntakeData, bucket: int) -> str:
     return f"open311-auto:{bucket}:{digest}"
 
 
-def _create(request: HttpRequest) -> HttpResponse:
+def _create(request: HttpRequest) -> Reply:
     fields, attributes = _post_fields(request)
     _check_jurisdiction(fields.get("jurisdiction_id"))
     data, region = _intake_data(fields, attributes)
@@ -634,19 +715,14 @@ def _create(request: HttpRequest) -> HttpResponse:
                 else 400
             )
             raise Open311Error(status, exc.message) from None
-    response = _json(
-        [
-            {
-                "service_request_id": appeal.number,
-                "service_notice": _submit_notice(appeal, code),
-                "account_id": None,
-                "token": None,
-            }
-        ],
-        status=201,
-    )
-    response["Cache-Control"] = "no-store"  # carries the one-time tracking code
-    return response
+    created = {
+        "service_request_id": appeal.number,
+        "service_notice": _submit_notice(appeal, code),
+        "account_id": None,
+        "token": None,
+    }
+    # Cache-Control: the answer carries the one-time tracking code.
+    return Reply([created], "service_requests", "request", 201, {"Cache-Control": "no-store"})
 
 
 def _submit_notice(appeal: Appeal, code: str | None) -> str:
