@@ -17,7 +17,7 @@ from typing import IO, Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from shegong.lib.text import printable_for_xml
+from shegong.lib.text import printable_for_xml, strip_controls
 
 MAX_ROWS = 200_000
 
@@ -67,7 +67,7 @@ def _clean(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return strip_controls(str(value)).strip()  # entry-point rule: lib.text
 
 
 def read_table(stream: IO[bytes], filename: str, *, required: Sequence[str] = ()) -> Table:

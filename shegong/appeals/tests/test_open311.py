@@ -16,6 +16,7 @@ from shegong.appeals.choices import AppealKind, AppealStatus, Channel, Stream, U
 from shegong.appeals.models import Appeal, IdempotencyRecord, WorkOrder
 from shegong.appeals.services import workflow as wf
 from shegong.appeals.services.intake import find_by_tracking
+from shegong.lib.text import INVALID_UTF8
 from tests.open311_client import Open311Client, Open311Error
 
 from .conftest import at
@@ -529,3 +530,39 @@ def test_a_writer_that_cannot_answer_is_503_not_the_citizens_fault(
     assert caught.value.status == 503
     assert "稍后" in str(caught.value)
     assert not Appeal.objects.exists()
+
+
+# --- text normalisation ----------------------------------------------------------------------
+
+
+def test_control_characters_are_removed_from_a_post(api: Open311Client, world: Any) -> None:
+    # One such post was a 500 on PostgreSQL (NUL in text) and broke every XLSX export.
+    created = submit(
+        api, world, description="路灯\x00坏了两周\x07，晚上出行不安全。", last_name="张\x1b"
+    )
+    appeal = Appeal.objects.get(number=created["service_request_id"])
+    assert appeal.body == "路灯坏了两周，晚上出行不安全。"
+    assert appeal.title == "路灯坏了两周，晚上出行不安全。"
+    created = submit(api, world, as_json=True, description="井盖\x00丢失，\x0b请尽快处理。")
+    assert Appeal.objects.get(number=created["service_request_id"]).body == "井盖丢失，请尽快处理。"
+
+
+def test_invalid_utf8_is_refused_in_the_spec_format(world: Any) -> None:
+    client = Client()
+    form = f"service_code=hl_help&attribute%5Bregion_code%5D={world.north_one.code}"
+    response = client.post(
+        "/open311/v2/requests.json",
+        f"{form}&description=%E8%B7%AF%FF%FE%E7%81%AF%E5%9D%8F%E4%BA%86",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert response.json() == [{"code": 400, "description": "字段 description " + INVALID_UTF8}]
+    body = '{"service_code": "hl_help", "description": "路灯\\ud800坏了两周", "address_id": "%s"}'
+    response = client.post(
+        "/open311/v2/requests.xml", body % world.north_one.code, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "<code>400</code><description>字段 description 包含无效的 UTF-8 编码" in (
+        response.content.decode()
+    )
+    assert Appeal.objects.count() == 0
