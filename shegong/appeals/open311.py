@@ -39,6 +39,7 @@ from shegong.lib.text import (
     parse_form,
     printable_for_xml,
 )
+from shegong.regions import locate
 from shegong.regions.cache import active_region_by_code
 from shegong.regions.models import Region
 
@@ -128,8 +129,11 @@ def service_definition(code: str) -> dict[str, Any]:
                 "variable": True,
                 "code": "region_code",
                 "datatype": "string",
-                "required": True,
-                "datatype_description": "区划代码，如 339901001001；也可用 address_id 传入",
+                "required": False,
+                "datatype_description": (
+                    "区划代码，如 339901001001；也可用 address_id 传入。不填时按经纬度"
+                    "（lat/long，已载入区划边界时）或地址（address_string）中的社区、街道名称确定"
+                ),
                 "order": 1,
                 "description": "发生地所在的行政区划（社区/村或街道）代码",
             },
@@ -611,6 +615,54 @@ def _default_title(description: str, *private: str) -> str:
     return text[:TITLE_LENGTH].strip()
 
 
+def _coordinates(fields: dict[str, str]) -> tuple[float, float] | None:
+    """(longitude, latitude) from ``long``/``lat`` (WGS-84 decimal degrees), if sent."""
+    lat, lon = fields.get("lat", ""), fields.get("long", "")
+    if not lat and not lon:
+        return None
+    try:
+        point = (float(lon), float(lat))
+    except ValueError:
+        raise Open311Error(
+            400, "经纬度（lat/long）应同时提供且为十进制数字，例如 lat=30.2741&long=120.1551"
+        ) from None
+    if not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):  # NaN fails too
+        raise Open311Error(400, "经纬度（lat/long）超出范围：纬度 -90～90，经度 -180～180")
+    return point
+
+
+def _locate(fields: dict[str, str]) -> tuple[Region | None, str]:
+    """The region of a submission without a region code: from ``lat``/``long`` when region
+    boundaries are loaded, else from the region names in ``address_string`` — or the precise
+    reason neither works (see docs/open311.md)."""
+    point = _coordinates(fields)
+    with_boundaries = locate.boundaries_loaded()
+    note = ""
+    if point is not None:
+        if with_boundaries:
+            region = locate.region_at(*point)
+            if region is not None:
+                return region, ""
+            where = f"lat={fields['lat']}，long={fields['long']}"
+            note = f"经纬度（{where}）不在本市已载入边界的任何区划内"
+        else:
+            note = "本平台尚未载入区划边界，无法按经纬度（lat/long）定位"
+    alternatives = "区划代码（attribute[region_code] 或 address_id）" + (
+        "或经纬度（lat/long）" if with_boundaries and point is None else ""
+    )
+    address = fields.get("address_string", "")
+    if address:
+        resolution = locate.resolve_address(address, hint=f"；也可提供{alternatives}")
+        if resolution.region is not None:
+            return resolution.region, ""
+        return None, "；".join(filter(None, [note, resolution.problem]))
+    problem = (
+        f"请提供发生地：{alternatives}，或写明社区或街道名称的地址（address_string，"
+        "例如“东城区北街道北一社区幸福路8号”）"
+    )
+    return None, "；".join(filter(None, [note, problem]))
+
+
 def _intake_data(fields: dict[str, str], attributes: dict[str, str]) -> tuple[IntakeData, Region]:
     service_code = fields.get("service_code", "")
     if not service_code:
@@ -626,7 +678,9 @@ def _intake_data(fields: dict[str, str], attributes: dict[str, str]) -> tuple[In
     if region_code and address_id and region_code != address_id:
         problems.append("attribute[region_code] 与 address_id 不一致")
     elif not (region_code or address_id):
-        problems.append("请提供发生地的区划代码（attribute[region_code] 或 address_id）")
+        region, problem = _locate(fields)
+        if problem:
+            problems.append(problem)
     else:
         code = region_code or address_id
         region = active_region_by_code(code)

@@ -69,7 +69,8 @@ def test_service_definition_in_xml(xml_api: Open311Client) -> None:
     definition = xml_api.service("hl_help")
     attributes = {a["code"]: a for a in definition["attributes"]}
     assert list(attributes) == ["region_code", "urgency", "confidential", "title", "submission_id"]
-    assert attributes["region_code"]["required"] is True
+    # Not required: address_string (region names) or lat/long (boundaries) locate it too.
+    assert attributes["region_code"]["required"] is False
     assert attributes["region_code"]["variable"] is True
     assert [a["order"] for a in definition["attributes"]] == [1, 2, 3, 4, 5]
     assert [v["key"] for v in attributes["urgency"]["values"]] == list(Urgency.values)
@@ -166,10 +167,12 @@ def test_stored_control_characters_never_break_xml(
 def test_xml_over_real_http(live_server: Any, world: Any) -> None:
     api = Open311Client.for_url(live_server.url, fmt="xml")
     assert len(api.services()) == len(AppealKind.values)
-    created = submit(api, world, idempotency_key="xml-live-1")
+    # As most 311 apps do: an address, no region code.
+    fields = {"service_code": "hl_help", "description": DESCRIPTION, "address_string": "北一社区"}
+    created = api.create(idempotency_key="xml-live-1", **fields)
     number = created["service_request_id"]
-    assert api.get(number)["service_request_id"] == number
-    assert submit(api, world, idempotency_key="xml-live-1")["service_request_id"] == number
+    assert api.get(number)["address_id"] == world.north_one.code
+    assert api.create(idempotency_key="xml-live-1", **fields)["service_request_id"] == number
     error = refused(api.create, service_code="hl_help", description=DESCRIPTION)
     assert error.status == 400
     assert Appeal.objects.count() == 1
