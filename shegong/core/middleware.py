@@ -52,7 +52,7 @@ class TextInputMiddleware:
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], args: Any, kwargs: Any
     ) -> HttpResponse | None:
-        request.GET = _cleaned(request.GET)  # type: ignore[misc]
+        request.GET = _cleaned(request.GET)  # type: ignore[assignment]
         if request.method in ("GET", "HEAD", "OPTIONS"):
             return None
         if getattr(view_func, "handles_raw_text", False):
@@ -63,7 +63,7 @@ class TextInputMiddleware:
             except InvalidText as exc:
                 return _refuse(request, exc.message)
         if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
-            request.POST = _cleaned(request.POST)  # type: ignore[misc]
+            request.POST = _cleaned(request.POST)  # type: ignore[assignment]
         return None
 
 

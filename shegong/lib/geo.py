@@ -31,6 +31,7 @@ def polygons(geometry: Any) -> list[Polygon]:
         raise GeometryError("缺少边界（geometry）")
     kind = geometry.get("type")
     coordinates = geometry.get("coordinates")
+    found: list[Any]
     if kind == "Polygon":
         found = [coordinates]
     elif kind == "MultiPolygon" and isinstance(coordinates, list):
