@@ -578,7 +578,10 @@ def _post_fields(request: HttpRequest) -> tuple[dict[str, str], dict[str, str]]:
             items = parse_form(request.body, request.encoding or settings.DEFAULT_CHARSET)
         else:  # multipart: decoded by Django
             items = [
-                (normalise_text(key), normalise_text(request.POST.get(key, ""), field=key))
+                (
+                    normalise_text(key),
+                    normalise_text(request.POST.get(key, ""), field=f"字段 {key[:50]} "),
+                )
                 for key in request.POST
             ]
     except InvalidText as exc:
