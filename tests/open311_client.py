@@ -1,10 +1,18 @@
-"""A small Open311 GeoReport v2 (JSON) client, written from the spec, not from the server.
+"""A small Open311 GeoReport v2 client (XML and JSON), written from the spec, not the server.
 
 https://wiki.open311.org/GeoReport_v2 — it checks what the spec promises and fails loudly
 otherwise: ``services.json`` is a list of services, ``services/{code}.json`` one object with
 ``attributes``, POST and GET of requests answer lists of objects (one object for a single
 request), errors are ``[{"code": <the HTTP status>, "description": "…"}]``, datetimes are
 ISO 8601 with a time zone, text is UTF-8 JSON.
+
+With ``fmt="xml"`` it speaks the spec's required format instead: every URL ends in ``.xml``,
+answers are UTF-8 XML documents whose root is ``<services>`` (of ``<service>``),
+``<service_definition>`` (with ``<attributes><attribute>…<values><value>``),
+``<service_requests>`` (of ``<request>``, for POST and both GETs) or, for errors,
+``<errors>`` (of ``<error>`` with ``<code>`` and ``<description>``). Each element's children
+are the fields; an empty element is ``None``; ``true``/``false`` fields become booleans and
+``order`` and an error's ``code`` numbers, so callers see the same shapes as in JSON.
 
 The transport is any callable ``(method, path, params, headers, body, content_type) ->
 (status, content_type, bytes)``; ``Open311Client.for_django(client)`` wraps a
@@ -17,6 +25,7 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
+import xml.etree.ElementTree as ET
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -68,6 +77,15 @@ REQUEST_FIELDS = {
     "media_url",
 }
 DATETIME_FIELDS = ("requested_datetime", "updated_datetime", "expected_datetime")
+XML_ROOTS = {  # resource → (document element, element of each list item or None)
+    "services": ("services", "service"),
+    "service": ("service_definition", None),
+    "requests": ("service_requests", "request"),
+    "errors": ("errors", "error"),
+}
+XML_BOOLEANS = {"metadata", "variable", "required"}
+XML_INTEGERS = {"order"}
+XML_LISTS = {"attributes": "attribute", "values": "value"}
 
 
 class SpecViolation(AssertionError):
@@ -103,6 +121,7 @@ class Exchange:
 class Open311Client:
     transport: Transport
     jurisdiction_id: str | None = None
+    fmt: str = "json"  # or "xml", the spec's required format
     base: str = "/open311/v2/"
     history: list[Exchange] = field(default_factory=list)
 
@@ -163,7 +182,7 @@ class Open311Client:
 
     def services(self) -> list[dict[str, Any]]:
         """GET services.json → the list of services."""
-        data = self._call("GET", "services.json")
+        data = self._call("GET", "services", "services")
         self._expect_list(data, "services")
         for service in data:
             self._expect_fields(service, SERVICE_FIELDS, "service")
@@ -175,8 +194,8 @@ class Open311Client:
 
     def service(self, service_code: str) -> dict[str, Any]:
         """GET services/{service_code}.json → the service definition (one object)."""
-        path = f"services/{urllib.parse.quote(service_code, safe='')}.json"
-        data = self._call("GET", path)
+        path = f"services/{urllib.parse.quote(service_code, safe='')}"
+        data = self._call("GET", path, "service")
         if not isinstance(data, dict):
             raise SpecViolation("a service definition is one object")
         self._expect_fields(data, {"service_code", "attributes"}, "service definition")
@@ -216,7 +235,9 @@ class Open311Client:
         else:
             body = urllib.parse.urlencode(flat).encode("ascii")
             content_type = "application/x-www-form-urlencoded"
-        data = self._call("POST", "requests.json", headers=headers, body=body, ctype=content_type)
+        data = self._call(
+            "POST", "requests", "requests", headers=headers, body=body, ctype=content_type
+        )
         self._expect_list(data, "POST requests")
         if len(data) != 1:
             raise SpecViolation("POST requests answers a list of exactly one object")
@@ -227,8 +248,8 @@ class Open311Client:
 
     def get(self, service_request_id: str) -> dict[str, Any]:
         """GET requests/{id}.json → the one request (the spec wraps it in a list)."""
-        path = f"requests/{urllib.parse.quote(service_request_id, safe='')}.json"
-        data = self._call("GET", path)
+        path = f"requests/{urllib.parse.quote(service_request_id, safe='')}"
+        data = self._call("GET", path, "requests")
         self._expect_list(data, "GET request")
         if len(data) != 1:
             raise SpecViolation("GET requests/{id} answers a list of exactly one object")
@@ -249,7 +270,7 @@ class Open311Client:
             elif isinstance(value, list | tuple | set):
                 value = ",".join(str(v) for v in value)
             params[name] = str(value)
-        data = self._call("GET", "requests.json", params=params)
+        data = self._call("GET", "requests", "requests", params=params)
         self._expect_list(data, "GET requests")
         if len(data) > 1000:
             raise SpecViolation("at most 1000 requests per call")
@@ -258,11 +279,17 @@ class Open311Client:
     # --- raw access and checks -------------------------------------------------------------
 
     def raw(
-        self, method: str, path: str, *, params: Mapping[str, str] | None = None
+        self,
+        method: str,
+        path: str,
+        resource: str = "requests",
+        *,
+        params: Mapping[str, str] | None = None,
     ) -> tuple[int, Any]:
-        """Any call; returns (status, parsed JSON) without raising on errors."""
+        """Any call (``path`` without the format extension); returns (status, parsed answer)
+        without raising on errors."""
         try:
-            return 200, self._call(method, path, params=params or {})
+            return 200, self._call(method, path, resource, params=params or {})
         except Open311Error as exc:
             return exc.status, exc.errors
 
@@ -270,6 +297,7 @@ class Open311Client:
         self,
         method: str,
         path: str,
+        resource: str,
         *,
         params: Mapping[str, str] | None = None,
         headers: Mapping[str, str] | None = None,
@@ -279,19 +307,25 @@ class Open311Client:
         params = dict(params or {})
         if self.jurisdiction_id is not None and method == "GET":
             params.setdefault("jurisdiction_id", self.jurisdiction_id)
+        path = f"{path}.{self.fmt}"
         status, content_type, raw = self.transport(
             method, self.base + path, params, headers or {}, body, ctype
         )
         self.history.append(Exchange(method, path, status, content_type, raw))
         media, _, charset = content_type.partition(";")
-        if media.strip() != "application/json":
-            raise SpecViolation(f"{method} {path}: Content-Type {content_type!r}, not JSON")
         if charset and "utf-8" not in charset.lower():
             raise SpecViolation(f"{method} {path}: text must be UTF-8, got {charset!r}")
-        try:
-            data = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError) as exc:
-            raise SpecViolation(f"{method} {path}: invalid JSON ({exc})") from exc
+        if self.fmt == "xml":
+            if media.strip() not in ("text/xml", "application/xml"):
+                raise SpecViolation(f"{method} {path}: Content-Type {content_type!r}, not XML")
+            data = _from_xml(raw, "errors" if status >= 400 else resource, f"{method} {path}")
+        else:
+            if media.strip() != "application/json":
+                raise SpecViolation(f"{method} {path}: Content-Type {content_type!r}, not JSON")
+            try:
+                data = json.loads(raw.decode("utf-8"))
+            except (UnicodeDecodeError, ValueError) as exc:
+                raise SpecViolation(f"{method} {path}: invalid JSON ({exc})") from exc
         if status >= 400:
             self._expect_list(data, "error")
             for error in data:
@@ -333,6 +367,66 @@ class Open311Client:
         missing = names - set(obj)
         if missing:
             raise SpecViolation(f"{what}: missing {sorted(missing)}")
+
+
+def _from_xml(raw: bytes, resource: str, what: str) -> Any:
+    """An XML answer as the JSON-shaped data of the same resource (see the module doc)."""
+    try:
+        root = ET.fromstring(raw)  # noqa: S314 — a test client reading our own server
+    except ET.ParseError as exc:
+        raise SpecViolation(f"{what}: invalid XML ({exc})") from exc
+    root_tag, item_tag = XML_ROOTS[resource]
+    if root.tag != root_tag:
+        raise SpecViolation(f"{what}: XML root <{root.tag}>, the spec says <{root_tag}>")
+    if item_tag is None:
+        return _xml_object(root)
+    items = []
+    for child in root:
+        if child.tag != item_tag:
+            raise SpecViolation(f"{what}: <{child.tag}> inside <{root_tag}>, expected <{item_tag}>")
+        items.append(_xml_object(child))
+    if resource == "errors":
+        for error in items:
+            try:
+                error["code"] = int(error.get("code") or "")
+            except ValueError:
+                raise SpecViolation(f"{what}: <code> of an error must be a number") from None
+    return items
+
+
+def _xml_object(element: ET.Element) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for child in element:
+        if child.tag in obj:
+            raise SpecViolation(f"<{child.tag}> appears twice in <{element.tag}>")
+        obj[child.tag] = _xml_value(child)
+    return obj
+
+
+def _xml_value(element: ET.Element) -> Any:
+    name = element.tag
+    if name in XML_LISTS:
+        items = []
+        for child in element:
+            if child.tag != XML_LISTS[name]:
+                raise SpecViolation(f"<{child.tag}> inside <{name}>, expected <{XML_LISTS[name]}>")
+            items.append(_xml_object(child))
+        return items
+    if len(element):
+        raise SpecViolation(f"<{name}> should hold text, not elements")
+    text = element.text
+    if text is None or text == "":
+        return None
+    if name in XML_BOOLEANS:
+        if text not in ("true", "false"):
+            raise SpecViolation(f"<{name}> must be true or false, not {text!r}")
+        return text == "true"
+    if name in XML_INTEGERS:
+        try:
+            return int(text)
+        except ValueError:
+            raise SpecViolation(f"<{name}> must be a number, not {text!r}") from None
+    return text
 
 
 def _form_value(value: Any) -> str:

@@ -1,8 +1,8 @@
-"""Open311 GeoReport v2 (JSON): the public API for citizens' apps and third-party clients.
+"""Open311 GeoReport v2: the public API for citizens' apps and third-party clients.
 
 Spec: https://wiki.open311.org/GeoReport_v2 — services, service definitions, POST a request,
-GET requests, GET a request. JSON only. Mapping to Shegong, privacy rules and idempotency are
-documented in docs/open311.md.
+GET requests, GET a request, each in XML (the spec's required format) and JSON. Mapping to
+Shegong, privacy rules and idempotency are documented in docs/open311.md.
 
 The views are thin: parse the request, call ``intake_queue.submit_public_appeal`` (the one
 intake path, channel ``api``, written by the group-commit writer) or read
@@ -16,7 +16,9 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import xml.etree.ElementTree as ET  # writing only: nothing here parses XML
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from functools import wraps
 from typing import Any
@@ -29,6 +31,15 @@ from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
 from shegong.core.exceptions import DomainError
+from shegong.core.middleware import handles_raw_text
+from shegong.lib.text import (
+    InvalidText,
+    normalise_data,
+    normalise_text,
+    parse_form,
+    printable_for_xml,
+)
+from shegong.regions import locate
 from shegong.regions.cache import active_region_by_code
 from shegong.regions.models import Region
 
@@ -119,8 +130,11 @@ def service_definition(code: str) -> dict[str, Any]:
                 "variable": True,
                 "code": "region_code",
                 "datatype": "string",
-                "required": True,
-                "datatype_description": "区划代码，如 339901001001；也可用 address_id 传入",
+                "required": False,
+                "datatype_description": (
+                    "区划代码，如 339901001001；也可用 address_id 传入。不填时按经纬度"
+                    "（lat/long，已载入区划边界时）或地址（address_string）中的社区、街道名称确定"
+                ),
                 "order": 1,
                 "description": "发生地所在的行政区划（社区/村或街道）代码",
             },
@@ -301,7 +315,8 @@ def serialize(appeal: Appeal) -> dict[str, Any]:
 
 
 class Open311Error(Exception):
-    """An error answered in the spec's format: ``[{"code": status, "description": …}]``."""
+    """An error answered in the spec's format: ``[{"code": status, "description": …}]`` in
+    JSON, ``<errors><error><code/><description/></error></errors>`` in XML."""
 
     def __init__(self, status: int, description: str) -> None:
         super().__init__(description)
@@ -309,18 +324,73 @@ class Open311Error(Exception):
         self.description = description
 
 
-def _json(data: Any, status: int = 200) -> JsonResponse:
+@dataclass
+class Reply:
+    """What a view answers, before it is written as JSON or XML.
+
+    ``root`` is the XML document element; ``item`` names each element of a list answer
+    (``None``: ``data`` is one object whose fields are the root's children).
+    """
+
+    data: Any
+    root: str
+    item: str | None = None
+    status: int = 200
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+FORMATS = ("json", "xml")
+# XML element of each item of a list-valued field (GeoReport v2 service definition).
+XML_LIST_ITEMS = {"attributes": "attribute", "values": "value"}
+
+
+def _errors(status: int, description: str) -> Reply:
+    return Reply([{"code": status, "description": description}], "errors", "error", status)
+
+
+def _json(reply: Reply) -> HttpResponse:
     return JsonResponse(
-        data,
-        status=status,
+        reply.data,
+        status=reply.status,
         safe=False,
         json_dumps_params={"ensure_ascii": False},
         content_type="application/json; charset=utf-8",
     )
 
 
-def _error(status: int, description: str) -> JsonResponse:
-    return _json([{"code": status, "description": description}], status)
+def _xml_field(parent: ET.Element, name: str, value: Any) -> None:
+    element = ET.SubElement(parent, name)
+    if isinstance(value, list):
+        for item in value:
+            _xml_field(element, XML_LIST_ITEMS.get(name, "item"), item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _xml_field(element, key, item)
+    elif isinstance(value, bool):
+        element.text = "true" if value else "false"
+    elif value is not None:
+        element.text = printable_for_xml(str(value))
+
+
+def _xml(reply: Reply) -> HttpResponse:
+    root = ET.Element(reply.root)
+    if reply.item is None:
+        for key, value in reply.data.items():
+            _xml_field(root, key, value)
+    else:
+        for item in reply.data:
+            _xml_field(root, reply.item, item)
+    body = '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode")
+    return HttpResponse(
+        body.encode("utf-8"), status=reply.status, content_type="text/xml; charset=utf-8"
+    )
+
+
+def render(fmt: str, reply: Reply) -> HttpResponse:
+    response = _xml(reply) if fmt == "xml" else _json(reply)
+    for name, value in reply.headers.items():
+        response[name] = value
+    return response
 
 
 def _check_jurisdiction(value: str | None) -> None:
@@ -334,26 +404,30 @@ def _check_service(code: str) -> None:
         raise Open311Error(404, f"未知的服务类型：{code[:50]}")
 
 
-def endpoint(*methods: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Method (405), format (400: JSON only), jurisdiction_id (404) and error translation."""
+def endpoint(*methods: str) -> Callable[[Callable[..., Reply]], Callable[..., HttpResponse]]:
+    """Format (``.json`` or ``.xml``; anything else 400), method (405), jurisdiction_id
+    (404) and error translation, answered in the requested format."""
     allowed = set(methods) | ({"HEAD"} if "GET" in methods else set())
 
-    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    def decorate(view: Callable[..., Reply]) -> Callable[..., HttpResponse]:
         @wraps(view)
         def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+            fmt = fmt.lower()
+            if fmt not in FORMATS:
+                return render("json", _errors(400, "仅支持 JSON 和 XML 格式（.json 或 .xml）"))
             if request.method not in allowed:
-                response = _error(405, f"该接口不支持 {request.method} 方法")
-                response["Allow"] = ", ".join(sorted(allowed))
-                return response
-            if fmt.lower() != "json":
-                return _error(400, "仅支持 JSON 格式")
+                reply = _errors(405, f"该接口不支持 {request.method} 方法")
+                reply.headers["Allow"] = ", ".join(sorted(allowed))
+                return render(fmt, reply)
             try:
                 _check_jurisdiction(request.GET.get("jurisdiction_id"))
-                return view(request, **kwargs)
+                reply = view(request, **kwargs)
             except Open311Error as exc:
-                return _error(exc.status, exc.description)
+                reply = _errors(exc.status, exc.description)
+            return render(fmt, reply)
 
-        return wrapper
+        # The POST body is read and normalised here (strict UTF-8, errors in the spec format).
+        return handles_raw_text(wrapper)
 
     return decorate
 
@@ -366,39 +440,40 @@ def _csv(values: Iterable[str]) -> list[str]:
 
 
 @endpoint("GET")
-def services_view(request: HttpRequest) -> HttpResponse:
-    """GET services.json"""
-    return _json(service_list())
+def services_view(request: HttpRequest) -> Reply:
+    """GET services.json / services.xml"""
+    return Reply(service_list(), "services", "service")
 
 
 @endpoint("GET")
-def service_definition_view(request: HttpRequest, service_code: str) -> HttpResponse:
-    """GET services/{service_code}.json"""
+def service_definition_view(request: HttpRequest, service_code: str) -> Reply:
+    """GET services/{service_code}.json / .xml"""
     _check_service(service_code)
-    return _json(service_definition(service_code))
+    return Reply(service_definition(service_code), "service_definition")
 
 
 @endpoint("GET")
-def request_view(request: HttpRequest, service_request_id: str) -> HttpResponse:
-    """GET requests/{service_request_id}.json — a list of one, as the spec says."""
+def request_view(request: HttpRequest, service_request_id: str) -> Reply:
+    """GET requests/{service_request_id}.json / .xml — a list of one, as the spec says."""
     number = service_request_id.strip().upper()
     appeal = _with_public_fields(public_appeals().filter(number=number)).first()
     if appeal is None:
         raise Open311Error(404, f"未找到编号为 {number[:40]} 的公开诉求")
-    return _json([serialize(appeal)])
+    return Reply([serialize(appeal)], "service_requests", "request")
 
 
 @csrf_exempt
 @endpoint("GET", "POST")
-def requests_view(request: HttpRequest) -> HttpResponse:
-    """GET requests.json (search) and POST requests.json (submit)."""
+def requests_view(request: HttpRequest) -> Reply:
+    """GET requests.json (search) and POST requests.json (submit); the same in .xml."""
     if request.method == "POST":
         return _create(request)
-    return _json(search(request.GET))
+    return Reply(search(request.GET), "service_requests", "request")
 
 
 def not_found_view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-    return _error(404, "未知的接口地址，请参阅 GeoReport v2 规范")
+    fmt = "xml" if request.path.lower().endswith(".xml") else "json"
+    return render(fmt, _errors(404, "未知的接口地址，请参阅 GeoReport v2 规范"))
 
 
 # --- GET requests ----------------------------------------------------------------------------
@@ -489,16 +564,29 @@ def _post_fields(request: HttpRequest) -> tuple[dict[str, str], dict[str, str]]:
     Attributes come as ``attribute[code]=value``; in JSON also as ``{"attribute": {...}}``.
     """
     items: Iterable[tuple[str, Any]]
-    if request.content_type == "application/json":
-        try:
-            payload = json.loads(request.body.decode("utf-8") or "{}")
-        except (UnicodeDecodeError, ValueError):
-            raise Open311Error(400, "请求体不是有效的 JSON") from None
-        if not isinstance(payload, dict):
-            raise Open311Error(400, "请求体应为 JSON 对象")
-        items = payload.items()
-    else:
-        items = ((key, request.POST.get(key)) for key in request.POST)
+    try:
+        if request.content_type == "application/json":
+            try:
+                payload = normalise_data(json.loads(normalise_text(request.body) or "{}"))
+            except InvalidText:
+                raise
+            except ValueError:
+                raise Open311Error(400, "请求体不是有效的 JSON") from None
+            if not isinstance(payload, dict):
+                raise Open311Error(400, "请求体应为 JSON 对象")
+            items = payload.items()
+        elif request.content_type == "application/x-www-form-urlencoded":
+            items = parse_form(request.body, request.encoding or settings.DEFAULT_CHARSET)
+        else:  # multipart: decoded by Django
+            items = [
+                (
+                    normalise_text(key),
+                    normalise_text(request.POST.get(key, ""), field=f"字段 {key[:50]} "),
+                )
+                for key in request.POST
+            ]
+    except InvalidText as exc:
+        raise Open311Error(400, exc.message) from None
     fields: dict[str, str] = {}
     attributes: dict[str, str] = {}
     for key, value in items:
@@ -531,6 +619,54 @@ def _default_title(description: str, *private: str) -> str:
     return text[:TITLE_LENGTH].strip()
 
 
+def _coordinates(fields: dict[str, str]) -> tuple[float, float] | None:
+    """(longitude, latitude) from ``long``/``lat`` (WGS-84 decimal degrees), if sent."""
+    lat, lon = fields.get("lat", ""), fields.get("long", "")
+    if not lat and not lon:
+        return None
+    try:
+        point = (float(lon), float(lat))
+    except ValueError:
+        raise Open311Error(
+            400, "经纬度（lat/long）应同时提供且为十进制数字，例如 lat=30.2741&long=120.1551"
+        ) from None
+    if not (-180 <= point[0] <= 180 and -90 <= point[1] <= 90):  # NaN fails too
+        raise Open311Error(400, "经纬度（lat/long）超出范围：纬度 -90～90，经度 -180～180")
+    return point
+
+
+def _locate(fields: dict[str, str]) -> tuple[Region | None, str]:
+    """The region of a submission without a region code: from ``lat``/``long`` when region
+    boundaries are loaded, else from the region names in ``address_string`` — or the precise
+    reason neither works (see docs/open311.md)."""
+    point = _coordinates(fields)
+    with_boundaries = locate.boundaries_loaded()
+    note = ""
+    if point is not None:
+        if with_boundaries:
+            region = locate.region_at(*point)
+            if region is not None:
+                return region, ""
+            where = f"lat={fields['lat']}，long={fields['long']}"
+            note = f"经纬度（{where}）不在本市已载入边界的任何区划内"
+        else:
+            note = "本平台尚未载入区划边界，无法按经纬度（lat/long）定位"
+    alternatives = "区划代码（attribute[region_code] 或 address_id）" + (
+        "或经纬度（lat/long）" if with_boundaries and point is None else ""
+    )
+    address = fields.get("address_string", "")
+    if address:
+        resolution = locate.resolve_address(address, hint=f"；也可提供{alternatives}")
+        if resolution.region is not None:
+            return resolution.region, ""
+        return None, "；".join(filter(None, [note, resolution.problem]))
+    problem = (
+        f"请提供发生地：{alternatives}，或写明社区或街道名称的地址（address_string，"
+        "例如“东城区北街道北一社区幸福路8号”）"
+    )
+    return None, "；".join(filter(None, [note, problem]))
+
+
 def _intake_data(fields: dict[str, str], attributes: dict[str, str]) -> tuple[IntakeData, Region]:
     service_code = fields.get("service_code", "")
     if not service_code:
@@ -546,7 +682,9 @@ def _intake_data(fields: dict[str, str], attributes: dict[str, str]) -> tuple[In
     if region_code and address_id and region_code != address_id:
         problems.append("attribute[region_code] 与 address_id 不一致")
     elif not (region_code or address_id):
-        problems.append("请提供发生地的区划代码（attribute[region_code] 或 address_id）")
+        region, problem = _locate(fields)
+        if problem:
+            problems.append(problem)
     else:
         code = region_code or address_id
         region = active_region_by_code(code)
@@ -594,7 +732,7 @@ def _auto_key(data: IntakeData, bucket: int) -> str:
     return f"open311-auto:{bucket}:{digest}"
 
 
-def _create(request: HttpRequest) -> HttpResponse:
+def _create(request: HttpRequest) -> Reply:
     fields, attributes = _post_fields(request)
     _check_jurisdiction(fields.get("jurisdiction_id"))
     data, region = _intake_data(fields, attributes)
@@ -635,19 +773,14 @@ def _create(request: HttpRequest) -> HttpResponse:
                 else 400
             )
             raise Open311Error(status, exc.message) from None
-    response = _json(
-        [
-            {
-                "service_request_id": appeal.number,
-                "service_notice": _submit_notice(appeal, code),
-                "account_id": None,
-                "token": None,
-            }
-        ],
-        status=201,
-    )
-    response["Cache-Control"] = "no-store"  # carries the one-time tracking code
-    return response
+    created = {
+        "service_request_id": appeal.number,
+        "service_notice": _submit_notice(appeal, code),
+        "account_id": None,
+        "token": None,
+    }
+    # Cache-Control: the answer carries the one-time tracking code.
+    return Reply([created], "service_requests", "request", 201, {"Cache-Control": "no-store"})
 
 
 def _submit_notice(appeal: Appeal, code: str | None) -> str:

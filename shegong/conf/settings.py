@@ -93,6 +93,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "shegong.core.middleware.RequestContextMiddleware",
+    "shegong.core.middleware.TextInputMiddleware",
 ]
 
 ROOT_URLCONF = "shegong.urls"

@@ -27,6 +27,8 @@ from typing import IO, Any
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
+from shegong.lib.text import printable_for_xml, strip_controls
+
 MAX_ROWS = 200_000
 
 
@@ -90,7 +92,7 @@ def _clean(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    return str(value).strip()
+    return strip_controls(str(value)).strip()  # entry-point rule: lib.text
 
 
 def column_letter(index: int) -> str:
@@ -371,13 +373,18 @@ def _read_sheet(data: bytes) -> tuple[list[list[str]], Sequence[Any]]:
 
 
 def safe_cell(value: Any) -> Any:
-    """Neutralise spreadsheet formula injection in exported text (=, +, -, @ prefixes)."""
+    """Neutralise spreadsheet formula injection in exported text (=, +, -, @ prefixes), and
+    drop the characters XLSX cannot hold (control characters: openpyxl raises
+    ``IllegalCharacterError``), so no stored text can ever break an export."""
     if value is None:
         return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    if not isinstance(value, (int, float, str)):
-        return str(value)
+    if isinstance(value, str):
+        value = printable_for_xml(value)
+        if value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+            return "'" + value
+        return value
+    if not isinstance(value, (int, float)):
+        return printable_for_xml(str(value))
     return value
 
 
@@ -390,7 +397,7 @@ def xlsx_bytes(
 
     header_cells = []
     for header in headers:
-        cell = WriteOnlyCell(sheet, value=header)
+        cell = WriteOnlyCell(sheet, value=printable_for_xml(str(header)))
         cell.font = Font(bold=True)
         header_cells.append(cell)
     sheet.append(header_cells)
@@ -404,7 +411,7 @@ def xlsx_bytes(
 def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
-    writer.writerow(headers)
+    writer.writerow([safe_cell(h) for h in headers])
     for row in rows:
         writer.writerow([safe_cell(v) for v in row])
     return ("\ufeff" + out.getvalue()).encode("utf-8")

@@ -34,4 +34,7 @@ def active_region_by_code(code: str) -> Region | None:
 
 
 def clear() -> None:
+    from . import locate
+
     _cache.clear()
+    locate.clear()

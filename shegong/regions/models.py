@@ -55,3 +55,37 @@ class Region(TreeNode):
     @property
     def level_label(self) -> str:
         return RegionLevel(self.level).label
+
+
+class RegionBoundary(models.Model):
+    """The optional boundary of one region: a GeoJSON Polygon/MultiPolygon (``[lon, lat]``)
+    an administrator loaded (``shegong regions load-boundaries``), used to place an Open311
+    ``lat``/``long`` in the smallest region containing it.
+
+    Kept apart from ``Region`` so that loading a region (every list joins it) never drags its
+    polygon along. The bounding box is stored in columns so a point look-up reads only the
+    few boundaries whose box holds the point; ``area`` (square degrees) breaks ties between
+    nested regions of one level.
+    """
+
+    region = models.OneToOneField(
+        Region, verbose_name="区划", on_delete=models.CASCADE, related_name="boundary"
+    )
+    geometry = models.JSONField("边界")
+    min_lon = models.FloatField()
+    min_lat = models.FloatField()
+    max_lon = models.FloatField()
+    max_lat = models.FloatField()
+    area = models.FloatField()
+    updated_at = models.DateTimeField(auto_now=True)
+
+    scope = Scope(capability=Cap.REGIONS_VIEW, region="region")
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "区划边界"
+        verbose_name_plural = "区划边界"
+        indexes = [models.Index(fields=["min_lon", "max_lon"])]
+
+    def __str__(self) -> str:
+        return f"{self.region} 的边界"

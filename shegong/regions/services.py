@@ -5,7 +5,7 @@ bad row writes nothing."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -16,9 +16,10 @@ from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.tabular import Column, ImportReport, parse_count
 from shegong.core.tree import child_path, depth_of, move_subtree
+from shegong.lib import geo
 
 from .choices import CODE_LENGTHS, RegionLevel
-from .models import Region
+from .models import Region, RegionBoundary
 
 IMPORT_SPEC = (
     Column("区划代码", required=True, aliases=("行政区划代码", "统计用区划代码")),
@@ -432,3 +433,100 @@ def export_rows(queryset: Any) -> Iterable[list[Any]]:
             region.parent.code if region.parent_id else "",
             region.population if region.population is not None else "",
         ]
+
+
+# --- boundaries ------------------------------------------------------------------------------
+
+CODE_PROPERTIES = ("区划代码", "code", "adcode")
+
+
+@dataclass
+class BoundaryReport:
+    """Outcome of loading boundaries: ``errors`` name the feature (1-based) and the problem."""
+
+    loaded: int = 0
+    errors: list[str] = field(default_factory=list)
+    committed: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def load_boundaries(
+    *, actor: Any, document: Any, code_property: str = "", commit: bool = True
+) -> BoundaryReport:
+    """Load region boundaries from a GeoJSON FeatureCollection (RFC 7946, ``[lon, lat]``).
+
+    Each feature names its region by code in ``properties`` (``code_property``, else the
+    first of 区划代码 / code / adcode) and carries a Polygon or MultiPolygon. All-or-nothing:
+    any bad feature (no code, unknown or out-of-scope region, bad geometry, a region twice)
+    is reported and nothing is written. A region's earlier boundary is replaced.
+    """
+    _require(actor)
+    report = BoundaryReport()
+    if not isinstance(document, dict) or document.get("type") != "FeatureCollection":
+        report.errors.append("文件应为 GeoJSON 的 FeatureCollection")
+        return report
+    features = document.get("features")
+    if not isinstance(features, list) or not features:
+        report.errors.append("文件中没有任何要素（features）")
+        return report
+    names = (code_property,) if code_property else CODE_PROPERTIES
+    parsed: dict[str, tuple[int, list[Any]]] = {}
+    for number, feature in enumerate(features, start=1):
+        where = f"第{number}个要素"
+        properties = feature.get("properties") if isinstance(feature, dict) else None
+        code = ""
+        if isinstance(properties, dict):
+            code = next((str(properties[n]).strip() for n in names if properties.get(n)), "")
+        if not code:
+            report.errors.append(f"{where}：属性中没有区划代码（{' / '.join(names)}）")
+            continue
+        where = f"{where}（区划代码 {code[:20]}）"
+        if code in parsed:
+            report.errors.append(f"{where}：与第{parsed[code][0]}个要素是同一区划")
+            continue
+        try:
+            shapes = geo.polygons(feature.get("geometry"))
+        except geo.GeometryError as exc:
+            report.errors.append(f"{where}：{exc.message}")
+            continue
+        parsed[code] = (number, list(shapes))
+    regions: dict[str, Region] = {}
+    codes = list(parsed)
+    for i in range(0, len(codes), 900):
+        for region in Region.objects.visible_to(actor).filter(code__in=codes[i : i + 900]):
+            regions[region.code] = region
+    for code, (number, _shapes) in parsed.items():
+        if code not in regions:
+            report.errors.append(
+                f"第{number}个要素（区划代码 {code[:20]}）：区划不存在或不在您的管辖范围内"
+            )
+    if report.errors or not commit:
+        report.loaded = 0 if report.errors else len(parsed)
+        return report
+    with transaction.atomic():
+        for code, (_number, shapes) in parsed.items():
+            min_lon, min_lat, max_lon, max_lat = geo.bbox(shapes)
+            RegionBoundary.objects.update_or_create(
+                region=regions[code],
+                defaults={
+                    "geometry": {"type": "MultiPolygon", "coordinates": shapes},
+                    "min_lon": min_lon,
+                    "min_lat": min_lat,
+                    "max_lon": max_lon,
+                    "max_lat": max_lat,
+                    "area": geo.area(shapes),
+                },
+            )
+        audit.record(
+            "region_boundaries_loaded",
+            actor=actor,
+            target_type="regions.regionboundary",
+            target_repr=f"载入 {len(parsed)} 个区划的边界",
+            changes={"loaded": len(parsed), "codes_sample": codes[:50]},
+        )
+    report.loaded = len(parsed)
+    report.committed = True
+    return report

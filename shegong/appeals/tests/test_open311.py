@@ -16,6 +16,8 @@ from shegong.appeals.choices import AppealKind, AppealStatus, Channel, Stream, U
 from shegong.appeals.models import Appeal, IdempotencyRecord, WorkOrder
 from shegong.appeals.services import workflow as wf
 from shegong.appeals.services.intake import find_by_tracking
+from shegong.lib.text import INVALID_UTF8
+from shegong.regions.services import load_boundaries
 from tests.open311_client import Open311Client, Open311Error
 
 from .conftest import at
@@ -71,7 +73,8 @@ def test_service_definition_attributes(api: Open311Client) -> None:
     definition = api.service("hl_help")
     attributes = {a["code"]: a for a in definition["attributes"]}
     assert list(attributes) == ["region_code", "urgency", "confidential", "title", "submission_id"]
-    assert attributes["region_code"]["required"] is True
+    # Not required: address_string (region names) or lat/long (boundaries) locate it too.
+    assert attributes["region_code"]["required"] is False
     assert attributes["region_code"]["datatype"] == "string"
     assert [v["key"] for v in attributes["urgency"]["values"]] == list(Urgency.values)
     assert attributes["urgency"]["required"] is False
@@ -138,7 +141,7 @@ def test_submit_and_track(api: Open311Client, world: Any) -> None:
         None,
         None,
     )
-    status, data = api.raw("GET", f"requests/{number.lower()}.json")
+    status, data = api.raw("GET", f"requests/{number.lower()}")
     assert (status, data[0]["service_request_id"]) == (200, number)
 
 
@@ -273,18 +276,20 @@ def test_unknown_service_on_submit_is_404(api: Open311Client, world: Any) -> Non
     assert Appeal.objects.count() == 0
 
 
-def test_xml_and_other_formats_are_400(world: Any) -> None:
+def test_formats_other_than_json_and_xml_are_400(world: Any) -> None:
     client = Client()
     for method, path in [
-        ("GET", "services.xml"),
-        ("GET", "services/hl_help.xml"),
-        ("GET", "requests.xml"),
-        ("GET", "requests/RX20260101000001.xml"),
-        ("POST", "requests.xml"),
+        ("GET", "services.csv"),
+        ("GET", "services/hl_help.yaml"),
+        ("GET", "requests.html"),
+        ("GET", "requests/RX20260101000001.txt"),
+        ("POST", "requests.csv"),
     ]:
         response = client.generic(method, f"/open311/v2/{path}")
         assert response.status_code == 400, path
-        assert response.json() == [{"code": 400, "description": "仅支持 JSON 格式"}]
+        assert response.json() == [
+            {"code": 400, "description": "仅支持 JSON 和 XML 格式（.json 或 .xml）"}
+        ]
 
 
 def test_wrong_method_is_405_and_unknown_path_404_in_spec_format() -> None:
@@ -383,7 +388,7 @@ def test_unencoded_plus_in_timezone_is_understood(api: Open311Client, world: Any
     submit(api, world)
     start = timezone.localtime() - timedelta(hours=1)
     status, data = api.raw(
-        "GET", "requests.json", params={"start_date": start.isoformat().replace("+", " ")}
+        "GET", "requests", params={"start_date": start.isoformat().replace("+", " ")}
     )
     assert status == 200
     assert len(data) == 1
@@ -527,3 +532,107 @@ def test_a_writer_that_cannot_answer_is_503_not_the_citizens_fault(
     assert caught.value.status == 503
     assert "稍后" in str(caught.value)
     assert not Appeal.objects.exists()
+
+
+# --- text normalisation ----------------------------------------------------------------------
+
+
+def test_control_characters_are_removed_from_a_post(api: Open311Client, world: Any) -> None:
+    # One such post was a 500 on PostgreSQL (NUL in text) and broke every XLSX export.
+    created = submit(
+        api, world, description="路灯\x00坏了两周\x07，晚上出行不安全。", last_name="张\x1b"
+    )
+    appeal = Appeal.objects.get(number=created["service_request_id"])
+    assert appeal.body == "路灯坏了两周，晚上出行不安全。"
+    assert appeal.title == "路灯坏了两周，晚上出行不安全。"
+    created = submit(api, world, as_json=True, description="井盖\x00丢失，\x0b请尽快处理。")
+    assert Appeal.objects.get(number=created["service_request_id"]).body == "井盖丢失，请尽快处理。"
+
+
+def test_invalid_utf8_is_refused_in_the_spec_format(world: Any) -> None:
+    client = Client()
+    form = f"service_code=hl_help&attribute%5Bregion_code%5D={world.north_one.code}"
+    response = client.post(
+        "/open311/v2/requests.json",
+        f"{form}&description=%E8%B7%AF%FF%FE%E7%81%AF%E5%9D%8F%E4%BA%86",
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status_code == 400
+    assert response.json() == [{"code": 400, "description": "字段 description " + INVALID_UTF8}]
+    body = '{"service_code": "hl_help", "description": "路灯\\ud800坏了两周", "address_id": "%s"}'
+    response = client.post(
+        "/open311/v2/requests.xml", body % world.north_one.code, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "<code>400</code><description>字段 description 包含无效的 UTF-8 编码" in (
+        response.content.decode()
+    )
+    assert Appeal.objects.count() == 0
+
+
+# --- where the appeal happened without a region code -----------------------------------------
+
+
+def test_address_string_alone_is_resolved_from_region_names(api: Open311Client, world: Any) -> None:
+    created = api.create(
+        service_code="hl_complaint",
+        description=DESCRIPTION,
+        address_string="东城区北街道北一社区幸福路8号",
+    )
+    appeal = Appeal.objects.get(number=created["service_request_id"])
+    assert appeal.region == world.north_one
+    assert appeal.address == "东城区北街道北一社区幸福路8号"
+    assert api.get(appeal.number)["address_id"] == world.north_one.code
+
+
+def test_an_address_that_names_no_region_says_what_is_missing(
+    api: Open311Client, world: Any
+) -> None:
+    error = refused(
+        api.create, service_code="hl_complaint", description=DESCRIPTION, address_string="幸福路8号"
+    )
+    assert error.status == 400
+    assert error.description == (
+        "无法从地址（address_string）“幸福路8号”识别所属区划：其中没有本市的区县、街道（乡镇）"
+        "或社区（村）名称，请写明社区或街道名称（例如“东城区北街道北一社区”）；"
+        "也可提供区划代码（attribute[region_code] 或 address_id）"
+    )
+    error = refused(api.create, service_code="hl_complaint", description=DESCRIPTION)
+    assert error.description == (
+        "请提供发生地：区划代码（attribute[region_code] 或 address_id），或写明社区或街道名称的"
+        "地址（address_string，例如“东城区北街道北一社区幸福路8号”）"
+    )
+    assert Appeal.objects.count() == 0
+
+
+def test_lat_long_need_loaded_boundaries(api: Open311Client, world: Any) -> None:
+    fields = {"service_code": "hl_help", "description": DESCRIPTION, "lat": "30.1", "long": "120.1"}
+    error = refused(api.create, **fields)
+    assert error.description.startswith("本平台尚未载入区划边界，无法按经纬度（lat/long）定位；")
+    square = [[[120, 30], [120.2, 30], [120.2, 30.2], [120, 30.2], [120, 30]]]
+    report = load_boundaries(
+        actor=world.root,
+        document={
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "properties": {"区划代码": world.north_one.code},
+                    "geometry": {"type": "Polygon", "coordinates": square},
+                }
+            ],
+        },
+    )
+    assert report.ok
+    created = api.create(**fields)
+    assert Appeal.objects.get(number=created["service_request_id"]).region == world.north_one
+    # Outside every boundary, the address still places it; with neither, both reasons.
+    outside = {**fields, "lat": "31.5"}
+    created = api.create(**outside, address_string="南街道人民路12号")
+    assert Appeal.objects.get(number=created["service_request_id"]).region == world.south
+    error = refused(api.create, **outside)
+    assert error.description.startswith(
+        "经纬度（lat=31.5，long=120.1）不在本市已载入边界的任何区划内；请提供发生地"
+    )
+    error = refused(api.create, **{**fields, "lat": "north"})
+    assert "经纬度（lat/long）应同时提供且为十进制数字" in error.description

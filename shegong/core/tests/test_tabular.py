@@ -57,3 +57,16 @@ def test_exports_neutralise_formula_injection() -> None:
     data = xlsx_bytes(["a"], [["=1+1"]])
     table = read_table(io.BytesIO(data), "x.xlsx", required=["a"])
     assert table.rows[0][1]["a"] == "'=1+1"
+
+
+def test_no_stored_text_can_break_an_export() -> None:
+    # An anonymous post once stored NUL and other control characters; openpyxl refused the
+    # whole workbook (IllegalCharacterError) for every user whose scope held the row.
+    text = "路灯\x00不亮\x07，\x1b见附件\ttab\n换行\ufffe"
+    data = xlsx_bytes(["标题\x0b"], [[text], ["=\x001+1"]])
+    table = read_table(io.BytesIO(data), "x.xlsx", required=["标题"])
+    assert table.rows[0][1]["标题"] == "路灯不亮，见附件\ttab\n换行"
+    assert table.rows[1][1]["标题"] == "'=1+1"
+    body = csv_bytes(["标题\x00"], [[text]]).decode("utf-8-sig")
+    assert "\x00" not in body
+    assert "路灯不亮，见附件" in body
