@@ -23,7 +23,6 @@ from shegong.volunteers.models import AwardRecord, EvaluationRecord, TrainingRec
 pytestmark = pytest.mark.django_db
 
 
-
 @pytest.fixture(autouse=True)
 def _clock() -> Any:
     """Records are dated and lateness counts working days: a fixed working Wednesday morning
