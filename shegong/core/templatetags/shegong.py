@@ -33,3 +33,26 @@ def percent(value: float | None, digits: int = 1) -> str:
     if value is None:
         return "—"
     return f"{value * 100:.{digits}f}%"
+
+
+@register.filter
+def audit_action(action: str) -> str:
+    """``{{ event.action|audit_action }}`` — the action's Chinese name (core.audit_display)."""
+    from shegong.core.audit_display import action_label
+
+    return action_label(action)
+
+
+@register.filter
+def audit_changes(event: Any) -> list[str]:
+    """``{% for line in event|audit_changes %}`` — "字段：旧 → 新" lines."""
+    from shegong.core.audit_display import change_lines
+
+    return change_lines(event.changes, event.target_type)
+
+
+@register.filter
+def audit_target_type(target_type: str) -> str:
+    from shegong.core.audit_display import model_label
+
+    return model_label(target_type)

@@ -169,7 +169,9 @@ def test_visible_text_reads_attributes_and_skips_scripts() -> None:
 
 
 def test_allowed_words_and_data_pass() -> None:
-    assert english_words("导出 Excel · API 令牌 · 张三 handler_unit_a", ("handler_unit_a",)) == set()
+    assert (
+        english_words("导出 Excel · API 令牌 · 张三 handler_unit_a", ("handler_unit_a",)) == set()
+    )
 
 
 # --- the crawl ----------------------------------------------------------------------------

@@ -254,3 +254,10 @@ def test_merge_audits_the_administrator_links_it_removes(world, make_org) -> Non
     assert target.name in removed.note
     merged = AuditEvent.objects.get(action="party_organization_merged")
     assert merged.changes["administrators_removed"] == ["secretary"]
+
+
+def test_history_of_a_change_reads_in_chinese(world, make_org) -> None:
+    org = make_org(formal_members=7)
+    orgs.update_organization(actor=world.root, org_id=org.pk, formal_members=9, note="换届后调整")
+    line = org.history.get(kind="changed").detail
+    assert line == "正式党员数：7 → 9；备注：换届后调整"
