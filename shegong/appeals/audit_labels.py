@@ -49,6 +49,29 @@ register_action_labels(
 )
 register_field_labels(
     {
+        "attachment": "附件",
+        "type": "文件类型",
+        "size": "文件大小（字节）",
+        "accepted": "采纳",
+        "length": "字数",
+        "merged": "被合并诉求",
+        "children": "拆分出的诉求",
+        "from_version": "原版本",
+        "clocks": "时限",
+        "reviewer": "复查人",
+        "seconds": "用时（秒）",
+        "report_due": "下次报告期限",
+        "triage_met": "按时分拣",
+        "organ": "转送机关",
+        "within_objection_window": "在异议期内",
+        "withdrawn": "撤回的工单",
+        "to": "转至",
+        "returns": "退回次数",
+        "changes": "变更",
+    }
+)
+register_field_labels(
+    {
         "lead": "主办单位",
         "assist": "协办单位",
         "units": "承办单位",

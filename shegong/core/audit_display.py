@@ -95,16 +95,34 @@ def _field(model: type[models.Model] | None, key: str) -> models.Field[Any, Any]
     return None
 
 
+def _named(field: models.Field[Any, Any]) -> bool:
+    """Whether the field has a verbose_name of its own (Django's default is the name)."""
+    return str(field.verbose_name) != field.name.replace("_", " ")
+
+
 def field_label(key: str, model: type[models.Model] | None = None) -> str:
     field = _field(model, key)
-    if field is not None:
+    if field is not None and _named(field):
         return str(field.verbose_name)
     if key in _FIELDS:
         return _FIELDS[key]
     for other in _fields_by_name().get(key, []):
-        if str(other.verbose_name) != other.name.replace("_", " "):
+        if _named(other):
             return str(other.verbose_name)
     return key
+
+
+_CODE = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b")
+
+
+def _codes_to_labels(text: str) -> str:
+    """Codes inside a text (``people_suggestion v1``, an action name) read as their labels."""
+
+    def one(match: re.Match[str]) -> str:
+        code = match.group(0)
+        return _ACTIONS.get(code) or _all_choices().get(code) or code
+
+    return _CODE.sub(one, text)
 
 
 def value_text(value: Any, key: str = "", model: type[models.Model] | None = None) -> str:
@@ -120,23 +138,31 @@ def value_text(value: Any, key: str = "", model: type[models.Model] | None = Non
             f"{field_label(k, model)}：{value_text(v, k, model)}" for k, v in value.items()
         )
     if isinstance(value, str):
-        field = _field(model, key)
-        candidates = [field] if field is not None else _fields_by_name().get(key, [])
-        for candidate in candidates:
-            label = {str(v): str(lbl) for v, lbl in candidate.flatchoices}.get(value)
-            if label is not None:
-                return label
-        if value in _all_choices():
-            return _all_choices()[value]
-        if _ISO_DATETIME.match(value):
-            try:
-                moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-            except ValueError:
-                return value
-            if timezone.is_aware(moment):
-                moment = timezone.localtime(moment)
-            return moment.strftime("%Y-%m-%d %H:%M")
+        return _string_text(value, key, model)
     return str(value)
+
+
+def _string_text(value: str, key: str, model: type[models.Model] | None) -> str:
+    if _ISO_DATETIME.match(value):
+        try:
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+        if timezone.is_aware(moment):
+            moment = timezone.localtime(moment)
+        return moment.strftime("%Y-%m-%d %H:%M")
+    field = _field(model, key)
+    if field is not None and field.choices:
+        return {str(v): str(lbl) for v, lbl in field.flatchoices}.get(value, value)
+    if isinstance(field, models.CharField | models.TextField):
+        return value  # as typed: a user name that looks like a code stays as it is
+    for candidate in _fields_by_name().get(key, []):
+        label = {str(v): str(lbl) for v, lbl in candidate.flatchoices}.get(value)
+        if label is not None:
+            return label
+    if field is None and value in _all_choices():
+        return _all_choices()[value]
+    return _codes_to_labels(value)
 
 
 def change_lines(changes: Any, target_type: str = "") -> list[str]:

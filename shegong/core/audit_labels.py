@@ -14,6 +14,11 @@ register_action_labels(
 )
 register_field_labels(
     {
+        "id": "编号",
+        "created_at": "创建时间",
+        "updated_at": "更新时间",
+        "region_path": "区划路径",
+        "volunteer": "志愿者",
         "field": "字段",
         "reason": "理由",
         "model": "数据类型",

@@ -31,5 +31,20 @@ register_action_labels(
     }
 )
 register_field_labels(
+    {
+        "replaced": "覆盖原快照",
+        "workers/formal/probationary": "从业人员/正式党员/预备党员",
+        "errors": "错误数",
+        "unchanged": "未变",
+        "instructors": "党建指导员",
+        "created_sample": "新增（部分）",
+        "updated_sample": "更新（部分）",
+        "entities_moved": "转入的两新组织",
+        "administrators_removed": "移除的管理员",
+        "target_members": "目标组织党员数",
+        "committee": "班子成员",
+    }
+)
+register_field_labels(
     {"opened": "新发现", "refreshed": "已更新", "auto_resolved": "自动消除", "scope": "范围"}
 )

@@ -23,4 +23,15 @@ register_action_labels(
         "theme_submission_unlinked": "取消关联征集主题",
     }
 )
+register_field_labels(
+    {
+        "late": "逾期",
+        "auto": "自动",
+        "appeal": "诉求",
+        "by": "操作方",
+        "summary_length": "总结字数",
+        "theme": "征集主题",
+        "via": "途径",
+    }
+)
 register_field_labels({"title": "标题", "start_date": "开始日期", "end_date": "结束日期"})

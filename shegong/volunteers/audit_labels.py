@@ -40,6 +40,23 @@ register_action_labels(
 )
 register_field_labels(
     {
+        "slot": "班次",
+        "promoted": "候补转正",
+        "computed": "系统计算时长",
+        "resigned_total": "重新签署数",
+        "unverifiable_total": "无法核验数",
+        "held_total": "暂缓数",
+        "current": "当前密钥",
+        "issued_before": "开具时间早于",
+        "resigned": "重新签署",
+        "unverifiable": "无法核验",
+        "held": "暂缓",
+        "reverses_seq": "冲正的记录序号",
+        "provisional": "临时期限",
+    }
+)
+register_field_labels(
+    {
         "minor": "未成年人",
         "guardian_consent": "监护人同意",
         "slots": "班次数",

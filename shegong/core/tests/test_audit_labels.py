@@ -89,6 +89,26 @@ class _Resolver:
         return found
 
 
+def change_keys() -> dict[str, str]:
+    """Keys of ``changes={...}`` dict literals passed to ``audit.record``/``Entry``."""
+    keys: dict[str, str] = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "attr", None) or getattr(node.func, "id", None)
+            if name not in ("record", "Entry"):
+                continue
+            for keyword in node.keywords:
+                if keyword.arg == "changes" and isinstance(keyword.value, ast.Dict):
+                    for key in keyword.value.keys:
+                        if isinstance(key, ast.Constant) and isinstance(key.value, str):
+                            keys.setdefault(key.value, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return keys
+
+
 def recorded_actions() -> tuple[dict[str, list[str]], list[str]]:
     """Action names passed to ``audit.record(...)`` / ``audit.Entry(...)`` in the code."""
     names: dict[str, list[str]] = {}
@@ -133,6 +153,15 @@ def test_every_recorded_action_has_a_chinese_label() -> None:
     labels = action_labels()
     missing = {name: where[0] for name, where in names.items() if name not in labels}
     assert not missing, f"register a Chinese label (<app>/audit_labels.py) for: {missing}"
+
+
+def test_every_key_of_recorded_changes_has_a_chinese_label() -> None:
+    from shegong.core.audit_display import field_label
+
+    keys = change_keys()
+    assert len(keys) > 50  # the scan found the code's change keys
+    missing = {key: where for key, where in keys.items() if field_label(key) == key}
+    assert not missing, f"register a field label (<app>/audit_labels.py) for: {missing}"
 
 
 def test_the_scan_reads_dynamic_action_names() -> None:
