@@ -56,3 +56,29 @@ def audit_target_type(target_type: str) -> str:
     from shegong.core.audit_display import model_label
 
     return model_label(target_type)
+
+
+@register.inclusion_tag("core/partials/_file_input.html")
+def file_input(
+    name: str,
+    input_id: str,
+    accept: str = "",
+    multiple: bool = False,
+    required: bool = False,
+    small: bool = False,
+    describedby: str = "",
+    extra_class: str = "",
+) -> dict[str, Any]:
+    """``{% file_input "file" "id_file" accept=".xlsx,.csv" required=True %}`` — a file
+    input labelled in Chinese ("选择文件" and the chosen names), whatever the browser's
+    language; every upload form uses it."""
+    return {
+        "name": name,
+        "id": input_id,
+        "accept": accept,
+        "multiple": multiple,
+        "required": required,
+        "small": small,
+        "describedby": describedby,
+        "extra_class": extra_class,
+    }

@@ -53,6 +53,7 @@ ALLOWED = {
     "ECharts",
 }
 
+FILE_INPUT = re.compile(r"<input[^>]*type=\"file\"")
 WORD = re.compile(r"(?<![A-Za-z0-9_\-.])[A-Za-z][A-Za-z]{2,}(?![A-Za-z0-9_])")
 
 # Not pages a person reads (or not HTML), with the reason.
@@ -408,7 +409,10 @@ def test_every_page_as_every_role_is_chinese(world: Any) -> None:
                 continue
             if response.status_code in (301, 302):
                 continue
-            words = english_words(visible_text(response.content.decode()), data)
+            html = response.content.decode()
+            words = english_words(visible_text(html), data)
+            if len(FILE_INPUT.findall(html)) != html.count("data-sg-file>"):
+                words.add("<input type=file> without {% file_input %} (Choose Files)")
             for word in words:
                 found.setdefault(f"{url} ({name}, {response.status_code})", set()).add(word)
     assert not found, "\n".join(f"{page}: {sorted(words)}" for page, words in sorted(found.items()))
@@ -477,3 +481,31 @@ def test_server_error_page_renders_without_a_context() -> None:
     body = _error_page(response)
     assert response.status_code == 500
     assert english_words(visible_text(body)) == set()
+
+
+# --- the file input -----------------------------------------------------------------------
+
+
+def test_no_template_has_a_native_file_input() -> None:
+    """Every upload goes through {% file_input %}: "选择文件", not the browser's "Choose
+    Files / No file chosen"."""
+    from pathlib import Path
+
+    import shegong
+
+    root = Path(shegong.__file__).parent
+    partial = root / "core" / "templates" / "core" / "partials" / "_file_input.html"
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if path != partial and 'type="file"' in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+
+
+def test_import_page_has_the_chinese_file_control(world: Any, client_for: Any) -> None:
+    html = client_for(world.dept_admin).get("/regions/import/").content.decode()
+    assert "data-sg-file>" in html
+    assert ">选择文件</label>" in html
+    assert "未选择文件" in html
+    assert "core/file-input.js" in html
