@@ -215,3 +215,16 @@ def test_audit_page_shows_labels_not_codes(world, client_for) -> None:
     assert "party_organization_changed</" not in body
     assert "正式党员数：7 → 9" in body
     assert "{&#x27;" not in body  # no Python dict
+
+
+@pytest.mark.django_db
+def test_audit_filter_takes_the_chinese_name(world, client_for) -> None:
+    audit.record("user_logged_in", actor=world.leader, target=world.leader)
+    audit.record("user_login_failed", actor=None, target=world.leader, success=False)
+    client = client_for(world.auditor)
+    exact = client.get("/audit/", {"action": "登录"}).content.decode()
+    assert exact.count('data-action="user_logged_in"') == 1
+    assert exact.count('data-action="user_login_failed"') == 1  # "登录失败" contains "登录"
+    by_code = client.get("/audit/", {"action": "user_login_failed"}).content.decode()
+    assert 'data-action="user_logged_in"' not in by_code
+    assert by_code.count('data-action="user_login_failed"') == 1
