@@ -361,6 +361,21 @@ def _url_list(world: Any, objs: dict[str, Any]) -> list[tuple[str, str]]:
     return urls
 
 
+QUERY_LINKS_PER_PAGE = 6
+_QUERY_HREF = re.compile(r'href="(\?[^"#]*)"')
+
+
+def _query_links(html: str) -> list[str]:
+    """Distinct ``href="?…"`` links (tabs, views) that are not exports, pages or sorting."""
+    links: list[str] = []
+    for raw in _QUERY_HREF.findall(html):
+        query = raw.replace("&amp;", "&")
+        if re.search(r"(^|[?&])(format|export|page|sort|o)=", query) or query in links:
+            continue
+        links.append(query)
+    return links
+
+
 # One persona per role, and nobody.
 PERSONAS = [
     "root",
@@ -403,7 +418,10 @@ def test_every_page_as_every_role_is_chinese(world: Any) -> None:
             session = client.session
             session[SESSION_KEY] = {"id": objs["volunteer"].pk, "expires": 10**12}
             session.save()
-        for name, url in urls:
+        queue = list(urls)
+        seen = {url for _, url in urls}
+        while queue:
+            name, url = queue.pop(0)
             response = client.get(url)
             if "html" not in response.get("Content-Type", ""):
                 continue
@@ -415,6 +433,13 @@ def test_every_page_as_every_role_is_chinese(world: Any) -> None:
                 words.add("<input type=file> without {% file_input %} (Choose Files)")
             for word in words:
                 found.setdefault(f"{url} ({name}, {response.status_code})", set()).add(word)
+            # Tabs and views of the same page (href="?by=street"): one level deep.
+            if "?" not in url:
+                for query in _query_links(html)[:QUERY_LINKS_PER_PAGE]:
+                    variant = url + query
+                    if variant not in seen:
+                        seen.add(variant)
+                        queue.append((name, variant))
     assert not found, "\n".join(f"{page}: {sorted(words)}" for page, words in sorted(found.items()))
 
 
