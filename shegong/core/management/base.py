@@ -8,12 +8,12 @@ Chinese ``--help``; the exit code is unchanged (1, or the error's ``returncode``
 from __future__ import annotations
 
 import sys
-from argparse import ArgumentParser
 from typing import Any
 
 from django.core.management.base import (
     BaseCommand,
     CommandError,
+    CommandParser,
     DjangoHelpFormatter,
     SystemCheckError,
 )
@@ -40,7 +40,7 @@ class ChineseHelpFormatter(DjangoHelpFormatter):
 
 
 class Command(BaseCommand):
-    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> ArgumentParser:
+    def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:
         kwargs.setdefault("formatter_class", ChineseHelpFormatter)
         parser = super().create_parser(prog_name, subcommand, **kwargs)
         parser._positionals.title = "参数"
