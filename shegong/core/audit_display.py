@@ -194,3 +194,22 @@ _PLAIN_LISTS = {"assist", "appeals", "created_codes_sample", "codes", "ids", "nu
 
 def _is_plain_list(key: str, model: type[models.Model] | None) -> bool:
     return key in _PLAIN_LISTS
+
+
+_LEGACY_SEGMENT = re.compile(r"^([a-z][a-z0-9_]*): (.*?) → (.*)$", re.S)
+_LEGACY_VALUES: dict[str, Any] = {"None": None, "True": True, "False": False}
+
+
+def legacy_change_text(text: str, target_type: str) -> str:
+    """Text written before the labels existed (``formal_members: 7 → 9；note:  → x``) as
+    ``正式党员数：7 → 9；备注：x``; any other text is returned unchanged."""
+    segments = text.split("；")
+    if not all(_LEGACY_SEGMENT.match(segment) for segment in segments):
+        return text
+    changes: dict[str, list[Any]] = {}
+    for segment in segments:
+        match = _LEGACY_SEGMENT.match(segment)
+        assert match is not None
+        key, before, after = match.groups()
+        changes[key] = [_LEGACY_VALUES.get(before, before), _LEGACY_VALUES.get(after, after)]
+    return "；".join(change_lines(changes, target_type))

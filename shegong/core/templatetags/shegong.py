@@ -82,3 +82,12 @@ def file_input(
         "describedby": describedby,
         "extra_class": extra_class,
     }
+
+
+@register.filter
+def legacy_changes(text: str, target_type: str) -> str:
+    """``{{ h.detail|legacy_changes:"organizations.partyorganization" }}`` — a history line
+    stored before field labels existed ("formal_members: 7 → 9") read in Chinese."""
+    from shegong.core.audit_display import legacy_change_text
+
+    return legacy_change_text(text or "", target_type)
