@@ -1,6 +1,10 @@
 """Chinese names of this app's audit actions (read by core.audit_display; see its docstring)."""
 
-from shegong.core.audit_display import register_action_labels, register_field_labels
+from shegong.core.audit_display import (
+    register_action_labels,
+    register_field_labels,
+    register_target_labels,
+)
 
 register_action_labels(
     {
@@ -85,3 +89,4 @@ register_field_labels(
         "deadline": "期限",
     }
 )
+register_target_labels({"appeals.ranking": "三率考核排名", "appeals.timeline": "诉求办理过程"})

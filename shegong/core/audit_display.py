@@ -24,6 +24,7 @@ from django.utils import timezone
 
 _ACTIONS: dict[str, str] = {}
 _FIELDS: dict[str, str] = {}
+_TARGETS: dict[str, str] = {}
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$")
 
@@ -36,6 +37,11 @@ def register_action_labels(labels: Mapping[str, str]) -> None:
 def register_field_labels(labels: Mapping[str, str]) -> None:
     """Add labels for keys of ``changes`` that are not fields of the target model."""
     _FIELDS.update(labels)
+
+
+def register_target_labels(labels: Mapping[str, str]) -> None:
+    """Names of audit targets that are not models (``appeals.ranking`` → 三率考核排名)."""
+    _TARGETS.update(labels)
 
 
 def action_labels() -> dict[str, str]:
@@ -57,8 +63,12 @@ def _model(target_type: str) -> type[models.Model] | None:
 
 
 def model_label(target_type: str) -> str:
+    """The Chinese name of an audit target type: the model's verbose_name, or a registered
+    name for targets that are not models; "" if unknown."""
     model = _model(target_type)
-    return str(model._meta.verbose_name) if model else ""
+    if model is not None:
+        return str(model._meta.verbose_name)
+    return _TARGETS.get(target_type, "")
 
 
 @lru_cache(maxsize=1)

@@ -1,6 +1,10 @@
 """Chinese names of this app's audit actions (read by core.audit_display; see its docstring)."""
 
-from shegong.core.audit_display import register_action_labels, register_field_labels
+from shegong.core.audit_display import (
+    register_action_labels,
+    register_field_labels,
+    register_target_labels,
+)
 
 register_action_labels(
     {
@@ -46,3 +50,4 @@ register_field_labels(
         "source": "来源",
     }
 )
+register_target_labels({"core.keyring": "个人信息加密密钥"})

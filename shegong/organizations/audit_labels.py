@@ -1,6 +1,10 @@
 """Chinese names of this app's audit actions (read by core.audit_display; see its docstring)."""
 
-from shegong.core.audit_display import register_action_labels, register_field_labels
+from shegong.core.audit_display import (
+    register_action_labels,
+    register_field_labels,
+    register_target_labels,
+)
 
 register_action_labels(
     {
@@ -48,3 +52,4 @@ register_field_labels(
 register_field_labels(
     {"opened": "新发现", "refreshed": "已更新", "auto_resolved": "自动消除", "scope": "范围"}
 )
+register_target_labels({"organizations.coverage": "两个覆盖情况"})

@@ -1,6 +1,10 @@
 """Chinese names of this app's audit actions (read by core.audit_display; see its docstring)."""
 
-from shegong.core.audit_display import register_action_labels, register_field_labels
+from shegong.core.audit_display import (
+    register_action_labels,
+    register_field_labels,
+    register_target_labels,
+)
 
 register_action_labels(
     {
@@ -35,3 +39,4 @@ register_field_labels(
     }
 )
 register_field_labels({"title": "标题", "start_date": "开始日期", "end_date": "结束日期"})
+register_target_labels({"suggestions.suggestion": "民生建议"})

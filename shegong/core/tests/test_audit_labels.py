@@ -109,6 +109,25 @@ def change_keys() -> dict[str, str]:
     return keys
 
 
+def target_types() -> dict[str, str]:
+    """``target_type="…"`` of audit calls and ``what="…"`` of exports in the code."""
+    found: dict[str, str] = {}
+    for path in sorted(ROOT.rglob("*.py")):
+        if "tests" in path.parts or "migrations" in path.parts:
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Call):
+                for keyword in node.keywords:
+                    value = keyword.value
+                    if (
+                        keyword.arg in ("target_type", "what")
+                        and isinstance(value, ast.Constant)
+                        and isinstance(value.value, str)
+                    ):
+                        found.setdefault(value.value, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
 def recorded_actions() -> tuple[dict[str, list[str]], list[str]]:
     """Action names passed to ``audit.record(...)`` / ``audit.Entry(...)`` in the code."""
     names: dict[str, list[str]] = {}
@@ -162,6 +181,24 @@ def test_every_key_of_recorded_changes_has_a_chinese_label() -> None:
     assert len(keys) > 50  # the scan found the code's change keys
     missing = {key: where for key, where in keys.items() if field_label(key) == key}
     assert not missing, f"register a field label (<app>/audit_labels.py) for: {missing}"
+
+
+def test_every_audit_target_and_export_has_a_chinese_name() -> None:
+    from shegong.core.audit_display import model_label
+
+    types = target_types()
+    assert {"appeals.ranking", "units.unit", "core.keyring"} <= set(types)
+    missing = {name: where for name, where in types.items() if not model_label(name)}
+    assert not missing, f"register a target label (<app>/audit_labels.py) for: {missing}"
+
+
+@pytest.mark.django_db
+def test_an_export_reads_as_its_chinese_name(world) -> None:
+    from shegong.core.models import AuditEvent
+    from shegong.core.services import record_export
+
+    record_export(actor=world.leader, what="appeals.ranking", count=12, filters={})
+    assert AuditEvent.objects.get(action="data_exported").target_repr == "三率考核排名 12 条"
 
 
 def test_the_scan_reads_dynamic_action_names() -> None:

@@ -40,7 +40,7 @@ class Command(ShegongCommand):
             "pii_keys_rotated",
             actor=None,
             target_type="core.keyring",
-            target_repr=f"active {ring.active}",
+            target_repr=f"启用密钥 {ring.active}",
             changes={"rows": total},
         )
         self.stdout.write(
