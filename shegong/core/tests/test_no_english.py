@@ -535,3 +535,9 @@ def test_import_page_has_the_chinese_file_control(world: Any, client_for: Any) -
     assert ">选择文件</label>" in html
     assert "未选择文件" in html
     assert "core/file-input.js" in html
+
+
+@override_settings(DEBUG=False)
+def test_a_citizen_404_leads_back_to_the_portal(db: Any) -> None:
+    body = _error_page(Client().get("/portal/open/999999/"))
+    assert 'href="/portal/">返回群众诉求服务首页' in body
