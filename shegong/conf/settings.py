@@ -95,6 +95,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "shegong.core.middleware.RequestContextMiddleware",
+    "shegong.core.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "shegong.urls"

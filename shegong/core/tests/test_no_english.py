@@ -541,3 +541,13 @@ def test_import_page_has_the_chinese_file_control(world: Any, client_for: Any) -
 def test_a_citizen_404_leads_back_to_the_portal(db: Any) -> None:
     body = _error_page(Client().get("/portal/open/999999/"))
     assert 'href="/portal/">返回群众诉求服务首页' in body
+
+
+@override_settings(DEBUG=False)
+def test_opening_a_post_only_address_is_a_chinese_405(world: Any, client_for: Any) -> None:
+    response = client_for(world.dept_admin).get(f"/accounts/users/{world.street_north.pk}/unlock/")
+    body = _error_page(response)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert "不能直接打开" in body
+    assert 'data-testid="nav"' in body
