@@ -31,7 +31,7 @@ register_action_labels(
         "party_organization_merged": "合并党组织",
         "party_organization_dissolved": "撤销党组织",
         "party_organization_re_elected": "党组织换届",
-        "platform_workforce_set": "登记平台从业人员",
+        "platform_workforce_set": "登记平台从业人员及党员数",
     }
 )
 register_field_labels(
