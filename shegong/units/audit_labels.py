@@ -1,0 +1,6 @@
+"""Chinese names of this app's audit actions (read by core.audit_display; see its docstring)."""
+
+from shegong.core.audit_display import register_action_labels, register_field_labels
+
+register_action_labels({"unit_created": "新增单位", "unit_changed": "修改单位"})
+register_field_labels({})
