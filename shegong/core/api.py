@@ -160,7 +160,9 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if isinstance(cause, ValueError) and exc.status_code == 400:
         return api.create_response(request, {"detail": "请求体不是有效的 JSON"}, status=400)
     message = str(exc)
-    if not any("\u4e00" <= ch <= "\u9fff" for ch in message):
+    if exc.status_code == 403 and "CSRF" in message:
+        message = "CSRF 校验失败：请刷新页面后重试；程序调用请使用 API 令牌（Bearer）"
+    elif not any("\u4e00" <= ch <= "\u9fff" for ch in message):
         message = _HTTP_MESSAGES.get(exc.status_code, "请求无法处理")
     return api.create_response(request, {"detail": message}, status=exc.status_code)
 

@@ -71,6 +71,7 @@ SKIP: dict[str, str] = {
     "appeals:export": "file download",
     "appeals:act": "POST only",
     "appeals:reveal": "POST only",
+    "appeals:reveal-text": "POST only",
     "appeals:attachment": "file download",
     "appeals:contest": "POST only",
     "suggestions:export": "file download",
