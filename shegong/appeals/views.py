@@ -848,7 +848,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def policies(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.APPEALS_POLICY)
+    _need(request, Cap.APPEALS_POLICY_VIEW)
     from .models import AppealPolicy
 
     rows = (
