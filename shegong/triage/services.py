@@ -621,6 +621,37 @@ def compute_hotspots(*, now: datetime | None = None, notify_top: int = 3) -> int
     return len(new)
 
 
+HOTSPOTS_STAMP = "triage.hotspots.computed_at"
+
+
+def refresh_hotspots(*, now: datetime | None = None) -> int | None:
+    """The periodic hotspot job (every 10 minutes, so a burst shows within 15 minutes of its
+    appeals being triaged — triage runs on intake and in a 5-minute safety net).
+
+    Cheap when nothing changed: it recomputes only if an appeal was triaged since the last
+    computation, or the last computation was on another day (the 7-day window and its
+    baseline slide with the date). Returns the number of hotspots, or None when skipped.
+    The stamp lives in the cache; a cold cache falls back to the rows' ``computed_at`` and,
+    with neither, computes — so a lost stamp costs one computation, never a stale list."""
+    from django.core.cache import cache
+    from django.db.models import Max
+
+    from .models import Hotspot
+
+    now = now or timezone.now()
+    last = cache.get(HOTSPOTS_STAMP) or Hotspot.objects.aggregate(m=Max("computed_at"))["m"]
+    if (
+        last is not None
+        and last <= now
+        and timezone.localdate(last) == timezone.localdate(now)
+        and not TriageResult.objects.filter(computed_at__gt=last).exists()
+    ):
+        return None
+    count = compute_hotspots(now=now)
+    cache.set(HOTSPOTS_STAMP, now, timeout=2 * 24 * 3600)
+    return count
+
+
 def _notify_dispatchers(hotspots: list[Any]) -> None:
     from shegong.accounts.models import User
     from shegong.accounts.roles import ROLE_CAPABILITIES
