@@ -100,3 +100,158 @@ def test_citable_basis_keeps_law_and_drops_drafts() -> None:
         citable_basis("北京市接诉即办工作条例 第十一条；DB11/T 2021（征求意见稿）")
         == "北京市接诉即办工作条例 第十一条"
     )
+
+
+# --- registration: the place from a cascade, every error in one round -----------------------
+
+
+def _register(client: Client, **overrides: Any) -> Any:
+    data: dict[str, Any] = {
+        "kind": AppealKind.HL_COMPLAINT,
+        "channel": "phone",
+        "urgency": "normal",
+        "title": "楼道堆物",
+        "body": "北一社区5号楼楼道长期堆放杂物，存在消防隐患。",
+        "name": "赵六",
+        "phone": "13700005555",
+        "submission_id": uuid.uuid4().hex,
+    }
+    data.update(overrides)
+    return client.post("/appeals/new/", data)
+
+
+def test_registration_form_has_no_typed_region_code(world, client_for) -> None:
+    page = client_for(world.street_north).get("/appeals/new/").content.decode()
+    assert 'name="region_code"' not in page
+
+
+def test_street_clerks_cascade_starts_at_their_street(world, client_for) -> None:
+    page = client_for(world.street_north).get("/appeals/new/").content.decode()
+    assert f'<option value="{world.north.pk}" selected>北街道</option>' in page
+
+
+def test_street_clerks_cascade_offers_their_communities(world, client_for) -> None:
+    page = client_for(world.street_north).get("/appeals/new/").content.decode()
+    assert f'<option value="{world.north_one.pk}">北一社区</option>' in page
+
+
+def test_street_clerks_cascade_offers_no_other_street(world, client_for) -> None:
+    page = client_for(world.street_north).get("/appeals/new/").content.decode()
+    assert "南一社区" not in page
+
+
+def test_cascade_endpoint_lists_the_streets_of_the_chosen_district(world, client_for) -> None:
+    response = client_for(world.dispatcher).get(
+        "/appeals/new/regions/", {"region": [world.city.pk, world.district.pk]}
+    )
+    streets = re.search(r'id="r-region-2".*?</select>', response.content.decode()).group(0)  # type: ignore[union-attr]
+    assert re.findall(r'<option value="\d+">([^<]+)</option>', streets) == ["北街道", "南街道"]
+
+
+def test_cascade_endpoint_ignores_a_region_outside_the_scope(world, client_for) -> None:
+    response = client_for(world.street_north).get(
+        "/appeals/new/regions/", {"region": [world.south.pk, world.south_one.pk]}
+    )
+    assert "南一社区" not in response.content.decode()
+
+
+def test_cascade_endpoint_ignores_a_stale_lower_choice(world, client_for) -> None:
+    response = client_for(world.dispatcher).get(
+        "/appeals/new/regions/",
+        {"region": [world.city.pk, world.district_b.pk, world.north.pk]},
+    )
+    assert "已选：<strong>示范市西城区</strong>" in response.content.decode().replace(" ", "")
+
+
+def test_region_search_finds_communities_in_scope(world, client_for) -> None:
+    page = (
+        client_for(world.street_north)
+        .get("/appeals/new/regions/search/", {"region_q": "社区"})
+        .content.decode()
+    )
+    assert re.findall(r">([^<>]*社区)</button>", page) == [
+        world.north_one.full_name,
+        "示范市东城区北街道北二社区",
+    ]
+
+
+def test_region_search_picks_into_the_cascade(world, client_for) -> None:
+    response = client_for(world.street_north).get(
+        "/appeals/new/regions/", {"pick_region": world.north_one.pk}
+    )
+    assert f'<option value="{world.north_one.pk}" selected>北一社区</option>' in (
+        response.content.decode()
+    )
+
+
+def test_search_pick_without_javascript_keeps_the_typed_text(world, client_for) -> None:
+    response = _register(
+        client_for(world.street_north), pick_region=world.north_one.pk, title="保留的标题"
+    )
+    page = response.content.decode()
+    assert (response.status_code, 'value="保留的标题"' in page) == (200, True)
+
+
+def test_search_pick_without_javascript_saves_nothing(world, client_for) -> None:
+    _register(client_for(world.street_north), pick_region=world.north_one.pk)
+    assert not Appeal.objects.exists()
+
+
+def test_registration_through_the_cascade(world, client_for) -> None:
+    response = _register(
+        client_for(world.street_north), region=[world.north.pk, world.north_one.pk]
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    assert Appeal.objects.get(title="楼道堆物").region == world.north_one
+
+
+BAD = {
+    "title": "",
+    "body": "太短",
+    "phone": "12345",
+    "kind": AppealKind.XF_CLAIM,
+    "name": "",
+    "is_group": "on",
+    "headcount": "abc",
+    "address": "路" * 300,
+}
+ONE_ROUND = [
+    "请填写标题（2–200字）",
+    "请把事情经过和诉求写清楚（至少5个字）",
+    "请选择发生地所在的区划",
+    "信访事项请填写姓名",
+    "集体访请推选代表并登记代表信息",
+    "详细地点不超过255字",
+]
+
+
+@pytest.mark.parametrize("message", ONE_ROUND)
+def test_every_error_is_shown_in_one_round(world, client_for, message) -> None:
+    page = _register(client_for(world.street_north), **BAD).content.decode()
+    assert message in page
+
+
+def test_a_bad_phone_is_reported_with_the_other_errors(world, client_for) -> None:
+    page = _register(client_for(world.street_north), **BAD).content.decode()
+    assert re.search(r'id="r-phone"[^>]*>\s*<div class="invalid-feedback">[^<]+<', page)
+
+
+def test_a_bad_headcount_is_reported_with_the_other_errors(world, client_for) -> None:
+    page = _register(client_for(world.street_north), **BAD).content.decode()
+    assert "集体访人数应不少于2人" in page
+
+
+def test_errors_keep_what_was_typed(world, client_for) -> None:
+    page = _register(client_for(world.street_north), **BAD).content.decode()
+    assert 'value="12345"' in page
+
+
+def test_errors_are_a_422_and_save_nothing(world, client_for) -> None:
+    response = _register(client_for(world.street_north), **BAD)
+    assert (response.status_code, Appeal.objects.exists()) == (422, False)
+
+
+def test_error_summary_counts_every_problem(world, client_for) -> None:
+    page = _register(client_for(world.street_north), **BAD).content.decode()
+    summary = re.search(r'data-testid="register-errors">(.*?)</div>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert summary.count("<li>") == 8
