@@ -200,6 +200,19 @@ def _dispatch_units() -> Any:
     return wf.dispatch_targets()
 
 
+def _dispatch_choices(triage: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """The dispatch pickers' units: the triage suggestions first, in their order, then every
+    other unit (each unit once)."""
+    units = list(_dispatch_units())
+    by_id = {u.pk: u for u in units}
+    suggested = []
+    for item in (triage or {}).get("suggestions") or []:
+        unit = by_id.pop(item.get("unit_id"), None)
+        if unit is not None:
+            suggested.append(unit)
+    return {"suggested": suggested, "others": [u for u in units if u.pk in by_id]}
+
+
 # Queues whose appeals can still be dispatched: they show the triage suggestion.
 TRIAGE_QUEUES = ("to_accept", "to_dispatch")
 
@@ -597,6 +610,7 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         "representatives": appeal.representatives.all() if identity else [],
         "history_count": history_count,
         "dispatch_units": _dispatch_units() if can["dispatch"] else [],
+        "dispatch_choices": _dispatch_choices(triage) if can["dispatch"] else {},
         "whistle_units": _dispatch_units() if can["whistle"] else [],
         "redirect_channels": RedirectChannel.choices,
         "notices": notices_for(user, appeal),

@@ -255,3 +255,55 @@ def test_error_summary_counts_every_problem(world, client_for) -> None:
     page = _register(client_for(world.street_north), **BAD).content.decode()
     summary = re.search(r'data-testid="register-errors">(.*?)</div>', page, re.S).group(1)  # type: ignore[union-attr]
     assert summary.count("<li>") == 8
+
+
+# --- dispatch: searchable pickers, units in the triage suggestion's order -------------------
+
+WAGES = {
+    "title": "农民工工资被拖欠",
+    "body": (
+        "我们在北一社区工地干了半年，施工单位拖欠农民工工资三个月，一直不发，请劳动部门帮忙追讨。"
+    ),
+}
+
+
+@pytest.fixture
+def suggested(world, make_appeal) -> Any:
+    """An appeal whose triage suggests 市教育局 (a routing rule), then the street office."""
+    from shegong.triage import services as triage
+    from shegong.triage.models import RoutingRule
+
+    appeal, _ = make_appeal(**WAGES)
+    category = triage.triage_appeal(appeal.pk).category_l1
+    RoutingRule.objects.create(category_l1=category, region=world.district, unit=world.unit_b)
+    triage.triage_appeal(appeal.pk)
+    return appeal
+
+
+def _lead_options(page: str) -> list[str]:
+    select = re.search(r'id="d-lead".*?</select>', page, re.S).group(0)  # type: ignore[union-attr]
+    return re.findall(r'<option value="\d+">([^<]+)</option>', select)
+
+
+def test_dispatch_units_start_with_the_triage_suggestions(world, client_for, suggested) -> None:
+    page = client_for(world.dispatcher).get(f"/appeals/{suggested.pk}/").content.decode()
+    assert _lead_options(page)[:2] == [world.unit_b.name, world.street_unit_n.name]
+
+
+def test_dispatch_units_list_each_unit_once(world, client_for, suggested) -> None:
+    page = client_for(world.dispatcher).get(f"/appeals/{suggested.pk}/").content.decode()
+    options = _lead_options(page)
+    assert len(options) == len(set(options))
+
+
+def test_dispatch_units_still_offer_every_unit(world, client_for, suggested) -> None:
+    from shegong.appeals.services.workflow import dispatch_targets
+
+    page = client_for(world.dispatcher).get(f"/appeals/{suggested.pk}/").content.decode()
+    assert sorted(_lead_options(page)) == sorted(u.name for u in dispatch_targets())
+
+
+@pytest.mark.parametrize("select_id", ["d-lead", "d-assist", "d-category"])
+def test_dispatch_pickers_are_searchable(world, client_for, suggested, select_id) -> None:
+    page = client_for(world.dispatcher).get(f"/appeals/{suggested.pk}/").content.decode()
+    assert re.search(rf'<select[^>]*id="{select_id}"[^>]*data-sg-filter="[^"]+"', page)
