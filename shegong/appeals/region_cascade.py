@@ -33,28 +33,21 @@ def _active(user: Any) -> Any:
 
 
 def chosen_region(user: Any, values: list[str]) -> Region | None:
-    """The deepest region of a consistent prefix of ``values`` (the cascade's selects, top
-    first): the first must be a top region of the user's jurisdiction, each next one a child
-    of the one before. A stale lower choice left from another branch is ignored."""
-    ids = []
-    for value in values:
-        if not value.strip().isdigit():
-            break
-        ids.append(int(value))
+    """The deepest region of the chain the cascade's selects spell out: a top region of the
+    user's jurisdiction, then its child among ``values``, and so on. The order of ``values``
+    does not matter (HTMX sends the changed select first); a stale lower choice left from
+    another branch is not on the chain and is ignored."""
+    ids = {int(v) for v in values if v.strip().isdigit()}
     if not ids:
         return None
-    rows = {r.pk: r for r in _active(user).filter(pk__in=ids)}
+    rows = list(_active(user).filter(pk__in=ids))
     tops = _top_ids(user)
-    found: Region | None = None
-    for pk in ids:
-        region = rows.get(pk)
-        if region is None:
+    found = next((r for r in rows if r.pk in tops), None)
+    while found is not None:
+        child = next((r for r in rows if r.parent_id == found.pk), None)
+        if child is None:
             break
-        if found is None and region.pk not in tops:
-            break
-        if found is not None and region.parent_id != found.pk:
-            break
-        found = region
+        found = child
     return found
 
 

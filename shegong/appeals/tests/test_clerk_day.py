@@ -307,3 +307,11 @@ def test_dispatch_units_still_offer_every_unit(world, client_for, suggested) -> 
 def test_dispatch_pickers_are_searchable(world, client_for, suggested, select_id) -> None:
     page = client_for(world.dispatcher).get(f"/appeals/{suggested.pk}/").content.decode()
     assert re.search(rf'<select[^>]*id="{select_id}"[^>]*data-sg-filter="[^"]+"', page)
+
+
+def test_cascade_reads_the_selects_in_any_order(world, client_for) -> None:
+    """HTMX sends the changed select's value first, before the included ones."""
+    response = client_for(world.street_north).get(
+        "/appeals/new/regions/", {"region": [world.north_one.pk, world.north.pk]}
+    )
+    assert f"已选：<strong>{world.north_one.full_name}</strong>" in response.content.decode()
