@@ -95,7 +95,7 @@ def _staff_urls(username: str, appeal_pk: int, world: Any) -> list[str]:
     for capability, more in EXTRA.items():
         if user.has_capability(capability):
             urls += [u.format(world=world) for u in more]
-    return urls + ["/notifications/", "/accounts/password/"]
+    return [*urls, "/notifications/", "/accounts/password/"]
 
 
 EXTRA = {
