@@ -592,6 +592,7 @@ def compute_hotspots(*, now: datetime | None = None, notify_top: int = 3) -> int
         topic="category",
         by_place=True,
         limit=20,
+        tokenizer=hotspot_tokenizer(),
     )
     previous = set(Hotspot.objects.values_list("label", "place"))
     regions = {r.code: r for r in Region.objects.filter(code__in={h.place for h in found})}
@@ -622,6 +623,35 @@ def compute_hotspots(*, now: datetime | None = None, notify_top: int = 3) -> int
 
 
 HOTSPOTS_STAMP = "triage.hotspots.computed_at"
+
+# Tokens of the texts the hotspot job has cut, kept in the worker process between its
+# 10-minute runs: a run cuts only the appeals that are new (or edited) since the last one.
+# Keyed by a digest of the text; cleared whole when it reaches the limit (a month of a big
+# city's appeals fits).
+_HOTSPOT_TOKENS: dict[bytes, tuple[str, ...]] = {}
+HOTSPOT_TOKENS_MAX = 200_000
+
+
+def hotspot_tokenizer() -> Any:
+    """The default segmenter's ``tokens``, remembering each text's tokens in this process."""
+    import hashlib
+    import sys
+
+    from shegong.textmining.segment import default_segmenter
+
+    segmenter = default_segmenter()
+
+    def tokens(text: str) -> list[str]:
+        key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        hit = _HOTSPOT_TOKENS.get(key)
+        if hit is None:
+            if len(_HOTSPOT_TOKENS) >= HOTSPOT_TOKENS_MAX:
+                _HOTSPOT_TOKENS.clear()
+            hit = tuple(sys.intern(t) for t in segmenter.tokens(text))
+            _HOTSPOT_TOKENS[key] = hit
+        return list(hit)
+
+    return tokens
 
 
 def refresh_hotspots(*, now: datetime | None = None) -> int | None:

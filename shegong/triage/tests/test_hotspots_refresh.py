@@ -84,3 +84,21 @@ def test_refresh_skips_when_nothing_changed(world, make_appeal) -> None:
     _burst(make_appeal, at(2026, 5, 6, 9, 1))
     assert services.refresh_hotspots(now=at(2026, 5, 6, 9, 10)) == 1
     assert services.refresh_hotspots(now=at(2026, 5, 6, 9, 20)) is None
+
+
+def test_a_refresh_cuts_only_the_new_texts(world, make_appeal, monkeypatch) -> None:
+    from shegong.textmining.segment import default_segmenter
+
+    services._HOTSPOT_TOKENS.clear()
+    _burst(make_appeal, at(2026, 5, 6, 9, 1))
+    services.compute_hotspots(now=at(2026, 5, 6, 9, 10))
+    make_appeal(
+        now=at(2026, 5, 6, 9, 12), title="又一起欠薪", body="北一社区另一工地也拖欠工资两个月。"
+    )
+    services.triage_pending(now=at(2026, 5, 6, 9, 13))
+    segmenter = default_segmenter()
+    cut: list[str] = []
+    original = segmenter.tokens
+    monkeypatch.setattr(segmenter, "tokens", lambda text: cut.append(text) or original(text))
+    services.compute_hotspots(now=at(2026, 5, 6, 9, 20))
+    assert cut == ["又一起欠薪\n北一社区另一工地也拖欠工资两个月。"]
