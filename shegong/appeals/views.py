@@ -434,16 +434,17 @@ def register(request: HttpRequest) -> HttpResponse:
             matches = region_cascade.search(user, request.POST.get("region_q", ""))
             return _register_page(request, form, errors, region, matches)
         form.is_valid()
-        accused_ids: list[int] = []
+        accused_ids = [int(v) for v in request.POST.getlist("accused_units") if v.isdigit()]
         codes = [
             c.strip()
             for c in (form.data.get("accused_unit_codes") or "").replace("，", ",").split(",")
             if c.strip()
         ]
-        if codes:
-            accused_ids = wf.unit_ids_by_codes(codes)
-            if len(accused_ids) != len(codes):
+        if codes:  # the API-era typed codes, still accepted from old bookmarks and scripts
+            by_code = wf.unit_ids_by_codes(codes)
+            if len(by_code) != len(codes):
                 errors["accused_units"] = "被检举控告单位编码有误"
+            accused_ids += by_code
         if region is None and any(v.strip() for v in request.POST.getlist("region")):
             errors["region"] = "所选发生地不在您的管辖范围内，请重新选择"
         intake = _intake_data(form, region, accused_ids)
@@ -498,6 +499,10 @@ def _register_page(
             "chosen": region,
             "matches": matches,
             "query": request.POST.get("region_q", ""),
+            "accused_choices": _dispatch_units(),
+            "accused_chosen": {
+                int(v) for v in request.POST.getlist("accused_units") if v.isdigit()
+            },
             "submission_id": request.POST.get("submission_id") or uuid.uuid4().hex,
             "breadcrumbs": [("群众诉求", reverse("appeals:workbench")), ("登记诉求", None)],
         },

@@ -315,3 +315,24 @@ def test_cascade_reads_the_selects_in_any_order(world, client_for) -> None:
         "/appeals/new/regions/", {"region": [world.north_one.pk, world.north.pk]}
     )
     assert f"已选：<strong>{world.north_one.full_name}</strong>" in response.content.decode()
+
+
+def test_accused_units_are_picked_from_a_searchable_list(world, client_for) -> None:
+    page = client_for(world.street_north).get("/appeals/new/").content.decode()
+    assert re.search(r'<select[^>]*name="accused_units"[^>]*multiple[^>]*data-sg-filter=', page)
+
+
+def test_accused_units_are_not_typed_codes(world, client_for) -> None:
+    page = client_for(world.street_north).get("/appeals/new/").content.decode()
+    assert 'name="accused_unit_codes"' not in page
+
+
+def test_registration_with_a_picked_accused_unit(world, client_for) -> None:
+    response = _register(
+        client_for(world.street_north),
+        kind=AppealKind.XF_ACCUSATION,
+        region=[world.north.pk, world.north_one.pk],
+        accused_units=[world.unit_a.pk],
+    )
+    assert response.status_code == 302, response.content.decode()[:1500]
+    assert list(Appeal.objects.get(title="楼道堆物").accused_units.all()) == [world.unit_a]
