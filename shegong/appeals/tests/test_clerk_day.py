@@ -336,3 +336,17 @@ def test_registration_with_a_picked_accused_unit(world, client_for) -> None:
     )
     assert response.status_code == 302, response.content.decode()[:1500]
     assert list(Appeal.objects.get(title="楼道堆物").accused_units.all()) == [world.unit_a]
+
+
+@pytest.mark.parametrize("path", ["/appeals/new/regions/", "/appeals/new/regions/search/"])
+def test_region_picker_endpoints_need_the_register_capability(world, client_for, path) -> None:
+    assert client_for(world.handler_unit_a).get(path, {"region_q": "社区"}).status_code == 403
+
+
+def test_region_search_shows_nothing_outside_the_scope(world, client_for) -> None:
+    page = (
+        client_for(world.street_south)
+        .get("/appeals/new/regions/search/", {"region_q": "北一"})
+        .content.decode()
+    )
+    assert "管辖范围内没有名称含“北一”的区划" in page
