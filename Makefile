@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test test-fast lint bench demo-metro clean
+.PHONY: setup run test test-fast test-dated lint bench demo-metro clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -27,6 +27,17 @@ test: setup
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"
+
+## The non-browser suite with the machine's clock moved (libfaketime; both dates are part of CI):
+## the 3rd of a month after a 31-day month, and a working day of a year with no entered holidays.
+DATED ?= 2026-08-03T09:30:00 2027-01-04T10:00:00
+test-dated: setup
+	bash scripts/ensure-faketime.sh
+	set -e; for when in $(DATED); do \
+	  echo "=== non-browser suite with the clock at $$when ==="; \
+	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$$(echo $$when | tr T ' ')" \
+	    $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"; \
+	done
 
 lint: setup
 	$(BIN)/ruff check .

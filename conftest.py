@@ -7,10 +7,27 @@ district), ``community_north`` (a community under street_north), ``leader``, ``a
 
 from __future__ import annotations
 
+import os
+import select
+import time
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
+
+
+def _select_sleep(seconds: float) -> None:
+    select.select([], [], [], max(0.0, seconds))
+
+
+if "faketime" in os.environ.get("LD_PRELOAD", ""):
+    # The dated runs (`make test-dated`) move the clock with libfaketime, whose
+    # clock_nanosleep(TIMER_ABSTIME) — what time.sleep uses — fails with EINVAL: sleep through
+    # select() instead. Processes the tests start (servers, workers) run on the real clock;
+    # they serve requests, the date logic under test runs here.
+    time.sleep = _select_sleep
+    for _var in ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC"):
+        os.environ.pop(_var, None)
 
 PASSWORD = "Test@Pass2026"  # noqa: S105 — test personas only
 

@@ -7,13 +7,14 @@ from ninja.pagination import paginate
 
 from shegong.accounts.roles import Cap
 from shegong.core.api import require_capability
+from shegong.core.exceptions import DomainError
 from shegong.core.scoping import get_visible_or_404
 
 from .choices import Channel
 from .filters import AppealFilterSet
 from .models import Appeal, WorkOrder
 from .services import workflow as wf
-from .services.identity import can_see_identity
+from .services.identity import TEXT_FIELDS, can_see_identity, masked_text, reveal_appeal_text
 from .services.intake import IntakeData, IntakeError, submit_appeal
 
 router = Router(tags=["群众诉求"])
@@ -57,6 +58,12 @@ class AppealOut(Schema):
     closed_at: datetime | None
     returns: int
     version: int
+
+    @staticmethod
+    def resolve_title(obj: Appeal | dict[str, Any]) -> str:
+        """Identifiers typed into the title are masked (idempotent: a detail dict already
+        holds the masked title)."""
+        return masked_text(obj["title"] if isinstance(obj, dict) else obj.title)
 
 
 class AppealDetailOut(AppealOut):
@@ -131,6 +138,16 @@ class ExtensionIn(Schema):
     reason: str
 
 
+class RevealTextIn(Schema):
+    field: str
+    reason: str
+
+
+class RevealTextOut(Schema):
+    field: str
+    value: str
+
+
 class ErrorsOut(Schema):
     detail: str
     errors: dict[str, str]
@@ -139,10 +156,12 @@ class ErrorsOut(Schema):
 def _detail(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     data = AppealOut.from_orm(appeal).dict()
     show = can_see_identity(request.user, appeal) and appeal.petitioner is not None
+    # Free text with identifiers masked for every caller; the whole text only through
+    # POST /appeals/{id}/reveal-text (audited), as on the appeal page.
     data.update(
-        body=appeal.body,
-        address=appeal.address,
-        reply_text=appeal.reply_text,
+        body=masked_text(appeal.body),
+        address=masked_text(appeal.address),
+        reply_text=masked_text(appeal.reply_text),
         identity_confidential=appeal.identity_confidential,
         petitioner_name_masked=str(appeal.petitioner.name) if show else None,  # type: ignore[union-attr]
         petitioner_phone_masked=str(appeal.petitioner.phone) if show else None,  # type: ignore[union-attr]
@@ -156,13 +175,29 @@ def _detail(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
 def list_appeals(request: HttpRequest, filters: Query[AppealQuery]) -> Any:
     require_capability(request, Cap.APPEALS_VIEW)
     data = {k: v for k, v in filters.dict().items() if v is not None}
-    return AppealFilterSet(data, queryset=Appeal.objects.visible_to(request.user)).qs
+    return AppealFilterSet(
+        data, queryset=Appeal.objects.visible_to(request.user), request=request
+    ).qs
 
 
 @router.get("/appeals/{appeal_id}", response=AppealDetailOut)
 def get_appeal(request: HttpRequest, appeal_id: int) -> Any:
     require_capability(request, Cap.APPEALS_VIEW)
     return _detail(request, get_visible_or_404(Appeal, request.user, pk=appeal_id))
+
+
+@router.post("/appeals/{appeal_id}/reveal-text", response=RevealTextOut)
+def reveal_text(request: HttpRequest, appeal_id: int, payload: RevealTextIn) -> Any:
+    """The whole text of one free-text field (``title``, ``body``, ``reply_text``,
+    ``decision_reason``), identifiers unmasked. Only for roles that may see the petitioner's
+    identity, with a reason (at least 2 characters); every call is audited (``pii_revealed``)."""
+    appeal = get_visible_or_404(Appeal, request.user, pk=appeal_id)
+    if payload.field not in TEXT_FIELDS:
+        raise DomainError("无此信息项，可选：" + "、".join(TEXT_FIELDS))
+    value = reveal_appeal_text(
+        actor=request.user, appeal=appeal, field=payload.field, reason=payload.reason
+    )
+    return {"field": payload.field, "value": value}
 
 
 @router.post("/appeals", response={201: CreatedOut, 200: CreatedOut, 422: ErrorsOut})

@@ -3,13 +3,13 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
-from django.db.models import Q
 
 from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
 
 from .choices import AppealKind, AppealStatus, Channel, Stream
 from .models import Appeal
+from .services.identity import search_free_text
 
 
 class AppealFilterSet(django_filters.FilterSet):
@@ -34,13 +34,13 @@ class AppealFilterSet(django_filters.FilterSet):
         fields = ["q", "number", "status", "kind", "stream", "channel", "region", "since", "until"]
 
     def filter_q(self, queryset: Any, name: str, value: str) -> Any:
-        """Chinese substring search over title and body (no segmentation needed)."""
+        """Chinese substring search over title and body (no segmentation needed). A query
+        cannot confirm an identifier the viewer sees masked (``search_free_text``); pass
+        ``request=`` so the viewer is known (without it every appeal counts as hidden)."""
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(title__icontains=value) | Q(body__icontains=value) | Q(number=value.upper())
-        )
+        return search_free_text(queryset, value, getattr(self.request, "user", None))
 
     def filter_region(self, queryset: Any, name: str, value: int) -> Any:
         root = Region.objects.filter(pk=value).only("path").first()

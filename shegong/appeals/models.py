@@ -11,6 +11,7 @@ from django.db.models import Q
 from shegong.core.pii import BlindIndexField, EncryptedField
 from shegong.core.scoping import Scope, ScopedQuerySet
 from shegong.core.tree import path_prefixes
+from shegong.lib.masking import mask_identifiers
 
 from .choices import (
     AppealKind,
@@ -298,7 +299,13 @@ class Appeal(models.Model):
     version = models.PositiveIntegerField(default=1)
     updated_at = models.DateTimeField(auto_now=True)
 
-    scope = Scope(capability=APPEALS_VIEW, region="region", unit=("work_orders__unit",))
+    # Seen by the units that handle it and by the 复查/复核 bodies its reviews went to (the
+    # body one level above may be outside the place's region and not a handling unit).
+    scope = Scope(
+        capability=APPEALS_VIEW,
+        region="region",
+        unit=("work_orders__unit", "reviews__reviewer_unit"),
+    )
     objects = AppealQuerySet.as_manager()
 
     class Meta:
@@ -311,7 +318,9 @@ class Appeal(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.number} {self.title}"
+        # Audit rows, the admin and notifications print this: identifiers typed into the
+        # title are masked (issue #12).
+        return f"{self.number} {mask_identifiers(self.title)}"
 
     @property
     def is_open(self) -> bool:

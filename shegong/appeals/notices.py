@@ -40,7 +40,7 @@ from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.pii import plain
 from shegong.core.tabular import safe_cell as _safe_cell
-from shegong.lib.masking import mask_name
+from shegong.lib.masking import mask_name, redact_identifiers
 
 from .choices import (
     AppealKind,
@@ -94,10 +94,17 @@ _FORBIDDEN_TAGS = re.compile(r"{%\s*(load|include|extends|debug|ssi|url)\b")
 
 _ENGINE = Engine(autoescape=False, string_if_invalid="")
 
-_MOBILE = re.compile(r"(?<!\d)(?:\+?86[\s-]?)?1[3-9]\d(?:[\s-]?\d){8}(?!\d)")
-_ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
 _PHONE_HIDDEN = "〔号码已隐去〕"
 _ID_HIDDEN = "〔证件号码已隐去〕"
+# What replaces each kind of identifier typed into citizen text (lib.masking detects them —
+# the same detector as the pages, the API and the exports).
+_IDENTIFIER_HIDDEN = {
+    "mobile": _PHONE_HIDDEN,
+    "landline": _PHONE_HIDDEN,
+    "id_number": _ID_HIDDEN,
+    "bank_card": "〔卡号已隐去〕",
+    "email": "〔邮箱已隐去〕",
+}
 _NAME_HIDDEN = "×××"
 
 
@@ -179,8 +186,9 @@ def _loose(value: str) -> re.Pattern[str] | None:
 class _Scrubber:
     """Removes the appeal's people's phone/ID numbers (and names, when asked) from text.
 
-    ``citizen`` text (title, body, citizen notes) additionally loses anything shaped like
-    a mainland mobile or an 18-digit ID number; ``staff`` text keeps other numbers (a
+    ``citizen`` text (title, body, citizen notes) additionally loses every identifier
+    ``lib.masking.find_identifiers`` finds (mobile and landline numbers, ID numbers, bank
+    cards, e-mail addresses); ``staff`` text keeps other numbers (a
     handler may give an office line in a reply) but never the petitioner's own. Names are
     replaced by ``name_mask`` when given, else masked (``欧**``) when ``mask_names``.
     """
@@ -215,8 +223,7 @@ class _Scrubber:
 
     def citizen(self, text: str) -> str:
         text = self.staff(text)
-        text = _ID_NUMBER.sub(_ID_HIDDEN, text)
-        return _MOBILE.sub(_PHONE_HIDDEN, text)
+        return redact_identifiers(text, _IDENTIFIER_HIDDEN)
 
 
 # --- availability and permission ----------------------------------------------------------

@@ -44,6 +44,7 @@ from .choices import (
     Urgency,
 )
 from .models import Appeal, AppealEvent, IdempotencyRecord, WorkOrder
+from .services.identity import public_text
 from .services.intake import IntakeData, IntakeError
 from .services.intake_queue import submit_public_appeal
 
@@ -281,7 +282,7 @@ def serialize(appeal: Appeal) -> dict[str, Any]:
         ),
         "service_name": AppealKind(appeal.kind).label,
         "service_code": appeal.kind,
-        "description": scrub(appeal.title),
+        "description": public_text(appeal.title),
         "agency_responsible": appeal.lead_unit.name if appeal.lead_unit else "",
         "service_notice": f"当前状态：{AppealStatus(appeal.status).label}",
         "requested_datetime": _iso(appeal.registered_at),

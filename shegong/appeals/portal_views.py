@@ -53,6 +53,7 @@ from .portal_forms import (
     TrackForm,
     active_children,
 )
+from .services.identity import public_text
 from .services.intake import (
     IntakeData,
     IntakeError,
@@ -496,7 +497,7 @@ def public_view(appeal: Appeal) -> dict[str, Any]:
         .first()
     )
     timeline = [
-        {"at": at, "text": text}
+        {"at": at, "text": public_text(text, staff_written=True)}
         for at, text in appeal.events.filter(public=True)
         .exclude(Q(public_note="") | Q(public_note__isnull=True))
         .order_by("at", "pk")
@@ -506,7 +507,7 @@ def public_view(appeal: Appeal) -> dict[str, Any]:
     return {
         "number": appeal.number,
         "kind_label": AppealKind(appeal.kind).label,
-        "title": appeal.title,
+        "title": public_text(appeal.title),
         "status": appeal.status,
         "status_label": AppealStatus(appeal.status).label,
         "registered_at": appeal.registered_at,
@@ -516,7 +517,7 @@ def public_view(appeal: Appeal) -> dict[str, Any]:
         "triage_due_at": (
             appeal.triage_due_at if appeal.status == AppealStatus.REGISTERED else None
         ),
-        "reply_text": appeal.reply_text if answered else "",
+        "reply_text": public_text(appeal.reply_text, staff_written=True) if answered else "",
         "replied_at": appeal.replied_at if answered else None,
         "is_open": appeal.is_open,
         "timeline": timeline,

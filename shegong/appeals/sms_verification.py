@@ -1,22 +1,34 @@
 """SMS verification codes for the citizen portal (no login).
 
 A citizen who leaves a phone number proves it is theirs with a 6-digit code. Everything
-lives in Django's cache, never in the database:
+lives in Django's cache, never in the database. Every key is per phone **and per purpose**
+(``scope``: plain phone verification, a guardian's consent, …):
 
-* ``portal:sms:code:<phone key>`` — the HMAC of the code and its expiry (10 minutes, single
-  use), with ``portal:sms:tries:<phone key>`` counting checks (at most 5);
-* ``portal:sms:cool:<phone key>`` — one code per phone per 60 seconds;
-* ``portal:sms:ip:<ip>:<date>`` — at most 10 codes per client address per day.
+* ``portal:sms:code[:<scope>]:<phone key>`` — the HMAC of the code and its expiry (10 minutes,
+  single use), with ``portal:sms:tries[:<scope>]:<phone key>`` counting checks (at most 5);
+* ``portal:sms:cool[:<scope>]:<phone key>`` — one code per phone and purpose per 60 seconds;
+* ``portal:sms:phone[:<scope>]:<phone key>:<date>`` — at most 10 codes per phone and purpose
+  per day, whatever addresses ask (no flooding a number);
+* ``portal:sms:ip:<ip>:<date>`` — a high per-address cap (default 2,000 a day, 0 = none)
+  that only stops a runaway script: a registration drive puts hundreds of people behind one
+  address, so the real limits are per phone.
 
 Phone numbers appear in cache keys only as a keyed hash (HMAC with ``SECRET_KEY``), so the
-cache holds no readable personal data. The limits can be changed with the settings listed
-in :data:`DEFAULTS` (read with ``getattr``, documented in docs/portal.md).
+cache holds no readable personal data. Every limit comes from the environment
+(``SHEGONG_SMS_*``, read into the settings listed in :data:`DEFAULTS`; docs/operations.md).
+
+The code is sent at once, not by a task: the citizen is waiting for it and nothing is
+committed with it. If the gateway fails, the citizen is told so in Chinese (and may ask
+again at once: the cooldown and the day's count are given back), and the failure is logged
+and kept as a 发送失败 row in 短信发送记录 for administrators.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
+import logging
 import secrets
 import time
 from enum import StrEnum
@@ -27,12 +39,12 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from shegong.core.exceptions import DomainError
-from shegong.core.notify import sms_sender
+from shegong.core.notify import deliver, record_failed_code
 from shegong.lib.validators import ValidationFailure, validate_mobile
 
 DEFAULTS: dict[str, int] = {
     "SHEGONG_PORTAL_SMS_COOLDOWN_SECONDS": 60,
-    "SHEGONG_PORTAL_SMS_DAILY_PER_IP": 10,
+    "SHEGONG_PORTAL_SMS_DAILY_PER_IP": 2000,
     # Codes one phone receives per day, whatever addresses ask (no flooding a number).
     "SHEGONG_PORTAL_SMS_DAILY_PER_PHONE": 10,
     "SHEGONG_PORTAL_SMS_CODE_TTL_SECONDS": 600,
@@ -43,6 +55,9 @@ DEFAULTS: dict[str, int] = {
 }
 
 SESSION_KEY = "portal_verified_phones"
+# What a scope means, for the administrators' list of failed codes.
+SCOPE_LABELS = {"": "手机验证", "guardian_consent": "监护人同意"}
+logger = logging.getLogger("shegong.notify")
 
 
 def setting(name: str) -> int:
@@ -115,25 +130,22 @@ def send_code(
     cooldown = setting("SHEGONG_PORTAL_SMS_COOLDOWN_SECONDS")
     daily = setting("SHEGONG_PORTAL_SMS_DAILY_PER_IP")
     ttl = setting("SHEGONG_PORTAL_SMS_CODE_TTL_SECONDS")
-    pkey = phone_key(phone)
-    # cache.add is atomic: only one request per cooldown window wins for this phone.
+    pkey = _scoped(phone_key(phone), scope)
+    # cache.add is atomic: only one request per cooldown window wins for this phone+purpose.
     cool_key = f"portal:sms:cool:{pkey}"
-    if not cache.add(cool_key, 1, cooldown):
+    if cooldown and not cache.add(cool_key, 1, cooldown):
         raise SmsCodeError(f"验证码发送太频繁，请{cooldown}秒后再试")
     day = f"{timezone.localdate():%Y%m%d}"
     # Only codes actually sent count against the phone: refused requests from an address
     # over its own limit must not use up somebody else's number for the day.
     phone_day = f"portal:sms:phone:{pkey}:{day}"
-    address_over = _count_today(f"portal:sms:ip:{ip or 'unknown'}:{day}") > daily
+    address_over = bool(daily) and _count_today(f"portal:sms:ip:{ip or 'unknown'}:{day}") > daily
     phone_over = int(cache.get(phone_day) or 0) >= setting("SHEGONG_PORTAL_SMS_DAILY_PER_PHONE")
     if address_over or phone_over:
         cache.delete(cool_key)  # nothing was sent: the phone's window stays free
         raise SmsCodeError("今天获取验证码的次数已达上限，请明天再试，或拨打12345热线反映")
     _count_today(phone_day)
     code = f"{secrets.randbelow(1_000_000):06d}"
-    entry = {"hash": _code_hash(phone, code, scope), "expires": time.time() + ttl}
-    cache.set(f"portal:sms:code:{pkey}", entry, ttl)
-    cache.set(f"portal:sms:tries:{pkey}", 0, ttl)
     minutes = max(1, ttl // 60)
     city = getattr(settings, "SHEGONG_CITY_NAME", "")
     text = (
@@ -141,8 +153,30 @@ def send_code(
         if purpose
         else f"您的验证码是{code}，{minutes}分钟内有效。工作人员不会向您索要验证码，请勿告诉他人。"
     )
-    sms_sender().send(phone, f"【{city}{service}】{text}")
+    try:
+        deliver(phone, f"【{city}{service}】{text}")
+    except Exception as exc:  # any gateway failure: tell the citizen, keep it for admins
+        error = f"{type(exc).__name__}: {exc}"[:300]
+        logger.error("SMS code to %s (%s) failed: %s", mask_phone(phone), scope or "验证", error)
+        record_failed_code(
+            phone, f"验证码（{SCOPE_LABELS.get(scope, scope or '手机验证')}）", error
+        )
+        cache.delete(cool_key)  # nothing reached the phone: asking again is allowed at once
+        with contextlib.suppress(ValueError):
+            cache.decr(phone_day)
+        raise SmsCodeError(
+            "验证码短信发送失败，请稍后再试；如多次失败，请拨打12345热线反映"
+        ) from None
+    # The code is stored only once it was handed to the gateway.
+    entry = {"hash": _code_hash(phone, code, scope), "expires": time.time() + ttl}
+    cache.set(f"portal:sms:code:{pkey}", entry, ttl)
+    cache.set(f"portal:sms:tries:{pkey}", 0, ttl)
     return phone
+
+
+def _scoped(pkey: str, scope: str) -> str:
+    """Cache-key part for one phone and purpose (the plain purpose keeps the old keys)."""
+    return f"{scope}:{pkey}" if scope else pkey
 
 
 def _count_today(key: str) -> int:
@@ -161,7 +195,7 @@ def check_code(phone: str, code: str, *, scope: str = "") -> CheckResult:
     Every check counts as an attempt (atomic ``incr``), so parallel guesses cannot exceed
     the limit; after the last allowed wrong attempt the code is void.
     """
-    pkey = phone_key(phone)
+    pkey = _scoped(phone_key(phone), scope)
     key, tries_key = f"portal:sms:code:{pkey}", f"portal:sms:tries:{pkey}"
     entry: dict[str, Any] | None = cache.get(key)
     if entry is None or entry["expires"] <= time.time():

@@ -23,5 +23,6 @@ urlpatterns = [
     path("<int:pk>/act/<str:action>/", views.act, name="act"),
     path("<int:pk>/history/", views.history, name="history"),
     path("<int:pk>/identity/<int:petitioner_id>/<str:field>/", views.reveal, name="reveal"),
+    path("<int:pk>/text/<str:field>/", views.reveal_text, name="reveal-text"),
     path("<int:pk>/attachments/<str:token>/", views.attachment, name="attachment"),
 ]

@@ -42,7 +42,12 @@ from .services import revisit as revisit_service
 from .services import supervision as supervision_service
 from .services import workflow as wf
 from .services.identity import FIELDS as IDENTITY_FIELDS
-from .services.identity import can_see_identity, reveal_identity
+from .services.identity import (
+    can_see_identity,
+    masked_text,
+    reveal_appeal_text,
+    reveal_identity,
+)
 from .services.intake import IntakeData, IntakeError, check_submission, submit_appeal
 
 OPEN_ORDERS = [WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED]
@@ -92,6 +97,14 @@ def _queues(user: Any, now: Any) -> dict[str, dict[str, Any]]:
             "label": "办理中",
             "type": "orders",
             "qs": mine.filter(status=WorkOrderStatus.SIGNED).order_by("due_at"),
+        }
+    if own_unit:  # 复查/复核 sent to the user's unit (the body one level above)
+        queues["reviews"] = {
+            "label": "待复查复核",
+            "type": "appeals",
+            "qs": appeals.filter(
+                reviews__reviewer_unit__path__startswith=own_unit, reviews__decided_at=None
+            ).order_by("registered_at"),
         }
     scope_orders = mine if own_unit and not user.has_capability(Cap.APPEALS_DISPATCH) else orders
     queues["due_soon"] = {
@@ -224,9 +237,11 @@ def _queue_triage(appeal: Appeal) -> dict[str, Any] | None:
     result = getattr(appeal, "triage", None)
     if result is None:
         return None
-    from shegong.triage.services import GROUP_MIN_PEOPLE
+    from shegong.triage.services import GROUP_MIN_PEOPLE, allowed_suggestions, shown_suggestions
 
-    top = result.suggestions[0] if result.suggestions else None
+    # never the accused (第三十条); reasons masked like the appeal text
+    allowed = shown_suggestions(allowed_suggestions(appeal, result.suggestions)[:1])
+    top = allowed[0] if allowed else None
     return {
         "category": "/".join(c for c in (result.category_l1, result.category_l2) if c),
         "top": top,
@@ -299,7 +314,9 @@ def search(request: HttpRequest) -> HttpResponse:
         else:
             phone_error = "您的角色不能按诉求人电话查询"
             base = base.none()
-    filterset = AppealFilterSet(request.GET, queryset=base.select_related("region", "lead_unit"))
+    filterset = AppealFilterSet(
+        request.GET, queryset=base.select_related("region", "lead_unit"), request=request
+    )
     page = Paginator(filterset.qs, 30).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -336,7 +353,9 @@ EXPORT_COLUMNS = [
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
     _need(request, Cap.EXPORT)
-    filterset = AppealFilterSet(request.GET, queryset=Appeal.objects.visible_to(request.user))
+    filterset = AppealFilterSet(
+        request.GET, queryset=Appeal.objects.visible_to(request.user), request=request
+    )
     queryset = filterset.qs.select_related("region", "lead_unit")
 
     def rows() -> Any:
@@ -345,7 +364,7 @@ def export(request: HttpRequest) -> HttpResponse:
                 a.number,
                 a.get_kind_display(),
                 a.get_channel_display(),
-                a.title,
+                masked_text(a.title),
                 a.region.full_name,
                 a.get_status_display(),
                 a.lead_unit.name if a.lead_unit else "",
@@ -898,6 +917,30 @@ def reveal(request: HttpRequest, pk: int, petitioner_id: int, field: str) -> Htt
             petitioner=petitioner,
             field=field,
             reason=request.POST.get("reason", ""),
+        )
+    except DomainError as exc:
+        return render(
+            request, "core/partials/_reveal_error.html", {"message": exc.message}, status=422
+        )
+    except PermissionDenied:
+        return render(
+            request,
+            "core/partials/_reveal_error.html",
+            {"message": "您的角色不能查看该信息"},
+            status=403,
+        )
+    return render(request, "core/partials/_revealed.html", {"value": value})
+
+
+@login_required
+@require_POST
+def reveal_text(request: HttpRequest, pk: int, field: str) -> HttpResponse:
+    """HTMX: the whole text of a free-text field (identifiers unmasked), with a reason;
+    audited. Only for roles that may see the petitioner's identity."""
+    appeal = get_visible_or_404(Appeal, request.user, pk=pk)
+    try:
+        value = reveal_appeal_text(
+            actor=request.user, appeal=appeal, field=field, reason=request.POST.get("reason", "")
         )
     except DomainError as exc:
         return render(

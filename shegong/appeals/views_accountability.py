@@ -26,6 +26,7 @@ from shegong.units.models import Unit
 from .models import Appeal, AssessmentFact, ScoreAppeal, Supervision
 from .services import assessment
 from .services import supervision as supervision_service
+from .services.identity import masked_text
 
 
 def _need(request: HttpRequest, capability: str) -> None:
@@ -92,7 +93,7 @@ def supervision(request: HttpRequest, pk: int) -> HttpResponse:
             "breadcrumbs": [
                 ("群众诉求", reverse("appeals:workbench")),
                 ("督办", reverse("appeals:supervisions")),
-                (item.title, None),
+                (masked_text(item.title), None),
             ],
         },
     )

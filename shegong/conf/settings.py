@@ -205,6 +205,28 @@ SHEGONG_KEYS_JSON = env_str("SHEGONG_KEYS", "")
 SHEGONG_KEYS_CREATE = env_bool("SHEGONG_KEYS_CREATE", not PRODUCTION)
 
 SHEGONG_CITY_NAME = env_str("SHEGONG_CITY_NAME", "示范市")
+
+# SMS (docs/operations.md "SMS"): the gateway, the signature and every code limit come from
+# the environment. Backends: log (development), http (generic JSON gateway), or a dotted path.
+SHEGONG_SMS_BACKEND = env_str("SHEGONG_SMS_BACKEND", env_str("SHEGONG_SMS_SENDER", "log"))
+SHEGONG_SMS_SIGN = env_str("SHEGONG_SMS_SIGN", "")
+SHEGONG_SMS_HTTP_URL = env_str("SHEGONG_SMS_HTTP_URL", "")
+SHEGONG_SMS_HTTP_TOKEN = env_str("SHEGONG_SMS_HTTP_TOKEN", "")
+SHEGONG_SMS_HTTP_TIMEOUT = env_int("SHEGONG_SMS_HTTP_TIMEOUT", 5, minimum=1)
+SHEGONG_SMS_MAX_ATTEMPTS = env_int("SHEGONG_SMS_MAX_ATTEMPTS", 4, minimum=1)
+if SHEGONG_SMS_BACKEND == "http" and not SHEGONG_SMS_HTTP_URL:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured("SHEGONG_SMS_BACKEND=http needs SHEGONG_SMS_HTTP_URL")
+# Verification codes: limits per phone and purpose; the per-address cap only stops a runaway
+# script (a registration drive puts hundreds of people behind one address).
+SHEGONG_PORTAL_REQUIRE_SMS = env_bool("SHEGONG_SMS_REQUIRED", True)
+SHEGONG_PORTAL_SMS_COOLDOWN_SECONDS = env_int("SHEGONG_SMS_COOLDOWN_SECONDS", 60, minimum=0)
+SHEGONG_PORTAL_SMS_DAILY_PER_PHONE = env_int("SHEGONG_SMS_DAILY_PER_PHONE", 10, minimum=1)
+SHEGONG_PORTAL_SMS_DAILY_PER_IP = env_int("SHEGONG_SMS_DAILY_PER_ADDRESS", 2000, minimum=0)
+SHEGONG_PORTAL_SMS_CODE_TTL_SECONDS = env_int("SHEGONG_SMS_CODE_TTL_SECONDS", 600, minimum=60)
+SHEGONG_PORTAL_SMS_MAX_ATTEMPTS = env_int("SHEGONG_SMS_MAX_CHECKS", 5, minimum=1)
+SHEGONG_PORTAL_SMS_VERIFIED_SECONDS = env_int("SHEGONG_SMS_VERIFIED_SECONDS", 1800, minimum=0)
 SHEGONG_AUDIT_RETENTION_DAYS = env_int("SHEGONG_AUDIT_RETENTION_DAYS", 180)
 
 # Public intake: group commit through one writer thread per web process

@@ -11,7 +11,7 @@ from django.contrib import admin
 from django.http import HttpRequest
 
 from . import services
-from .models import AuditEvent, AuditVerification, CalendarDay, CalendarYear
+from .models import AuditEvent, AuditVerification, CalendarDay, CalendarYear, SmsMessage
 
 
 class CalendarManagerAdmin(admin.ModelAdmin):
@@ -104,3 +104,34 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> Any:
         return AuditEvent.objects.visible_to(request.user)
+
+
+@admin.register(SmsMessage)
+class SmsMessageAdmin(ReadOnlyAdmin):
+    """短信发送记录: what the gateway refused (filter 发送失败) and why. Numbers are masked and
+    the text is not shown: the list is for operating the gateway, not for reading messages."""
+
+    COLUMNS = (
+        "created_at",
+        "purpose",
+        "masked_phone",
+        "status",
+        "attempts",
+        "last_error",
+        "sent_at",
+    )
+    list_display = COLUMNS
+    list_filter = ("status", "purpose")
+    fields = COLUMNS
+    readonly_fields = COLUMNS
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        # The department administrator who runs the system (accounts) runs the gateway too.
+        return request.user.has_capability("accounts.manage")  # type: ignore[union-attr]
+
+    @admin.display(description="手机号码")
+    def masked_phone(self, obj: SmsMessage) -> str:
+        from .notify import mask_phone
+        from .pii import plain
+
+        return mask_phone(plain(obj.phone))

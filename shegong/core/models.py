@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 
+from .pii import EncryptedField
 from .scoping import Scope, ScopedQuerySet
 
 
@@ -14,7 +15,7 @@ class AppendOnlyError(RuntimeError):
     """Raised on any attempt to change or delete an append-only row."""
 
 
-class AppendOnlyQuerySet(models.QuerySet):
+class AppendOnlyRowsQuerySet(models.QuerySet):
     def update(self, **kwargs: Any) -> int:
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
@@ -22,7 +23,7 @@ class AppendOnlyQuerySet(models.QuerySet):
         raise AppendOnlyError(f"{self.model.__name__} rows are append-only")
 
 
-class AuditEventQuerySet(ScopedQuerySet, AppendOnlyQuerySet):  # type: ignore[override]
+class AuditEventQuerySet(ScopedQuerySet, AppendOnlyRowsQuerySet):  # type: ignore[override]
     pass
 
 
@@ -190,3 +191,42 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class SmsStatus(models.TextChoices):
+    QUEUED = "queued", "待发送"
+    SENDING = "sending", "发送中"
+    SENT = "sent", "已发送"
+    FAILED = "failed", "发送失败"
+
+
+class SmsMessage(models.Model):
+    """One SMS to a citizen, written in the transaction of the action that causes it and
+    sent by a task after commit (``core.notify.queue_sms``), so a gateway error never undoes
+    or breaks the action. Failures are retried, then kept as 发送失败 with the gateway's error
+    for administrators (admin 短信发送记录). Verification codes are sent at once and only a
+    failure is recorded here, with the code blanked out.
+
+    Phone and text are personal data: encrypted at rest like every other phone number.
+    """
+
+    phone = EncryptedField("手机号码", kind="phone")
+    text = EncryptedField("内容", kind="text")
+    purpose = models.CharField("用途", max_length=50, blank=True)
+    status = models.CharField(
+        "状态", max_length=10, choices=SmsStatus.choices, default=SmsStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField("已尝试次数", default=0)
+    next_try_at = models.DateTimeField("下次尝试", null=True, blank=True)
+    last_error = models.CharField("最近错误", max_length=300, blank=True)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True, db_index=True)
+    sent_at = models.DateTimeField("发送时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "短信发送记录"
+        verbose_name_plural = "短信发送记录"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status", "next_try_at"], name="sms_status_next_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.purpose or '短信'}（{self.get_status_display()}）"

@@ -8,6 +8,7 @@ removed after commit or after a day.
 
 from __future__ import annotations
 
+import os
 import re
 import secrets
 import time
@@ -40,8 +41,15 @@ def stage(user: Any, upload: IO[bytes], filename: str) -> str:
     if suffix not in {".csv", ".xlsx", ".xlsm", ".xls", ".ods"}:
         raise StagingError("文件格式不支持，请上传 .xlsx 或 .csv 文件")
     token = secrets.token_urlsafe(24)
-    (_dir(user) / f"{token}{suffix}").write_bytes(data)
-    (_dir(user) / f"{token}.name").write_text(Path(filename).name[:200], encoding="utf-8")
+    now = time.time()
+    for path, write in (
+        (_dir(user) / f"{token}{suffix}", lambda p: p.write_bytes(data)),
+        (_dir(user) / f"{token}.name", lambda p: p.write_text(Path(filename).name[:200], "utf-8")),
+    ):
+        write(path)
+        # Age is measured on this process's clock, not the file system's (a shared volume on
+        # another host, or a clock moved for tests, must not expire a fresh upload).
+        os.utime(path, (now, now))
     _cleanup(_dir(user))
     return token
 

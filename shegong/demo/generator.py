@@ -283,6 +283,18 @@ def generate(
             office_phone="0571-80000001",
             address="示范市人民路1号",
         )
+        # The city government: the 上级行政机关 of the city bureaus and district governments,
+        # so 复查/复核 (信访工作条例 第三十五、三十六条) have a body to go to. No random
+        # contact, so the rest of the demo draws the same random numbers as before.
+        city_gov = unit_services.create_unit(
+            actor=root,
+            code="SG-G0001",
+            name="示范市人民政府",
+            kind=UnitKind.OTHER,
+            region_id=city.pk,
+            address="示范市人民路1号",
+        )
+        district_govs: dict[int, Unit] = {}
         city_units: list[Unit] = []
         for i, (name, short) in enumerate(CITY_DEPARTMENTS):
             city_units.append(
@@ -293,6 +305,7 @@ def generate(
                     short_name=f"市{short}",
                     kind=UnitKind.FUNCTIONAL,
                     region_id=city.pk,
+                    superior_body_id=city_gov.pk,
                     contact_person=_name(rng),
                     contact_phone=_mobile(rng),
                     office_phone=f"0571-8000{i + 10:04d}",
@@ -305,9 +318,11 @@ def generate(
                 name=f"{district.name}人民政府",
                 kind=UnitKind.DISTRICT_GOV,
                 region_id=district.pk,
+                superior_body_id=city_gov.pk,
                 contact_person=_name(rng),
                 contact_phone=_mobile(rng),
             )
+            district_govs[district.pk] = d_office
             for j, (name, short) in enumerate(CITY_DEPARTMENTS[: size.district_departments]):
                 unit_services.create_unit(
                     actor=root,
@@ -329,6 +344,9 @@ def generate(
                 name=f"{street.name}办事处",
                 kind=UnitKind.STREET_OFFICE,
                 region_id=street.pk,
+                superior_body_id=district_govs[street.parent_id].pk
+                if street.parent_id in district_govs
+                else None,
                 contact_person=_name(rng),
                 contact_phone=_mobile(rng),
             )

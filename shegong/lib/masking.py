@@ -7,11 +7,25 @@ function accepts ``None`` or an empty string and then returns ``""``.
 from __future__ import annotations
 
 import contextlib
+import re
+import unicodedata
+from collections.abc import Callable, Collection, Mapping
+from dataclasses import dataclass
 from typing import Final, Literal
 
 from shegong.lib.validators import ValidationFailure, validate_mobile
 
-__all__ = ["MaskKind", "mask_id_number", "mask_name", "mask_phone", "mask_text"]
+__all__ = [
+    "IdentifierSpan",
+    "MaskKind",
+    "find_identifiers",
+    "mask_id_number",
+    "mask_identifiers",
+    "mask_name",
+    "mask_phone",
+    "mask_text",
+    "redact_identifiers",
+]
 
 MaskKind = Literal["id_number", "phone", "name"]
 
@@ -90,3 +104,159 @@ def mask_text(value: str | None, kind: MaskKind) -> str:
     if kind == "name":
         return mask_name(value)
     raise ValueError(f"unknown mask kind: {kind!r}")
+
+
+# --- identifiers typed into free text ------------------------------------------------------
+#
+# A letter to the authorities often carries the writer's phone number, ID number or bank card
+# in its body. Those are personal data exactly like the structured fields, so whoever may not
+# see the petitioner's identity must not read them in the text either. ``find_identifiers``
+# locates them; ``mask_identifiers`` replaces each with the same masked form the structured
+# fields use. Digits may be full-width (NFKC-folded for matching, positions kept).
+
+IdentifierKind = Literal["email", "id_number", "bank_card", "mobile", "landline"]
+
+# Not preceded/followed by another digit or ASCII letter: a number inside a longer code is not
+# one of ours (e.g. an order number of 25 digits is a bank card of nothing).
+_NB = r"(?<![0-9A-Za-z])"
+_NA = r"(?![0-9A-Za-z])"
+_SEP = r"[ \-]?"
+_PATTERNS: Final[tuple[tuple[IdentifierKind, re.Pattern[str]], ...]] = (
+    ("email", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")),
+    # 18-digit resident ID (last may be X) and the old 15-digit form.
+    # (6-8-4 groups may be separated by single spaces, as people copy them from a card)
+    (
+        "id_number",
+        re.compile(rf"{_NB}[1-9]\d{{5}} ?(?:19|20)\d{{2}}[01]\d[0-3]\d ?\d{{3}}[\dXx]{_NA}"),
+    ),
+    ("id_number", re.compile(rf"{_NB}[1-9]\d{{5}}\d{{2}}[01]\d[0-3]\d\d{{3}}{_NA}")),
+    # Mobile: 11 digits from 13–19, optionally +86/0086, grouped 3-4-4 by spaces or hyphens.
+    (
+        "mobile",
+        re.compile(rf"{_NB}(?:(?:\+|00)?86{_SEP})?1[3-9]\d{_SEP}\d{{4}}{_SEP}\d{{4}}{_NA}"),
+    ),
+    # Bank card: 16–19 digits, optionally in groups of four.
+    (
+        "bank_card",
+        re.compile(rf"{_NB}[1-9]\d{{3}}(?:[ \-]?\d{{4}}){{3}}(?:[ \-]?\d{{1,3}})?{_NA}"),
+    ),
+    # Landline with area code: 010-12345678, (0571)88888888, 0571 8888 8888, 400/800 lines.
+    (
+        "landline",
+        re.compile(
+            rf"{_NB}(?:[(（]0\d{{2,3}}[)）]\s?|0\d{{2,3}}[ \-]?)\d{{3,4}}[ \-]?\d{{4}}{_NA}"
+        ),
+    ),
+    ("landline", re.compile(rf"{_NB}[48]00[ \-]?\d{{3}}[ \-]?\d{{4}}{_NA}")),
+    # A local number without area code, only after a word that says it is a phone number.
+    (
+        "landline",
+        re.compile(rf"(?<=电话|座机|联系|手机|号码|热线)(?:[:：是为]?\s?)?\d{{7,8}}{_NA}"),
+    ),
+)
+
+
+@dataclass(frozen=True)
+class IdentifierSpan:
+    """One identifier found in a text: ``text[start:end]`` is it."""
+
+    kind: IdentifierKind
+    start: int
+    end: int
+
+
+def _fold(text: str) -> str:
+    """NFKC-fold full-width digits and letters one character at a time (length kept)."""
+    return "".join(
+        folded if len(folded := unicodedata.normalize("NFKC", ch)) == 1 else ch for ch in text
+    )
+
+
+def find_identifiers(text: str | None) -> list[IdentifierSpan]:
+    """Every e-mail address, ID number, mobile, bank card and landline number in ``text``,
+    in order, non-overlapping (the earlier pattern in the list above wins a tie)."""
+    if not text:
+        return []
+    folded = _fold(text)
+    taken: list[IdentifierSpan] = []
+    for kind, pattern in _PATTERNS:
+        for m in pattern.finditer(folded):
+            start, end = m.start(), m.end()
+            if kind == "landline" and not m.group(0)[:1].isdigit() and m.group(0)[:1] not in "(（":
+                # the look-behind variant: skip the "：" or "是" that precedes the digits
+                start += len(m.group(0)) - len(m.group(0).lstrip(":：是为 "))
+            if any(s.start < end and start < s.end for s in taken):
+                continue
+            taken.append(IdentifierSpan(kind, start, end))
+    return sorted(taken, key=lambda s: s.start)
+
+
+def _mask_one(kind: IdentifierKind, raw: str) -> str:
+    digits = re.sub(r"\D", "", _fold(raw))
+    if kind == "email":
+        local, _, domain = raw.partition("@")
+        return (local[:1] + _STAR * max(len(local) - 1, 1)) + "@" + domain
+    if kind == "id_number":
+        return mask_id_number(_fold(raw).replace(" ", "").upper())
+    if kind == "mobile":
+        return mask_phone(raw)
+    if kind == "bank_card":
+        return _STAR * (len(digits) - 4) + digits[-4:]
+    # landline: keep the area code (or the first 3 digits) and the last 2 digits, in place
+    head = (3 if digits[:2] in ("01", "02") else 4) if digits.startswith("0") else 3
+    if len(digits) <= 8:
+        head = 0
+    keep = set(range(head)) | {len(digits) - 2, len(digits) - 1}
+    out, seen = [], 0
+    for ch in raw:
+        if _fold(ch).isdigit():
+            out.append(ch if seen in keep else _STAR)
+            seen += 1
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _replace_identifiers(
+    text: str | None, replace: Callable[[IdentifierKind, str], str], keep: Collection[str]
+) -> str:
+    if not text:
+        return ""
+    out: list[str] = []
+    pos = 0
+    for span in find_identifiers(text):
+        if span.kind in keep:
+            continue
+        out.append(text[pos : span.start])
+        out.append(replace(span.kind, text[span.start : span.end]))
+        pos = span.end
+    out.append(text[pos:])
+    return "".join(out)
+
+
+def mask_identifiers(text: str | None, *, keep: Collection[str] = ()) -> str:
+    """``text`` with every identifier ``find_identifiers`` finds replaced by its masked form
+    (``138****5678``, ``110105********002X``, ``************1234``, ``z***@example.com``,
+    ``0571******88``). Everything else is kept as written. Idempotent.
+
+    ``keep`` names kinds left as written (e.g. ``("landline",)`` for an office line in a
+    reply written by staff)."""
+    return _replace_identifiers(text, _mask_one, keep)
+
+
+def redact_identifiers(
+    text: str | None,
+    replacement: str | Mapping[str, str] = "***",
+    *,
+    keep: Collection[str] = (),
+) -> str:
+    """``text`` with every identifier replaced whole by ``replacement`` (or ``replacement[kind]``,
+    with ``replacement["*"]`` for kinds not listed) — for text anyone may read (public pages, the
+    Open311 API, documents sent out), where even a masked form says too much."""
+
+    def replace(kind: IdentifierKind, raw: str) -> str:
+        if isinstance(replacement, str):
+            return replacement
+        return replacement.get(kind, replacement.get("*", "***"))
+
+    return _replace_identifiers(text, replace, keep)

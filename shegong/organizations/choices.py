@@ -184,6 +184,9 @@ class Rule(models.TextChoices):
     TERM_OVERDUE = "term_overdue", "任期届满未换届"
     JOINT_TOO_LARGE = "joint_too_large", "联合党支部规模过大"
     UNCOVERED_LARGE = "uncovered_large", "规模以上组织“两个覆盖”空白"
+    GENERAL_BRANCH_DUE = "general_branch_due", "党员人数达到设立党总支标准"
+    PARTY_COMMITTEE_DUE = "party_committee_due", "党员人数达到设立基层党委标准"
+    TERM_ENDING = "term_ending", "任期即将届满（换届提醒）"
 
 
 class FindingStatus(models.TextChoices):

@@ -135,6 +135,29 @@ class CoveragePolicy(models.Model):
         default=0,
         help_text="选举工作条例第三条：经批准可延期换届，一般不超过1年；0表示届满即提示",
     )
+    # 党和国家机关基层组织工作条例(2019) 第六条 / 第五条 (the same figures are used for 两新):
+    # 党员 50–99 → 党总支, ≥ 100 → 党的基层委员会 (below the figure only with approval).
+    general_branch_threshold = models.PositiveSmallIntegerField(
+        "应设党总支的党员数",
+        default=50,
+        help_text="机关基层组织工作条例第六条：党员50人以上、100人以下的，设立党的总支部委员会",
+    )
+    party_committee_threshold = models.PositiveSmallIntegerField(
+        "应设基层党委的党员数",
+        default=100,
+        help_text="机关基层组织工作条例第五条：党员100人以上的，设立党的基层委员会",
+    )
+    # Reminders before a term ends (platform defaults; 0 switches a reminder off).
+    term_reminder_first_months = models.PositiveSmallIntegerField(
+        "任期届满前第一次提醒（月）",
+        default=6,
+        help_text="平台默认值：届满前6个月提醒筹备换届；0表示不提醒",
+    )
+    term_reminder_second_months = models.PositiveSmallIntegerField(
+        "任期届满前第二次提醒（月）",
+        default=3,
+        help_text="平台默认值：届满前3个月再次提醒；0表示不提醒",
+    )
     # Platform default (no national number): which entities must be reached first.
     large_entity_employees = models.PositiveIntegerField(
         "须实现“两个覆盖”的从业人员数",

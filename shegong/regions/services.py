@@ -14,14 +14,21 @@ from django.db import transaction
 from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
-from shegong.core.tabular import ImportReport
+from shegong.core.tabular import Column, ImportReport, parse_count
 from shegong.core.tree import child_path, depth_of, move_subtree
 
 from .choices import CODE_LENGTHS, RegionLevel
 from .models import Region
 
-IMPORT_COLUMNS = ["区划代码", "名称", "层级", "上级区划代码", "常住人口"]
-REQUIRED_COLUMNS = ["区划代码", "名称", "层级"]
+IMPORT_SPEC = (
+    Column("区划代码", required=True, aliases=("行政区划代码", "统计用区划代码")),
+    Column("名称", required=True, aliases=("区划名称",)),
+    Column("层级", required=True, aliases=("区划层级",)),
+    Column("上级区划代码", aliases=("上级代码",)),
+    Column("常住人口", aliases=("常住人口数", "人口数")),
+)
+IMPORT_COLUMNS = [c.name for c in IMPORT_SPEC]
+REQUIRED_COLUMNS = [c.name for c in IMPORT_SPEC if c.required]
 LEVEL_NAMES: dict[str, int] = {
     "市": RegionLevel.CITY,
     "地级市": RegionLevel.CITY,
@@ -218,13 +225,18 @@ class _Row:
     level: int
     parent_code: str
     population: int | None
+    # A cell of the row is bad (name, population): its parent is still checked so the row's
+    # every problem is listed, and it can still be a parent, but it is never written.
+    bad: bool = False
 
 
 def _parse_rows(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> list[_Row]:
+    """Cell checks of every row; a row's every bad cell is reported, not only the first."""
     parsed: list[_Row] = []
     seen: dict[str, int] = {}
     for number, raw in rows:
         report.total += 1
+        problems: list[tuple[str, str]] = []
         code = raw.get("区划代码", "").strip()
         name = raw.get("名称", "").strip()
         level_text = raw.get("层级", "").strip()
@@ -232,32 +244,62 @@ def _parse_rows(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport
         if level is None and level_text.isdigit() and int(level_text) in RegionLevel.values:
             level = int(level_text)
         if level is None:
-            report.add(
-                number, "层级", f"无法识别的层级“{level_text}”，应为 市/区县/街道/乡镇/社区/村/网格"
+            problems.append(
+                ("层级", f"无法识别的层级“{level_text}”，应为 市/区县/街道/乡镇/社区/村/网格")
             )
-            continue
-        problem = _check_code(level, code)
-        if problem:
-            report.add(number, "区划代码", problem)
-            continue
+            code_problem = None if code else "区划代码不能为空"
+        else:
+            code_problem = _check_code(level, code)
+        if code_problem:
+            problems.append(("区划代码", code_problem))
+        elif code in seen:
+            problems.append(("区划代码", f"与第 {seen[code]} 行重复"))
         if not name:
-            report.add(number, "名称", "名称不能为空")
-            continue
-        if code in seen:
-            report.add(number, "区划代码", f"与第 {seen[code]} 行重复")
+            problems.append(("名称", "名称不能为空"))
+        population, population_problem = parse_count(raw.get("常住人口", ""), "常住人口")
+        if population_problem:
+            problems.append(("常住人口", population_problem))
+        for column, message in problems:
+            report.add(number, column, message)
+        if level is None or code_problem or code in seen:
             continue
         seen[code] = number
-        population_text = raw.get("常住人口", "").replace(",", "").strip()
-        population = None
-        if population_text:
-            if not population_text.isdigit():
-                report.add(number, "常住人口", "常住人口应为整数")
-                continue
-            population = int(population_text)
         parsed.append(
-            _Row(number, code, name, level, raw.get("上级区划代码", "").strip(), population)
+            _Row(
+                number,
+                code,
+                name,
+                level,
+                raw.get("上级区划代码", "").strip(),
+                population,
+                bad=bool(problems),
+            )
         )
     return parsed
+
+
+def template_example(*, actor: Any) -> list[list[Any]]:
+    """The template's sample row: a region the actor may import, as it stands (the most
+    local one in scope), so the downloaded template passes its own dry run and confirming
+    it unchanged changes nothing."""
+    region = (
+        Region.objects.visible_to(actor)
+        .filter(level__lt=RegionLevel.GRID)
+        .select_related("parent")
+        .order_by("-level", "code")
+        .first()
+    )
+    if region is None:
+        return [["330102001", "示例街道", "街道", "330102", "52000"]]
+    return [
+        [
+            region.code,
+            region.name,
+            RegionLevel(region.level).label,
+            region.parent.code if region.parent else "",
+            "" if region.population is None else region.population,
+        ]
+    ]
 
 
 def import_regions(
@@ -317,7 +359,8 @@ def import_regions(
                 depth=depth_of(path),
                 full_name=full_name,
             )
-            to_create.append(region)
+            if not row.bad:
+                to_create.append(region)
             planned[row.code] = region
             continue
         if current.level != row.level or current.path != path:
@@ -325,12 +368,14 @@ def import_regions(
                 row.number, "上级区划代码", "导入不能改变已有区划的层级或上级；请使用“调整上级”功能"
             )
             continue
+        planned[row.code] = current
+        if row.bad:
+            continue
         changes: dict[str, list[Any]] = {}
         if current.name != row.name:
             changes["name"] = [current.name, row.name]
         if row.population is not None and current.population != row.population:
             changes["population"] = [current.population, row.population]
-        planned[row.code] = current
         if changes:
             to_update.append((current, changes))
         else:

@@ -173,7 +173,7 @@ def region_export(request: HttpRequest) -> HttpResponse:
 @login_required
 def region_import_template(request: HttpRequest) -> HttpResponse:
     _need(request, Cap.REGIONS_MANAGE)
-    example = [["330102001", "示例街道", "街道", "330102", "52000"]]
+    example = services.template_example(actor=request.user)
     return file_response("行政区划导入模板", services.IMPORT_COLUMNS, example, "xlsx")
 
 
@@ -201,7 +201,7 @@ def region_import(request: HttpRequest) -> HttpResponse:
                 data, filename = load(request.user, token)
             import io
 
-            table = read_table(io.BytesIO(data), filename, required=services.REQUIRED_COLUMNS)
+            table = read_table(io.BytesIO(data), filename, columns=services.IMPORT_SPEC)
             commit = request.POST.get("confirm") == "1"
             report = services.import_regions(actor=request.user, rows=table.rows, commit=commit)
         except (StagingError, TableError) as exc:
@@ -215,5 +215,7 @@ def region_import(request: HttpRequest) -> HttpResponse:
                 f"未变化 {report.unchanged} 个",
             )
             return redirect("regions:list")
-        context.update({"report": report, "token": token, "filename": filename})
+        context.update(
+            {"report": report, "token": token, "filename": filename, "warnings": table.warnings}
+        )
     return render(request, "regions/region_import.html", context)

@@ -9,6 +9,7 @@ from ninja.pagination import paginate
 from shegong.accounts.roles import Cap
 from shegong.appeals.choices import AppealKind
 from shegong.appeals.models import Appeal
+from shegong.appeals.services.identity import masked_text
 from shegong.core.api import require_capability
 from shegong.core.scoping import get_visible_or_404
 
@@ -176,7 +177,7 @@ def _row(appeal: Appeal) -> dict[str, Any]:
     return {
         "id": appeal.pk,
         "number": appeal.number,
-        "title": appeal.title,
+        "title": masked_text(appeal.title),
         "status": appeal.status,
         "region_id": appeal.region_id,
         "lead_unit_id": appeal.lead_unit_id,
@@ -205,8 +206,8 @@ def _detail(request: HttpRequest, appeal_id: int) -> dict[str, Any]:
     data = _row(appeal)
     data.update(
         evaluation=_evaluation(evaluation),
-        body=appeal.body,
-        reply_text=appeal.reply_text,
+        body=masked_text(appeal.body),  # whole text: POST /api/appeals/{id}/reveal-text
+        reply_text=masked_text(appeal.reply_text),
         milestones=list(evaluation.milestones.all()) if evaluation else [],
         rewards=list(evaluation.rewards.all()) if evaluation else [],
     )
@@ -220,7 +221,7 @@ def list_suggestions(request: HttpRequest, filters: Query[SuggestionQuery]) -> A
     require_capability(request, Cap.SUGGESTIONS_VIEW)
     data = {k: v for k, v in filters.dict().items() if v is not None}
     base = Appeal.objects.visible_to(request.user).filter(kind=AppealKind.PEOPLE_SUGGESTION)
-    qs = SuggestionFilterSet(data, queryset=base).qs.select_related(
+    qs = SuggestionFilterSet(data, queryset=base, request=request).qs.select_related(
         "evaluation", "evaluation__unit", "theme_link"
     )
     return qs.order_by("-registered_at")

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from shegong.appeals.choices import Stream
 from shegong.appeals.models import Appeal
+from shegong.appeals.services.identity import search_free_text
 from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
 
@@ -54,9 +55,7 @@ class SuggestionFilterSet(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(
-            Q(title__icontains=value) | Q(body__icontains=value) | Q(number=value.upper())
-        )
+        return search_free_text(queryset, value, getattr(self.request, "user", None))
 
     def filter_state(self, queryset: Any, name: str, value: str) -> Any:
         now = timezone.now()

@@ -21,6 +21,7 @@ from shegong.appeals.choices import AppealKind, AppealStatus
 from shegong.appeals.clocks_display import clock_state
 from shegong.appeals.models import Appeal
 from shegong.appeals.services.common import acts_for_unit
+from shegong.appeals.services.identity import masked_text, search_free_text
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
 from shegong.core.scoping import get_visible_or_404
@@ -88,6 +89,7 @@ def suggestion_list(request: HttpRequest) -> HttpResponse:
         queryset=base.select_related(
             "region", "evaluation", "evaluation__unit", "theme_link__theme"
         ),
+        request=request,
     )
     page = Paginator(_ordered(filterset.qs, now), 30).get_page(request.GET.get("page"))
     rows = []
@@ -176,7 +178,9 @@ def export(request: HttpRequest) -> HttpResponse:
     _need(request, Cap.SUGGESTIONS_VIEW)
     _need(request, Cap.EXPORT)
     now = timezone.now()
-    filterset = SuggestionFilterSet(request.GET, queryset=_suggestions(request.user))
+    filterset = SuggestionFilterSet(
+        request.GET, queryset=_suggestions(request.user), request=request
+    )
     queryset = (
         filterset.qs.select_related("region", "evaluation", "evaluation__unit", "theme_link__theme")
         .prefetch_related("evaluation__milestones", "evaluation__rewards")
@@ -191,7 +195,7 @@ def export(request: HttpRequest) -> HttpResponse:
             rewards = list(e.rewards.all()) if e else []
             yield [
                 a.number,
-                a.title,
+                masked_text(a.title),
                 a.region.full_name,
                 link.theme.title if link else "",
                 a.get_status_display(),
@@ -615,7 +619,7 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     )
     q = request.GET.get("q", "").strip()
     if q:
-        qs = qs.filter(Q(number=q.upper()) | Q(title__icontains=q))
+        qs = search_free_text(qs, q, user)  # cannot confirm a masked number
     state = request.GET.get("state", "")
     if state == "consented":
         qs = qs.filter(publication__isnull=False, publication__withdrawn_at__isnull=True)

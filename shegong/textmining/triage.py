@@ -28,7 +28,14 @@ from shegong.textmining.normalize import cjk_ratio, has_chinese
 from shegong.textmining.places import PlaceMatch, PlaceMatcher
 from shegong.textmining.routing import HistoryRecord, Router, RoutingHistory, UnitSuggestion
 
-__all__ = ["AppealInput", "TriageEngine", "TriageResult", "text_flags"]
+__all__ = [
+    "AppealInput",
+    "MisconductMatch",
+    "TriageEngine",
+    "TriageResult",
+    "official_misconduct",
+    "text_flags",
+]
 
 FLAG_EMPTY = "empty"
 FLAG_NOT_CHINESE = "not_chinese"
@@ -88,6 +95,77 @@ def text_flags(title: str | None, body: str | None) -> tuple[str, ...]:
     if len(compose_text(title, body)) < 6:
         return (FLAG_TOO_SHORT,)
     return ()
+
+
+# Misconduct by officials (the level-1 class 纪检监察 of the official taxonomy): the words
+# that name it, by level-2 class. The taxonomy's own level-2/level-3 names plus the everyday
+# words petitioners use for them. Matched on normalised text (simplified, half-width).
+MISCONDUCT_L1 = "纪检监察"
+MISCONDUCT_TERMS: dict[str, tuple[str, ...]] = {
+    "贪污贿赂": (
+        "贪污",
+        "受贿",
+        "索贿",
+        "行贿",
+        "收受",
+        "收钱",
+        "红包",
+        "回扣",
+        "好处费",
+        "挪用公款",
+        "侵吞",
+        "权钱交易",
+        "买官卖官",
+        "财产来源不明",
+        "利益输送",
+    ),
+    "滥用职权": ("滥用职权", "以权谋私", "打击报复", "徇私舞弊", "吃拿卡要", "违规审批"),
+    "失职渎职": ("失职", "渎职", "玩忽职守", "包庇纵容", "充当保护伞", "保护伞"),
+    "干部作风": (
+        "官僚主义",
+        "形式主义",
+        "奢靡之风",
+        "享乐主义",
+        "公款吃喝",
+        "公车私用",
+        "违规吃喝",
+        "作风粗暴",
+        "门难进",
+        "脸难看",
+        "事难办",
+    ),
+    "党政处分": ("党纪处分", "政纪处分", "违反党纪", "违纪"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MisconductMatch:
+    """An accusation reads as misconduct by officials: the 纪检监察 level-2 class with the
+    most matched words (ties: the order of :data:`MISCONDUCT_TERMS`) and every word found."""
+
+    category_l2: str
+    words: tuple[str, ...]
+
+
+def official_misconduct(title: str | None, body: str | None) -> MisconductMatch | None:
+    """Words of misconduct by officials in an appeal's text, or None. A transparent keyword
+    rule (no learned model): it is applied to 检举控告 only, where a dispatcher sends such
+    matters to 纪检监察 or the accused's superior (信访工作条例 第二十二条第二款、第三十条)."""
+    from shegong.textmining.normalize import normalize
+
+    text = normalize(f"{title or ''} {body or ''}").replace(" ", "")
+    best: tuple[int, str] | None = None
+    words: list[str] = []
+    for l2, terms in MISCONDUCT_TERMS.items():
+        found = [t for t in terms if t in text]
+        # "保护伞" inside "充当保护伞" counts once.
+        found = [t for t in found if not any(t != o and t in o for o in found)]
+        words += found
+        if found and (best is None or len(found) > best[0]):
+            best = (len(found), l2)
+    if best is None:
+        return None
+    return MisconductMatch(best[1], tuple(words))
 
 
 class TriageEngine:

@@ -35,6 +35,7 @@ class TriageOut(Schema):
     appeal_id: int
     category_l1: str
     category_l2: str
+    category_reason: str
     confidence: float
     suggestions: list[SuggestionOut]
     duplicates: list[DuplicateOut]
@@ -71,6 +72,7 @@ def appeal_triage(request: HttpRequest, appeal_id: int) -> Any:
         "appeal_id": appeal.pk,
         "category_l1": result.category_l1,
         "category_l2": result.category_l2,
+        "category_reason": result.category_reason,
         "confidence": result.confidence,
         "suggestions": panel["suggestions"],
         "duplicates": panel["duplicates"],

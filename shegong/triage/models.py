@@ -54,6 +54,9 @@ class TriageResult(models.Model):
     same_person = models.JSONField("同一诉求人", default=list)
     group_people = models.PositiveIntegerField("相似诉求人数", default=0)
     flags = models.JSONField("文本提示", default=list)
+    category_reason = models.CharField(
+        "分类依据", max_length=500, blank=True, help_text="不是由模型直接得出的分类，说明其依据"
+    )
     computed_at = models.DateTimeField("计算时间")
     accepted_at = models.DateTimeField("采纳时间", null=True, blank=True)
     accepted_by = models.ForeignKey(

@@ -24,7 +24,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shegong.accounts.roles import Cap
-from shegong.appeals.choices import AppealStatus
+from shegong.appeals.choices import AppealKind, AppealStatus
 from shegong.appeals.models import Appeal
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
@@ -138,10 +138,15 @@ def _street_prefix(region: Any) -> str | None:
 def suggest_units(
     appeal: Appeal, category_l1: str, category_l2: str, *, now: datetime, k: int = 3
 ) -> list[dict[str, Any]]:
-    """Top-``k`` units: rules, then history, then the street office; reasons in Chinese."""
+    """Top-``k`` units: rules, then history, then the street office; reasons in Chinese.
+    For a 检举控告: never the accused unit or a unit below it, and the accused's superior
+    (信访工作条例 第三十条)."""
     found: dict[int, dict[str, Any]] = {}
+    accused = _accused(appeal)
 
     def add(unit: Unit, score: float, reason: str) -> None:
+        if any(unit.path.startswith(a.path) for a in accused):
+            return  # the accused must never handle (or even see) the accusation
         row = found.setdefault(
             unit.pk, {"unit_id": unit.pk, "unit_name": unit.name, "score": 0.0, "reasons": []}
         )
@@ -169,8 +174,64 @@ def suggest_units(
     _suggest_from_history(appeal, category_l1, category_l2, add, now=now, k=k, office=office)
     if office is not None:
         add(office, 0.3, f"诉求发生地属{office.region.name}，属地街道兜底")
+    for unit in accused:
+        above, inferred = unit.administrative_superior()
+        if above is None or not above.is_active or not above.is_handling_unit:
+            continue
+        what = "上级单位（未设置上级行政机关，按上级单位推定）" if inferred else "上级行政机关"
+        add(
+            above,
+            0.6,
+            f"被检举控告单位“{unit.name}”的{what}：检举控告不得交被检举控告单位办理，"
+            "可由其上级机关或纪检监察机关办理（《信访工作条例》第三十条）",
+        )
     ranked = sorted(found.values(), key=lambda r: (-r["score"], r["unit_id"]))
     return ranked[:k]
+
+
+def _accused(appeal: Appeal) -> list[Unit]:
+    if appeal.kind != AppealKind.XF_ACCUSATION:
+        return []
+    return list(appeal.accused_units.select_related("superior_body", "parent"))
+
+
+def allowed_suggestions(appeal: Appeal, suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Stored suggestions minus the accused unit and its subordinates (信访工作条例 第三十条),
+    checked again when shown: a result stored before the accused was known (or before this
+    rule) must not offer the accused a one-click dispatch."""
+    accused = _accused(appeal)
+    if not accused or not suggestions:
+        return list(suggestions)
+    units = Unit.objects.in_bulk([s["unit_id"] for s in suggestions])
+    return [
+        s
+        for s in suggestions
+        if (unit := units.get(s["unit_id"])) is not None
+        and not any(unit.path.startswith(a.path) for a in accused)
+    ]
+
+
+def accusation_category(appeal: Appeal, l1: str, l2: str) -> tuple[str, str, str]:
+    """(category_l1, category_l2, reason): a 检举控告 of misconduct by officials is classified
+    纪检监察 — where a dispatcher sends it (信访工作条例 第二十二条第二款: to 纪检监察 by
+    cadre-management authority; 第三十条: 纪检监察 or the competent body, never the accused) —
+    with the words that made it so. Anything else keeps the model's category, no reason."""
+    from shegong.textmining.triage import MISCONDUCT_L1, official_misconduct
+
+    if appeal.kind != AppealKind.XF_ACCUSATION:
+        return l1, l2, ""
+    match = official_misconduct(appeal.title, appeal.body)
+    if match is None:
+        return l1, l2, ""
+    if l1 != MISCONDUCT_L1 or not l2:
+        l2 = match.category_l2
+    words = "、".join(f"“{w}”" for w in match.words[:6])
+    reason = (
+        f"检举控告的内容涉及公职人员违纪违法（{words}），归入纪检监察类："
+        "属纪检监察机关受理范围的，转送纪检监察机关（《信访工作条例》第二十二条第二款）；"
+        "也可交被检举控告单位的上级机关办理，不得交被检举控告单位（第三十条）"
+    )
+    return MISCONDUCT_L1, l2, reason
 
 
 def _suggest_from_history(
@@ -387,6 +448,9 @@ def triage_appeal(appeal_id: int, *, now: datetime | None = None) -> TriageResul
     if "empty" not in flags:
         pred = get_model().predict_one(appeal.title, appeal.body)
         l1, l2, confidence = pred.category_l1, pred.category_l2 or "", float(pred.confidence)
+    category_reason = ""
+    if "empty" not in flags:
+        l1, l2, category_reason = accusation_category(appeal, l1, l2)
     suggestions = suggest_units(appeal, l1, l2, now=now)
     text = _text(appeal)
     key = str(appeal.pk)
@@ -435,6 +499,7 @@ def triage_appeal(appeal_id: int, *, now: datetime | None = None) -> TriageResul
         "same_person": same_person,
         "group_people": group.people if group is not None else 0,
         "flags": flags,
+        "category_reason": category_reason,
         "computed_at": now,
     }
     with transaction.atomic():
@@ -512,7 +577,7 @@ def triage_for(user: Any, appeal: Appeal) -> dict[str, Any] | None:
 
     return {
         "result": result,
-        "suggestions": result.suggestions,
+        "suggestions": shown_suggestions(allowed_suggestions(appeal, result.suggestions)),
         "duplicates": [d for d in result.duplicates if d["appeal_id"] in seen],
         "same_person": same,
         "is_group": appeal.is_group or result.group_people >= GROUP_MIN_PEOPLE,
@@ -520,6 +585,14 @@ def triage_for(user: Any, appeal: Appeal) -> dict[str, Any] | None:
         "can_accept": appeal.status in (AppealStatus.REGISTERED, AppealStatus.ACCEPTED)
         and not appeal.work_orders.filter(role="lead", status__in=["pending", "signed"]).exists(),
     }
+
+
+def shown_suggestions(suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Suggestions as pages and the API show them: a reason quotes words of appeals (共同
+    关键词), so identifiers in it are masked like the appeal text itself (issue #12)."""
+    from shegong.appeals.services.identity import masked_text
+
+    return [{**s, "reasons": [masked_text(r) for r in s.get("reasons", [])]} for s in suggestions]
 
 
 def accept_suggestion(*, actor: Any, appeal_id: int, unit_id: int) -> Appeal:
@@ -531,6 +604,12 @@ def accept_suggestion(*, actor: Any, appeal_id: int, unit_id: int) -> Appeal:
         if result is None or unit_id not in {s["unit_id"] for s in result.suggestions}:
             raise DomainError("该单位不在智能分拨建议中")
         current = Appeal.objects.visible_to(actor).filter(pk=appeal_id).first()
+        if current is not None and unit_id not in {
+            s["unit_id"] for s in allowed_suggestions(current, result.suggestions)
+        }:
+            raise DomainError(
+                "该单位是被检举控告单位（或其下级），不能采纳为承办单位（《信访工作条例》第三十条）"
+            )
         keep = current is not None and bool(current.category_l1)
         appeal = dispatch_appeal(
             actor=actor,

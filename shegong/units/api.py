@@ -23,6 +23,9 @@ class UnitOut(Schema):
     kind: str
     region_id: int
     parent_id: int | None
+    superior_body_id: int | None
+    review_body_id: int | None
+    review_body_inferred: bool
     is_handling_unit: bool
     contact_person: str
     contact_phone_masked: str
@@ -34,6 +37,16 @@ class UnitOut(Schema):
     def resolve_contact_phone_masked(obj: Unit) -> str:
         return str(obj.contact_phone)
 
+    @staticmethod
+    def resolve_review_body_id(obj: Unit) -> int | None:
+        """Where a 复查/复核 of this unit's decision goes (上级行政机关, else the parent —
+        :meth:`Unit.administrative_superior`, by id so a list costs no extra query)."""
+        return obj.superior_body_id or obj.parent_id
+
+    @staticmethod
+    def resolve_review_body_inferred(obj: Unit) -> bool:
+        return obj.superior_body_id is None
+
 
 class UnitIn(Schema):
     code: str
@@ -41,6 +54,7 @@ class UnitIn(Schema):
     kind: str
     region_id: int
     parent_id: int | None = None
+    superior_body_id: int | None = None
     short_name: str = ""
     contact_person: str = ""
     contact_phone: str = ""
@@ -59,6 +73,7 @@ class UnitPatch(Schema):
     address: str | None = None
     is_handling_unit: bool | None = None
     is_active: bool | None = None
+    superior_body_id: int | None = None
 
 
 class UnitFilter(FilterSchema):

@@ -29,6 +29,15 @@ class Unit(TreeNode):
         on_delete=models.PROTECT,
         related_name="children",
     )
+    superior_body = models.ForeignKey(
+        "self",
+        verbose_name="上级行政机关",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="subordinate_bodies",
+        help_text="依法对本单位的处理意见进行复查、复核的上一级行政机关（不一定是上级单位）",
+    )
     name = models.CharField("单位名称", max_length=100)
     short_name = models.CharField("简称", max_length=50, blank=True)
     code = models.CharField("单位编码", max_length=30, unique=True)
@@ -57,3 +66,15 @@ class Unit(TreeNode):
 
     def __str__(self) -> str:
         return self.name
+
+    def administrative_superior(self) -> tuple[Unit | None, bool]:
+        """The body one level above this one for 复查/复核 (信访工作条例 第三十五、三十六条)
+        and the second value ``inferred``: the explicit ``superior_body`` when set, else the
+        tree parent (inferred: the unit tree usually mirrors the administrative hierarchy,
+        but not always — a 市人社局 under the department's tree is answerable to the 市人民
+        政府), else ``(None, True)``."""
+        if self.superior_body_id is not None:
+            return self.superior_body, False
+        if self.parent_id is not None:
+            return self.parent, True
+        return None, True

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from django.contrib import messages
@@ -15,13 +16,15 @@ from django.views.decorators.http import require_http_methods
 
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
-from shegong.core.exporting import export_response
+from shegong.core.exporting import export_response, file_response
 from shegong.core.scoping import get_visible_or_404
+from shegong.core.staging import StagingError, discard, load, stage
+from shegong.core.tabular import TableError, read_table
 from shegong.regions.models import Region
 
 from . import services
 from .filters import UnitFilterSet
-from .forms import UnitForm
+from .forms import ImportUploadForm, UnitForm
 from .models import Unit
 
 
@@ -59,6 +62,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _need(request, Cap.UNITS_VIEW)
     unit = get_visible_or_404(Unit, request.user, pk=pk)
     visible = Unit.objects.visible_to(request.user)
+    superior, superior_inferred = unit.administrative_superior()
     return render(
         request,
         "units/unit_detail.html",
@@ -66,6 +70,8 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "unit": unit,
             "children": visible.filter(parent=unit)[:200],
             "ancestors": visible.ancestors_of(unit),
+            "superior": superior,
+            "superior_inferred": superior_inferred,
             "can_manage": request.user.has_capability(Cap.UNITS_MANAGE),  # type: ignore[union-attr]
             "breadcrumbs": [("单位", reverse("units:list")), (unit.name, None)],
         },
@@ -83,6 +89,9 @@ def _resolve_codes(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]
         if parent is None:
             raise DomainError("上级单位编码不存在或不在您的管辖范围内")
         data["parent_id"] = parent.pk
+    # The 上级行政机关 may lie outside the actor's scope (a district's units answer to the
+    # city government); the service checks it exists, is active and makes no cycle.
+    data["superior_body_id"] = services.superior_id_for_code(data.pop("superior_code", ""))
     return data
 
 
@@ -119,6 +128,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
         "kind": unit.kind,
         "region_code": unit.region.code,
         "parent_code": unit.parent.code if unit.parent is not None else "",
+        "superior_code": unit.superior_body.code if unit.superior_body is not None else "",
         "credit_code": unit.credit_code,
         "is_handling_unit": unit.is_handling_unit,
         "contact_person": unit.contact_person,
@@ -171,3 +181,73 @@ def unit_export(request: HttpRequest) -> HttpResponse:
         rows=services.export_rows(queryset, unmasked=unmasked),
         unmasked=unmasked,
     )
+
+
+IMPORT_EXAMPLE = [
+    [
+        "U-EXAMPLE",
+        "示例市人力资源和社会保障局",
+        "市人社局",
+        "职能部门",
+        "",
+        "",
+        "",
+        "",
+        "是",
+        "张三",
+        "13800000000",
+        "0571-80000000",
+        "人民路1号",
+    ]
+]
+
+
+@login_required
+def unit_import_template(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.UNITS_MANAGE)
+    example = [list(row) for row in IMPORT_EXAMPLE]
+    region = Region.objects.visible_to(request.user).order_by("depth", "code").first()
+    example[0][services.IMPORT_COLUMNS.index("所属区划代码")] = region.code if region else ""
+    return file_response("单位导入模板", services.IMPORT_COLUMNS, example, "xlsx")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unit_import(request: HttpRequest) -> HttpResponse:
+    """Step 1: upload → dry run report. Step 2: confirm → commit the same file."""
+    _need(request, Cap.UNITS_MANAGE)
+    context: dict[str, Any] = {
+        "form": ImportUploadForm(),
+        "breadcrumbs": [("单位", reverse("units:list")), ("批量导入", None)],
+    }
+    if request.method == "POST":
+        token = request.POST.get("token", "")
+        try:
+            if token:
+                data, filename = load(request.user, token)
+            else:
+                form = ImportUploadForm(request.POST, request.FILES)
+                if not form.is_valid():
+                    context["form"] = form
+                    return render(request, "units/unit_import.html", context, status=422)
+                upload = form.cleaned_data["file"]
+                token = stage(request.user, upload, upload.name)
+                data, filename = load(request.user, token)
+            table = read_table(io.BytesIO(data), filename, columns=services.IMPORT_SPEC)
+            commit = request.POST.get("confirm") == "1"
+            report = services.import_units(actor=request.user, rows=table.rows, commit=commit)
+        except (StagingError, TableError) as exc:
+            context["file_error"] = exc.message
+            return render(request, "units/unit_import.html", context, status=422)
+        if report.committed:
+            discard(request.user, token)
+            messages.success(
+                request,
+                f"导入完成：新建 {report.created} 个，更新 {report.updated} 个，"
+                f"未变化 {report.unchanged} 个",
+            )
+            return redirect("units:list")
+        context.update(
+            {"report": report, "token": token, "filename": filename, "warnings": table.warnings}
+        )
+    return render(request, "units/unit_import.html", context)

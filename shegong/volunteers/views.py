@@ -558,51 +558,9 @@ def volunteer_certify(request: HttpRequest, pk: int) -> HttpResponse:
 # --- imports -----------------------------------------------------------------------------
 
 IMPORTS = {
-    "volunteers": (
-        "志愿者",
-        transfer.VOLUNTEER_COLUMNS,
-        transfer.VOLUNTEER_REQUIRED,
-        transfer.import_volunteers,
-        [
-            [
-                "张三",
-                "339901199001011234",
-                "13800001111",
-                "339901001001",
-                "急救,摄影",
-                "社区服务",
-                "",
-                "",
-                "",
-            ]
-        ],
-    ),
-    "hours": (
-        "服务时长",
-        transfer.HOURS_COLUMNS,
-        transfer.HOURS_REQUIRED,
-        transfer.import_hours,
-        [
-            [
-                "ZY2600000001",
-                "2026-11-01",
-                "敬老院探访",
-                "陪伴聊天",
-                "3",
-                "339901001001",
-                "北一社区志愿服务队",
-                "补录",
-                "",
-            ]
-        ],
-    ),
-    "trainings": (
-        "培训记录",
-        transfer.TRAINING_COLUMNS,
-        transfer.TRAINING_REQUIRED,
-        transfer.import_trainings,
-        [["ZY2600000001", "应急救护培训", "心肺复苏、AED使用", "4", "市红十字会", "2026-11-01"]],
-    ),
+    "volunteers": ("志愿者", transfer.VOLUNTEER_SPEC, transfer.import_volunteers),
+    "hours": ("服务时长", transfer.HOURS_SPEC, transfer.import_hours),
+    "trainings": ("培训记录", transfer.TRAINING_SPEC, transfer.import_trainings),
 }
 
 
@@ -611,8 +569,9 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
     _need(request, Cap.VOLUNTEERS_MANAGE)
     if kind not in IMPORTS:
         raise PermissionDenied
-    label, columns, _, _, example = IMPORTS[kind]
-    return file_response(f"{label}导入模板", columns, example, "xlsx")
+    label, spec, _ = IMPORTS[kind]
+    example = transfer.template_example(kind, actor=request.user)
+    return file_response(f"{label}导入模板", [c.name for c in spec], example, "xlsx")
 
 
 @login_required
@@ -622,11 +581,11 @@ def import_view(request: HttpRequest, kind: str) -> HttpResponse:
     _need(request, Cap.VOLUNTEERS_MANAGE)
     if kind not in IMPORTS:
         raise PermissionDenied
-    label, columns, required, importer, _ = IMPORTS[kind]
+    label, spec, importer = IMPORTS[kind]
     context: dict[str, Any] = {
         "kind": kind,
         "label": label,
-        "columns": columns,
+        "columns": [c.name for c in spec],
         "form": ImportUploadForm(),
         "breadcrumbs": [("志愿者", "/volunteers/"), (f"导入{label}", None)],
     }
@@ -641,7 +600,7 @@ def import_view(request: HttpRequest, kind: str) -> HttpResponse:
                 upload = form.cleaned_data["file"]
                 token = stage(request.user, upload, upload.name)
             data, filename = load(request.user, token)
-            table = read_table(io.BytesIO(data), filename, required=required)
+            table = read_table(io.BytesIO(data), filename, columns=spec)
             commit = request.POST.get("confirm") == "1"
             report = importer(actor=request.user, rows=table.rows, commit=commit)
         except (StagingError, TableError) as exc:
@@ -651,7 +610,9 @@ def import_view(request: HttpRequest, kind: str) -> HttpResponse:
             discard(request.user, token)
             messages.success(request, f"导入完成：共 {report.created} 条")
             return redirect("volunteers:hours" if kind == "hours" else "volunteers:list")
-        context.update({"report": report, "token": token, "filename": filename})
+        context.update(
+            {"report": report, "token": token, "filename": filename, "warnings": table.warnings}
+        )
     return render(request, "volunteers/import.html", context)
 
 

@@ -8,13 +8,18 @@ values are masked until revealed with a reason, and each reveal is audited.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Q
 
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.pii import Sensitive
+from shegong.lib.masking import mask_identifiers, redact_identifiers
 
 from ..models import Appeal, Petitioner
 
@@ -53,3 +58,162 @@ def reveal_identity(
         note=reason,
     )
     return value.reveal() if isinstance(value, Sensitive) else str(value or "")
+
+
+# --- identifiers typed into free text -------------------------------------------------------
+#
+# A complainant's letter often carries their phone or ID number in its body (issue #12). That
+# text is as personal as the structured fields, so every path that shows an appeal's free text
+# — pages, API, exports, notices, the timeline, triage reasons, search, the public portal and
+# Open311 — goes through the helpers below, never through the raw attribute:
+#
+# * Staff screens, the API and exports show ``masked_text``: every identifier masked
+#   (``138****5678``), for every viewer. Whoever may see the petitioner's identity
+#   (``can_see_identity`` + ``pii.reveal``) opens the whole text with a reason, audited as
+#   ``pii_revealed`` exactly like the structured fields (``reveal_appeal_text``); for anyone
+#   else there is no reveal control.
+# * Public surfaces (the portal, Open311) show ``public_text``: identifiers replaced whole.
+
+TEXT_FIELDS = {
+    "title": "标题",
+    "body": "诉求内容",
+    "reply_text": "答复意见",
+    "decision_reason": "处理说明",
+}
+EVENT_FIELD_PREFIX = "event-"  # ``event-<pk>``: the note of one timeline event
+PUBLIC_HIDDEN = "***"
+
+
+def masked_text(text: str | None) -> str:
+    """Free text as staff screens, the API and exports show it: identifiers masked."""
+    return mask_identifiers(text)
+
+
+def public_text(text: str | None, *, staff_written: bool = False) -> str:
+    """Free text as the public sees it: identifiers replaced whole by ``***``. Text staff
+    wrote for the petitioner (a reply) keeps landlines — that is how an office gives its
+    number — but never mobiles, ID numbers, bank cards or e-mail addresses."""
+    return redact_identifiers(text, PUBLIC_HIDDEN, keep=("landline",) if staff_written else ())
+
+
+def can_reveal_text(user: Any, appeal: Appeal) -> bool:
+    """The free-text reveal is the structured fields' reveal: same roles, same rule."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    return can_see_identity(user, appeal) and user.has_capability("pii.reveal")
+
+
+def raw_text(appeal: Appeal, field: str) -> str:
+    """The stored text of ``field`` (``TEXT_FIELDS`` or ``event-<pk>``); DomainError if none.
+    For services only: what it returns is never shown without ``reveal_appeal_text``."""
+    if field in TEXT_FIELDS:
+        return str(getattr(appeal, field) or "")
+    if field.startswith(EVENT_FIELD_PREFIX) and field[len(EVENT_FIELD_PREFIX) :].isdigit():
+        event = appeal.events.filter(pk=int(field[len(EVENT_FIELD_PREFIX) :])).first()
+        if event is not None:
+            return event.note or ""
+    raise DomainError("无此信息项")
+
+
+@dataclass(frozen=True)
+class FreeText:
+    """One free-text field for one viewer: what to print, and whether to offer the reveal."""
+
+    field: str
+    text: str
+    masked: bool
+    can_reveal: bool
+
+
+def appeal_text_for(user: Any, appeal: Appeal, field: str, value: str | None = None) -> FreeText:
+    """The one way a page shows an appeal's free text (``value`` when the caller already
+    holds it, e.g. an event note). Masked for everyone; ``can_reveal`` only when it hides
+    something and the viewer may see the petitioner's identity."""
+    raw = raw_text(appeal, field) if value is None else value
+    shown = masked_text(raw)
+    masked = shown != raw
+    return FreeText(
+        field=field,
+        text=shown,
+        masked=masked,
+        can_reveal=masked and can_reveal_text(user, appeal),
+    )
+
+
+def reveal_appeal_text(*, actor: Any, appeal: Appeal, field: str, reason: str) -> str:
+    """The whole text of one field, for a viewer who may see the petitioner's identity, with
+    a reason; audited (``pii_revealed``). The caller loaded ``appeal`` through
+    ``visible_to(actor)``."""
+    if not can_reveal_text(actor, appeal):
+        raise PermissionDenied("您的角色不能查看该诉求人的身份信息")
+    text = raw_text(appeal, field)
+    reason = (reason or "").strip()
+    if len(reason) < 2:
+        raise DomainError("请填写查看原因（至少2个字）", code="reason_required")
+    audit.record(
+        "pii_revealed",
+        actor=actor,
+        target=appeal,
+        changes={"field": f"appeal.{field}"},
+        note=reason,
+    )
+    return text
+
+
+def identity_visible_q(user: Any) -> Q | None:
+    """The appeals whose petitioner ``user`` may identify, as a filter (``can_see_identity``
+    for a queryset); None when there are none."""
+    if not getattr(user, "is_authenticated", False) or not user.has_capability("appeals.identity"):
+        return None
+    if user.has_capability("appeals.identity_confidential"):
+        return Q(pk__isnull=False)  # every appeal (an empty Q() would vanish in an OR)
+    return Q(identity_confidential=False)
+
+
+# Characters an identifier is made of (after NFKC folding). A query without any of them
+# cannot match inside an identifier, so it cannot learn a masked digit.
+_IDENTIFIER_CHARS = re.compile(r"[0-9A-Za-z@]")
+MAX_ID_LIST = 20_000  # ids bound into one query (SQLite and PostgreSQL both take this)
+
+
+def search_free_text(queryset: Any, query: str, user: Any) -> Any:
+    """Substring search over title and body that cannot be used to confirm a masked value.
+
+    Searching "13812345678" (or "1381234", digit by digit) over the raw body would tell
+    a viewer who sees only ``138****5678`` whether the number is there. So for appeals
+    whose identity the viewer may not see, a match counts only if the query also occurs in
+    the *masked* title or body — what the viewer can read anyway. Appeals whose identity
+    the viewer may see match on the stored text (they could reveal it). Queries with no
+    digit, Latin letter or "@" cannot touch an identifier and skip the re-check.
+    """
+    query = query.strip()
+    matched = queryset.filter(
+        Q(title__icontains=query) | Q(body__icontains=query) | Q(number=query.upper())
+    )
+    folded = unicodedata.normalize("NFKC", query)
+    if not _IDENTIFIER_CHARS.search(folded):
+        return matched
+    visible = identity_visible_q(user)
+    hidden = matched if visible is None else matched.exclude(visible)
+    needle, number = query.casefold(), query.upper()
+    keep: list[int] = []
+    drop: list[int] = []
+    rows = hidden.values_list("pk", "number", "title", "body").order_by()
+    for pk, row_number, title, body in rows.iterator(chunk_size=500):
+        readable = (
+            row_number == number
+            or needle in masked_text(title).casefold()
+            or needle in masked_text(body).casefold()
+        )
+        (keep if readable else drop).append(pk)
+    if not drop:
+        return matched
+    by_number = Q(number=number)
+    shown = by_number if visible is None else (visible | by_number)
+    if len(drop) <= len(keep) and len(drop) <= MAX_ID_LIST:
+        return matched.exclude(pk__in=drop)
+    if len(keep) <= MAX_ID_LIST:
+        return matched.filter(shown | Q(pk__in=keep))
+    # Too broad a query to list the rows (a single digit over a whole city): leave out the
+    # hidden rows rather than risk confirming anything.
+    return matched.filter(shown)

@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.notify import notify
 from shegong.units.models import Unit
 
 from ..choices import (
@@ -34,17 +35,24 @@ from ..choices import (
 from ..models import Appeal, Review
 from .common import acts_for_unit, event, require
 from .policies import compute_deadline
-from .workflow import _load_appeal, _territorial_fallback
+from .workflow import _load_appeal, _unit_users
 
 STATUTE = "《信访工作条例》第三十六条第三款"
 
 
-def _level_above(appeal: Appeal, unit: Unit) -> Unit:
-    above = _territorial_fallback(appeal, unit)
+def _level_above(unit: Unit) -> Unit:
+    """The body one level above ``unit`` (第三十五条: 复查 by the body above the original
+    handler; 第三十六条: 复核 by the body above the 复查 body): the unit's 上级行政机关, or its
+    tree parent when none is set (:meth:`Unit.administrative_superior`). Never a guess by
+    place: a street office or district is not above a city bureau."""
+    above, _ = unit.administrative_superior()
     if above is None:
-        above = Unit.objects.filter(kind="department", is_active=True).order_by("pk").first()
-    if above is None:
-        raise DomainError("找不到上一级复查/复核机关，请先在单位中设置上级单位")
+        raise DomainError(
+            f"“{unit.name}”未设置上级行政机关，无法确定复查/复核机关；"
+            "请先在单位信息中填写“上级行政机关编码”"
+        )
+    if not above.is_active:
+        raise DomainError(f"“{unit.name}”的上级行政机关“{above.name}”已停用，请先更正单位信息")
     return above
 
 
@@ -82,7 +90,7 @@ def request_review(
             )
             if lead is None:
                 raise DomainError("没有原办理单位的答复")
-            reviewer = _level_above(appeal, lead.unit)
+            reviewer = _level_above(lead.unit)
             decide_key = ClockKey.REVIEW_DECIDE
         else:
             review = appeal.reviews.filter(level=ReviewLevel.REVIEW).first()
@@ -90,7 +98,7 @@ def request_review(
                 raise DomainError("收到复查意见后才能请求复核")
             start = review.decided_at
             window = compute_deadline(appeal.policy, ClockKey.RECHECK_REQUEST, start)
-            reviewer = _level_above(appeal, review.reviewer_unit)
+            reviewer = _level_above(review.reviewer_unit)
             decide_key = ClockKey.RECHECK_DECIDE
         if window is None:
             raise DomainError("该类诉求的规则未设置复查/复核期限")
@@ -121,6 +129,12 @@ def request_review(
             public_note=f"您的{label}请求已登记，由{reviewer.name}在{timezone.localtime(decide.due):%Y-%m-%d}前提出意见",
             clock_due_at=window.due,
             clock_met=True,
+        )
+        notify(
+            _unit_users(reviewer),
+            f"{label}申请待办理：{appeal.title}",
+            f"{appeal.number}，请在{timezone.localtime(decide.due):%Y-%m-%d}前提出{label}意见",
+            url=f"/appeals/{appeal.pk}/",
         )
         audit.record(
             "appeal_review_requested",

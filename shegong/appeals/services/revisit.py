@@ -13,6 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from shegong.core import audit
@@ -25,6 +26,7 @@ from ..choices import (
     EventKind,
     RevisitMethod,
     Satisfaction,
+    Stream,
     WorkOrderRole,
     WorkOrderStatus,
 )
@@ -133,8 +135,21 @@ def _redo(appeal: Appeal, unit: Unit, *, now: datetime, reason: str) -> None:
     """重办: a new round to the same unit or the level above; counted against the first."""
     previous = (
         appeal.work_orders.filter(role=WorkOrderRole.LEAD, round=appeal.round)
-        .order_by("-replied_at")
+        .order_by(F("replied_at").desc(nulls_last=True))  # PostgreSQL puts NULLs first
         .first()
+    )
+    # 信访: the 60-day limit runs from 受理 (第三十四条), so a redo round is still inside it —
+    # and inside the extension already approved for it (at most one, ≤ 30 days), which the
+    # redo keeps with its count: the redo is due on the extended date, not before it, and
+    # the limit is not extended a second time by redoing. Hotline rounds start a fresh clock.
+    carried = (
+        appeal.work_orders.filter(
+            role=WorkOrderRole.LEAD, round=appeal.round, extensions__gt=0, due_at__isnull=False
+        )
+        .order_by("-due_at")
+        .first()
+        if appeal.stream == Stream.PETITION
+        else None
     )
     target = unit
     if appeal.policy.redo_target == "above":
@@ -151,10 +166,17 @@ def _redo(appeal: Appeal, unit: Unit, *, now: datetime, reason: str) -> None:
         actor=None,
         now=now,
         instructions=f"群众评价“{reason}”，第{appeal.round}轮重办",
+        due_at=carried.due_at if carried else None,
+        provisional=carried.due_provisional if carried else False,
     )
     order.round = appeal.round
     order.redo_of = previous
-    order.save(update_fields=["round", "redo_of"])
+    fields = ["round", "redo_of"]
+    if carried is not None:
+        order.extended_days = carried.extended_days
+        order.extensions = carried.extensions
+        fields += ["extended_days", "extensions"]
+    order.save(update_fields=fields)
     event(
         appeal,
         EventKind.REDONE,

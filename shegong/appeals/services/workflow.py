@@ -19,7 +19,7 @@ from django.utils import timezone
 from shegong.core import audit
 from shegong.core.calendar import get_calendar
 from shegong.core.exceptions import DomainError
-from shegong.core.notify import notify, sms_sender
+from shegong.core.notify import notify, queue_sms
 from shegong.core.pii import plain
 from shegong.units.models import Unit
 
@@ -84,11 +84,12 @@ def _unit_users(unit: Unit) -> Any:
 
 
 def _tell_citizen(appeal: Appeal, text: str) -> None:
-    """SMS to the petitioner after commit (a failed SMS never rolls back the case)."""
+    """SMS to the petitioner, recorded with the action and sent by a task after commit
+    (a gateway error never rolls back or breaks the case; core.notify.queue_sms)."""
     petitioner = appeal.petitioner
     phone = plain(petitioner.phone) if petitioner is not None else ""
     if phone:
-        transaction.on_commit(lambda: sms_sender().send(phone, f"【社工平台】{text}"))
+        queue_sms(phone, f"【社工平台】{text}", purpose="诉求办理进度")
 
 
 def dispatch_targets() -> Any:

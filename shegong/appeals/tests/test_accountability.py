@@ -135,7 +135,23 @@ def test_unrated_appeals_close_once_after_the_window(world, make_appeal) -> None
 # --- 复查 / 复核 ----------------------------------------------------------------------------
 
 
+def _superior_bodies(world) -> None:
+    """市住建局 answers to 市人民政府, which answers to 省人民政府 (复查 / 复核 bodies)."""
+    from shegong.units import services as units
+
+    above = None
+    for code, name in (("G-PROV", "省人民政府"), ("G-CITY", "市人民政府")):
+        body = units.create_unit(
+            actor=world.root, code=code, name=name, kind="other", region_id=world.city.pk
+        )
+        if above is not None:
+            units.update_unit(actor=world.root, unit_id=body.pk, superior_body_id=above.pk)
+        above = body
+    units.update_unit(actor=world.root, unit_id=world.unit_a.pk, superior_body_id=above.pk)
+
+
 def petition_replied(world, make_appeal, reply_day):
+    _superior_bodies(world)
     appeal, _ = make_appeal(kind=AppealKind.XF_CLAIM, now=reply_day - timedelta(days=5))
     wf.dispatch_appeal(
         actor=world.dispatcher,

@@ -30,6 +30,7 @@ from ..models import Entity, Instructor, PartyOrganization, PlatformWorkforce
 from .common import check_counts, require, street_code_of, street_of
 from .coverage import refresh_cells
 from .findings import relocate_open_findings
+from .rules import reevaluate_subjects
 
 
 def _visible_regions(actor: Any) -> Any:
@@ -172,6 +173,7 @@ def update_entity(
         refresh_cells([old_street, entity.street_id])
         if entity.region_path != old_region_path:
             relocate_open_findings([entity.pk])
+        reevaluate_subjects(actor=actor, entity_ids=[entity.pk])
         changes = audit.diff(before, audit.snapshot(entity))
         changes.pop("updated_at", None)
         if changes:
@@ -220,6 +222,7 @@ def set_coverage(
         if problem:
             raise DomainError(problem)
         before = audit.snapshot(entity)
+        old_org_id = entity.organization_id
         entity.coverage_mode = mode
         entity.organization = org
         if formal_members is not None:
@@ -228,6 +231,9 @@ def set_coverage(
             entity.probationary_members = probationary_members
         entity.save()
         refresh_cells([entity.street_id])
+        # The entity's own findings and the old organization's (a 联合党支部 now covering one
+        # unit fewer) close at once if their condition no longer holds.
+        reevaluate_subjects(actor=actor, entity_ids=[entity.pk], org_ids=[old_org_id])
         changes = audit.diff(before, audit.snapshot(entity))
         changes.pop("updated_at", None)
         audit.record("entity_coverage_changed", actor=actor, target=entity, changes=changes)
@@ -276,6 +282,7 @@ def assign_instructor(
             entity.has_instructor = True
             entity.save(update_fields=["has_instructor", "updated_at"])
             refresh_cells([entity.street_id])
+            reevaluate_subjects(actor=actor, entity_ids=[entity.pk])
         audit.record(
             "instructor_assigned",
             actor=actor,

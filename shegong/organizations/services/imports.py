@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from shegong.accounts.roles import Cap
 from shegong.core import audit
-from shegong.core.tabular import ImportReport
+from shegong.core.tabular import Column, ImportReport, parse_count
 from shegong.lib.validators import ValidationFailure, parse_credit_code
+from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 
 from ..choices import (
@@ -32,25 +33,26 @@ from .coverage import refresh_cells
 from .entities import _check_coverage, _check_region, _place, _visible_regions
 from .findings import relocate_open_findings
 
-IMPORT_COLUMNS = [
-    "统一社会信用代码",
-    "名称",
-    "类型",
-    "行业门类",
-    "从业人员数",
-    "地址",
-    "所在区划代码",
-    "业务主管单位",
-    "覆盖方式",
-    "覆盖党组织编码",
-    "正式党员数",
-    "预备党员数",
-    "党建指导员",
-]
-REQUIRED_COLUMNS = ["统一社会信用代码", "名称", "类型", "所在区划代码"]
+IMPORT_SPEC = (
+    Column("统一社会信用代码", required=True, aliases=("社会信用代码", "信用代码")),
+    Column("名称", required=True, aliases=("组织名称", "单位名称", "企业名称")),
+    Column("类型", required=True, aliases=("组织类型",)),
+    Column("行业门类", aliases=("行业",)),
+    Column("从业人员数", aliases=("从业人数", "从业人员人数", "职工人数")),
+    Column("地址", aliases=("住所", "经营地址")),
+    Column("所在区划代码", required=True, aliases=("区划代码",)),
+    Column("业务主管单位"),
+    Column("覆盖方式", aliases=("党组织覆盖方式",)),
+    Column("覆盖党组织编码", aliases=("党组织编码",)),
+    Column("正式党员数", aliases=("正式党员人数",)),
+    Column("预备党员数", aliases=("预备党员人数",)),
+    Column("党建指导员", aliases=("党建指导员姓名",)),
+)
+IMPORT_COLUMNS = [c.name for c in IMPORT_SPEC]
+REQUIRED_COLUMNS = [c.name for c in IMPORT_SPEC if c.required]
 TEMPLATE_EXAMPLE = [
     [
-        "91339901MA2H000015",
+        "91339901MA2H00001Y",
         "示范市某某科技有限公司",
         "企业",
         "I",
@@ -66,6 +68,45 @@ TEMPLATE_EXAMPLE = [
     ]
 ]
 BATCH = 2000
+
+
+def template_example(*, actor: Any) -> list[list[str]]:
+    """The template's sample row, made to pass the actor's own dry run: a community (or
+    street) in the actor's scope, a fictional 统一社会信用代码 not yet registered, and an
+    organization the actor may name for 单独建 (or 未建立 where there is none)."""
+    from shegong.organizations.testing import credit_code
+
+    from ..choices import OrgKind, OrgStatus
+
+    row = list(TEMPLATE_EXAMPLE[0])
+    region = (
+        _visible_regions(actor)
+        .filter(level__in=(RegionLevel.COMMUNITY, RegionLevel.STREET))
+        .order_by("-level", "code")
+        .first()
+    )
+    if region is None:
+        return [row]
+    row[6] = region.code
+    for seq in range(1, 200):
+        code = credit_code(seq, region=region.code[:6])
+        if not Entity.objects.filter(credit_code=code).exists():
+            row[0] = code
+            break
+    org = (
+        PartyOrganization.objects.visible_to(actor)
+        .filter(status=OrgStatus.ACTIVE)
+        .exclude(kind=OrgKind.JOINT_BRANCH)
+        .order_by("path", "code")
+        .first()
+    )
+    if org is None:
+        row[8:12] = ["未建立", "", "", ""]
+    else:
+        row[9] = org.code
+    return [row]
+
+
 YES_NO = frozenset({"是", "否", "有", "无", "Y", "N", "y", "n"})
 MERGED_HINT = "（若该格是合并单元格，请取消合并并逐行填写）"
 
@@ -78,13 +119,9 @@ class _Row:
     region_code: str = ""
     org_code: str = ""
     instructor: str = ""
-
-
-def _int(text: str) -> int | None:
-    text = text.replace(",", "").replace("，", "").strip()
-    if text.endswith(".0"):
-        text = text[:-2]
-    return int(text) if text.isdigit() else None
+    # Columns whose cell is already reported bad: the row is never written, but its other
+    # cells are still checked against the database, so every bad cell is listed at once.
+    bad: set[str] = field(default_factory=set)
 
 
 def _parse(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> list[_Row]:
@@ -92,10 +129,11 @@ def _parse(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> 
     seen: dict[str, int] = {}
     for number, raw in rows:
         report.total += 1
-        errors_before = len(report.errors)
+        bad_columns: set[str] = set()
 
-        def bad(column: str, message: str, _n: int = number) -> None:
+        def bad(column: str, message: str, _n: int = number, _cols: set[str] = bad_columns) -> None:
             report.add(_n, column, message)
+            _cols.add(column)
 
         text = {k: (v or "").strip() for k, v in raw.items()}
         code_text = text.get("统一社会信用代码", "")
@@ -133,9 +171,9 @@ def _parse(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> 
                 bad("行业门类", f"无法识别的行业门类“{text['行业门类']}”，应为 GB/T 4754 门类 A–T")
             row.values["industry"] = industry
         if "从业人员数" in raw and text["从业人员数"]:
-            employees = _int(text["从业人员数"])
-            if employees is None:
-                bad("从业人员数", "从业人员数应为整数")
+            employees, problem = parse_count(text["从业人员数"], "从业人员数")
+            if problem:
+                bad("从业人员数", problem)
             row.values["employees"] = employees
         for column, key in (("地址", "address"), ("业务主管单位", "supervising_unit")):
             if column in raw and text[column]:
@@ -157,20 +195,18 @@ def _parse(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> 
             ("预备党员数", "probationary_members"),
         ):
             if column in raw and text[column]:
-                value = _int(text[column])
-                if value is None:
-                    bad(column, f"{column}应为整数")
+                value, problem = parse_count(text[column], column)
+                if problem:
+                    bad(column, problem)
                 row.values[key] = value
         # The column holds names (、-separated). Older exports wrote a bare 是 and some
         # registers carry 是/否/有/无 flags: those are no names and are ignored.
         instructor = text.get("党建指导员", "")
         row.instructor = "" if instructor in YES_NO else instructor
-        if len(report.errors) == errors_before:
-            if code:
-                seen[code] = number
-            parsed.append(row)
-        elif code and code not in seen:
+        row.bad = bad_columns
+        if code and code not in seen:
             seen[code] = number
+        parsed.append(row)
     return parsed
 
 
@@ -215,7 +251,7 @@ def import_entities(
         for found in visible_orgs.filter(code__in=chunk):
             orgs[found.code] = found
     existing: dict[str, Entity] = {}
-    for chunk in _chunks([r.code for r in parsed]):
+    for chunk in _chunks([r.code for r in parsed if r.code]):
         for entity in Entity.objects.filter(credit_code__in=chunk):
             existing[entity.credit_code] = entity
     scope_root = (
@@ -228,46 +264,48 @@ def import_entities(
     touched_streets: set[int | None] = set()
     moved: list[int] = []
     for row in parsed:
+        # Every problem of the row is reported (place, scope, organization, coverage).
+        problems: list[tuple[str, str]] = []
         region = regions.get(row.region_code)
         problem = _check_region(region)
-        if problem:
-            report.add(
-                row.number,
-                "所在区划代码",
-                f"区划代码 {row.region_code} 不存在或不在您的管辖范围内"
-                if region is None
-                else problem,
+        if problem and "所在区划代码" not in row.bad:
+            problems.append(
+                (
+                    "所在区划代码",
+                    f"区划代码 {row.region_code} 不存在或不在您的管辖范围内"
+                    if region is None
+                    else problem,
+                )
             )
-            continue
-        assert region is not None
-        current = existing.get(row.code)
+        current = existing.get(row.code) if row.code else None
         if current is not None and scope_root and not current.region_path.startswith(scope_root):
-            report.add(
-                row.number,
-                "统一社会信用代码",
-                "该统一社会信用代码已登记在您管辖范围以外，请联系上级管理员",
+            problems.append(
+                (
+                    "统一社会信用代码",
+                    "该统一社会信用代码已登记在您管辖范围以外，请联系上级管理员",
+                )
             )
-            continue
         org: PartyOrganization | None = None
         if row.org_code:
             org = orgs.get(row.org_code)
             if org is None:
-                report.add(
-                    row.number,
-                    "覆盖党组织编码",
-                    f"党组织 {row.org_code} 不存在或不在您的管辖范围内",
+                problems.append(
+                    ("覆盖党组织编码", f"党组织 {row.org_code} 不存在或不在您的管辖范围内")
                 )
-                continue
         values = dict(row.values)
         mode = values.pop("coverage_mode", None)
-        if mode is None and org is not None:
-            report.add(row.number, "覆盖方式", "填写了覆盖党组织，请同时填写覆盖方式")
-            continue
-        if mode is not None:
+        if mode is None and row.org_code and "覆盖方式" not in row.bad:
+            problems.append(("覆盖方式", "填写了覆盖党组织，请同时填写覆盖方式"))
+        if mode is not None and not (row.org_code and org is None):
             problem = _check_coverage(mode, org)
             if problem:
-                report.add(row.number, "覆盖方式", problem)
-                continue
+                problems.append(("覆盖方式", problem))
+        for column, message in problems:
+            report.add(row.number, column, message)
+        if problems or row.bad:
+            continue
+        assert region is not None
+        if mode is not None:
             values["coverage_mode"] = mode
             values["organization_id"] = org.pk if org else None
         if current is None:

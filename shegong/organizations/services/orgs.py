@@ -28,6 +28,7 @@ from ..models import (
 )
 from .common import check_counts, check_term_years, require
 from .coverage import refresh_cells
+from .rules import reevaluate_subjects
 
 # A child may not be of a "higher" kind than its parent: branches carry no organizations.
 _KIND_RANK = {
@@ -217,6 +218,8 @@ def update_organization(*, actor: Any, org_id: int, **changes: Any) -> PartyOrga
                 actor=actor,
             )
             audit.record("party_organization_changed", actor=actor, target=org, changes=diff)
+            # A corrected count, kind or term closes the findings it settles, now.
+            reevaluate_subjects(actor=actor, org_ids=[org.pk])
     return org
 
 
@@ -353,6 +356,7 @@ def merge_organizations(
             },
             note=note,
         )
+        reevaluate_subjects(actor=actor, org_ids=[source.pk, target.pk])
     return target
 
 
@@ -383,6 +387,7 @@ def dissolve_organization(
             changes={"status": [OrgStatus.ACTIVE, OrgStatus.DISSOLVED]},
             note=note,
         )
+        reevaluate_subjects(actor=actor, org_ids=[org.pk])
     return org
 
 
@@ -438,6 +443,8 @@ def record_re_election(
             },
             note=note,
         )
+        # The new term closes 任期届满未换届 and the 换届提醒 of the old term at once.
+        reevaluate_subjects(actor=actor, org_ids=[org.pk])
     return org
 
 
@@ -466,6 +473,7 @@ def add_committee_member(
             target=org,
             changes={"name": name.strip(), "post": post, "started_on": started_on},
         )
+        reevaluate_subjects(actor=actor, org_ids=[org.pk])
     return member
 
 

@@ -24,6 +24,10 @@ FIELDS = (
     "term_years_branch",
     "term_years_community_branch",
     "term_grace_days",
+    "term_reminder_first_months",
+    "term_reminder_second_months",
+    "general_branch_threshold",
+    "party_committee_threshold",
     "large_entity_employees",
 )
 
@@ -48,6 +52,13 @@ def update_policy(*, actor: Any, **values: Any) -> CoveragePolicy:
         for key in FIELDS:
             if key.startswith("term_years") and not 1 <= getattr(policy, key) <= 10:
                 raise DomainError("任期应在1至10年之间（党章规定为3至5年）")
+        if not 1 <= policy.general_branch_threshold < policy.party_committee_threshold:
+            raise DomainError("应设党总支的党员数应大于0且小于应设基层党委的党员数")
+        first, second = policy.term_reminder_first_months, policy.term_reminder_second_months
+        if first > 24 or second > 24:
+            raise DomainError("换届提醒最多提前24个月")
+        if first and second and second >= first:
+            raise DomainError("第二次换届提醒应晚于第一次（月数更小），不提醒请填0")
         policy.save()
         changes = audit.diff(before, audit.snapshot(policy))
         changes.pop("updated_at", None)

@@ -12,7 +12,7 @@ Thresholds come from :class:`CoveragePolicy` (defaults from domain-rules §4.1, 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -47,7 +47,21 @@ BASIS: dict[str, str] = {
         "支部工作条例（试行）第二章（联合党支部一般不超过5个单位；党支部党员一般不超过50人）"
     ),
     Rule.UNCOVERED_LARGE: "两新组织党建“两个覆盖”要求（规模门槛为平台参数，各地自定）",
+    Rule.GENERAL_BRANCH_DUE: (
+        "党和国家机关基层组织工作条例第六条（党员50人以上、100人以下的，设立党的总支部委员会）"
+    ),
+    Rule.PARTY_COMMITTEE_DUE: (
+        "党和国家机关基层组织工作条例第五条（党员100人以上的，设立党的基层委员会）"
+    ),
+    Rule.TERM_ENDING: (
+        "党章第三十一条；支部工作条例（试行）第六章；机关基层组织工作条例第八条（任期届满按期换届）"
+    ),
 }
+
+# Kinds that may grow into a 党总支 / 党委. A 联合党支部 over 50 members is reported by
+# JOINT_TOO_LARGE (split it or let units build their own), not as an upgrade.
+_UPGRADABLE_TO_GENERAL = (OrgKind.BRANCH, OrgKind.TEMPORARY_BRANCH)
+_UPGRADABLE_TO_COMMITTEE = (OrgKind.BRANCH, OrgKind.TEMPORARY_BRANCH, OrgKind.GENERAL_BRANCH)
 
 
 @dataclass
@@ -211,13 +225,124 @@ def uncovered_large(
     return found
 
 
+def _members_line(o: PartyOrganization) -> str:
+    return (
+        f"党员 {o.members_total} 名（正式党员 {o.formal_members} 名、"
+        f"预备党员 {o.probationary_members} 名）"
+    )
+
+
+def general_branch_due(
+    entities: Any, orgs: Any, policy: CoveragePolicy, today: date, streets: dict[str, str]
+) -> dict[str, Violation]:
+    """A 党支部 (or 临时党支部) with general_branch_threshold to party_committee_threshold − 1
+    members (正式 + 预备: the 条例 counts 党员) — suggest a 党总支."""
+    qs = (
+        orgs.filter(status=OrgStatus.ACTIVE, kind__in=_UPGRADABLE_TO_GENERAL)
+        .annotate(total=F("formal_members") + F("probationary_members"))
+        .filter(
+            total__gte=policy.general_branch_threshold,
+            total__lt=policy.party_committee_threshold,
+        )
+        .select_related("parent", "region")
+    )
+    return {
+        f"org:{o.pk}": _org_violation(
+            o,
+            f"{_members_line(o)}，达到 {policy.general_branch_threshold} 名，"
+            f"现为{OrgKind(o.kind).label}，应报上级党组织批准设立党总支",
+        )
+        for o in qs
+    }
+
+
+def party_committee_due(
+    entities: Any, orgs: Any, policy: CoveragePolicy, today: date, streets: dict[str, str]
+) -> dict[str, Violation]:
+    """A 党支部 or 党总支 with ≥ party_committee_threshold members — suggest a 基层党委."""
+    qs = (
+        orgs.filter(status=OrgStatus.ACTIVE, kind__in=_UPGRADABLE_TO_COMMITTEE)
+        .annotate(total=F("formal_members") + F("probationary_members"))
+        .filter(total__gte=policy.party_committee_threshold)
+        .select_related("parent", "region")
+    )
+    return {
+        f"org:{o.pk}": _org_violation(
+            o,
+            f"{_members_line(o)}，达到 {policy.party_committee_threshold} 名，"
+            f"现为{OrgKind(o.kind).label}，应报上级党组织批准设立党的基层委员会",
+        )
+        for o in qs
+    }
+
+
+def months_before(day: date, months: int) -> date:
+    """``day`` minus ``months`` calendar months (31 March − 1 month = 28/29 February)."""
+    index = day.year * 12 + day.month - 1 - months
+    year, month = divmod(index, 12)
+    month += 1
+    for last in (31, 30, 29, 28):
+        try:
+            return date(year, month, min(day.day, last))
+        except ValueError:
+            continue
+    raise ValueError(day)  # pragma: no cover — 28 always exists
+
+
+def term_ending(
+    entities: Any, orgs: Any, policy: CoveragePolicy, today: date, streets: dict[str, str]
+) -> dict[str, Violation]:
+    """Reminders before a term ends: from ``term_reminder_first_months`` before the end, and
+    again from ``term_reminder_second_months`` before it, until the term is overdue (then
+    TERM_OVERDUE takes over). The key holds the term's end and the lead time
+    (``org:<pk>:term:<end>:<n>m``), so each reminder opens once per term, the second one
+    replaces the first, and a 换届 (a new end) closes it."""
+    leads = sorted(
+        {m for m in (policy.term_reminder_first_months, policy.term_reminder_second_months) if m},
+        reverse=True,
+    )
+    if not leads:
+        return {}
+    found = {}
+    qs = orgs.filter(status=OrgStatus.ACTIVE, term_started_on__isnull=False).select_related(
+        "parent", "region"
+    )
+    for o in qs.iterator(chunk_size=2000):
+        ends = o.term_ends_on(policy)
+        if ends is None or (today - ends).days > policy.term_grace_days:
+            continue
+        due = [m for m in leads if today >= months_before(ends, m)]
+        if not due:
+            continue
+        lead = due[-1]  # the nearest reminder reached
+        years = ends.year - o.term_started_on.year
+        left = (ends - today).days
+        when = f"还有 {left} 天" if left >= 0 else f"已届满 {-left} 天，尚在宽限期内"
+        found[f"org:{o.pk}:term:{ends:%Y%m%d}:{lead}m"] = _org_violation(
+            o,
+            f"本届任期自 {o.term_started_on:%Y-%m-%d} 起，任期 {years} 年，将于 "
+            f"{ends:%Y-%m-%d} 届满（{when}）；届满前 {lead} 个月提醒：请向上级党组织报告，"
+            "筹备换届选举",
+        )
+    return found
+
+
 RULES: dict[str, Callable[..., dict[str, Violation]]] = {
     Rule.MUST_BUILD: must_build,
     Rule.NO_COMMITTEE: no_committee,
     Rule.TERM_OVERDUE: term_overdue,
     Rule.JOINT_TOO_LARGE: joint_too_large,
     Rule.UNCOVERED_LARGE: uncovered_large,
+    Rule.GENERAL_BRANCH_DUE: general_branch_due,
+    Rule.PARTY_COMMITTEE_DUE: party_committee_due,
+    Rule.TERM_ENDING: term_ending,
 }
+
+
+def _stale_note(rule: str, today: date, how: str = "规则复查") -> str:
+    if rule == Rule.TERM_ENDING:
+        return f"{today:%Y-%m-%d} {how}：已换届、任期已变更或已进入下一次提醒，本提醒自动关闭"
+    return f"{today:%Y-%m-%d} {how}：条件已不再成立，自动消除"
 
 
 def _subjects_in_scope(findings: list[Finding], entities: Any, orgs: Any) -> list[Finding]:
@@ -331,8 +456,9 @@ def run_rules(
                 batch_size=500,
             )
             try:
-                with transaction.atomic():
-                    Finding.objects.bulk_create(new, batch_size=1000)
+                if new:
+                    with transaction.atomic():
+                        Finding.objects.bulk_create(new, batch_size=1000)
             except IntegrityError:
                 # A concurrent run opened some of them first: insert one by one, skip those.
                 for finding in new:
@@ -342,6 +468,8 @@ def run_rules(
                     except IntegrityError:
                         continue
             result.opened += len(new)
+            if rule == Rule.TERM_ENDING and new:
+                _tell_administrators(new)
             stale = [f for key, f in open_rows.items() if key not in violations]
             if actor is not None:
                 # A scoped run resolves only findings whose subject it actually checked.
@@ -351,7 +479,7 @@ def run_rules(
                 Finding.objects.filter(pk__in=gone[i : i + 900]).update(
                     status=FindingStatus.AUTO_RESOLVED,
                     closed_at=now,
-                    close_note=f"{today:%Y-%m-%d} 规则复查：条件已不再成立，自动消除",
+                    close_note=_stale_note(rule, today),
                 )
             result.auto_resolved += len(gone)
         audit.record(
@@ -362,6 +490,109 @@ def run_rules(
             changes=result.as_dict(),
         )
     return result
+
+
+def _tell_administrators(reminders: list[Finding]) -> None:
+    """A new 换届 reminder goes to the people who keep the organization (its own
+    administrators, e.g. the 书记's account) and those of its parent, as an in-app notice,
+    so the reminder reaches them without anyone opening the findings list."""
+    from django.urls import reverse
+
+    from shegong.core.notify import notify
+
+    from ..models import OrgAdministrator
+
+    orgs = {
+        f.organization_id: f
+        for f in reminders
+        if f.pk is not None and f.organization_id is not None  # inserted by this run
+    }
+    if not orgs:
+        return
+    rows = PartyOrganization.objects.filter(pk__in=list(orgs)).only("pk", "name", "parent_id")
+    for org in rows:
+        keepers = [org.pk] + ([org.parent_id] if org.parent_id else [])
+        users = [
+            link.user
+            for link in OrgAdministrator.objects.filter(organization_id__in=keepers)
+            .select_related("user")
+            .order_by("pk")
+        ]
+        finding = orgs[org.pk]
+        notify(
+            users,
+            f"换届提醒：{org.name}",
+            finding.evidence,
+            url=reverse("organizations:org", args=[org.pk]),
+        )
+
+
+def reevaluate_subjects(
+    *,
+    actor: Any,
+    entity_ids: Iterable[int | None] = (),
+    org_ids: Iterable[int | None] = (),
+    now: datetime | None = None,
+) -> int:
+    """Re-check the open findings of the given subjects now, in the caller's transaction.
+
+    Called by the services that change the facts a rule reads (换届, member counts, kind,
+    coverage, instructors, committee, merge, dissolve), so a finding whose condition no
+    longer holds is closed as 已自动消除 at once instead of at the nightly run; open ones
+    still in breach get fresh evidence. It only closes and refreshes: a subject that newly
+    breaks a rule is found by the next run (nightly, after an import, or 重新检查), which
+    keeps a single edit cheap and never opens findings outside the nightly bookkeeping.
+    Returns how many findings were closed."""
+    e_ids = sorted({pk for pk in entity_ids if pk})
+    o_ids = sorted({pk for pk in org_ids if pk})
+    if not e_ids and not o_ids:
+        return 0
+    subjects = Q(entity_id__in=e_ids) | Q(organization_id__in=o_ids)
+    rows = list(
+        Finding.objects.select_for_update().filter(subjects, status__in=OPEN_FINDING_STATUSES)
+    )
+    if not rows:
+        return 0
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    policy = CoveragePolicy.current()
+    streets: dict[str, str] = {}
+    if any(f.entity_id for f in rows):
+        streets = dict(Region.objects.filter(level=3).values_list("code", "name"))
+    entities = Entity.objects.filter(pk__in=e_ids)
+    orgs = PartyOrganization.objects.filter(pk__in=o_ids)
+    by_rule: dict[str, list[Finding]] = {}
+    for f in rows:
+        by_rule.setdefault(f.rule, []).append(f)
+    closed = 0
+    for rule, findings in by_rule.items():
+        check = RULES.get(rule)
+        if check is None:
+            continue
+        violations = check(entities, orgs, policy, today, streets)
+        gone = []
+        for f in findings:
+            v = violations.get(f.subject_key)
+            if v is None:
+                gone.append(f.pk)
+            elif v.evidence[:500] != f.evidence:
+                Finding.objects.filter(pk=f.pk).update(evidence=v.evidence[:500], last_seen_at=now)
+        if gone:
+            Finding.objects.filter(pk__in=gone).update(
+                status=FindingStatus.AUTO_RESOLVED,
+                closed_at=now,
+                close_note=_stale_note(rule, today, "登记变更后即时复查"),
+            )
+            closed += len(gone)
+    if closed:
+        audit.record(
+            "coverage_rules_run",
+            actor=actor,
+            target_type="organizations.finding",
+            target_repr="覆盖规则即时复查（登记变更后）",
+            changes={"auto_resolved": closed},
+        )
+    return closed
 
 
 def request_rules_run(*, actor: Any) -> RunResult | None:

@@ -246,6 +246,8 @@ def test_policy_page_saves(world, client_for) -> None:
 
     data = dict.fromkeys(FIELDS, "3")
     data.update(committee_threshold="8", term_grace_days="30", large_entity_employees="100")
+    data.update(general_branch_threshold="50", party_committee_threshold="100")
+    data.update(term_reminder_first_months="6", term_reminder_second_months="0")
     client_for(world.dept_admin).post("/organizations/policy/", data)
     from shegong.organizations.models import CoveragePolicy
 

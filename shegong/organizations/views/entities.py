@@ -95,7 +95,7 @@ def entity_import_template(request: HttpRequest) -> HttpResponse:
     return file_response(
         "两新组织导入模板",
         import_services.IMPORT_COLUMNS,
-        import_services.TEMPLATE_EXAMPLE,
+        import_services.template_example(actor=request.user),
         request.GET.get("format", "xlsx"),
     )
 
@@ -108,7 +108,7 @@ def entity_import_errors(request: HttpRequest) -> HttpResponse:
     need(request, Cap.ORGS_IMPORT)
     try:
         data, filename = load(request.user, request.GET.get("token", ""))
-        table = read_table(io.BytesIO(data), filename, required=import_services.REQUIRED_COLUMNS)
+        table = read_table(io.BytesIO(data), filename, columns=import_services.IMPORT_SPEC)
     except (StagingError, TableError) as exc:
         raise Http404 from exc
     rows = import_services.import_error_rows(actor=request.user, rows=table.rows)
@@ -139,9 +139,7 @@ def entity_import(request: HttpRequest) -> HttpResponse:
                 upload = form.cleaned_data["file"]
                 token = stage(request.user, upload, upload.name)
                 data, filename = load(request.user, token)
-            table = read_table(
-                io.BytesIO(data), filename, required=import_services.REQUIRED_COLUMNS
-            )
+            table = read_table(io.BytesIO(data), filename, columns=import_services.IMPORT_SPEC)
             commit = request.POST.get("confirm") == "1"
             report = import_services.import_entities(
                 actor=request.user, rows=table.rows, commit=commit
@@ -158,7 +156,13 @@ def entity_import(request: HttpRequest) -> HttpResponse:
             )
             return redirect("organizations:coverage")
         context.update(
-            {"report": report, "token": token, "filename": filename, "errors": report.errors[:1000]}
+            {
+                "report": report,
+                "token": token,
+                "filename": filename,
+                "errors": report.errors[:1000],
+                "warnings": table.warnings,
+            }
         )
     return render(request, "organizations/entity_import.html", context)
 

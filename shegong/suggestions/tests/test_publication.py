@@ -5,9 +5,11 @@ from __future__ import annotations
 import io
 import re
 from collections import defaultdict
-from datetime import timedelta
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 from hypothesis import given, settings
@@ -233,6 +235,11 @@ def _expected(month_start, month_end):
     return rows
 
 
+# Mid-month, so that 40 days back is the previous month (on the 3rd it would be two months back).
+MID_MONTH = datetime(2026, 11, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+@time_machine.travel(MID_MONTH, tick=True)
 def test_unit_figures_equal_a_direct_query(world, b, client) -> None:
     now = timezone.now()
     long_ago = now - timedelta(days=40)  # previous month; hotline handling is 7 days → late

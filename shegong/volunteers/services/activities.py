@@ -28,7 +28,6 @@ confirmation appends the ledger entry (谁组织谁记录).
 
 from __future__ import annotations
 
-import functools
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -45,7 +44,7 @@ from django.utils import timezone
 from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError, TransitionNotAllowed
-from shegong.core.notify import sms_sender
+from shegong.core.notify import queue_sms
 from shegong.core.pii import plain
 
 from ..choices import (
@@ -258,13 +257,8 @@ def change_activity_status(*, actor: Any, activity_id: int, to: str, reason: str
         )
         if phones:
             text = f"【志愿服务】您报名的活动“{row.title}”已取消：{reason.strip()}。"
-
-            def tell() -> None:
-                sender = sms_sender()
-                for phone in phones:
-                    sender.send(phone, text)
-
-            transaction.on_commit(tell)
+            for phone in phones:
+                queue_sms(phone, text, purpose="志愿活动取消")
     return row
 
 
@@ -526,13 +520,9 @@ def _promote_from_waitlist(slot: Slot, *, now: datetime, policy: VolunteerPolicy
             f"【志愿服务】您候补的活动“{activity.title}”"
             f"（{timezone.localtime(slot.starts_at):%m月%d日 %H:%M}）已转为录用，请准时参加。"
         )
-        transaction.on_commit(functools.partial(_send_sms, phone, text))
+        queue_sms(phone, text, purpose="候补转为录用")
         return candidate
     return None
-
-
-def _send_sms(phone: str, text: str) -> None:
-    sms_sender().send(phone, text)
 
 
 # ---- check-in tokens ------------------------------------------------------------------

@@ -323,7 +323,7 @@ def change_contact(
     with it. The old number gets an SMS saying it was replaced, so a take-over is noticed.
     Audited with masked numbers and region codes.
     """
-    from shegong.core.notify import sms_sender
+    from shegong.core.notify import queue_sms
     from shegong.lib.masking import mask_phone
     from shegong.regions.models import Region
 
@@ -392,7 +392,7 @@ def change_contact(
                 f"您的志愿者账号（编号{volunteer.number}）手机号码已更换为"
                 f"{mask_phone(new_phone)}，此号码不再用于登录。如非本人操作，请联系所在社区。"
             )
-            transaction.on_commit(lambda: sms_sender().send(old_phone, notice))
+            queue_sms(old_phone, notice, purpose="手机号码更换提醒")
     volunteer.refresh_from_db()
     return volunteer
 

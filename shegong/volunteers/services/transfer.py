@@ -24,7 +24,7 @@ from django.utils import timezone
 from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.pii import blind_index
-from shegong.core.tabular import ImportReport
+from shegong.core.tabular import Column, ImportReport
 
 from ..choices import (
     EntryKind,
@@ -39,36 +39,133 @@ from .common import fmt_hours, get_policy, require
 from .ledger import EntryDraft, append_entries
 from .registry import check_volunteer_input
 
-VOLUNTEER_COLUMNS = [
-    "姓名",
-    "身份证号",
-    "手机号码",
-    "居住区域代码",
-    "专业技能",
-    "服务类别",
-    "监护人姓名",
-    "监护人电话",
-    "监护人已同意",
-]
-VOLUNTEER_REQUIRED = ["姓名", "身份证号", "手机号码", "居住区域代码"]
-HOURS_COLUMNS = [
-    "志愿者编号",
-    "服务日期",
-    "活动名称",
-    "服务内容",
-    "服务时长",
-    "服务地点区域代码",
-    "活动组织单位",
-    "类型",
-    "来源编号",
-]
-HOURS_REQUIRED = ["志愿者编号", "服务日期", "活动名称", "服务时长", "服务地点区域代码"]
-TRAINING_COLUMNS = ["志愿者编号", "培训名称", "主要内容", "学习时长", "举办单位", "培训日期"]
-TRAINING_REQUIRED = list(TRAINING_COLUMNS)
+VOLUNTEER_SPEC = (
+    Column("姓名", required=True),
+    Column("身份证号", required=True, aliases=("身份证号码", "公民身份号码")),
+    Column("手机号码", required=True, aliases=("手机号", "手机")),
+    Column("居住区域代码", required=True, aliases=("居住社区代码",)),
+    Column("专业技能", aliases=("技能",)),
+    Column("服务类别", aliases=("服务类型",)),
+    Column("监护人姓名"),
+    Column("监护人电话", aliases=("监护人手机号码", "监护人手机号")),
+    Column("监护人已同意", aliases=("监护人同意",)),
+)
+HOURS_SPEC = (
+    Column("志愿者编号", required=True, aliases=("志愿者统一编号",)),
+    Column("服务日期", required=True),
+    Column("活动名称", required=True),
+    Column("服务内容"),
+    Column("服务时长", required=True, aliases=("服务时长（小时）", "服务时长(小时)")),
+    Column("服务地点区域代码", required=True),
+    Column("活动组织单位", aliases=("组织单位",)),
+    Column("类型"),
+    Column("来源编号"),
+)
+TRAINING_SPEC = (
+    Column("志愿者编号", required=True, aliases=("志愿者统一编号",)),
+    Column("培训名称", required=True),
+    Column("主要内容", required=True, aliases=("培训内容",)),
+    Column("学习时长", required=True, aliases=("学习时长（小时）", "培训时长")),
+    Column("举办单位", required=True, aliases=("主办单位",)),
+    Column("培训日期", required=True),
+)
+VOLUNTEER_COLUMNS = [c.name for c in VOLUNTEER_SPEC]
+VOLUNTEER_REQUIRED = [c.name for c in VOLUNTEER_SPEC if c.required]
+HOURS_COLUMNS = [c.name for c in HOURS_SPEC]
+HOURS_REQUIRED = [c.name for c in HOURS_SPEC if c.required]
+TRAINING_COLUMNS = [c.name for c in TRAINING_SPEC]
+TRAINING_REQUIRED = [c.name for c in TRAINING_SPEC if c.required]
+# check_volunteer_input names fields as the registration form does; the import's columns.
+_FORM_TO_COLUMN = {"监护人同意": "监护人已同意", "居住区域": "居住区域代码"}
 KIND_NAMES = {"": EntryKind.IMPORT, "补录": EntryKind.IMPORT, "双报到": EntryKind.DUAL_REPORT}
 YES = {"是", "同意", "已同意", "1", "y", "yes", "true"}
 CATEGORY_BY_LABEL = {label: value for value, label in ServiceCategory.choices}
 BATCH = 2000
+
+
+TEMPLATE_EXAMPLES: dict[str, list[Any]] = {
+    "volunteers": [
+        "张三",
+        "33990119900101123X",
+        "13800001111",
+        "339901001001",
+        "急救,摄影",
+        "社区服务",
+        "",
+        "",
+        "",
+    ],
+    "hours": [
+        "ZY2600000001",
+        "2026-11-01",
+        "敬老院探访",
+        "陪伴聊天",
+        "3",
+        "339901001001",
+        "北一社区志愿服务队",
+        "补录",
+        "",
+    ],
+    "trainings": [
+        "ZY2600000001",
+        "应急救护培训",
+        "心肺复苏、AED使用",
+        "4",
+        "市红十字会",
+        "2026-11-01",
+    ],
+}
+
+
+def template_example(kind: str, *, actor: Any) -> list[list[Any]]:
+    """The sample row of the ``kind`` template, made to pass the actor's own dry run: a
+    community in the actor's scope; for a volunteer a fictional adult whose ID number and
+    mobile number nobody has registered; for hours and training one of the actor's
+    volunteers and a date before today."""
+    from datetime import timedelta
+
+    from shegong.lib.validators import PROVINCE_CODES, id_check_digit
+    from shegong.regions.choices import RegionLevel
+    from shegong.regions.models import Region
+
+    row = list(TEMPLATE_EXAMPLES[kind])
+    region = (
+        Region.objects.visible_to(actor)
+        .filter(level__in=(RegionLevel.COMMUNITY, RegionLevel.STREET))
+        .order_by("-level", "code")
+        .first()
+    )
+    day = (timezone.localdate() - timedelta(days=7)).isoformat()
+    if kind == "volunteers":
+        if region is not None:
+            row[3] = region.code
+        prefix = region.code[:6] if region is not None else "339901"
+        if prefix[:2] not in PROVINCE_CODES:
+            prefix = "110101"
+        for seq in range(1, 500):
+            body = f"{prefix}19900101{seq:03d}"
+            id_number = body + id_check_digit(body)
+            if not Volunteer.objects.filter(
+                id_number_bidx=blind_index("id_number", id_number)
+            ).exists():
+                row[1] = id_number
+                break
+        for seq in range(1, 10000):
+            phone = f"1380000{seq:04d}"
+            if not Volunteer.objects.filter(phone_bidx=blind_index("phone", phone)).exists():
+                row[2] = phone
+                break
+        return [row]
+    volunteer = Volunteer.objects.visible_to(actor).order_by("number").first()
+    if volunteer is not None:
+        row[0] = volunteer.number
+    if kind == "hours":
+        row[1] = day
+        if region is not None:
+            row[5] = region.code
+    else:
+        row[5] = day
+    return [row]
 
 
 def _split(text: str) -> list[str]:
@@ -91,6 +188,9 @@ def import_volunteers(
     seen_ids: dict[str, int] = {}
     seen_phones: dict[str, int] = {}
     valid: list[tuple[int, dict[str, Any]]] = []
+    # Every row whose ID or phone reads well is checked against the register too, so a row
+    # with another bad cell still shows a registered ID or phone (every bad cell at once).
+    checked: list[tuple[int, dict[str, Any]]] = []
     for number, row in rows:
         code = row.get("居住区域代码", "").strip()
         problems, cleaned = check_volunteer_input(
@@ -125,7 +225,8 @@ def import_volunteers(
             if first != number:
                 problems.append(("手机号码", f"与第{first}行重复"))
         for column, message in problems:
-            report.add(number, column, message)
+            report.add(number, _FORM_TO_COLUMN.get(column, column), message)
+        checked.append((number, cleaned))
         if not problems:
             cleaned.update(
                 region_id=regions[code],
@@ -136,10 +237,15 @@ def import_volunteers(
             )
             valid.append((number, cleaned))
     # Duplicates against the database, in batches of blind indexes.
-    for start in range(0, len(valid), BATCH):
-        chunk = valid[start : start + BATCH]
-        id_index = {blind_index("id_number", c["id_number"]): n for n, c in chunk}
-        phone_index = {blind_index("phone", c["phone"]): n for n, c in chunk}
+    for start in range(0, len(checked), BATCH):
+        chunk = checked[start : start + BATCH]
+        id_index: dict[str, int] = {}
+        phone_index: dict[str, int] = {}
+        for n, c in chunk:  # the first row of an in-file duplicate carries the message
+            if "id_number" in c:
+                id_index.setdefault(blind_index("id_number", c["id_number"]), n)
+            if "phone" in c:
+                phone_index.setdefault(blind_index("phone", c["phone"]), n)
         for bidx in Volunteer.objects.filter(id_number_bidx__in=list(id_index)).values_list(
             "id_number_bidx", flat=True
         ):
@@ -284,7 +390,9 @@ def import_hours(
             problems.append(("服务日期", "服务日期不能晚于今天"))
         try:
             hours = Decimal(row.get("服务时长", "").strip())
-            if not hours.is_finite() or hours <= 0 or hours > policy.max_hours_per_day:
+            if hours.is_finite() and hours < 0:
+                problems.append(("服务时长", "服务时长不能为负数"))
+            elif not hours.is_finite() or hours <= 0 or hours > policy.max_hours_per_day:
                 raise InvalidOperation
         except InvalidOperation:
             problems.append(
@@ -374,10 +482,20 @@ def import_trainings(
             .select_related("region")
             .only("pk", "number", "region__path")
         )
+
+    def study_hours(value: Any) -> Any:
+        try:
+            negative = Decimal(str(value or "").strip()) < 0
+        except InvalidOperation:
+            negative = False
+        if negative:
+            raise DomainError("学习时长不能为负数")
+        return _study_hours(value)
+
     checks: list[tuple[str, str, Any]] = [
         ("title", "培训名称", lambda v: _text(v, "培训名称", 120)),
         ("content", "主要内容", lambda v: _text(v, "主要内容", 255)),
-        ("hours", "学习时长", _study_hours),
+        ("hours", "学习时长", study_hours),
         ("organizer", "举办单位", lambda v: _text(v, "举办单位", 100)),
         ("held_on", "培训日期", lambda v: _day(_parse_date(v) or v, "培训日期")),
     ]

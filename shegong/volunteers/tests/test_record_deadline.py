@@ -71,6 +71,9 @@ def test_on_time_confirmation_needs_no_reason(kit: Any) -> None:
     assert event.changes.get("late") is None
 
 
+# A year whose official holidays are known: only there is the deadline firm (an unknown
+# year's deadline is presumed and a late confirmation is not refused).
+@time_machine.travel(timezone.make_aware(datetime(2026, 6, 1, 9, 0)), tick=True)
 def test_late_confirmation_needs_a_reason_and_is_audited(kit: Any) -> None:
     slot, signup = _checked_out(kit)
     deadline = record_deadline(slot)
@@ -133,3 +136,16 @@ def test_reminders_two_working_days_before_and_the_day_after(kit: Any) -> None:
     titles = list(Notification.objects.filter(user=kit.vm_north).values_list("title", flat=True))
     assert any("即将到期" in t for t in titles)
     assert any("已逾期" in t for t in titles)
+
+
+@time_machine.travel(timezone.make_aware(datetime(2027, 3, 1, 9, 0)), tick=True)
+def test_late_confirmation_in_a_year_without_holidays_is_not_refused(kit: Any) -> None:
+    """2027's holidays are not entered: the deadline is presumed, so a late confirmation
+    without a reason is accepted (the hours are real) and still audited as late."""
+    slot, signup = _checked_out(kit)
+    deadline = record_deadline(slot)
+    day_after = timezone.make_aware(datetime.combine(deadline, time(9)) + timedelta(days=1))
+    with time_machine.travel(day_after, tick=False):
+        services.confirm_hours(actor=kit.vm_north, signup_id=signup.pk)
+    event = AuditEvent.objects.filter(action="volunteer_hours_confirmed").latest("pk")
+    assert event.changes["late"] is True
