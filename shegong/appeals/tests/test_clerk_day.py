@@ -350,3 +350,10 @@ def test_region_search_shows_nothing_outside_the_scope(world, client_for) -> Non
         .content.decode()
     )
     assert "管辖范围内没有名称含“北一”的区划" in page
+
+
+def test_next_level_without_javascript(world, client_for) -> None:
+    response = _register(
+        client_for(world.dispatcher), action="regions", region=[world.city.pk, world.district.pk]
+    )
+    assert f'<option value="{world.north.pk}">北街道</option>' in response.content.decode()
