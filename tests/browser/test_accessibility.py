@@ -164,3 +164,28 @@ def test_every_staff_page_passes_axe(
             context.close()
     report = "\n".join(f"{url}\n  " + "\n  ".join(v) for url, v in failures.items())
     assert failures == {}, report
+
+
+def test_error_pages_pass_axe(world: Any, live_server: Any, browser: Any, axe: Any) -> None:
+    """The 404/403 pages a person lands on are pages too: in the public shell for nobody, in
+    the staff shell for someone signed in."""
+    failures: dict[str, list[str]] = {}
+    statuses: dict[str, int] = {}
+    context = browser.new_context(locale="zh-CN")
+    page = context.new_page()
+    try:
+        for label, path in [("public 404", "/portal/no-such-page/")]:
+            response = page.goto(f"{live_server.url}{path}")
+            statuses[label] = response.status if response is not None else 0
+            if found := _violations(axe, page):
+                failures[label] = found
+        login(page, live_server, "auditor")
+        for label, path in [("staff 404", "/no-such-page/"), ("staff 403", "/units/")]:
+            response = page.goto(f"{live_server.url}{path}")
+            statuses[label] = response.status if response is not None else 0
+            if found := _violations(axe, page):
+                failures[label] = found
+    finally:
+        context.close()
+    assert statuses == {"public 404": 404, "staff 404": 404, "staff 403": 403}
+    assert failures == {}

@@ -51,6 +51,8 @@ ALLOWED = {
     "JSON",
     "XML",
     "ECharts",
+    "GeoJSON",  # the region-boundary file format
+    "FeatureCollection",  # GeoJSON's top-level object, as the file must be
 }
 
 FILE_INPUT = re.compile(r"<input[^>]*type=\"file\"")
