@@ -29,6 +29,7 @@ from shegong.lib.validators import ValidationFailure, validate_mobile
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 
+from . import hooks
 from . import sms_verification as sms
 from .choices import (
     OPEN_ORDER_STATES,
@@ -356,11 +357,17 @@ def submit(request: HttpRequest) -> HttpResponse:
     if key:
         seen = IdempotencyRecord.objects.filter(key=key).select_related("appeal").first()
         if seen is not None:
-            if request.POST.get("publication_consent"):
+            publication = hooks.portal_publication.get()
+            if publication is not None:
                 # Back, ticked the box, sent again: the appeal stands, the consent counts.
-                from shegong.suggestions.services import grant_publication
-
-                grant_publication(seen.appeal)
+                publication.submitted(
+                    hooks.PortalSubmission(
+                        appeal=seen.appeal,
+                        theme=None,
+                        publication_consent=bool(request.POST.get("publication_consent")),
+                        resubmitted=True,
+                    )
+                )
             return _show_receipt(request, seen.appeal, None, token)
 
     form = PortalSubmitForm(stream, request.POST)
@@ -407,14 +414,18 @@ def submit(request: HttpRequest) -> HttpResponse:
         # Same form token, different content (back, edit, resubmit): the first one stands.
         form.add_error(None, exc.message + "。如需反映新的问题，请重新打开填写页面。")
         return _render_submit(request, form, stream, status=409)
-    # A suggestion sent from a 征集主题 page is linked to that theme (ignored otherwise).
-    from shegong.suggestions.services import grant_publication, link_submission
-
-    link_submission(appeal, request.GET.get("theme"))
-    if cleaned["publication_consent"]:
-        # Never raises; refuses quietly where publication is impossible (confidential
-        # identity, 检举控告) — the form's text says so.
-        grant_publication(appeal)
+    # The suggestions app (registered in its ready()) links a suggestion sent from a 征集主题
+    # page to that theme and records the consent to publish; it never raises.
+    publication = hooks.portal_publication.get()
+    if publication is not None:
+        publication.submitted(
+            hooks.PortalSubmission(
+                appeal=appeal,
+                theme=request.GET.get("theme"),
+                publication_consent=bool(cleaned["publication_consent"]),
+                resubmitted=False,
+            )
+        )
     if code is not None:
         cache.set(_receipt_cache_key(token), code, RECEIPT_REPLAY_SECONDS)
     return _show_receipt(request, appeal, code, token)
@@ -568,9 +579,8 @@ def track(request: HttpRequest) -> HttpResponse:
             if appeal is None:
                 messages.info(request, "查询已过期，请重新输入编号和查询码")
                 return redirect("portal:track")
-            from shegong.suggestions.services import citizen_withdraw_publication
-
-            if citizen_withdraw_publication(appeal) is not None:
+            publication = hooks.portal_publication.get()
+            if publication is not None and publication.withdraw(appeal):
                 messages.success(request, "已撤回公开同意，本诉求不会在“办理公开”页面显示")
             return redirect("portal:track")
         elif action == "info":
@@ -609,11 +619,12 @@ def track(request: HttpRequest) -> HttpResponse:
         and appeal.status == AppealStatus.REPLIED
         and not appeal.revisits.filter(round=appeal.round).exists()
     )
-    from shegong.suggestions.services import active_publication_consent
-
+    publication = hooks.portal_publication.get()
     context = {
         "rating": (bound_rating or RatingForm()) if can_rate else None,
-        "publication_consent": active_publication_consent(appeal) if appeal else None,
+        "publication_consent": (
+            publication.active_consent(appeal) if appeal and publication is not None else None
+        ),
         "page_title": "查询办理进度",
         "lookup": lookup,
         "info": info,

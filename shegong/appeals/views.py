@@ -22,7 +22,7 @@ from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 
 from . import attachments as attachment_service
-from . import region_cascade
+from . import hooks, region_cascade
 from .choices import (
     AppealKind,
     AppealStatus,
@@ -231,24 +231,10 @@ TRIAGE_QUEUES = ("to_accept", "to_dispatch")
 
 
 def _queue_triage(appeal: Appeal) -> dict[str, Any] | None:
-    """The to-dispatch queue's triage cell: category, the top unit and its first reason,
-    and marks. Counts only — which earlier appeals are duplicates is on the appeal page,
-    filtered by the viewer's scope."""
-    result = getattr(appeal, "triage", None)
-    if result is None:
-        return None
-    from shegong.triage.services import GROUP_MIN_PEOPLE, allowed_suggestions, shown_suggestions
-
-    # never the accused (第三十条); reasons masked like the appeal text
-    allowed = shown_suggestions(allowed_suggestions(appeal, result.suggestions)[:1])
-    top = allowed[0] if allowed else None
-    return {
-        "category": "/".join(c for c in (result.category_l1, result.category_l2) if c),
-        "top": top,
-        "duplicates": len(result.duplicates),
-        "repeats": len(result.same_person),
-        "group": result.group_people >= GROUP_MIN_PEOPLE,
-    }
+    """The to-dispatch queue's triage cell, from the dispatch advisor (the triage app,
+    registered in its ``ready()``; see ``appeals.hooks``), or None without one."""
+    advisor = hooks.dispatch_advisor.get()
+    return advisor.queue_cell(appeal) if advisor is not None else None
 
 
 def _categories() -> list[tuple[str, list[str]]]:
@@ -612,9 +598,8 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     history_count = (
         merge_service.person_history(actor=user, appeal=appeal).count() if can["history"] else 0
     )
-    from shegong.triage.services import triage_for
-
-    triage = triage_for(user, appeal)
+    advisor = hooks.dispatch_advisor.get()
+    triage = advisor.for_appeal(user, appeal) if advisor is not None else None
     return {
         "appeal": appeal,
         "triage": triage,

@@ -64,7 +64,7 @@ from shegong.regions.models import Region
 from shegong.units.choices import UnitKind
 from shegong.units.models import Unit
 
-from . import generator
+from .people import DEMO_PASSWORD, random_name
 
 # metro was meant to have 100,000; through the services that would take many hours on a
 # 2-core machine (≈ 74 ms per appeal at city size, growing with the appeals already stored:
@@ -438,7 +438,7 @@ def id_number(rng: random.Random, district_code: str, today: datetime) -> str:
 
 
 def person_name(rng: random.Random) -> str:
-    return generator._name(rng)
+    return random_name(rng)
 
 
 # --- the city as the simulation sees it ------------------------------------------------------
@@ -532,7 +532,7 @@ def _build_city(root: User, rng: random.Random, log: Callable[[str], Any]) -> Ci
         u.unit_id: u for u in User.objects.filter(unit__isnull=False, role=Role.HANDLER)
     }
     whistlers: dict[int, User] = {}
-    password = generator.DEMO_PASSWORD
+    password = DEMO_PASSWORD
     created = 0
     for unit in sorted(units.values(), key=lambda u: u.code):
         if unit.kind in (UnitKind.DEPARTMENT, UnitKind.COMMUNITY):

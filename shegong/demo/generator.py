@@ -26,7 +26,10 @@ from shegong.units import services as unit_services
 from shegong.units.choices import UnitKind
 from shegong.units.models import Unit
 
-DEMO_PASSWORD = "Shegong@2026"  # noqa: S105 — printed for the demo; never used in production
+from .people import DEMO_PASSWORD
+from .people import random_mobile as _mobile
+from .people import random_name as _name
+
 CITY_CODE = "339900"
 
 
@@ -155,13 +158,6 @@ CITY_DEPARTMENTS = [
     ("自然资源和规划局", "资规"),
     ("水务局", "水务"),
 ]
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程"
-    "苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝"
-)
-GIVEN = (
-    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚华国志海燕晓东红梅玉文博涵轩浩然欣怡思远佳宇航"
-)
 
 
 @dataclass
@@ -172,16 +168,6 @@ class DemoResult:
     appeals: int = 0
     seconds: float = 0.0
     accounts: list[tuple[str, str, str]] = field(default_factory=list)
-
-
-def _name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
-
-
-def _mobile(rng: random.Random) -> str:
-    return rng.choice(["138", "139", "150", "158", "186", "187", "135", "177", "199"]) + "".join(
-        str(rng.randint(0, 9)) for _ in range(8)
-    )
 
 
 def region_rows(size: Size) -> list[tuple[int, dict[str, str]]]:

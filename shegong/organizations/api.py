@@ -17,8 +17,8 @@ from .services import coverage as coverage_services
 from .services import entities as entity_services
 from .services import findings as finding_services
 from .services import orgs as org_services
-from .services import rules as rule_services
 from .services.common import TERM_YEARS_RANGE
+from .services.rules_run import request_rules_run
 
 router = Router(tags=["党组织与两新覆盖"])
 
@@ -472,7 +472,7 @@ def list_findings(request: HttpRequest, filters: Query[FindingFilter]) -> Any:
 def run_rules(request: HttpRequest) -> Any:
     """A street-sized scope runs now (200 with the counts); a city-wide scope is queued as
     a background task (202, ``queued``)."""
-    result = rule_services.request_rules_run(actor=request.user)
+    result = request_rules_run(actor=request.user)
     if result is None:
         return Status(202, {"queued": True, "opened": 0, "refreshed": 0, "auto_resolved": 0})
     return {"queued": False, **result.as_dict()}

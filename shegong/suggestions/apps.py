@@ -8,7 +8,13 @@ class SuggestionsConfig(AppConfig):
 
     def ready(self) -> None:
         from shegong.accounts.roles import Cap
+        from shegong.appeals import hooks
         from shegong.core.nav import NavItem, register
+
+        from .extensions import portal
+
+        # The citizen portal (appeals) offers 公开同意 and 征集主题 links through this.
+        hooks.portal_publication.register(portal)
 
         register(
             NavItem("群众诉求", "人民建议", "suggestions:list", Cap.SUGGESTIONS_VIEW, order=40),

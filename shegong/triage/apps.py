@@ -8,6 +8,13 @@ class TriageConfig(AppConfig):
 
     def ready(self) -> None:
         from shegong.accounts.roles import Cap
+        from shegong.appeals import hooks
         from shegong.core.nav import NavItem, register
+
+        from .extensions import advisor, queue_triage
+
+        # appeals declares these points and never imports triage (docs/architecture.md).
+        hooks.appeals_registered.register(queue_triage)
+        hooks.dispatch_advisor.register(advisor)
 
         register(NavItem("群众诉求", "诉求热点", "triage:hotspots", Cap.APPEALS_DISPATCH, order=35))

@@ -587,6 +587,25 @@ def triage_for(user: Any, appeal: Appeal) -> dict[str, Any] | None:
     }
 
 
+def queue_cell(appeal: Appeal) -> dict[str, Any] | None:
+    """The to-dispatch queue's triage cell: category, the top unit and its first reason,
+    and marks. Counts only — which earlier appeals are duplicates is on the appeal page,
+    filtered by the viewer's scope. Reads ``appeal.triage`` (the workbench selects it)."""
+    result = getattr(appeal, "triage", None)
+    if result is None:
+        return None
+    # never the accused (第三十条); reasons masked like the appeal text
+    allowed = shown_suggestions(allowed_suggestions(appeal, result.suggestions)[:1])
+    top = allowed[0] if allowed else None
+    return {
+        "category": "/".join(c for c in (result.category_l1, result.category_l2) if c),
+        "top": top,
+        "duplicates": len(result.duplicates),
+        "repeats": len(result.same_person),
+        "group": result.group_people >= GROUP_MIN_PEOPLE,
+    }
+
+
 def shown_suggestions(suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Suggestions as pages and the API show them: a reason quotes words of appeals (共同
     关键词), so identifiers in it are masked like the appeal text itself (issue #12)."""

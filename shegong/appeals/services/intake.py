@@ -11,7 +11,6 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -23,6 +22,7 @@ from shegong.lib.validators import ValidationFailure, validate_id_number, valida
 from shegong.regions.models import Region
 from shegong.units.models import Unit
 
+from .. import hooks
 from ..choices import (
     KIND_STREAM,
     STREAM_PREFIX,
@@ -296,7 +296,7 @@ def write_one(item: _Prepared) -> tuple[Appeal, str | None]:
                 )
             # Last, so the audit chain head is locked only until the commit.
             audit.record_many([_audit_entry(item, appeal)])
-            transaction.on_commit(lambda: _triage_after_commit([appeal.pk]))
+            transaction.on_commit(lambda: _announce_registered([appeal.pk]))
     except IntegrityError:
         # Two identical retries raced on the idempotency key: the other one won.
         winner = _replay(item.idempotency_key, item.data)
@@ -317,7 +317,7 @@ def write_batch(items: list[_Prepared]) -> list[tuple[Appeal, str | None]]:
         appeals = _write_rows(items)
         audit.record_many([_audit_entry(i, a) for i, a in zip(items, appeals, strict=True)])
         ids = [a.pk for a in appeals]
-        transaction.on_commit(lambda: _triage_after_commit(ids))
+        transaction.on_commit(lambda: _announce_registered(ids))
     return [(a, i.code) for i, a in zip(items, appeals, strict=True)]
 
 
@@ -397,17 +397,15 @@ def _write_rows(items: list[_Prepared]) -> list[Appeal]:
     return appeals
 
 
-def _triage_after_commit(appeal_ids: list[int]) -> None:
-    """Queue smart triage for new appeals (one task per batch). Advisory: if the queue is
-    down, the triage app's 5-minute job catches up, so a failure here is only logged."""
-    if not getattr(settings, "SHEGONG_TRIAGE_ON_INTAKE", True):
-        return
-    try:
-        from shegong.triage.tasks import triage_appeals_task
-
-        triage_appeals_task.enqueue(appeal_ids)
-    except Exception:
-        logger.exception("could not queue triage for appeals %s", appeal_ids)
+def _announce_registered(appeal_ids: list[int]) -> None:
+    """After commit: tell the apps listening on ``hooks.appeals_registered`` (triage queues
+    smart triage, one task per batch). Advisory: a listener that fails is only logged."""
+    event = hooks.AppealsRegistered(appeal_ids=tuple(appeal_ids))
+    for listener in hooks.appeals_registered:
+        try:
+            listener(event)
+        except Exception:
+            logger.exception("%r failed for appeals %s", listener, appeal_ids)
 
 
 def _registration_event(item: _Prepared, appeal: Appeal) -> AppealEvent:

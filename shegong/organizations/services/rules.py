@@ -593,28 +593,3 @@ def reevaluate_subjects(
             changes={"auto_resolved": closed},
         )
     return closed
-
-
-def request_rules_run(*, actor: Any) -> RunResult | None:
-    """重新检查 pressed by a person. A street-sized scope runs now (a few hundred rows) and
-    returns the result; a city-wide scope (tens of thousands of findings) is enqueued as a
-    task like the nightly job and returns None — the request never holds the whole-city
-    transaction."""
-    from shegong.accounts.roles import Cap
-
-    from .common import require
-
-    require(actor, Cap.ORGS_TASKS, "您的角色不能运行覆盖规则检查")
-    if not (actor.is_superuser or actor.has_citywide_scope):
-        return run_rules(actor=actor)
-    from ..tasks import run_coverage_rules_requested
-
-    with transaction.atomic():
-        audit.record(
-            "coverage_rules_run_requested",
-            actor=actor,
-            target_type="organizations.finding",
-            target_repr="覆盖规则检查（全市，后台运行）",
-        )
-        transaction.on_commit(lambda: run_coverage_rules_requested.enqueue(actor.pk))
-    return None

@@ -269,7 +269,7 @@ def test_refresh_is_chunked_not_one_update_per_finding(
 def test_citywide_recheck_is_queued_street_recheck_runs_now(
     world, make_entity, client_for, django_capture_on_commit_callbacks
 ) -> None:
-    from shegong.organizations.services.rules import request_rules_run
+    from shegong.organizations.services.rules_run import request_rules_run
 
     make_entity(employees=80)
     make_entity(region=world.south_one, employees=80)

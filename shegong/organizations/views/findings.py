@@ -26,7 +26,7 @@ from ..models import (
     Finding,
 )
 from ..services import findings as finding_services
-from ..services import rules as rule_services
+from ..services.rules_run import request_rules_run
 from .common import (
     BASE_CRUMB,
     can,
@@ -125,7 +125,7 @@ def finding_export(request: HttpRequest) -> HttpResponse:
 @require_POST
 def finding_run(request: HttpRequest) -> HttpResponse:
     need(request, Cap.ORGS_TASKS)
-    result = rule_services.request_rules_run(actor=request.user)
+    result = request_rules_run(actor=request.user)
     if result is None:
         messages.success(
             request, "已提交全市覆盖规则检查，正在后台运行，约一两分钟后刷新本页查看结果"

@@ -112,9 +112,12 @@ class Command(ShegongCommand):
                         proc.kill()
 
     def _serve(self, options: dict[str, Any], sock: socket.socket | None) -> None:
+        from django.core.servers.basehttp import get_internal_wsgi_application
         from waitress import serve
 
-        from shegong.wsgi import application
+        # settings.WSGI_APPLICATION (shegong.wsgi), as runserver loads it: core does not
+        # import the entry-point layer (import-linter layers contract).
+        application = get_internal_wsgi_application()
 
         where: dict[str, Any] = (
             {"sockets": [sock]} if sock else {"host": options["host"], "port": options["port"]}

@@ -10,9 +10,9 @@ import json
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError, CommandParser
 
-from shegong.accounts.models import User
 from shegong.accounts.roles import Cap
 from shegong.core.management.base import Command as ShegongCommand
 from shegong.lib.text import InvalidText, normalise_text
@@ -37,7 +37,7 @@ class Command(ShegongCommand):
         load.add_argument("--dry-run", action="store_true", help="只检查，不写入")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        actor = User.objects.filter(username=options["user"], is_active=True).first()
+        actor = get_user_model().objects.filter(username=options["user"], is_active=True).first()
         if actor is None:
             raise CommandError(f"账号 {options['user']} 不存在或已停用")
         path = Path(options["file"])

@@ -1,0 +1,86 @@
+"""Extension points the appeals app declares for the apps built on it.
+
+appeals sits below triage, suggestions and volunteers in the layers contract
+(pyproject.toml ``[tool.importlinter]``), so it never imports them. Where appeals must let
+them act — triage on a new appeal, triage's advice on the dispatch pages, suggestions on a
+portal submission — it declares the point here and the upper app registers in its
+``AppConfig.ready()``. With the upper app not installed the point is empty and appeals
+does and shows nothing extra.
+
+| point                  | kind      | registered by                 | payload / protocol    |
+|------------------------|-----------|-------------------------------|-----------------------|
+| ``appeals_registered`` | Listeners | triage (queue smart triage)   | ``AppealsRegistered`` |
+| ``dispatch_advisor``   | Provider  | triage (panel, queue cell)    | ``DispatchAdvisor``   |
+| ``portal_publication`` | Provider  | suggestions (公开同意, 征集主题) | ``PortalPublication`` |
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+from shegong.lib.registry import Listeners, Provider
+
+if TYPE_CHECKING:
+    from .models import Appeal
+
+
+@dataclass(frozen=True)
+class AppealsRegistered:
+    """New appeals were registered (one intake, or one group-commit batch)."""
+
+    appeal_ids: tuple[int, ...]
+
+
+appeals_registered: Listeners[AppealsRegistered] = Listeners("appeals.appeals_registered")
+"""Called after the registering transaction commits. Listeners are advisory: one that
+raises is logged (``shegong.appeals.services.intake``) and the others still run; the
+registration stands either way."""
+
+
+class DispatchAdvisor(Protocol):
+    """Advice shown to a dispatcher (the triage app's suggestions)."""
+
+    def for_appeal(self, user: Any, appeal: Appeal) -> dict[str, Any] | None:
+        """The appeal page's panel for ``user`` (scoped by the provider), or None."""
+        ...
+
+    def queue_cell(self, appeal: Appeal) -> dict[str, Any] | None:
+        """The to-dispatch queue's cell for one appeal (counts only), or None."""
+        ...
+
+
+dispatch_advisor: Provider[DispatchAdvisor] = Provider("appeals.dispatch_advisor")
+
+
+@dataclass(frozen=True)
+class PortalSubmission:
+    """A citizen sent the portal form.
+
+    ``resubmitted``: the same form token came again (back, tick, send); the first appeal
+    stands and only the consent counts. ``theme`` is the 征集主题 the form was opened from
+    (the raw query value, may be empty or invalid)."""
+
+    appeal: Appeal
+    theme: str | None
+    publication_consent: bool
+    resubmitted: bool
+
+
+class PortalPublication(Protocol):
+    """What the citizen portal offers about publishing an appeal (the suggestions app)."""
+
+    def submitted(self, submission: PortalSubmission) -> None:
+        """Record the theme link and the consent. Never raises for the citizen's input."""
+        ...
+
+    def withdraw(self, appeal: Appeal) -> bool:
+        """The citizen withdraws consent; True when there was one to withdraw."""
+        ...
+
+    def active_consent(self, appeal: Appeal) -> Any | None:
+        """The consent in force (shown on the tracking page), or None."""
+        ...
+
+
+portal_publication: Provider[PortalPublication] = Provider("appeals.portal_publication")

@@ -1,0 +1,45 @@
+"""The suggestions app's side of the appeals portal: registered into
+``shegong.appeals.hooks.portal_publication`` in ``SuggestionsConfig.ready()``."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from shegong.appeals.hooks import PortalSubmission
+
+from .services import (
+    active_publication_consent,
+    citizen_withdraw_publication,
+    grant_publication,
+    link_submission,
+)
+
+if TYPE_CHECKING:
+    from shegong.appeals.models import Appeal
+
+    from .models import PublicationConsent
+
+
+class SuggestionsPortal:
+    """``appeals.hooks.PortalPublication`` for the citizen portal."""
+
+    def submitted(self, submission: PortalSubmission) -> None:
+        if not submission.resubmitted:
+            # A suggestion sent from a 征集主题 page is linked to that theme (ignored otherwise).
+            link_submission(submission.appeal, submission.theme)
+        if submission.publication_consent:
+            # Never raises; refuses quietly where publication is impossible (confidential
+            # identity, 检举控告) — the form's text says so.
+            grant_publication(submission.appeal)
+
+    def withdraw(self, appeal: Appeal) -> bool:
+        return citizen_withdraw_publication(appeal) is not None
+
+    def active_consent(self, appeal: Appeal) -> PublicationConsent | None:
+        return active_publication_consent(appeal)
+
+    def __repr__(self) -> str:
+        return "SuggestionsPortal()"
+
+
+portal = SuggestionsPortal()

@@ -1,0 +1,47 @@
+"""The triage app's side of the appeals app: registered into ``shegong.appeals.hooks`` in
+``TriageConfig.ready()`` (appeals never imports triage)."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+
+from shegong.appeals.hooks import AppealsRegistered
+
+if TYPE_CHECKING:
+    from shegong.appeals.models import Appeal
+
+logger = logging.getLogger("shegong.triage")
+
+
+def queue_triage(event: AppealsRegistered) -> None:
+    """Queue smart triage for new appeals (one task per batch), after intake commits.
+    Advisory: if the queue is down, the 5-minute job catches up (the failure is logged by
+    intake). ``SHEGONG_TRIAGE_ON_INTAKE=false`` leaves only the job and the page."""
+    if not getattr(settings, "SHEGONG_TRIAGE_ON_INTAKE", True):
+        return
+    from .tasks import triage_appeals_task
+
+    triage_appeals_task.enqueue(list(event.appeal_ids))
+
+
+class TriageAdvisor:
+    """``appeals.hooks.DispatchAdvisor``: the triage panel and the queue cell."""
+
+    def for_appeal(self, user: Any, appeal: Appeal) -> dict[str, Any] | None:
+        from .services import triage_for
+
+        return triage_for(user, appeal)
+
+    def queue_cell(self, appeal: Appeal) -> dict[str, Any] | None:
+        from .services import queue_cell
+
+        return queue_cell(appeal)
+
+    def __repr__(self) -> str:
+        return "TriageAdvisor()"
+
+
+advisor = TriageAdvisor()
