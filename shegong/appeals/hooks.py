@@ -11,6 +11,7 @@ does and shows nothing extra.
 |------------------------|-----------|-------------------------------|-----------------------|
 | ``appeals_registered`` | Listeners | triage (queue smart triage)   | ``AppealsRegistered`` |
 | ``dispatch_advisor``   | Provider  | triage (panel, queue cell)    | ``DispatchAdvisor``   |
+| ``appeal_page_links``  | Listeners | suggestions (采纳评估 link)    | ``AppealPageLinks``   |
 | ``portal_publication`` | Provider  | suggestions (公开同意, 征集主题) | ``PortalPublication`` |
 """
 
@@ -39,7 +40,13 @@ registration stands either way."""
 
 
 class DispatchAdvisor(Protocol):
-    """Advice shown to a dispatcher (the triage app's suggestions)."""
+    """Advice shown to a dispatcher (the triage app's suggestions).
+
+    The appeal page includes ``panel_template`` with the ``for_appeal`` dict as ``triage``;
+    the queue cell's keys are ``category``, ``top`` (``unit_id``, ``unit_name``,
+    ``reasons``), ``duplicates``, ``repeats``, ``group`` and ``accept_url``."""
+
+    panel_template: str
 
     def for_appeal(self, user: Any, appeal: Appeal) -> dict[str, Any] | None:
         """The appeal page's panel for ``user`` (scoped by the provider), or None."""
@@ -51,6 +58,25 @@ class DispatchAdvisor(Protocol):
 
 
 dispatch_advisor: Provider[DispatchAdvisor] = Provider("appeals.dispatch_advisor")
+
+
+@dataclass(frozen=True)
+class AppealLink:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class AppealPageLinks:
+    """The staff appeal page asks for links to other apps' pages about this appeal;
+    listeners append to ``links`` (a link is only shown, the target page checks access)."""
+
+    appeal: Appeal
+    user: Any
+    links: list[AppealLink]
+
+
+appeal_page_links: Listeners[AppealPageLinks] = Listeners("appeals.appeal_page_links")
 
 
 @dataclass(frozen=True)

@@ -198,7 +198,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
         "rows": rows,
         "query": f"queue={current}",
         "can_dispatch": user.has_capability(Cap.APPEALS_DISPATCH),
-        "triage_column": current in TRIAGE_QUEUES and user.has_capability(Cap.APPEALS_DISPATCH),
+        "triage_column": current in TRIAGE_QUEUES
+        and user.has_capability(Cap.APPEALS_DISPATCH)
+        and hooks.dispatch_advisor.get() is not None,
         "can_register": user.has_capability(Cap.APPEALS_REGISTER),
         "dispatch_units": _dispatch_units()
         if current == "to_dispatch" and user.has_capability(Cap.APPEALS_DISPATCH)
@@ -600,9 +602,14 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     )
     advisor = hooks.dispatch_advisor.get()
     triage = advisor.for_appeal(user, appeal) if advisor is not None else None
+    links = hooks.AppealPageLinks(appeal=appeal, user=user, links=[])
+    for listener in hooks.appeal_page_links:
+        listener(links)
     return {
         "appeal": appeal,
         "triage": triage,
+        "advice_template": advisor.panel_template if triage and advisor is not None else "",
+        "appeal_links": links.links,
         "categories": _categories() if can["dispatch"] else [],
         "category_value": _category_value(appeal, triage),
         "orders": orders,

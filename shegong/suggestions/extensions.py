@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shegong.appeals.hooks import PortalSubmission
+from django.urls import reverse
+
+from shegong.appeals.choices import AppealKind
+from shegong.appeals.hooks import AppealLink, AppealPageLinks, PortalSubmission
 
 from .services import (
     active_publication_consent,
@@ -18,6 +21,14 @@ if TYPE_CHECKING:
     from shegong.appeals.models import Appeal
 
     from .models import PublicationConsent
+
+
+def link_evaluation(page: AppealPageLinks) -> None:
+    """A 人民建议's staff page links to its 采纳评估 page (suggestions:detail)."""
+    if page.appeal.kind == AppealKind.PEOPLE_SUGGESTION:
+        page.links.append(
+            AppealLink("人民建议采纳评估 ›", reverse("suggestions:detail", args=[page.appeal.pk]))
+        )
 
 
 class SuggestionsPortal:

@@ -30,6 +30,8 @@ def queue_triage(event: AppealsRegistered) -> None:
 class TriageAdvisor:
     """``appeals.hooks.DispatchAdvisor``: the triage panel and the queue cell."""
 
+    panel_template = "triage/partials/_suggestions.html"
+
     def for_appeal(self, user: Any, appeal: Appeal) -> dict[str, Any] | None:
         from .services import triage_for
 

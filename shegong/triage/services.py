@@ -21,6 +21,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 
 from shegong.accounts.roles import Cap
@@ -603,6 +604,7 @@ def queue_cell(appeal: Appeal) -> dict[str, Any] | None:
         "duplicates": len(result.duplicates),
         "repeats": len(result.same_person),
         "group": result.group_people >= GROUP_MIN_PEOPLE,
+        "accept_url": reverse("triage:accept", args=[appeal.pk]),
     }
 
 
