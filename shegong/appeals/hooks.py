@@ -47,6 +47,8 @@ class DispatchAdvisor(Protocol):
     ``reasons``), ``duplicates``, ``repeats``, ``group`` and ``accept_url``."""
 
     panel_template: str
+    # relations of Appeal the queue cell reads (select_related on the queue's query)
+    queue_related: tuple[str, ...]
 
     def for_appeal(self, user: Any, appeal: Appeal) -> dict[str, Any] | None:
         """The appeal page's panel for ``user`` (scoped by the provider), or None."""

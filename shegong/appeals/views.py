@@ -150,8 +150,9 @@ def workbench(request: HttpRequest) -> HttpResponse:
     rows_qs = queue["qs"]
     if queue["type"] == "appeals":
         rows_qs = rows_qs.select_related("region", "lead_unit", "policy")
-        if current in TRIAGE_QUEUES and user.has_capability(Cap.APPEALS_DISPATCH):
-            rows_qs = rows_qs.select_related("triage")
+        advisor = hooks.dispatch_advisor.get()
+        if current in TRIAGE_QUEUES and user.has_capability(Cap.APPEALS_DISPATCH) and advisor:
+            rows_qs = rows_qs.select_related(*advisor.queue_related)
     elif queue["type"] == "orders":
         rows_qs = rows_qs.select_related("appeal", "unit", "appeal__policy", "appeal__region")
     page = Paginator(rows_qs, 30).get_page(request.GET.get("page"))

@@ -30,7 +30,9 @@ def queue_triage(event: AppealsRegistered) -> None:
 class TriageAdvisor:
     """``appeals.hooks.DispatchAdvisor``: the triage panel and the queue cell."""
 
-    panel_template = "triage/partials/_suggestions.html"
+    panel_template: str = "triage/partials/_suggestions.html"
+    # TriageResult.appeal's related_name; queue_cell reads it
+    queue_related: tuple[str, ...] = ("triage",)
 
     def for_appeal(self, user: Any, appeal: Appeal) -> dict[str, Any] | None:
         from .services import triage_for

@@ -71,9 +71,7 @@ def test_listeners_hear_of_an_appeal_only_after_commit_and_a_failure_is_logged(
 
 
 @pytest.mark.django_db
-def test_appeal_page_shows_the_advisor_panel(
-    world: Any, make_appeal: Any, client_for: Any
-) -> None:
+def test_appeal_page_shows_the_advisor_panel(world: Any, make_appeal: Any, client_for: Any) -> None:
     appeal, _code = make_appeal()
     page = client_for(world.dispatcher).get(f"/appeals/{appeal.pk}/").content.decode()
     assert 'data-testid="triage-suggestions"' in page
