@@ -89,8 +89,9 @@ def _resolve_codes(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]
         if parent is None:
             raise DomainError("上级单位编码不存在或不在您的管辖范围内")
         data["parent_id"] = parent.pk
-    # The 上级行政机关 may lie outside the actor's scope (a district's units answer to the
-    # city government); the service checks it exists, is active and makes no cycle.
+    # The 上级行政机关 may lie outside the actor's scope only in a region containing the
+    # unit's (a district's units answer to the city government); the service checks that,
+    # that it is active and makes no cycle — unknown and not allowed give one error.
     data["superior_body_id"] = services.superior_id_for_code(data.pop("superior_code", ""))
     return data
 

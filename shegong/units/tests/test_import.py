@@ -42,7 +42,7 @@ def test_an_unknown_superior_code_is_a_chinese_error_in_the_dry_run(world) -> No
     rows = _rows(f"{HEADER}\nU-A,市住建局,职能部门,339900,,NOPE")
     report = services.import_units(actor=world.root, rows=rows, commit=False)
     assert [(e.row, e.column, e.message) for e in report.errors] == [
-        (2, "上级行政机关编码", "上级行政机关编码“NOPE”不存在（既不在系统中，也不在本文件中）")
+        (2, "上级行政机关编码", f"上级行政机关编码“NOPE”：{services.SUPERIOR_NOT_ALLOWED}")
     ]
 
 
@@ -121,7 +121,7 @@ def test_import_page_shows_an_unknown_superior_code(world, client_for) -> None:
     response = client_for(world.dept_admin).post(
         "/units/import/", {"file": SimpleUploadedFile("u.csv", data.encode())}
     )
-    assert "上级行政机关编码“NOPE”不存在" in response.content.decode()
+    assert "上级行政机关编码“NOPE”：上级行政机关不存在" in response.content.decode()
 
 
 def test_the_templates_sample_row_passes(world, client_for) -> None:
