@@ -323,10 +323,19 @@ _WHOLE = re.compile(r"[+-]?\d+(?:\.0+)?")
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
 
 
-def parse_count(text: str, label: str) -> tuple[int | None, str | None]:
+# The largest value of an integer column (PostgreSQL ``integer``): a bigger count would pass
+# the dry run and fail the commit.
+INTEGER_MAX = 2_147_483_647
+
+
+def parse_count(
+    text: str, label: str, *, max_value: int = INTEGER_MAX
+) -> tuple[int | None, str | None]:
     """A count as people type it in a sheet (``1,200``, ``１２``, ``5.0``): ``(value, None)``,
     or ``(None, Chinese message)`` — a negative number is told so, not called "not a whole
-    number". Blank is ``(None, None)``: the caller decides whether the cell is required."""
+    number", and one above ``max_value`` (a realistic cap for the column, never above the
+    column's range) is told so in the dry run. Blank is ``(None, None)``: the caller
+    decides whether the cell is required."""
     cleaned = unicodedata.normalize("NFKC", text or "").replace(",", "").replace("，", "")
     cleaned = cleaned.replace("\u2212", "-")  # the minus sign some office software writes
     cleaned = _SPACE.sub("", cleaned)
@@ -336,7 +345,10 @@ def parse_count(text: str, label: str) -> tuple[int | None, str | None]:
         return None, f"{label}不能为负数（填写的是“{text.strip()}”）"
     if not _WHOLE.fullmatch(cleaned):
         return None, f"{label}应为整数（填写的是“{text.strip()}”）"
-    return abs(int(cleaned.split(".")[0])), None
+    value = abs(int(cleaned.split(".")[0]))
+    if value > max_value:
+        return None, f"{label}不能超过{max_value}（填写的是“{text.strip()}”）"
+    return value, None
 
 
 def _read_csv(data: bytes) -> list[list[str]]:

@@ -109,6 +109,9 @@ def template_example(*, actor: Any) -> list[list[str]]:
 
 YES_NO = frozenset({"是", "否", "有", "无", "Y", "N", "y", "n"})
 MERGED_HINT = "（若该格是合并单元格，请取消合并并逐行填写）"
+# Realistic caps for the count columns (the dry run says so instead of the commit failing).
+MAX_EMPLOYEES = 10_000_000
+MAX_MEMBERS = 1_000_000
 
 
 @dataclass
@@ -171,7 +174,9 @@ def _parse(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> 
                 bad("行业门类", f"无法识别的行业门类“{text['行业门类']}”，应为 GB/T 4754 门类 A–T")
             row.values["industry"] = industry
         if "从业人员数" in raw and text["从业人员数"]:
-            employees, problem = parse_count(text["从业人员数"], "从业人员数")
+            employees, problem = parse_count(
+                text["从业人员数"], "从业人员数", max_value=MAX_EMPLOYEES
+            )
             if problem:
                 bad("从业人员数", problem)
             row.values["employees"] = employees
@@ -195,7 +200,7 @@ def _parse(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> 
             ("预备党员数", "probationary_members"),
         ):
             if column in raw and text[column]:
-                value, problem = parse_count(text[column], column)
+                value, problem = parse_count(text[column], column, max_value=MAX_MEMBERS)
                 if problem:
                     bad(column, problem)
                 row.values[key] = value
