@@ -60,7 +60,7 @@ def update_policy(*, actor: Any, **values: Any) -> CoveragePolicy:
             if value is None or int(value) < 0:
                 raise DomainError("参数应为非负整数")
             if int(value) > max_value(key):
-                label = CoveragePolicy._meta.get_field(key).verbose_name
+                label = CoveragePolicy._meta.get_field(key).verbose_name  # type: ignore[union-attr]
                 raise DomainError(f"{label}不能超过{max_value(key)}")
             setattr(policy, key, int(value))
         if policy.branch_min_formal < 1 or policy.committee_threshold < policy.branch_min_formal:
