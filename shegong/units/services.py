@@ -261,9 +261,12 @@ class _ImportRow:
     region_code: str
     parent_code: str | None  # None: the column is not in the file (keep)
     superior_code: str | None
+    # A cell of the row is bad: the row is not written, but its region, parent and
+    # superior are still checked so that every bad cell is listed at once.
+    bad: bool = False
 
 
-def _parse_unit_row(number: int, raw: dict[str, str], report: ImportReport) -> _ImportRow | None:
+def _parse_unit_row(number: int, raw: dict[str, str], report: ImportReport) -> _ImportRow:
     """One row's cells, every bad cell reported (not only the first)."""
     errors = len(report.errors)
 
@@ -309,8 +312,6 @@ def _parse_unit_row(number: int, raw: dict[str, str], report: ImportReport) -> _
         report.add(number, "承办单位", "承办单位应填“是”或“否”")
     elif YES_NO[handling] is not None:
         values["is_handling_unit"] = YES_NO[handling]
-    if len(report.errors) > errors:
-        return None
     return _ImportRow(
         number,
         code,
@@ -318,6 +319,7 @@ def _parse_unit_row(number: int, raw: dict[str, str], report: ImportReport) -> _
         cell("所属区划代码"),
         cell("上级单位编码") if "上级单位编码" in raw else None,
         cell("上级行政机关编码") if "上级行政机关编码" in raw else None,
+        bad=len(report.errors) > errors,
     )
 
 
@@ -347,14 +349,13 @@ def import_units(
     for number, raw in rows:
         report.total += 1
         row = _parse_unit_row(number, raw, report)
-        if row is None:
-            continue
         if row.code in seen:
             report.add(number, "单位编码", f"与第 {seen[row.code]} 行重复")
             continue
-        seen[row.code] = number
+        if row.code:
+            seen[row.code] = number
         parsed.append(row)
-    in_file = {row.code: row for row in parsed}
+    in_file = {row.code: row for row in parsed if row.code}
     codes = [*in_file, *(r.parent_code for r in parsed), *(r.superior_code for r in parsed)]
     existing = {
         u.code: u
@@ -374,7 +375,9 @@ def import_units(
         )
     }
     superiors = {code: _superior_code(u) for code, u in existing.items()}
-    superiors.update({r.code: r.superior_code for r in parsed if r.superior_code is not None})
+    superiors.update(
+        {r.code: r.superior_code for r in parsed if r.code and r.superior_code is not None}
+    )
     creates: list[_ImportRow] = []
     updates: list[tuple[_ImportRow, Unit, dict[str, Any]]] = []
     for row in parsed:
@@ -384,7 +387,7 @@ def import_units(
             report.add(row.number, "单位编码", "该单位不在您的管辖范围内")
             continue
         region = regions.get(row.region_code)
-        if region is None:
+        if region is None and row.region_code:  # blank: already reported
             report.add(row.number, "所属区划代码", "所属区划代码不存在或不在您的管辖范围内")
         if row.parent_code:
             if row.parent_code == row.code:
@@ -414,7 +417,7 @@ def import_units(
                 report.add(
                     row.number, "上级行政机关编码", "上级行政机关的上级链又回到本单位，请检查设置"
                 )
-        if len(report.errors) > bad or region is None:
+        if row.bad or len(report.errors) > bad or region is None:
             continue
         if current is None:
             creates.append(row)

@@ -137,3 +137,27 @@ def test_the_templates_sample_row_passes(world, client_for) -> None:
 
 def test_only_unit_managers_reach_the_import_page(world, client_for) -> None:
     assert client_for(world.handler_unit_a).get("/units/import/").status_code == 403
+
+
+def test_a_row_with_a_bad_cell_still_has_its_codes_checked(world) -> None:
+    """Review finding N3: every bad cell of a row at once, codes included."""
+    rows = _rows(f"{HEADER}\nU-NEW,新单位,不知道,339999,NO-PARENT,NO-SUPERIOR")
+    report = services.import_units(actor=world.root, rows=rows, commit=False)
+    assert [(e.row, e.column) for e in report.errors] == [
+        (2, "类别"),
+        (2, "所属区划代码"),
+        (2, "上级单位编码"),
+        (2, "上级行政机关编码"),
+    ]
+
+
+def test_a_row_without_a_code_still_has_its_region_checked(world) -> None:
+    rows = _rows(f"{HEADER}\n,新单位,职能部门,339999,,")
+    report = services.import_units(actor=world.root, rows=rows, commit=False)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "单位编码"), (2, "所属区划代码")]
+
+
+def test_a_bad_row_is_never_written(world) -> None:
+    rows = _rows(f"{HEADER}\nU-NEW,新单位,不知道,339900,,")
+    report = services.import_units(actor=world.root, rows=rows, commit=True)
+    assert (report.committed, Unit.objects.filter(code="U-NEW").exists()) == (False, False)
