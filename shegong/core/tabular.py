@@ -76,6 +76,8 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     committed: bool = False
+    # Row numbers of a downloaded template's sample rows: shown, never imported.
+    samples: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -83,6 +85,37 @@ class ImportReport:
 
     def add(self, row: int, column: str, message: str) -> None:
         self.errors.append(RowError(row, column, message))
+
+    @property
+    def notes(self) -> list[str]:
+        """What the dry run page lists next to the file's warnings (Chinese)."""
+        return [f"第 {row} 行是示例行，不会导入" for row in self.samples]
+
+
+# A template's sample row says so in its 备注 cell: the dry run shows it as a sample and no
+# import ever writes it (a confirmed, unchanged template must not create a fake unit,
+# organization or hours entry). Every import declares the column (:data:`SAMPLE_COLUMN`).
+SAMPLE_COLUMN_NAME = "备注"
+SAMPLE_NOTE = "示例行，不会导入（可删除本行后按此格式填写）"
+SAMPLE_COLUMN = Column(SAMPLE_COLUMN_NAME, aliases=("说明",))
+
+
+def is_sample_row(raw: dict[str, str]) -> bool:
+    return (raw.get(SAMPLE_COLUMN_NAME) or "").strip().startswith("示例")
+
+
+def without_samples(
+    rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport
+) -> list[tuple[int, dict[str, str]]]:
+    """The rows to import: sample rows (:func:`is_sample_row`) are left out and their
+    numbers kept in ``report.samples``."""
+    kept = []
+    for number, raw in rows:
+        if is_sample_row(raw):
+            report.samples.append(number)
+        else:
+            kept.append((number, raw))
+    return kept
 
 
 def _clean(value: Any) -> str:

@@ -13,7 +13,7 @@ from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.pii import plain
-from shegong.core.tabular import Column, ImportReport
+from shegong.core.tabular import SAMPLE_COLUMN, Column, ImportReport, without_samples
 from shegong.core.tree import assign_path
 from shegong.lib.validators import ValidationFailure, validate_credit_code, validate_mobile
 from shegong.regions.models import Region
@@ -245,7 +245,11 @@ IMPORT_COLUMNS = EXPORT_COLUMNS  # an export can be edited and imported again
 REQUIRED_COLUMNS = ["单位编码", "单位名称", "类别", "所属区划代码"]
 # The declared columns the reader checks the header against (core/tabular.py): a column the
 # import does not use is shown as a warning in the dry run, never silently dropped.
-IMPORT_SPEC = tuple(Column(c, required=c in REQUIRED_COLUMNS) for c in IMPORT_COLUMNS)
+IMPORT_SPEC = (
+    *(Column(c, required=c in REQUIRED_COLUMNS) for c in IMPORT_COLUMNS),
+    SAMPLE_COLUMN,  # the template's sample row says 示例 there: never imported
+)
+TEMPLATE_COLUMNS = [c.name for c in IMPORT_SPEC]
 KIND_NAMES: dict[str, str] = {
     **{str(label): str(value) for value, label in UnitKind.choices},
     **{str(value): str(value) for value in UnitKind.values},
@@ -344,6 +348,8 @@ def import_units(
     the writes go through :func:`create_unit` / :func:`update_unit` (each audited)."""
     _require(actor)
     report = ImportReport()
+    rows = without_samples(rows, report)
+    report.total = len(report.samples)
     parsed: list[_ImportRow] = []
     seen: dict[str, int] = {}
     for number, raw in rows:

@@ -19,7 +19,7 @@ from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load, stage
-from shegong.core.tabular import TableError, read_table
+from shegong.core.tabular import SAMPLE_NOTE, TableError, read_table
 from shegong.regions.models import Region
 
 from . import services
@@ -199,6 +199,7 @@ IMPORT_EXAMPLE = [
         "13800000000",
         "0571-80000000",
         "人民路1号",
+        SAMPLE_NOTE,
     ]
 ]
 
@@ -208,8 +209,8 @@ def unit_import_template(request: HttpRequest) -> HttpResponse:
     _need(request, Cap.UNITS_MANAGE)
     example = [list(row) for row in IMPORT_EXAMPLE]
     region = Region.objects.visible_to(request.user).order_by("depth", "code").first()
-    example[0][services.IMPORT_COLUMNS.index("所属区划代码")] = region.code if region else ""
-    return file_response("单位导入模板", services.IMPORT_COLUMNS, example, "xlsx")
+    example[0][services.TEMPLATE_COLUMNS.index("所属区划代码")] = region.code if region else ""
+    return file_response("单位导入模板", services.TEMPLATE_COLUMNS, example, "xlsx")
 
 
 @login_required
@@ -249,6 +250,11 @@ def unit_import(request: HttpRequest) -> HttpResponse:
             )
             return redirect("units:list")
         context.update(
-            {"report": report, "token": token, "filename": filename, "warnings": table.warnings}
+            {
+                "report": report,
+                "token": token,
+                "filename": filename,
+                "warnings": [*table.warnings, *report.notes],
+            }
         )
     return render(request, "units/unit_import.html", context)

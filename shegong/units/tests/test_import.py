@@ -124,14 +124,31 @@ def test_import_page_shows_an_unknown_superior_code(world, client_for) -> None:
     assert "上级行政机关编码“NOPE”：上级行政机关不存在" in response.content.decode()
 
 
-def test_the_templates_sample_row_passes(world, client_for) -> None:
-    client = client_for(world.dept_admin)
+def _template_rows(client):
     template = client.get("/units/import/template/")
     sheet = load_workbook(io.BytesIO(template.content)).active
     header, sample = ([str(c.value or "") for c in row] for row in sheet.iter_rows(max_row=2))
-    report = services.import_units(
-        actor=world.dept_admin, rows=[(2, dict(zip(header, sample, strict=True)))], commit=False
-    )
+    return [(2, dict(zip(header, sample, strict=True)))]
+
+
+def test_the_templates_sample_row_passes(world, client_for) -> None:
+    rows = _template_rows(client_for(world.dept_admin))
+    report = services.import_units(actor=world.dept_admin, rows=rows, commit=False)
+    assert (report.ok, report.samples) == (True, [2])
+
+
+def test_the_templates_sample_row_is_never_written(world, client_for) -> None:
+    """Review finding N1: confirming the template unchanged creates no fake unit."""
+    before = Unit.objects.count()
+    rows = _template_rows(client_for(world.dept_admin))
+    services.import_units(actor=world.dept_admin, rows=rows, commit=True)
+    assert Unit.objects.count() == before
+
+
+def test_the_sample_row_without_its_mark_would_be_imported(world, client_for) -> None:
+    rows = _template_rows(client_for(world.dept_admin))
+    rows[0][1]["备注"] = ""
+    report = services.import_units(actor=world.dept_admin, rows=rows, commit=False)
     assert (report.ok, report.created) == (True, 1)
 
 
