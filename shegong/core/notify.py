@@ -395,6 +395,44 @@ def resend_due(*, now: datetime | None = None) -> int:
     return len(due)
 
 
+def resend_unknown(*, actor: Any, message_ids: Iterable[int]) -> int:
+    """An administrator checked with the provider that 结果未知 messages did not arrive: queue
+    them again (same idempotency key, so a relay that did deliver one drops it). Only rows
+    still 结果未知 are touched; audited. Returns how many were queued."""
+    from django.core.exceptions import PermissionDenied
+
+    from . import audit
+
+    if not actor.has_capability("accounts.manage"):
+        raise PermissionDenied("您的角色不能重新发送短信")
+    now = timezone.now()
+    with transaction.atomic():
+        ids = list(
+            SmsMessage.objects.select_for_update()
+            .filter(pk__in=list(message_ids), status=SmsStatus.UNKNOWN)
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        SmsMessage.objects.filter(pk__in=ids).update(status=SmsStatus.QUEUED, next_try_at=now)
+        audit.record(
+            "sms_unknown_resent",
+            actor=actor,
+            target_type="core.smsmessage",
+            target_repr=f"重新发送 {len(ids)} 条结果未知的短信",
+            changes={"ids": ids},
+        )
+
+        def enqueue() -> None:
+            from .tasks import send_sms_message
+
+            for pk in ids:
+                send_sms_message.enqueue(pk)
+
+        transaction.on_commit(enqueue, robust=True)
+    return len(ids)
+
+
 def record_failed_code(phone: str, purpose: str, error: str) -> None:
     """A verification code the gateway refused: kept for administrators (the code itself is
     not stored — it is useless and must not be readable)."""

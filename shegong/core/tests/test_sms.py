@@ -407,6 +407,39 @@ def test_unknown_outcomes_are_listed_for_administrators(
     assert "结果未知" in html.content.decode()
 
 
+@pytest.mark.django_db
+def test_an_administrator_resends_an_unknown_message_from_the_list(
+    world: Any,
+    client_for: Any,
+    settings: Any,
+    gateway: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _Gateway.answer = (502, b"bad gateway")
+    message = _queued_over_http(settings, gateway)
+    notify.deliver_message(message.pk)
+    _Gateway.answer = (200, b'{"ok": true}')
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.dept_admin).post(
+            "/admin/core/smsmessage/",
+            {"action": "resend_unknown", "_selected_action": [str(message.pk)]},
+        )
+    message.refresh_from_db()
+    assert (message.status, [r["key"] for r in _Gateway.received]) == (
+        SmsStatus.SENT,
+        [notify.idempotency_key(message)] * 2,
+    )
+
+
+@pytest.mark.django_db
+def test_only_unknown_messages_are_resent(world: Any, settings: Any) -> None:
+    settings.SHEGONG_SMS_BACKEND = FLAKY
+    message = notify.queue_sms("13912345678", "【社工平台】您好")
+    assert message is not None
+    notify.deliver_message(message.pk)  # sent
+    assert notify.resend_unknown(actor=world.dept_admin, message_ids=[message.pk]) == 0
+
+
 def test_the_log_backend_masks_codes(caplog: Any) -> None:
     with caplog.at_level("INFO", logger="shegong.notify"):
         ConsoleSmsSender().send("13912345678", "【社工平台】您的验证码是482913，10分钟内有效")
