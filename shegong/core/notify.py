@@ -315,7 +315,7 @@ def deliver_message(message_id: int, *, now: datetime | None = None) -> str:
         )
         return str(SmsStatus.UNKNOWN)
     except Exception as exc:  # any gateway failure: record it, never break the caller
-        error = _error_text(exc)
+        error = error_text(exc)
         if attempts < _max_attempts():
             status, next_try = SmsStatus.QUEUED, now + retry_delay(attempts)
             logger.warning(
@@ -349,7 +349,7 @@ def deliver_message(message_id: int, *, now: datetime | None = None) -> str:
     return str(SmsStatus.SENT)
 
 
-def _error_text(exc: Exception) -> str:
+def error_text(exc: Exception) -> str:
     """The reason as shown in the admin list: our gateway errors are Chinese already; an
     error from a backend of one's own is labelled in Chinese with its class name."""
     if isinstance(exc, SmsGatewayError):

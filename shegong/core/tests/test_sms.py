@@ -440,6 +440,23 @@ def test_only_unknown_messages_are_resent(world: Any, settings: Any) -> None:
     assert notify.resend_unknown(actor=world.dept_admin, message_ids=[message.pk]) == 0
 
 
+@pytest.mark.django_db
+def test_a_failed_verification_code_is_recorded_with_a_chinese_reason(settings: Any) -> None:
+    from django.core.cache import cache
+
+    from shegong.appeals import sms_verification
+
+    server = HTTPServer(("127.0.0.1", 0), _Gateway)
+    port = server.server_port
+    server.server_close()  # nothing listens there now
+    settings.SHEGONG_SMS_BACKEND = "http"
+    settings.SHEGONG_SMS_HTTP_URL = f"http://127.0.0.1:{port}/"
+    cache.clear()
+    with pytest.raises(sms_verification.SmsCodeError):
+        sms_verification.send_code("13912345678", "127.0.0.1")
+    assert SmsMessage.objects.get().last_error.startswith("短信网关无法连接")
+
+
 def test_the_log_backend_masks_codes(caplog: Any) -> None:
     with caplog.at_level("INFO", logger="shegong.notify"):
         ConsoleSmsSender().send("13912345678", "【社工平台】您的验证码是482913，10分钟内有效")
