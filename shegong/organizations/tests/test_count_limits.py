@@ -81,3 +81,18 @@ def test_the_policy_form_refuses_superscript_digits(world, client_for) -> None:
     data["branch_soft_max"] = "5²"
     page = client_for(world.dept_admin).post("/organizations/policy/", data, follow=True)
     assert "党支部党员人数上限应为非负整数" in page.content.decode()
+
+
+def test_the_api_refuses_a_count_the_column_cannot_hold(world, make_entity, client_for) -> None:
+    import json
+
+    entity = make_entity(name="甲公司", employees=12)
+    response = client_for(world.dept_admin).patch(
+        f"/api/organizations/entities/{entity.pk}",
+        data=json.dumps({"employees": 3000000000}),
+        content_type="application/json",
+    )
+    assert (response.status_code, response.json()["detail"]) == (
+        422,
+        "从业人员数不能超过2147483647",
+    )
