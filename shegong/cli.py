@@ -1,10 +1,11 @@
-"""The ``shegong`` console command: a friendly front for the management commands.
+"""社工平台命令行 shegong：
 
-shegong serve [--host 127.0.0.1 --port 8000]   run the web app (+ embedded worker)
-shegong demo --size {small,city,metro}           generate a demo city
+shegong serve [--host 127.0.0.1 --port 8000]   启动网页服务（同时启动后台任务进程）
+shegong demo --size {small,city,metro}           生成演示城市
 shegong migrate | createsuperuser | worker | scheduler
-shegong verify-audit | rotate-keys | keys
-shegong <any manage.py command> ...
+                                                 数据库迁移 | 创建超级管理员 | 后台任务 | 定时任务
+shegong verify-audit | rotate-keys | keys        校验审计链 | 更换加密密钥 | 管理密钥
+shegong <其他管理命令> ...                        查看某条命令的说明：shegong <命令> --help
 """
 
 from __future__ import annotations

@@ -51,6 +51,7 @@ class Cap:
     APPEALS_CONFIDENTIAL_IDENTITY = "appeals.identity_confidential"
     APPEALS_PERSON_HISTORY = "appeals.person_history"
     APPEALS_POLICY = "appeals.policy"
+    APPEALS_POLICY_VIEW = "appeals.policy_view"
     APPEALS_REVISIT = "appeals.revisit"
     APPEALS_SUPERVISE = "appeals.supervise"
     APPEALS_ASSESSMENT_REVIEW = "appeals.assessment_review"
@@ -194,6 +195,12 @@ _VOLUNTEER_GRANTS: dict[str, set[str]] = {
 }
 for _role, _caps in _VOLUNTEER_GRANTS.items():
     ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset(_caps)
+
+
+# Reading the 办理规则 (policy versions, clocks and their legal basis): the dispatcher applies
+# them every day; changing them stays with ``appeals.policy`` (the department administrator).
+for _role in (Role.DEPT_ADMIN, Role.DISPATCHER):
+    ROLE_CAPABILITIES[_role] = ROLE_CAPABILITIES[_role] | frozenset({Cap.APPEALS_POLICY_VIEW})
 
 
 def capabilities_of(role: str) -> frozenset[str]:

@@ -17,5 +17,5 @@ class AppealsConfig(AppConfig):
             NavItem("群众诉求", "督办", "appeals:supervisions", Cap.APPEALS_VIEW, order=40),
             NavItem("群众诉求", "三率考核", "appeals:ranking", Cap.APPEALS_VIEW, order=50),
             NavItem("群众诉求", "考核申诉", "appeals:score-appeals", Cap.APPEALS_VIEW, order=60),
-            NavItem("群众诉求", "办理规则", "appeals:policies", Cap.APPEALS_POLICY, order=90),
+            NavItem("群众诉求", "办理规则", "appeals:policies", Cap.APPEALS_POLICY_VIEW, order=90),
         )

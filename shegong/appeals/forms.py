@@ -17,7 +17,6 @@ class RegisterForm(forms.Form):
     body = forms.CharField(
         label="内容（来电/来访请如实记录）", widget=forms.Textarea(attrs={"rows": 6})
     )
-    region_code = forms.CharField(label="发生地区划代码", max_length=20)
     address = forms.CharField(label="详细地点", max_length=255, required=False)
     name = forms.CharField(label="姓名", max_length=50, required=False)
     phone = forms.CharField(label="联系电话", max_length=20, required=False)

@@ -792,6 +792,18 @@ def _cjk_paragraph_class() -> type:
 
 def to_pdf(notice: RenderedNotice) -> bytes:
     """A4 PDF with the same layout as :func:`to_docx`, CJK line breaking."""
+    return pdf_layout(notice)[0]
+
+
+def pdf_layout(notice: RenderedNotice) -> tuple[bytes, list[tuple[int, str]]]:
+    """The PDF and where its text went: (page number, plain text) for every paragraph or
+    part of a paragraph placed, in order (for tests and previews of the page breaks).
+
+    The signature block (发文机关署名 and 成文日期) is kept on one page together with the
+    end of the last paragraph of the body: 落款 never stands alone at the top of a page
+    (GB/T 9704-2012 7.3.5 — when the body does not leave room for it, text is carried over
+    with it). A last paragraph too long to move whole is split, its final lines going with
+    the signature."""
     from reportlab.lib.enums import TA_CENTER, TA_JUSTIFY, TA_LEFT, TA_RIGHT
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
@@ -830,20 +842,42 @@ def to_pdf(notice: RenderedNotice) -> bytes:
     story: list[Any] = [Paragraph(_pdf_text(notice.title), title)]
     if notice.number:
         story += [Paragraph(_pdf_text(f"编号：{notice.number}"), reference), Spacer(1, LINE_PT / 2)]
-    for index, text in enumerate(notice.paragraphs):
-        style = salutation if index == 0 and notice.has_salutation else body
-        story.append(Paragraph(_pdf_text(text), style))
-    story.append(
-        KeepTogether(
-            [
-                Spacer(1, LINE_PT),
-                Paragraph(_pdf_text(notice.issuer), signature),
-                Paragraph(_pdf_text(notice.date_label), signature),
-            ]
-        )
-    )
+    paragraphs = [
+        Paragraph(_pdf_text(text), salutation if i == 0 and notice.has_salutation else body)
+        for i, text in enumerate(notice.paragraphs)
+    ]
+    closing = [
+        Spacer(1, LINE_PT),
+        Paragraph(_pdf_text(notice.issuer), signature),
+        Paragraph(_pdf_text(notice.date_label), signature),
+    ]
+    # The frame SimpleDocTemplate lays out in (6 pt padding on every side).
+    frame_width = A4[0] - (28 + 26) * mm - 12
+    frame_height = A4[1] - (37 + 35) * mm - 12
+    tail: list[Any] = closing
+    if paragraphs:
+        last = paragraphs.pop()
+        tail = [last, *closing]
+        if sum(f.wrap(frame_width, frame_height)[1] for f in tail) > frame_height:
+            # Too long to move whole: carry over its last two lines with the signature.
+            parts = last.split(frame_width, last.height - 2 * LINE_PT)
+            if len(parts) == 2:
+                paragraphs.append(parts[0])
+                tail = [parts[1], *closing]
+            else:
+                paragraphs.append(last)
+                tail = closing
+    story += [*paragraphs, KeepTogether(tail)]
+
+    placed: list[tuple[int, str]] = []
+
+    class _Document(SimpleDocTemplate):  # type: ignore[misc]
+        def afterFlowable(self, flowable: Any) -> None:
+            if hasattr(flowable, "getPlainText"):
+                placed.append((self.page, flowable.getPlainText()))
+
     out = io.BytesIO()
-    document = SimpleDocTemplate(
+    document = _Document(
         out,
         pagesize=A4,
         topMargin=37 * mm,
@@ -856,7 +890,7 @@ def to_pdf(notice: RenderedNotice) -> bytes:
         creator="社工平台",
     )
     document.build(story, onFirstPage=_page_number, onLaterPages=_page_number)
-    return out.getvalue()
+    return out.getvalue(), placed
 
 
 # --- the timeline export ------------------------------------------------------------------

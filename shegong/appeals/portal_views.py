@@ -170,7 +170,23 @@ def next_step(appeal: Appeal) -> dict[str, str]:
         text = f"我们将在{limit}内告知您是否受理" if limit else "我们将尽快告知您是否受理"
         if due:
             text += f"（{due}前）"
-    return {"text": text + "。", "basis": clock.legal_basis if clock else policy.legal_basis}
+    return {
+        "text": text + "。",
+        "basis": citable_basis(clock.legal_basis if clock else policy.legal_basis),
+    }
+
+
+# A citizen is told the rule only when it is law in force: a draft standard (征求意见稿, 草案)
+# — in the defaults, another city's — or a platform default is where a number came from, for
+# the staff's 办理规则 page, not a basis to cite on a receipt.
+NOT_CITABLE = ("征求意见稿", "草案", "平台默认", "DB11")
+
+
+def citable_basis(basis: str) -> str:
+    """``basis`` with every part that is not citable to a citizen left out ("" if none is);
+    parts are separated by "；" as in the policy defaults."""
+    parts = [p.strip() for p in (basis or "").split("；")]
+    return "；".join(p for p in parts if p and not any(m in p for m in NOT_CITABLE))
 
 
 # --- home and regions ----------------------------------------------------------------------

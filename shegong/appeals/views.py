@@ -22,6 +22,7 @@ from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 
 from . import attachments as attachment_service
+from . import region_cascade
 from .choices import (
     AppealKind,
     AppealStatus,
@@ -47,7 +48,7 @@ from .services.identity import (
     reveal_appeal_text,
     reveal_identity,
 )
-from .services.intake import IntakeData, IntakeError, submit_appeal
+from .services.intake import IntakeData, IntakeError, check_submission, submit_appeal
 
 OPEN_ORDERS = [WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED]
 
@@ -210,6 +211,19 @@ def workbench(request: HttpRequest) -> HttpResponse:
 
 def _dispatch_units() -> Any:
     return wf.dispatch_targets()
+
+
+def _dispatch_choices(triage: dict[str, Any] | None) -> dict[str, list[Any]]:
+    """The dispatch pickers' units: the triage suggestions first, in their order, then every
+    other unit (each unit once)."""
+    units = list(_dispatch_units())
+    by_id = {u.pk: u for u in units}
+    suggested = []
+    for item in (triage or {}).get("suggestions") or []:
+        unit = by_id.pop(item.get("unit_id"), None)
+        if unit is not None:
+            suggested.append(unit)
+    return {"suggested": suggested, "others": [u for u in units if u.pk in by_id]}
 
 
 # Queues whose appeals can still be dispatched: they show the triage suggestion.
@@ -381,51 +395,90 @@ def _representatives(text: str) -> list[dict[str, str]]:
     return reps
 
 
+def _intake_data(form: RegisterForm, region: Region | None, accused_ids: list[int]) -> IntakeData:
+    """The submission as typed: cleaned values where a field is valid, the raw text where it
+    is not (so the intake service reports every field's problem at once)."""
+    raw = form.data
+    clean = form.cleaned_data if hasattr(form, "cleaned_data") else {}
+
+    def text(name: str) -> str:
+        value = clean.get(name)
+        return str(value) if value is not None else str(raw.get(name, "") or "")
+
+    def flag(name: str) -> bool:
+        return bool(clean.get(name)) if name in clean else bool(raw.get(name))
+
+    headcount = clean.get("headcount")
+    return IntakeData(
+        kind=text("kind"),
+        channel=text("channel"),
+        urgency=text("urgency"),
+        title=text("title"),
+        body=text("body"),
+        region_id=region.pk if region else 0,
+        address=text("address"),
+        name=text("name"),
+        phone=text("phone"),
+        id_number=text("id_number"),
+        petitioner_address=text("petitioner_address"),
+        identity_confidential=flag("identity_confidential"),
+        is_group=flag("is_group"),
+        headcount=headcount if isinstance(headcount, int) else 1,
+        representatives=_representatives(text("representatives")),
+        accused_unit_ids=accused_ids,
+        proxy_note=text("proxy_note"),
+    )
+
+
+# Django form field → the intake service's error key (the template shows one message per key).
+_FORM_ERROR_KEYS = {"accused_unit_codes": "accused_units"}
+
+
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
     _need(request, Cap.APPEALS_REGISTER)
     user = _user(request)
     form = RegisterForm(request.POST or None)
     errors: dict[str, str] = {}
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        region = Region.objects.visible_to(user).filter(code=data["region_code"].strip()).first()
-        accused_ids: list[int] = []
+    region: Region | None = None
+    matches: list[Region] = []
+    if request.method == "POST":
+        picked = request.POST.get("pick_region", "")
+        if picked.isdigit():
+            region = region_cascade.picked(user, int(picked))
+        else:
+            region = region_cascade.chosen_region(user, request.POST.getlist("region"))
+        if picked or request.POST.get("action") == "regions":
+            # Without JavaScript: the cascade's next level, or the search's matches.
+            matches = region_cascade.search(user, request.POST.get("region_q", ""))
+            return _register_page(request, form, errors, region, matches)
+        form.is_valid()
+        accused_ids = [int(v) for v in request.POST.getlist("accused_units") if v.isdigit()]
         codes = [
-            c.strip() for c in data["accused_unit_codes"].replace("，", ",").split(",") if c.strip()
+            c.strip()
+            for c in (form.data.get("accused_unit_codes") or "").replace("，", ",").split(",")
+            if c.strip()
         ]
-        if codes:
-            accused_ids = wf.unit_ids_by_codes(codes)
-            if len(accused_ids) != len(codes):
+        if codes:  # the API-era typed codes, still accepted from old bookmarks and scripts
+            by_code = wf.unit_ids_by_codes(codes)
+            if len(by_code) != len(codes):
                 errors["accused_units"] = "被检举控告单位编码有误"
-        if region is None:
-            errors["region"] = "发生地区划代码不存在或不在您的管辖范围内"
+            accused_ids += by_code
+        if region is None and any(v.strip() for v in request.POST.getlist("region")):
+            errors["region"] = "所选发生地不在您的管辖范围内，请重新选择"
+        intake = _intake_data(form, region, accused_ids)
+        for key, message in check_submission(actor=user, data=intake).items():
+            errors.setdefault(key, message)
+        for name, messages_ in form.errors.items():
+            errors.setdefault(_FORM_ERROR_KEYS.get(name, name), str(messages_[0]))
         if not errors:
-            intake = IntakeData(
-                kind=data["kind"],
-                channel=data["channel"],
-                urgency=data["urgency"],
-                title=data["title"],
-                body=data["body"],
-                region_id=region.pk,  # type: ignore[union-attr]
-                address=data["address"],
-                name=data["name"],
-                phone=data["phone"],
-                id_number=data["id_number"],
-                petitioner_address=data["petitioner_address"],
-                identity_confidential=data["identity_confidential"],
-                is_group=data["is_group"],
-                headcount=data["headcount"] or 1,
-                representatives=_representatives(data["representatives"]),
-                accused_unit_ids=accused_ids,
-                proxy_note=data["proxy_note"],
-            )
             try:
                 appeal, code = submit_appeal(
                     actor=user,
                     data=intake,
-                    proxied=data["proxied"],
+                    proxied=bool(form.cleaned_data.get("proxied")),
                     idempotency_key=request.POST.get("submission_id") or None,
+                    region=region,
                 )
                 for upload in request.FILES.getlist("files"):
                     attachment_service.add_attachment(
@@ -441,18 +494,70 @@ def register(request: HttpRequest) -> HttpResponse:
                         request, f"已登记 {appeal.number}。请告知群众查询码：{code}（只显示这一次）"
                     )
                 return redirect("appeals:detail", pk=appeal.pk)
+    return _register_page(request, form, errors, region, matches)
+
+
+def _register_page(
+    request: HttpRequest,
+    form: RegisterForm,
+    errors: dict[str, str],
+    region: Region | None,
+    matches: list[Region],
+) -> HttpResponse:
     import uuid
 
+    user = _user(request)
     return render(
         request,
         "appeals/register.html",
         {
             "form": form,
             "errors": errors,
+            "error_list": [m for k, m in errors.items() if k != "general"],
+            "levels": region_cascade.cascade(user, region),
+            "chosen": region,
+            "matches": matches,
+            "query": request.POST.get("region_q", ""),
+            "accused_choices": _dispatch_units(),
+            "accused_chosen": {
+                int(v) for v in request.POST.getlist("accused_units") if v.isdigit()
+            },
             "submission_id": request.POST.get("submission_id") or uuid.uuid4().hex,
             "breadcrumbs": [("群众诉求", reverse("appeals:workbench")), ("登记诉求", None)],
         },
         status=422 if errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def region_cascade_view(request: HttpRequest) -> HttpResponse:
+    """The cascade for the chosen regions (``?region=…`` per select, or a search pick
+    ``?pick_region=<id>``): the registration form's HTMX call."""
+    _need(request, Cap.APPEALS_REGISTER)
+    user = _user(request)
+    picked = request.GET.get("pick_region", "")
+    if picked.isdigit():
+        region = region_cascade.picked(user, int(picked))
+    else:
+        region = region_cascade.chosen_region(user, request.GET.getlist("region"))
+    return render(
+        request,
+        "appeals/partials/_region_cascade.html",
+        {"levels": region_cascade.cascade(user, region), "chosen": region},
+    )
+
+
+@login_required
+@require_GET
+def region_search_view(request: HttpRequest) -> HttpResponse:
+    """Regions of the clerk's jurisdiction matching ``?region_q=`` (HTMX, as you type)."""
+    _need(request, Cap.APPEALS_REGISTER)
+    query = request.GET.get("region_q", "")
+    return render(
+        request,
+        "appeals/partials/_region_matches.html",
+        {"matches": region_cascade.search(_user(request), query), "query": query.strip()},
     )
 
 
@@ -529,6 +634,7 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
         "representatives": appeal.representatives.all() if identity else [],
         "history_count": history_count,
         "dispatch_units": _dispatch_units() if can["dispatch"] else [],
+        "dispatch_choices": _dispatch_choices(triage) if can["dispatch"] else {},
         "whistle_units": _dispatch_units() if can["whistle"] else [],
         "redirect_channels": RedirectChannel.choices,
         "notices": notices_for(user, appeal),
@@ -891,7 +997,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def policies(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.APPEALS_POLICY)
+    _need(request, Cap.APPEALS_POLICY_VIEW)
     from .models import AppealPolicy
 
     rows = (

@@ -54,6 +54,8 @@ SHEGONG_CERT_SIGNING_KEY = _cert_signing_key()
 SHEGONG_CERT_SIGNING_KEY_FALLBACKS = env_list("SHEGONG_CERT_SIGNING_KEY_FALLBACKS", [])
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
+# A Chinese page in the shell (templates/403_csrf.html), not Django's English one.
+CSRF_FAILURE_VIEW = "shegong.core.views.csrf_failure"
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -94,6 +96,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "shegong.core.middleware.RequestContextMiddleware",
     "shegong.core.middleware.TextInputMiddleware",
+    "shegong.core.middleware.MethodNotAllowedPageMiddleware",
 ]
 
 ROOT_URLCONF = "shegong.urls"

@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
 from ninja import NinjaAPI
 from ninja.errors import HttpError
+from ninja.errors import ValidationError as SchemaValidationError
 from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
@@ -108,17 +109,6 @@ api = NinjaAPI(
 )
 
 
-@api.exception_handler(HttpError)
-def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    # ninja wraps every parser exception as "Cannot parse request body"; say what was wrong.
-    cause = exc.__cause__
-    if isinstance(cause, InvalidText):
-        return api.create_response(request, {"detail": cause.message}, status=400)
-    if isinstance(cause, ValueError) and exc.status_code == 400:
-        return api.create_response(request, {"detail": "请求体不是有效的 JSON"}, status=400)
-    return api.create_response(request, {"detail": str(exc)}, status=exc.status_code)
-
-
 @api.exception_handler(Http404)
 def _not_found(request: HttpRequest, exc: Exception) -> HttpResponse:
     return api.create_response(request, {"detail": "未找到或无权访问"}, status=404)
@@ -148,6 +138,110 @@ def _domain(request: HttpRequest, exc: DomainError) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     return api.create_response(request, {"detail": exc.messages}, status=422)
+
+
+# ninja's own HTTP errors carry English text ("Unauthorized", "Cannot parse request body").
+_HTTP_MESSAGES = {
+    400: "请求内容无法解析，请发送有效的 JSON",
+    401: "请先登录，或在请求头中提供有效的 API 令牌",
+    403: "没有执行此操作的权限",
+    404: "未找到或无权访问",
+    405: "不支持此请求方法",
+    429: "请求过于频繁，请稍后再试",
+}
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # ninja wraps every parser exception as "Cannot parse request body"; say what was wrong.
+    cause = exc.__cause__
+    if isinstance(cause, InvalidText):
+        return api.create_response(request, {"detail": cause.message}, status=400)
+    if isinstance(cause, ValueError) and exc.status_code == 400:
+        return api.create_response(request, {"detail": "请求体不是有效的 JSON"}, status=400)
+    message = str(exc)
+    if exc.status_code == 403 and "CSRF" in message:
+        message = "CSRF 校验失败：请刷新页面后重试；程序调用请使用 API 令牌（Bearer）"
+    elif not any("\u4e00" <= ch <= "\u9fff" for ch in message):
+        message = _HTTP_MESSAGES.get(exc.status_code, "请求无法处理")
+    return api.create_response(request, {"detail": message}, status=exc.status_code)
+
+
+# pydantic's own error types, in Chinese ({name} placeholders come from the error's ctx).
+PYDANTIC_MESSAGES: dict[str, str] = {
+    "missing": "缺少必填项",
+    "string_type": "应为文本",
+    "int_type": "应为整数",
+    "int_parsing": "应为整数",
+    "int_from_float": "应为整数",
+    "float_type": "应为数字",
+    "float_parsing": "应为数字",
+    "decimal_type": "应为数字",
+    "decimal_parsing": "应为数字",
+    "bool_type": "应为是或否（true/false）",
+    "bool_parsing": "应为是或否（true/false）",
+    "date_type": "应为日期（如 2026-12-01）",
+    "date_parsing": "应为日期（如 2026-12-01）",
+    "date_from_datetime_parsing": "应为日期（如 2026-12-01）",
+    "date_from_datetime_inexact": "应为日期，不带时间",
+    "datetime_type": "应为日期时间（如 2026-12-01T09:30:00+08:00）",
+    "datetime_parsing": "应为日期时间（如 2026-12-01T09:30:00+08:00）",
+    "datetime_from_date_parsing": "应为日期时间（如 2026-12-01T09:30:00+08:00）",
+    "time_parsing": "应为时间（如 09:30）",
+    "string_too_short": "至少 {min_length} 个字",
+    "string_too_long": "最多 {max_length} 个字",
+    "string_pattern_mismatch": "格式不正确",
+    "too_short": "至少 {min_length} 项",
+    "too_long": "最多 {max_length} 项",
+    "greater_than": "应大于 {gt}",
+    "greater_than_equal": "应不小于 {ge}",
+    "less_than": "应小于 {lt}",
+    "less_than_equal": "应不大于 {le}",
+    "multiple_of": "应为 {multiple_of} 的倍数",
+    "literal_error": "不是允许的取值（可选：{expected}）",
+    "enum": "不是允许的取值（可选：{expected}）",
+    "list_type": "应为列表",
+    "set_type": "应为列表",
+    "tuple_type": "应为列表",
+    "dict_type": "应为对象",
+    "model_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "json_invalid": "请求内容不是有效的 JSON",
+    "json_type": "请求内容不是有效的 JSON",
+    "extra_forbidden": "不接受此字段",
+    "uuid_parsing": "格式不正确",
+    "uuid_type": "格式不正确",
+    "url_parsing": "应为有效网址",
+    "url_type": "应为有效网址",
+    "none_required": "应为空",
+    "is_instance_of": "类型不正确",
+}
+# Prefixes pydantic puts before a validator's own (already Chinese) message.
+_PYDANTIC_PREFIXES = ("Value error, ", "Assertion failed, ")
+
+
+def chinese_error_message(error: dict[str, Any]) -> str:
+    """One pydantic error's message in Chinese (a validator's own message without prefix)."""
+    message = str(error.get("msg", ""))
+    for prefix in _PYDANTIC_PREFIXES:
+        if message.startswith(prefix):
+            return message[len(prefix) :]
+    template = PYDANTIC_MESSAGES.get(str(error.get("type", "")))
+    if template is None:
+        return "格式不正确"
+    ctx = {k: str(v).replace("'", "") for k, v in (error.get("ctx") or {}).items()}
+    try:
+        return template.format(**ctx)
+    except (KeyError, IndexError):
+        return template.split("（")[0].split(" {")[0] or "格式不正确"
+
+
+@api.exception_handler(SchemaValidationError)
+def _schema_invalid(request: HttpRequest, exc: SchemaValidationError) -> HttpResponse:
+    """ninja's 422: the same list of errors (``type``/``loc`` for programs), ``msg`` in
+    Chinese."""
+    detail = [{**error, "msg": chinese_error_message(error)} for error in exc.errors]
+    return api.create_response(request, {"detail": detail}, status=422)
 
 
 def require_capability(request: HttpRequest, capability: str) -> None:

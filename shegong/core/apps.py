@@ -7,8 +7,13 @@ class CoreConfig(AppConfig):
     verbose_name = "平台基础"
 
     def ready(self) -> None:
+        from django.utils.module_loading import autodiscover_modules
+
         from . import checks, periodic  # noqa: F401  (registers checks and periodic jobs)
         from .nav import NavItem, register
+
+        # Each app's audit_labels module names its audit actions in Chinese (audit_display).
+        autodiscover_modules("audit_labels")
 
         register(
             NavItem("系统", "审计日志", "core:audit-list", "audit.view", order=30),

@@ -222,20 +222,20 @@ def verify_chain(*, batch_size: int = 5000, save: bool = True) -> ChainReport:
             break
         for event in rows:
             if event.seq != expected_seq:
-                report = ChainReport(
-                    False, checked, expected_seq, f"event #{expected_seq} is missing"
-                )
+                report = ChainReport(False, checked, expected_seq, f"第 {expected_seq} 条记录缺失")
                 break
             if event.prev_hash != prev:
                 report = ChainReport(
                     False,
                     checked,
                     event.seq,
-                    f"event #{event.seq} does not link to its predecessor",
+                    f"第 {event.seq} 条记录与前一条衔接不上（前一条被改动、删除或调换）",
                 )
                 break
             if compute_hash(event) != event.hash:
-                report = ChainReport(False, checked, event.seq, f"event #{event.seq} was altered")
+                report = ChainReport(
+                    False, checked, event.seq, f"第 {event.seq} 条记录的内容被改动"
+                )
                 break
             prev = event.hash
             last_seq = event.seq
@@ -244,11 +244,9 @@ def verify_chain(*, batch_size: int = 5000, save: bool = True) -> ChainReport:
     if report is None:
         head = AuditChainHead.objects.filter(pk=1).first()
         if head is not None and (head.last_seq != last_seq or head.last_hash != prev):
-            report = ChainReport(
-                False, checked, last_seq + 1, "events after the last one were removed"
-            )
+            report = ChainReport(False, checked, last_seq + 1, f"第 {last_seq} 条之后的记录被删除")
         else:
-            report = ChainReport(True, checked, None, "chain intact")
+            report = ChainReport(True, checked, None, "审计链完整")
     if save:
         AuditVerification.objects.create(
             ok=report.ok,

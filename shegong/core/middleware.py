@@ -5,6 +5,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
+from django.shortcuts import render
 
 from shegong.lib.text import InvalidText, has_controls, parse_form, strip_controls
 
@@ -83,3 +84,27 @@ def _refuse(request: HttpRequest, message: str) -> HttpResponse:
             {"detail": message}, status=400, json_dumps_params={"ensure_ascii": False}
         )
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+
+
+class MethodNotAllowedPageMiddleware:
+    """Opening the address of an action that only takes a form submission (``require_POST``)
+    gets Django's 405 with an empty body — a blank page. A browser's GET gets a Chinese page
+    in the shell instead (``templates/405.html``); the status and ``Allow`` header stay."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 405
+            and request.method in ("GET", "HEAD")
+            and not getattr(response, "streaming", False)
+            and not response.content
+            and "html" in response.get("Content-Type", "")
+        ):
+            page = render(request, "405.html", status=405)
+            if response.has_header("Allow"):
+                page["Allow"] = response["Allow"]
+            return page
+        return response

@@ -9,6 +9,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
 from . import audit
+from .audit_display import model_label
 from .calendar import invalidate
 from .exceptions import DomainError
 from .models import CalendarDay, CalendarYear
@@ -50,7 +51,7 @@ def record_export(
         "data_exported",
         actor=actor,
         target_type=what,
-        target_repr=f"{what} × {count}",
+        target_repr=f"{model_label(what) or what} {count} 条",
         changes={"filters": filters, "rows": count, "unmasked": unmasked},
     )
 

@@ -220,3 +220,9 @@ def healthz(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without a valid CSRF token (settings.CSRF_FAILURE_VIEW): a Chinese page
+    in the shell instead of Django's English one. ``reason`` is for the log only."""
+    return render(request, "403_csrf.html", status=403)

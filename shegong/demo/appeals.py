@@ -1156,7 +1156,7 @@ def generate_appeals(
     count = APPEAL_COUNTS[size_name] if count is None else count
     now = (now or timezone.now()).replace(second=0, microsecond=0)
     started = time.monotonic()
-    log("appeals …")
+    log("诉求 …")
     messages, source = load_messages()
     log(f"  诉求文本：{source}")
     root = User.objects.get(username="admin")

@@ -262,14 +262,14 @@ def generate(
         )
     result.accounts.append(("admin", "系统超级管理员（三权分立：仅用于初始化）", "全市"))
 
-    log("regions …")
+    log("区划 …")
     report = region_services.import_regions(actor=root, rows=region_rows(size), commit=True)
     if not report.ok:
         raise RuntimeError(f"demo region import failed: {report.errors[:3]}")
     result.regions = report.created
     city = Region.objects.get(code=CITY_CODE)
 
-    log("units …")
+    log("单位 …")
     with transaction.atomic():
         dept = unit_services.create_unit(
             actor=root,
@@ -363,10 +363,10 @@ def generate(
                     contact_phone=_mobile(rng),
                 )
         if index % 50 == 49:
-            log(f"  streets {index + 1}/{len(streets)}")
+            log(f"  街道 {index + 1}/{len(streets)}")
     result.units = Unit.objects.count()
 
-    log("accounts …")
+    log("账号 …")
     first_district = Region.objects.filter(parent=city).order_by("code").first()
     first_street = streets[0]
     first_community = Region.objects.filter(parent=first_street).order_by("code").first()

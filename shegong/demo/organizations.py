@@ -243,7 +243,7 @@ def generate_organizations(
     today = timezone.localdate()
     streets = list(Region.objects.filter(level=3).select_related("parent").order_by("code"))
     communities = list(Region.objects.filter(level=4).order_by("code"))
-    log("party organizations …")
+    log("党组织 …")
     street_committee: dict[str, PartyOrganization] = {}
     with transaction.atomic():
         for district in Region.objects.filter(level=2).order_by("code"):
@@ -269,7 +269,7 @@ def generate_organizations(
                     term_started_on=started,
                 )
     planned = _plan(size_name, rng, communities)
-    log(f"branches for {len(planned):,} entities …")
+    log(f"为 {len(planned):,} 个两新组织建立党组织 …")
     joint_open: dict[str, tuple[PartyOrganization, int]] = {}
     branch_seq = 0
     for index, p in enumerate(planned):
@@ -364,7 +364,7 @@ def generate_organizations(
         org_services.update_organization(
             actor=root, org_id=org.pk, formal_members=formal, probationary_members=prob
         )
-    log("registry import (3 rounds) …")
+    log("两新组织名录导入（3 轮）…")
     for round_index, days_ago in enumerate((60, 30, 0)):
         rows = []
         for p in planned:
@@ -394,7 +394,7 @@ def generate_organizations(
         if not report.ok:
             raise RuntimeError(f"demo registry import failed: {report.errors[:3]}")
         coverage_services.take_snapshot(on=today - timedelta(days=days_ago))
-        log(f"  round {round_index + 1}: {report.created:,} new, {report.updated:,} updated")
+        log(f"  第 {round_index + 1} 轮：新增 {report.created:,} 个，更新 {report.updated:,} 个")
     platforms = [p for p in planned if p.kind == EntityKind.PLATFORM]
     from shegong.organizations.models import Entity
 
@@ -411,7 +411,7 @@ def generate_organizations(
                 workers=workers,
                 formal_members=int(workers * rng.uniform(0.01, 0.04)),
             )
-    log("coverage rules …")
+    log("覆盖规则检查 …")
     run_rules()
     # A few gap tasks are already in hand.
     street_user = User.objects.filter(username="street").first()

@@ -115,7 +115,7 @@ def generate_volunteers(
     )
     if not communities:
         return 0
-    log("volunteers …")
+    log("志愿者 …")
     used_phones: set[str] = set()
     used_ids: set[str] = set()
     rows: list[tuple[int, dict[str, str]]] = []
@@ -147,7 +147,7 @@ def generate_volunteers(
             raise RuntimeError(f"demo volunteer import failed: {report.errors[:3]}")
     volunteers = list(Volunteer.objects.select_related("region").order_by("pk"))
 
-    log("volunteer teams …")
+    log("志愿服务队 …")
     street_units = {
         u.region_id: u for u in Unit.objects.filter(kind=UnitKind.STREET_OFFICE).order_by("pk")
     }
@@ -175,7 +175,7 @@ def generate_volunteers(
         for v in members[:12]:
             services.add_member(actor=actor, team_id=team.pk, volunteer_id=v.pk)
 
-    log("volunteer history …")
+    log("志愿服务历史 …")
     history: list[tuple[int, dict[str, str]]] = []
     for i in range(size.history_rows):
         v = rng.choice(volunteers)
@@ -208,7 +208,7 @@ def generate_volunteers(
         if not report.committed:
             raise RuntimeError(f"demo hours import failed: {report.errors[:3]}")
 
-    log("volunteer activities …")
+    log("志愿活动 …")
     now = timezone.now()
     for n in range(size.past_activities + size.open_activities):
         team, community, actor = teams[n % len(teams)]
@@ -285,10 +285,10 @@ def generate_volunteers(
         if past and all(s.ends_at <= now for s in activity.slots.all()):
             services.change_activity_status(actor=actor, activity_id=activity.pk, to="closed")
 
-    log("volunteer training, awards and evaluations …")
+    log("培训、表彰与服务评价 …")
     _records(rng, teams=teams, volunteers=volunteers, root=root, today=today, count=size.teams * 5)
 
-    log("volunteer certificates …")
+    log("志愿服务证明 …")
     top = Volunteer.objects.filter(total_hours__gt=0).order_by("-total_hours")[: max(3, size.teams)]
     for v in top:
         services.issue_certificate(volunteer_id=v.pk, actor=root)

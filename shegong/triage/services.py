@@ -671,6 +671,7 @@ def compute_hotspots(*, now: datetime | None = None, notify_top: int = 3) -> int
         topic="category",
         by_place=True,
         limit=20,
+        tokenizer=hotspot_tokenizer(),
     )
     previous = set(Hotspot.objects.values_list("label", "place"))
     regions = {r.code: r for r in Region.objects.filter(code__in={h.place for h in found})}
@@ -698,6 +699,66 @@ def compute_hotspots(*, now: datetime | None = None, notify_top: int = 3) -> int
     if fresh:
         _notify_dispatchers(fresh)
     return len(new)
+
+
+HOTSPOTS_STAMP = "triage.hotspots.computed_at"
+
+# Tokens of the texts the hotspot job has cut, kept in the worker process between its
+# 10-minute runs: a run cuts only the appeals that are new (or edited) since the last one.
+# Keyed by a digest of the text; cleared whole when it reaches the limit (a month of a big
+# city's appeals fits).
+_HOTSPOT_TOKENS: dict[bytes, tuple[str, ...]] = {}
+HOTSPOT_TOKENS_MAX = 200_000
+
+
+def hotspot_tokenizer() -> Any:
+    """The default segmenter's ``tokens``, remembering each text's tokens in this process."""
+    import hashlib
+    import sys
+
+    from shegong.textmining.segment import default_segmenter
+
+    segmenter = default_segmenter()
+
+    def tokens(text: str) -> list[str]:
+        key = hashlib.blake2b(text.encode(), digest_size=16).digest()
+        hit = _HOTSPOT_TOKENS.get(key)
+        if hit is None:
+            if len(_HOTSPOT_TOKENS) >= HOTSPOT_TOKENS_MAX:
+                _HOTSPOT_TOKENS.clear()
+            hit = tuple(sys.intern(t) for t in segmenter.tokens(text))
+            _HOTSPOT_TOKENS[key] = hit
+        return list(hit)
+
+    return tokens
+
+
+def refresh_hotspots(*, now: datetime | None = None) -> int | None:
+    """The periodic hotspot job (every 10 minutes, so a burst shows within 15 minutes of its
+    appeals being triaged — triage runs on intake and in a 5-minute safety net).
+
+    Cheap when nothing changed: it recomputes only if an appeal was triaged since the last
+    computation, or the last computation was on another day (the 7-day window and its
+    baseline slide with the date). Returns the number of hotspots, or None when skipped.
+    The stamp lives in the cache; a cold cache falls back to the rows' ``computed_at`` and,
+    with neither, computes — so a lost stamp costs one computation, never a stale list."""
+    from django.core.cache import cache
+    from django.db.models import Max
+
+    from .models import Hotspot
+
+    now = now or timezone.now()
+    last = cache.get(HOTSPOTS_STAMP) or Hotspot.objects.aggregate(m=Max("computed_at"))["m"]
+    if (
+        last is not None
+        and last <= now
+        and timezone.localdate(last) == timezone.localdate(now)
+        and not TriageResult.objects.filter(computed_at__gt=last).exists()
+    ):
+        return None
+    count = compute_hotspots(now=now)
+    cache.set(HOTSPOTS_STAMP, now, timeout=2 * 24 * 3600)
+    return count
 
 
 def _notify_dispatchers(hotspots: list[Any]) -> None:

@@ -1,5 +1,5 @@
 """Background triage: new appeals right after their intake commits, a 5-minute safety net,
-hotspots daily.
+hotspots every 10 minutes (recomputed only when something was triaged since, or a new day).
 
 Intake enqueues ``triage_appeals_task`` after commit (one task per group-commit batch, see
 ``appeals.services.intake``); the 5-minute job picks up any appeal registered in the last
@@ -37,10 +37,13 @@ def triage_pending_task() -> int:
 
 @task()
 def hotspots_task() -> int:
-    from .services import compute_hotspots
+    from .services import refresh_hotspots
 
-    return compute_hotspots()
+    count = refresh_hotspots()
+    return -1 if count is None else count
 
 
 register_periodic("triage.pending", triage_pending_task, every="minutes:5")
-register_periodic("triage.hotspots", hotspots_task, every="daily", at="03:20")
+# Every 10 minutes: with triage at most 5 minutes behind intake, a burst of new appeals is on
+# the hotspot list within 15 minutes (issue #12 §9), not the next morning.
+register_periodic("triage.hotspots", hotspots_task, every="minutes:10")

@@ -479,3 +479,22 @@ def add_citizen_information(*, appeal: Appeal, text: str, now: datetime | None =
         audit.record(
             "appeal_info_added", actor=None, target=appeal, at=now, changes={"length": len(text)}
         )
+
+
+def check_submission(
+    *, actor: Any, data: IntakeData, now: datetime | None = None
+) -> dict[str, str]:
+    """Every error ``submit_appeal`` would report for ``data``, keyed by field, without
+    writing anything: a staff form shows them all in one round."""
+    try:
+        _prepare(
+            actor=actor,
+            data=data,
+            idempotency_key=None,
+            now=now or timezone.now(),
+            proxied=False,
+            region=None,
+        )
+    except IntakeError as exc:
+        return dict(exc.errors)
+    return {}

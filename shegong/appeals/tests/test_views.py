@@ -170,7 +170,7 @@ def test_staff_registration_with_proxy_and_attachment(world, client_for) -> None
             "urgency": "normal",
             "title": "养老金核定",
             "body": "王大爷反映养老金核定有误，行动不便，由网格员代为登记。",
-            "region_code": "339901001001",
+            "region": [world.north.pk, world.north_one.pk],
             "name": "王大爷",
             "phone": "13700002222",
             "proxied": "on",
@@ -195,7 +195,7 @@ def test_staff_registration_with_proxy_and_attachment(world, client_for) -> None
             "urgency": "normal",
             "title": "越界",
             "body": "南街道的问题内容内容",
-            "region_code": "339901002001",
+            "region": [world.south.pk, world.south_one.pk],
         },
     )
     assert response.status_code == 422
@@ -305,7 +305,7 @@ def test_the_letter_registered_with_the_appeal_is_confidential(world, client_for
             "urgency": "normal",
             "title": "楼道堆物",
             "body": "北一社区5号楼楼道长期堆放杂物，存在消防隐患。",
-            "region_code": "339901001001",
+            "region": [world.north.pk, world.north_one.pk],
             "name": "赵六",
             "phone": "13700005555",
             "files": [letter],

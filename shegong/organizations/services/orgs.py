@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from shegong.accounts.roles import Cap
 from shegong.core import audit
+from shegong.core.audit_display import change_lines
 from shegong.core.exceptions import DomainError
 from shegong.core.tree import child_path, depth_of, move_subtree, subtree_q
 from shegong.regions.models import Region
@@ -214,7 +215,7 @@ def update_organization(*, actor: Any, org_id: int, **changes: Any) -> PartyOrga
             _history(
                 org,
                 HistoryKind.CHANGED,
-                "；".join(f"{k}: {v[0]} → {v[1]}" for k, v in diff.items()),
+                "；".join(change_lines(diff, org._meta.label_lower)),
                 actor=actor,
             )
             audit.record("party_organization_changed", actor=actor, target=org, changes=diff)

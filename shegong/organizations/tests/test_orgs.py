@@ -254,3 +254,25 @@ def test_merge_audits_the_administrator_links_it_removes(world, make_org) -> Non
     assert target.name in removed.note
     merged = AuditEvent.objects.get(action="party_organization_merged")
     assert merged.changes["administrators_removed"] == ["secretary"]
+
+
+def test_history_of_a_change_reads_in_chinese(world, make_org) -> None:
+    org = make_org(formal_members=7)
+    orgs.update_organization(actor=world.root, org_id=org.pk, formal_members=9, note="换届后调整")
+    line = org.history.get(kind="changed").detail
+    assert line == "正式党员数：7 → 9；备注：换届后调整"
+
+
+def test_history_written_before_the_labels_reads_in_chinese(world, make_org, client_for) -> None:
+    from shegong.organizations.models import OrgHistory
+
+    org = make_org()
+    OrgHistory.objects.create(
+        organization=org,
+        kind="changed",
+        happened_on=date(2026, 11, 2),
+        detail="formal_members: 7 → 9；note:  → 换届后调整；is_community: False → True",
+    )
+    body = client_for(world.root).get(f"/organizations/orgs/{org.pk}/").content.decode()
+    assert "正式党员数：7 → 9；备注：换届后调整；村、社区党组织：否 → 是" in body
+    assert "formal_members:" not in body

@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO, cast
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
+
+from shegong.core.management.base import Command as ShegongCommand
 
 
 class PassThroughParser(CommandParser):
@@ -19,7 +21,7 @@ class PassThroughParser(CommandParser):
         return ns
 
 
-class PassThroughCommand(BaseCommand):
+class PassThroughCommand(ShegongCommand):
     subcommand = ""
 
     def create_parser(self, prog_name: str, subcommand: str, **kwargs: Any) -> CommandParser:

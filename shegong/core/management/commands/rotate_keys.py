@@ -11,18 +11,18 @@ from __future__ import annotations
 from typing import Any
 
 from django.apps import apps
-from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
 from shegong.core import audit
+from shegong.core.management.base import Command as ShegongCommand
 from shegong.core.pii import EncryptedField, decrypt, encrypt, key_id_of, keyring
 
 
-class Command(BaseCommand):
-    help = "Re-encrypt personal data under the active SM4 key (batched, resumable)"
+class Command(ShegongCommand):
+    help = "用当前启用的 SM4 密钥重新加密个人信息（分批进行，中断后可继续）"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--batch-size", type=int, default=1000)
+        parser.add_argument("--batch-size", type=int, default=1000, help="每批行数")
 
     def handle(self, *args: Any, **options: Any) -> None:
         ring = keyring()
@@ -32,16 +32,20 @@ class Command(BaseCommand):
             for field in fields:
                 rewritten = self._rotate(model, field, ring, options["batch_size"])
                 if rewritten:
-                    self.stdout.write(f"{model._meta.label}.{field.name}: {rewritten} re-encrypted")
+                    self.stdout.write(
+                        f"{model._meta.verbose_name}·{field.verbose_name}：重新加密 {rewritten} 条"
+                    )
                 total += rewritten
         audit.record(
             "pii_keys_rotated",
             actor=None,
             target_type="core.keyring",
-            target_repr=f"active {ring.active}",
+            target_repr=f"启用密钥 {ring.active}",
             changes={"rows": total},
         )
-        self.stdout.write(self.style.SUCCESS(f"done: {total} values now under key {ring.active}"))
+        self.stdout.write(
+            self.style.SUCCESS(f"完成：共 {total} 项数据已改用密钥 {ring.active} 加密")
+        )
 
     def _rotate(self, model: Any, field: EncryptedField, ring: Any, batch_size: int) -> int:
         column = field.attname

@@ -19,36 +19,38 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
+
+from shegong.core.management.base import Command as ShegongCommand
 
 
-class Command(BaseCommand):
-    help = "Serve the platform (waitress) with an embedded background worker"
+class Command(ShegongCommand):
+    help = "启动社工平台网页服务（waitress），并同时启动后台任务进程"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
-        parser.add_argument("--threads", type=int, default=32, help="threads per process")
+        parser.add_argument("--host", default="127.0.0.1", help="监听地址")
+        parser.add_argument("--port", type=int, default=8000, help="监听端口")
+        parser.add_argument("--threads", type=int, default=32, help="每个服务进程的线程数")
         parser.add_argument(
             "--switch-interval",
             type=float,
             default=float(os.environ.get("SHEGONG_SWITCH_INTERVAL", "0.005")),
-            help="seconds a Python thread may hold the GIL before yielding (CPython's 0.005)",
+            help="Python 线程切换间隔（秒，Python 默认 0.005）",
         )
         parser.add_argument(
             "--processes",
             default=os.environ.get("SHEGONG_WEB_PROCESSES", "1"),
-            help="web server processes: a number or 'auto' (one per CPU core)",
+            help="网页服务进程数：数字，或 auto（每个 CPU 核心一个）",
         )
         parser.add_argument(
             "--trusted-proxy",
             default=os.environ.get("SHEGONG_TRUSTED_PROXY", ""),
-            help="address of the reverse proxy in front (or '*'): its X-Forwarded-For and "
-            "X-Forwarded-Proto are believed, so per-address limits see the citizen's address",
+            help="前置反向代理的地址（或 *）：信任它转发的 X-Forwarded-For 和 "
+            "X-Forwarded-Proto，按来源地址的限制才能看到群众的真实地址",
         )
-        parser.add_argument("--no-worker", action="store_true", help="do not start a worker")
-        parser.add_argument("--no-migrate", action="store_true")
-        parser.add_argument("--listen-fd", type=int, help=("internal: serve this inherited socket"))
+        parser.add_argument("--no-worker", action="store_true", help="不启动后台任务进程")
+        parser.add_argument("--no-migrate", action="store_true", help="启动前不执行数据库迁移")
+        parser.add_argument("--listen-fd", type=int, help="内部使用：在继承的套接字上提供服务")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from shegong.core.pii import keyring
@@ -97,7 +99,7 @@ class Command(BaseCommand):
             )
             while all(child.poll() is None for child in children):
                 time.sleep(0.5)
-            raise CommandError("a web server process exited; stopping the others")
+            raise CommandError("有一个网页服务进程已退出，正在停止其他进程")
         finally:
             for proc in [*children, worker]:
                 if proc is not None and proc.poll() is None:
@@ -155,7 +157,7 @@ def _process_count(value: str) -> int:
     try:
         count = int(value)
     except ValueError:
-        raise CommandError(f"--processes: expected a number or 'auto', got {value!r}") from None
+        raise CommandError(f"--processes 应为数字或 auto，收到的是“{value}”") from None
     if count < 1:
-        raise CommandError("--processes must be at least 1")
+        raise CommandError("--processes 至少为 1")
     return count

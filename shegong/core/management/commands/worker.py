@@ -12,21 +12,22 @@ from typing import Any
 
 from django.conf import settings
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from shegong.core.management.base import Command as ShegongCommand
 from shegong.core.periodic import scheduler_loop
 
 
-class Command(BaseCommand):
-    help = "Run the background task worker with the periodic scheduler"
+class Command(ShegongCommand):
+    help = "运行后台任务进程（含定时任务调度）"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--no-scheduler", action="store_true")
-        parser.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+        parser.add_argument("--no-scheduler", action="store_true", help="不运行定时任务调度")
+        parser.add_argument("--batch", action="store_true", help="处理完队列中的任务后退出")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.TASK_BACKEND == "immediate":
-            raise CommandError("SHEGONG_TASKS=immediate runs tasks inline; no worker is needed")
+            raise CommandError("SHEGONG_TASKS=immediate 时任务在请求中直接执行，不需要后台任务进程")
         if not options["no_scheduler"] and not options["batch"]:
             threading.Thread(target=scheduler_loop, name="shegong-scheduler", daemon=True).start()
         if settings.TASK_BACKEND == "redis":

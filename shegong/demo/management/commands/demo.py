@@ -3,22 +3,30 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management import call_command
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from shegong.core.management.base import Command as ShegongCommand
 from shegong.demo.generator import CITY_CODE, DEMO_PASSWORD, SIZES, generate
 from shegong.regions.models import Region
 
 
-class Command(BaseCommand):
-    help = "Generate a demo city (regions, units, one account per role) through the services"
+class Command(ShegongCommand):
+    help = "生成演示城市（区划、单位、每个角色一个账号及演示业务数据），全部经由业务服务写入"
 
     def add_arguments(self, parser: Any) -> None:
-        parser.add_argument("--size", choices=sorted(SIZES), default="small")
-        parser.add_argument("--seed", type=int, default=20261128)
+        parser.add_argument(
+            "--size",
+            choices=sorted(SIZES),
+            default="small",
+            help="规模：small 小、city 中、metro 大",
+        )
+        parser.add_argument(
+            "--seed", type=int, default=20261128, help="随机数种子（相同种子生成相同数据）"
+        )
         parser.add_argument(
             "--if-empty",
             action="store_true",
-            help="do nothing (but print the accounts) if the demo city exists",
+            help="演示城市已存在时不再生成（仍列出演示账号）",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

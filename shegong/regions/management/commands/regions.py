@@ -10,15 +10,16 @@ import json
 from pathlib import Path
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.core.management.base import CommandError, CommandParser
 
 from shegong.accounts.models import User
 from shegong.accounts.roles import Cap
+from shegong.core.management.base import Command as ShegongCommand
 from shegong.lib.text import InvalidText, normalise_text
 from shegong.regions.services import load_boundaries
 
 
-class Command(BaseCommand):
+class Command(ShegongCommand):
     help = "行政区划维护：load-boundaries 载入区划边界（GeoJSON FeatureCollection）"
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -43,11 +44,13 @@ class Command(BaseCommand):
         try:
             document = json.loads(normalise_text(path.read_bytes()))
         except OSError as exc:
-            raise CommandError(f"无法读取文件 {path}：{exc.strerror}") from exc
+            raise CommandError(f"无法读取文件 {path}（文件不存在或没有读取权限）") from exc
         except InvalidText as exc:
             raise CommandError(exc.message) from exc
-        except ValueError as exc:
-            raise CommandError(f"文件不是有效的 JSON：{exc}") from exc
+        except json.JSONDecodeError as exc:
+            raise CommandError(
+                f"文件不是有效的 JSON（第 {exc.lineno} 行第 {exc.colno} 列）"
+            ) from exc
         if not actor.has_capability(Cap.REGIONS_MANAGE):
             raise CommandError(f"账号 {actor.username} 没有维护行政区划的权限")
         report = load_boundaries(

@@ -9,5 +9,5 @@ from shegong.triage.management.passthrough import PassThroughCommand
 
 
 class Command(PassThroughCommand):
-    help = "智能分拣批处理：近似重复（参数同 textmining.cli near-duplicates）"
+    help = "智能分拣批处理：近似重复（参数同 python -m shegong.textmining.cli near-duplicates）"
     subcommand = "near-duplicates"

@@ -3,26 +3,26 @@ from __future__ import annotations
 from datetime import date, datetime, time
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import timezone
 
+from shegong.core.management.base import Command as ShegongCommand
 from shegong.volunteers.services.certificates import resign_certificates
 
 
-class Command(BaseCommand):
+class Command(ShegongCommand):
     help = (
-        "Certificate key rotation: re-sign with the current key every certificate that "
-        "verifies with a key in SHEGONG_CERT_SIGNING_KEY_FALLBACKS and passes the full "
-        "check; exit 1 listing those left alone (altered, ledger changed, or issued on or "
-        "after --issued-before)"
+        "更换证明签名密钥：用当前密钥重新签署用旧密钥（SHEGONG_CERT_SIGNING_KEY_FALLBACKS）"
+        "签名且完整校验通过的志愿服务证明；未重新签署的（被改动、台账有变动，或在 "
+        "--issued-before 当天及以后出具）逐一列出，并以状态码 1 退出"
     )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
             "--issued-before",
             type=date.fromisoformat,
-            help="YYYY-MM-DD: when the old key may have leaked; later certificates signed "
-            "with it are held for review and re-issue instead of being re-signed",
+            help="旧密钥可能泄露的日期（如 2026-12-01）：此后用旧密钥签名的证明不重新签署，"
+            "留待核查后重新出具",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -2,22 +2,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from shegong.core.management.base import Command as ShegongCommand
 from shegong.volunteers.services.ledger import anchor_unanchored, verify_ledger
 
 
-class Command(BaseCommand):
+class Command(ShegongCommand):
     help = (
-        "Re-walk every volunteer's hours hash chain and compare its head with the head "
-        "anchored in the audit chain; exit 1 listing the broken ones"
+        "逐一重新计算每位志愿者的服务时长哈希链，并与审计链中登记的末条记录核对；"
+        "发现异常时列出并以状态码 1 退出"
     )
 
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument(
             "--anchor-missing",
             action="store_true",
-            help="once, after upgrading: anchor intact ledgers written before anchoring existed",
+            help="升级后运行一次：为登记功能上线前写入且校验完整的台账补登末条记录",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:

@@ -1,0 +1,556 @@
+"""No English on screen: crawl every page as each role, plus the error pages.
+
+Every GET route of the URL resolver is fetched as one persona per role (and anonymously):
+routes without arguments as they are, routes with arguments with a sample object built in
+the fixture (``SAMPLES``). Routes that are not pages a person reads are listed in ``SKIP``
+with the reason. The visible text of every HTML answer (text outside ``<script>``/``<style>``,
+plus ``title``/``placeholder``/``aria-label``/``alt`` and the ``value`` of buttons) must not
+contain an ASCII word of three or more letters outside ``ALLOWED``.
+
+Data the fixture typed in (user names, codes) is removed before the check: it is what a
+person entered, not what the software says.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from html.parser import HTMLParser
+from typing import Any
+
+import pytest
+from django.test import Client, RequestFactory, override_settings
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
+
+pytestmark = pytest.mark.django_db
+
+# Words a Chinese reader of this software reads as they are (documented in docs/foundation.md).
+ALLOWED = {
+    "API",  # API 令牌, API 文档
+    "Excel",
+    "XLSX",
+    "CSV",
+    "PDF",
+    "SMS",
+    "Open311",
+    "GBK",
+    "UTF",  # UTF-8
+    "SM3",
+    "SM4",
+    "GCM",
+    "HTTP",
+    "HTTPS",
+    "URL",
+    "Bearer",  # the Authorization header a developer types, shown on the token page
+    "Authorization",
+    "HTMX",
+    "Word",  # 导出 Word
+    "DOCX",
+    "JSON",
+    "XML",
+    "ECharts",
+    "GeoJSON",  # the region-boundary file format
+    "FeatureCollection",  # GeoJSON's top-level object, as the file must be
+}
+
+FILE_INPUT = re.compile(r"<input[^>]*type=\"file\"")
+WORD = re.compile(r"(?<![A-Za-z0-9_\-.])[A-Za-z][A-Za-z]{2,}(?![A-Za-z0-9_])")
+
+# Not pages a person reads (or not HTML), with the reason.
+SKIP: dict[str, str] = {
+    "core:healthz": "machine health check (plain text for the load balancer)",
+    "core:reveal": "HTMX fragment answering a POST; covered by core tests",
+    "accounts:logout": "would end the crawl's session",
+    "regions:export": "file download",
+    "regions:import-template": "file download",
+    "units:export": "file download",
+    "portal:sms-code": "POST only",
+    "portal:regions": "HTMX options fragment of region names",
+    "appeal_notices:notice": "document download (PDF/DOCX)",
+    "appeal_notices:timeline": "document download",
+    "appeals:export": "file download",
+    "appeals:act": "POST only",
+    "appeals:reveal": "POST only",
+    "appeals:reveal-text": "POST only",
+    "appeals:attachment": "file download",
+    "appeals:contest": "POST only",
+    "suggestions:export": "file download",
+    "suggestions:theme-act": "POST only",
+    "suggestions:publication-act": "POST only",
+    "suggestions:act": "POST only",
+    "triage:accept": "POST only",
+    "organizations:coverage-export": "file download",
+    "organizations:snapshot": "POST only",
+    "organizations:entity-export": "file download",
+    "organizations:entity-template": "file download",
+    "organizations:entity-import-errors": "file download",
+    "organizations:instructor-end": "POST only",
+    "organizations:org-export": "file download",
+    "organizations:committee-end": "POST only",
+    "organizations:org-admin-remove": "POST only",
+    "organizations:finding-export": "file download",
+    "organizations:findings-run": "POST only",
+    "volunteers:export": "file download",
+    "volunteers:hours-export": "file download",
+    "volunteers:import-template": "file download",
+    "volunteers:record-void": "POST only",
+    "volunteers:member-remove": "POST only",
+    "volunteers:slot-qr": "image",
+    "volunteers:slot-confirm-all": "POST only",
+    "volunteers:signup-action": "POST only",
+    "volunteers:entry-reverse": "POST only",
+    "volunteers:certificate-pdf": "PDF download",
+    "volunteers:certificate-revoke": "POST only",
+    "volunteer_portal:logout": "would end the crawl's session",
+    "volunteer_portal:sms-code": "POST only",
+    "volunteer_portal:guardian-sms-code": "POST only",
+    "volunteer_portal:communities": "HTMX options fragment of region names",
+    "volunteer_portal:signup": "POST only",
+    "volunteer_portal:cancel": "POST only",
+    "volunteer_portal:certificate-pdf": "PDF download",
+}
+# Whole URL prefixes that are not ours to translate or not for citizens/staff to read.
+SKIP_PREFIXES = (
+    "api/",  # JSON for programs; its messages are covered by core tests of the error handler
+    "admin/",  # Django's admin, translated by Django itself (zh-hans)
+    "open311/",  # the Open311 GeoReport v2 standard (English field names by specification)
+)
+
+
+# --- visible text ------------------------------------------------------------------------
+
+
+class _Visible(HTMLParser):
+    ATTRS = ("title", "placeholder", "aria-label", "alt")
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style"):
+            self._skip += 1
+            return
+        values = dict(attrs)
+        for name in self.ATTRS:
+            if values.get(name):
+                self.parts.append(values[name] or "")
+        if tag == "input" and (values.get("type") or "") in ("submit", "button", "reset"):
+            self.parts.append(values.get("value") or "")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style") and self._skip:
+            self._skip -= 1
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.parts.append(data)
+
+
+def visible_text(html: str) -> str:
+    parser = _Visible()
+    parser.feed(html)
+    parser.close()
+    return "\n".join(p.strip() for p in parser.parts if p.strip())
+
+
+def english_words(text: str, data: tuple[str, ...] = ()) -> set[str]:
+    for value in data:
+        text = text.replace(value, " ")
+    return {w for w in WORD.findall(text) if w not in ALLOWED}
+
+
+def test_visible_text_reads_attributes_and_skips_scripts() -> None:
+    html = (
+        '<p>你好 <b>Choose</b></p><script>var foo = "bar";</script>'
+        '<input type="submit" value="Save"><input placeholder="Search" value="typed">'
+        '<img alt="logo"><button aria-label="close">×</button>'
+    )
+    assert english_words(visible_text(html)) == {"Choose", "Save", "Search", "logo", "close"}
+
+
+def test_allowed_words_and_data_pass() -> None:
+    assert (
+        english_words("导出 Excel · API 令牌 · 张三 handler_unit_a", ("handler_unit_a",)) == set()
+    )
+
+
+# --- the crawl ----------------------------------------------------------------------------
+
+
+def _routes() -> Iterator[tuple[str, URLPattern]]:
+    def walk(patterns: list[Any], prefix: str, ns: str) -> Iterator[tuple[str, str, URLPattern]]:
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                inner = f"{ns}:{p.namespace}" if ns and p.namespace else (p.namespace or ns)
+                yield from walk(p.url_patterns, prefix + str(p.pattern), inner)
+            else:
+                yield prefix + str(p.pattern), f"{ns}:{p.name}" if ns else str(p.name), p
+
+    for route, name, pattern in walk(get_resolver().url_patterns, "", ""):
+        if route.startswith(SKIP_PREFIXES):
+            continue
+        yield name, pattern
+
+
+def _demo_objects(world: Any) -> dict[str, Any]:
+    """One object of each kind with a detail page, built through the services."""
+    from decimal import Decimal
+
+    from shegong.appeals.services.supervision import create_supervision
+    from shegong.organizations.models import Finding
+    from shegong.organizations.services import entities, orgs, rules
+    from shegong.organizations.testing import credit_code
+    from shegong.suggestions.services.themes import ThemeData, create_theme
+    from shegong.suggestions.tests.conftest import Builder
+    from shegong.volunteers import services as vol
+    from shegong.volunteers.tests.conftest import Kit
+
+    now = timezone.now()
+    b = Builder(world)
+    appeal = b.appeal(title="路灯不亮", body="北一社区3号楼前路灯坏了两周，晚上出行不安全。")
+    suggestion = b.close(b.suggestion())
+    supervision = create_supervision(
+        actor=world.leader,
+        appeal_ids=[appeal.pk],
+        title="路灯整改督办",
+        instruction="请尽快修复并报告进展",
+        deadline=now + timedelta(days=10),
+    )
+    theme = create_theme(
+        actor=world.dept_admin,
+        data=ThemeData(
+            title="社区养老服务意见征集",
+            description="请就社区养老服务提出意见和建议，谢谢参与。",
+            start_date=timezone.localdate(),
+            end_date=timezone.localdate() + timedelta(days=30),
+            owner_unit_id=world.dept.pk,
+        ),
+    )
+    kit = Kit(world)
+    volunteer = kit.volunteer(name="王志愿")
+    activity = kit.activity(title="助老服务")
+    team = activity.team
+    slot = activity.slots.first()
+    member = vol.add_member(actor=kit.vm_north, team_id=team.pk, volunteer_id=volunteer.pk)
+    entry = vol.record_hours(
+        actor=kit.vm_north,
+        volunteer_id=volunteer.pk,
+        hours=Decimal("3"),
+        service_date=timezone.localdate() - timedelta(days=2),
+        title="助老服务",
+        organizer="北一社区志愿服务队",
+        region_id=world.north_one.pk,
+    )
+    certificate = vol.issue_certificate(actor=kit.vm_north, volunteer_id=volunteer.pk)
+    entity = entities.create_entity(
+        actor=world.root,
+        credit_code=credit_code(1),
+        name="北一科技有限公司",
+        kind="enterprise",
+        region_id=world.north_one.pk,
+        employees=120,
+    )
+    org = orgs.create_organization(
+        actor=world.root,
+        code="T-0001",
+        name="北一社区党支部",
+        kind="branch",
+        region_id=world.north_one.pk,
+        formal_members=7,
+    )
+    orgs.update_organization(actor=world.root, org_id=org.pk, formal_members=9)
+    rules.run_rules()
+    finding = Finding.objects.order_by("pk").first()
+    return {
+        "appeal": appeal,
+        "suggestion": suggestion,
+        "supervision": supervision,
+        "theme": theme,
+        "kit": kit,
+        "volunteer": volunteer,
+        "activity": activity,
+        "team": team,
+        "slot": slot,
+        "member": member,
+        "entry": entry,
+        "certificate": certificate,
+        "entity": entity,
+        "org": org,
+        "finding": finding,
+    }
+
+
+Sample = Callable[[Any, dict[str, Any]], dict[str, Any]]
+
+# URL name → arguments for a route with parameters (world, objects).
+SAMPLES: dict[str, Sample] = {
+    "accounts:user-detail": lambda w, o: {"pk": w.street_north.pk},
+    "accounts:user-edit": lambda w, o: {"pk": w.street_north.pk},
+    "accounts:user-unlock": lambda w, o: {"pk": w.street_north.pk},
+    "accounts:token-revoke": lambda w, o: {"pk": 1},
+    "regions:detail": lambda w, o: {"pk": w.north.pk},
+    "regions:edit": lambda w, o: {"pk": w.north.pk},
+    "regions:create-child": lambda w, o: {"pk": w.north.pk},
+    "regions:move": lambda w, o: {"pk": w.north_one.pk},
+    "units:detail": lambda w, o: {"pk": w.unit_a.pk},
+    "units:edit": lambda w, o: {"pk": w.unit_a.pk},
+    "suggestions_portal:theme": lambda w, o: {"pk": o["theme"].pk},
+    "suggestions_portal:open-detail": lambda w, o: {"pk": o["suggestion"].pk},
+    "appeals:supervision": lambda w, o: {"pk": o["supervision"].pk},
+    "appeals:detail": lambda w, o: {"pk": o["appeal"].pk},
+    "appeals:history": lambda w, o: {"pk": o["appeal"].pk},
+    "suggestions:theme": lambda w, o: {"pk": o["theme"].pk},
+    "suggestions:theme-edit": lambda w, o: {"pk": o["theme"].pk},
+    "suggestions:publication-detail": lambda w, o: {"pk": o["suggestion"].pk},
+    "suggestions:detail": lambda w, o: {"pk": o["suggestion"].pk},
+    "organizations:entity": lambda w, o: {"pk": o["entity"].pk},
+    "organizations:entity-edit": lambda w, o: {"pk": o["entity"].pk},
+    "organizations:entity-coverage": lambda w, o: {"pk": o["entity"].pk},
+    "organizations:instructor-add": lambda w, o: {"pk": o["entity"].pk},
+    "organizations:workforce-set": lambda w, o: {"pk": o["entity"].pk},
+    "organizations:org": lambda w, o: {"pk": o["org"].pk},
+    "organizations:org-edit": lambda w, o: {"pk": o["org"].pk},
+    "organizations:org-move": lambda w, o: {"pk": o["org"].pk},
+    "organizations:org-merge": lambda w, o: {"pk": o["org"].pk},
+    "organizations:org-dissolve": lambda w, o: {"pk": o["org"].pk},
+    "organizations:org-re-election": lambda w, o: {"pk": o["org"].pk},
+    "organizations:committee-add": lambda w, o: {"pk": o["org"].pk},
+    "organizations:org-admin-add": lambda w, o: {"pk": o["org"].pk},
+    "organizations:finding": lambda w, o: {"pk": o["finding"].pk},
+    "organizations:finding-assign": lambda w, o: {"pk": o["finding"].pk},
+    "organizations:finding-close": lambda w, o: {"pk": o["finding"].pk},
+    "volunteers:detail": lambda w, o: {"pk": o["volunteer"].pk},
+    "volunteers:status": lambda w, o: {"pk": o["volunteer"].pk},
+    "volunteers:contact": lambda w, o: {"pk": o["volunteer"].pk},
+    "volunteers:record-hours": lambda w, o: {"pk": o["volunteer"].pk},
+    "volunteers:certify": lambda w, o: {"pk": o["volunteer"].pk},
+    "volunteers:records": lambda w, o: {"pk": o["volunteer"].pk, "kind": "training"},
+    "volunteers:record-correct": lambda w, o: {"kind": "training", "record_id": 1},
+    "volunteers:import": lambda w, o: {"kind": "volunteers"},
+    "volunteers:team": lambda w, o: {"pk": o["team"].pk},
+    "volunteers:team-add-member": lambda w, o: {"pk": o["team"].pk},
+    "volunteers:activity": lambda w, o: {"pk": o["activity"].pk},
+    "volunteers:activity-status": lambda w, o: {"pk": o["activity"].pk},
+    "volunteers:slot-add": lambda w, o: {"pk": o["activity"].pk},
+    "volunteers:slot": lambda w, o: {"pk": o["slot"].pk},
+    "volunteers:slot-signup": lambda w, o: {"pk": o["slot"].pk},
+    "volunteers:certificate": lambda w, o: {"pk": o["certificate"].pk},
+    "volunteer_portal:activity": lambda w, o: {"pk": o["activity"].pk},
+    "volunteer_portal:checkin": lambda w, o: {"token": "not-a-token"},
+    "volunteer_portal:verify": lambda w, o: {"code": o["certificate"].verify_code},
+}
+
+
+def _url_list(world: Any, objs: dict[str, Any]) -> list[tuple[str, str]]:
+    from django.urls import reverse
+
+    urls: list[tuple[str, str]] = []
+    missing: list[str] = []
+    for name, pattern in _routes():
+        if name in SKIP:
+            continue
+        needs_args = bool(pattern.pattern.regex.groupindex) or "<" in str(pattern.pattern)
+        if not needs_args:
+            urls.append((name, reverse(name)))
+        elif name in SAMPLES:
+            urls.append((name, reverse(name, kwargs=SAMPLES[name](world, objs))))
+        else:
+            missing.append(name)
+    assert not missing, f"add a sample (SAMPLES) or a reason (SKIP) for: {missing}"
+    return urls
+
+
+QUERY_LINKS_PER_PAGE = 6
+_QUERY_HREF = re.compile(r'href="(\?[^"#]*)"')
+
+
+def _query_links(html: str) -> list[str]:
+    """Distinct ``href="?…"`` links (tabs, views) that are not exports, pages or sorting."""
+    links: list[str] = []
+    for raw in _QUERY_HREF.findall(html):
+        query = raw.replace("&amp;", "&")
+        if re.search(r"(^|[?&])(format|export|page|sort|o)=", query) or query in links:
+            continue
+        links.append(query)
+    return links
+
+
+# One persona per role, and nobody.
+PERSONAS = [
+    "root",
+    "dept_admin",
+    "dispatcher",
+    "handler_unit_a",
+    "street_north",
+    "secretary",
+    "vm_north",
+    "leader",
+    "auditor",
+    "volunteer",  # nobody on the staff side, a volunteer signed in on the portal
+    None,  # nobody at all
+]
+
+
+def _data_strings(world: Any, objs: dict[str, Any]) -> tuple[str, ...]:
+    """What the fixture typed in: shown back as entered, not words of the software."""
+    from shegong.accounts.models import User
+    from shegong.units.models import Unit
+
+    values = {u.username for u in User.objects.all()} | {u.code for u in Unit.objects.all()}
+    values |= {objs["org"].code, objs["certificate"].number, "localhost", "testserver"}
+    # Longest first so "handler_unit_a" goes before "handler".
+    return tuple(sorted((v for v in values if v), key=len, reverse=True))
+
+
+def test_every_page_as_every_role_is_chinese(world: Any) -> None:
+    from shegong.volunteers.portal_views import SESSION_KEY
+
+    objs = _demo_objects(world)
+    users = {**world.users, "root": world.root, "vm_north": objs["kit"].vm_north}
+    data = _data_strings(world, objs)
+    urls = _url_list(world, objs)
+    found: dict[str, set[str]] = {}
+    for persona in PERSONAS:
+        client = Client()
+        if persona == "volunteer":
+            session = client.session
+            session[SESSION_KEY] = {"id": objs["volunteer"].pk, "expires": 10**12}
+            session.save()
+        elif persona:
+            client.force_login(users[persona])
+        queue = list(urls)
+        seen = {url for _, url in urls}
+        while queue:
+            name, url = queue.pop(0)
+            response = client.get(url)
+            if "html" not in response.get("Content-Type", ""):
+                continue
+            if response.status_code in (301, 302):
+                continue
+            html = response.content.decode()
+            words = english_words(visible_text(html), data)
+            if len(FILE_INPUT.findall(html)) != html.count("data-sg-file>"):
+                words.add("<input type=file> without {% file_input %} (Choose Files)")
+            for word in words:
+                found.setdefault(f"{url} ({name}, {response.status_code})", set()).add(word)
+            # Tabs and views of the same page (href="?by=street"): one level deep.
+            if "?" not in url:
+                for query in _query_links(html)[:QUERY_LINKS_PER_PAGE]:
+                    variant = url + query
+                    if variant not in seen:
+                        seen.add(variant)
+                        queue.append((name, variant))
+    assert not found, "\n".join(f"{page}: {sorted(words)}" for page, words in sorted(found.items()))
+
+
+# --- error pages --------------------------------------------------------------------------
+
+
+def _error_page(response: Any) -> str:
+    body = response.content.decode()
+    assert 'data-testid="error-page"' in body
+    return body
+
+
+@override_settings(DEBUG=False)
+def test_unknown_url_is_a_chinese_404_in_the_staff_shell(world: Any, client_for: Any) -> None:
+    response = client_for(world.street_north).get("/no-such-page/")
+    body = _error_page(response)
+    assert response.status_code == 404
+    assert 'data-testid="nav"' in body  # the sidebar: the page sits in the staff shell
+    assert english_words(visible_text(body), ("street_north",)) == set()
+
+
+@override_settings(DEBUG=False)
+def test_unknown_url_for_nobody_is_a_chinese_404_in_the_public_shell(db: Any) -> None:
+    response = Client().get("/no-such-page/")
+    body = _error_page(response)
+    assert response.status_code == 404
+    assert "页面不存在" in body
+    assert english_words(visible_text(body)) == set()
+
+
+@override_settings(DEBUG=False)
+def test_missing_capability_is_a_chinese_403_in_the_shell(world: Any, client_for: Any) -> None:
+    response = client_for(world.auditor).get("/units/")
+    body = _error_page(response)
+    assert response.status_code == 403
+    assert "无权访问" in body
+    assert english_words(visible_text(body), ("auditor",)) == set()
+
+
+@override_settings(DEBUG=False)
+def test_bad_request_is_a_chinese_400(db: Any) -> None:
+    response = Client().get("/accounts/login/", HTTP_HOST="bad host name")
+    body = _error_page(response)
+    assert response.status_code == 400
+    assert english_words(visible_text(body)) == set()
+
+
+@override_settings(DEBUG=False)
+def test_csrf_failure_is_a_chinese_403_in_the_shell(world: Any) -> None:
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.street_north)
+    response = client.post("/accounts/password/", {"old_password": "x"})
+    body = _error_page(response)
+    assert response.status_code == 403
+    assert "页面已失效" in body
+    assert english_words(visible_text(body), ("street_north",)) == set()
+
+
+@override_settings(DEBUG=False)
+def test_server_error_page_renders_without_a_context() -> None:
+    from django.views.defaults import server_error
+
+    response = server_error(RequestFactory().get("/"))
+    body = _error_page(response)
+    assert response.status_code == 500
+    assert english_words(visible_text(body)) == set()
+
+
+# --- the file input -----------------------------------------------------------------------
+
+
+def test_no_template_has_a_native_file_input() -> None:
+    """Every upload goes through {% file_input %}: "选择文件", not the browser's "Choose
+    Files / No file chosen"."""
+    from pathlib import Path
+
+    import shegong
+
+    root = Path(shegong.__file__).parent
+    partial = root / "core" / "templates" / "core" / "partials" / "_file_input.html"
+    offenders = [
+        str(path.relative_to(root))
+        for path in root.rglob("*.html")
+        if path != partial and 'type="file"' in path.read_text(encoding="utf-8")
+    ]
+    assert offenders == []
+
+
+def test_import_page_has_the_chinese_file_control(world: Any, client_for: Any) -> None:
+    html = client_for(world.dept_admin).get("/regions/import/").content.decode()
+    assert "data-sg-file>" in html
+    assert ">选择文件</label>" in html
+    assert "未选择文件" in html
+    assert "core/file-input.js" in html
+
+
+@override_settings(DEBUG=False)
+def test_a_citizen_404_leads_back_to_the_portal(db: Any) -> None:
+    body = _error_page(Client().get("/portal/open/999999/"))
+    assert 'href="/portal/">返回群众诉求服务首页' in body
+
+
+@override_settings(DEBUG=False)
+def test_opening_a_post_only_address_is_a_chinese_405(world: Any, client_for: Any) -> None:
+    response = client_for(world.dept_admin).get(f"/accounts/users/{world.street_north.pk}/unlock/")
+    body = _error_page(response)
+    assert response.status_code == 405
+    assert response["Allow"] == "POST"
+    assert "不能直接打开" in body
+    assert 'data-testid="nav"' in body
