@@ -135,9 +135,10 @@ def test_staff_registration_page_fills_the_masked_copy(world, client_for) -> Non
             "urgency": "normal",
             "title": "楼道堆物",
             "body": BODY,
-            "region_code": "339901001001",
+            "region": [world.north.pk, world.north_one.pk],
             "name": "赵六",
             "phone": "13700005555",
+            "submission_id": uuid.uuid4().hex,
         },
     )
     assert response.status_code == 302, response.content.decode()[:1000]
