@@ -650,7 +650,7 @@ def _locate(fields: dict[str, str]) -> tuple[Region | None, str]:
         return None, "；".join(filter(None, [note, resolution.problem]))
     problem = (
         f"请提供发生地：{alternatives}，或写明社区或街道名称的地址（address_string，"
-        "例如“东城区北街道北一社区幸福路8号”）"
+        f"例如“{locate.example_address()}幸福路8号”）"
     )
     return None, "；".join(filter(None, [note, problem]))
 

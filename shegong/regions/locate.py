@@ -182,6 +182,22 @@ def _names(matches: list[Match]) -> str:
     return "”与“".join(dict.fromkeys(m.text for m in matches))
 
 
+def example_address() -> str:
+    """A place written the way the address should name it, from this city's own regions
+    (its first community: "东城区湖滨街道翠苑社区"), for the error messages."""
+    community = (
+        Region.objects.filter(level=RegionLevel.COMMUNITY, is_active=True)
+        .select_related("parent__parent")
+        .order_by("code")
+        .first()
+    )
+    if community is None:
+        return "某区某街道某社区"
+    street = community.parent
+    district = street.parent if street is not None else None
+    return "".join(r.name for r in (district, street, community) if r is not None)
+
+
 def resolve_address(address: str, *, hint: str = "") -> Resolution:
     """The one region the address names, or a precise Chinese reason why there is none.
 
@@ -200,7 +216,7 @@ def resolve_address(address: str, *, hint: str = "") -> Resolution:
         else:
             problem = (
                 f"无法从地址（address_string）“{shown}”识别所属区划：其中没有本市的区县、"
-                "街道（乡镇）或社区（村）名称，请写明社区或街道名称（例如“东城区北街道北一社区”）"
+                f"街道（乡镇）或社区（村）名称，请写明社区或街道名称（例如“{example_address()}”）"
             )
         return Resolution(None, problem + hint)
     candidates = _candidates(matches)
@@ -224,7 +240,7 @@ def resolve_address(address: str, *, hint: str = "") -> Resolution:
         more = f"等{len(candidates)}个区划" if len(candidates) > 5 else ""
         problem = (
             f"地址（address_string）中的“{_names(named)}”对应多个区划：{listed}{more}，"
-            "请在地址中写明所在的区县或街道（例如“东城区北街道北一社区”）"
+            f"请在地址中写明所在的区县或街道（例如“{example_address()}”）"
         )
         return Resolution(None, problem + hint)
     region = Region.objects.filter(pk=candidates[0].pk, is_active=True).first()

@@ -195,3 +195,9 @@ def test_load_boundaries_command(world: Any, tmp_path: Path, capsys: Any) -> Non
     with pytest.raises(CommandError) as info:
         call_command("regions", "load-boundaries", str(path), "--user", "root")
     assert str(info.value) == "有 1 个问题，未写入任何边界"
+
+
+def test_the_example_in_a_refusal_is_a_place_of_this_city(world: Any) -> None:
+    Region.objects.filter(code="339901001001").update(name="翠苑社区")
+    problem = locate.resolve_address("文三路100号").problem
+    assert "例如“东城区北街道翠苑社区”" in problem
