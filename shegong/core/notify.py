@@ -34,7 +34,7 @@ import socket
 import ssl
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -52,13 +52,21 @@ logger = logging.getLogger("shegong.notify")
 
 
 def notify(
-    users: Iterable[Any], title: str, body: str = "", url: str = "", level: str = "info"
+    users: Iterable[Any],
+    title: str,
+    body: str = "",
+    url: str = "",
+    level: str = "info",
+    *,
+    keep: Collection[str] = (),
 ) -> int:
     """Create one in-app notification per distinct active user. Returns how many.
 
     Titles and bodies often quote what a citizen typed (an appeal's title); identifiers in
-    them (phone, ID, bank card, e-mail) are masked — a notice never needs them whole."""
-    title, body = mask_identifiers(title), mask_identifiers(body)
+    them (phone, ID, bank card, e-mail) are masked — a notice never needs them whole.
+    ``keep`` names kinds left as written (``("landline",)`` for notices about organisations
+    and volunteer teams, which may legitimately carry an office number)."""
+    title, body = mask_identifiers(title, keep=keep), mask_identifiers(body, keep=keep)
     seen: set[int] = set()
     rows = []
     for user in users:
