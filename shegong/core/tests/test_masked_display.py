@@ -50,7 +50,7 @@ def test_notification_page_masks_an_old_notification(world, client_for) -> None:
 
 
 def test_migration_masks_stored_notifications(world) -> None:
-    migration = importlib.import_module("shegong.core.migrations.0005_mask_notification_text")
+    migration = importlib.import_module("shegong.core.migrations.0006_mask_notification_text")
     rows = [
         Notification.objects.create(user=world.dispatcher, title=f"{RAW}{i}", body=RAW)
         for i in range(3)

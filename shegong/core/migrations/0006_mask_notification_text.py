@@ -33,7 +33,7 @@ def mask_stored(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("core", "0004_sms_message"),
+        ("core", "0005_sms_status_unknown"),
     ]
 
     operations = [
