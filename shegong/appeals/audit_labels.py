@@ -54,6 +54,7 @@ register_action_labels(
 register_field_labels(
     {
         "attachment": "附件",
+        "passed_over_accused": "跳过的被检举控告单位",
         "type": "文件类型",
         "size": "文件大小（字节）",
         "accepted": "采纳",

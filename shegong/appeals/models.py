@@ -35,6 +35,37 @@ from .choices import (
 APPEALS_VIEW = "appeals.view"
 
 
+def masked_copy(*texts: str | None) -> str:
+    """``texts`` with identifiers masked, one per line: what a viewer who may not see the
+    petitioner's identity reads, stored so that search filters it in SQL."""
+    return "\n".join(mask_identifiers(t) for t in texts)
+
+
+class MaskedCopyField(models.TextField):  # type: ignore[type-arg]
+    """A read-only copy of other text fields of the row with identifiers masked
+    (``masked_copy``), computed in ``pre_save``: ``save()``, ``objects.create``,
+    ``bulk_create`` and ``core.db.bulk_insert`` all write it. ``QuerySet.update`` and
+    ``bulk_update`` do not call ``pre_save``: a path that writes the sources that way must
+    write this column too."""
+
+    def __init__(self, *args: Any, sources: tuple[str, ...] = (), **kwargs: Any) -> None:
+        self.sources = tuple(sources)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["sources"] = self.sources
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = masked_copy(*(getattr(model_instance, s) for s in self.sources))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class AppealPolicy(models.Model):
     """The rules one kind of appeal runs under: clocks and limits, with their legal basis.
 
@@ -187,6 +218,9 @@ class Appeal(models.Model):
     )
     title = models.CharField("标题", max_length=200)
     body = models.TextField("内容")
+    # Title and body with identifiers masked, for search by viewers who may not see the
+    # petitioner's identity (``services.identity.search_free_text``); written on every save.
+    masked_search_text = MaskedCopyField("标题和内容（已脱敏）", sources=("title", "body"))
     region = models.ForeignKey(
         "regions.Region", verbose_name="发生地", on_delete=models.PROTECT, related_name="appeals"
     )
@@ -321,6 +355,13 @@ class Appeal(models.Model):
         # Audit rows, the admin and notifications print this: identifiers typed into the
         # title are masked (issue #12).
         return f"{self.number} {mask_identifiers(self.title)}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A save of only some fields that include the title or body refreshes the masked copy.
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"title", "body"} & set(fields):
+            kwargs["update_fields"] = [*fields, "masked_search_text"]
+        super().save(*args, **kwargs)
 
     @property
     def is_open(self) -> bool:

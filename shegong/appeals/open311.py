@@ -220,20 +220,8 @@ GENERIC_NOTES: dict[str, str] = {
     EventKind.EXTENSION_DECIDED: "办理期限已调整",
 }
 
-_PERSONAL_PATTERN = re.compile(
-    # Letters count as word characters at the edges, so "RX202611290000001" (a
-    # registration number) is left alone while "电话13912345678" is starred.
-    r"(?<![0-9A-Za-z])(?:\+?86[- ]?)?1[3-9]\d(?:[- ]?\d{4}){2}(?![0-9A-Za-z])"  # mobile
-    r"|(?<![0-9A-Za-z])\d{17}[0-9Xx](?![0-9A-Za-z])"  # 18-digit ID numbers
-    r"|(?<![0-9A-Za-z])\d{15}(?![0-9A-Za-z])"  # 15-digit ID numbers
-    r"|(?<![0-9A-Za-z])0\d{2,3}-?\d{7,8}(?![0-9A-Za-z])"  # landlines
-    r"|[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+"  # e-mail addresses
-)
-
-
-def scrub(text: str) -> str:
-    """Star phone numbers, ID numbers and e-mail addresses in text shown publicly."""
-    return _PERSONAL_PATTERN.sub("***", text or "")
+# Public text (status notes, the default title) goes through ``services.identity.public_text``:
+# the same identifier detector as every other public surface.
 
 
 def _with_public_fields(qs: QuerySet[Appeal]) -> QuerySet[Appeal]:
@@ -279,7 +267,7 @@ def _status_notes(kind: str | None, text: str | None) -> str:
     if not kind:
         return ""
     if kind in SAFE_NOTE_KINDS:
-        return scrub(text or "")
+        return public_text(text)
     return GENERIC_NOTES.get(kind) or dict(EventKind.choices).get(kind, "")
 
 
@@ -612,7 +600,7 @@ def _person_name(first: str, last: str) -> str:
 def _default_title(description: str, *private: str) -> str:
     """The first 30 characters of the description — public, so without contact details and
     without the name and detailed address the submitter gave in their own fields."""
-    text = scrub(" ".join(description.split()))
+    text = public_text(" ".join(description.split()))
     for value in private:
         if len(value) >= 2:
             text = text.replace(value, "***")

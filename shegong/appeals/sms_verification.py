@@ -39,7 +39,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from shegong.core.exceptions import DomainError
-from shegong.core.notify import deliver, record_failed_code
+from shegong.core.notify import deliver, error_text, record_failed_code
 from shegong.lib.validators import ValidationFailure, validate_mobile
 
 DEFAULTS: dict[str, int] = {
@@ -156,7 +156,7 @@ def send_code(
     try:
         deliver(phone, f"【{city}{service}】{text}")
     except Exception as exc:  # any gateway failure: tell the citizen, keep it for admins
-        error = f"{type(exc).__name__}: {exc}"[:300]
+        error = error_text(exc)  # Chinese: shown in the admin 短信发送记录
         logger.error("SMS code to %s (%s) failed: %s", mask_phone(phone), scope or "验证", error)
         record_failed_code(
             phone, f"验证码（{SCOPE_LABELS.get(scope, scope or '手机验证')}）", error

@@ -212,7 +212,17 @@ SHEGONG_CITY_NAME = env_str("SHEGONG_CITY_NAME", "示范市")
 
 # SMS (docs/operations.md "SMS"): the gateway, the signature and every code limit come from
 # the environment. Backends: log (development), http (generic JSON gateway), or a dotted path.
-SHEGONG_SMS_BACKEND = env_str("SHEGONG_SMS_BACKEND", env_str("SHEGONG_SMS_SENDER", "log"))
+_SMS_BACKEND_SET = env_str("SHEGONG_SMS_BACKEND", "") or env_str("SHEGONG_SMS_SENDER", "")
+SHEGONG_SMS_BACKEND = _SMS_BACKEND_SET or "log"
+if PRODUCTION and not _SMS_BACKEND_SET:
+    # The log backend marks messages 已发送 without sending them: in production only on
+    # purpose (SHEGONG_SMS_BACKEND=log), never by default.
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "生产环境（SHEGONG_PRODUCTION=true）必须设置短信网关 SHEGONG_SMS_BACKEND"
+        "（http 或自定义类）；确实不发短信时请显式设置 SHEGONG_SMS_BACKEND=log"
+    )
 SHEGONG_SMS_SIGN = env_str("SHEGONG_SMS_SIGN", "")
 SHEGONG_SMS_HTTP_URL = env_str("SHEGONG_SMS_HTTP_URL", "")
 SHEGONG_SMS_HTTP_TOKEN = env_str("SHEGONG_SMS_HTTP_TOKEN", "")

@@ -124,6 +124,15 @@ class SmsMessageAdmin(ReadOnlyAdmin):
     list_filter = ("status", "purpose")
     fields = COLUMNS
     readonly_fields = COLUMNS
+    actions = ["resend_unknown"]
+
+    @admin.action(description="已向服务商核实未收到，重新发送所选“结果未知”的短信")
+    def resend_unknown(self, request: HttpRequest, queryset: Any) -> None:
+        from .notify import resend_unknown
+
+        ids = list(queryset.values_list("pk", flat=True))
+        count = resend_unknown(actor=request.user, message_ids=ids)
+        self.message_user(request, f"已重新发送 {count} 条短信（只处理状态为“结果未知”的短信）")
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         # The department administrator who runs the system (accounts) runs the gateway too.

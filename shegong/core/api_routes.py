@@ -6,6 +6,8 @@ from django.utils import timezone
 from ninja import Query, Router, Schema
 from ninja.pagination import paginate
 
+from shegong.lib.masking import mask_identifiers
+
 from .api import require_capability
 from .calendar import get_calendar
 from .filters import AuditEventFilterSet
@@ -26,6 +28,11 @@ class AuditEventOut(Schema):
     note: str
     success: bool
     hash: str
+
+    @staticmethod
+    def resolve_target_repr(obj: AuditEvent) -> str:
+        # Older rows quote an appeal's title raw; the chain forbids rewriting them.
+        return mask_identifiers(obj.target_repr)
 
 
 class AuditQuery(Schema):

@@ -14,11 +14,13 @@ register_action_labels(
         "calendar_day_set": "设置节假日/调休日",
         "calendar_day_deleted": "删除节假日/调休日",
         "calendar_year_marked": "标记年度日历已录入",
+        "sms_unknown_resent": "重新发送结果未知的短信",
     }
 )
 register_field_labels(
     {
         "id": "编号",
+        "ids": "编号",
         "created_at": "创建时间",
         "updated_at": "更新时间",
         "region_path": "区划路径",

@@ -198,6 +198,8 @@ class SmsStatus(models.TextChoices):
     SENDING = "sending", "发送中"
     SENT = "sent", "已发送"
     FAILED = "failed", "发送失败"
+    # The gateway may have taken it (timeout after sending, 5xx): not sent again by itself.
+    UNKNOWN = "unknown", "结果未知"
 
 
 class SmsMessage(models.Model):

@@ -78,6 +78,8 @@ class ImportReport:
     unchanged: int = 0
     errors: list[RowError] = field(default_factory=list)
     committed: bool = False
+    # Row numbers of a downloaded template's sample rows: shown, never imported.
+    samples: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -85,6 +87,37 @@ class ImportReport:
 
     def add(self, row: int, column: str, message: str) -> None:
         self.errors.append(RowError(row, column, message))
+
+    @property
+    def notes(self) -> list[str]:
+        """What the dry run page lists next to the file's warnings (Chinese)."""
+        return [f"第 {row} 行是示例行，不会导入" for row in self.samples]
+
+
+# A template's sample row says so in its 备注 cell: the dry run shows it as a sample and no
+# import ever writes it (a confirmed, unchanged template must not create a fake unit,
+# organization or hours entry). Every import declares the column (:data:`SAMPLE_COLUMN`).
+SAMPLE_COLUMN_NAME = "备注"
+SAMPLE_NOTE = "示例行，不会导入（可删除本行后按此格式填写）"
+SAMPLE_COLUMN = Column(SAMPLE_COLUMN_NAME, aliases=("说明",))
+
+
+def is_sample_row(raw: dict[str, str]) -> bool:
+    return (raw.get(SAMPLE_COLUMN_NAME) or "").strip().startswith("示例")
+
+
+def without_samples(
+    rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport
+) -> list[tuple[int, dict[str, str]]]:
+    """The rows to import: sample rows (:func:`is_sample_row`) are left out and their
+    numbers kept in ``report.samples``."""
+    kept = []
+    for number, raw in rows:
+        if is_sample_row(raw):
+            report.samples.append(number)
+        else:
+            kept.append((number, raw))
+    return kept
 
 
 def _clean(value: Any) -> str:
@@ -325,10 +358,19 @@ _WHOLE = re.compile(r"[+-]?\d+(?:\.0+)?")
 _NUMBER = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)")
 
 
-def parse_count(text: str, label: str) -> tuple[int | None, str | None]:
+# The largest value of an integer column (PostgreSQL ``integer``): a bigger count would pass
+# the dry run and fail the commit.
+INTEGER_MAX = 2_147_483_647
+
+
+def parse_count(
+    text: str, label: str, *, max_value: int = INTEGER_MAX
+) -> tuple[int | None, str | None]:
     """A count as people type it in a sheet (``1,200``, ``１２``, ``5.0``): ``(value, None)``,
     or ``(None, Chinese message)`` — a negative number is told so, not called "not a whole
-    number". Blank is ``(None, None)``: the caller decides whether the cell is required."""
+    number", and one above ``max_value`` (a realistic cap for the column, never above the
+    column's range) is told so in the dry run. Blank is ``(None, None)``: the caller
+    decides whether the cell is required."""
     cleaned = unicodedata.normalize("NFKC", text or "").replace(",", "").replace("，", "")
     cleaned = cleaned.replace("\u2212", "-")  # the minus sign some office software writes
     cleaned = _SPACE.sub("", cleaned)
@@ -338,7 +380,10 @@ def parse_count(text: str, label: str) -> tuple[int | None, str | None]:
         return None, f"{label}不能为负数（填写的是“{text.strip()}”）"
     if not _WHOLE.fullmatch(cleaned):
         return None, f"{label}应为整数（填写的是“{text.strip()}”）"
-    return abs(int(cleaned.split(".")[0])), None
+    value = abs(int(cleaned.split(".")[0]))
+    if value > max_value:
+        return None, f"{label}不能超过{max_value}（填写的是“{text.strip()}”）"
+    return value, None
 
 
 def _read_csv(data: bytes) -> list[list[str]]:

@@ -15,6 +15,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
+from shegong.lib.masking import mask_identifiers
 from shegong.lib.workcalendar import UnknownYearError
 
 from .calendar import get_calendar
@@ -111,6 +112,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     base = AuditEvent.objects.visible_to(request.user).select_related("actor")
     filterset = AuditEventFilterSet(request.GET, queryset=base)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    _mask_audit_targets(page)
     context = {
         "filter": filterset,
         "page": page,
@@ -120,6 +122,18 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     }
     template = "core/partials/_audit_table.html" if request.htmx else "core/audit_list.html"  # type: ignore[attr-defined]
     return render(request, template, context)
+
+
+def _mask_audit_targets(page: Any) -> None:
+    """Older rows quote an appeal's title raw in ``target_repr`` (written before
+    ``str(appeal)`` masked it); the hash chain forbids rewriting them, so they are masked on
+    the way out. ``shown_target`` is the masked value; ``target_repr`` is replaced in memory
+    too (``AuditEvent.save`` refuses updates, nothing is written back), so a template that
+    prints either shows the masked text."""
+    page.object_list = list(page.object_list)
+    for event in page.object_list:
+        event.shown_target = mask_identifiers(event.target_repr)
+        event.target_repr = event.shown_target
 
 
 def _query_without_page(request: HttpRequest) -> str:
@@ -187,6 +201,13 @@ def notifications(request: HttpRequest) -> HttpResponse:
         mine.filter(read_at__isnull=True).update(read_at=timezone.now())
         return redirect("core:notifications")
     page = Paginator(mine, 50).get_page(request.GET.get("page"))
+    # ``notify`` masks what it stores, and migration 0005 masked older rows; masked again on
+    # the way out for a row written another way. Landlines stay: an office gives its number
+    # in a notice (``notify(..., keep=("landline",))``).
+    page.object_list = list(page.object_list)
+    for item in page.object_list:
+        item.title = mask_identifiers(item.title, keep=("landline",))
+        item.body = mask_identifiers(item.body, keep=("landline",))
     return render(
         request,
         "core/notifications.html",

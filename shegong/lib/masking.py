@@ -120,38 +120,57 @@ IdentifierKind = Literal["email", "id_number", "bank_card", "mobile", "landline"
 # one of ours (e.g. an order number of 25 digits is a bank card of nothing).
 _NB = r"(?<![0-9A-Za-z])"
 _NA = r"(?![0-9A-Za-z])"
-_SEP = r"[ \-]?"
+_SEP = r"[ .\-]?"  # between the groups of a mobile: 138 1234 5678, 138-1234-5678, 138.1234.5678
+# Words that say "a phone number follows"; people type spaces inside them ("电 话").
+_PHONE_WORD = r"(?:电\s?话|座\s?机|联\s?系|手\s?机|号\s?码|热\s?线|方\s?式)"
+# A pattern with a group named ``v`` is an identifier only in that group (the rest is context).
 _PATTERNS: Final[tuple[tuple[IdentifierKind, re.Pattern[str]], ...]] = (
     ("email", re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")),
     # 18-digit resident ID (last may be X) and the old 15-digit form.
-    # (6-8-4 groups may be separated by single spaces, as people copy them from a card)
+    # (6-8-4 groups may be separated by single spaces or hyphens, as people copy them)
     (
         "id_number",
-        re.compile(rf"{_NB}[1-9]\d{{5}} ?(?:19|20)\d{{2}}[01]\d[0-3]\d ?\d{{3}}[\dXx]{_NA}"),
+        re.compile(
+            rf"{_NB}[1-9]\d{{5}}[ \-]?(?:19|20)\d{{2}}[01]\d[0-3]\d[ \-]?\d{{3}}[\dXx]{_NA}"
+        ),
     ),
     ("id_number", re.compile(rf"{_NB}[1-9]\d{{5}}\d{{2}}[01]\d[0-3]\d\d{{3}}{_NA}")),
-    # Mobile: 11 digits from 13–19, optionally +86/0086, grouped 3-4-4 by spaces or hyphens.
+    # Mobile: 11 digits from 13–19, optionally +86/0086, grouped 3-4-4 or 4-3-4 by spaces,
+    # hyphens or dots.
     (
         "mobile",
-        re.compile(rf"{_NB}(?:(?:\+|00)?86{_SEP})?1[3-9]\d{_SEP}\d{{4}}{_SEP}\d{{4}}{_NA}"),
+        re.compile(
+            rf"{_NB}(?:(?:\+|00)?86{_SEP})?1[3-9]\d"
+            rf"(?:{_SEP}\d{{4}}{_SEP}\d{{4}}|\d{_SEP}\d{{3}}{_SEP}\d{{4}}){_NA}"
+        ),
     ),
     # Bank card: 16–19 digits, optionally in groups of four.
     (
         "bank_card",
         re.compile(rf"{_NB}[1-9]\d{{3}}(?:[ \-]?\d{{4}}){{3}}(?:[ \-]?\d{{1,3}})?{_NA}"),
     ),
-    # Landline with area code: 010-12345678, (0571)88888888, 0571 8888 8888, 400/800 lines.
+    # Landline with area code: 010-12345678, (0571)88888888, 0571 8888 8888, 400/800 lines,
+    # and from abroad +86-571-88888888 (the area code loses its 0).
     (
         "landline",
         re.compile(
             rf"{_NB}(?:[(（]0\d{{2,3}}[)）]\s?|0\d{{2,3}}[ \-]?)\d{{3,4}}[ \-]?\d{{4}}{_NA}"
         ),
     ),
-    ("landline", re.compile(rf"{_NB}[48]00[ \-]?\d{{3}}[ \-]?\d{{4}}{_NA}")),
-    # A local number without area code, only after a word that says it is a phone number.
     (
         "landline",
-        re.compile(rf"(?<=电话|座机|联系|手机|号码|热线)(?:[:：是为]?\s?)?\d{{7,8}}{_NA}"),
+        re.compile(
+            rf"{_NB}(?:\+|00)86[ \-]?(?:10|2\d|[3-9]\d{{2}})[ \-]?\d{{3,4}}[ \-]?\d{{4}}{_NA}"
+        ),
+    ),
+    ("landline", re.compile(rf"{_NB}[48]00[ \-]?\d{{3}}[ \-]?\d{{4}}{_NA}")),
+    # A local number without area code (7–8 digits, maybe 8888-8888), only after a word that
+    # says it is a phone number: 电话:8888-8888, 联系方式：88888888, 电 话 88888888.
+    (
+        "landline",
+        re.compile(
+            rf"{_PHONE_WORD}\s?(?:[:：是为]\s?)?(?P<v>(?<![0-9A-Za-z])\d{{3,4}}-?\d{{4}}){_NA}"
+        ),
     ),
 )
 
@@ -181,10 +200,7 @@ def find_identifiers(text: str | None) -> list[IdentifierSpan]:
     taken: list[IdentifierSpan] = []
     for kind, pattern in _PATTERNS:
         for m in pattern.finditer(folded):
-            start, end = m.start(), m.end()
-            if kind == "landline" and not m.group(0)[:1].isdigit() and m.group(0)[:1] not in "(（":
-                # the look-behind variant: skip the "：" or "是" that precedes the digits
-                start += len(m.group(0)) - len(m.group(0).lstrip(":：是为 "))
+            start, end = m.span("v") if "v" in pattern.groupindex else m.span()
             if any(s.start < end and start < s.end for s in taken):
                 continue
             taken.append(IdentifierSpan(kind, start, end))
@@ -192,20 +208,30 @@ def find_identifiers(text: str | None) -> list[IdentifierSpan]:
 
 
 def _mask_one(kind: IdentifierKind, raw: str) -> str:
-    digits = re.sub(r"\D", "", _fold(raw))
+    folded = _fold(raw)
+    digits = re.sub(r"\D", "", folded)
     if kind == "email":
-        local, _, domain = raw.partition("@")
-        return (local[:1] + _STAR * max(len(local) - 1, 1)) + "@" + domain
+        # split where the folded text has "@" (the raw text may have a full-width "＠")
+        at = folded.index("@")
+        local, domain = raw[:at], raw[at + 1 :]
+        return (local[:1] + _STAR * max(len(local) - 1, 1)) + raw[at] + domain
     if kind == "id_number":
-        return mask_id_number(_fold(raw).replace(" ", "").upper())
+        return mask_id_number(re.sub(r"[ \-]", "", folded).upper())
     if kind == "mobile":
-        return mask_phone(raw)
+        return mask_phone(re.sub(r"[ .\-]", "", folded))
     if kind == "bank_card":
         return _STAR * (len(digits) - 4) + digits[-4:]
-    # landline: keep the area code (or the first 3 digits) and the last 2 digits, in place
-    head = (3 if digits[:2] in ("01", "02") else 4) if digits.startswith("0") else 3
-    if len(digits) <= 8:
-        head = 0
+    # landline: keep the country and area code (or the first 3 digits) and the last 2 digits,
+    # in place
+    country = 4 if folded.startswith("0086") else 2 if folded.startswith("+86") else 0
+    rest = digits[country:]
+    if rest.startswith("0"):
+        area = 3 if rest[:2] in ("01", "02") else 4
+    elif country:
+        area = 2 if rest[:1] in ("1", "2") else 3
+    else:
+        area = 3
+    head = 0 if len(rest) <= 8 else country + area
     keep = set(range(head)) | {len(digits) - 2, len(digits) - 1}
     out, seen = [], 0
     for ch in raw:

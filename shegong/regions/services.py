@@ -48,6 +48,7 @@ LEVEL_NAMES: dict[str, int] = {
     "网格": RegionLevel.GRID,
 }
 BATCH = 2000
+MAX_POPULATION = 100_000_000  # 常住人口 of one division: a realistic cap (a dry-run error)
 
 
 def _require(actor: Any, capability: str = Cap.REGIONS_MANAGE) -> None:
@@ -257,7 +258,9 @@ def _parse_rows(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport
             problems.append(("区划代码", f"与第 {seen[code]} 行重复"))
         if not name:
             problems.append(("名称", "名称不能为空"))
-        population, population_problem = parse_count(raw.get("常住人口", ""), "常住人口")
+        population, population_problem = parse_count(
+            raw.get("常住人口", ""), "常住人口", max_value=MAX_POPULATION
+        )
         if population_problem:
             problems.append(("常住人口", population_problem))
         for column, message in problems:

@@ -5,7 +5,12 @@ must not let a reader identify the citizen (个人信息保护法 第七十三�
 第四十六条(五) on disclosure). The rules are deliberately blunt — a published text that lost a
 harmless number is better than one that kept a phone number:
 
-- every run of 7 or more digits (phone, ID, bank card, QQ, case numbers), with a trailing
+- first, everything the display masker finds (``shegong.lib.masking.find_identifiers``:
+  ID numbers in 6-8-4 groups, bank cards in groups of four, landlines like ``0571 8888 8888``
+  or ``+86-571-88888888``, mobiles grouped or dotted, e-mail addresses with a full-width
+  ``＠``), replaced whole — the same detector the staff screens use, so the public page never
+  shows less masking than they do;
+- then every run of 7 or more digits (phone, ID, bank card, QQ, case numbers), with a trailing
   ID check letter ``X``; mobile numbers written ``138 1234 5678`` / ``138-1234-5678``;
   landlines ``0571-8888888``; full-width digits count as digits;
 - e-mail addresses and car plates;
@@ -21,6 +26,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+
+from shegong.lib.masking import redact_identifiers
 
 NUMBER = "[号码已隐去]"
 EMAIL = "[邮箱已隐去]"
@@ -54,7 +61,7 @@ def scrub(text: str, names: Iterable[str] = ()) -> str:
     """Return ``text`` with personal data replaced by neutral placeholders."""
     if not text:
         return ""
-    result = text
+    result = redact_identifiers(text, {"email": EMAIL, "*": NUMBER})
     for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=len)[::-1]:
         result = result.replace(name, PERSON)
     result = _SELF_NAMED.sub(lambda m: m.group(1) + PERSON, result)

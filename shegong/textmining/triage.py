@@ -14,6 +14,7 @@ not block on it — a read during a write may or may not see that write.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections.abc import Hashable
@@ -138,6 +139,24 @@ MISCONDUCT_TERMS: dict[str, tuple[str, ...]] = {
 }
 
 
+# "没有收受红包", "并未发现贿赂": a word under a negation a few characters before it (in the
+# same clause) is no accusation of it.
+NEGATIONS = ("没有", "没", "未", "并未", "从未", "不曾", "不存在")
+NEGATION_WINDOW = 6
+_CLAUSE_END = re.compile(r"[，。！？；：,.!?;:、\n]")
+
+
+def _affirmed(text: str, term: str) -> bool:
+    """``term`` occurs in ``text`` at least once without a negation just before it."""
+    start = text.find(term)
+    while start != -1:
+        before = _CLAUSE_END.split(text[max(0, start - NEGATION_WINDOW) : start])[-1]
+        if not any(word in before for word in NEGATIONS):
+            return True
+        start = text.find(term, start + 1)
+    return False
+
+
 @dataclass(frozen=True, slots=True)
 class MisconductMatch:
     """An accusation reads as misconduct by officials: the 纪检监察 level-2 class with the
@@ -157,7 +176,7 @@ def official_misconduct(title: str | None, body: str | None) -> MisconductMatch 
     best: tuple[int, str] | None = None
     words: list[str] = []
     for l2, terms in MISCONDUCT_TERMS.items():
-        found = [t for t in terms if t in text]
+        found = [t for t in terms if _affirmed(text, t)]
         # "保护伞" inside "充当保护伞" counts once.
         found = [t for t in found if not any(t != o and t in o for o in found)]
         words += found

@@ -13,7 +13,7 @@ from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.pii import plain
-from shegong.core.tabular import Column, ImportReport
+from shegong.core.tabular import SAMPLE_COLUMN, Column, ImportReport, without_samples
 from shegong.core.tree import assign_path
 from shegong.lib.validators import ValidationFailure, validate_credit_code, validate_mobile
 from shegong.regions.models import Region
@@ -72,23 +72,41 @@ def _clean(values: dict[str, Any]) -> dict[str, Any]:
     return cleaned
 
 
-def _superior(unit: Unit | None, superior_id: int | None) -> Unit | None:
-    """Check a 上级行政机关: an existing active unit, not the unit itself, not below it in the
+# One message for "no such unit" and "not a lawful superior of this unit": a unit manager
+# must not learn through this field which unit codes or ids exist outside their scope.
+SUPERIOR_NOT_ALLOWED = (
+    "上级行政机关不存在，或不能作为本单位的上级行政机关"
+    "（须是所属区划包含本单位所属区划的有效单位，如本级或上级人民政府、上级主管部门）"
+)
+
+
+def may_answer_to(unit_region_path: str, superior_region_path: str) -> bool:
+    """The rule for a 上级行政机关: its region contains the unit's region (the same region or
+    one above it — a street office answers to the district government, a district bureau to
+    the city one), never a unit of a neighbouring or lower region."""
+    return bool(superior_region_path) and unit_region_path.startswith(superior_region_path)
+
+
+def _superior(unit: Unit | None, superior_id: int | None, *, region: Region) -> Unit | None:
+    """Check a 上级行政机关 for a unit in ``region``: an existing active unit whose region
+    contains ``region`` (:func:`may_answer_to`), not the unit itself, not below it in the
     unit tree and not reached again by following superiors up (no cycle). It may lie outside
-    the actor's scope (a district's units answer to the city government)."""
+    the actor's scope only in that way (a district's units answer to the city government):
+    the choice decides who reads a 复查/复核 of the unit's decisions. An unknown id and a
+    unit that may not be chosen give the same error (:data:`SUPERIOR_NOT_ALLOWED`)."""
     if superior_id is None:
         return None
-    superior = Unit.objects.filter(pk=superior_id).first()
-    if superior is None:
-        raise DomainError("上级行政机关不存在")
+    superior = Unit.objects.select_related("region").filter(pk=superior_id).first()
+    if superior is None or not may_answer_to(region.path, superior.region.path):
+        raise DomainError(SUPERIOR_NOT_ALLOWED)
+    if unit is not None and superior.pk == unit.pk:
+        raise DomainError("上级行政机关不能是本单位")
+    if unit is not None and unit.path and superior.path.startswith(unit.path):
+        raise DomainError(f"上级行政机关不能是本单位的下级单位（{superior.name}）")
     if not superior.is_active:
         raise DomainError(f"上级行政机关“{superior.name}”已停用")
     if unit is None:
         return superior
-    if superior.pk == unit.pk:
-        raise DomainError("上级行政机关不能是本单位")
-    if unit.path and superior.path.startswith(unit.path):
-        raise DomainError(f"上级行政机关不能是本单位的下级单位（{superior.name}）")
     seen = {unit.pk}
     current: Unit | None = superior
     while current is not None:
@@ -100,14 +118,15 @@ def _superior(unit: Unit | None, superior_id: int | None) -> Unit | None:
 
 
 def superior_id_for_code(code: str) -> int | None:
-    """The id of the 上级行政机关 named by its unit code ("" → None). Any unit, not only the
-    actor's: see :func:`_superior`."""
+    """The id of the 上级行政机关 named by its unit code ("" → None), for the service to
+    check (:func:`_superior`). An unknown code gives the same error as a unit that may not
+    be chosen, so the form is no way to learn which codes exist."""
     code = (code or "").strip()
     if not code:
         return None
     pk = Unit.objects.filter(code=code).values_list("pk", flat=True).first()
     if pk is None:
-        raise DomainError(f"上级行政机关编码“{code}”不存在")
+        raise DomainError(SUPERIOR_NOT_ALLOWED)
     return int(pk)
 
 
@@ -141,7 +160,7 @@ def create_unit(
             raise DomainError("单位编码和名称不能为空")
         if Unit.objects.filter(code=code.strip()).exists():
             raise DomainError(f"单位编码 {code} 已存在")
-        superior = _superior(None, superior_body_id)
+        superior = _superior(None, superior_body_id, region=region)
         unit = Unit.objects.create(
             code=code.strip(),
             name=name.strip(),
@@ -170,13 +189,17 @@ def update_unit(*, actor: Any, unit_id: int, **values: Any) -> Unit:
         if unit is None:
             raise DomainError("单位不存在或不在您的管辖范围内")
         before = audit.snapshot(unit)
+        moved = "region_id" in values
         if "region_id" in values:
             region = Region.objects.visible_to(actor).filter(pk=values.pop("region_id")).first()
             if region is None:
                 raise DomainError("所属区划不存在或不在您的管辖范围内")
             unit.region = region
         if "superior_body_id" in values:
-            unit.superior_body = _superior(unit, values.pop("superior_body_id"))
+            unit.superior_body = _superior(unit, values.pop("superior_body_id"), region=unit.region)
+        elif moved and unit.superior_body_id is not None:
+            # A move to another region must keep the 上级行政机关 lawful.
+            _superior(unit, unit.superior_body_id, region=unit.region)
         for key, value in values.items():
             if key == "contact_phone" and not value:
                 continue  # blank means "keep" for encrypted fields
@@ -222,7 +245,11 @@ IMPORT_COLUMNS = EXPORT_COLUMNS  # an export can be edited and imported again
 REQUIRED_COLUMNS = ["单位编码", "单位名称", "类别", "所属区划代码"]
 # The declared columns the reader checks the header against (core/tabular.py): a column the
 # import does not use is shown as a warning in the dry run, never silently dropped.
-IMPORT_SPEC = tuple(Column(c, required=c in REQUIRED_COLUMNS) for c in IMPORT_COLUMNS)
+IMPORT_SPEC = (
+    *(Column(c, required=c in REQUIRED_COLUMNS) for c in IMPORT_COLUMNS),
+    SAMPLE_COLUMN,  # the template's sample row says 示例 there: never imported
+)
+TEMPLATE_COLUMNS = [c.name for c in IMPORT_SPEC]
 KIND_NAMES: dict[str, str] = {
     **{str(label): str(value) for value, label in UnitKind.choices},
     **{str(value): str(value) for value in UnitKind.values},
@@ -238,9 +265,12 @@ class _ImportRow:
     region_code: str
     parent_code: str | None  # None: the column is not in the file (keep)
     superior_code: str | None
+    # A cell of the row is bad: the row is not written, but its region, parent and
+    # superior are still checked so that every bad cell is listed at once.
+    bad: bool = False
 
 
-def _parse_unit_row(number: int, raw: dict[str, str], report: ImportReport) -> _ImportRow | None:
+def _parse_unit_row(number: int, raw: dict[str, str], report: ImportReport) -> _ImportRow:
     """One row's cells, every bad cell reported (not only the first)."""
     errors = len(report.errors)
 
@@ -286,8 +316,6 @@ def _parse_unit_row(number: int, raw: dict[str, str], report: ImportReport) -> _
         report.add(number, "承办单位", "承办单位应填“是”或“否”")
     elif YES_NO[handling] is not None:
         values["is_handling_unit"] = YES_NO[handling]
-    if len(report.errors) > errors:
-        return None
     return _ImportRow(
         number,
         code,
@@ -295,6 +323,7 @@ def _parse_unit_row(number: int, raw: dict[str, str], report: ImportReport) -> _
         cell("所属区划代码"),
         cell("上级单位编码") if "上级单位编码" in raw else None,
         cell("上级行政机关编码") if "上级行政机关编码" in raw else None,
+        bad=len(report.errors) > errors,
     )
 
 
@@ -319,19 +348,20 @@ def import_units(
     the writes go through :func:`create_unit` / :func:`update_unit` (each audited)."""
     _require(actor)
     report = ImportReport()
+    rows = without_samples(rows, report)
+    report.total = len(report.samples)
     parsed: list[_ImportRow] = []
     seen: dict[str, int] = {}
     for number, raw in rows:
         report.total += 1
         row = _parse_unit_row(number, raw, report)
-        if row is None:
-            continue
         if row.code in seen:
             report.add(number, "单位编码", f"与第 {seen[row.code]} 行重复")
             continue
-        seen[row.code] = number
+        if row.code:
+            seen[row.code] = number
         parsed.append(row)
-    in_file = {row.code: row for row in parsed}
+    in_file = {row.code: row for row in parsed if row.code}
     codes = [*in_file, *(r.parent_code for r in parsed), *(r.superior_code for r in parsed)]
     existing = {
         u.code: u
@@ -351,7 +381,9 @@ def import_units(
         )
     }
     superiors = {code: _superior_code(u) for code, u in existing.items()}
-    superiors.update({r.code: r.superior_code for r in parsed if r.superior_code is not None})
+    superiors.update(
+        {r.code: r.superior_code for r in parsed if r.code and r.superior_code is not None}
+    )
     creates: list[_ImportRow] = []
     updates: list[tuple[_ImportRow, Unit, dict[str, Any]]] = []
     for row in parsed:
@@ -361,7 +393,7 @@ def import_units(
             report.add(row.number, "单位编码", "该单位不在您的管辖范围内")
             continue
         region = regions.get(row.region_code)
-        if region is None:
+        if region is None and row.region_code:  # blank: already reported
             report.add(row.number, "所属区划代码", "所属区划代码不存在或不在您的管辖范围内")
         if row.parent_code:
             if row.parent_code == row.code:
@@ -381,17 +413,17 @@ def import_units(
         if row.superior_code:
             if row.superior_code == row.code:
                 report.add(row.number, "上级行政机关编码", "上级行政机关不能是本单位")
-            elif row.superior_code not in in_file and row.superior_code not in existing:
+            elif not _may_be_superior(row, region, in_file, existing, regions):
                 report.add(
                     row.number,
                     "上级行政机关编码",
-                    f"上级行政机关编码“{row.superior_code}”不存在（既不在系统中，也不在本文件中）",
+                    f"上级行政机关编码“{row.superior_code}”：{SUPERIOR_NOT_ALLOWED}",
                 )
             elif _superior_cycle(row.code, superiors):
                 report.add(
                     row.number, "上级行政机关编码", "上级行政机关的上级链又回到本单位，请检查设置"
                 )
-        if len(report.errors) > bad or region is None:
+        if row.bad or len(report.errors) > bad or region is None:
             continue
         if current is None:
             creates.append(row)
@@ -479,6 +511,28 @@ def import_units(
         return report
     report.committed = True
     return report
+
+
+def _may_be_superior(
+    row: _ImportRow,
+    region: Region | None,
+    in_file: dict[str, _ImportRow],
+    existing: dict[str, Unit],
+    regions: dict[str, Region],
+) -> bool:
+    """The row's 上级行政机关 exists (in the system or earlier/later in the file) and its
+    region contains the row's region (:func:`may_answer_to`). Unknown and not allowed are
+    one answer (no way to learn which codes exist)."""
+    code = row.superior_code or ""
+    if code in in_file:
+        superior_region = regions.get(in_file[code].region_code)
+        superior_path = superior_region.path if superior_region is not None else ""
+    elif code in existing:
+        superior_path = existing[code].region.path
+    else:
+        return False
+    # Without a valid region of its own the row is already in error; judge the rest.
+    return region is None or not superior_path or may_answer_to(region.path, superior_path)
 
 
 def _superior_code(unit: Unit) -> str:

@@ -19,7 +19,7 @@ from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load, stage
-from shegong.core.tabular import TableError, read_table
+from shegong.core.tabular import SAMPLE_NOTE, TableError, read_table
 from shegong.regions.models import Region
 
 from . import services
@@ -89,8 +89,9 @@ def _resolve_codes(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]
         if parent is None:
             raise DomainError("上级单位编码不存在或不在您的管辖范围内")
         data["parent_id"] = parent.pk
-    # The 上级行政机关 may lie outside the actor's scope (a district's units answer to the
-    # city government); the service checks it exists, is active and makes no cycle.
+    # The 上级行政机关 may lie outside the actor's scope only in a region containing the
+    # unit's (a district's units answer to the city government); the service checks that,
+    # that it is active and makes no cycle — unknown and not allowed give one error.
     data["superior_body_id"] = services.superior_id_for_code(data.pop("superior_code", ""))
     return data
 
@@ -198,6 +199,7 @@ IMPORT_EXAMPLE = [
         "13800000000",
         "0571-80000000",
         "人民路1号",
+        SAMPLE_NOTE,
     ]
 ]
 
@@ -207,8 +209,8 @@ def unit_import_template(request: HttpRequest) -> HttpResponse:
     _need(request, Cap.UNITS_MANAGE)
     example = [list(row) for row in IMPORT_EXAMPLE]
     region = Region.objects.visible_to(request.user).order_by("depth", "code").first()
-    example[0][services.IMPORT_COLUMNS.index("所属区划代码")] = region.code if region else ""
-    return file_response("单位导入模板", services.IMPORT_COLUMNS, example, "xlsx")
+    example[0][services.TEMPLATE_COLUMNS.index("所属区划代码")] = region.code if region else ""
+    return file_response("单位导入模板", services.TEMPLATE_COLUMNS, example, "xlsx")
 
 
 @login_required
@@ -248,6 +250,11 @@ def unit_import(request: HttpRequest) -> HttpResponse:
             )
             return redirect("units:list")
         context.update(
-            {"report": report, "token": token, "filename": filename, "warnings": table.warnings}
+            {
+                "report": report,
+                "token": token,
+                "filename": filename,
+                "warnings": [*table.warnings, *report.notes],
+            }
         )
     return render(request, "units/unit_import.html", context)

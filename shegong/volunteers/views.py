@@ -611,7 +611,12 @@ def import_view(request: HttpRequest, kind: str) -> HttpResponse:
             messages.success(request, f"导入完成：共 {report.created} 条")
             return redirect("volunteers:hours" if kind == "hours" else "volunteers:list")
         context.update(
-            {"report": report, "token": token, "filename": filename, "warnings": table.warnings}
+            {
+                "report": report,
+                "token": token,
+                "filename": filename,
+                "warnings": [*table.warnings, *report.notes],
+            }
         )
     return render(request, "volunteers/import.html", context)
 

@@ -173,7 +173,6 @@ def identity_visible_q(user: Any) -> Q | None:
 # Characters an identifier is made of (after NFKC folding). A query without any of them
 # cannot match inside an identifier, so it cannot learn a masked digit.
 _IDENTIFIER_CHARS = re.compile(r"[0-9A-Za-z@]")
-MAX_ID_LIST = 20_000  # ids bound into one query (SQLite and PostgreSQL both take this)
 
 
 def search_free_text(queryset: Any, query: str, user: Any) -> Any:
@@ -181,39 +180,20 @@ def search_free_text(queryset: Any, query: str, user: Any) -> Any:
 
     Searching "13812345678" (or "1381234", digit by digit) over the raw body would tell
     a viewer who sees only ``138****5678`` whether the number is there. So for appeals
-    whose identity the viewer may not see, a match counts only if the query also occurs in
-    the *masked* title or body — what the viewer can read anyway. Appeals whose identity
-    the viewer may see match on the stored text (they could reveal it). Queries with no
-    digit, Latin letter or "@" cannot touch an identifier and skip the re-check.
+    whose identity the viewer may not see, the query is matched against the *masked*
+    title and body — what the viewer can read anyway — stored on the row
+    (``Appeal.masked_search_text``, written on every save), so the filter stays in SQL
+    whatever the number of rows. Appeals whose identity the viewer may see match on the
+    stored text (they could reveal it). Queries with no digit, Latin letter or "@" cannot
+    touch an identifier and search the stored text for everyone.
     """
     query = query.strip()
-    matched = queryset.filter(
-        Q(title__icontains=query) | Q(body__icontains=query) | Q(number=query.upper())
-    )
-    folded = unicodedata.normalize("NFKC", query)
-    if not _IDENTIFIER_CHARS.search(folded):
-        return matched
+    by_number = Q(number=query.upper())
+    stored = Q(title__icontains=query) | Q(body__icontains=query)
+    if not _IDENTIFIER_CHARS.search(unicodedata.normalize("NFKC", query)):
+        return queryset.filter(stored | by_number)
+    readable = Q(masked_search_text__icontains=query) | by_number
     visible = identity_visible_q(user)
-    hidden = matched if visible is None else matched.exclude(visible)
-    needle, number = query.casefold(), query.upper()
-    keep: list[int] = []
-    drop: list[int] = []
-    rows = hidden.values_list("pk", "number", "title", "body").order_by()
-    for pk, row_number, title, body in rows.iterator(chunk_size=500):
-        readable = (
-            row_number == number
-            or needle in masked_text(title).casefold()
-            or needle in masked_text(body).casefold()
-        )
-        (keep if readable else drop).append(pk)
-    if not drop:
-        return matched
-    by_number = Q(number=number)
-    shown = by_number if visible is None else (visible | by_number)
-    if len(drop) <= len(keep) and len(drop) <= MAX_ID_LIST:
-        return matched.exclude(pk__in=drop)
-    if len(keep) <= MAX_ID_LIST:
-        return matched.filter(shown | Q(pk__in=keep))
-    # Too broad a query to list the rows (a single digit over a whole city): leave out the
-    # hidden rows rather than risk confirming anything.
-    return matched.filter(shown)
+    if visible is None:
+        return queryset.filter(readable)
+    return queryset.filter((visible & stored) | readable)

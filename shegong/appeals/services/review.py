@@ -33,14 +33,14 @@ from ..choices import (
     WorkOrderRole,
 )
 from ..models import Appeal, Review
-from .common import acts_for_unit, event, require
+from .common import accused_conflict, acts_for_unit, event, require
 from .policies import compute_deadline
 from .workflow import _load_appeal, _unit_users
 
 STATUTE = "《信访工作条例》第三十六条第三款"
 
 
-def _level_above(unit: Unit) -> Unit:
+def _body_above(unit: Unit) -> Unit:
     """The body one level above ``unit`` (第三十五条: 复查 by the body above the original
     handler; 第三十六条: 复核 by the body above the 复查 body): the unit's 上级行政机关, or its
     tree parent when none is set (:meth:`Unit.administrative_superior`). Never a guess by
@@ -54,6 +54,32 @@ def _level_above(unit: Unit) -> Unit:
     if not above.is_active:
         raise DomainError(f"“{unit.name}”的上级行政机关“{above.name}”已停用，请先更正单位信息")
     return above
+
+
+def _level_above(appeal: Appeal, unit: Unit, label: str) -> tuple[Unit, list[Unit]]:
+    """The 复查/复核 body for ``unit``'s decision and the bodies passed over on the way.
+
+    信访工作条例 第三十条: a 检举控告 is never handed to the accused unit or a unit below it
+    (:func:`accused_conflict`) — not for a review either. When the body above is accused,
+    the review goes one level higher (提级: the accused body's own 上级行政机关, which
+    supervises it); when there is none (or the chain loops), it is refused and the clerk is
+    told what to fix."""
+    above = _body_above(unit)
+    passed: list[Unit] = []
+    seen = {unit.pk}
+    while accused_conflict(appeal, above):
+        passed.append(above)
+        seen.add(above.pk)
+        higher, _ = above.administrative_superior()
+        if higher is None or higher.pk in seen or not higher.is_active:
+            raise DomainError(
+                f"“{unit.name}”的上级行政机关“{passed[0].name}”是被检举控告单位（或其下级），"
+                f"依照《信访工作条例》第三十条不能由其办理{label}，"
+                f"而“{passed[-1].name}”没有有效的上级行政机关可以提级办理；"
+                f"请先在单位信息中为“{passed[-1].name}”填写上级行政机关，再登记{label}申请"
+            )
+        above = higher
+    return above, passed
 
 
 def request_review(
@@ -90,7 +116,7 @@ def request_review(
             )
             if lead is None:
                 raise DomainError("没有原办理单位的答复")
-            reviewer = _level_above(lead.unit)
+            reviewer, passed = _level_above(appeal, lead.unit, ReviewLevel(level).label)
             decide_key = ClockKey.REVIEW_DECIDE
         else:
             review = appeal.reviews.filter(level=ReviewLevel.REVIEW).first()
@@ -98,7 +124,7 @@ def request_review(
                 raise DomainError("收到复查意见后才能请求复核")
             start = review.decided_at
             window = compute_deadline(appeal.policy, ClockKey.RECHECK_REQUEST, start)
-            reviewer = _level_above(review.reviewer_unit)
+            reviewer, passed = _level_above(appeal, review.reviewer_unit, ReviewLevel(level).label)
             decide_key = ClockKey.RECHECK_DECIDE
         if window is None:
             raise DomainError("该类诉求的规则未设置复查/复核期限")
@@ -120,12 +146,17 @@ def request_review(
             registered_by=actor,
         )
         label = ReviewLevel(level).label
+        raised = (
+            f"（“{passed[0].name}”是被检举控告单位，依照《信访工作条例》第三十条提级办理）"
+            if passed
+            else ""
+        )
         event(
             appeal,
             EventKind.REVIEW_REQUESTED,
             actor=actor,
             at=now,
-            note=f"请求{label}，由{reviewer.name}办理：{text[:200]}",
+            note=f"请求{label}，由{reviewer.name}办理{raised}：{text[:200]}",
             public_note=f"您的{label}请求已登记，由{reviewer.name}在{timezone.localtime(decide.due):%Y-%m-%d}前提出意见",
             clock_due_at=window.due,
             clock_met=True,
@@ -141,7 +172,11 @@ def request_review(
             actor=actor,
             target=appeal,
             at=now,
-            changes={"level": level, "reviewer": reviewer.code},
+            changes={
+                "level": level,
+                "reviewer": reviewer.code,
+                "passed_over_accused": [unit.code for unit in passed],
+            },
         )
     return item
 

@@ -32,7 +32,7 @@ from ..choices import (
 )
 from ..models import Appeal, Revisit
 from . import assessment
-from .common import bump, event, next_appeal_status, require
+from .common import accused_conflict, bump, event, next_appeal_status, require
 from .workflow import _load_appeal, _new_order, _territorial_fallback, close_locked
 
 
@@ -131,6 +131,24 @@ def record_revisit(
     return revisit
 
 
+def _redo_above(appeal: Appeal, unit: Unit) -> Unit:
+    """重办 by the level above (policy ``redo_target`` = above): the unit's administrative
+    superior first (its 上级行政机关, else its tree parent — :meth:`Unit.administrative_superior`,
+    the same body a 复查 goes to), when it is an active handling unit and not accused
+    (信访工作条例 第三十条); else the 属地兜底 rules of a return (:func:`_territorial_fallback`);
+    else the same unit. A city bureau's redo never goes to a street office by place while
+    its superior body is known."""
+    above, _ = unit.administrative_superior()
+    if (
+        above is not None
+        and above.is_active
+        and above.is_handling_unit
+        and not accused_conflict(appeal, above)
+    ):
+        return above
+    return _territorial_fallback(appeal, unit) or unit
+
+
 def _redo(appeal: Appeal, unit: Unit, *, now: datetime, reason: str) -> None:
     """重办: a new round to the same unit or the level above; counted against the first."""
     previous = (
@@ -153,7 +171,7 @@ def _redo(appeal: Appeal, unit: Unit, *, now: datetime, reason: str) -> None:
     )
     target = unit
     if appeal.policy.redo_target == "above":
-        target = _territorial_fallback(appeal, unit) or unit
+        target = _redo_above(appeal, unit)
     appeal.status = next_appeal_status(appeal, AppealAction.REDO)
     appeal.round += 1
     appeal.lead_unit = target

@@ -322,23 +322,3 @@ def test_people_suggestion_staff_pages_and_api_mask_the_text(
     dispatcher = client_for(world.dispatcher).get(f"/suggestions/{appeal.pk}/").content.decode()
     assert_hidden(dispatcher)
     assert 'data-testid="reveal-text-body"' in dispatcher
-
-
-# With 0 ids allowed the rows cannot be listed: hidden rows are left out, nothing confirmed.
-@pytest.mark.parametrize(("max_ids", "lists_readable"), [(20_000, True), (1, True), (0, False)])
-def test_search_free_text_keeps_readable_matches_whatever_the_list_size(
-    world, make_appeal, monkeypatch, max_ids, lists_readable
-) -> None:
-    from shegong.appeals.services import identity
-
-    monkeypatch.setattr(identity, "MAX_ID_LIST", max_ids)
-    inside, _ = make_appeal(body=f"路灯坏了，请联系{PHONE}。")
-    readable, _ = make_appeal(body="路灯坏了，编号1391234的灯杆倒了。")
-    other, _ = make_appeal(body="路灯坏了，请联系13812345678。")
-    base = Appeal.objects.visible_to(world.leader)
-    found = set(identity.search_free_text(base, "1391234", world.leader))
-    assert inside not in found
-    assert other not in found
-    assert found == ({readable} if lists_readable else set())
-    by_number = set(identity.search_free_text(base, inside.number.lower(), world.leader))
-    assert by_number == {inside}

@@ -636,3 +636,15 @@ def test_lat_long_need_loaded_boundaries(api: Open311Client, world: Any) -> None
     )
     error = refused(api.create, **{**fields, "lat": "north"})
     assert "经纬度（lat/long）应同时提供且为十进制数字" in error.description
+
+
+# Open311 uses the same detector as every other public surface (issue #12 review): the older
+# local pattern missed grouped bank cards and landlines written with spaces.
+def test_default_title_and_status_notes_hide_grouped_identifiers() -> None:
+    from shegong.appeals.choices import EventKind
+    from shegong.appeals.open311 import _default_title, _status_notes
+
+    title = _default_title("请退款到6222 0212 3456 7890，座机0571 8888 8888", "张三")
+    assert title == "请退款到***，座机***"
+    notes = _status_notes(EventKind.FORWARDED, "已转送市信访局（0571 8888 8888）办理")
+    assert notes == "已转送市信访局（***）办理"

@@ -336,3 +336,16 @@ def test_export_of_stored_control_characters_is_not_a_server_error(
     sheet = load_workbook(io.BytesIO(content)).active
     cells = [cell for row in sheet.iter_rows(values_only=True) for cell in row]
     assert "小区路灯不亮" in cells
+
+
+def test_attachment_names_of_open_files_are_masked(world, client_for, make_appeal) -> None:
+    """A file that is not confidential is shown to every handler; its name is free text and
+    gets the same masking as the body (issue #12 review)."""
+    appeal, _ = make_appeal(title="路灯不亮")
+    wf.dispatch_appeal(actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=world.unit_a.pk)
+    photo = SimpleUploadedFile("现场照片13812345678.pdf", b"%PDF-1.4\n%photo\n")
+    client_for(world.dispatcher).post(f"/appeals/{appeal.pk}/act/attach/", {"files": [photo]})
+    assert appeal.attachments.get().confidential is False
+    page = client_for(world.handler_unit_a).get(f"/appeals/{appeal.pk}/").content.decode()
+    assert "13812345678" not in page
+    assert "现场照片138****5678.pdf" in page

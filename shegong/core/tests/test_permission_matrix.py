@@ -108,3 +108,51 @@ def test_unit_export_masks_unless_unmasked_is_allowed_and_audited(world, client_
     leader = client_for(world.leader)
     assert leader.get("/units/export/?format=csv&unmasked=1").status_code == 403
     assert Unit.objects.count() == 5
+
+
+# --- the audited reveal of an appeal's free text (issue #12) ----------------------------------
+
+
+@pytest.fixture
+def appeal_for_unit_b(world):
+    from shegong.appeals.choices import AppealKind, Channel
+    from shegong.appeals.services import workflow as wf
+    from shegong.appeals.services.intake import IntakeData, submit_appeal
+
+    appeal, _ = submit_appeal(
+        actor=None,
+        data=IntakeData(
+            kind=AppealKind.HL_COMPLAINT,
+            channel=Channel.PORTAL,
+            title="路灯不亮",
+            body="北一社区路灯坏了，请回电13912345678。",
+            region_id=world.north_one.pk,
+            name="张三",
+            phone="13912345678",
+        ),
+    )
+    wf.dispatch_appeal(actor=world.dispatcher, appeal_id=appeal.pk, lead_unit_id=world.unit_b.pk)
+    return appeal
+
+
+@pytest.mark.parametrize(
+    ("persona", "expected"),
+    [
+        ("handler_unit_a", 404),  # not its appeal: out of scope
+        ("leader", 403),  # sees the appeal, never the petitioner
+        ("auditor", 404),  # no appeals.view: no appeal is in its scope
+        ("handler_unit_b", 200),  # the handling unit of an ordinary appeal may reveal
+    ],
+)
+def test_reveal_text_by_page_and_api(world, client_for, appeal_for_unit_b, persona, expected):
+    client = client_for(world.users[persona])
+    events = AuditEvent.objects.filter(action="pii_revealed").count()
+    page = client.post(f"/appeals/{appeal_for_unit_b.pk}/text/body/", {"reason": "核实情况"})
+    api = client.post(
+        f"/api/appeals/{appeal_for_unit_b.pk}/reveal-text",
+        {"field": "body", "reason": "核实情况"},
+        content_type="application/json",
+    )
+    assert (page.status_code, api.status_code) == (expected, expected)
+    revealed = AuditEvent.objects.filter(action="pii_revealed").count() - events
+    assert revealed == (2 if expected == 200 else 0)

@@ -7,9 +7,10 @@ from __future__ import annotations
 import importlib
 import json
 import threading
+import time
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
+from http.server import BaseHTTPRequestHandler, HTTPServer, ThreadingHTTPServer
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,6 +57,7 @@ def _reset() -> Iterator[None]:
 class _Gateway(BaseHTTPRequestHandler):
     received: list[dict[str, Any]] = []
     answer: tuple[int, bytes] = (200, b'{"ok": true}')
+    delay = 0.0  # seconds to wait after taking the message (a slow gateway)
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -64,9 +66,12 @@ class _Gateway(BaseHTTPRequestHandler):
                 "path": self.path,
                 "auth": self.headers.get("Authorization"),
                 "type": self.headers.get("Content-Type"),
+                "key": self.headers.get("Idempotency-Key"),
                 "body": json.loads(self.rfile.read(length).decode("utf-8")),
             }
         )
+        if _Gateway.delay:
+            time.sleep(_Gateway.delay)
         status, body = _Gateway.answer
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -82,7 +87,8 @@ class _Gateway(BaseHTTPRequestHandler):
 def gateway() -> Iterator[str]:
     _Gateway.received = []
     _Gateway.answer = (200, b'{"ok": true}')
-    server = HTTPServer(("127.0.0.1", 0), _Gateway)
+    _Gateway.delay = 0.0
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Gateway)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/sms/send"
@@ -121,7 +127,7 @@ def test_http_backend_raises_when_unreachable() -> None:
     server = HTTPServer(("127.0.0.1", 0), _Gateway)
     port = server.server_port
     server.server_close()  # nothing listens there now
-    with pytest.raises(SmsGatewayError, match="unreachable"):
+    with pytest.raises(SmsGatewayError, match="短信网关无法连接"):
         HttpSmsBackend(url=f"http://127.0.0.1:{port}/", token="").send("13912345678", "x")
 
 
@@ -284,3 +290,196 @@ def test_failed_messages_are_listed_for_administrators(
     assert "13912345678" not in html
     assert "您的诉求已受理" not in html
     assert client_for(world.dispatcher).get(url).status_code == 302
+
+
+# --- review finding M3/N4/N5: no double sends, Chinese errors, no silent log backend ------
+
+
+def _queued_over_http(settings: Any, gateway: str) -> SmsMessage:
+    settings.SHEGONG_SMS_BACKEND = "http"
+    settings.SHEGONG_SMS_HTTP_URL = gateway
+    settings.SHEGONG_SMS_HTTP_TIMEOUT = 1
+    settings.SHEGONG_SMS_MAX_ATTEMPTS = 3
+    message = notify.queue_sms("13912345678", "【社工平台】您的诉求已受理", purpose="诉求办理进度")
+    assert message is not None
+    return message
+
+
+@pytest.mark.django_db
+def test_the_request_carries_the_messages_idempotency_key(settings: Any, gateway: str) -> None:
+    message = _queued_over_http(settings, gateway)
+    notify.deliver_message(message.pk)
+    (got,) = _Gateway.received
+    assert (got["body"]["id"], got["key"]) == (
+        notify.idempotency_key(message),
+        notify.idempotency_key(message),
+    )
+
+
+@pytest.mark.django_db
+def test_the_key_is_different_for_each_message(settings: Any, gateway: str) -> None:
+    first = _queued_over_http(settings, gateway)
+    second = _queued_over_http(settings, gateway)
+    assert notify.idempotency_key(first) != notify.idempotency_key(second)
+
+
+@pytest.mark.django_db
+def test_a_timeout_after_sending_is_outcome_unknown(settings: Any, gateway: str) -> None:
+    _Gateway.delay = 2.5  # longer than SHEGONG_SMS_HTTP_TIMEOUT
+    message = _queued_over_http(settings, gateway)
+    assert notify.deliver_message(message.pk) == SmsStatus.UNKNOWN
+
+
+@pytest.mark.django_db
+def test_an_unknown_outcome_is_not_sent_again(settings: Any, gateway: str) -> None:
+    _Gateway.delay = 2.5
+    message = _queued_over_http(settings, gateway)
+    notify.deliver_message(message.pk)
+    _Gateway.delay = 0.0
+    message.refresh_from_db()
+    with time_machine.travel(timezone_now() + timedelta(hours=2), tick=False):
+        notify.resend_due()
+    assert notify.deliver_message(message.pk) == "skipped"
+    assert len(_Gateway.received) == 1
+
+
+@pytest.mark.django_db
+def test_a_5xx_answer_is_outcome_unknown_with_a_chinese_reason(settings: Any, gateway: str) -> None:
+    _Gateway.answer = (500, b"oops")
+    message = _queued_over_http(settings, gateway)
+    notify.deliver_message(message.pk)
+    message.refresh_from_db()
+    assert (message.status, message.last_error) == (
+        SmsStatus.UNKNOWN,
+        "短信网关返回 HTTP 500，无法确认短信是否已发出",
+    )
+
+
+@pytest.mark.django_db
+def test_an_explicit_refusal_is_retried(settings: Any, gateway: str) -> None:
+    _Gateway.answer = (503, b"busy")
+    message = _queued_over_http(settings, gateway)
+    assert notify.deliver_message(message.pk) == SmsStatus.QUEUED
+
+
+@pytest.mark.django_db
+def test_a_refused_connection_is_retried(settings: Any) -> None:
+    server = HTTPServer(("127.0.0.1", 0), _Gateway)
+    port = server.server_port
+    server.server_close()  # nothing listens there now
+    message = _queued_over_http(settings, f"http://127.0.0.1:{port}/")
+    assert notify.deliver_message(message.pk) == SmsStatus.QUEUED
+
+
+@pytest.mark.django_db
+def test_a_refusal_reason_is_chinese_in_the_record(settings: Any, gateway: str) -> None:
+    _Gateway.answer = (200, '{"ok": false, "error": "签名未报备"}'.encode())
+    message = _queued_over_http(settings, gateway)
+    notify.deliver_message(message.pk)
+    message.refresh_from_db()
+    assert message.last_error == "短信网关拒绝发送：签名未报备"
+
+
+@pytest.mark.django_db
+def test_a_row_abandoned_while_sending_is_not_requeued(settings: Any) -> None:
+    settings.SHEGONG_SMS_BACKEND = FLAKY
+    start = datetime(2027, 1, 4, 9, 0, tzinfo=SH)
+    with time_machine.travel(start, tick=False):
+        message = notify.queue_sms("13912345678", "【社工平台】您好")
+        assert message is not None
+        SmsMessage.objects.filter(pk=message.pk).update(
+            status=SmsStatus.SENDING, attempts=1, next_try_at=start
+        )
+    with time_machine.travel(start + timedelta(minutes=20), tick=False):
+        notify.resend_due()
+    message.refresh_from_db()
+    assert (message.status, FlakyGateway.calls) == (SmsStatus.UNKNOWN, 0)
+
+
+@pytest.mark.django_db
+def test_unknown_outcomes_are_listed_for_administrators(
+    world: Any, client_for: Any, settings: Any, gateway: str
+) -> None:
+    _Gateway.answer = (502, b"bad gateway")
+    message = _queued_over_http(settings, gateway)
+    notify.deliver_message(message.pk)
+    html = client_for(world.dept_admin).get("/admin/core/smsmessage/?status__exact=unknown")
+    assert "结果未知" in html.content.decode()
+
+
+@pytest.mark.django_db
+def test_an_administrator_resends_an_unknown_message_from_the_list(
+    world: Any,
+    client_for: Any,
+    settings: Any,
+    gateway: str,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    _Gateway.answer = (502, b"bad gateway")
+    message = _queued_over_http(settings, gateway)
+    notify.deliver_message(message.pk)
+    _Gateway.answer = (200, b'{"ok": true}')
+    with django_capture_on_commit_callbacks(execute=True):
+        client_for(world.dept_admin).post(
+            "/admin/core/smsmessage/",
+            {"action": "resend_unknown", "_selected_action": [str(message.pk)]},
+        )
+    message.refresh_from_db()
+    assert (message.status, [r["key"] for r in _Gateway.received]) == (
+        SmsStatus.SENT,
+        [notify.idempotency_key(message)] * 2,
+    )
+
+
+@pytest.mark.django_db
+def test_only_unknown_messages_are_resent(world: Any, settings: Any) -> None:
+    settings.SHEGONG_SMS_BACKEND = FLAKY
+    message = notify.queue_sms("13912345678", "【社工平台】您好")
+    assert message is not None
+    notify.deliver_message(message.pk)  # sent
+    assert notify.resend_unknown(actor=world.dept_admin, message_ids=[message.pk]) == 0
+
+
+@pytest.mark.django_db
+def test_a_failed_verification_code_is_recorded_with_a_chinese_reason(settings: Any) -> None:
+    from django.core.cache import cache
+
+    from shegong.appeals import sms_verification
+
+    server = HTTPServer(("127.0.0.1", 0), _Gateway)
+    port = server.server_port
+    server.server_close()  # nothing listens there now
+    settings.SHEGONG_SMS_BACKEND = "http"
+    settings.SHEGONG_SMS_HTTP_URL = f"http://127.0.0.1:{port}/"
+    cache.clear()
+    with pytest.raises(sms_verification.SmsCodeError):
+        sms_verification.send_code("13912345678", "127.0.0.1")
+    assert SmsMessage.objects.get().last_error.startswith("短信网关无法连接")
+
+
+def test_the_log_backend_masks_codes(caplog: Any) -> None:
+    with caplog.at_level("INFO", logger="shegong.notify"):
+        ConsoleSmsSender().send("13912345678", "【社工平台】您的验证码是482913，10分钟内有效")
+    assert "482913" not in caplog.text
+
+
+def test_production_refuses_the_default_log_backend(
+    reload_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("SHEGONG_SMS_BACKEND", raising=False)
+    monkeypatch.delenv("SHEGONG_SMS_SENDER", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="必须设置短信网关 SHEGONG_SMS_BACKEND"):
+        reload_settings(SHEGONG_PRODUCTION="true", SECRET_KEY="x" * 50)
+
+
+def test_production_accepts_an_explicit_log_backend(reload_settings: Any) -> None:
+    conf = reload_settings(
+        SHEGONG_PRODUCTION="true", SECRET_KEY="x" * 50, SHEGONG_SMS_BACKEND="log"
+    )
+    assert conf.SHEGONG_SMS_BACKEND == "log"
+
+
+def timezone_now() -> datetime:
+    from django.utils import timezone
+
+    return timezone.now()

@@ -169,3 +169,17 @@ def test_a_group_title_written_once_over_unmerged_columns() -> None:
     assert table.rows == [
         (3, {"统一社会信用代码": "X", "名称": "甲", "正式党员数": "5", "预备党员数": "1"})
     ]
+
+
+def test_parse_count_refuses_more_than_an_integer_column_holds() -> None:
+    assert parse_count("3000000000", "人数") == (
+        None,
+        "人数不能超过2147483647（填写的是“3000000000”）",
+    )
+
+
+def test_parse_count_keeps_a_per_column_cap() -> None:
+    assert parse_count("1,001", "联合党支部单位数", max_value=1000) == (
+        None,
+        "联合党支部单位数不能超过1000（填写的是“1,001”）",
+    )

@@ -61,7 +61,7 @@ def test_staff_form_stores_text_without_control_characters(world: Any, client_fo
             "urgency": "normal",
             "title": "路灯\x0b不亮",
             "body": CONTROLLED,
-            "region_code": world.north_one.code,
+            "region": [world.north.pk, world.north_one.pk],  # the cascade: street, community
         },
     )
     assert response.status_code == 302, response.content.decode()[:500]

@@ -10,7 +10,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from shegong.appeals.choices import AppealStatus, EventKind, WorkOrderRole, WorkOrderStatus
-from shegong.appeals.models import Appeal, AppealEvent, ExtensionRequest, WorkOrder
+from shegong.appeals.models import Appeal, AppealEvent, ExtensionRequest, WorkOrder, masked_copy
 from shegong.core.audit import verify_chain
 from shegong.core.models import AuditEvent
 from shegong.demo import appeals as demo_appeals
@@ -65,6 +65,16 @@ def test_small_demo_appeals_go_through_the_services(small_demo) -> None:
         status__in=[WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED], due_at__lt=now
     ).exists()
     assert AppealEvent.objects.filter(kind=EventKind.BREACHED).exists()
+
+    # Search by viewers who may not see identities reads the stored masked copy (issue #12).
+    stale = [
+        pk
+        for pk, title, body, copy in Appeal.objects.values_list(
+            "pk", "title", "body", "masked_search_text"
+        )
+        if copy != masked_copy(title, body)
+    ]
+    assert stale == []
 
     # Petitioners' numbers are valid (decrypted through the Sensitive wrapper).
     for appeal in Appeal.objects.exclude(petitioner=None).select_related("petitioner")[:30]:

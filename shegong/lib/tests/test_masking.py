@@ -177,3 +177,43 @@ def test_redact_identifiers_replaces_whole_values() -> None:
         "电话〔号码已隐去〕，身份证〔证件号码已隐去〕，邮箱〔已隐去〕，卡号〔已隐去〕"
     )
     assert redact_identifiers("座机0571-88881234", keep=("landline",)) == "座机0571-88881234"
+
+
+# Gaps found in review (issue #12 item 2): grouping and keywords people really write.
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("身份证110105-19900101-0021", "身份证110105********0021"),
+        ("电话+86-571-88888888", "电话+86-571-******88"),
+        ("手机1381 234 5678", "手机138****5678"),
+        ("手机138.1234.5678", "手机138****5678"),
+        ("电话:8888-8888", "电话:****-**88"),
+        ("联系方式：88888888", "联系方式：******88"),
+        ("电 话 88888888", "电 话 ******88"),
+        ("邮箱zhangsan＠qq.com", "邮箱z*******＠qq.com"),
+    ],
+)
+def test_mask_identifiers_review_gaps(text: str, expected: str) -> None:
+    assert mask_identifiers(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-03-15 14:30",
+        "2026.03.15上午",
+        "金额12345.67元",
+        "案件编号XF-2026-0315-0001",
+        "时间10:30-11:45",
+        "楼号3-2-501",
+        "联系了12345热线",
+    ],
+)
+def test_mask_identifiers_review_gaps_keep_ordinary_text(text: str) -> None:
+    assert mask_identifiers(text) == text
+
+
+@given(st.text(alphabet="0123456789１８ .-+：:电 话方式联系@＠qq.comX", max_size=60))
+def test_mask_identifiers_is_idempotent_with_dots_and_full_width(text: str) -> None:
+    once = mask_identifiers(text)
+    assert mask_identifiers(once) == once

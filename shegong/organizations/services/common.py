@@ -7,6 +7,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 
 from shegong.core.exceptions import DomainError
+from shegong.core.tabular import INTEGER_MAX
 from shegong.regions.models import Region
 
 
@@ -40,6 +41,8 @@ def check_counts(**counts: tuple[str, int | None]) -> None:
             raise DomainError(f"{label}应为整数")
         if value < 0:
             raise DomainError(f"{label}不能为负数")
+        if value > INTEGER_MAX:  # the integer column's limit: beyond it the write would fail
+            raise DomainError(f"{label}不能超过{INTEGER_MAX}")
 
 
 # 党章第三十一条: 党的基层委员会每届任期三年至五年; a wider range is accepted for the

@@ -13,7 +13,14 @@ from django.utils import timezone
 
 from shegong.accounts.roles import Cap
 from shegong.core import audit
-from shegong.core.tabular import Column, ImportReport, parse_count
+from shegong.core.tabular import (
+    SAMPLE_COLUMN,
+    SAMPLE_NOTE,
+    Column,
+    ImportReport,
+    parse_count,
+    without_samples,
+)
 from shegong.lib.validators import ValidationFailure, parse_credit_code
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
@@ -47,8 +54,10 @@ IMPORT_SPEC = (
     Column("正式党员数", aliases=("正式党员人数",)),
     Column("预备党员数", aliases=("预备党员人数",)),
     Column("党建指导员", aliases=("党建指导员姓名",)),
+    SAMPLE_COLUMN,  # the template's sample row says 示例 there: never imported
 )
-IMPORT_COLUMNS = [c.name for c in IMPORT_SPEC]
+IMPORT_COLUMNS = [c.name for c in IMPORT_SPEC if c is not SAMPLE_COLUMN]  # = the export
+TEMPLATE_COLUMNS = [c.name for c in IMPORT_SPEC]
 REQUIRED_COLUMNS = [c.name for c in IMPORT_SPEC if c.required]
 TEMPLATE_EXAMPLE = [
     [
@@ -65,14 +74,16 @@ TEMPLATE_EXAMPLE = [
         "5",
         "1",
         "",
+        SAMPLE_NOTE,
     ]
 ]
 BATCH = 2000
 
 
 def template_example(*, actor: Any) -> list[list[str]]:
-    """The template's sample row, made to pass the actor's own dry run: a community (or
-    street) in the actor's scope, a fictional 统一社会信用代码 not yet registered, and an
+    """The template's sample row (marked 示例 in 备注: the dry run shows it, no import
+    writes it), made to pass the actor's own dry run: a community (or street) in the
+    actor's scope, a well-formed fictional 统一社会信用代码 of that area, and an
     organization the actor may name for 单独建 (or 未建立 where there is none)."""
     from shegong.organizations.testing import credit_code
 
@@ -88,11 +99,7 @@ def template_example(*, actor: Any) -> list[list[str]]:
     if region is None:
         return [row]
     row[6] = region.code
-    for seq in range(1, 200):
-        code = credit_code(seq, region=region.code[:6])
-        if not Entity.objects.filter(credit_code=code).exists():
-            row[0] = code
-            break
+    row[0] = credit_code(1, region=region.code[:6])  # never imported: no need to be unused
     org = (
         PartyOrganization.objects.visible_to(actor)
         .filter(status=OrgStatus.ACTIVE)
@@ -109,6 +116,9 @@ def template_example(*, actor: Any) -> list[list[str]]:
 
 YES_NO = frozenset({"是", "否", "有", "无", "Y", "N", "y", "n"})
 MERGED_HINT = "（若该格是合并单元格，请取消合并并逐行填写）"
+# Realistic caps for the count columns (the dry run says so instead of the commit failing).
+MAX_EMPLOYEES = 10_000_000
+MAX_MEMBERS = 1_000_000
 
 
 @dataclass
@@ -171,7 +181,9 @@ def _parse(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> 
                 bad("行业门类", f"无法识别的行业门类“{text['行业门类']}”，应为 GB/T 4754 门类 A–T")
             row.values["industry"] = industry
         if "从业人员数" in raw and text["从业人员数"]:
-            employees, problem = parse_count(text["从业人员数"], "从业人员数")
+            employees, problem = parse_count(
+                text["从业人员数"], "从业人员数", max_value=MAX_EMPLOYEES
+            )
             if problem:
                 bad("从业人员数", problem)
             row.values["employees"] = employees
@@ -195,7 +207,7 @@ def _parse(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport) -> 
             ("预备党员数", "probationary_members"),
         ):
             if column in raw and text[column]:
-                value, problem = parse_count(text[column], column)
+                value, problem = parse_count(text[column], column, max_value=MAX_MEMBERS)
                 if problem:
                     bad(column, problem)
                 row.values[key] = value
@@ -233,6 +245,8 @@ def import_entities(
     """
     require(actor, Cap.ORGS_IMPORT, "您的角色不能导入两新组织")
     report = ImportReport()
+    rows = without_samples(rows, report)
+    report.total = len(report.samples)
     parsed = _parse(rows, report)
     region_codes = sorted({r.region_code for r in parsed})
     regions: dict[str, Region] = {}

@@ -31,6 +31,19 @@ FIELDS = (
     "large_entity_employees",
 )
 
+# Upper bounds, as Chinese form errors instead of a database overflow (the columns are
+# smallint / integer): generous for a real city, far below the column limits.
+DEFAULT_MAX = 10000
+MAX_VALUES = {
+    "joint_branch_max_units": 100,
+    "term_grace_days": 366,  # 选举工作条例第三条: a delay is normally at most a year
+    "large_entity_employees": 10_000_000,
+}
+
+
+def max_value(field: str) -> int:
+    return MAX_VALUES.get(field, DEFAULT_MAX)
+
 
 def update_policy(*, actor: Any, **values: Any) -> CoveragePolicy:
     require(actor, Cap.ORGS_POLICY, "您的角色不能修改覆盖规则参数")
@@ -46,6 +59,9 @@ def update_policy(*, actor: Any, **values: Any) -> CoveragePolicy:
         for key, value in values.items():
             if value is None or int(value) < 0:
                 raise DomainError("参数应为非负整数")
+            if int(value) > max_value(key):
+                label = CoveragePolicy._meta.get_field(key).verbose_name  # type: ignore[union-attr]
+                raise DomainError(f"{label}不能超过{max_value(key)}")
             setattr(policy, key, int(value))
         if policy.branch_min_formal < 1 or policy.committee_threshold < policy.branch_min_formal:
             raise DomainError("应设支委会的党员数不能小于成立党支部的党员数")

@@ -524,6 +524,7 @@ def _tell_administrators(reminders: list[Finding]) -> None:
             f"换届提醒：{org.name}",
             finding.evidence,
             url=reverse("organizations:org", args=[org.pk]),
+            keep=("landline",),  # an office number in a notice stays callable
         )
 
 

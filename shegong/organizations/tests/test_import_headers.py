@@ -33,9 +33,20 @@ def test_the_downloaded_template_passes_its_own_dry_run(
     template = client.get("/organizations/entities/import/template/")
     response = client.post(URL, {"file": SimpleUploadedFile("模板.xlsx", template.content)})
     report = response.context["report"]
-    assert (report.total, report.errors, report.created) == (1, [], 1)
+    assert (report.total, report.errors, report.samples) == (1, [], [2])
     assert CONFIRM in response.content.decode()
-    assert response.context["warnings"] == []
+    assert response.context["warnings"] == ["第 2 行是示例行，不会导入"]
+
+
+def test_confirming_the_template_unchanged_creates_no_organization(
+    world: Any, client_for: Any
+) -> None:
+    """Review finding N1: the sample row is never written."""
+    client = client_for(world.street_north)
+    template = client.get("/organizations/entities/import/template/")
+    response = client.post(URL, {"file": SimpleUploadedFile("模板.xlsx", template.content)})
+    client.post(URL, {"token": response.context["token"], "confirm": "1"})
+    assert Entity.objects.count() == 0
 
 
 def test_a_header_people_write_for_a_column_is_read(world: Any, client_for: Any) -> None:

@@ -165,7 +165,7 @@ def policy(request: HttpRequest) -> HttpResponse:
         values: dict[str, Any] = {}
         for name in policy_services.FIELDS:
             raw = request.POST.get(name, "").strip()
-            if not raw.isdigit():
+            if not (raw.isascii() and raw.isdigit()):
                 label = CoveragePolicy._meta.get_field(name).verbose_name  # type: ignore[union-attr]
                 messages.error(request, f"{label}应为非负整数")
                 return redirect("organizations:policy")

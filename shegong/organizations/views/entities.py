@@ -94,7 +94,7 @@ def entity_import_template(request: HttpRequest) -> HttpResponse:
     need(request, Cap.ORGS_IMPORT)
     return file_response(
         "两新组织导入模板",
-        import_services.IMPORT_COLUMNS,
+        import_services.TEMPLATE_COLUMNS,
         import_services.template_example(actor=request.user),
         request.GET.get("format", "xlsx"),
     )
@@ -161,7 +161,7 @@ def entity_import(request: HttpRequest) -> HttpResponse:
                 "token": token,
                 "filename": filename,
                 "errors": report.errors[:1000],
-                "warnings": table.warnings,
+                "warnings": [*table.warnings, *report.notes],
             }
         )
     return render(request, "organizations/entity_import.html", context)

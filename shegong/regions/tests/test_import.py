@@ -107,3 +107,23 @@ def test_export_round_trips_through_import(world, client_for) -> None:
     report = services.import_regions(actor=world.dept_admin, rows=table.rows, commit=False)
     assert report.ok
     assert report.unchanged == Region.objects.count()
+
+
+def test_a_huge_population_is_a_dry_run_error(world) -> None:
+    """Review finding M4: not a pass in the dry run and a failing commit."""
+    data = [
+        (
+            2,
+            {
+                "区划代码": "339901003",
+                "名称": "东街道",
+                "层级": "街道",
+                "上级区划代码": "339901",
+                "常住人口": "3000000000",
+            },
+        )
+    ]
+    report = services.import_regions(actor=world.dept_admin, rows=data, commit=False)
+    assert [(e.row, e.column, e.message) for e in report.errors] == [
+        (2, "常住人口", "常住人口不能超过100000000（填写的是“3000000000”）")
+    ]

@@ -307,7 +307,9 @@ class PublicAppeal:
 
 
 def public_item(consent: PublicationConsent, *, with_reply: bool = False) -> PublicAppeal:
-    """Only what the public may read. The reply is scrubbed again at display time."""
+    """Only what the public may read. The reply is scrubbed again at display time, and the
+    stored title and summary too (``scrub`` is idempotent): a row stored before the
+    scrubber learnt a form (e.g. ``0571 8888 8888``) is not published with it."""
     appeal = consent.appeal
     lead = None
     if with_reply:
@@ -318,7 +320,7 @@ def public_item(consent: PublicationConsent, *, with_reply: bool = False) -> Pub
         )
     reply = ""
     if with_reply:
-        reply = consent.anonymised_reply or tidy(_scrubbed(appeal.reply_text, appeal))
+        reply = scrub(consent.anonymised_reply) or tidy(_scrubbed(appeal.reply_text, appeal))
     on_time = None
     if lead is not None and lead.due_at is not None and lead.replied_at is not None:
         on_time = lead.replied_at <= lead.due_at
@@ -332,8 +334,8 @@ def public_item(consent: PublicationConsent, *, with_reply: bool = False) -> Pub
 
     return PublicAppeal(
         id=consent.pk,
-        title=consent.anonymised_title,
-        summary=consent.anonymised_summary,
+        title=scrub(consent.anonymised_title),
+        summary=scrub(consent.anonymised_summary),
         stream_label=appeal.get_stream_display(),
         place=public_place(appeal),
         unit=appeal.lead_unit.name if appeal.lead_unit is not None else "",

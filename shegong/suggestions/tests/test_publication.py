@@ -21,7 +21,7 @@ from shegong.appeals.models import WorkOrder
 from shegong.core.exceptions import DomainError
 from shegong.core.models import AuditEvent
 from shegong.regions.models import Region
-from shegong.suggestions.anonymise import NUMBER, scrub, tidy
+from shegong.suggestions.anonymise import EMAIL, NUMBER, scrub, tidy
 from shegong.suggestions.models import PublicationConsent
 from shegong.suggestions.services import figures, grant_publication
 from shegong.suggestions.services import publication as pub
@@ -284,3 +284,59 @@ def test_unit_figures_equal_a_direct_query(world, b, client) -> None:
     previous = figures.recent_months()[1].strftime("%Y-%m")
     older = client.get(f"/portal/open/units/?month={previous}").content.decode()
     assert "市住建局" in older  # received the late one that month
+
+
+# Forms the blunt rules let through (issue #12 review): the library detector runs first.
+LEAKY_FORMS = {
+    "bank card in groups of four": "6222 0212 3456 7890 123",
+    "landline in groups of four": "0571 8888 8888",
+    "full-width ＠ e-mail": "zhangsan＠qq.com",
+    "ID in 6-8-4 groups": "110105 19900101 002x",
+}
+
+
+@pytest.mark.parametrize("form", list(LEAKY_FORMS))
+def test_scrub_hides_grouped_numbers_and_full_width_email(form) -> None:
+    value = LEAKY_FORMS[form]
+    text = summarise_scrubbed(f"路灯坏了。请退款到{value}，谢谢。")
+    assert text == "路灯坏了。请退款到" + (EMAIL if "＠" in value else NUMBER) + "，谢谢。"
+
+
+def summarise_scrubbed(text: str) -> str:
+    from shegong.suggestions.anonymise import summarise
+
+    return summarise(tidy(scrub(text)))
+
+
+def test_published_suggestion_hides_every_grouped_identifier(world, b, client, grid) -> None:
+    body = (
+        "北一社区路灯坏了两周，建议尽快修复。退款请打到银行卡6222 0212 3456 7890 123，"
+        "家里座机0571 8888 8888，邮箱zhangsan＠qq.com，身份证110105 19900101 002x。"
+    )
+    _, consent = published(b, world, grid, title="路灯不亮请修复", body=body)
+    detail = client.get(f"/portal/open/{consent.pk}/").content.decode()
+    assert "路灯坏了两周" in detail
+    for leaked in ("6222", "7890 123", "0571", "8888", "zhangsan", "qq.com", "110105", "002x"):
+        assert leaked not in detail, leaked
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="0123456789１ -.+()：电话号楼室@＠qq.comX京A张三", max_size=60))
+def test_scrub_with_the_library_detector_is_idempotent(text) -> None:
+    once = scrub(text, ["张三"])
+    assert scrub(once, ["张三"]) == once
+
+
+def test_texts_stored_before_the_fix_are_scrubbed_again_on_the_page(world, b, client, grid):
+    _, consent = published(b, world, grid, title="路灯不亮请修复")
+    PublicationConsent.objects.filter(pk=consent.pk).update(
+        anonymised_title="路灯不亮，座机0571 8888 8888",
+        anonymised_summary="北一社区路灯坏了，请退款到6222 0212 3456 7890 123。",
+        anonymised_reply="已回电zhangsan＠qq.com。",
+    )
+    listing = client.get("/portal/open/").content.decode()
+    detail = client.get(f"/portal/open/{consent.pk}/").content.decode()
+    for page in (listing, detail):
+        assert "北一社区路灯坏了" in page
+        for leaked in ("0571 8888", "6222 0212", "zhangsan"):
+            assert leaked not in page, leaked

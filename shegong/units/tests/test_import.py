@@ -42,7 +42,7 @@ def test_an_unknown_superior_code_is_a_chinese_error_in_the_dry_run(world) -> No
     rows = _rows(f"{HEADER}\nU-A,市住建局,职能部门,339900,,NOPE")
     report = services.import_units(actor=world.root, rows=rows, commit=False)
     assert [(e.row, e.column, e.message) for e in report.errors] == [
-        (2, "上级行政机关编码", "上级行政机关编码“NOPE”不存在（既不在系统中，也不在本文件中）")
+        (2, "上级行政机关编码", f"上级行政机关编码“NOPE”：{services.SUPERIOR_NOT_ALLOWED}")
     ]
 
 
@@ -121,19 +121,60 @@ def test_import_page_shows_an_unknown_superior_code(world, client_for) -> None:
     response = client_for(world.dept_admin).post(
         "/units/import/", {"file": SimpleUploadedFile("u.csv", data.encode())}
     )
-    assert "上级行政机关编码“NOPE”不存在" in response.content.decode()
+    assert "上级行政机关编码“NOPE”：上级行政机关不存在" in response.content.decode()
 
 
-def test_the_templates_sample_row_passes(world, client_for) -> None:
-    client = client_for(world.dept_admin)
+def _template_rows(client):
     template = client.get("/units/import/template/")
     sheet = load_workbook(io.BytesIO(template.content)).active
     header, sample = ([str(c.value or "") for c in row] for row in sheet.iter_rows(max_row=2))
-    report = services.import_units(
-        actor=world.dept_admin, rows=[(2, dict(zip(header, sample, strict=True)))], commit=False
-    )
+    return [(2, dict(zip(header, sample, strict=True)))]
+
+
+def test_the_templates_sample_row_passes(world, client_for) -> None:
+    rows = _template_rows(client_for(world.dept_admin))
+    report = services.import_units(actor=world.dept_admin, rows=rows, commit=False)
+    assert (report.ok, report.samples) == (True, [2])
+
+
+def test_the_templates_sample_row_is_never_written(world, client_for) -> None:
+    """Review finding N1: confirming the template unchanged creates no fake unit."""
+    before = Unit.objects.count()
+    rows = _template_rows(client_for(world.dept_admin))
+    services.import_units(actor=world.dept_admin, rows=rows, commit=True)
+    assert Unit.objects.count() == before
+
+
+def test_the_sample_row_without_its_mark_would_be_imported(world, client_for) -> None:
+    rows = _template_rows(client_for(world.dept_admin))
+    rows[0][1]["备注"] = ""
+    report = services.import_units(actor=world.dept_admin, rows=rows, commit=False)
     assert (report.ok, report.created) == (True, 1)
 
 
 def test_only_unit_managers_reach_the_import_page(world, client_for) -> None:
     assert client_for(world.handler_unit_a).get("/units/import/").status_code == 403
+
+
+def test_a_row_with_a_bad_cell_still_has_its_codes_checked(world) -> None:
+    """Review finding N3: every bad cell of a row at once, codes included."""
+    rows = _rows(f"{HEADER}\nU-NEW,新单位,不知道,339999,NO-PARENT,NO-SUPERIOR")
+    report = services.import_units(actor=world.root, rows=rows, commit=False)
+    assert [(e.row, e.column) for e in report.errors] == [
+        (2, "类别"),
+        (2, "所属区划代码"),
+        (2, "上级单位编码"),
+        (2, "上级行政机关编码"),
+    ]
+
+
+def test_a_row_without_a_code_still_has_its_region_checked(world) -> None:
+    rows = _rows(f"{HEADER}\n,新单位,职能部门,339999,,")
+    report = services.import_units(actor=world.root, rows=rows, commit=False)
+    assert [(e.row, e.column) for e in report.errors] == [(2, "单位编码"), (2, "所属区划代码")]
+
+
+def test_a_bad_row_is_never_written(world) -> None:
+    rows = _rows(f"{HEADER}\nU-NEW,新单位,不知道,339900,,")
+    report = services.import_units(actor=world.root, rows=rows, commit=True)
+    assert (report.committed, Unit.objects.filter(code="U-NEW").exists()) == (False, False)

@@ -81,7 +81,7 @@ def test_an_inactive_superior_is_refused(world, city_gov) -> None:
 
 
 def test_an_unknown_superior_code_is_a_chinese_error() -> None:
-    with pytest.raises(DomainError, match="上级行政机关编码“NOPE”不存在"):
+    with pytest.raises(DomainError, match="上级行政机关不存在，或不能作为本单位的上级行政机关"):
         services.superior_id_for_code("NOPE")
 
 
@@ -103,7 +103,7 @@ def test_the_edit_form_reports_an_unknown_superior_code(world, client_for) -> No
         f"/units/{world.unit_a.pk}/edit/",
         {"name": "市住建局", "kind": "functional", "region_code": "339900", "superior_code": "X9"},
     )
-    assert "上级行政机关编码“X9”不存在" in page.content.decode()
+    assert services.SUPERIOR_NOT_ALLOWED in page.content.decode()
 
 
 def test_the_edit_form_keeps_the_superior_when_redisplayed(world, city_gov, client_for) -> None:

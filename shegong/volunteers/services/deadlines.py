@@ -154,5 +154,6 @@ def remind_record_deadlines(today: date | None = None) -> int:
             body,
             url=reverse("volunteers:slot", args=[row.slot.pk]),
             level=level,
+            keep=("landline",),  # an office number in a notice stays callable
         )
     return sent

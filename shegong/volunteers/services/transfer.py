@@ -24,7 +24,7 @@ from django.utils import timezone
 from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.pii import blind_index
-from shegong.core.tabular import Column, ImportReport
+from shegong.core.tabular import SAMPLE_COLUMN, SAMPLE_NOTE, Column, ImportReport, without_samples
 
 from ..choices import (
     EntryKind,
@@ -49,6 +49,7 @@ VOLUNTEER_SPEC = (
     Column("监护人姓名"),
     Column("监护人电话", aliases=("监护人手机号码", "监护人手机号")),
     Column("监护人已同意", aliases=("监护人同意",)),
+    SAMPLE_COLUMN,  # a template's sample row says 示例 there: never imported
 )
 HOURS_SPEC = (
     Column("志愿者编号", required=True, aliases=("志愿者统一编号",)),
@@ -60,6 +61,7 @@ HOURS_SPEC = (
     Column("活动组织单位", aliases=("组织单位",)),
     Column("类型"),
     Column("来源编号"),
+    SAMPLE_COLUMN,
 )
 TRAINING_SPEC = (
     Column("志愿者编号", required=True, aliases=("志愿者统一编号",)),
@@ -68,12 +70,13 @@ TRAINING_SPEC = (
     Column("学习时长", required=True, aliases=("学习时长（小时）", "培训时长")),
     Column("举办单位", required=True, aliases=("主办单位",)),
     Column("培训日期", required=True),
+    SAMPLE_COLUMN,
 )
-VOLUNTEER_COLUMNS = [c.name for c in VOLUNTEER_SPEC]
+VOLUNTEER_COLUMNS = [c.name for c in VOLUNTEER_SPEC if c is not SAMPLE_COLUMN]
 VOLUNTEER_REQUIRED = [c.name for c in VOLUNTEER_SPEC if c.required]
-HOURS_COLUMNS = [c.name for c in HOURS_SPEC]
+HOURS_COLUMNS = [c.name for c in HOURS_SPEC if c is not SAMPLE_COLUMN]
 HOURS_REQUIRED = [c.name for c in HOURS_SPEC if c.required]
-TRAINING_COLUMNS = [c.name for c in TRAINING_SPEC]
+TRAINING_COLUMNS = [c.name for c in TRAINING_SPEC if c is not SAMPLE_COLUMN]
 TRAINING_REQUIRED = [c.name for c in TRAINING_SPEC if c.required]
 # check_volunteer_input names fields as the registration form does; the import's columns.
 _FORM_TO_COLUMN = {"监护人同意": "监护人已同意", "居住区域": "居住区域代码"}
@@ -94,6 +97,7 @@ TEMPLATE_EXAMPLES: dict[str, list[Any]] = {
         "",
         "",
         "",
+        SAMPLE_NOTE,
     ],
     "hours": [
         "ZY2600000001",
@@ -105,6 +109,7 @@ TEMPLATE_EXAMPLES: dict[str, list[Any]] = {
         "北一社区志愿服务队",
         "补录",
         "",
+        SAMPLE_NOTE,
     ],
     "trainings": [
         "ZY2600000001",
@@ -113,18 +118,19 @@ TEMPLATE_EXAMPLES: dict[str, list[Any]] = {
         "4",
         "市红十字会",
         "2026-11-01",
+        SAMPLE_NOTE,
     ],
 }
 
 
 def template_example(kind: str, *, actor: Any) -> list[list[Any]]:
-    """The sample row of the ``kind`` template, made to pass the actor's own dry run: a
-    community in the actor's scope; for a volunteer a fictional adult whose ID number and
-    mobile number nobody has registered; for hours and training one of the actor's
-    volunteers and a date before today."""
+    """The sample row of the ``kind`` template. It is marked 示例 in 备注, so the dry run
+    lists it as a sample and no import writes it (a confirmed, unchanged template must not
+    register a fictional person or put a fake entry in the append-only hours ledger); its
+    values are fixed, never looked up (no query per candidate ID or phone), except a
+    community in the actor's scope and a date before today, to show the format."""
     from datetime import timedelta
 
-    from shegong.lib.validators import PROVINCE_CODES, id_check_digit
     from shegong.regions.choices import RegionLevel
     from shegong.regions.models import Region
 
@@ -139,27 +145,7 @@ def template_example(kind: str, *, actor: Any) -> list[list[Any]]:
     if kind == "volunteers":
         if region is not None:
             row[3] = region.code
-        prefix = region.code[:6] if region is not None else "339901"
-        if prefix[:2] not in PROVINCE_CODES:
-            prefix = "110101"
-        for seq in range(1, 500):
-            body = f"{prefix}19900101{seq:03d}"
-            id_number = body + id_check_digit(body)
-            if not Volunteer.objects.filter(
-                id_number_bidx=blind_index("id_number", id_number)
-            ).exists():
-                row[1] = id_number
-                break
-        for seq in range(1, 10000):
-            phone = f"1380000{seq:04d}"
-            if not Volunteer.objects.filter(phone_bidx=blind_index("phone", phone)).exists():
-                row[2] = phone
-                break
-        return [row]
-    volunteer = Volunteer.objects.visible_to(actor).order_by("number").first()
-    if volunteer is not None:
-        row[0] = volunteer.number
-    if kind == "hours":
+    elif kind == "hours":
         row[1] = day
         if region is not None:
             row[5] = region.code
@@ -182,6 +168,7 @@ def import_volunteers(
 
     require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能导入志愿者")
     report = ImportReport(total=len(rows))
+    rows = without_samples(rows, report)
     policy = get_policy()
     today = timezone.localdate()
     regions = {r.code: r.pk for r in Region.objects.visible_to(actor).only("pk", "code")}
@@ -361,6 +348,7 @@ def import_hours(
 
     require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能导入服务时长")
     report = ImportReport(total=len(rows))
+    rows = without_samples(rows, report)
     policy = get_policy()
     today = timezone.localdate()
     regions = {r.code: r.pk for r in Region.objects.visible_to(actor).only("pk", "code")}
@@ -472,6 +460,7 @@ def import_trainings(
 
     require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能导入培训记录")
     report = ImportReport(total=len(rows))
+    rows = without_samples(rows, report)
     wanted = sorted({row.get("志愿者编号", "").strip() for _, row in rows})
     volunteers: dict[str, Volunteer] = {}
     for start in range(0, len(wanted), BATCH):

@@ -133,3 +133,18 @@ class Kit:
 @pytest.fixture
 def kit(world: Any) -> Kit:
     return Kit(world)
+
+
+@pytest.fixture
+def fixed_clock() -> Any:
+    """A working Wednesday morning in a year whose holidays are known (2026-11-18 10:00).
+
+    For modules whose tests date things relative to "now": a slot "in ten minutes" must not
+    cross midnight, "15 years ago today" must exist (not 29 February), and working-day
+    lateness must not depend on which holidays happen to be near. Use with
+    ``pytestmark = pytest.mark.usefixtures("fixed_clock")``; the clock ticks.
+    """
+    import time_machine
+
+    with time_machine.travel(timezone.make_aware(datetime(2026, 11, 18, 10, 0)), tick=True):
+        yield

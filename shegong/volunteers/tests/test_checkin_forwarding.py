@@ -17,7 +17,10 @@ from shegong.volunteers import services
 from shegong.volunteers.models import CheckinScan
 from shegong.volunteers.portal_views import SESSION_KEY
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("fixed_clock"),  # dated relative to now; see conftest
+]
 
 
 def _signed_up(kit: Any) -> tuple[Any, Any, Any]:

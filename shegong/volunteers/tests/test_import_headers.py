@@ -29,29 +29,51 @@ def test_the_downloaded_template_passes_its_own_dry_run(
         f"/volunteers/import/{kind}/", {"file": SimpleUploadedFile("模板.xlsx", template.content)}
     )
     report = response.context["report"]
-    assert (report.total, report.errors, report.created) == (1, [], 1)
+    assert (report.total, report.errors, report.samples) == (1, [], [2])
     assert CONFIRM in response.content.decode()
-    assert response.context["warnings"] == []
+    assert response.context["warnings"] == ["第 2 行是示例行，不会导入"]
 
 
-def test_the_volunteer_template_commits_a_new_person(kit: Any, client_for: Any) -> None:
+def _confirm_template(client: Any, kind: str) -> None:
+    template = client.get(f"/volunteers/import/{kind}/template/")
+    response = client.post(
+        f"/volunteers/import/{kind}/", {"file": SimpleUploadedFile("模板.xlsx", template.content)}
+    )
+    client.post(f"/volunteers/import/{kind}/", {"token": response.context["token"], "confirm": "1"})
+
+
+def test_confirming_the_volunteer_template_registers_nobody(kit: Any, client_for: Any) -> None:
+    """Review finding N1: the sample row is never written."""
+    _confirm_template(client_for(kit.vm_north), "volunteers")
+    assert Volunteer.objects.count() == 0
+
+
+def test_confirming_the_hours_template_writes_no_ledger_entry(kit: Any, client_for: Any) -> None:
+    from shegong.volunteers.models import HoursEntry
+
+    kit.volunteer()
+    _confirm_template(client_for(kit.vm_north), "hours")
+    assert HoursEntry.objects.count() == 0
+
+
+def test_confirming_the_training_template_writes_no_record(kit: Any, client_for: Any) -> None:
+    from shegong.volunteers.models import TrainingRecord
+
+    kit.volunteer()
+    _confirm_template(client_for(kit.vm_north), "trainings")
+    assert TrainingRecord.objects.count() == 0
+
+
+def test_the_volunteer_template_looks_nothing_up_in_the_register(kit: Any, client_for: Any) -> None:
+    """Review finding N2: fixed sample values, no blind-index lookup per candidate."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     client = client_for(kit.vm_north)
-    template = client.get("/volunteers/import/volunteers/template/")
-    response = client.post(
-        "/volunteers/import/volunteers/",
-        {"file": SimpleUploadedFile("模板.xlsx", template.content)},
-    )
-    client.post(
-        "/volunteers/import/volunteers/", {"token": response.context["token"], "confirm": "1"}
-    )
-    assert Volunteer.objects.count() == 1
-    # A second download offers a sample that is again new (not the one just registered).
-    again = client.get("/volunteers/import/volunteers/template/")
-    response = client.post(
-        "/volunteers/import/volunteers/",
-        {"file": SimpleUploadedFile("模板.xlsx", again.content)},
-    )
-    assert response.context["report"].errors == []
+    with CaptureQueriesContext(connection) as queries:
+        client.get("/volunteers/import/volunteers/template/")
+    table = Volunteer._meta.db_table
+    assert [q["sql"] for q in queries.captured_queries if table in q["sql"]] == []
 
 
 @PINNED

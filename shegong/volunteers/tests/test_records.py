@@ -4,12 +4,11 @@ trail, voiding keeps the row, and a certificate that lists them signs what it pr
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
-import time_machine
 from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.utils import timezone
@@ -20,16 +19,10 @@ from shegong.volunteers import services
 from shegong.volunteers.choices import VerifyVerdict
 from shegong.volunteers.models import AwardRecord, EvaluationRecord, TrainingRecord
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _clock() -> Any:
-    """Records are dated and lateness counts working days: a fixed working Wednesday morning
-    (a slot "in ten minutes" must not cross midnight, "60 days ago" must not cross a holiday
-    differently from one run to the next)."""
-    with time_machine.travel(timezone.make_aware(datetime(2026, 11, 18, 10, 0)), tick=True):
-        yield
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("fixed_clock"),  # records are dated relative to now; see conftest
+]
 
 
 def _sql(sql: str, params: list[Any]) -> None:

@@ -17,7 +17,10 @@ from shegong.volunteers.models import AwardRecord, Certificate, EvaluationRecord
 
 from .test_portal import _login
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("fixed_clock"),  # dated relative to now; see conftest
+]
 
 
 def _c(user: Any) -> Client:

@@ -15,7 +15,10 @@ from shegong.volunteers.models import Signup, Slot, Volunteer
 
 from .conftest import make_id, make_phone
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("fixed_clock"),  # dated relative to now; see conftest
+]
 
 
 def test_register_validates_id_and_derives_birth_and_gender(kit: Any) -> None:
