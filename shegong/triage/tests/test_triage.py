@@ -199,12 +199,19 @@ def test_accept_dispatches(world: Any, make_appeal: Any, client_for: Any) -> Non
     c.post(f"/triage/{other.pk}/accept/", {"unit": world.unit_b.pk})
     other.refresh_from_db()
     assert other.status == AppealStatus.REGISTERED
-    # a handler cannot accept
+    # a handler whose unit holds no work order does not see the appeal: 404
     third = _appeal(make_appeal, **WAGES)
     resp = client_for(world.handler_unit_a).post(
         f"/triage/{third.pk}/accept/", {"unit": world.street_unit_n.pk}
     )
-    assert resp.status_code in (403, 404)
+    assert resp.status_code == 404
+    # the street sees it (it happens in 北一社区) but may not dispatch: 403
+    resp = client_for(world.street_north).post(
+        f"/triage/{third.pk}/accept/", {"unit": world.street_unit_n.pk}
+    )
+    assert resp.status_code == 403
+    third.refresh_from_db()
+    assert third.status == AppealStatus.REGISTERED
 
 
 def test_periodic_job_idempotent(world: Any, make_appeal: Any) -> None:
