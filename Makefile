@@ -21,9 +21,16 @@ run: setup
 	$(BIN)/shegong serve --host 127.0.0.1 --port 8000
 
 ## The whole test suite (unit, integration, browser). DATABASE_URL selects PostgreSQL.
+## On SQLite the non-browser part runs under coverage, held against .ci/coverage-floor.
 test: setup
 	bash scripts/ensure-browser.sh
+ifeq ($(DATABASE_URL),)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser" --cov --cov-report=
+	$(BIN)/python scripts/check-coverage.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m browser
+else
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+endif
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"
