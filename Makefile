@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
 
-.PHONY: setup run test test-fast test-dated lint bench demo-metro clean
+.PHONY: setup run test test-fast test-dated lint bench demo-metro clean screenshots
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,9 +21,16 @@ run: setup
 	$(BIN)/shegong serve --host 127.0.0.1 --port 8000
 
 ## The whole test suite (unit, integration, browser). DATABASE_URL selects PostgreSQL.
+## On SQLite the non-browser part runs under coverage, held against .ci/coverage-floor.
 test: setup
 	bash scripts/ensure-browser.sh
+ifeq ($(DATABASE_URL),)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser" --cov --cov-report=
+	$(BIN)/python scripts/check-coverage.py
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m browser
+else
 	$(BIN)/python -m pytest -q -p no:cacheprovider
+endif
 
 test-fast: setup
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"
@@ -39,6 +46,12 @@ test-dated: setup
 	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$$(echo $$when | tr T ' ')" \
 	    $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"; \
 	done
+
+## Browser tests that also rewrite the screenshots the docs show (docs/screenshots);
+## every other run keeps its screenshots in a temporary folder.
+screenshots: setup
+	bash scripts/ensure-browser.sh
+	SHEGONG_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m browser
 
 lint: setup
 	$(BIN)/ruff check .

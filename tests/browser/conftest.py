@@ -5,10 +5,17 @@ because the live server answers from another thread and must see committed rows.
 
 Chromium comes from Debian (``/usr/bin/chromium``); Playwright's bundled browsers are never
 downloaded. Without that binary the whole folder is skipped with a reason.
+
+Screenshots: tests take them through the ``screenshot_dir`` fixture. They go to a fresh
+temporary folder unless ``SHEGONG_SCREENSHOTS=1`` is set (``make screenshots``), which writes
+the ones the docs show into ``docs/screenshots``, so an ordinary run never rewrites tracked
+files. Either way each screenshot a test writes must be a PNG image.
 """
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -98,10 +105,21 @@ def phone_page(browser: Any) -> Iterator[Any]:
     )
 
 
+def screenshots_requested() -> bool:
+    """``SHEGONG_SCREENSHOTS=1`` (``make screenshots``): write into docs/screenshots."""
+    return os.environ.get("SHEGONG_SCREENSHOTS", "") == "1"
+
+
 @pytest.fixture
-def screenshot_dir() -> Path:
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    return SCREENSHOTS
+def screenshot_dir(tmp_path: Path) -> Iterator[Path]:
+    """Where a test saves its screenshots: docs/screenshots only when asked, else a temp dir."""
+    folder = SCREENSHOTS if screenshots_requested() else tmp_path / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    started = time.time() - 1
+    yield folder
+    written = [p for p in folder.glob("*.png") if p.stat().st_mtime >= started]
+    for shot in written:
+        assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", f"not a PNG image: {shot}"
 
 
 def login(page: Any, live_server: Any, username: str, password: str = PASSWORD) -> None:

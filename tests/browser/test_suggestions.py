@@ -3,7 +3,8 @@
 A citizen on a phone opens an open theme and goes to the suggestion form with the theme
 attached; the public reads the anonymised closed appeals and the monthly unit figures
 (ECharts bar chart beside its table); a clerk evaluates a suggestion on the staff page.
-Screenshots go to docs/screenshots/suggestions-*.png and transparency-*.png.
+Screenshots: suggestions-*.png and transparency-*.png (docs/screenshots with
+``SHEGONG_SCREENSHOTS=1``).
 """
 
 from __future__ import annotations

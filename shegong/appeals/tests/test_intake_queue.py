@@ -149,11 +149,18 @@ def test_one_bad_item_does_not_cost_the_others(world: Any, monkeypatch: Any) -> 
 
 
 @pytest.mark.django_db
-def test_inside_a_transaction_intake_is_written_inline(world: Any) -> None:
-    appeal, code = submit_public_appeal(data=_data(world, 1), idempotency_key="inline")
+def test_inside_a_transaction_intake_is_written_inline(world: Any, settings: Any) -> None:
+    settings.SHEGONG_INTAKE_BATCHING = True  # even with batching on
+    writer = IntakeWriter(max_batch=8)
+    intake_queue._writer, saved = writer, intake_queue._writer
+    try:
+        appeal, code = submit_public_appeal(data=_data(world, 1), idempotency_key="inline")
+    finally:
+        intake_queue._writer = saved
+        writer.stop()
     assert code
     assert Appeal.objects.filter(pk=appeal.pk).exists()
-    assert intake_queue._writer is None or intake_queue._writer.written == 0
+    assert writer.written == 0  # written inline, not handed to the writer thread
     again, none = submit_public_appeal(data=_data(world, 1), idempotency_key="inline")
     assert again.pk == appeal.pk
     assert none is None

@@ -239,19 +239,25 @@ def test_user_text_is_printed_never_evaluated(world, make_appeal) -> None:
 
 def test_cjk_line_breaking_follows_the_punctuation_rules() -> None:
     text = "现将信访事项“小区路灯”（登记编号：XF202603020000004）转送你单位。时间2026-03-02 10:00"
+
+    def broken(width: int) -> list[str]:
+        return [line for _, line in notices.cjk_lines(text, [1.0] * len(text), [float(width)])]
+
     for width in range(4, 40):
-        lines = [line for _, line in notices.cjk_lines(text, [1.0] * len(text), [float(width)])]
+        lines = broken(width)
         assert "".join(lines).replace(" ", "") == text.replace(" ", "")
         for line in lines[1:]:
             assert line[0] not in "，。、；：？！）》”", (width, lines)
         for line in lines[:-1]:
             assert line[-1] not in "（《“", (width, lines)
-        if width >= 34:  # the 17-character number fits in half a line: never cut
-            assert any("XF202603020000004" in line for line in lines), (width, lines)
-        if width >= 12:
-            cut = ("2026-", "2026-03", "-03-0", "10", "10:", "10:0")
-            assert not any(line.endswith(cut) for line in lines), (width, lines)
-            assert "2026-03-02" in "|".join(lines), (width, lines)
+    for width in range(34, 40):  # the 17-character number fits in half a line: never cut
+        lines = broken(width)
+        assert any("XF202603020000004" in line for line in lines), (width, lines)
+    for width in range(12, 40):  # dates and times are not cut either
+        lines = broken(width)
+        cut = ("2026-", "2026-03", "-03-0", "10", "10:", "10:0")
+        assert not any(line.endswith(cut) for line in lines), (width, lines)
+        assert "2026-03-02" in "|".join(lines), (width, lines)
 
 
 # --- availability ---------------------------------------------------------------------------

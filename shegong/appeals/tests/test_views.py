@@ -136,19 +136,31 @@ def test_page_actions_walk_the_workflow(world, client_for, make_appeal) -> None:
     assert appeal.status == AppealStatus.CLOSED
     # A stale form is refused with a message and changes nothing.
     response = dispatcher.post(f"/appeals/{appeal.pk}/act/accept/", {"version": 1}, follow=True)
-    assert (
-        "不能“受理”" in response.content.decode() or "刚被其他人修改" in response.content.decode()
+    assert "刚被其他人修改" in response.content.decode()
+    # A current form for a step the status does not allow names the status and the step.
+    response = dispatcher.post(
+        f"/appeals/{appeal.pk}/act/accept/", {"version": appeal.version}, follow=True
     )
+    assert "不能“受理”" in response.content.decode()
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.CLOSED
 
 
 def test_denied_action_changes_nothing(world, client_for, make_appeal) -> None:
     appeal, _ = make_appeal()
-    response = client_for(world.handler_unit_a).post(
-        f"/appeals/{appeal.pk}/act/accept/", {}, follow=True
-    )
+    # A handler whose unit holds no work order on it cannot see the appeal: 404.
+    response = client_for(world.handler_unit_a).post(f"/appeals/{appeal.pk}/act/accept/", {})
+    assert response.status_code == 404
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.REGISTERED
-    assert response.status_code in (200, 404)
+    # The street sees it but may not accept it: refused with a message, nothing changes.
+    response = client_for(world.street_north).post(
+        f"/appeals/{appeal.pk}/act/accept/", {}, follow=True
+    )
+    assert response.status_code == 200
+    assert "您的角色不能执行此操作" in response.content.decode()
+    appeal.refresh_from_db()
+    assert appeal.status == AppealStatus.REGISTERED
     assert client_for(world.secretary).get(f"/appeals/{appeal.pk}/").status_code == 403
 
 

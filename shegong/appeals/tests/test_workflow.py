@@ -7,14 +7,20 @@ from django.core.exceptions import PermissionDenied
 
 from shegong.appeals.choices import (
     APPEAL_TRANSITIONS,
+    OPEN_APPEAL_STATES,
     WORK_ORDER_TRANSITIONS,
+    AppealAction,
     AppealKind,
     AppealStatus,
     EventKind,
+    RedirectChannel,
+    WorkOrderAction,
     WorkOrderRole,
     WorkOrderStatus,
 )
 from shegong.appeals.models import Appeal, WorkOrder
+from shegong.appeals.services import merge as merge_service
+from shegong.appeals.services import revisit as revisit_service
 from shegong.appeals.services import workflow as wf
 from shegong.core.exceptions import DomainError, StaleObject, TransitionNotAllowed
 from shegong.core.models import AuditEvent
@@ -127,11 +133,202 @@ def test_illegal_transitions_are_refused_with_a_clear_message(world, make_appeal
         wf.accept_appeal(actor=world.dispatcher, appeal_id=appeal.pk)
 
 
-def test_every_transition_in_the_tables_is_reachable_data() -> None:
-    assert all(isinstance(k, tuple) and len(k) == 2 for k in APPEAL_TRANSITIONS)
-    targets = set(APPEAL_TRANSITIONS.values())
-    assert {AppealStatus.CLOSED, AppealStatus.REJECTED, AppealStatus.MERGED} <= targets
-    assert WorkOrderStatus.REPLIED in set(WORK_ORDER_TRANSITIONS.values())
+def _reached(table: dict[tuple[str, str], str], start: str) -> set[str]:
+    """Every status a walk along ``table`` reaches from ``start``."""
+    seen, todo = {start}, [start]
+    while todo:
+        here = todo.pop()
+        for (source, _action), target in table.items():
+            if source == here and target not in seen:
+                seen.add(target)
+                todo.append(target)
+    return seen
+
+
+def test_every_status_in_the_tables_is_reachable_from_the_first() -> None:
+    assert _reached(APPEAL_TRANSITIONS, AppealStatus.REGISTERED) == set(AppealStatus.values)
+    assert {action for _, action in APPEAL_TRANSITIONS} == set(AppealAction.values)
+    ends = {s for s in AppealStatus.values if not any(k[0] == s for k in APPEAL_TRANSITIONS)}
+    assert ends == {
+        AppealStatus.CLOSED,
+        AppealStatus.REJECTED,
+        AppealStatus.REDIRECTED,
+        AppealStatus.FORWARDED,
+        AppealStatus.MERGED,
+    }
+    assert ends == set(AppealStatus.values) - OPEN_APPEAL_STATES
+    assert _reached(WORK_ORDER_TRANSITIONS, WorkOrderStatus.PENDING) == set(WorkOrderStatus.values)
+    assert {action for _, action in WORK_ORDER_TRANSITIONS} == set(WorkOrderAction.values)
+    order_ends = {
+        s for s in WorkOrderStatus.values if not any(k[0] == s for k in WORK_ORDER_TRANSITIONS)
+    }
+    assert order_ends == {
+        WorkOrderStatus.RETURNED,
+        WorkOrderStatus.CLOSED,
+        WorkOrderStatus.CANCELLED,
+    }
+
+
+def test_every_transition_in_the_tables_is_taken_by_a_service(world, make_appeal) -> None:
+    """Walk the services from a fresh appeal until every (status, action) row of both tables
+    has been taken once, each landing on the status its row names."""
+    taken: set[tuple[str, str]] = set()
+    taken_orders: set[tuple[str, str]] = set()
+    d = world.dispatcher
+    ha, hb = world.handler_unit_a, world.handler_unit_b
+
+    def watch(orders):  # type: ignore[no-untyped-def]
+        """Each order with the action expected of it and its status before the call."""
+        for order, _action in orders:
+            order.refresh_from_db()
+        return [(order, action, order.status) for order, action in orders]
+
+    def check(watched) -> None:  # type: ignore[no-untyped-def]
+        for order, action, before in watched:
+            order.refresh_from_db()
+            assert order.status == WORK_ORDER_TRANSITIONS[(before, action)], (before, action)
+            taken_orders.add((before, action))
+
+    def step(appeal: Appeal, action: str, call, orders=()) -> None:  # type: ignore[no-untyped-def]
+        """``call`` takes the appeal's row (before, action) and each order's row."""
+        appeal.refresh_from_db()
+        before, watched = appeal.status, watch(orders)
+        call()
+        appeal.refresh_from_db()
+        assert appeal.status == APPEAL_TRANSITIONS[(before, action)], (before, action)
+        taken.add((before, action))
+        check(watched)
+
+    def order_step(appeal: Appeal, call, orders) -> None:  # type: ignore[no-untyped-def]
+        """``call`` takes each order's row and leaves the appeal's status as it is."""
+        appeal.refresh_from_db()
+        before, watched = appeal.status, watch(orders)
+        call()
+        appeal.refresh_from_db()
+        assert appeal.status == before
+        check(watched)
+
+    def new() -> Appeal:
+        appeal, _code = make_appeal()
+        return appeal
+
+    def dispatch(appeal: Appeal, unit) -> None:  # type: ignore[no-untyped-def]
+        wf.dispatch_appeal(actor=d, appeal_id=appeal.pk, lead_unit_id=unit.pk)
+
+    # Registered → accepted → forwarded; registered → rejected / redirected / forwarded.
+    a = new()
+    step(a, AppealAction.ACCEPT, lambda: wf.accept_appeal(actor=d, appeal_id=a.pk))
+    step(
+        a,
+        AppealAction.FORWARD,
+        lambda: wf.forward_appeal(actor=d, appeal_id=a.pk, organ="市纪委监委"),
+    )
+    b = new()
+    step(
+        b,
+        AppealAction.REJECT,
+        lambda: wf.reject_appeal(actor=d, appeal_id=b.pk, reason="不属于受理范围"),
+    )
+    c = new()
+    step(
+        c,
+        AppealAction.REDIRECT,
+        lambda: wf.redirect_appeal(
+            actor=d, appeal_id=c.pk, channel=RedirectChannel.LITIGATION, reason="属于民事纠纷"
+        ),
+    )
+    f = new()
+    step(f, AppealAction.FORWARD, lambda: wf.forward_appeal(actor=d, appeal_id=f.pk, organ="外市"))
+
+    # The handling round: dispatch, reassign, return, dispatch again, sign, extend, reply,
+    # an unsatisfied revisit (redo), a second reply, close.
+    e = new()
+    step(e, AppealAction.DISPATCH, lambda: dispatch(e, world.unit_a))
+    first = lead(e)
+    step(
+        e,
+        AppealAction.DISPATCH,
+        lambda: wf.reassign_appeal(
+            actor=d, appeal_id=e.pk, lead_unit_id=world.unit_b.pk, reason="职责调整"
+        ),
+        orders=[(first, WorkOrderAction.CANCEL)],
+    )
+    second = lead(e)
+    step(
+        e,
+        AppealAction.RETURNED,
+        lambda: wf.return_order(actor=hb, order_id=second.pk, reason="非本单位职责"),
+        orders=[(second, WorkOrderAction.RETURN)],
+    )
+    step(e, AppealAction.DISPATCH, lambda: dispatch(e, world.unit_a))
+    third = lead(e)
+    order_step(
+        e,
+        lambda: wf.sign_order(actor=ha, order_id=third.pk),
+        orders=[(third, WorkOrderAction.SIGN)],
+    )
+    order_step(
+        e,
+        lambda: wf.request_extension(actor=ha, order_id=third.pk, days=3, reason="需要协调施工"),
+        orders=[(third, WorkOrderAction.EXTEND)],
+    )
+    step(
+        e,
+        AppealAction.REPLY,
+        lambda: wf.reply_order(actor=ha, order_id=third.pk, text="已修复"),
+        orders=[(third, WorkOrderAction.REPLY)],
+    )
+    step(
+        e,
+        AppealAction.REDO,
+        lambda: revisit_service.record_revisit(
+            actor=d,
+            appeal_id=e.pk,
+            contacted=True,
+            resolved=False,
+            satisfaction="dissatisfied",
+            method="phone",
+        ),
+    )
+    fourth = lead(e)
+    assert fourth.pk != third.pk
+    wf.sign_order(actor=ha, order_id=fourth.pk)
+    wf.reply_order(actor=ha, order_id=fourth.pk, text="已更换灯具")
+    step(
+        e,
+        AppealAction.CLOSE,
+        lambda: wf.close_appeal(actor=d, appeal_id=e.pk),
+        orders=[(fourth, WorkOrderAction.CLOSE)],
+    )
+
+    # Merging: a registered, an accepted (after a signed order was returned) and a
+    # dispatched appeal (its signed order withdrawn) go into one lead appeal.
+    main = new()
+    dup_registered, dup_accepted, dup_dispatched = new(), new(), new()
+    dispatch(dup_accepted, world.unit_a)
+    returned = lead(dup_accepted)
+    wf.sign_order(actor=ha, order_id=returned.pk)
+    step(
+        dup_accepted,
+        AppealAction.RETURNED,
+        lambda: wf.return_order(actor=ha, order_id=returned.pk, reason="非本单位职责"),
+        orders=[(returned, WorkOrderAction.RETURN)],
+    )
+    dispatch(dup_dispatched, world.unit_a)
+    withdrawn = lead(dup_dispatched)
+    wf.sign_order(actor=ha, order_id=withdrawn.pk)
+    for dup in (dup_registered, dup_accepted, dup_dispatched):
+        step(
+            dup,
+            AppealAction.MERGE,
+            lambda dup=dup: merge_service.merge_appeals(
+                actor=d, lead_id=main.pk, duplicate_ids=[dup.pk], reason="同一路灯"
+            ),
+            orders=[(withdrawn, WorkOrderAction.CANCEL)] if dup is dup_dispatched else [],
+        )
+
+    assert taken == set(APPEAL_TRANSITIONS)
+    assert taken_orders == set(WORK_ORDER_TRANSITIONS)
 
 
 def test_optimistic_locking_refuses_stale_edits(world, make_appeal) -> None:

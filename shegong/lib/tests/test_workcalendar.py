@@ -406,8 +406,12 @@ def test_results_are_monotone_in_n(start: date, a: int, b: int) -> None:
     lo, hi = sorted((a, b))
     assert _CAL.add_natural_days(start, lo).end_date <= _CAL.add_natural_days(start, hi).end_date
     assert _CAL.add_working_days(start, lo).end_date <= _CAL.add_working_days(start, hi).end_date
-    if lo < hi:
-        assert _CAL.add_working_days(start, lo).end_date < _CAL.add_working_days(start, hi).end_date
+
+
+@given(starts, st.integers(0, 59), st.integers(1, 60))
+def test_more_working_days_end_strictly_later(start: date, n: int, more: int) -> None:
+    sooner = _CAL.add_working_days(start, n).end_date
+    assert sooner < _CAL.add_working_days(start, n + more).end_date
 
 
 @given(starts, starts)

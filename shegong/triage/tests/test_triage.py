@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.utils import timezone
 
+from conftest import PASSWORD
 from shegong.appeals.choices import AppealStatus
 from shegong.appeals.models import Appeal
 from shegong.core.exceptions import DomainError
@@ -171,9 +172,25 @@ def test_duplicates_scoped_to_viewer(world: Any, make_appeal: Any) -> None:
     services.triage_appeal(other.pk)
     mine = _appeal(make_appeal, **WAGES)
     assert services.triage_appeal(mine.pk).duplicates
-    panel = services.triage_for(world.street_north, mine)
-    assert panel is None or panel["duplicates"] == []
+    # A dispatcher whose scope is the north street does not see the south duplicate.
+    from shegong.accounts import services as accounts
+    from shegong.accounts.roles import Role
+
+    north_dispatcher = accounts.create_user(
+        actor=world.root,
+        username="dispatcher_north",
+        full_name="北街道派单员",
+        role=Role.DISPATCHER,
+        password=PASSWORD,
+        region_id=world.north.pk,
+        phone="13700002222",
+    )
+    panel = services.triage_for(north_dispatcher, mine)
+    assert panel is not None
+    assert panel["duplicates"] == []
     assert services.triage_for(world.dispatcher, mine)["duplicates"]  # type: ignore[index]
+    # Without appeals.dispatch there is no panel at all.
+    assert services.triage_for(world.street_north, mine) is None
 
 
 def test_accept_dispatches(world: Any, make_appeal: Any, client_for: Any) -> None:
@@ -199,12 +216,19 @@ def test_accept_dispatches(world: Any, make_appeal: Any, client_for: Any) -> Non
     c.post(f"/triage/{other.pk}/accept/", {"unit": world.unit_b.pk})
     other.refresh_from_db()
     assert other.status == AppealStatus.REGISTERED
-    # a handler cannot accept
+    # a handler whose unit holds no work order does not see the appeal: 404
     third = _appeal(make_appeal, **WAGES)
     resp = client_for(world.handler_unit_a).post(
         f"/triage/{third.pk}/accept/", {"unit": world.street_unit_n.pk}
     )
-    assert resp.status_code in (403, 404)
+    assert resp.status_code == 404
+    # the street sees it (it happens in 北一社区) but may not dispatch: 403
+    resp = client_for(world.street_north).post(
+        f"/triage/{third.pk}/accept/", {"unit": world.street_unit_n.pk}
+    )
+    assert resp.status_code == 403
+    third.refresh_from_db()
+    assert third.status == AppealStatus.REGISTERED
 
 
 def test_periodic_job_idempotent(world: Any, make_appeal: Any) -> None:
@@ -242,7 +266,7 @@ def test_hotspots(world: Any, make_appeal: Any, client_for: Any) -> None:
     assert Notification.objects.filter(user=world.dispatcher, url="/triage/hotspots/").exists()
     assert "北街道" in client_for(world.dispatcher).get("/triage/hotspots/").content.decode()
     south = client_for(world.street_south).get("/triage/hotspots/")
-    assert south.status_code == 403 or "北街道" not in south.content.decode()
+    assert south.status_code == 403  # hotspots are for dispatchers (appeals.dispatch)
     assert client_for(world.handler_unit_a).get("/triage/hotspots/").status_code == 403
 
 

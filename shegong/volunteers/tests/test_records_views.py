@@ -108,7 +108,8 @@ def test_out_of_scope_correct_and_void_are_404_and_change_nothing(
         data = {"reason": "x", "title": "改", "rating": "fail"}
         assert c.post(f"/volunteers/records/{kind}/{pk}/correct/", data).status_code == 404
         assert c.post(f"/volunteers/records/{kind}/{pk}/void/", {"reason": "x"}).status_code == 404
-    assert c.get("/volunteers/records/nope/1/void/").status_code in (404, 405)
+    assert c.post("/volunteers/records/nope/1/void/", {"reason": "x"}).status_code == 404
+    assert c.get(f"/volunteers/records/training/{north['training'].pk}/void/").status_code == 405
     assert TrainingRecord.objects.get().revision == 1
     assert AwardRecord.objects.get().status == "valid"
     assert EvaluationRecord.objects.get().rating == "excellent"
@@ -261,7 +262,7 @@ def test_api_lists_are_scoped(kit: Any, north: dict[str, Any]) -> None:
     body = mine.get("/api/volunteer-awards?include_voided=true").json()
     assert body["items"][0]["status"] == "voided"
     assert body["items"][0]["void_reason"] == "误录"
-    assert Client().get("/api/volunteer-trainings").status_code in (401, 403)
+    assert Client().get("/api/volunteer-trainings").status_code == 401
 
 
 def test_portal_shows_only_the_volunteers_own_records(kit: Any, north: dict[str, Any]) -> None:
