@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
+from shegong.core.permissions import need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 
@@ -51,11 +52,6 @@ from .services.identity import (
 from .services.intake import IntakeData, IntakeError, check_submission, submit_appeal
 
 OPEN_ORDERS = [WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED]
-
-
-def _need(request: HttpRequest, capability: str) -> None:
-    if not request.user.has_capability(capability):  # type: ignore[union-attr]
-        raise PermissionDenied
 
 
 def _user(request: HttpRequest) -> Any:
@@ -134,7 +130,7 @@ def _queues(user: Any, now: Any) -> dict[str, dict[str, Any]]:
 
 @login_required
 def workbench(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.APPEALS_VIEW)
+    need_capability(request, Cap.APPEALS_VIEW)
     user = _user(request)
     now = timezone.now()
     queues = _queues(user, now)
@@ -273,7 +269,7 @@ def _category_value(appeal: Appeal, triage: dict[str, Any] | None) -> str:
 @require_POST
 def bulk_dispatch(request: HttpRequest) -> HttpResponse:
     """派单 several accepted appeals to the same lead unit at once."""
-    _need(request, Cap.APPEALS_DISPATCH)
+    need_capability(request, Cap.APPEALS_DISPATCH)
     ids = [int(i) for i in request.POST.getlist("appeal") if i.isdigit()]
     unit_id = request.POST.get("lead_unit", "")
     if not ids or not unit_id.isdigit():
@@ -303,7 +299,7 @@ def bulk_dispatch(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def search(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.APPEALS_VIEW)
+    need_capability(request, Cap.APPEALS_VIEW)
     user = _user(request)
     base = Appeal.objects.visible_to(user)
     phone = request.GET.get("phone", "").strip()
@@ -352,7 +348,7 @@ EXPORT_COLUMNS = [
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.EXPORT)
+    need_capability(request, Cap.EXPORT)
     filterset = AppealFilterSet(
         request.GET, queryset=Appeal.objects.visible_to(request.user), request=request
     )
@@ -436,7 +432,7 @@ _FORM_ERROR_KEYS = {"accused_unit_codes": "accused_units"}
 
 @login_required
 def register(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.APPEALS_REGISTER)
+    need_capability(request, Cap.APPEALS_REGISTER)
     user = _user(request)
     form = RegisterForm(request.POST or None)
     errors: dict[str, str] = {}
@@ -534,7 +530,7 @@ def _register_page(
 def region_cascade_view(request: HttpRequest) -> HttpResponse:
     """The cascade for the chosen regions (``?region=…`` per select, or a search pick
     ``?pick_region=<id>``): the registration form's HTMX call."""
-    _need(request, Cap.APPEALS_REGISTER)
+    need_capability(request, Cap.APPEALS_REGISTER)
     user = _user(request)
     picked = request.GET.get("pick_region", "")
     if picked.isdigit():
@@ -552,7 +548,7 @@ def region_cascade_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def region_search_view(request: HttpRequest) -> HttpResponse:
     """Regions of the clerk's jurisdiction matching ``?region_q=`` (HTMX, as you type)."""
-    _need(request, Cap.APPEALS_REGISTER)
+    need_capability(request, Cap.APPEALS_REGISTER)
     query = request.GET.get("region_q", "")
     return render(
         request,
@@ -666,7 +662,7 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.APPEALS_VIEW)
+    need_capability(request, Cap.APPEALS_VIEW)
     appeal = get_visible_or_404(Appeal, request.user, pk=pk)
     return render(request, "appeals/detail.html", _detail_context(request, appeal))
 
@@ -872,7 +868,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, "已挂牌督办")
             return redirect("appeals:supervision", pk=item.pk)
         elif action == "attach":
-            _need(request, Cap.APPEALS_VIEW)
+            need_capability(request, Cap.APPEALS_VIEW)
             if not (
                 user.has_capability(Cap.APPEALS_REGISTER) or user.has_capability(Cap.APPEALS_HANDLE)
             ):
@@ -997,7 +993,7 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def policies(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.APPEALS_POLICY_VIEW)
+    need_capability(request, Cap.APPEALS_POLICY_VIEW)
     from .models import AppealPolicy
 
     rows = (

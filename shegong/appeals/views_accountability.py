@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import file_response
+from shegong.core.permissions import need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.services import record_export
 from shegong.regions.models import Region
@@ -28,18 +29,12 @@ from .services import assessment
 from .services import supervision as supervision_service
 from .services.identity import masked_text
 
-
-def _need(request: HttpRequest, capability: str) -> None:
-    if not request.user.has_capability(capability):  # type: ignore[union-attr]
-        raise PermissionDenied
-
-
 # --- 督办 -----------------------------------------------------------------------------------
 
 
 @login_required
 def supervisions(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.APPEALS_VIEW)
+    need_capability(request, Cap.APPEALS_VIEW)
     qs = (
         Supervision.objects.visible_to(request.user)
         .select_related("leader")
@@ -64,7 +59,7 @@ def supervisions(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def supervision(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.APPEALS_VIEW)
+    need_capability(request, Cap.APPEALS_VIEW)
     item = get_visible_or_404(Supervision, request.user, pk=pk)
     if request.method == "POST":
         try:
@@ -115,7 +110,7 @@ def _month(request: HttpRequest) -> date:
 @login_required
 def ranking(request: HttpRequest) -> HttpResponse:
     """Monthly 三率 ranking of the units the user may see (raw and adjusted)."""
-    _need(request, Cap.APPEALS_VIEW)
+    need_capability(request, Cap.APPEALS_VIEW)
     month = _month(request)
     user: Any = request.user
     citywide = user.is_superuser or user.has_citywide_scope
@@ -123,7 +118,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     rows = assessment.monthly_ranking(month=month, unit_ids=units)
     cfg = assessment.config()
     if request.GET.get("format") in {"xlsx", "csv"}:
-        _need(request, Cap.EXPORT)
+        need_capability(request, Cap.EXPORT)
         record_export(
             actor=request.user,
             what="appeals.ranking",
@@ -240,7 +235,7 @@ MEASURES: dict[str, tuple[str, dict[str, Any]]] = {
 @login_required
 def drill(request: HttpRequest) -> HttpResponse:
     """The appeals behind one figure of one unit and month."""
-    _need(request, Cap.APPEALS_VIEW)
+    need_capability(request, Cap.APPEALS_VIEW)
     unit = get_visible_or_404(Unit, request.user, pk=request.GET.get("unit", "0"))
     month = _month(request)
     label, flt = MEASURES.get(request.GET.get("measure", ""), MEASURES["replied"])
@@ -294,7 +289,7 @@ def contest(request: HttpRequest, fact_id: int) -> HttpResponse:
 @login_required
 def score_appeals(request: HttpRequest) -> HttpResponse:
     """Reviewer queue (and each unit's own 申诉 history)."""
-    _need(request, Cap.APPEALS_VIEW)
+    need_capability(request, Cap.APPEALS_VIEW)
     user: Any = request.user
     units = Unit.objects.visible_to(user)
     qs = ScoreAppeal.objects.filter(unit__in=units).select_related(

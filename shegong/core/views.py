@@ -7,7 +7,6 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -21,15 +20,10 @@ from .calendar import get_calendar
 from .exceptions import DomainError
 from .filters import AuditEventFilterSet
 from .models import AuditEvent, AuditVerification, CalendarDay, CalendarYear
+from .permissions import need_capability
 from .pii import EncryptedField
 from .scoping import get_visible_or_404
 from .services import reveal_personal_data
-
-
-def _need(request: HttpRequest, capability: str) -> None:
-    user: Any = request.user
-    if not user.has_capability(capability):
-        raise PermissionDenied
 
 
 @login_required
@@ -107,7 +101,7 @@ def reveal(request: HttpRequest, model_label: str, pk: int, field: str) -> HttpR
 @login_required
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
-    _need(request, "audit.view")
+    need_capability(request, "audit.view")
     base = AuditEvent.objects.visible_to(request.user).select_related("actor")
     filterset = AuditEventFilterSet(request.GET, queryset=base)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
@@ -130,7 +124,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 @login_required
 def calendar_view(request: HttpRequest) -> HttpResponse:
-    _need(request, "calendar.view")
+    need_capability(request, "calendar.view")
     calendar = get_calendar()
     today = timezone.localdate()
     years = []
@@ -161,7 +155,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def deadline_calculator(request: HttpRequest) -> HttpResponse:
     """HTMX: compute a due date the way every workflow clock does."""
-    _need(request, "calendar.view")
+    need_capability(request, "calendar.view")
     error = None
     result = None
     try:

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
+from shegong.core.permissions import need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
@@ -28,14 +29,9 @@ from .forms import ImportUploadForm, UnitForm
 from .models import Unit
 
 
-def _need(request: HttpRequest, capability: str) -> None:
-    if not request.user.has_capability(capability):  # type: ignore[union-attr]
-        raise PermissionDenied
-
-
 @login_required
 def unit_list(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.UNITS_VIEW)
+    need_capability(request, Cap.UNITS_VIEW)
     filterset = UnitFilterSet(
         request.GET,
         queryset=Unit.objects.visible_to(request.user).select_related("region", "parent"),
@@ -59,7 +55,7 @@ def unit_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.UNITS_VIEW)
+    need_capability(request, Cap.UNITS_VIEW)
     unit = get_visible_or_404(Unit, request.user, pk=pk)
     visible = Unit.objects.visible_to(request.user)
     superior, superior_inferred = unit.administrative_superior()
@@ -98,7 +94,7 @@ def _resolve_codes(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_create(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.UNITS_MANAGE)
+    need_capability(request, Cap.UNITS_MANAGE)
     form = UnitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -119,7 +115,7 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.UNITS_MANAGE)
+    need_capability(request, Cap.UNITS_MANAGE)
     unit = get_visible_or_404(Unit, request.user, pk=pk)
     initial = {
         "code": unit.code,
@@ -166,7 +162,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def unit_export(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.EXPORT)
+    need_capability(request, Cap.EXPORT)
     unmasked = request.GET.get("unmasked") == "1"
     if unmasked and not request.user.has_capability(Cap.PII_REVEAL):  # type: ignore[union-attr]
         raise PermissionDenied
@@ -204,7 +200,7 @@ IMPORT_EXAMPLE = [
 
 @login_required
 def unit_import_template(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.UNITS_MANAGE)
+    need_capability(request, Cap.UNITS_MANAGE)
     example = [list(row) for row in IMPORT_EXAMPLE]
     region = Region.objects.visible_to(request.user).order_by("depth", "code").first()
     example[0][services.IMPORT_COLUMNS.index("所属区划代码")] = region.code if region else ""
@@ -215,7 +211,7 @@ def unit_import_template(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unit_import(request: HttpRequest) -> HttpResponse:
     """Step 1: upload → dry run report. Step 2: confirm → commit the same file."""
-    _need(request, Cap.UNITS_MANAGE)
+    need_capability(request, Cap.UNITS_MANAGE)
     context: dict[str, Any] = {
         "form": ImportUploadForm(),
         "breadcrumbs": [("单位", reverse("units:list")), ("批量导入", None)],

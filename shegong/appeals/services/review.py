@@ -21,6 +21,7 @@ from django.utils import timezone
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.notify import notify
+from shegong.core.permissions import require_capability
 from shegong.units.models import Unit
 
 from ..choices import (
@@ -33,7 +34,7 @@ from ..choices import (
     WorkOrderRole,
 )
 from ..models import Appeal, Review
-from .common import acts_for_unit, event, require
+from .common import acts_for_unit, event
 from .policies import compute_deadline
 from .workflow import _load_appeal, _unit_users
 
@@ -60,7 +61,7 @@ def request_review(
     *, actor: Any, appeal_id: int, level: str, text: str, now: datetime | None = None
 ) -> Review:
     """Register a 复查 or 复核 request (the 信访 clerk records it for the petitioner)."""
-    require(actor, "appeals.dispatch", "只有信访部门可以登记复查/复核申请")
+    require_capability(actor, "appeals.dispatch", "只有信访部门可以登记复查/复核申请")
     now = now or timezone.now()
     text = (text or "").strip()
     if len(text) < 5:

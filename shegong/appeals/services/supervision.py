@@ -15,10 +15,11 @@ from django.utils import timezone
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.notify import notify
+from shegong.core.permissions import require_capability
 
 from ..choices import EventKind, WorkOrderRole, WorkOrderStatus
 from ..models import Appeal, Supervision, SupervisionReport
-from .common import acts_for_unit, department_users, event, require
+from .common import acts_for_unit, department_users, event
 
 
 def _lead_units(appeals: list[Appeal]) -> list[Any]:
@@ -52,7 +53,7 @@ def create_supervision(
     report_every_days: int = 7,
     now: datetime | None = None,
 ) -> Supervision:
-    require(actor, "appeals.supervise", "只有领导或部门管理员可以督办")
+    require_capability(actor, "appeals.supervise", "只有领导或部门管理员可以督办")
     now = now or timezone.now()
     title, instruction = (title or "").strip(), (instruction or "").strip()
     if not title or len(instruction) < 4:
@@ -158,7 +159,7 @@ def report_progress(
 def close_supervision(
     *, actor: Any, supervision_id: int, note: str, now: datetime | None = None
 ) -> Supervision:
-    require(actor, "appeals.supervise", "只有领导或部门管理员可以结束督办")
+    require_capability(actor, "appeals.supervise", "只有领导或部门管理员可以结束督办")
     now = now or timezone.now()
     with transaction.atomic():
         item = (

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from shegong.accounts.roles import Cap
 from shegong.core import audit
+from shegong.core.permissions import require_capability
 from shegong.core.tabular import Column, ImportReport, parse_count
 from shegong.lib.validators import ValidationFailure, parse_credit_code
 from shegong.regions.choices import RegionLevel
@@ -28,7 +29,7 @@ from ..choices import (
     size_band_of,
 )
 from ..models import Entity, Instructor, PartyOrganization
-from .common import require, street_code_of
+from .common import street_code_of
 from .coverage import refresh_cells
 from .entities import _check_coverage, _check_region, _place, _visible_regions
 from .findings import relocate_open_findings
@@ -231,7 +232,7 @@ def import_entities(
     is, so a market-register extract (no coverage columns) refreshes names, sizes and
     addresses without touching coverage. All-or-nothing: any bad row → nothing written.
     """
-    require(actor, Cap.ORGS_IMPORT, "您的角色不能导入两新组织")
+    require_capability(actor, Cap.ORGS_IMPORT, "您的角色不能导入两新组织")
     report = ImportReport()
     parsed = _parse(rows, report)
     region_codes = sorted({r.region_code for r in parsed})

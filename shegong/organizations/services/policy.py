@@ -9,9 +9,9 @@ from django.db import transaction
 from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
 
 from ..models import CoveragePolicy
-from .common import require
 
 FIELDS = (
     "branch_min_formal",
@@ -33,7 +33,7 @@ FIELDS = (
 
 
 def update_policy(*, actor: Any, **values: Any) -> CoveragePolicy:
-    require(actor, Cap.ORGS_POLICY, "您的角色不能修改覆盖规则参数")
+    require_capability(actor, Cap.ORGS_POLICY, "您的角色不能修改覆盖规则参数")
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise DomainError(f"未知参数：{'、'.join(sorted(unknown))}")

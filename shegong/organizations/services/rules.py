@@ -22,6 +22,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from shegong.core import audit
+from shegong.core.permissions import require_capability
 from shegong.regions.models import Region
 
 from ..choices import (
@@ -385,9 +386,7 @@ def run_rules(
     if actor is not None:
         from shegong.accounts.roles import Cap
 
-        from .common import require
-
-        require(actor, Cap.ORGS_TASKS, "您的角色不能运行覆盖规则检查")
+        require_capability(actor, Cap.ORGS_TASKS, "您的角色不能运行覆盖规则检查")
         entities = Entity.objects.visible_to(actor)
         orgs = PartyOrganization.objects.visible_to(actor)
         findings = Finding.objects.visible_to(actor)
@@ -602,9 +601,7 @@ def request_rules_run(*, actor: Any) -> RunResult | None:
     transaction."""
     from shegong.accounts.roles import Cap
 
-    from .common import require
-
-    require(actor, Cap.ORGS_TASKS, "您的角色不能运行覆盖规则检查")
+    require_capability(actor, Cap.ORGS_TASKS, "您的角色不能运行覆盖规则检查")
     if not (actor.is_superuser or actor.has_citywide_scope):
         return run_rules(actor=actor)
     from ..tasks import run_coverage_rules_requested

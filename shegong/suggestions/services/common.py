@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import F
 
 from shegong.appeals.choices import AppealKind
@@ -15,13 +14,6 @@ VIEW = "suggestions.view"
 MANAGE = "suggestions.manage"
 EVALUATE = "suggestions.evaluate"
 PUBLISH = "publication.manage"
-
-
-def require(actor: Any, capability: str, message: str = "您的角色不能执行此操作") -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(message)
-    if not actor.has_capability(capability):
-        raise PermissionDenied(message)
 
 
 def text_required(text: str | None, what: str, minimum: int = 2) -> str:

@@ -54,12 +54,13 @@ from django.utils import timezone
 from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
 from shegong.core.pii import plain
 from shegong.lib.masking import mask_name
 
 from ..choices import CertificateStatus, EntryKind, RecordStatus, VerifyVerdict
 from ..models import AwardRecord, Certificate, HoursEntry, Team, TrainingRecord, Volunteer
-from .common import get_policy, require
+from .common import get_policy
 from .ledger import verify_volunteer
 
 PDF_FONT = "STSong-Light"
@@ -216,7 +217,7 @@ def issue_certificate(
             )
             team = Team.objects.filter(pk=team_id).first() if team_id else None
         else:
-            require(actor, Cap.VOLUNTEER_CERTIFY, "您的角色不能出具志愿服务记录证明")
+            require_capability(actor, Cap.VOLUNTEER_CERTIFY, "您的角色不能出具志愿服务记录证明")
             team = Team.objects.visible_to(actor).filter(pk=team_id).first() if team_id else None
             if team_id and team is None:
                 raise DomainError("队伍不存在或不在您的管辖范围内")
@@ -272,7 +273,7 @@ def issue_certificate(
 
 
 def revoke_certificate(*, actor: Any, certificate_id: int, reason: str) -> Certificate:
-    require(actor, Cap.VOLUNTEER_CERTIFY, "您的角色不能作废证明")
+    require_capability(actor, Cap.VOLUNTEER_CERTIFY, "您的角色不能作废证明")
     if not (reason or "").strip():
         raise DomainError("请填写作废原因")
     with transaction.atomic():
