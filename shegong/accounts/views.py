@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shegong.core.exceptions import DomainError
-from shegong.core.permissions import need_capability
+from shegong.core.permissions import has_capability, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 from shegong.units.models import Unit
@@ -108,7 +108,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
-        "can_manage": request.user.has_capability(Cap.ACCOUNTS_MANAGE),  # type: ignore[union-attr]
+        "can_manage": has_capability(request.user, Cap.ACCOUNTS_MANAGE),
         "breadcrumbs": [("用户管理", None)],
     }
     if request.htmx:  # type: ignore[attr-defined]
@@ -120,7 +120,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.ACCOUNTS_VIEW)
     subject = get_visible_or_404(User, request.user, pk=pk)
-    can_manage = request.user.has_capability(Cap.ACCOUNTS_MANAGE)  # type: ignore[union-attr]
+    can_manage = has_capability(request.user, Cap.ACCOUNTS_MANAGE)
     form = UserEditForm(
         initial={
             "full_name": subject.full_name,

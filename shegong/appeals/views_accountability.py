@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import file_response
-from shegong.core.permissions import need_capability
+from shegong.core.permissions import has_capability, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.services import record_export
 from shegong.regions.models import Region
@@ -83,7 +83,7 @@ def supervision(request: HttpRequest, pk: int) -> HttpResponse:
             "item": item,
             "reports": item.reports.select_related("unit", "reported_by"),
             "appeals": Appeal.objects.visible_to(request.user).filter(supervisions=item),
-            "can_close": request.user.has_capability(Cap.APPEALS_SUPERVISE) and item.is_open,  # type: ignore[union-attr]
+            "can_close": has_capability(request.user, Cap.APPEALS_SUPERVISE) and item.is_open,
             "now": timezone.now(),
             "breadcrumbs": [
                 ("群众诉求", reverse("appeals:workbench")),
@@ -247,7 +247,7 @@ def drill(request: HttpRequest) -> HttpResponse:
     )
     own_unit = request.user.scope_unit_path  # type: ignore[union-attr]
     can_contest = (
-        request.user.has_capability(Cap.APPEALS_HANDLE)  # type: ignore[union-attr]
+        has_capability(request.user, Cap.APPEALS_HANDLE)
         and bool(own_unit)
         and unit.path.startswith(own_unit or "~")
     )

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
-from shegong.core.permissions import need_capability
+from shegong.core.permissions import has_capability, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
@@ -51,8 +51,8 @@ def region_list(request: HttpRequest) -> HttpResponse:
         "parent": parent,
         "ancestors": Region.objects.visible_to(request.user).ancestors_of(parent) if parent else [],
         "query": query.urlencode(),
-        "can_manage": request.user.has_capability(Cap.REGIONS_MANAGE),  # type: ignore[union-attr]
-        "can_export": request.user.has_capability(Cap.EXPORT),  # type: ignore[union-attr]
+        "can_manage": has_capability(request.user, Cap.REGIONS_MANAGE),
+        "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [("行政区划", None)],
     }
     if request.htmx:  # type: ignore[attr-defined]
@@ -75,7 +75,7 @@ def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "children": children[:200],
             "children_count": children.count(),
             "descendants_count": visible.descendants_of(region, include_self=False).count(),
-            "can_manage": request.user.has_capability(Cap.REGIONS_MANAGE),  # type: ignore[union-attr]
+            "can_manage": has_capability(request.user, Cap.REGIONS_MANAGE),
             "edit_form": RegionEditForm(
                 initial={
                     "name": region.name,

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
-from shegong.core.permissions import need_capability
+from shegong.core.permissions import has_capability, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
@@ -43,9 +43,9 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
-        "can_manage": request.user.has_capability(Cap.UNITS_MANAGE),  # type: ignore[union-attr]
-        "can_export": request.user.has_capability(Cap.EXPORT),  # type: ignore[union-attr]
-        "can_reveal": request.user.has_capability(Cap.PII_REVEAL),  # type: ignore[union-attr]
+        "can_manage": has_capability(request.user, Cap.UNITS_MANAGE),
+        "can_export": has_capability(request.user, Cap.EXPORT),
+        "can_reveal": has_capability(request.user, Cap.PII_REVEAL),
         "breadcrumbs": [("单位", None)],
     }
     if request.htmx:  # type: ignore[attr-defined]
@@ -68,7 +68,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ancestors": visible.ancestors_of(unit),
             "superior": superior,
             "superior_inferred": superior_inferred,
-            "can_manage": request.user.has_capability(Cap.UNITS_MANAGE),  # type: ignore[union-attr]
+            "can_manage": has_capability(request.user, Cap.UNITS_MANAGE),
             "breadcrumbs": [("单位", reverse("units:list")), (unit.name, None)],
         },
     )
@@ -164,7 +164,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_export(request: HttpRequest) -> HttpResponse:
     need_capability(request, Cap.EXPORT)
     unmasked = request.GET.get("unmasked") == "1"
-    if unmasked and not request.user.has_capability(Cap.PII_REVEAL):  # type: ignore[union-attr]
+    if unmasked and not has_capability(request.user, Cap.PII_REVEAL):
         raise PermissionDenied
     filterset = UnitFilterSet(request.GET, queryset=Unit.objects.visible_to(request.user))
     queryset = filterset.qs

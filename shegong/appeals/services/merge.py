@@ -13,6 +13,7 @@ from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
 from shegong.core.pii import blind_index, plain
+from shegong.core.roles import Cap
 
 from ..choices import AppealAction, AppealStatus, EventKind, WorkOrderAction, WorkOrderStatus
 from ..models import Appeal
@@ -125,7 +126,7 @@ def split_appeal(
 def person_history(*, actor: Any, appeal: Appeal) -> Any:
     """All appeals of the same person (same phone or ID number, any channel), within the
     actor's scope. Only for roles that may see identities (``appeals.person_history``)."""
-    require_capability(actor, "appeals.person_history", "您的角色不能查看诉求人历史")
+    require_capability(actor, Cap.APPEALS_PERSON_HISTORY, "您的角色不能查看诉求人历史")
     petitioner = appeal.petitioner
     if petitioner is None:
         return Appeal.objects.none()
@@ -144,7 +145,7 @@ def person_history(*, actor: Any, appeal: Appeal) -> Any:
 
 def appeals_by_phone(*, actor: Any, phone: str) -> Any:
     """Workbench search by phone through the blind index (no decryption)."""
-    require_capability(actor, "appeals.person_history", "您的角色不能按诉求人查询")
+    require_capability(actor, Cap.APPEALS_PERSON_HISTORY, "您的角色不能按诉求人查询")
     return Appeal.objects.visible_to(actor).filter(
         petitioner__phone_bidx=blind_index("phone", phone)
     )

@@ -19,6 +19,7 @@ from django.utils import timezone
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 from shegong.units.models import Unit
 
 from ..choices import (
@@ -68,7 +69,7 @@ def record_revisit(
                 raise DomainError("诉求不存在")
             actor = None
         else:
-            require_capability(actor, "appeals.revisit", "您的角色不能登记回访")
+            require_capability(actor, Cap.APPEALS_REVISIT, "您的角色不能登记回访")
             appeal = _load_appeal(actor, appeal_id)
         if appeal.status != AppealStatus.REPLIED:
             raise DomainError("只有已答复、尚未办结的诉求可以回访评价")

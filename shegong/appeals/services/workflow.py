@@ -22,6 +22,7 @@ from shegong.core.exceptions import DomainError
 from shegong.core.notify import notify, queue_sms
 from shegong.core.permissions import require_capability
 from shegong.core.pii import plain
+from shegong.core.roles import Cap
 from shegong.units.models import Unit
 
 from ..choices import (
@@ -52,8 +53,8 @@ from .common import (
 )
 from .policies import compute_deadline
 
-DISPATCH = "appeals.dispatch"
-HANDLE = "appeals.handle"
+DISPATCH = Cap.APPEALS_DISPATCH
+HANDLE = Cap.APPEALS_HANDLE
 
 
 def _load_appeal(actor: Any, appeal_id: int, *, lock: bool = True) -> Appeal:
@@ -756,7 +757,7 @@ def decide_extension(
     *, actor: Any, request_id: int, approve: bool, note: str = "", now: datetime | None = None
 ) -> ExtensionRequest:
     """Approve (due date moves, petitioner told the reason) or refuse a pending request."""
-    require_capability(actor, "appeals.approve_extension", "您的角色不能审批延期")
+    require_capability(actor, Cap.APPEALS_APPROVE_EXTENSION, "您的角色不能审批延期")
     now = now or timezone.now()
     with transaction.atomic():
         request = (
@@ -951,7 +952,7 @@ def blow_whistle(
 ) -> list[WorkOrder]:
     """吹哨报到 (接诉即办条例 第十六条): the street handling the appeal summons units; each
     gets a 报到 work order due with the lead's deadline and reports back on it."""
-    require_capability(actor, "appeals.whistle", "只有街道（乡镇）可以吹哨")
+    require_capability(actor, Cap.APPEALS_WHISTLE, "只有街道（乡镇）可以吹哨")
     now = now or timezone.now()
     note = reason_required(note, "吹哨事由")
     if not unit_ids:

@@ -9,11 +9,12 @@ from django.db.models import F
 from shegong.appeals.choices import AppealKind
 from shegong.appeals.models import Appeal
 from shegong.core.exceptions import DomainError, StaleObject
+from shegong.core.roles import Cap
 
-VIEW = "suggestions.view"
-MANAGE = "suggestions.manage"
-EVALUATE = "suggestions.evaluate"
-PUBLISH = "publication.manage"
+VIEW = Cap.SUGGESTIONS_VIEW
+MANAGE = Cap.SUGGESTIONS_MANAGE
+EVALUATE = Cap.SUGGESTIONS_EVALUATE
+PUBLISH = Cap.PUBLICATION_MANAGE
 
 
 def text_required(text: str | None, what: str, minimum: int = 2) -> str:
