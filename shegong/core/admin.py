@@ -133,7 +133,8 @@ class SmsMessageAdmin(ReadOnlyAdmin):
 
     @admin.display(description="手机号码")
     def masked_phone(self, obj: SmsMessage) -> str:
-        from .notify import mask_phone
+        from shegong.lib.masking import mask_phone
+
         from .pii import plain
 
         return mask_phone(plain(obj.phone))

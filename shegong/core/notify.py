@@ -10,7 +10,7 @@ SMS, how it flows (docs/operations.md "SMS"):
   for administrators). A gateway error therefore never rolls back or breaks the action.
 * Verification codes are the exception: the citizen is waiting for the code and nothing is
   committed with it, so :func:`deliver` is called at once and a failure is told to the
-  citizen in Chinese (``appeals.sms_verification.send_code``).
+  citizen in Chinese (``core.sms_verification.send_code``).
 
 The gateway (``SHEGONG_SMS_BACKEND``) is ``log`` (development: the log and an in-memory
 outbox), ``http`` (:class:`HttpSmsBackend`, a generic JSON POST) or the dotted path of a
@@ -33,7 +33,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from shegong.lib.masking import mask_identifiers
+from shegong.lib.masking import mask_identifiers, mask_phone
 
 from .models import Notification, SmsMessage, SmsStatus
 from .pii import plain
@@ -68,10 +68,6 @@ class SmsSender(Protocol):
 
 class SmsGatewayError(Exception):
     """The gateway did not accept the message (unreachable, HTTP error, refusal)."""
-
-
-def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
 
 
 class ConsoleSmsSender:

@@ -47,12 +47,11 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
 from shegong.accounts.roles import Cap
-from shegong.core import audit
+from shegong.core import audit, ratelimit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
 from shegong.core.pii import plain
@@ -461,14 +460,11 @@ def public_verify(code: str, *, client: str) -> Verification:
     per minute, so verify codes cannot be enumerated."""
     limit = int(getattr(settings, "VOLUNTEER_VERIFY_FAILS_PER_MINUTE", 20))
     key = _fail_key(client or "unknown")
-    if int(cache.get(key) or 0) >= limit:
+    if ratelimit.over(key, limit):
         return Verification(VerifyVerdict.THROTTLED, detail="查验过于频繁，请一分钟后再试")
     result = verify_certificate((code or "").strip())
-    if result.verdict == VerifyVerdict.NOT_FOUND and not cache.add(key, 1, timeout=120):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=120)
+    if result.verdict == VerifyVerdict.NOT_FOUND:
+        ratelimit.hit(key, 120)  # the key names its minute; kept two so none expires early
     return result
 
 
