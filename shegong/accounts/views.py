@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shegong.core.exceptions import DomainError
-from shegong.core.permissions import has_capability, need_capability
+from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 from shegong.units.models import Unit
@@ -95,9 +95,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.ACCOUNTS_VIEW)
 def user_list(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.ACCOUNTS_VIEW)
     filterset = UserFilterSet(
         request.GET, queryset=User.objects.visible_to(request.user).select_related("region", "unit")
     )
@@ -116,9 +115,8 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_list.html", context)
 
 
-@login_required
+@capability_required(Cap.ACCOUNTS_VIEW)
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.ACCOUNTS_VIEW)
     subject = get_visible_or_404(User, request.user, pk=pk)
     can_manage = has_capability(request.user, Cap.ACCOUNTS_MANAGE)
     form = UserEditForm(

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
-from shegong.core.permissions import need_capability
+from shegong.core.permissions import capability_required, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 
@@ -128,9 +128,8 @@ def _queues(user: Any, now: Any) -> dict[str, dict[str, Any]]:
     return queues
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def workbench(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.APPEALS_VIEW)
     user = _user(request)
     now = timezone.now()
     queues = _queues(user, now)
@@ -297,9 +296,8 @@ def bulk_dispatch(request: HttpRequest) -> HttpResponse:
 # --- search ---------------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def search(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.APPEALS_VIEW)
     user = _user(request)
     base = Appeal.objects.visible_to(user)
     phone = request.GET.get("phone", "").strip()
@@ -346,9 +344,8 @@ EXPORT_COLUMNS = [
 ]
 
 
-@login_required
+@capability_required(Cap.EXPORT)
 def export(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.EXPORT)
     filterset = AppealFilterSet(
         request.GET, queryset=Appeal.objects.visible_to(request.user), request=request
     )
@@ -430,9 +427,8 @@ def _intake_data(form: RegisterForm, region: Region | None, accused_ids: list[in
 _FORM_ERROR_KEYS = {"accused_unit_codes": "accused_units"}
 
 
-@login_required
+@capability_required(Cap.APPEALS_REGISTER)
 def register(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.APPEALS_REGISTER)
     user = _user(request)
     form = RegisterForm(request.POST or None)
     errors: dict[str, str] = {}
@@ -660,9 +656,8 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     }
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.APPEALS_VIEW)
     appeal = get_visible_or_404(Appeal, request.user, pk=pk)
     return render(request, "appeals/detail.html", _detail_context(request, appeal))
 
@@ -991,9 +986,8 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.APPEALS_POLICY_VIEW)
 def policies(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.APPEALS_POLICY_VIEW)
     from .models import AppealPolicy
 
     rows = (

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import file_response
-from shegong.core.permissions import has_capability, need_capability
+from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.services import record_export
 from shegong.regions.models import Region
@@ -32,9 +32,8 @@ from .services.identity import masked_text
 # --- 督办 -----------------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def supervisions(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.APPEALS_VIEW)
     qs = (
         Supervision.objects.visible_to(request.user)
         .select_related("leader")
@@ -57,9 +56,8 @@ def supervisions(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def supervision(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.APPEALS_VIEW)
     item = get_visible_or_404(Supervision, request.user, pk=pk)
     if request.method == "POST":
         try:
@@ -107,10 +105,9 @@ def _month(request: HttpRequest) -> date:
         return date(today.year, today.month, 1)
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def ranking(request: HttpRequest) -> HttpResponse:
     """Monthly 三率 ranking of the units the user may see (raw and adjusted)."""
-    need_capability(request, Cap.APPEALS_VIEW)
     month = _month(request)
     user: Any = request.user
     citywide = user.is_superuser or user.has_citywide_scope
@@ -232,10 +229,9 @@ MEASURES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def drill(request: HttpRequest) -> HttpResponse:
     """The appeals behind one figure of one unit and month."""
-    need_capability(request, Cap.APPEALS_VIEW)
     unit = get_visible_or_404(Unit, request.user, pk=request.GET.get("unit", "0"))
     month = _month(request)
     label, flt = MEASURES.get(request.GET.get("measure", ""), MEASURES["replied"])
@@ -286,10 +282,9 @@ def contest(request: HttpRequest, fact_id: int) -> HttpResponse:
     return redirect(request.POST.get("next") or reverse("appeals:ranking"))
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def score_appeals(request: HttpRequest) -> HttpResponse:
     """Reviewer queue (and each unit's own 申诉 history)."""
-    need_capability(request, Cap.APPEALS_VIEW)
     user: Any = request.user
     units = Unit.objects.visible_to(user)
     qs = ScoreAppeal.objects.filter(unit__in=units).select_related(

@@ -20,7 +20,7 @@ from .calendar import get_calendar
 from .exceptions import DomainError
 from .filters import AuditEventFilterSet
 from .models import AuditEvent, AuditVerification, CalendarDay, CalendarYear
-from .permissions import has_capability, need_capability
+from .permissions import capability_required, has_capability, need_capability
 from .pii import EncryptedField
 from .roles import Cap
 from .scoping import get_visible_or_404
@@ -123,9 +123,8 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@login_required
+@capability_required(Cap.CALENDAR_VIEW)
 def calendar_view(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.CALENDAR_VIEW)
     calendar = get_calendar()
     today = timezone.localdate()
     years = []

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
-from shegong.core.permissions import has_capability, need_capability
+from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
@@ -25,9 +25,8 @@ from .forms import ImportUploadForm, RegionCreateForm, RegionEditForm
 from .models import Region
 
 
-@login_required
+@capability_required(Cap.REGIONS_VIEW)
 def region_list(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.REGIONS_VIEW)
     visible = Region.objects.visible_to(request.user)
     params = request.GET.copy()
     browsing = not any(params.get(k) for k in ("q", "level", "parent", "within"))
@@ -60,9 +59,8 @@ def region_list(request: HttpRequest) -> HttpResponse:
     return render(request, "regions/region_list.html", context)
 
 
-@login_required
+@capability_required(Cap.REGIONS_VIEW)
 def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.REGIONS_VIEW)
     region = get_visible_or_404(Region, request.user, pk=pk)
     visible = Region.objects.visible_to(request.user)
     children = visible.filter(parent=region)
@@ -149,9 +147,8 @@ def region_move(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("regions:detail", pk=region.pk)
 
 
-@login_required
+@capability_required(Cap.EXPORT)
 def region_export(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.EXPORT)
     filterset = RegionFilterSet(request.GET, queryset=Region.objects.visible_to(request.user))
     queryset = filterset.qs
     count = queryset.count()
@@ -165,9 +162,8 @@ def region_export(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.REGIONS_MANAGE)
 def region_import_template(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.REGIONS_MANAGE)
     example = services.template_example(actor=request.user)
     return file_response("行政区划导入模板", services.IMPORT_COLUMNS, example, "xlsx")
 

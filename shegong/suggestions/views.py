@@ -24,7 +24,7 @@ from shegong.appeals.services.common import acts_for_unit
 from shegong.appeals.services.identity import masked_text, search_free_text
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
-from shegong.core.permissions import need_capability
+from shegong.core.permissions import capability_required, need_capability
 from shegong.core.scoping import get_visible_or_404
 
 from .choices import LINKABLE_THEME_STATES, Outcome, RewardKind, ThemeStatus
@@ -74,9 +74,8 @@ def _ordered(qs: QuerySet[Appeal], now: Any) -> QuerySet[Appeal]:
     ).order_by("urgency_rank", "evaluation__due_at", "-registered_at")
 
 
-@login_required
+@capability_required(Cap.SUGGESTIONS_VIEW)
 def suggestion_list(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.SUGGESTIONS_VIEW)
     user = _user(request)
     now = timezone.now()
     base = _suggestions(user)
@@ -169,10 +168,8 @@ def _local(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-@login_required
+@capability_required(Cap.SUGGESTIONS_VIEW, Cap.EXPORT)
 def export(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.SUGGESTIONS_VIEW)
-    need_capability(request, Cap.EXPORT)
     now = timezone.now()
     filterset = SuggestionFilterSet(
         request.GET, queryset=_suggestions(request.user), request=request
@@ -426,9 +423,8 @@ def suggestion_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 # --- themes ---------------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.SUGGESTIONS_VIEW)
 def theme_list(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.SUGGESTIONS_VIEW)
     user = _user(request)
     base = SolicitationTheme.objects.visible_to(user).select_related("owner_unit", "region")
     filterset = ThemeFilterSet(request.GET, queryset=base)
@@ -467,9 +463,8 @@ def _theme_data(form: ThemeForm) -> th.ThemeData:
     )
 
 
-@login_required
+@capability_required(Cap.SUGGESTIONS_MANAGE)
 def theme_create(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.SUGGESTIONS_MANAGE)
     user = _user(request)
     form = ThemeForm(request.POST or None, user=user, initial={"owner_unit": user.unit_id})
     error = ""
@@ -497,9 +492,8 @@ def theme_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.SUGGESTIONS_MANAGE)
 def theme_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.SUGGESTIONS_MANAGE)
     user = _user(request)
     theme = get_visible_or_404(SolicitationTheme, user, pk=pk)
     initial = {
@@ -539,9 +533,8 @@ def theme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.SUGGESTIONS_VIEW)
 def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.SUGGESTIONS_VIEW)
     user = _user(request)
     theme = get_visible_or_404(SolicitationTheme, user, pk=pk)
     submissions = (
@@ -603,10 +596,9 @@ def theme_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 # --- publication consent ----------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.PUBLICATION_MANAGE)
 def publication_list(request: HttpRequest) -> HttpResponse:
     """Closed appeals in scope (any kind) with their consent state."""
-    need_capability(request, Cap.PUBLICATION_MANAGE)
     user = _user(request)
     qs = (
         Appeal.objects.visible_to(user)
@@ -645,9 +637,8 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.PUBLICATION_MANAGE)
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.PUBLICATION_MANAGE)
     user = _user(request)
     appeal = get_visible_or_404(Appeal, user, pk=pk)
     consent = PublicationConsent.objects.visible_to(user).filter(appeal=appeal).first()

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
-from shegong.core.permissions import has_capability, need_capability
+from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
@@ -29,9 +29,8 @@ from .forms import ImportUploadForm, UnitForm
 from .models import Unit
 
 
-@login_required
+@capability_required(Cap.UNITS_VIEW)
 def unit_list(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.UNITS_VIEW)
     filterset = UnitFilterSet(
         request.GET,
         queryset=Unit.objects.visible_to(request.user).select_related("region", "parent"),
@@ -53,9 +52,8 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "units/unit_list.html", context)
 
 
-@login_required
+@capability_required(Cap.UNITS_VIEW)
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.UNITS_VIEW)
     unit = get_visible_or_404(Unit, request.user, pk=pk)
     visible = Unit.objects.visible_to(request.user)
     superior, superior_inferred = unit.administrative_superior()
@@ -160,9 +158,8 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.EXPORT)
 def unit_export(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.EXPORT)
     unmasked = request.GET.get("unmasked") == "1"
     if unmasked and not has_capability(request.user, Cap.PII_REVEAL):
         raise PermissionDenied
@@ -198,9 +195,8 @@ IMPORT_EXAMPLE = [
 ]
 
 
-@login_required
+@capability_required(Cap.UNITS_MANAGE)
 def unit_import_template(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.UNITS_MANAGE)
     example = [list(row) for row in IMPORT_EXAMPLE]
     region = Region.objects.visible_to(request.user).order_by("depth", "code").first()
     example[0][services.IMPORT_COLUMNS.index("所属区划代码")] = region.code if region else ""

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
-from shegong.core.permissions import has_capability, need_capability
+from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
@@ -88,9 +88,8 @@ def _regions(request: HttpRequest, min_level: int = RegionLevel.STREET) -> Any:
 # --- volunteers --------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def volunteer_list(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.VOLUNTEERS_VIEW)
     filterset = VolunteerFilterSet(
         request.GET, queryset=Volunteer.objects.visible_to(request.user).select_related("region")
     )
@@ -109,10 +108,8 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "volunteers/volunteer_list.html", context)
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW, Cap.EXPORT)
 def volunteer_export(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.VOLUNTEERS_VIEW)
-    need_capability(request, Cap.EXPORT)
     filterset = VolunteerFilterSet(
         request.GET,
         queryset=Volunteer.objects.visible_to(request.user)
@@ -176,9 +173,8 @@ def volunteer_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.VOLUNTEERS_VIEW)
     volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
     entries = volunteer.entries.select_related("region").order_by("-seq")
     chain = services.verify_volunteer(volunteer)
@@ -556,9 +552,8 @@ IMPORTS = {
 }
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_MANAGE)
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
-    need_capability(request, Cap.VOLUNTEERS_MANAGE)
     if kind not in IMPORTS:
         raise PermissionDenied
     label, spec, _ = IMPORTS[kind]
@@ -660,9 +655,8 @@ def team_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.VOLUNTEERS_VIEW)
     team = get_visible_or_404(Team, request.user, pk=pk)
     return render(
         request,
@@ -720,9 +714,8 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 # --- activities --------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def activity_list(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.VOLUNTEERS_VIEW)
     filterset = ActivityFilterSet(
         request.GET,
         queryset=Activity.objects.visible_to(request.user).select_related("team", "region"),
@@ -787,9 +780,8 @@ def activity_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.VOLUNTEERS_VIEW)
     activity = get_visible_or_404(Activity, request.user, pk=pk)
     from .choices import ACTIVITY_TRANSITIONS
 
@@ -860,10 +852,9 @@ def _qr_svg(text: str) -> str:
     return str(image.to_string(encoding="unicode"))
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The roster of a slot: manager check-in/out, absence, hours confirmation, QR code."""
-    need_capability(request, Cap.VOLUNTEERS_VIEW)
     slot = get_visible_or_404(Slot, request.user, pk=pk)
     signups = (
         Signup.objects.visible_to(request.user)
@@ -898,10 +889,9 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def pending_records(request: HttpRequest) -> HttpResponse:
     """待确认时长: ended slots whose hours are not all recorded, by deadline (办法 第十一条)."""
-    need_capability(request, Cap.VOLUNTEERS_VIEW)
     rows = services.pending_records(request.user)
     return render(
         request,
@@ -915,10 +905,9 @@ def pending_records(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEER_ACTIVITIES)
 def slot_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """HTMX partial (polled): a fresh signed check-in token as a QR code and a link."""
-    need_capability(request, Cap.VOLUNTEER_ACTIVITIES)
     try:
         slot, token = services.checkin_qr_token(actor=request.user, slot_id=pk)
     except DomainError:
@@ -1016,9 +1005,8 @@ def slot_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
 # --- ledger, certificates, honours, policy -----------------------------------------------
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def hours_list(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.VOLUNTEERS_VIEW)
     filterset = HoursFilterSet(
         request.GET,
         queryset=HoursEntry.objects.visible_to(request.user)
@@ -1041,10 +1029,8 @@ def hours_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW, Cap.EXPORT)
 def hours_export(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.VOLUNTEERS_VIEW)
-    need_capability(request, Cap.EXPORT)
     filterset = HoursFilterSet(
         request.GET,
         queryset=HoursEntry.objects.visible_to(request.user)
@@ -1062,9 +1048,8 @@ def hours_export(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def certificate_list(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.VOLUNTEERS_VIEW)
     certs = Certificate.objects.visible_to(request.user).select_related("volunteer")
     page = Paginator(certs, 50).get_page(request.GET.get("page"))
     return render(
@@ -1078,9 +1063,8 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.VOLUNTEERS_VIEW)
     cert = get_visible_or_404(Certificate, request.user, pk=pk)
     return render(
         request,
@@ -1094,9 +1078,8 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEER_CERTIFY)
 def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.VOLUNTEER_CERTIFY)
     cert = get_visible_or_404(Certificate, request.user, pk=pk)
     url = request.build_absolute_uri(reverse("volunteer_portal:verify", args=[cert.verify_code]))
     response = HttpResponse(
@@ -1123,9 +1106,8 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("volunteers:certificate", pk=cert.pk)
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def honours(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.VOLUNTEERS_VIEW)
     rows = (
         Volunteer.objects.visible_to(request.user)
         .filter(star_level__gte=1)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
-from shegong.core.permissions import has_capability, need_capability
+from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.regions.models import Region
 
 from ..choices import (
@@ -34,9 +34,8 @@ from .common import (
 )
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def coverage(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.ORGS_VIEW)
     root = current_root(request)
     data = coverage_breakdown(request, root)
     gaps = data.street_gaps[:40]
@@ -88,10 +87,8 @@ def coverage(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/coverage.html", context)
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW, Cap.EXPORT)
 def coverage_export(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.ORGS_VIEW)
-    need_capability(request, Cap.EXPORT)
     root = current_root(request)
     data = coverage_breakdown(request, root)
     rows: list[list[Any]] = []

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
-from shegong.core.permissions import has_capability, need_capability
+from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
@@ -45,9 +45,8 @@ from .common import (
 )
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def entity_list(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.ORGS_VIEW)
     filterset = EntityFilterSet(
         request.GET,
         queryset=Entity.objects.visible_to(request.user).select_related(
@@ -72,10 +71,8 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/entity_list.html", context)
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW, Cap.EXPORT)
 def entity_export(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.ORGS_VIEW)
-    need_capability(request, Cap.EXPORT)
     filterset = EntityFilterSet(request.GET, queryset=Entity.objects.visible_to(request.user))
     queryset = filterset.qs
     return export_response(
@@ -88,9 +85,8 @@ def entity_export(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.ORGS_IMPORT)
 def entity_import_template(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.ORGS_IMPORT)
     return file_response(
         "两新组织导入模板",
         import_services.IMPORT_COLUMNS,
@@ -99,12 +95,11 @@ def entity_import_template(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.ORGS_IMPORT)
 def entity_import_errors(request: HttpRequest) -> HttpResponse:
     """下载全部错误（XLSX）: every bad row of the staged dry run, not only the first 1,000.
     The staged file lives in the uploader's own directory, so another account's token is
     simply not found (404); the dry run is scoped like the import itself."""
-    need_capability(request, Cap.ORGS_IMPORT)
     try:
         data, filename = load(request.user, request.GET.get("token", ""))
         table = read_table(io.BytesIO(data), filename, columns=import_services.IMPORT_SPEC)
@@ -166,9 +161,8 @@ def entity_import(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/entity_import.html", context)
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.ORGS_VIEW)
     entity = get_visible_or_404(Entity, request.user, pk=pk)
     context = {
         "entity": entity,

@@ -16,7 +16,7 @@ from shegong.accounts.models import User
 from shegong.accounts.roles import Cap, Role
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
-from shegong.core.permissions import has_capability, need_capability
+from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 from shegong.units.models import Unit
@@ -35,9 +35,8 @@ from .common import (
 )
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def finding_list(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.ORGS_VIEW)
     params = request.GET.copy()
     if "status" not in params:
         params["status"] = "active"
@@ -85,10 +84,8 @@ FINDING_EXPORT_HEADERS = [
 ]
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW, Cap.EXPORT)
 def finding_export(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.ORGS_VIEW)
-    need_capability(request, Cap.EXPORT)
     filterset = FindingFilterSet(request.GET, queryset=Finding.objects.visible_to(request.user))
     queryset = filterset.qs.select_related("street", "assignee", "assignee_unit")
     rows = (
@@ -138,9 +135,8 @@ def finding_run(request: HttpRequest) -> HttpResponse:
     return redirect("organizations:findings")
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.ORGS_VIEW)
     finding = get_visible_or_404(Finding, request.user, pk=pk)
     user: Any = request.user
     candidates: list[Any] = [user]

@@ -17,7 +17,7 @@ from shegong.accounts.models import User
 from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
-from shegong.core.permissions import has_capability, need_capability
+from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 
@@ -46,9 +46,8 @@ from .common import (
 )
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def org_list(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.ORGS_VIEW)
     visible = PartyOrganization.objects.visible_to(request.user)
     params = request.GET.copy()
     browsing = not any(params.get(k) for k in ("q", "kind", "status", "within", "parent"))
@@ -96,10 +95,8 @@ ORG_EXPORT_HEADERS = [
 ]
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW, Cap.EXPORT)
 def org_export(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.ORGS_VIEW)
-    need_capability(request, Cap.EXPORT)
     filterset = OrgFilterSet(
         request.GET, queryset=PartyOrganization.objects.visible_to(request.user)
     )
@@ -171,9 +168,8 @@ def org_create(request: HttpRequest) -> HttpResponse:
     return redirect("organizations:org", pk=org.pk)
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need_capability(request, Cap.ORGS_VIEW)
     org = get_visible_or_404(PartyOrganization, request.user, pk=pk)
     visible = PartyOrganization.objects.visible_to(request.user)
     policy = CoveragePolicy.current()
