@@ -80,7 +80,7 @@ ROWS = [
 def build_world() -> World:
     from shegong.accounts import services as accounts
     from shegong.accounts.models import User
-    from shegong.accounts.roles import Role
+    from shegong.core.roles import Role
     from shegong.regions import services as regions
     from shegong.regions.models import Region
     from shegong.units import services as units

@@ -17,6 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 from shegong.units.models import Unit
@@ -26,11 +27,6 @@ from .filters import UserFilterSet
 from .forms import LoginForm, PasswordChangeForm, TokenForm, UserCreateForm, UserEditForm
 from .models import ApiToken, User
 from .roles import Cap
-
-
-def _need(request: HttpRequest, capability: str) -> None:
-    if not request.user.has_capability(capability):  # type: ignore[union-attr]
-        raise PermissionDenied
 
 
 @require_http_methods(["GET", "POST"])
@@ -99,9 +95,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.ACCOUNTS_VIEW)
 def user_list(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.ACCOUNTS_VIEW)
     filterset = UserFilterSet(
         request.GET, queryset=User.objects.visible_to(request.user).select_related("region", "unit")
     )
@@ -112,7 +107,7 @@ def user_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
-        "can_manage": request.user.has_capability(Cap.ACCOUNTS_MANAGE),  # type: ignore[union-attr]
+        "can_manage": has_capability(request.user, Cap.ACCOUNTS_MANAGE),
         "breadcrumbs": [("用户管理", None)],
     }
     if request.htmx:  # type: ignore[attr-defined]
@@ -120,11 +115,10 @@ def user_list(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/user_list.html", context)
 
 
-@login_required
+@capability_required(Cap.ACCOUNTS_VIEW)
 def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.ACCOUNTS_VIEW)
     subject = get_visible_or_404(User, request.user, pk=pk)
-    can_manage = request.user.has_capability(Cap.ACCOUNTS_MANAGE)  # type: ignore[union-attr]
+    can_manage = has_capability(request.user, Cap.ACCOUNTS_MANAGE)
     form = UserEditForm(
         initial={
             "full_name": subject.full_name,
@@ -166,7 +160,7 @@ def _codes_to_ids(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
 @login_required
 @require_http_methods(["GET", "POST"])
 def user_create(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.ACCOUNTS_MANAGE)
+    need_capability(request, Cap.ACCOUNTS_MANAGE)
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -190,7 +184,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.ACCOUNTS_MANAGE)
+    need_capability(request, Cap.ACCOUNTS_MANAGE)
     subject = get_visible_or_404(User, request.user, pk=pk)
     form = UserEditForm(request.POST)
     if form.is_valid():
@@ -215,7 +209,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.ACCOUNTS_MANAGE)
+    need_capability(request, Cap.ACCOUNTS_MANAGE)
     subject = get_visible_or_404(User, request.user, pk=pk)
     services.unlock_user(actor=request.user, user_id=subject.pk)
     messages.success(request, "已解除锁定")

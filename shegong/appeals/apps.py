@@ -7,8 +7,8 @@ class AppealsConfig(AppConfig):
     verbose_name = "群众诉求"
 
     def ready(self) -> None:
-        from shegong.accounts.roles import Cap
         from shegong.core.nav import NavItem, register
+        from shegong.core.roles import Cap
 
         register(
             NavItem("群众诉求", "工作台", "appeals:workbench", Cap.APPEALS_VIEW, order=10),

@@ -68,7 +68,7 @@ def can_open(user: Any, appeal: Appeal, attachment: Attachment) -> bool:
     """信访工作条例 第三十条 / 接诉即办条例 第八条: a confidential attachment is opened only by
     those who may see the petitioner's identity on this appeal and reveal personal data
     (the same two rights ``reveal_identity`` needs; the opening is audited)."""
-    from shegong.accounts.roles import Cap
+    from shegong.core.roles import Cap
 
     from .services.identity import can_see_identity
 

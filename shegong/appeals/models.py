@@ -9,6 +9,7 @@ from django.db import models
 from django.db.models import Q
 
 from shegong.core.pii import BlindIndexField, EncryptedField
+from shegong.core.roles import Cap
 from shegong.core.scoping import Scope, ScopedQuerySet
 from shegong.core.tree import path_prefixes
 from shegong.lib.masking import mask_identifiers
@@ -32,7 +33,7 @@ from .choices import (
     WorkOrderStatus,
 )
 
-APPEALS_VIEW = "appeals.view"
+APPEALS_VIEW = Cap.APPEALS_VIEW
 
 
 def masked_copy(*texts: str | None) -> str:
@@ -170,7 +171,7 @@ class Petitioner(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
 
     # Person history is for roles that may see identities, within their region.
-    scope = Scope(capability="appeals.person_history", region=("appeals__region",))
+    scope = Scope(capability=Cap.APPEALS_PERSON_HISTORY, region=("appeals__region",))
     objects = PetitionerQuerySet.as_manager()
 
     class Meta:

@@ -18,8 +18,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.cache import patch_cache_control
 from django.views.decorators.http import require_GET
 
-from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import has_capability
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.services import record_export
 
@@ -47,7 +48,7 @@ def attachment(body: bytes, filename: str, ascii_name: str) -> HttpResponse:
 
 def _need_view(request: HttpRequest) -> None:
     """A missing capability is 403 (checked first); an out-of-scope appeal is 404."""
-    if not request.user.has_capability(Cap.APPEALS_VIEW):  # type: ignore[union-attr]
+    if not has_capability(request.user, Cap.APPEALS_VIEW):
         raise PermissionDenied
 
 

@@ -35,10 +35,10 @@ from django.db import transaction
 from django.template import Context, Engine, TemplateSyntaxError
 from django.utils import timezone
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.pii import plain
+from shegong.core.roles import Cap
 from shegong.core.tabular import safe_cell as _safe_cell
 from shegong.lib.masking import mask_name, redact_identifiers
 

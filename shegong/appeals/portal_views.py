@@ -2,7 +2,7 @@
 
 Every appeal goes through ``services.intake`` (channel 网上（群众门户）, no actor). The time
 limits the citizen reads come from the city-wide policies, never from numbers in this file.
-Rate limits and the SMS check live in :mod:`shegong.appeals.sms_verification`; the tracking
+Rate limits and the SMS check live in :mod:`shegong.core.sms_verification`; the tracking
 brute-force guard is below. See docs/portal.md.
 """
 
@@ -24,13 +24,15 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shegong.core import ratelimit
+from shegong.core import sms_verification as sms
 from shegong.core.exceptions import DomainError
+from shegong.lib.masking import mask_phone
 from shegong.lib.validators import ValidationFailure, validate_mobile
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 
 from . import hooks
-from . import sms_verification as sms
 from .choices import (
     OPEN_ORDER_STATES,
     AppealKind,
@@ -325,7 +327,7 @@ def _send_code(request: HttpRequest, phone: str) -> dict[str, Any]:
     minutes = max(1, sms.setting("SHEGONG_PORTAL_SMS_CODE_TTL_SECONDS") // 60)
     return {
         "ok": True,
-        "message": f"验证码已发送至 {sms.mask_phone(normal)}，{minutes}分钟内有效",
+        "message": f"验证码已发送至 {mask_phone(normal)}，{minutes}分钟内有效",
     }
 
 
@@ -472,17 +474,11 @@ def _fail_key(request: HttpRequest) -> str:
 
 
 def _track_locked(request: HttpRequest) -> bool:
-    limit = int(getattr(settings, TRACK_FAILURES, 10))
-    return (cache.get(_fail_key(request)) or 0) >= limit
+    return ratelimit.over(_fail_key(request), int(getattr(settings, TRACK_FAILURES, 10)))
 
 
 def _track_failed(request: HttpRequest) -> None:
-    key = _fail_key(request)
-    cache.add(key, 0, int(getattr(settings, TRACK_WINDOW, 3600)))
-    try:
-        cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, int(getattr(settings, TRACK_WINDOW, 3600)))
+    ratelimit.hit(_fail_key(request), int(getattr(settings, TRACK_WINDOW, 3600)))
 
 
 def _tracked_appeal(request: HttpRequest) -> Appeal | None:

@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
-from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
+from shegong.core.permissions import capability_required, need_capability
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 
@@ -51,11 +52,6 @@ from .services.identity import (
 from .services.intake import IntakeData, IntakeError, check_submission, submit_appeal
 
 OPEN_ORDERS = [WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED]
-
-
-def _need(request: HttpRequest, capability: str) -> None:
-    if not request.user.has_capability(capability):  # type: ignore[union-attr]
-        raise PermissionDenied
 
 
 def _user(request: HttpRequest) -> Any:
@@ -132,9 +128,8 @@ def _queues(user: Any, now: Any) -> dict[str, dict[str, Any]]:
     return queues
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def workbench(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.APPEALS_VIEW)
     user = _user(request)
     now = timezone.now()
     queues = _queues(user, now)
@@ -262,7 +257,7 @@ def _category_value(appeal: Appeal, triage: dict[str, Any] | None) -> str:
 @require_POST
 def bulk_dispatch(request: HttpRequest) -> HttpResponse:
     """派单 several accepted appeals to the same lead unit at once."""
-    _need(request, Cap.APPEALS_DISPATCH)
+    need_capability(request, Cap.APPEALS_DISPATCH)
     ids = [int(i) for i in request.POST.getlist("appeal") if i.isdigit()]
     unit_id = request.POST.get("lead_unit", "")
     if not ids or not unit_id.isdigit():
@@ -290,9 +285,8 @@ def bulk_dispatch(request: HttpRequest) -> HttpResponse:
 # --- search ---------------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def search(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.APPEALS_VIEW)
     user = _user(request)
     base = Appeal.objects.visible_to(user)
     phone = request.GET.get("phone", "").strip()
@@ -339,9 +333,8 @@ EXPORT_COLUMNS = [
 ]
 
 
-@login_required
+@capability_required(Cap.EXPORT)
 def export(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.EXPORT)
     filterset = AppealFilterSet(
         request.GET, queryset=Appeal.objects.visible_to(request.user), request=request
     )
@@ -423,9 +416,8 @@ def _intake_data(form: RegisterForm, region: Region | None, accused_ids: list[in
 _FORM_ERROR_KEYS = {"accused_unit_codes": "accused_units"}
 
 
-@login_required
+@capability_required(Cap.APPEALS_REGISTER)
 def register(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.APPEALS_REGISTER)
     user = _user(request)
     form = RegisterForm(request.POST or None)
     errors: dict[str, str] = {}
@@ -523,7 +515,7 @@ def _register_page(
 def region_cascade_view(request: HttpRequest) -> HttpResponse:
     """The cascade for the chosen regions (``?region=…`` per select, or a search pick
     ``?pick_region=<id>``): the registration form's HTMX call."""
-    _need(request, Cap.APPEALS_REGISTER)
+    need_capability(request, Cap.APPEALS_REGISTER)
     user = _user(request)
     picked = request.GET.get("pick_region", "")
     if picked.isdigit():
@@ -541,7 +533,7 @@ def region_cascade_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def region_search_view(request: HttpRequest) -> HttpResponse:
     """Regions of the clerk's jurisdiction matching ``?region_q=`` (HTMX, as you type)."""
-    _need(request, Cap.APPEALS_REGISTER)
+    need_capability(request, Cap.APPEALS_REGISTER)
     query = request.GET.get("region_q", "")
     return render(
         request,
@@ -657,9 +649,8 @@ def _detail_context(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
     }
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.APPEALS_VIEW)
     appeal = get_visible_or_404(Appeal, request.user, pk=pk)
     return render(request, "appeals/detail.html", _detail_context(request, appeal))
 
@@ -865,7 +856,7 @@ def act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
             messages.success(request, "已挂牌督办")
             return redirect("appeals:supervision", pk=item.pk)
         elif action == "attach":
-            _need(request, Cap.APPEALS_VIEW)
+            need_capability(request, Cap.APPEALS_VIEW)
             if not (
                 user.has_capability(Cap.APPEALS_REGISTER) or user.has_capability(Cap.APPEALS_HANDLE)
             ):
@@ -988,9 +979,8 @@ def history(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.APPEALS_POLICY_VIEW)
 def policies(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.APPEALS_POLICY_VIEW)
     from .models import AppealPolicy
 
     rows = (

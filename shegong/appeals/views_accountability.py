@@ -15,9 +15,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import file_response
+from shegong.core.permissions import capability_required, has_capability, need_capability
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.services import record_export
 from shegong.regions.models import Region
@@ -28,18 +29,11 @@ from .services import assessment
 from .services import supervision as supervision_service
 from .services.identity import masked_text
 
-
-def _need(request: HttpRequest, capability: str) -> None:
-    if not request.user.has_capability(capability):  # type: ignore[union-attr]
-        raise PermissionDenied
-
-
 # --- 督办 -----------------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def supervisions(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.APPEALS_VIEW)
     qs = (
         Supervision.objects.visible_to(request.user)
         .select_related("leader")
@@ -62,9 +56,8 @@ def supervisions(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def supervision(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.APPEALS_VIEW)
     item = get_visible_or_404(Supervision, request.user, pk=pk)
     if request.method == "POST":
         try:
@@ -88,7 +81,7 @@ def supervision(request: HttpRequest, pk: int) -> HttpResponse:
             "item": item,
             "reports": item.reports.select_related("unit", "reported_by"),
             "appeals": Appeal.objects.visible_to(request.user).filter(supervisions=item),
-            "can_close": request.user.has_capability(Cap.APPEALS_SUPERVISE) and item.is_open,  # type: ignore[union-attr]
+            "can_close": has_capability(request.user, Cap.APPEALS_SUPERVISE) and item.is_open,
             "now": timezone.now(),
             "breadcrumbs": [
                 ("群众诉求", reverse("appeals:workbench")),
@@ -112,10 +105,9 @@ def _month(request: HttpRequest) -> date:
         return date(today.year, today.month, 1)
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def ranking(request: HttpRequest) -> HttpResponse:
     """Monthly 三率 ranking of the units the user may see (raw and adjusted)."""
-    _need(request, Cap.APPEALS_VIEW)
     month = _month(request)
     user: Any = request.user
     citywide = user.is_superuser or user.has_citywide_scope
@@ -123,7 +115,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     rows = assessment.monthly_ranking(month=month, unit_ids=units)
     cfg = assessment.config()
     if request.GET.get("format") in {"xlsx", "csv"}:
-        _need(request, Cap.EXPORT)
+        need_capability(request, Cap.EXPORT)
         record_export(
             actor=request.user,
             what="appeals.ranking",
@@ -237,10 +229,9 @@ MEASURES: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def drill(request: HttpRequest) -> HttpResponse:
     """The appeals behind one figure of one unit and month."""
-    _need(request, Cap.APPEALS_VIEW)
     unit = get_visible_or_404(Unit, request.user, pk=request.GET.get("unit", "0"))
     month = _month(request)
     label, flt = MEASURES.get(request.GET.get("measure", ""), MEASURES["replied"])
@@ -252,7 +243,7 @@ def drill(request: HttpRequest) -> HttpResponse:
     )
     own_unit = request.user.scope_unit_path  # type: ignore[union-attr]
     can_contest = (
-        request.user.has_capability(Cap.APPEALS_HANDLE)  # type: ignore[union-attr]
+        has_capability(request.user, Cap.APPEALS_HANDLE)
         and bool(own_unit)
         and unit.path.startswith(own_unit or "~")
     )
@@ -291,10 +282,9 @@ def contest(request: HttpRequest, fact_id: int) -> HttpResponse:
     return redirect(request.POST.get("next") or reverse("appeals:ranking"))
 
 
-@login_required
+@capability_required(Cap.APPEALS_VIEW)
 def score_appeals(request: HttpRequest) -> HttpResponse:
     """Reviewer queue (and each unit's own 申诉 history)."""
-    _need(request, Cap.APPEALS_VIEW)
     user: Any = request.user
     units = Unit.objects.visible_to(user)
     qs = ScoreAppeal.objects.filter(unit__in=units).select_related(

@@ -12,13 +12,15 @@ from django.http import HttpRequest
 
 from . import services
 from .models import AuditEvent, AuditVerification, CalendarDay, CalendarYear, SmsMessage
+from .permissions import has_capability
+from .roles import Cap
 
 
 class CalendarManagerAdmin(admin.ModelAdmin):
     """Visible and editable only for roles with ``calendar.manage``."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_capability("calendar.manage")  # type: ignore[union-attr]
+        return has_capability(request.user, Cap.CALENDAR_MANAGE)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
@@ -85,7 +87,7 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_capability("audit.view")  # type: ignore[union-attr]
+        return has_capability(request.user, Cap.AUDIT_VIEW)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
@@ -136,11 +138,12 @@ class SmsMessageAdmin(ReadOnlyAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         # The department administrator who runs the system (accounts) runs the gateway too.
-        return request.user.has_capability("accounts.manage")  # type: ignore[union-attr]
+        return has_capability(request.user, Cap.ACCOUNTS_MANAGE)
 
     @admin.display(description="手机号码")
     def masked_phone(self, obj: SmsMessage) -> str:
-        from .notify import mask_phone
+        from shegong.lib.masking import mask_phone
+
         from .pii import plain
 
         return mask_phone(plain(obj.phone))

@@ -12,6 +12,7 @@ from .api import require_capability
 from .calendar import get_calendar
 from .filters import AuditEventFilterSet
 from .models import AuditEvent
+from .roles import Cap
 
 router = Router(tags=["平台基础"])
 
@@ -47,7 +48,7 @@ class AuditQuery(Schema):
 @router.get("/audit-events", response=list[AuditEventOut])
 @paginate
 def list_audit_events(request: HttpRequest, filters: Query[AuditQuery]) -> Any:
-    require_capability(request, "audit.view")
+    require_capability(request, Cap.AUDIT_VIEW)
     data = {k: v for k, v in filters.dict().items() if v is not None}
     return AuditEventFilterSet(data, queryset=AuditEvent.objects.visible_to(request.user)).qs
 
@@ -67,7 +68,7 @@ def compute_deadline(
     unit: Literal["natural_day", "working_day", "hour"] = "natural_day",
 ) -> Any:
     """Due time by the platform's calendar (民法典 第二百零一、二百零三条; 调休 aware)."""
-    require_capability(request, "calendar.view")
+    require_capability(request, Cap.CALENDAR_VIEW)
     if timezone.is_naive(start):
         start = timezone.make_aware(start)
     return get_calendar().deadline(start, value, unit)

@@ -11,11 +11,12 @@ class CoreConfig(AppConfig):
 
         from . import checks, periodic  # noqa: F401  (registers checks and periodic jobs)
         from .nav import NavItem, register
+        from .roles import Cap
 
         # Each app's audit_labels module names its audit actions in Chinese (audit_display).
         autodiscover_modules("audit_labels")
 
         register(
-            NavItem("系统", "审计日志", "core:audit-list", "audit.view", order=30),
-            NavItem("系统", "节假日与期限", "core:calendar", "calendar.view", order=40),
+            NavItem("系统", "审计日志", "core:audit-list", Cap.AUDIT_VIEW, order=30),
+            NavItem("系统", "节假日与期限", "core:calendar", Cap.CALENDAR_VIEW, order=40),
         )

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from .pii import EncryptedField
+from .roles import Cap
 from .scoping import Scope, ScopedQuerySet
 
 
@@ -60,7 +61,7 @@ class AuditEvent(models.Model):
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
 
-    scope = Scope(capability="audit.view", region_path_column="region_path")
+    scope = Scope(capability=Cap.AUDIT_VIEW, region_path_column="region_path")
     objects = models.Manager.from_queryset(AuditEventQuerySet)()
 
     class Meta:

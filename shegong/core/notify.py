@@ -17,7 +17,7 @@ SMS, how it flows (docs/operations.md "SMS"):
   (:func:`idempotency_key`), and the relay must drop a key it has already delivered.
 * Verification codes are the exception: the citizen is waiting for the code and nothing is
   committed with it, so :func:`deliver` is called at once and a failure is told to the
-  citizen in Chinese (``appeals.sms_verification.send_code``).
+  citizen in Chinese (``core.sms_verification.send_code``).
 
 The gateway (``SHEGONG_SMS_BACKEND``) is ``log`` (development: the log and an in-memory
 outbox), ``http`` (:class:`HttpSmsBackend`, a generic JSON POST) or the dotted path of a
@@ -43,7 +43,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from shegong.lib.masking import mask_identifiers
+from shegong.lib.masking import mask_identifiers, mask_phone
 
 from .models import Notification, SmsMessage, SmsStatus
 from .pii import plain
@@ -96,10 +96,6 @@ class SmsOutcomeUnknown(SmsGatewayError):
 
 # Answers that say "not taken, try later" for certain (too many requests, not available).
 RETRYABLE_HTTP = frozenset({408, 425, 429, 503})
-
-
-def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:] if len(phone) >= 8 else "****"
 
 
 class ConsoleSmsSender:

@@ -14,6 +14,7 @@ from .calendar import invalidate
 from .exceptions import DomainError
 from .models import CalendarDay, CalendarYear
 from .pii import EncryptedField, Sensitive
+from .roles import Cap
 
 
 def reveal_personal_data(*, actor: Any, obj: models.Model, field_name: str, reason: str) -> str:
@@ -23,7 +24,7 @@ def reveal_personal_data(*, actor: Any, obj: models.Model, field_name: str, reas
     ``pii.reveal``; a reason is required (信访工作条例 第三十条 confidentiality; 个人信息
     保护法 第五十一条 least privilege).
     """
-    if not actor.has_capability("pii.reveal"):
+    if not actor.has_capability(Cap.PII_REVEAL):
         raise PermissionDenied("您的角色不能查看完整个人信息")
     field = obj._meta.get_field(field_name)
     if not isinstance(field, EncryptedField):
@@ -59,7 +60,7 @@ def record_export(
 def set_calendar_day(
     *, actor: Any, day: date, is_workday: bool, name: str = "", source: str = ""
 ) -> CalendarDay:
-    if not actor.has_capability("calendar.manage"):
+    if not actor.has_capability(Cap.CALENDAR_MANAGE):
         raise PermissionDenied("您的角色不能维护节假日")
     with transaction.atomic():
         existing = CalendarDay.objects.filter(date=day).first()
@@ -78,7 +79,7 @@ def set_calendar_day(
 
 
 def delete_calendar_day(*, actor: Any, day: date) -> None:
-    if not actor.has_capability("calendar.manage"):
+    if not actor.has_capability(Cap.CALENDAR_MANAGE):
         raise PermissionDenied("您的角色不能维护节假日")
     with transaction.atomic():
         entry = CalendarDay.objects.filter(date=day).first()
@@ -96,7 +97,7 @@ def delete_calendar_day(*, actor: Any, day: date) -> None:
 
 def mark_calendar_year(*, actor: Any, year: int, complete: bool, source: str = "") -> CalendarYear:
     """Declare that every holiday and 调休 day of ``year`` has been entered (or withdraw it)."""
-    if not actor.has_capability("calendar.manage"):
+    if not actor.has_capability(Cap.CALENDAR_MANAGE):
         raise PermissionDenied("您的角色不能维护节假日")
     if complete and not CalendarDay.objects.filter(date__year=year).exists():
         raise DomainError(f"{year}年尚未录入任何节假日，不能标记为已完整录入")

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -22,15 +21,11 @@ from .calendar import get_calendar
 from .exceptions import DomainError
 from .filters import AuditEventFilterSet
 from .models import AuditEvent, AuditVerification, CalendarDay, CalendarYear
+from .permissions import capability_required, has_capability, need_capability
 from .pii import EncryptedField
+from .roles import Cap
 from .scoping import get_visible_or_404
 from .services import reveal_personal_data
-
-
-def _need(request: HttpRequest, capability: str) -> None:
-    user: Any = request.user
-    if not user.has_capability(capability):
-        raise PermissionDenied
 
 
 @login_required
@@ -63,7 +58,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "cards": cards,
             "calendar_warning": calendar_warning,
-            "can_manage_calendar": user.has_capability("calendar.manage"),
+            "can_manage_calendar": user.has_capability(Cap.CALENDAR_MANAGE),
             "today": today,
             "is_workday_today": _safe_is_workday(today),
         },
@@ -108,7 +103,7 @@ def reveal(request: HttpRequest, model_label: str, pk: int, field: str) -> HttpR
 @login_required
 @require_GET
 def audit_list(request: HttpRequest) -> HttpResponse:
-    _need(request, "audit.view")
+    need_capability(request, Cap.AUDIT_VIEW)
     base = AuditEvent.objects.visible_to(request.user).select_related("actor")
     filterset = AuditEventFilterSet(request.GET, queryset=base)
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
@@ -142,9 +137,8 @@ def _query_without_page(request: HttpRequest) -> str:
     return query.urlencode()
 
 
-@login_required
+@capability_required(Cap.CALENDAR_VIEW)
 def calendar_view(request: HttpRequest) -> HttpResponse:
-    _need(request, "calendar.view")
     calendar = get_calendar()
     today = timezone.localdate()
     years = []
@@ -165,7 +159,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
             "years": years,
             "days": CalendarDay.objects.filter(date__year__gte=today.year - 1),
             "breadcrumbs": [("节假日与期限", None)],
-            "can_manage": request.user.has_capability("calendar.manage"),  # type: ignore[union-attr]
+            "can_manage": has_capability(request.user, Cap.CALENDAR_MANAGE),
             "units": [("natural_day", "自然日"), ("working_day", "工作日"), ("hour", "小时")],
         },
     )
@@ -175,7 +169,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def deadline_calculator(request: HttpRequest) -> HttpResponse:
     """HTMX: compute a due date the way every workflow clock does."""
-    _need(request, "calendar.view")
+    need_capability(request, Cap.CALENDAR_VIEW)
     error = None
     result = None
     try:

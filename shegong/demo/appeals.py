@@ -42,7 +42,6 @@ from django.utils import timezone
 
 from shegong.accounts import services as account_services
 from shegong.accounts.models import User
-from shegong.accounts.roles import Role
 from shegong.appeals.choices import (
     KIND_STREAM,
     AppealKind,
@@ -59,6 +58,7 @@ from shegong.appeals.services import clocks
 from shegong.appeals.services import workflow as wf
 from shegong.appeals.services.intake import IntakeData, submit_appeal
 from shegong.core.exceptions import DomainError
+from shegong.core.roles import Role
 from shegong.lib.validators import id_check_digit
 from shegong.regions.models import Region
 from shegong.units.choices import UnitKind

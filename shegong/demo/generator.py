@@ -19,7 +19,7 @@ from django.db import transaction
 
 from shegong.accounts import services as account_services
 from shegong.accounts.models import User
-from shegong.accounts.roles import Role
+from shegong.core.roles import Role
 from shegong.regions import services as region_services
 from shegong.regions.models import Region
 from shegong.units import services as unit_services

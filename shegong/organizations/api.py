@@ -6,8 +6,8 @@ from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import AfterValidator, Field, model_validator
 
-from shegong.accounts.roles import Cap
 from shegong.core.api import require_capability
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 

@@ -7,8 +7,8 @@ class OrganizationsConfig(AppConfig):
     verbose_name = "党组织与两新覆盖"
 
     def ready(self) -> None:
-        from shegong.accounts.roles import Cap
         from shegong.core.nav import NavItem, register
+        from shegong.core.roles import Cap
 
         register(
             NavItem("党建", "两新覆盖", "organizations:coverage", Cap.ORGS_VIEW, order=10),

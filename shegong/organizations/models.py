@@ -19,8 +19,8 @@ from typing import Any, Self
 from django.conf import settings
 from django.db import models
 
-from shegong.accounts.roles import Cap
 from shegong.core.pii import BlindIndexField, EncryptedField
+from shegong.core.roles import Cap
 from shegong.core.scoping import Scope, ScopedQuerySet
 from shegong.core.tree import TreeNode, TreeQuerySet, subtree_q
 

@@ -4,8 +4,8 @@ from django.http import HttpRequest
 from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from shegong.accounts.roles import Cap
 from shegong.core.api import require_capability
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 
 from . import services

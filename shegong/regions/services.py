@@ -11,9 +11,9 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.roles import Cap
 from shegong.core.tabular import Column, ImportReport, parse_count
 from shegong.core.tree import child_path, depth_of, move_subtree
 from shegong.lib import geo

@@ -6,15 +6,15 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
-from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
+from shegong.core.permissions import capability_required, has_capability, need_capability
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
@@ -25,14 +25,8 @@ from .forms import ImportUploadForm, RegionCreateForm, RegionEditForm
 from .models import Region
 
 
-def _need(request: HttpRequest, capability: str) -> None:
-    if not request.user.has_capability(capability):  # type: ignore[union-attr]
-        raise PermissionDenied
-
-
-@login_required
+@capability_required(Cap.REGIONS_VIEW)
 def region_list(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.REGIONS_VIEW)
     visible = Region.objects.visible_to(request.user)
     params = request.GET.copy()
     browsing = not any(params.get(k) for k in ("q", "level", "parent", "within"))
@@ -56,8 +50,8 @@ def region_list(request: HttpRequest) -> HttpResponse:
         "parent": parent,
         "ancestors": Region.objects.visible_to(request.user).ancestors_of(parent) if parent else [],
         "query": query.urlencode(),
-        "can_manage": request.user.has_capability(Cap.REGIONS_MANAGE),  # type: ignore[union-attr]
-        "can_export": request.user.has_capability(Cap.EXPORT),  # type: ignore[union-attr]
+        "can_manage": has_capability(request.user, Cap.REGIONS_MANAGE),
+        "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [("行政区划", None)],
     }
     if request.htmx:  # type: ignore[attr-defined]
@@ -65,9 +59,8 @@ def region_list(request: HttpRequest) -> HttpResponse:
     return render(request, "regions/region_list.html", context)
 
 
-@login_required
+@capability_required(Cap.REGIONS_VIEW)
 def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.REGIONS_VIEW)
     region = get_visible_or_404(Region, request.user, pk=pk)
     visible = Region.objects.visible_to(request.user)
     children = visible.filter(parent=region)
@@ -80,7 +73,7 @@ def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "children": children[:200],
             "children_count": children.count(),
             "descendants_count": visible.descendants_of(region, include_self=False).count(),
-            "can_manage": request.user.has_capability(Cap.REGIONS_MANAGE),  # type: ignore[union-attr]
+            "can_manage": has_capability(request.user, Cap.REGIONS_MANAGE),
             "edit_form": RegionEditForm(
                 initial={
                     "name": region.name,
@@ -97,7 +90,7 @@ def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["POST"])
 def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.REGIONS_MANAGE)
+    need_capability(request, Cap.REGIONS_MANAGE)
     region = get_visible_or_404(Region, request.user, pk=pk)
     form = RegionEditForm(request.POST)
     if not form.is_valid():
@@ -120,7 +113,7 @@ def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["POST"])
 def region_create(request: HttpRequest, pk: int) -> HttpResponse:
     """Create a child of region ``pk``."""
-    _need(request, Cap.REGIONS_MANAGE)
+    need_capability(request, Cap.REGIONS_MANAGE)
     parent = get_visible_or_404(Region, request.user, pk=pk)
     form = RegionCreateForm(request.POST)
     if not form.is_valid():
@@ -138,7 +131,7 @@ def region_create(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["POST"])
 def region_move(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.REGIONS_MANAGE)
+    need_capability(request, Cap.REGIONS_MANAGE)
     region = get_visible_or_404(Region, request.user, pk=pk)
     code = request.POST.get("new_parent_code", "").strip()
     target = Region.objects.visible_to(request.user).filter(code=code).first()
@@ -154,9 +147,8 @@ def region_move(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("regions:detail", pk=region.pk)
 
 
-@login_required
+@capability_required(Cap.EXPORT)
 def region_export(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.EXPORT)
     filterset = RegionFilterSet(request.GET, queryset=Region.objects.visible_to(request.user))
     queryset = filterset.qs
     count = queryset.count()
@@ -170,9 +162,8 @@ def region_export(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.REGIONS_MANAGE)
 def region_import_template(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.REGIONS_MANAGE)
     example = services.template_example(actor=request.user)
     return file_response("行政区划导入模板", services.IMPORT_COLUMNS, example, "xlsx")
 
@@ -181,7 +172,7 @@ def region_import_template(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def region_import(request: HttpRequest) -> HttpResponse:
     """Step 1: upload → dry run report. Step 2: confirm → commit the same file."""
-    _need(request, Cap.REGIONS_MANAGE)
+    need_capability(request, Cap.REGIONS_MANAGE)
     context: dict[str, Any] = {
         "form": ImportUploadForm(),
         "breadcrumbs": [("行政区划", "/regions/"), ("批量导入", None)],

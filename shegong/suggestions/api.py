@@ -6,11 +6,11 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from shegong.accounts.roles import Cap
 from shegong.appeals.choices import AppealKind
 from shegong.appeals.models import Appeal
 from shegong.appeals.services.identity import masked_text
 from shegong.core.api import require_capability
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 
 from .filters import SuggestionFilterSet, ThemeFilterSet

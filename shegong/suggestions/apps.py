@@ -7,9 +7,9 @@ class SuggestionsConfig(AppConfig):
     verbose_name = "人民建议征集"
 
     def ready(self) -> None:
-        from shegong.accounts.roles import Cap
         from shegong.appeals import hooks
         from shegong.core.nav import NavItem, register
+        from shegong.core.roles import Cap
 
         from .extensions import link_evaluation, portal
 

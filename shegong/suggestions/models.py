@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 
 from shegong.appeals.models import Appeal
+from shegong.core.roles import Cap
 from shegong.core.scoping import Scope, ScopedQuerySet
 
 from .choices import (
@@ -33,7 +34,7 @@ from .choices import (
     ThemeStatus,
 )
 
-SUGGESTIONS_VIEW = "suggestions.view"
+SUGGESTIONS_VIEW = Cap.SUGGESTIONS_VIEW
 
 
 class ThemeQuerySet(ScopedQuerySet):

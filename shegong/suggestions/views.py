@@ -16,7 +16,6 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from shegong.accounts.roles import Cap
 from shegong.appeals.choices import AppealKind, AppealStatus
 from shegong.appeals.clocks_display import clock_state
 from shegong.appeals.models import Appeal
@@ -24,6 +23,8 @@ from shegong.appeals.services.common import acts_for_unit
 from shegong.appeals.services.identity import masked_text, search_free_text
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
+from shegong.core.permissions import capability_required, need_capability
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 
 from .choices import LINKABLE_THEME_STATES, Outcome, RewardKind, ThemeStatus
@@ -44,11 +45,6 @@ from .models import (
 from .services import evaluation as ev
 from .services import publication as pub
 from .services import themes as th
-
-
-def _need(request: HttpRequest, capability: str) -> None:
-    if not request.user.has_capability(capability):  # type: ignore[union-attr]
-        raise PermissionDenied
 
 
 def _user(request: HttpRequest) -> Any:
@@ -78,9 +74,8 @@ def _ordered(qs: QuerySet[Appeal], now: Any) -> QuerySet[Appeal]:
     ).order_by("urgency_rank", "evaluation__due_at", "-registered_at")
 
 
-@login_required
+@capability_required(Cap.SUGGESTIONS_VIEW)
 def suggestion_list(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.SUGGESTIONS_VIEW)
     user = _user(request)
     now = timezone.now()
     base = _suggestions(user)
@@ -173,10 +168,8 @@ def _local(value: Any) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M") if value else ""
 
 
-@login_required
+@capability_required(Cap.SUGGESTIONS_VIEW, Cap.EXPORT)
 def export(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.SUGGESTIONS_VIEW)
-    _need(request, Cap.EXPORT)
     now = timezone.now()
     filterset = SuggestionFilterSet(
         request.GET, queryset=_suggestions(request.user), request=request
@@ -231,7 +224,7 @@ def export(request: HttpRequest) -> HttpResponse:
 
 
 def _load_suggestion(request: HttpRequest, pk: int) -> Appeal:
-    _need(request, Cap.SUGGESTIONS_VIEW)
+    need_capability(request, Cap.SUGGESTIONS_VIEW)
     appeal = get_visible_or_404(Appeal, request.user, pk=pk)
     if appeal.kind != AppealKind.PEOPLE_SUGGESTION:
         raise Http404
@@ -430,9 +423,8 @@ def suggestion_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 # --- themes ---------------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.SUGGESTIONS_VIEW)
 def theme_list(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.SUGGESTIONS_VIEW)
     user = _user(request)
     base = SolicitationTheme.objects.visible_to(user).select_related("owner_unit", "region")
     filterset = ThemeFilterSet(request.GET, queryset=base)
@@ -471,9 +463,8 @@ def _theme_data(form: ThemeForm) -> th.ThemeData:
     )
 
 
-@login_required
+@capability_required(Cap.SUGGESTIONS_MANAGE)
 def theme_create(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.SUGGESTIONS_MANAGE)
     user = _user(request)
     form = ThemeForm(request.POST or None, user=user, initial={"owner_unit": user.unit_id})
     error = ""
@@ -501,9 +492,8 @@ def theme_create(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.SUGGESTIONS_MANAGE)
 def theme_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.SUGGESTIONS_MANAGE)
     user = _user(request)
     theme = get_visible_or_404(SolicitationTheme, user, pk=pk)
     initial = {
@@ -543,9 +533,8 @@ def theme_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.SUGGESTIONS_VIEW)
 def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.SUGGESTIONS_VIEW)
     user = _user(request)
     theme = get_visible_or_404(SolicitationTheme, user, pk=pk)
     submissions = (
@@ -584,7 +573,7 @@ def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def theme_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    _need(request, Cap.SUGGESTIONS_MANAGE)
+    need_capability(request, Cap.SUGGESTIONS_MANAGE)
     user = _user(request)
     get_visible_or_404(SolicitationTheme, user, pk=pk)
     try:
@@ -607,10 +596,9 @@ def theme_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 # --- publication consent ----------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.PUBLICATION_MANAGE)
 def publication_list(request: HttpRequest) -> HttpResponse:
     """Closed appeals in scope (any kind) with their consent state."""
-    _need(request, Cap.PUBLICATION_MANAGE)
     user = _user(request)
     qs = (
         Appeal.objects.visible_to(user)
@@ -649,9 +637,8 @@ def publication_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.PUBLICATION_MANAGE)
 def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.PUBLICATION_MANAGE)
     user = _user(request)
     appeal = get_visible_or_404(Appeal, user, pk=pk)
     consent = PublicationConsent.objects.visible_to(user).filter(appeal=appeal).first()
@@ -688,7 +675,7 @@ def publication_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def publication_act(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    _need(request, Cap.PUBLICATION_MANAGE)
+    need_capability(request, Cap.PUBLICATION_MANAGE)
     user = _user(request)
     appeal = get_visible_or_404(Appeal, user, pk=pk)
     post = request.POST

@@ -5,6 +5,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from shegong.core.permissions import has_capability
+from shegong.core.roles import Cap
+
 from .models import RoutingRule
 
 
@@ -12,7 +15,7 @@ class PolicyManagerAdmin(admin.ModelAdmin):
     """Visible and editable only for roles with ``appeals.policy``."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_capability("appeals.policy")  # type: ignore[union-attr]
+        return has_capability(request.user, Cap.APPEALS_POLICY)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)

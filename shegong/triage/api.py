@@ -7,10 +7,10 @@ from typing import Any
 from django.http import HttpRequest
 from ninja import Router, Schema
 
-from shegong.accounts.roles import Cap
 from shegong.appeals.models import Appeal
 from shegong.core.api import require_capability
 from shegong.core.exceptions import DomainError
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 
 from .services import accept_suggestion, routing_accuracy, triage_for

@@ -7,9 +7,9 @@ class TriageConfig(AppConfig):
     verbose_name = "智能分拣"
 
     def ready(self) -> None:
-        from shegong.accounts.roles import Cap
         from shegong.appeals import hooks
         from shegong.core.nav import NavItem, register
+        from shegong.core.roles import Cap
 
         from .extensions import advisor, queue_triage
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from shegong.core.roles import Cap
 from shegong.core.scoping import Scope, ScopedQuerySet
 
 
@@ -98,7 +99,7 @@ class Hotspot(models.Model):
     sample_appeal_ids = models.JSONField("示例诉求", default=list)
     computed_at = models.DateTimeField("计算时间")
 
-    scope = Scope(capability="appeals.dispatch", region="region")
+    scope = Scope(capability=Cap.APPEALS_DISPATCH, region="region")
     objects = HotspotQuerySet.as_manager()
 
     class Meta:

@@ -24,11 +24,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from shegong.accounts.roles import Cap
 from shegong.appeals.choices import AppealKind, AppealStatus
 from shegong.appeals.models import Appeal
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.roles import Cap
 from shegong.regions.choices import RegionLevel
 from shegong.units.choices import UnitKind
 from shegong.units.models import Unit
@@ -784,8 +784,8 @@ def refresh_hotspots(*, now: datetime | None = None) -> int | None:
 
 def _notify_dispatchers(hotspots: list[Any]) -> None:
     from shegong.accounts.models import User
-    from shegong.accounts.roles import ROLE_CAPABILITIES
     from shegong.core.notify import notify
+    from shegong.core.roles import ROLE_CAPABILITIES
 
     roles = [r for r, caps in ROLE_CAPABILITIES.items() if Cap.APPEALS_DISPATCH in caps]
     users = User.objects.filter(role__in=roles, is_active=True).select_related("region")

@@ -10,9 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from shegong.accounts.roles import Cap
 from shegong.appeals.models import Appeal
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import has_capability
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 
 from .models import Hotspot
@@ -23,7 +24,7 @@ from .services import accept_suggestion, routing_accuracy
 @require_POST
 def accept(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = get_visible_or_404(Appeal, request.user, pk=appeal_id)
-    if not request.user.has_capability(Cap.APPEALS_DISPATCH):  # type: ignore[union-attr]
+    if not has_capability(request.user, Cap.APPEALS_DISPATCH):
         raise PermissionDenied
     unit = request.POST.get("unit", "")
     try:
@@ -44,7 +45,7 @@ def accept(request: HttpRequest, appeal_id: int) -> HttpResponse:
 
 @login_required
 def hotspots(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_capability(Cap.APPEALS_DISPATCH):  # type: ignore[union-attr]
+    if not has_capability(request.user, Cap.APPEALS_DISPATCH):
         raise PermissionDenied
     rows = Hotspot.objects.visible_to(request.user).select_related("region")
     return render(

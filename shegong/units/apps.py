@@ -7,7 +7,7 @@ class UnitsConfig(AppConfig):
     verbose_name = "单位"
 
     def ready(self) -> None:
-        from shegong.accounts.roles import Cap
         from shegong.core.nav import NavItem, register
+        from shegong.core.roles import Cap
 
         register(NavItem("基础数据", "单位", "units:list", Cap.UNITS_VIEW, order=20))

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.db import models
 
-from shegong.accounts.roles import Cap
 from shegong.core.pii import BlindIndexField, EncryptedField
+from shegong.core.roles import Cap
 from shegong.core.scoping import Scope, ScopedQuerySet
 from shegong.core.tree import TreeNode, TreeQuerySet
 

@@ -9,10 +9,10 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.pii import plain
+from shegong.core.roles import Cap
 from shegong.core.tabular import SAMPLE_COLUMN, Column, ImportReport, without_samples
 from shegong.core.tree import assign_path
 from shegong.lib.validators import ValidationFailure, validate_credit_code, validate_mobile

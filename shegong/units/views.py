@@ -14,9 +14,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
-from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
+from shegong.core.permissions import capability_required, has_capability, need_capability
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import SAMPLE_NOTE, TableError, read_table
@@ -28,14 +29,8 @@ from .forms import ImportUploadForm, UnitForm
 from .models import Unit
 
 
-def _need(request: HttpRequest, capability: str) -> None:
-    if not request.user.has_capability(capability):  # type: ignore[union-attr]
-        raise PermissionDenied
-
-
-@login_required
+@capability_required(Cap.UNITS_VIEW)
 def unit_list(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.UNITS_VIEW)
     filterset = UnitFilterSet(
         request.GET,
         queryset=Unit.objects.visible_to(request.user).select_related("region", "parent"),
@@ -47,9 +42,9 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "query": query.urlencode(),
-        "can_manage": request.user.has_capability(Cap.UNITS_MANAGE),  # type: ignore[union-attr]
-        "can_export": request.user.has_capability(Cap.EXPORT),  # type: ignore[union-attr]
-        "can_reveal": request.user.has_capability(Cap.PII_REVEAL),  # type: ignore[union-attr]
+        "can_manage": has_capability(request.user, Cap.UNITS_MANAGE),
+        "can_export": has_capability(request.user, Cap.EXPORT),
+        "can_reveal": has_capability(request.user, Cap.PII_REVEAL),
         "breadcrumbs": [("单位", None)],
     }
     if request.htmx:  # type: ignore[attr-defined]
@@ -57,9 +52,8 @@ def unit_list(request: HttpRequest) -> HttpResponse:
     return render(request, "units/unit_list.html", context)
 
 
-@login_required
+@capability_required(Cap.UNITS_VIEW)
 def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.UNITS_VIEW)
     unit = get_visible_or_404(Unit, request.user, pk=pk)
     visible = Unit.objects.visible_to(request.user)
     superior, superior_inferred = unit.administrative_superior()
@@ -72,7 +66,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "ancestors": visible.ancestors_of(unit),
             "superior": superior,
             "superior_inferred": superior_inferred,
-            "can_manage": request.user.has_capability(Cap.UNITS_MANAGE),  # type: ignore[union-attr]
+            "can_manage": has_capability(request.user, Cap.UNITS_MANAGE),
             "breadcrumbs": [("单位", reverse("units:list")), (unit.name, None)],
         },
     )
@@ -99,7 +93,7 @@ def _resolve_codes(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_create(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.UNITS_MANAGE)
+    need_capability(request, Cap.UNITS_MANAGE)
     form = UnitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -120,7 +114,7 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.UNITS_MANAGE)
+    need_capability(request, Cap.UNITS_MANAGE)
     unit = get_visible_or_404(Unit, request.user, pk=pk)
     initial = {
         "code": unit.code,
@@ -165,11 +159,10 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.EXPORT)
 def unit_export(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.EXPORT)
     unmasked = request.GET.get("unmasked") == "1"
-    if unmasked and not request.user.has_capability(Cap.PII_REVEAL):  # type: ignore[union-attr]
+    if unmasked and not has_capability(request.user, Cap.PII_REVEAL):
         raise PermissionDenied
     filterset = UnitFilterSet(request.GET, queryset=Unit.objects.visible_to(request.user))
     queryset = filterset.qs
@@ -204,9 +197,8 @@ IMPORT_EXAMPLE = [
 ]
 
 
-@login_required
+@capability_required(Cap.UNITS_MANAGE)
 def unit_import_template(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.UNITS_MANAGE)
     example = [list(row) for row in IMPORT_EXAMPLE]
     region = Region.objects.visible_to(request.user).order_by("depth", "code").first()
     example[0][services.TEMPLATE_COLUMNS.index("所属区划代码")] = region.code if region else ""
@@ -217,7 +209,7 @@ def unit_import_template(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def unit_import(request: HttpRequest) -> HttpResponse:
     """Step 1: upload → dry run report. Step 2: confirm → commit the same file."""
-    _need(request, Cap.UNITS_MANAGE)
+    need_capability(request, Cap.UNITS_MANAGE)
     context: dict[str, Any] = {
         "form": ImportUploadForm(),
         "breadcrumbs": [("单位", reverse("units:list")), ("批量导入", None)],

@@ -7,8 +7,8 @@ class VolunteersConfig(AppConfig):
     verbose_name = "志愿服务"
 
     def ready(self) -> None:
-        from shegong.accounts.roles import Cap
         from shegong.core.nav import NavItem, register
+        from shegong.core.roles import Cap
 
         register(
             NavItem("志愿服务", "志愿者", "volunteers:list", Cap.VOLUNTEERS_VIEW, order=10),

@@ -19,6 +19,7 @@ from django.db import models
 from django.db.models import Q
 
 from shegong.core.pii import BlindIndexField, EncryptedField
+from shegong.core.roles import Cap
 from shegong.core.scoping import Scope, ScopedQuerySet
 
 from .choices import (
@@ -39,7 +40,7 @@ from .choices import (
     VolunteerStatus,
 )
 
-VOLUNTEERS_VIEW = "volunteers.view"
+VOLUNTEERS_VIEW = Cap.VOLUNTEERS_VIEW
 GENESIS = "0" * 64
 
 # Defaults with their sources (domain-rules §7); the admin edits VolunteerPolicy.

@@ -1,6 +1,6 @@
 """The volunteer portal (phone first, no staff login), mounted at ``/volunteer/``.
 
-A volunteer signs in with phone + SMS code (``appeals.sms_verification``, the citizen
+A volunteer signs in with phone + SMS code (``core.sms_verification``, the citizen
 portal's limits and cache); the session then carries the volunteer's id under its own key,
 separate from staff authentication (``request.user`` stays anonymous). Pages: register,
 sign in/out, open activities, sign up/cancel, check in by QR token URL, my hours, my
@@ -24,9 +24,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shegong.appeals import sms_verification as sms
+from shegong.core import sms_verification as sms
 from shegong.core.exceptions import DomainError
 from shegong.core.pii import blind_index
+from shegong.lib.masking import mask_phone
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 
@@ -151,7 +152,7 @@ def sms_code(request: HttpRequest) -> HttpResponse:
         minutes = max(1, sms.setting("SHEGONG_PORTAL_SMS_CODE_TTL_SECONDS") // 60)
         status = {
             "ok": True,
-            "message": f"验证码已发送至 {sms.mask_phone(normal)}，{minutes}分钟内有效",
+            "message": f"验证码已发送至 {mask_phone(normal)}，{minutes}分钟内有效",
         }
     except sms.SmsCodeError as exc:
         status = {"ok": False, "message": exc.message}
@@ -180,7 +181,7 @@ def guardian_sms_code(request: HttpRequest) -> HttpResponse:
             purpose=GUARDIAN_PURPOSE,
             scope=GUARDIAN_SCOPE,
         )
-        status = {"ok": True, "message": f"已发送至监护人手机 {sms.mask_phone(normal)}"}
+        status = {"ok": True, "message": f"已发送至监护人手机 {mask_phone(normal)}"}
     except sms.SmsCodeError as exc:
         status = {"ok": False, "message": exc.message}
     return render(

@@ -21,9 +21,10 @@ from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
+from shegong.core.permissions import capability_required, has_capability, need_capability
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
@@ -70,15 +71,6 @@ from .services import transfer
 from .services.certificates import verify_certificate
 
 
-def _need(request: HttpRequest, capability: str) -> None:
-    if not request.user.has_capability(capability):  # type: ignore[union-attr]
-        raise PermissionDenied
-
-
-def _can(request: HttpRequest, capability: str) -> bool:
-    return bool(request.user.has_capability(capability))  # type: ignore[union-attr]
-
-
 def _query(request: HttpRequest) -> str:
     query = request.GET.copy()
     query.pop("page", None)
@@ -96,9 +88,8 @@ def _regions(request: HttpRequest, min_level: int = RegionLevel.STREET) -> Any:
 # --- volunteers --------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def volunteer_list(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_VIEW)
     filterset = VolunteerFilterSet(
         request.GET, queryset=Volunteer.objects.visible_to(request.user).select_related("region")
     )
@@ -107,8 +98,8 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
         "filter": filterset,
         "page": page,
         "query": _query(request),
-        "can_manage": _can(request, Cap.VOLUNTEERS_MANAGE),
-        "can_export": _can(request, Cap.EXPORT),
+        "can_manage": has_capability(request.user, Cap.VOLUNTEERS_MANAGE),
+        "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [("志愿者", None)],
         "page_title": "志愿者",
     }
@@ -117,10 +108,8 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "volunteers/volunteer_list.html", context)
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW, Cap.EXPORT)
 def volunteer_export(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_VIEW)
-    _need(request, Cap.EXPORT)
     filterset = VolunteerFilterSet(
         request.GET,
         queryset=Volunteer.objects.visible_to(request.user)
@@ -141,7 +130,7 @@ def volunteer_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def volunteer_new(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_MANAGE)
+    need_capability(request, Cap.VOLUNTEERS_MANAGE)
     form = VolunteerRegisterForm(request.POST or None)
     form.fields["region"].widget.choices = [("", "请选择")] + [
         (r.pk, r.full_name) for r in _regions(request, RegionLevel.COMMUNITY)
@@ -184,9 +173,8 @@ def volunteer_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_VIEW)
     volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
     entries = volunteer.entries.select_related("region").order_by("-seq")
     chain = services.verify_volunteer(volunteer)
@@ -214,9 +202,9 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("-issued_at"),
             "skills": volunteer.skills.all(),
             "service_regions": [r.name for r in volunteer.service_regions.all()],
-            "can_manage": _can(request, Cap.VOLUNTEERS_MANAGE),
-            "can_correct": _can(request, Cap.VOLUNTEER_HOURS_CORRECT),
-            "can_certify": _can(request, Cap.VOLUNTEER_CERTIFY),
+            "can_manage": has_capability(request.user, Cap.VOLUNTEERS_MANAGE),
+            "can_correct": has_capability(request.user, Cap.VOLUNTEER_HOURS_CORRECT),
+            "can_certify": has_capability(request.user, Cap.VOLUNTEER_CERTIFY),
             "regions": _regions(request, RegionLevel.COMMUNITY),
             "today": timezone.localdate(),
             "panels": panels,
@@ -273,7 +261,7 @@ def _records_context(
         "v": volunteer,
         "rows": rows,
         "valid_count": sum(1 for r in rows if r.status == RecordStatus.VALID),
-        "can_write": _can(request, record_services.CAPABILITY[kind]),
+        "can_write": has_capability(request.user, record_services.CAPABILITY[kind]),
         "teams": _record_teams(request, volunteer) if teams is None else teams,
         "today": timezone.localdate(),
         "levels": AwardLevel.choices,
@@ -358,7 +346,7 @@ def _service_fields(kind: str, form: Any) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def volunteer_records(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
     """GET: the panel; POST: add a record (the form's fields go to the service)."""
-    _need(request, Cap.VOLUNTEERS_VIEW)
+    need_capability(request, Cap.VOLUNTEERS_VIEW)
     kind = _record_kind(kind)
     volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
     if request.method == "GET":
@@ -367,7 +355,7 @@ def volunteer_records(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
             "volunteers/partials/_records.html",
             {"panel": _records_context(request, volunteer, kind)},
         )
-    _need(request, record_services.CAPABILITY[kind])
+    need_capability(request, record_services.CAPABILITY[kind])
     form = RECORD_FORMS[kind](request.POST)
     if not form.is_valid():
         return _records_response(
@@ -407,7 +395,7 @@ def volunteer_records(request: HttpRequest, pk: int, kind: str) -> HttpResponse:
 def record_correct(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
     """第十三条: correct a record on the volunteer's request (reason required, audited)."""
     kind = _record_kind(kind)
-    _need(request, record_services.CAPABILITY[kind])
+    need_capability(request, record_services.CAPABILITY[kind])
     row = get_visible_or_404(record_services.record_model(kind), request.user, pk=record_id)
     form = RECORD_FORMS[kind](request.POST)
     volunteer = row.volunteer
@@ -432,7 +420,7 @@ def record_correct(request: HttpRequest, kind: str, record_id: int) -> HttpRespo
 def record_void(request: HttpRequest, kind: str, record_id: int) -> HttpResponse:
     """作废 a record (kept, with its reason)."""
     kind = _record_kind(kind)
-    _need(request, record_services.CAPABILITY[kind])
+    need_capability(request, record_services.CAPABILITY[kind])
     row = get_visible_or_404(record_services.record_model(kind), request.user, pk=record_id)
     volunteer = row.volunteer
     try:
@@ -450,7 +438,7 @@ def record_void(request: HttpRequest, kind: str, record_id: int) -> HttpResponse
 @login_required
 @require_POST
 def volunteer_status(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_MANAGE)
+    need_capability(request, Cap.VOLUNTEERS_MANAGE)
     volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
     try:
         services.update_volunteer(
@@ -467,7 +455,7 @@ def volunteer_status(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def volunteer_contact(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff change a volunteer's mobile number and/or residence."""
-    _need(request, Cap.VOLUNTEERS_MANAGE)
+    need_capability(request, Cap.VOLUNTEERS_MANAGE)
     volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
     phone = request.POST.get("phone", "").strip()
     region = request.POST.get("region", "").strip()
@@ -524,7 +512,7 @@ def volunteer_record_hours(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEER_HOURS_CORRECT)
+    need_capability(request, Cap.VOLUNTEER_HOURS_CORRECT)
     entry = get_visible_or_404(HoursEntry, request.user, pk=pk)
     try:
         services.reverse_entry(
@@ -540,7 +528,7 @@ def entry_reverse(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def volunteer_certify(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEER_CERTIFY)
+    need_capability(request, Cap.VOLUNTEER_CERTIFY)
     volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
     try:
         cert = services.issue_certificate(
@@ -564,9 +552,8 @@ IMPORTS = {
 }
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_MANAGE)
 def import_template(request: HttpRequest, kind: str) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_MANAGE)
     if kind not in IMPORTS:
         raise PermissionDenied
     label, spec, _ = IMPORTS[kind]
@@ -578,7 +565,7 @@ def import_template(request: HttpRequest, kind: str) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def import_view(request: HttpRequest, kind: str) -> HttpResponse:
     """Upload → dry run (every bad row) → confirm → all-or-nothing commit of the same file."""
-    _need(request, Cap.VOLUNTEERS_MANAGE)
+    need_capability(request, Cap.VOLUNTEERS_MANAGE)
     if kind not in IMPORTS:
         raise PermissionDenied
     label, spec, importer = IMPORTS[kind]
@@ -636,10 +623,10 @@ def _team_form(request: HttpRequest, data: Any = None) -> TeamForm:
 @login_required
 @require_http_methods(["GET", "POST"])
 def team_list(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_VIEW)
+    need_capability(request, Cap.VOLUNTEERS_VIEW)
     form = _team_form(request, request.POST or None)
     if request.method == "POST":
-        _need(request, Cap.VOLUNTEERS_MANAGE)
+        need_capability(request, Cap.VOLUNTEERS_MANAGE)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -667,15 +654,14 @@ def team_list(request: HttpRequest) -> HttpResponse:
         {
             "page": page,
             "form": form,
-            "can_manage": _can(request, Cap.VOLUNTEERS_MANAGE),
+            "can_manage": has_capability(request.user, Cap.VOLUNTEERS_MANAGE),
             "breadcrumbs": [("志愿服务队伍", None)],
         },
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_VIEW)
     team = get_visible_or_404(Team, request.user, pk=pk)
     return render(
         request,
@@ -687,7 +673,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("-role", "joined_at")[:500],
             "activities": Activity.objects.visible_to(request.user).filter(team=team)[:50],
             "managers": team.managers.all(),
-            "can_manage": _can(request, Cap.VOLUNTEERS_MANAGE),
+            "can_manage": has_capability(request.user, Cap.VOLUNTEERS_MANAGE),
             "breadcrumbs": [("志愿服务队伍", "/volunteers/teams/"), (team.name, None)],
         },
     )
@@ -696,7 +682,7 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def team_add_member(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_MANAGE)
+    need_capability(request, Cap.VOLUNTEERS_MANAGE)
     team = get_visible_or_404(Team, request.user, pk=pk)
     number = request.POST.get("number", "").strip().upper()
     volunteer = Volunteer.objects.visible_to(request.user).filter(number=number).first()
@@ -720,7 +706,7 @@ def team_add_member(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_MANAGE)
+    need_capability(request, Cap.VOLUNTEERS_MANAGE)
     try:
         membership = services.remove_member(actor=request.user, membership_id=pk)
     except DomainError as exc:
@@ -733,9 +719,8 @@ def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
 # --- activities --------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def activity_list(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_VIEW)
     filterset = ActivityFilterSet(
         request.GET,
         queryset=Activity.objects.visible_to(request.user).select_related("team", "region"),
@@ -748,7 +733,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "query": _query(request),
-            "can_create": _can(request, Cap.VOLUNTEER_ACTIVITIES),
+            "can_create": has_capability(request.user, Cap.VOLUNTEER_ACTIVITIES),
             "breadcrumbs": [("活动与签到", None)],
         },
     )
@@ -757,7 +742,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def activity_new(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.VOLUNTEER_ACTIVITIES)
+    need_capability(request, Cap.VOLUNTEER_ACTIVITIES)
     form = ActivityForm(request.POST or None)
     form.fields["team"].widget.choices = [
         (t.pk, t.name) for t in Team.objects.visible_to(request.user).filter(is_active=True)
@@ -800,9 +785,8 @@ def activity_new(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_VIEW)
     activity = get_visible_or_404(Activity, request.user, pk=pk)
     from .choices import ACTIVITY_TRANSITIONS
 
@@ -816,7 +800,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "transitions": [
                 (s, ActivityStatus(s).label) for s in sorted(ACTIVITY_TRANSITIONS[activity.status])
             ],
-            "can_act": _can(request, Cap.VOLUNTEER_ACTIVITIES),
+            "can_act": has_capability(request.user, Cap.VOLUNTEER_ACTIVITIES),
             "slot_form": SlotForm(),
             "breadcrumbs": [("活动与签到", "/volunteers/activities/"), (activity.title, None)],
         },
@@ -826,7 +810,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def activity_status(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEER_ACTIVITIES)
+    need_capability(request, Cap.VOLUNTEER_ACTIVITIES)
     activity = get_visible_or_404(Activity, request.user, pk=pk)
     try:
         services.change_activity_status(
@@ -845,7 +829,7 @@ def activity_status(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def slot_add(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEER_ACTIVITIES)
+    need_capability(request, Cap.VOLUNTEER_ACTIVITIES)
     activity = get_visible_or_404(Activity, request.user, pk=pk)
     form = SlotForm(request.POST)
     if not form.is_valid():
@@ -873,10 +857,9 @@ def _qr_svg(text: str) -> str:
     return str(image.to_string(encoding="unicode"))
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """The roster of a slot: manager check-in/out, absence, hours confirmation, QR code."""
-    _need(request, Cap.VOLUNTEERS_VIEW)
     slot = get_visible_or_404(Slot, request.user, pk=pk)
     signups = (
         Signup.objects.visible_to(request.user)
@@ -896,7 +879,7 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "slot": slot,
             "activity": slot.activity,
             "signups": signups,
-            "can_act": _can(request, Cap.VOLUNTEER_ACTIVITIES),
+            "can_act": has_capability(request.user, Cap.VOLUNTEER_ACTIVITIES),
             "ttl": policy.token_ttl_seconds,
             "deadline": due.end_date,
             "provisional": due.provisional,
@@ -911,10 +894,9 @@ def slot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def pending_records(request: HttpRequest) -> HttpResponse:
     """待确认时长: ended slots whose hours are not all recorded, by deadline (办法 第十一条)."""
-    _need(request, Cap.VOLUNTEERS_VIEW)
     rows = services.pending_records(request.user)
     return render(
         request,
@@ -928,10 +910,9 @@ def pending_records(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEER_ACTIVITIES)
 def slot_qr(request: HttpRequest, pk: int) -> HttpResponse:
     """HTMX partial (polled): a fresh signed check-in token as a QR code and a link."""
-    _need(request, Cap.VOLUNTEER_ACTIVITIES)
     try:
         slot, token = services.checkin_qr_token(actor=request.user, slot_id=pk)
     except DomainError:
@@ -954,7 +935,7 @@ def slot_qr(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def signup_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
-    _need(request, Cap.VOLUNTEER_ACTIVITIES)
+    need_capability(request, Cap.VOLUNTEER_ACTIVITIES)
     signup = get_visible_or_404(Signup, request.user, pk=pk)
     try:
         if action == "check":
@@ -992,7 +973,7 @@ def signup_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
 @require_POST
 def slot_signup(request: HttpRequest, pk: int) -> HttpResponse:
     """Staff sign a resident up (e.g. without a phone) by volunteer number."""
-    _need(request, Cap.VOLUNTEER_ACTIVITIES)
+    need_capability(request, Cap.VOLUNTEER_ACTIVITIES)
     slot = get_visible_or_404(Slot, request.user, pk=pk)
     number = request.POST.get("number", "").strip().upper()
     volunteer = Volunteer.objects.visible_to(request.user).filter(number=number).first()
@@ -1013,7 +994,7 @@ def slot_signup(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def slot_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEER_ACTIVITIES)
+    need_capability(request, Cap.VOLUNTEER_ACTIVITIES)
     slot = get_visible_or_404(Slot, request.user, pk=pk)
     try:
         count = services.confirm_slot_hours(
@@ -1029,9 +1010,8 @@ def slot_confirm_all(request: HttpRequest, pk: int) -> HttpResponse:
 # --- ledger, certificates, honours, policy -----------------------------------------------
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def hours_list(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_VIEW)
     filterset = HoursFilterSet(
         request.GET,
         queryset=HoursEntry.objects.visible_to(request.user)
@@ -1046,18 +1026,16 @@ def hours_list(request: HttpRequest) -> HttpResponse:
             "filter": filterset,
             "page": page,
             "query": _query(request),
-            "can_export": _can(request, Cap.EXPORT),
-            "can_import": _can(request, Cap.VOLUNTEERS_MANAGE),
+            "can_export": has_capability(request.user, Cap.EXPORT),
+            "can_import": has_capability(request.user, Cap.VOLUNTEERS_MANAGE),
             "last_check": LedgerVerification.objects.first(),
             "breadcrumbs": [("服务时长台账", None)],
         },
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW, Cap.EXPORT)
 def hours_export(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_VIEW)
-    _need(request, Cap.EXPORT)
     filterset = HoursFilterSet(
         request.GET,
         queryset=HoursEntry.objects.visible_to(request.user)
@@ -1075,9 +1053,8 @@ def hours_export(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def certificate_list(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_VIEW)
     certs = Certificate.objects.visible_to(request.user).select_related("volunteer")
     page = Paginator(certs, 50).get_page(request.GET.get("page"))
     return render(
@@ -1085,15 +1062,14 @@ def certificate_list(request: HttpRequest) -> HttpResponse:
         "volunteers/certificate_list.html",
         {
             "page": page,
-            "can_certify": _can(request, Cap.VOLUNTEER_CERTIFY),
+            "can_certify": has_capability(request.user, Cap.VOLUNTEER_CERTIFY),
             "breadcrumbs": [("志愿服务记录证明", None)],
         },
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_VIEW)
     cert = get_visible_or_404(Certificate, request.user, pk=pk)
     return render(
         request,
@@ -1101,15 +1077,14 @@ def certificate_detail(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "c": cert,
             "result": verify_certificate(cert.verify_code),
-            "can_certify": _can(request, Cap.VOLUNTEER_CERTIFY),
+            "can_certify": has_capability(request.user, Cap.VOLUNTEER_CERTIFY),
             "breadcrumbs": [("志愿服务记录证明", "/volunteers/certificates/"), (cert.number, None)],
         },
     )
 
 
-@login_required
+@capability_required(Cap.VOLUNTEER_CERTIFY)
 def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEER_CERTIFY)
     cert = get_visible_or_404(Certificate, request.user, pk=pk)
     url = request.build_absolute_uri(reverse("volunteer_portal:verify", args=[cert.verify_code]))
     response = HttpResponse(
@@ -1123,7 +1098,7 @@ def certificate_pdf(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    _need(request, Cap.VOLUNTEER_CERTIFY)
+    need_capability(request, Cap.VOLUNTEER_CERTIFY)
     cert = get_visible_or_404(Certificate, request.user, pk=pk)
     try:
         services.revoke_certificate(
@@ -1136,9 +1111,8 @@ def certificate_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("volunteers:certificate", pk=cert.pk)
 
 
-@login_required
+@capability_required(Cap.VOLUNTEERS_VIEW)
 def honours(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.VOLUNTEERS_VIEW)
     rows = (
         Volunteer.objects.visible_to(request.user)
         .filter(star_level__gte=1)
@@ -1155,7 +1129,7 @@ def honours(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy(request: HttpRequest) -> HttpResponse:
-    _need(request, Cap.VOLUNTEER_POLICY)
+    need_capability(request, Cap.VOLUNTEER_POLICY)
     current = services.get_policy()
     initial = {f: getattr(current, f) for f in PolicyForm.base_fields}
     initial["star_thresholds"] = ",".join(str(t) for t in current.star_thresholds)

@@ -16,8 +16,8 @@ def _menu_labels(page: Any) -> list[str]:
 
 def _registry_labels(role: str) -> set[str]:
     """What the nav registry grants ``role`` by ROLE_CAPABILITIES alone (no user object)."""
-    from shegong.accounts.roles import capabilities_of
     from shegong.core.nav import nav_for
+    from shegong.core.roles import capabilities_of
 
     caps = capabilities_of(role)
     stub = SimpleNamespace(

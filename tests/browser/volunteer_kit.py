@@ -35,7 +35,7 @@ def sms_code(phone: str) -> str:
 def manager_and_team(world: Any) -> tuple[Any, Any]:
     """vm_north (志愿团队管理员 of the north street) and the 北一社区 team they manage."""
     from shegong.accounts import services as accounts
-    from shegong.accounts.roles import Role
+    from shegong.core.roles import Role
     from shegong.volunteers import services
 
     manager = accounts.create_user(

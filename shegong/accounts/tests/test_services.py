@@ -6,9 +6,9 @@ from django.core.exceptions import PermissionDenied
 from conftest import PASSWORD
 from shegong.accounts import services
 from shegong.accounts.models import User
-from shegong.accounts.roles import ROLE_CAPABILITIES, Cap, Role
 from shegong.core.exceptions import DomainError
 from shegong.core.models import AuditEvent
+from shegong.core.roles import ROLE_CAPABILITIES, Cap, Role
 
 pytestmark = pytest.mark.django_db
 

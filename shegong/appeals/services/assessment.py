@@ -28,6 +28,7 @@ from django.utils import timezone
 
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.roles import Cap
 
 from ..choices import Satisfaction
 from ..models import (
@@ -147,7 +148,7 @@ def file_score_appeal(
     *, actor: Any, fact_id: int, reason_kind: str, text: str, now: datetime | None = None
 ) -> ScoreAppeal:
     """A handling unit contests one appeal's effect on its score."""
-    if not actor.has_capability("appeals.handle"):
+    if not actor.has_capability(Cap.APPEALS_HANDLE):
         raise PermissionDenied("只有承办单位可以提出考核申诉")
     now = now or timezone.now()
     text = (text or "").strip()
@@ -189,7 +190,7 @@ def decide_score_appeal(
     *, actor: Any, score_appeal_id: int, accept: bool, note: str = "", now: datetime | None = None
 ) -> ScoreAppeal:
     """The reviewer accepts (fact becomes exempt: adjusted figures change, raw never) or rejects."""
-    if not actor.has_capability("appeals.assessment_review"):
+    if not actor.has_capability(Cap.APPEALS_ASSESSMENT_REVIEW):
         raise PermissionDenied("您的角色不能审核考核申诉")
     now = now or timezone.now()
     with transaction.atomic():

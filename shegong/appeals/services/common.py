@@ -24,11 +24,6 @@ from ..choices import (
 from ..models import Appeal, AppealEvent, WorkOrder
 
 
-def require(actor: Any, capability: str, message: str = "您的角色不能执行此操作") -> None:
-    if actor is None or not actor.has_capability(capability):
-        raise PermissionDenied(message)
-
-
 def next_appeal_status(appeal: Appeal, action: str) -> str:
     target = APPEAL_TRANSITIONS.get((appeal.status, action))
     if target is None:

@@ -19,6 +19,7 @@ from django.db.models import Q
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.pii import Sensitive
+from shegong.core.roles import Cap
 from shegong.lib.masking import mask_identifiers, redact_identifiers
 
 from ..models import Appeal, Petitioner
@@ -27,9 +28,11 @@ FIELDS = {"name": "姓名", "phone": "联系电话", "id_number": "身份证号"
 
 
 def can_see_identity(user: Any, appeal: Appeal) -> bool:
-    if user is None or not user.has_capability("appeals.identity"):
+    if user is None or not user.has_capability(Cap.APPEALS_IDENTITY):
         return False
-    return not appeal.identity_confidential or user.has_capability("appeals.identity_confidential")
+    return not appeal.identity_confidential or user.has_capability(
+        Cap.APPEALS_CONFIDENTIAL_IDENTITY
+    )
 
 
 def reveal_identity(
@@ -38,7 +41,7 @@ def reveal_identity(
     """The caller loaded ``appeal`` through ``visible_to(actor)``."""
     if field not in FIELDS:
         raise DomainError("无此信息项")
-    if not can_see_identity(actor, appeal) or not actor.has_capability("pii.reveal"):
+    if not can_see_identity(actor, appeal) or not actor.has_capability(Cap.PII_REVEAL):
         raise PermissionDenied("您的角色不能查看该诉求人的身份信息")
     linked = (
         petitioner.pk == appeal.petitioner_id
@@ -100,7 +103,7 @@ def can_reveal_text(user: Any, appeal: Appeal) -> bool:
     """The free-text reveal is the structured fields' reveal: same roles, same rule."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return can_see_identity(user, appeal) and user.has_capability("pii.reveal")
+    return can_see_identity(user, appeal) and user.has_capability(Cap.PII_REVEAL)
 
 
 def raw_text(appeal: Appeal, field: str) -> str:
@@ -163,9 +166,11 @@ def reveal_appeal_text(*, actor: Any, appeal: Appeal, field: str, reason: str) -
 def identity_visible_q(user: Any) -> Q | None:
     """The appeals whose petitioner ``user`` may identify, as a filter (``can_see_identity``
     for a queryset); None when there are none."""
-    if not getattr(user, "is_authenticated", False) or not user.has_capability("appeals.identity"):
+    if not getattr(user, "is_authenticated", False) or not user.has_capability(
+        Cap.APPEALS_IDENTITY
+    ):
         return None
-    if user.has_capability("appeals.identity_confidential"):
+    if user.has_capability(Cap.APPEALS_CONFIDENTIAL_IDENTITY):
         return Q(pk__isnull=False)  # every appeal (an empty Q() would vanish in an OR)
     return Q(identity_confidential=False)
 

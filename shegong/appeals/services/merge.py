@@ -11,11 +11,13 @@ from django.utils import timezone
 
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
 from shegong.core.pii import blind_index, plain
+from shegong.core.roles import Cap
 
 from ..choices import AppealAction, AppealStatus, EventKind, WorkOrderAction, WorkOrderStatus
 from ..models import Appeal
-from .common import bump, event, next_appeal_status, next_order_status, reason_required, require
+from .common import bump, event, next_appeal_status, next_order_status, reason_required
 from .intake import IntakeData, submit_appeal
 from .workflow import DISPATCH, _load_appeal
 
@@ -25,7 +27,7 @@ def merge_appeals(
 ) -> Appeal:
     """Merge duplicates into a lead appeal. Each merged appeal keeps its petitioner and is
     answered when the lead is (``close_appeal`` notifies every merged petitioner)."""
-    require(actor, DISPATCH)
+    require_capability(actor, DISPATCH)
     now = now or timezone.now()
     reason = reason_required(reason, "合并理由")
     if lead_id in duplicate_ids or not duplicate_ids:
@@ -74,7 +76,7 @@ def split_appeal(
 ) -> list[Appeal]:
     """Split a multi-issue call into child appeals (same petitioner, channel and place).
     ``parts``: [{"title": …, "body": …, "kind": optional}]."""
-    require(actor, DISPATCH)
+    require_capability(actor, DISPATCH)
     now = now or timezone.now()
     if len(parts) < 2:
         raise DomainError("拆分至少需要两个子诉求")
@@ -124,7 +126,7 @@ def split_appeal(
 def person_history(*, actor: Any, appeal: Appeal) -> Any:
     """All appeals of the same person (same phone or ID number, any channel), within the
     actor's scope. Only for roles that may see identities (``appeals.person_history``)."""
-    require(actor, "appeals.person_history", "您的角色不能查看诉求人历史")
+    require_capability(actor, Cap.APPEALS_PERSON_HISTORY, "您的角色不能查看诉求人历史")
     petitioner = appeal.petitioner
     if petitioner is None:
         return Appeal.objects.none()
@@ -143,7 +145,7 @@ def person_history(*, actor: Any, appeal: Appeal) -> Any:
 
 def appeals_by_phone(*, actor: Any, phone: str) -> Any:
     """Workbench search by phone through the blind index (no decryption)."""
-    require(actor, "appeals.person_history", "您的角色不能按诉求人查询")
+    require_capability(actor, Cap.APPEALS_PERSON_HISTORY, "您的角色不能按诉求人查询")
     return Appeal.objects.visible_to(actor).filter(
         petitioner__phone_bidx=blind_index("phone", phone)
     )

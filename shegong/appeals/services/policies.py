@@ -15,6 +15,7 @@ from django.utils import timezone
 from shegong.core import audit
 from shegong.core.calendar import get_calendar
 from shegong.core.exceptions import DomainError
+from shegong.core.roles import Cap
 from shegong.lib.workcalendar import (
     Deadline,
     UnknownYearError,  # noqa: F401  (re-exported for callers)
@@ -151,7 +152,7 @@ def publish_policy_version(
     """Copy the current version with ``changes`` applied as a new version. Running appeals
     keep theirs. ``clocks`` replaces the clock list when given:
     (key, variant, value, unit, basis)."""
-    if not actor.has_capability("appeals.policy"):
+    if not actor.has_capability(Cap.APPEALS_POLICY):
         raise PermissionDenied("您的角色不能修改办理规则")
     unknown = set(changes) - set(POLICY_FIELDS)
     if changes.get("redo_target", "same") not in ("same", "above"):

@@ -21,6 +21,8 @@ from django.utils import timezone
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.notify import notify
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 from shegong.units.models import Unit
 
 from ..choices import (
@@ -33,7 +35,7 @@ from ..choices import (
     WorkOrderRole,
 )
 from ..models import Appeal, Review
-from .common import accused_conflict, acts_for_unit, event, require
+from .common import accused_conflict, acts_for_unit, event
 from .policies import compute_deadline
 from .workflow import _load_appeal, _unit_users
 
@@ -86,7 +88,7 @@ def request_review(
     *, actor: Any, appeal_id: int, level: str, text: str, now: datetime | None = None
 ) -> Review:
     """Register a 复查 or 复核 request (the 信访 clerk records it for the petitioner)."""
-    require(actor, "appeals.dispatch", "只有信访部门可以登记复查/复核申请")
+    require_capability(actor, Cap.APPEALS_DISPATCH, "只有信访部门可以登记复查/复核申请")
     now = now or timezone.now()
     text = (text or "").strip()
     if len(text) < 5:
@@ -190,7 +192,9 @@ def _load_review(actor: Any, review_id: int) -> Review:
     )
     if review is None or not Appeal.objects.visible_to(actor).filter(pk=review.appeal_id).exists():
         raise DomainError("复查/复核记录不存在或不在您的管辖范围内", code="not_found")
-    if not (actor.has_capability("appeals.dispatch") or acts_for_unit(actor, review.reviewer_unit)):
+    if not (
+        actor.has_capability(Cap.APPEALS_DISPATCH) or acts_for_unit(actor, review.reviewer_unit)
+    ):
         raise DomainError("只有复查/复核机关可以办理", code="not_found")
     return review
 

@@ -18,6 +18,8 @@ from django.utils import timezone
 
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 from shegong.units.models import Unit
 
 from ..choices import (
@@ -32,7 +34,7 @@ from ..choices import (
 )
 from ..models import Appeal, Revisit
 from . import assessment
-from .common import accused_conflict, bump, event, next_appeal_status, require
+from .common import accused_conflict, bump, event, next_appeal_status
 from .workflow import _load_appeal, _new_order, _territorial_fallback, close_locked
 
 
@@ -67,7 +69,7 @@ def record_revisit(
                 raise DomainError("诉求不存在")
             actor = None
         else:
-            require(actor, "appeals.revisit", "您的角色不能登记回访")
+            require_capability(actor, Cap.APPEALS_REVISIT, "您的角色不能登记回访")
             appeal = _load_appeal(actor, appeal_id)
         if appeal.status != AppealStatus.REPLIED:
             raise DomainError("只有已答复、尚未办结的诉求可以回访评价")

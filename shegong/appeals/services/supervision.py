@@ -15,10 +15,12 @@ from django.utils import timezone
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.notify import notify
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 
 from ..choices import EventKind, WorkOrderRole, WorkOrderStatus
 from ..models import Appeal, Supervision, SupervisionReport
-from .common import acts_for_unit, department_users, event, require
+from .common import acts_for_unit, department_users, event
 
 
 def _lead_units(appeals: list[Appeal]) -> list[Any]:
@@ -52,7 +54,7 @@ def create_supervision(
     report_every_days: int = 7,
     now: datetime | None = None,
 ) -> Supervision:
-    require(actor, "appeals.supervise", "只有领导或部门管理员可以督办")
+    require_capability(actor, Cap.APPEALS_SUPERVISE, "只有领导或部门管理员可以督办")
     now = now or timezone.now()
     title, instruction = (title or "").strip(), (instruction or "").strip()
     if not title or len(instruction) < 4:
@@ -130,7 +132,7 @@ def report_progress(
         if not item.is_open:
             raise DomainError("督办事项已结束")
         units = _lead_units(list(item.appeals.all()))
-        if not actor.has_capability("appeals.dispatch") and not any(
+        if not actor.has_capability(Cap.APPEALS_DISPATCH) and not any(
             acts_for_unit(actor, u) for u in units
         ):
             raise DomainError("只有承办单位可以报告进展")
@@ -158,7 +160,7 @@ def report_progress(
 def close_supervision(
     *, actor: Any, supervision_id: int, note: str, now: datetime | None = None
 ) -> Supervision:
-    require(actor, "appeals.supervise", "只有领导或部门管理员可以结束督办")
+    require_capability(actor, Cap.APPEALS_SUPERVISE, "只有领导或部门管理员可以结束督办")
     now = now or timezone.now()
     with transaction.atomic():
         item = (

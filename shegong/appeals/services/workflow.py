@@ -20,7 +20,9 @@ from shegong.core import audit
 from shegong.core.calendar import get_calendar
 from shegong.core.exceptions import DomainError
 from shegong.core.notify import notify, queue_sms
+from shegong.core.permissions import require_capability
 from shegong.core.pii import plain
+from shegong.core.roles import Cap
 from shegong.units.models import Unit
 
 from ..choices import (
@@ -47,13 +49,12 @@ from .common import (
     next_appeal_status,
     next_order_status,
     reason_required,
-    require,
     require_unit,
 )
 from .policies import compute_deadline
 
-DISPATCH = "appeals.dispatch"
-HANDLE = "appeals.handle"
+DISPATCH = Cap.APPEALS_DISPATCH
+HANDLE = Cap.APPEALS_HANDLE
 
 
 def _load_appeal(actor: Any, appeal_id: int, *, lock: bool = True) -> Appeal:
@@ -118,7 +119,7 @@ def accept_appeal(
     now: datetime | None = None,
 ) -> Appeal:
     """受理: within the triage clock (信访工作条例 第二十三条: written notice within 15 days)."""
-    require(actor, DISPATCH)
+    require_capability(actor, DISPATCH)
     now = now or timezone.now()
     with transaction.atomic():
         appeal = _load_appeal(actor, appeal_id)
@@ -157,7 +158,7 @@ def reject_appeal(
     now: datetime | None = None,
 ) -> Appeal:
     """不予受理 with a reason; the written notice is generated from it (notices module)."""
-    require(actor, DISPATCH)
+    require_capability(actor, DISPATCH)
     now = now or timezone.now()
     reason = reason_required(reason, "不予受理的理由")
     with transaction.atomic():
@@ -201,7 +202,7 @@ def redirect_appeal(
     now: datetime | None = None,
 ) -> Appeal:
     """诉访分离: tell the citizen the legal channel (litigation, arbitration, 复议 …)."""
-    require(actor, DISPATCH)
+    require_capability(actor, DISPATCH)
     now = now or timezone.now()
     if channel not in RedirectChannel.values:
         raise DomainError("请选择应当告知的法定途径")
@@ -248,7 +249,7 @@ def forward_appeal(
     now: datetime | None = None,
 ) -> Appeal:
     """转送 to a body outside the platform (e.g. 纪检监察, another city)."""
-    require(actor, DISPATCH)
+    require_capability(actor, DISPATCH)
     now = now or timezone.now()
     organ = reason_required(organ, "转送机关名称")
     with transaction.atomic():
@@ -343,7 +344,7 @@ def dispatch_appeal(
 ) -> Appeal:
     """派单: one 主办 work order plus optional 协办 orders, each with its own clocks.
     ``category_l1``/``category_l2``: the dispatcher's category (kept if not given)."""
-    require(actor, DISPATCH)
+    require_capability(actor, DISPATCH)
     now = now or timezone.now()
     assist_unit_ids = [u for u in (assist_unit_ids or []) if u != lead_unit_id]
     if category_l1:
@@ -444,7 +445,7 @@ def set_category(
     now: datetime | None = None,
 ) -> Appeal:
     """定类/改类: the dispatcher's final category, the label triage learns from."""
-    require(actor, DISPATCH)
+    require_capability(actor, DISPATCH)
     now = now or timezone.now()
     l1, l2 = check_category(category_l1, category_l2)
     with transaction.atomic():
@@ -466,7 +467,7 @@ def set_category(
 def sign_order(
     *, actor: Any, order_id: int, expected_version: int | None = None, now: datetime | None = None
 ) -> WorkOrder:
-    require(actor, HANDLE)
+    require_capability(actor, HANDLE)
     now = now or timezone.now()
     with transaction.atomic():
         order = _load_order(actor, order_id)
@@ -532,7 +533,7 @@ def return_order(
     now: datetime | None = None,
 ) -> WorkOrder:
     """退单 (wrong unit): back to dispatch, counted; the policy's Nth return escalates."""
-    require(actor, HANDLE)
+    require_capability(actor, HANDLE)
     now = now or timezone.now()
     reason = reason_required(reason, "退单理由")
     with transaction.atomic():
@@ -633,7 +634,7 @@ def reassign_appeal(
     now: datetime | None = None,
 ) -> Appeal:
     """改派: withdraw the open orders and dispatch again."""
-    require(actor, DISPATCH)
+    require_capability(actor, DISPATCH)
     now = now or timezone.now()
     reason = reason_required(reason, "改派理由")
     with transaction.atomic():
@@ -680,7 +681,7 @@ def add_handling_note(
     *, actor: Any, order_id: int, note: str, contacted: bool = False, now: datetime | None = None
 ) -> WorkOrder:
     """办理记录 / 联系诉求人 (接诉即办条例 第十五条: contact the 诉求人 promptly)."""
-    require(actor, HANDLE)
+    require_capability(actor, HANDLE)
     now = now or timezone.now()
     note = reason_required(note, "办理情况")
     with transaction.atomic():
@@ -706,7 +707,7 @@ def add_handling_note(
 def request_extension(
     *, actor: Any, order_id: int, days: int, reason: str, now: datetime | None = None
 ) -> ExtensionRequest:
-    require(actor, HANDLE)
+    require_capability(actor, HANDLE)
     now = now or timezone.now()
     reason = reason_required(reason, "延期理由")
     with transaction.atomic():
@@ -756,7 +757,7 @@ def decide_extension(
     *, actor: Any, request_id: int, approve: bool, note: str = "", now: datetime | None = None
 ) -> ExtensionRequest:
     """Approve (due date moves, petitioner told the reason) or refuse a pending request."""
-    require(actor, "appeals.approve_extension", "您的角色不能审批延期")
+    require_capability(actor, Cap.APPEALS_APPROVE_EXTENSION, "您的角色不能审批延期")
     now = now or timezone.now()
     with transaction.atomic():
         request = (
@@ -833,7 +834,7 @@ def reply_order(
     now: datetime | None = None,
 ) -> WorkOrder:
     """答复 (主办: the written reply to the citizen) or 报告 (协办 / 吹哨报到 back to the lead)."""
-    require(actor, HANDLE)
+    require_capability(actor, HANDLE)
     now = now or timezone.now()
     text = reason_required(text, "办理结果")
     with transaction.atomic():
@@ -900,7 +901,7 @@ def close_appeal(
     now: datetime | None = None,
 ) -> Appeal:
     """办结: after the reply; closes the replied orders and withdraws any still open."""
-    require(actor, DISPATCH)
+    require_capability(actor, DISPATCH)
     now = now or timezone.now()
     with transaction.atomic():
         appeal = _load_appeal(actor, appeal_id)
@@ -951,7 +952,7 @@ def blow_whistle(
 ) -> list[WorkOrder]:
     """吹哨报到 (接诉即办条例 第十六条): the street handling the appeal summons units; each
     gets a 报到 work order due with the lead's deadline and reports back on it."""
-    require(actor, "appeals.whistle", "只有街道（乡镇）可以吹哨")
+    require_capability(actor, Cap.APPEALS_WHISTLE, "只有街道（乡镇）可以吹哨")
     now = now or timezone.now()
     note = reason_required(note, "吹哨事由")
     if not unit_ids:

@@ -385,7 +385,7 @@ def test_sms_code_rate_limits(world, citizen, settings) -> None:
 def test_sms_code_is_stored_hashed(world, citizen) -> None:
     send_code(citizen)
     code = last_code()
-    from shegong.appeals import sms_verification as sms
+    from shegong.core import sms_verification as sms
 
     entry = cache.get(f"portal:sms:code:{sms.phone_key(PHONE)}")
     assert entry is not None

@@ -8,12 +8,12 @@ from datetime import timedelta
 import pytest
 
 from shegong.accounts import services as accounts
-from shegong.accounts.roles import Role
 from shegong.appeals.choices import AppealKind, WorkOrderRole
 from shegong.appeals.models import Appeal
 from shegong.appeals.services import review as rv
 from shegong.appeals.services import workflow as wf
 from shegong.core.exceptions import DomainError
+from shegong.core.roles import Role
 from shegong.units import services as units
 
 from .conftest import at

@@ -4,6 +4,8 @@ from typing import Any
 
 from django import template
 
+from shegong.core.roles import Cap
+
 register = template.Library()
 
 
@@ -14,7 +16,7 @@ def pii(context: dict[str, Any], obj: Any, field: str) -> dict[str, Any]:
     value = getattr(obj, field)
     return {
         "masked": str(value) if value else "",
-        "can_reveal": bool(value) and user.has_capability("pii.reveal"),
+        "can_reveal": bool(value) and user.has_capability(Cap.PII_REVEAL),
         "model_label": obj._meta.label,
         "pk": obj.pk,
         "field": field,

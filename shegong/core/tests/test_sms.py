@@ -444,7 +444,7 @@ def test_only_unknown_messages_are_resent(world: Any, settings: Any) -> None:
 def test_a_failed_verification_code_is_recorded_with_a_chinese_reason(settings: Any) -> None:
     from django.core.cache import cache
 
-    from shegong.appeals import sms_verification
+    from shegong.core import sms_verification
 
     server = HTTPServer(("127.0.0.1", 0), _Gateway)
     port = server.server_port

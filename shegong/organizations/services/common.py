@@ -2,18 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.core.exceptions import PermissionDenied
-
 from shegong.core.exceptions import DomainError
 from shegong.core.tabular import INTEGER_MAX
 from shegong.regions.models import Region
-
-
-def require(actor: Any, capability: str, message: str) -> None:
-    if actor is None or not actor.has_capability(capability):
-        raise PermissionDenied(message)
 
 
 def street_code_of(path: str) -> str | None:

@@ -25,8 +25,9 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 from shegong.core.tree import subtree_q
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
@@ -40,7 +41,6 @@ from ..models import (
     Finding,
     administered_paths,
 )
-from .common import require
 
 MEASURES = (
     "total",
@@ -320,7 +320,7 @@ def take_snapshot(
     """Store today's city-wide figures per street × kind (replacing an earlier one of the
     same day). The periodic job calls it without an actor; people use the button."""
     if actor is not None:
-        require(actor, Cap.ORGS_MANAGE, "您的角色不能生成覆盖率快照")
+        require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能生成覆盖率快照")
     now = now or timezone.now()
     on = on or timezone.localdate(now)
     rows = (

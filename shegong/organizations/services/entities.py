@@ -9,9 +9,10 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 from shegong.lib.validators import ValidationFailure, parse_credit_code, validate_mobile
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
@@ -27,7 +28,7 @@ from ..choices import (
     size_band_of,
 )
 from ..models import Entity, Instructor, PartyOrganization, PlatformWorkforce
-from .common import check_counts, require, street_code_of, street_of
+from .common import check_counts, street_code_of, street_of
 from .coverage import refresh_cells
 from .findings import relocate_open_findings
 from .rules import reevaluate_subjects
@@ -78,7 +79,7 @@ def create_entity(
     address: str = "",
     supervising_unit: str = "",
 ) -> Entity:
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护两新组织")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护两新组织")
     try:
         code = parse_credit_code(credit_code).code
     except ValidationFailure as exc:
@@ -133,7 +134,7 @@ def update_entity(
     supervising_unit: str | None = None,
     is_active: bool | None = None,
 ) -> Entity:
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护两新组织")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护两新组织")
     check_counts(employees=("从业人员数", employees))
     with transaction.atomic():
         entity = _load(actor, entity_id, lock=True)
@@ -206,7 +207,7 @@ def set_coverage(
 ) -> Entity:
     """组织覆盖 of one entity: how (单独建/联合建/挂靠建) and by which organization, and the
     party members employed there (formal/probationary)."""
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护覆盖情况")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护覆盖情况")
     check_counts(
         formal_members=("正式党员数", formal_members),
         probationary_members=("预备党员数", probationary_members),
@@ -251,7 +252,7 @@ def assign_instructor(
     user_id: int | None = None,
 ) -> Instructor:
     """工作覆盖: send a 党建工作指导员 / 联络员 to an entity."""
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能选派党建指导员")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能选派党建指导员")
     if not name.strip():
         raise DomainError("请填写指导员姓名")
     if role not in InstructorRole.values:
@@ -293,7 +294,7 @@ def assign_instructor(
 
 
 def end_instructor(*, actor: Any, instructor_id: int, ended_on: date | None = None) -> Instructor:
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能调整党建指导员")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能调整党建指导员")
     ended_on = ended_on or timezone.localdate()
     with transaction.atomic():
         instructor = (
@@ -334,7 +335,7 @@ def set_workforce(
     probationary_members: int = 0,
 ) -> PlatformWorkforce:
     """Workers of a platform in a region (新就业群体), with the party members among them."""
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护新就业群体")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护新就业群体")
     if group not in WorkerGroup.values:
         raise DomainError("请选择新就业群体类别")
     check_counts(

@@ -10,13 +10,13 @@ from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 
 from ..choices import OPEN_FINDING_STATUSES, FindingStatus
 from ..models import Entity, Finding
-from .common import require
 
 
 def _load_open(actor: Any, finding_id: int) -> Finding:
@@ -38,7 +38,7 @@ def assign_finding(
     note: str = "",
 ) -> Finding:
     """交办: to a user who can see the finding, and/or a unit in the actor's scope."""
-    require(actor, Cap.ORGS_TASKS, "您的角色不能交办覆盖问题")
+    require_capability(actor, Cap.ORGS_TASKS, "您的角色不能交办覆盖问题")
     if assignee_id is None and unit_id is None:
         raise DomainError("请选择承办人或承办单位")
     if due_on is not None and due_on < timezone.localdate():
@@ -85,7 +85,7 @@ def assign_finding(
 def close_finding(*, actor: Any, finding_id: int, note: str) -> Finding:
     """办结 with a note saying what was done. If the condition still holds, the next rules
     run opens a new finding for the same subject (closing does not silence a rule)."""
-    require(actor, Cap.ORGS_TASKS, "您的角色不能办结覆盖问题")
+    require_capability(actor, Cap.ORGS_TASKS, "您的角色不能办结覆盖问题")
     note = note.strip()
     if not note:
         raise DomainError("请填写办结说明")

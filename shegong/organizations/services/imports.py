@@ -11,8 +11,9 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 from shegong.core.tabular import (
     SAMPLE_COLUMN,
     SAMPLE_NOTE,
@@ -35,7 +36,7 @@ from ..choices import (
     size_band_of,
 )
 from ..models import Entity, Instructor, PartyOrganization
-from .common import require, street_code_of
+from .common import street_code_of
 from .coverage import refresh_cells
 from .entities import _check_coverage, _check_region, _place, _visible_regions
 from .findings import relocate_open_findings
@@ -243,7 +244,7 @@ def import_entities(
     is, so a market-register extract (no coverage columns) refreshes names, sizes and
     addresses without touching coverage. All-or-nothing: any bad row → nothing written.
     """
-    require(actor, Cap.ORGS_IMPORT, "您的角色不能导入两新组织")
+    require_capability(actor, Cap.ORGS_IMPORT, "您的角色不能导入两新组织")
     report = ImportReport()
     rows = without_samples(rows, report)
     report.total = len(report.samples)

@@ -12,10 +12,11 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.audit_display import change_lines
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 from shegong.core.tree import child_path, depth_of, move_subtree, subtree_q
 from shegong.regions.models import Region
 
@@ -27,7 +28,7 @@ from ..models import (
     OrgHistory,
     PartyOrganization,
 )
-from .common import check_counts, check_term_years, require
+from .common import check_counts, check_term_years
 from .coverage import refresh_cells
 from .rules import reevaluate_subjects
 
@@ -102,7 +103,7 @@ def create_organization(
     probationary_members: int = 0,
     note: str = "",
 ) -> PartyOrganization:
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     code, name = code.strip(), name.strip()
     if not code or not name:
         raise DomainError("组织编码和名称不能为空")
@@ -174,7 +175,7 @@ NULLABLE = ("founded_on", "term_years")
 
 def update_organization(*, actor: Any, org_id: int, **changes: Any) -> PartyOrganization:
     """Edit plain attributes (members, kind, dates). 隶属 changes go through ``move``."""
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     unknown = set(changes) - set(EDITABLE)
     if unknown:
         raise DomainError(f"不能修改：{'、'.join(sorted(unknown))}")
@@ -228,7 +229,7 @@ def move_organization(
     *, actor: Any, org_id: int, new_parent_id: int, on: date | None = None, note: str = ""
 ) -> PartyOrganization:
     """Change 隶属关系: re-parent the subtree (paths rewritten in one UPDATE), keep history."""
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     with transaction.atomic():
         org = _load(actor, org_id, lock=True)
         new_parent = _load(actor, new_parent_id)
@@ -268,7 +269,7 @@ def merge_organizations(
 ) -> PartyOrganization:
     """Merge ``source`` into ``target``: members, covered entities, children and open
     administrators move to the target; the source stays as a ``merged`` row with history."""
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     on = on or timezone.localdate()
     with transaction.atomic():
         source = _load(actor, source_id, lock=True)
@@ -364,7 +365,7 @@ def merge_organizations(
 def dissolve_organization(
     *, actor: Any, org_id: int, on: date | None = None, note: str = ""
 ) -> PartyOrganization:
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     if not note.strip():
         raise DomainError("请填写撤销原因")
     on = on or timezone.localdate()
@@ -402,7 +403,7 @@ def record_re_election(
 ) -> PartyOrganization:
     """换届: the new term starts ``on``; current committee members leave, the elected
     ``committee`` (name, post) take office. Exactly one 书记 is required."""
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     secretaries = [n for n, p in committee if p == CommitteePost.SECRETARY]
     if len(secretaries) != 1:
         raise DomainError("换届须选出一名书记")
@@ -453,7 +454,7 @@ def add_committee_member(
     *, actor: Any, org_id: int, name: str, post: str, started_on: date
 ) -> CommitteeMember:
     """增补 a secretary or committee member during the term."""
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     if not name.strip() or post not in CommitteePost.values:
         raise DomainError("请填写姓名并选择职务")
     with transaction.atomic():
@@ -479,7 +480,7 @@ def add_committee_member(
 
 
 def end_committee_member(*, actor: Any, member_id: int, ended_on: date) -> CommitteeMember:
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     with transaction.atomic():
         orgs = PartyOrganization.objects.visible_to(actor)
         member = (
@@ -535,7 +536,7 @@ def set_org_administrator(*, actor: Any, org_id: int, user_id: int) -> OrgAdmini
 
     The link widens the user's scope (``models.administered_paths``), so it is guarded by
     :func:`_check_admin_link_scope` and an actor may never link themselves."""
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     from shegong.accounts.models import User
 
     if user_id == actor.pk:
@@ -560,7 +561,7 @@ def set_org_administrator(*, actor: Any, org_id: int, user_id: int) -> OrgAdmini
 
 
 def remove_org_administrator(*, actor: Any, link_id: int) -> None:
-    require(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
+    require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     with transaction.atomic():
         visible = PartyOrganization.objects.visible_to(actor).values("pk")
         link = (

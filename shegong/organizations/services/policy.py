@@ -6,12 +6,12 @@ from typing import Any
 
 from django.db import transaction
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 
 from ..models import CoveragePolicy
-from .common import require
 
 FIELDS = (
     "branch_min_formal",
@@ -46,7 +46,7 @@ def max_value(field: str) -> int:
 
 
 def update_policy(*, actor: Any, **values: Any) -> CoveragePolicy:
-    require(actor, Cap.ORGS_POLICY, "您的角色不能修改覆盖规则参数")
+    require_capability(actor, Cap.ORGS_POLICY, "您的角色不能修改覆盖规则参数")
     unknown = set(values) - set(FIELDS)
     if unknown:
         raise DomainError(f"未知参数：{'、'.join(sorted(unknown))}")

@@ -22,6 +22,7 @@ from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from shegong.core import audit
+from shegong.core.permissions import require_capability
 from shegong.regions.models import Region
 
 from ..choices import (
@@ -383,11 +384,9 @@ def run_rules(
     now = now or timezone.now()
     today = today or timezone.localdate(now)
     if actor is not None:
-        from shegong.accounts.roles import Cap
+        from shegong.core.roles import Cap
 
-        from .common import require
-
-        require(actor, Cap.ORGS_TASKS, "您的角色不能运行覆盖规则检查")
+        require_capability(actor, Cap.ORGS_TASKS, "您的角色不能运行覆盖规则检查")
         entities = Entity.objects.visible_to(actor)
         orgs = PartyOrganization.objects.visible_to(actor)
         findings = Finding.objects.visible_to(actor)

@@ -10,11 +10,11 @@ from typing import Any
 
 from django.db import transaction
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 
 from ..tasks import run_coverage_rules_requested
-from .common import require
 from .rules import RunResult, run_rules
 
 
@@ -23,7 +23,7 @@ def request_rules_run(*, actor: Any) -> RunResult | None:
     returns the result; a city-wide scope (tens of thousands of findings) is enqueued as a
     task like the nightly job and returns None — the request never holds the whole-city
     transaction."""
-    require(actor, Cap.ORGS_TASKS, "您的角色不能运行覆盖规则检查")
+    require_capability(actor, Cap.ORGS_TASKS, "您的角色不能运行覆盖规则检查")
     if not (actor.is_superuser or actor.has_citywide_scope):
         return run_rules(actor=actor)
     with transaction.atomic():

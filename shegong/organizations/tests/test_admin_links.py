@@ -86,7 +86,7 @@ def test_nobody_links_themselves(world, scenario) -> None:
 def test_capability_holder_is_limited_to_their_region(world, scenario, monkeypatch) -> None:
     """A non-city actor with ORGS_ADMINS may link only trees lying wholly in their region."""
     from shegong.accounts.models import User
-    from shegong.accounts.roles import ROLE_CAPABILITIES, Cap, Role
+    from shegong.core.roles import ROLE_CAPABILITIES, Cap, Role
 
     granted = ROLE_CAPABILITIES[Role.STREET_STAFF] | {Cap.ORGS_ADMINS}
     monkeypatch.setitem(ROLE_CAPABILITIES, Role.STREET_STAFF, granted)

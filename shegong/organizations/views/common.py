@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 from shegong.regions.models import Region
@@ -20,15 +19,6 @@ from ..services import coverage as coverage_services
 
 BASE_CRUMB = ("两新覆盖", "/organizations/")
 POST_ORDER = [str(p) for p in CommitteePost.values]  # 书记, 副书记, 组织, 宣传, 纪检, 委员
-
-
-def need(request: HttpRequest, capability: str) -> None:
-    if not request.user.has_capability(capability):  # type: ignore[union-attr]
-        raise PermissionDenied
-
-
-def can(request: HttpRequest, capability: str) -> bool:
-    return bool(request.user.has_capability(capability))  # type: ignore[union-attr]
 
 
 def query_string(request: HttpRequest) -> str:

@@ -11,9 +11,10 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
+from shegong.core.permissions import capability_required, has_capability, need_capability
+from shegong.core.roles import Cap
 from shegong.regions.models import Region
 
 from ..choices import (
@@ -28,16 +29,13 @@ from ..services import coverage as coverage_services
 from ..services import policy as policy_services
 from .common import (
     BASE_CRUMB,
-    can,
     coverage_breakdown,
     current_root,
-    need,
 )
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def coverage(request: HttpRequest) -> HttpResponse:
-    need(request, Cap.ORGS_VIEW)
     root = current_root(request)
     data = coverage_breakdown(request, root)
     gaps = data.street_gaps[:40]
@@ -82,17 +80,15 @@ def coverage(request: HttpRequest) -> HttpResponse:
         "open_findings": sum(data.open_findings_by_region.values())
         if root is None or root.level < 3
         else sum(g["open_findings"] for g in data.street_gaps),
-        "can_manage": can(request, Cap.ORGS_MANAGE),
-        "can_export": can(request, Cap.EXPORT),
+        "can_manage": has_capability(request.user, Cap.ORGS_MANAGE),
+        "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [("两新覆盖", None)],
     }
     return render(request, "organizations/coverage.html", context)
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW, Cap.EXPORT)
 def coverage_export(request: HttpRequest) -> HttpResponse:
-    need(request, Cap.ORGS_VIEW)
-    need(request, Cap.EXPORT)
     root = current_root(request)
     data = coverage_breakdown(request, root)
     rows: list[list[Any]] = []
@@ -147,7 +143,7 @@ def coverage_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def snapshot_take(request: HttpRequest) -> HttpResponse:
-    need(request, Cap.ORGS_MANAGE)
+    need_capability(request, Cap.ORGS_MANAGE)
     snap = coverage_services.take_snapshot(actor=request.user)
     messages.success(request, f"已生成 {snap.taken_on:%Y-%m-%d} 的覆盖率快照")
     return redirect(request.POST.get("next") or "organizations:coverage")
@@ -159,7 +155,7 @@ def snapshot_take(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def policy(request: HttpRequest) -> HttpResponse:
-    need(request, Cap.ORGS_POLICY)
+    need_capability(request, Cap.ORGS_POLICY)
     current = CoveragePolicy.current()
     if request.method == "POST":
         values: dict[str, Any] = {}

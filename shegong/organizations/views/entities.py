@@ -12,9 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
+from shegong.core.permissions import capability_required, has_capability, need_capability
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load, stage
 from shegong.core.tabular import TableError, read_table
@@ -39,16 +40,13 @@ from ..services import entities as entity_services
 from ..services import imports as import_services
 from .common import (
     BASE_CRUMB,
-    can,
     form_error,
-    need,
     query_string,
 )
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def entity_list(request: HttpRequest) -> HttpResponse:
-    need(request, Cap.ORGS_VIEW)
     filterset = EntityFilterSet(
         request.GET,
         queryset=Entity.objects.visible_to(request.user).select_related(
@@ -64,8 +62,8 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "query": query_string(request),
         "street": street,
-        "can_import": can(request, Cap.ORGS_IMPORT),
-        "can_export": can(request, Cap.EXPORT),
+        "can_import": has_capability(request.user, Cap.ORGS_IMPORT),
+        "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [BASE_CRUMB, ("两新组织", None)],
     }
     if request.htmx:  # type: ignore[attr-defined]
@@ -73,10 +71,8 @@ def entity_list(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/entity_list.html", context)
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW, Cap.EXPORT)
 def entity_export(request: HttpRequest) -> HttpResponse:
-    need(request, Cap.ORGS_VIEW)
-    need(request, Cap.EXPORT)
     filterset = EntityFilterSet(request.GET, queryset=Entity.objects.visible_to(request.user))
     queryset = filterset.qs
     return export_response(
@@ -89,9 +85,8 @@ def entity_export(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.ORGS_IMPORT)
 def entity_import_template(request: HttpRequest) -> HttpResponse:
-    need(request, Cap.ORGS_IMPORT)
     return file_response(
         "两新组织导入模板",
         import_services.TEMPLATE_COLUMNS,
@@ -100,12 +95,11 @@ def entity_import_template(request: HttpRequest) -> HttpResponse:
     )
 
 
-@login_required
+@capability_required(Cap.ORGS_IMPORT)
 def entity_import_errors(request: HttpRequest) -> HttpResponse:
     """下载全部错误（XLSX）: every bad row of the staged dry run, not only the first 1,000.
     The staged file lives in the uploader's own directory, so another account's token is
     simply not found (404); the dry run is scoped like the import itself."""
-    need(request, Cap.ORGS_IMPORT)
     try:
         data, filename = load(request.user, request.GET.get("token", ""))
         table = read_table(io.BytesIO(data), filename, columns=import_services.IMPORT_SPEC)
@@ -119,7 +113,7 @@ def entity_import_errors(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def entity_import(request: HttpRequest) -> HttpResponse:
     """Step 1: upload → dry run report. Step 2: confirm → commit the very same file."""
-    need(request, Cap.ORGS_IMPORT)
+    need_capability(request, Cap.ORGS_IMPORT)
     context: dict[str, Any] = {
         "form": forms.ImportUploadForm(),
         "columns": import_services.IMPORT_COLUMNS,
@@ -167,9 +161,8 @@ def entity_import(request: HttpRequest) -> HttpResponse:
     return render(request, "organizations/entity_import.html", context)
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need(request, Cap.ORGS_VIEW)
     entity = get_visible_or_404(Entity, request.user, pk=pk)
     context = {
         "entity": entity,
@@ -183,7 +176,7 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "industries": Industry.choices,
         "roles": forms.InstructorForm.base_fields["role"].choices,  # type: ignore[attr-defined]
         "groups": WorkerGroup.choices,
-        "can_manage": can(request, Cap.ORGS_MANAGE),
+        "can_manage": has_capability(request.user, Cap.ORGS_MANAGE),
         "breadcrumbs": [BASE_CRUMB, ("两新组织", "/organizations/entities/"), (entity.name, None)],
     }
     return render(request, "organizations/entity_detail.html", context)
@@ -192,7 +185,7 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def entity_coverage(request: HttpRequest, pk: int) -> HttpResponse:
-    need(request, Cap.ORGS_MANAGE)
+    need_capability(request, Cap.ORGS_MANAGE)
     entity = get_visible_or_404(Entity, request.user, pk=pk)
     form = forms.CoverageForm(request.POST)
     if not form.is_valid():
@@ -225,7 +218,7 @@ def entity_coverage(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def entity_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    need(request, Cap.ORGS_MANAGE)
+    need_capability(request, Cap.ORGS_MANAGE)
     entity = get_visible_or_404(Entity, request.user, pk=pk)
     form = forms.EntityEditForm(request.POST)
     if not form.is_valid():
@@ -243,7 +236,7 @@ def entity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def instructor_add(request: HttpRequest, pk: int) -> HttpResponse:
-    need(request, Cap.ORGS_MANAGE)
+    need_capability(request, Cap.ORGS_MANAGE)
     entity = get_visible_or_404(Entity, request.user, pk=pk)
     form = forms.InstructorForm(request.POST)
     if not form.is_valid():
@@ -263,7 +256,7 @@ def instructor_add(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def instructor_end(request: HttpRequest, pk: int) -> HttpResponse:
-    need(request, Cap.ORGS_MANAGE)
+    need_capability(request, Cap.ORGS_MANAGE)
     instructor = get_visible_or_404(Instructor, request.user, pk=pk)
     try:
         entity_services.end_instructor(actor=request.user, instructor_id=instructor.pk)

@@ -13,9 +13,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shegong.accounts.models import User
-from shegong.accounts.roles import Cap, Role
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
+from shegong.core.permissions import capability_required, has_capability, need_capability
+from shegong.core.roles import Cap, Role
 from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 from shegong.units.models import Unit
@@ -29,16 +30,13 @@ from ..services import findings as finding_services
 from ..services.rules_run import request_rules_run
 from .common import (
     BASE_CRUMB,
-    can,
     form_error,
-    need,
     query_string,
 )
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def finding_list(request: HttpRequest) -> HttpResponse:
-    need(request, Cap.ORGS_VIEW)
     params = request.GET.copy()
     if "status" not in params:
         params["status"] = "active"
@@ -59,8 +57,8 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         "query": params.urlencode() if "page" not in params else query_string(request),
         "street": street,
         "status": params["status"],
-        "can_run": can(request, Cap.ORGS_TASKS),
-        "can_export": can(request, Cap.EXPORT),
+        "can_run": has_capability(request.user, Cap.ORGS_TASKS),
+        "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [BASE_CRUMB, ("覆盖问题", None)],
     }
     if request.htmx:  # type: ignore[attr-defined]
@@ -86,10 +84,8 @@ FINDING_EXPORT_HEADERS = [
 ]
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW, Cap.EXPORT)
 def finding_export(request: HttpRequest) -> HttpResponse:
-    need(request, Cap.ORGS_VIEW)
-    need(request, Cap.EXPORT)
     filterset = FindingFilterSet(request.GET, queryset=Finding.objects.visible_to(request.user))
     queryset = filterset.qs.select_related("street", "assignee", "assignee_unit")
     rows = (
@@ -124,7 +120,7 @@ def finding_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def finding_run(request: HttpRequest) -> HttpResponse:
-    need(request, Cap.ORGS_TASKS)
+    need_capability(request, Cap.ORGS_TASKS)
     result = request_rules_run(actor=request.user)
     if result is None:
         messages.success(
@@ -139,9 +135,8 @@ def finding_run(request: HttpRequest) -> HttpResponse:
     return redirect("organizations:findings")
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need(request, Cap.ORGS_VIEW)
     finding = get_visible_or_404(Finding, request.user, pk=pk)
     user: Any = request.user
     candidates: list[Any] = [user]
@@ -164,7 +159,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "finding": finding,
         "candidates": candidates,
         "units": units,
-        "can_act": can(request, Cap.ORGS_TASKS) and finding.is_open,
+        "can_act": has_capability(request.user, Cap.ORGS_TASKS) and finding.is_open,
         "breadcrumbs": [
             BASE_CRUMB,
             ("覆盖问题", "/organizations/findings/"),
@@ -177,7 +172,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def finding_assign(request: HttpRequest, pk: int) -> HttpResponse:
-    need(request, Cap.ORGS_TASKS)
+    need_capability(request, Cap.ORGS_TASKS)
     finding = get_visible_or_404(Finding, request.user, pk=pk)
     form = forms.AssignForm(request.POST)
     if not form.is_valid():
@@ -202,7 +197,7 @@ def finding_assign(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def finding_close(request: HttpRequest, pk: int) -> HttpResponse:
-    need(request, Cap.ORGS_TASKS)
+    need_capability(request, Cap.ORGS_TASKS)
     finding = get_visible_or_404(Finding, request.user, pk=pk)
     try:
         finding_services.close_finding(

@@ -14,9 +14,10 @@ from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from shegong.accounts.models import User
-from shegong.accounts.roles import Cap
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
+from shegong.core.permissions import capability_required, has_capability, need_capability
+from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 
@@ -40,16 +41,13 @@ from ..services import orgs as org_services
 from .common import (
     BASE_CRUMB,
     POST_ORDER,
-    can,
     form_error,
-    need,
     query_string,
 )
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def org_list(request: HttpRequest) -> HttpResponse:
-    need(request, Cap.ORGS_VIEW)
     visible = PartyOrganization.objects.visible_to(request.user)
     params = request.GET.copy()
     browsing = not any(params.get(k) for k in ("q", "kind", "status", "within", "parent"))
@@ -72,8 +70,8 @@ def org_list(request: HttpRequest) -> HttpResponse:
         "kinds": OrgKind.choices,
         "statuses": OrgStatus.choices,
         "policy": CoveragePolicy.current(),
-        "can_manage": can(request, Cap.ORGS_MANAGE),
-        "can_export": can(request, Cap.EXPORT),
+        "can_manage": has_capability(request.user, Cap.ORGS_MANAGE),
+        "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [BASE_CRUMB, ("党组织", None)],
     }
     if request.htmx:  # type: ignore[attr-defined]
@@ -97,10 +95,8 @@ ORG_EXPORT_HEADERS = [
 ]
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW, Cap.EXPORT)
 def org_export(request: HttpRequest) -> HttpResponse:
-    need(request, Cap.ORGS_VIEW)
-    need(request, Cap.EXPORT)
     filterset = OrgFilterSet(
         request.GET, queryset=PartyOrganization.objects.visible_to(request.user)
     )
@@ -143,7 +139,7 @@ def org_export(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def org_create(request: HttpRequest) -> HttpResponse:
-    need(request, Cap.ORGS_MANAGE)
+    need_capability(request, Cap.ORGS_MANAGE)
     parent_id = request.POST.get("parent", "")
     parent = None
     if parent_id.isdigit():
@@ -172,9 +168,8 @@ def org_create(request: HttpRequest) -> HttpResponse:
     return redirect("organizations:org", pk=org.pk)
 
 
-@login_required
+@capability_required(Cap.ORGS_VIEW)
 def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    need(request, Cap.ORGS_VIEW)
     org = get_visible_or_404(PartyOrganization, request.user, pk=pk)
     visible = PartyOrganization.objects.visible_to(request.user)
     policy = CoveragePolicy.current()
@@ -197,14 +192,15 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "posts": CommitteePost.choices,
         "is_branch": org.kind in BRANCH_KINDS,
         "today": timezone.localdate(),
-        "can_manage": can(request, Cap.ORGS_MANAGE) and org.status == OrgStatus.ACTIVE,
+        "can_manage": has_capability(request.user, Cap.ORGS_MANAGE)
+        and org.status == OrgStatus.ACTIVE,
         # Mirrors services.orgs._check_admin_link_scope (the service is the real guard).
-        "can_set_admins": can(request, Cap.ORGS_MANAGE)
+        "can_set_admins": has_capability(request.user, Cap.ORGS_MANAGE)
         and org.status == OrgStatus.ACTIVE
         and (
             request.user.is_superuser
             or getattr(request.user, "has_citywide_scope", False)
-            or can(request, Cap.ORGS_ADMINS)
+            or has_capability(request.user, Cap.ORGS_ADMINS)
         ),
         "breadcrumbs": [BASE_CRUMB, ("党组织", "/organizations/orgs/"), (org.name, None)],
     }
@@ -212,7 +208,7 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _org_action(request: HttpRequest, pk: int, action: Any, success: str) -> HttpResponse:
-    need(request, Cap.ORGS_MANAGE)
+    need_capability(request, Cap.ORGS_MANAGE)
     org = get_visible_or_404(PartyOrganization, request.user, pk=pk)
     try:
         result = action(org)
@@ -371,7 +367,7 @@ def org_admin_remove(request: HttpRequest, pk: int, link_id: int) -> HttpRespons
 @login_required
 @require_POST
 def workforce_set(request: HttpRequest, pk: int) -> HttpResponse:
-    need(request, Cap.ORGS_MANAGE)
+    need_capability(request, Cap.ORGS_MANAGE)
     entity = get_visible_or_404(Entity, request.user, pk=pk)
     region = (
         Region.objects.visible_to(request.user)

@@ -159,7 +159,7 @@ def test_bad_boundaries_write_nothing(world: Any) -> None:
 def test_out_of_scope_regions_are_refused(world: Any) -> None:
     from conftest import PASSWORD
     from shegong.accounts import services as accounts
-    from shegong.accounts.roles import Role
+    from shegong.core.roles import Role
 
     admin_north = accounts.create_user(
         actor=world.root,

@@ -4,24 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.db.models import F
 
 from shegong.appeals.choices import AppealKind
 from shegong.appeals.models import Appeal
 from shegong.core.exceptions import DomainError, StaleObject
+from shegong.core.roles import Cap
 
-VIEW = "suggestions.view"
-MANAGE = "suggestions.manage"
-EVALUATE = "suggestions.evaluate"
-PUBLISH = "publication.manage"
-
-
-def require(actor: Any, capability: str, message: str = "您的角色不能执行此操作") -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(message)
-    if not actor.has_capability(capability):
-        raise PermissionDenied(message)
+VIEW = Cap.SUGGESTIONS_VIEW
+MANAGE = Cap.SUGGESTIONS_MANAGE
+EVALUATE = Cap.SUGGESTIONS_EVALUATE
+PUBLISH = Cap.PUBLICATION_MANAGE
 
 
 def text_required(text: str | None, what: str, minimum: int = 2) -> str:

@@ -34,6 +34,7 @@ from shegong.core import audit
 from shegong.core.calendar import get_calendar
 from shegong.core.exceptions import DomainError
 from shegong.core.notify import notify
+from shegong.core.permissions import require_capability
 from shegong.lib.workcalendar import Deadline
 
 from ..choices import (
@@ -47,7 +48,7 @@ from ..choices import (
     RewardKind,
 )
 from ..models import ImplementationMilestone, Reward, SuggestionEvaluation
-from .common import EVALUATE, MANAGE, bump, check_version, load_suggestion, require, text_required
+from .common import EVALUATE, MANAGE, bump, check_version, load_suggestion, text_required
 
 # Optional override: evaluate within N natural days instead of the policy's handle clock.
 DAYS_SETTING = "SHEGONG_SUGGESTION_EVALUATION_DAYS"
@@ -95,7 +96,7 @@ def _load_evaluation(actor: Any, appeal_id: int) -> SuggestionEvaluation:
 
 def _require_evaluator_role(actor: Any) -> None:
     if not actor.has_capability(MANAGE):
-        require(actor, EVALUATE, "您的角色不能进行采纳评估")
+        require_capability(actor, EVALUATE, "您的角色不能进行采纳评估")
 
 
 def _require_evaluator(actor: Any, evaluation: SuggestionEvaluation) -> None:
@@ -103,7 +104,7 @@ def _require_evaluator(actor: Any, evaluation: SuggestionEvaluation) -> None:
     decision received on paper (``suggestions.manage``)."""
     if actor.has_capability(MANAGE):
         return
-    require(actor, EVALUATE, "您的角色不能进行采纳评估")
+    require_capability(actor, EVALUATE, "您的角色不能进行采纳评估")
     if not acts_for_unit(actor, evaluation.unit):
         raise PermissionDenied("只有评估单位的工作人员可以进行采纳评估")
 
@@ -118,7 +119,7 @@ def start_evaluation(
 ) -> SuggestionEvaluation:
     """Open the 采纳评估 of a dispatched suggestion for one of its handling units (default:
     the lead unit) with a stored due time."""
-    require(actor, MANAGE, "您的角色不能安排采纳评估")
+    require_capability(actor, MANAGE, "您的角色不能安排采纳评估")
     now = now or timezone.now()
     with transaction.atomic():
         appeal = load_suggestion(actor, appeal_id, lock=True)
@@ -153,7 +154,7 @@ def change_evaluation_unit(
     *, actor: Any, appeal_id: int, unit_id: int, reason: str, now: datetime | None = None
 ) -> SuggestionEvaluation:
     """Hand a pending evaluation to another handling unit of the suggestion (after 改派)."""
-    require(actor, MANAGE, "您的角色不能调整评估单位")
+    require_capability(actor, MANAGE, "您的角色不能调整评估单位")
     reason = text_required(reason, "调整理由")
     now = now or timezone.now()
     with transaction.atomic():
@@ -372,7 +373,7 @@ def grant_reward(
 ) -> Reward:
     """感谢信 / 荣誉 / 奖金, granted by the department (信访工作条例 第二十九条). A 感谢信 may
     thank any evaluated suggestion; 荣誉 and 奖金 are for 采纳 / 部分采纳 only."""
-    require(actor, MANAGE, "您的角色不能给予奖励")
+    require_capability(actor, MANAGE, "您的角色不能给予奖励")
     now = now or timezone.now()
     if kind not in RewardKind.values:
         raise DomainError("请选择奖励方式")

@@ -29,13 +29,14 @@ from shegong.appeals.choices import AppealKind, AppealStatus, WorkOrderRole
 from shegong.appeals.models import Appeal, Attachment
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
 from shegong.core.pii import plain
 from shegong.regions.choices import RegionLevel
 
 from ..anonymise import scrub, summarise, tidy
 from ..choices import ConsentSource
 from ..models import PublicationConsent
-from .common import PUBLISH, load_appeal, require, text_required
+from .common import PUBLISH, load_appeal, text_required
 
 SUMMARY_CHARS = 300
 
@@ -107,7 +108,7 @@ def grant_publication(
             return None
         source = ConsentSource.PORTAL
     else:
-        require(actor, PUBLISH, "您的角色不能记录公开同意")
+        require_capability(actor, PUBLISH, "您的角色不能记录公开同意")
         appeal = load_appeal(actor, appeal.pk)
         blocked = [r for r in exclusion_reasons(appeal) if not r.startswith("含附件")]
         if blocked:
@@ -162,7 +163,7 @@ def grant_publication(
 
 
 def _load_consent(actor: Any, appeal_id: int) -> PublicationConsent:
-    require(actor, PUBLISH, "您的角色不能管理公开")
+    require_capability(actor, PUBLISH, "您的角色不能管理公开")
     appeal = load_appeal(actor, appeal_id)
     consent = PublicationConsent.objects.select_for_update().filter(appeal=appeal).first()
     if consent is None:

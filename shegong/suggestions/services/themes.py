@@ -18,6 +18,7 @@ from shegong.appeals.choices import AppealKind
 from shegong.appeals.models import Appeal
 from shegong.core import audit
 from shegong.core.exceptions import DomainError, TransitionNotAllowed
+from shegong.core.permissions import require_capability
 from shegong.regions.models import Region
 from shegong.units.models import Unit
 
@@ -28,7 +29,7 @@ from ..choices import (
     ThemeStatus,
 )
 from ..models import SolicitationTheme, ThemeSubmission
-from .common import MANAGE, load_suggestion, require, text_required
+from .common import MANAGE, load_suggestion, text_required
 
 EDITABLE_FIELDS = (
     "title",
@@ -110,7 +111,7 @@ def _load(actor: Any, theme_id: int) -> SolicitationTheme:
 
 def create_theme(*, actor: Any, data: ThemeData) -> SolicitationTheme:
     """A draft theme; nothing is public until :func:`publish_theme`."""
-    require(actor, MANAGE, "您的角色不能发起征集")
+    require_capability(actor, MANAGE, "您的角色不能发起征集")
     values = _clean(actor, data)
     with transaction.atomic():
         theme = SolicitationTheme.objects.create(created_by=actor, **values)
@@ -125,7 +126,7 @@ def create_theme(*, actor: Any, data: ThemeData) -> SolicitationTheme:
 
 def update_theme(*, actor: Any, theme_id: int, data: ThemeData) -> SolicitationTheme:
     """Edit a draft or open theme (a closed one is history: only its result may change)."""
-    require(actor, MANAGE, "您的角色不能修改征集主题")
+    require_capability(actor, MANAGE, "您的角色不能修改征集主题")
     values = _clean(actor, data)
     with transaction.atomic():
         theme = _load(actor, theme_id)
@@ -149,7 +150,7 @@ def update_theme(*, actor: Any, theme_id: int, data: ThemeData) -> SolicitationT
 
 def publish_theme(*, actor: Any, theme_id: int, now: datetime | None = None) -> SolicitationTheme:
     """draft → open: the theme appears on the portal from its start date."""
-    require(actor, MANAGE, "您的角色不能发布征集")
+    require_capability(actor, MANAGE, "您的角色不能发布征集")
     now = now or timezone.now()
     with transaction.atomic():
         theme = _load(actor, theme_id)
@@ -172,7 +173,7 @@ def publish_theme(*, actor: Any, theme_id: int, now: datetime | None = None) -> 
 
 def close_theme(*, actor: Any, theme_id: int, now: datetime | None = None) -> SolicitationTheme:
     """open → closed (before or after the end date; the portal stops accepting)."""
-    require(actor, MANAGE, "您的角色不能结束征集")
+    require_capability(actor, MANAGE, "您的角色不能结束征集")
     now = now or timezone.now()
     with transaction.atomic():
         theme = _load(actor, theme_id)
@@ -194,7 +195,7 @@ def conclude_theme(
     *, actor: Any, theme_id: int, summary: str, now: datetime | None = None
 ) -> SolicitationTheme:
     """closed → concluded with the results published on the portal (上海 第十二条)."""
-    require(actor, MANAGE, "您的角色不能公布征集结果")
+    require_capability(actor, MANAGE, "您的角色不能公布征集结果")
     now = now or timezone.now()
     summary = text_required(summary, "征集结果", minimum=10)
     with transaction.atomic():
@@ -290,7 +291,7 @@ def link_appeal_to_theme(
 ) -> ThemeSubmission:
     """Staff: link (or move) a suggestion to a theme — e.g. a letter answering 每月一题, or
     a portal submission made before the portal hook existed."""
-    require(actor, MANAGE, "您的角色不能关联征集主题")
+    require_capability(actor, MANAGE, "您的角色不能关联征集主题")
     now = now or timezone.now()
     with transaction.atomic():
         appeal = load_suggestion(actor, appeal_id, lock=True)
@@ -324,7 +325,7 @@ def link_appeal_to_theme(
 
 
 def unlink_appeal_from_theme(*, actor: Any, appeal_id: int) -> None:
-    require(actor, MANAGE, "您的角色不能关联征集主题")
+    require_capability(actor, MANAGE, "您的角色不能关联征集主题")
     with transaction.atomic():
         appeal = load_suggestion(actor, appeal_id, lock=True)
         link = ThemeSubmission.objects.filter(appeal=appeal).first()

@@ -174,7 +174,7 @@ def test_duplicates_scoped_to_viewer(world: Any, make_appeal: Any) -> None:
     assert services.triage_appeal(mine.pk).duplicates
     # A dispatcher whose scope is the north street does not see the south duplicate.
     from shegong.accounts import services as accounts
-    from shegong.accounts.roles import Role
+    from shegong.core.roles import Role
 
     north_dispatcher = accounts.create_user(
         actor=world.root,

@@ -10,8 +10,8 @@ import pytest
 
 from conftest import PASSWORD
 from shegong.accounts import services as accounts
-from shegong.accounts.roles import Role
 from shegong.core.exceptions import DomainError
+from shegong.core.roles import Role
 from shegong.units import services
 from shegong.units.models import Unit
 

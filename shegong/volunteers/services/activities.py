@@ -41,11 +41,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError, TransitionNotAllowed
 from shegong.core.notify import queue_sms
+from shegong.core.permissions import require_capability
 from shegong.core.pii import plain
+from shegong.core.roles import Cap
 
 from ..choices import (
     ACTIVITY_TRANSITIONS,
@@ -68,7 +69,7 @@ from ..models import (
     Volunteer,
     VolunteerPolicy,
 )
-from .common import age_on, clean_hours, get_policy, require
+from .common import age_on, clean_hours, get_policy
 from .deadlines import deadline_of
 from .ledger import EntryDraft, append_entries
 
@@ -114,7 +115,7 @@ def create_activity(
     """A draft activity of a team in the actor's scope, held in a region in their scope."""
     from shegong.regions.models import Region
 
-    require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能发布志愿服务活动")
+    require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能发布志愿服务活动")
     title, description = (title or "").strip(), (description or "").strip()
     if not title or len(title) > 120:
         raise DomainError("请填写活动名称（不超过120个字）")
@@ -179,7 +180,7 @@ def create_activity(
 
 
 def add_slot(*, actor: Any, activity_id: int, slot: SlotInput) -> Slot:
-    require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能修改活动")
+    require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能修改活动")
     _check_slot(slot)
     with transaction.atomic():
         activity = Activity.objects.visible_to(actor).filter(pk=activity_id).first()
@@ -208,7 +209,7 @@ def change_activity_status(*, actor: Any, activity_id: int, to: str, reason: str
     """Publish, close or cancel (``choices.ACTIVITY_TRANSITIONS``). Publishing a risky
     activity needs insurance (志愿服务条例 第十七条第二款); cancelling cancels every active
     sign-up and tells the volunteers by SMS."""
-    require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能修改活动")
+    require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能修改活动")
     with transaction.atomic():
         activity = (
             Activity.objects.visible_to(actor)
@@ -340,7 +341,7 @@ def _load_volunteer_for(actor: Any, volunteer_id: int) -> Volunteer:
     if actor is None:
         volunteer = Volunteer.objects.filter(pk=volunteer_id).first()
     else:
-        require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能代为报名")
+        require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能代为报名")
         # Staff sign up only volunteers in their jurisdiction (out of scope = not found).
         volunteer = Volunteer.objects.visible_to(actor).filter(pk=volunteer_id).first()
         if volunteer is None:
@@ -440,7 +441,7 @@ def cancel_signup(
                 raise DomainError("报名记录不存在")
             signup = Signup.objects.filter(pk=signup_id, volunteer_id=volunteer_id).first()
         else:
-            require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能取消报名")
+            require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能取消报名")
             signup = Signup.objects.visible_to(actor).filter(pk=signup_id).first()
         if signup is None:
             raise DomainError("报名记录不存在")
@@ -536,7 +537,7 @@ def checkin_token(slot_id: int) -> str:
 
 def checkin_qr_token(*, actor: Any, slot_id: int) -> tuple[Slot, str]:
     """The token shown on a manager's screen (only for a slot in their scope)."""
-    require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能组织签到")
+    require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能组织签到")
     slot = Slot.objects.visible_to(actor).select_related("activity").filter(pk=slot_id).first()
     if slot is None:
         raise DomainError("活动时段不存在或不在您的管辖范围内")
@@ -681,7 +682,7 @@ def manager_check(
 ) -> Signup:
     """Check a confirmed volunteer in (or, if in, out) by hand — for people without a
     phone. ``at`` lets the manager enter the real time (not in the future)."""
-    require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能代为签到")
+    require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能代为签到")
     now = now or timezone.now()
     at = at or now
     if at > now + timedelta(minutes=1):
@@ -715,7 +716,7 @@ def manager_check(
 
 
 def mark_absent(*, actor: Any, signup_id: int, now: datetime | None = None) -> Signup:
-    require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能登记缺席")
+    require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能登记缺席")
     now = now or timezone.now()
     with transaction.atomic():
         signup = (
@@ -755,7 +756,7 @@ def confirm_hours(
     ``now`` is for the demo generator and tests (it backdates the recording time and the
     lateness check); views and the API never pass it.
     """
-    require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能确认服务时长")
+    require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能确认服务时长")
     policy = get_policy()
     with transaction.atomic():
         signup = (
@@ -849,7 +850,7 @@ def confirm_hours(
 def confirm_slot_hours(*, actor: Any, slot_id: int, note: str = "") -> int:
     """Confirm the computed hours of everyone checked out of a slot (批量确认); ``note``
     is the reason for a confirmation after the recording deadline."""
-    require(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能确认服务时长")
+    require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能确认服务时长")
     slot = Slot.objects.visible_to(actor).filter(pk=slot_id).first()
     if slot is None:
         raise DomainError("活动时段不存在或不在您的管辖范围内")

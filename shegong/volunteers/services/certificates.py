@@ -47,19 +47,19 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
-from shegong.accounts.roles import Cap
-from shegong.core import audit
+from shegong.core import audit, ratelimit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
 from shegong.core.pii import plain
+from shegong.core.roles import Cap
 from shegong.lib.masking import mask_name
 
 from ..choices import CertificateStatus, EntryKind, RecordStatus, VerifyVerdict
 from ..models import AwardRecord, Certificate, HoursEntry, Team, TrainingRecord, Volunteer
-from .common import get_policy, require
+from .common import get_policy
 from .ledger import verify_volunteer
 
 PDF_FONT = "STSong-Light"
@@ -216,7 +216,7 @@ def issue_certificate(
             )
             team = Team.objects.filter(pk=team_id).first() if team_id else None
         else:
-            require(actor, Cap.VOLUNTEER_CERTIFY, "您的角色不能出具志愿服务记录证明")
+            require_capability(actor, Cap.VOLUNTEER_CERTIFY, "您的角色不能出具志愿服务记录证明")
             team = Team.objects.visible_to(actor).filter(pk=team_id).first() if team_id else None
             if team_id and team is None:
                 raise DomainError("队伍不存在或不在您的管辖范围内")
@@ -272,7 +272,7 @@ def issue_certificate(
 
 
 def revoke_certificate(*, actor: Any, certificate_id: int, reason: str) -> Certificate:
-    require(actor, Cap.VOLUNTEER_CERTIFY, "您的角色不能作废证明")
+    require_capability(actor, Cap.VOLUNTEER_CERTIFY, "您的角色不能作废证明")
     if not (reason or "").strip():
         raise DomainError("请填写作废原因")
     with transaction.atomic():
@@ -460,14 +460,11 @@ def public_verify(code: str, *, client: str) -> Verification:
     per minute, so verify codes cannot be enumerated."""
     limit = int(getattr(settings, "VOLUNTEER_VERIFY_FAILS_PER_MINUTE", 20))
     key = _fail_key(client or "unknown")
-    if int(cache.get(key) or 0) >= limit:
+    if ratelimit.over(key, limit):
         return Verification(VerifyVerdict.THROTTLED, detail="查验过于频繁，请一分钟后再试")
     result = verify_certificate((code or "").strip())
-    if result.verdict == VerifyVerdict.NOT_FOUND and not cache.add(key, 1, timeout=120):
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr
-            cache.add(key, 1, timeout=120)
+    if result.verdict == VerifyVerdict.NOT_FOUND:
+        ratelimit.hit(key, 120)  # the key names its minute; kept two so none expires early
     return result
 
 

@@ -8,8 +8,6 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-
 from shegong.core.exceptions import DomainError
 
 from ..models import Volunteer, VolunteerPolicy
@@ -44,13 +42,6 @@ def fmt_hours(value: Decimal) -> str:
 def star_for(total: Decimal | float | int, thresholds: Sequence[int | float]) -> int:
     """Star level for ``total`` hours: how many thresholds (ascending) it has reached."""
     return bisect.bisect_right([Decimal(str(t)) for t in thresholds], Decimal(str(total)))
-
-
-def require(actor: Any, capability: str, message: str = "您的角色不能进行此操作") -> None:
-    if actor is None or not getattr(actor, "is_authenticated", False):
-        raise PermissionDenied(message)
-    if not (actor.is_superuser or actor.has_capability(capability)):
-        raise PermissionDenied(message)
 
 
 def age_on(birth_date: date, on: date) -> int:

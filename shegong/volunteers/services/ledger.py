@@ -33,14 +33,15 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Max, Value, When
 from django.utils import timezone
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.models import AuditEvent
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 
 from ..choices import EntryKind
 from ..models import GENESIS, HoursEntry, LedgerVerification, Team, Volunteer
-from .common import actor_repr, clean_hours, get_policy, require, star_for
+from .common import actor_repr, clean_hours, get_policy, star_for
 
 TWO = Decimal("0.01")
 ANCHOR_ACTION = "volunteer_ledger_anchored"
@@ -268,7 +269,8 @@ def record_hours(
     reporting unit, ``source_ref`` = the later party-member record)."""
     from shegong.regions.models import Region
 
-    require(actor, Cap.VOLUNTEER_ACTIVITIES if kind != EntryKind.IMPORT else Cap.VOLUNTEERS_MANAGE)
+    capability = Cap.VOLUNTEER_ACTIVITIES if kind != EntryKind.IMPORT else Cap.VOLUNTEERS_MANAGE
+    require_capability(actor, capability, "您的角色不能进行此操作")
     if kind not in (EntryKind.IMPORT, EntryKind.DUAL_REPORT):
         raise DomainError("只能补录或登记双报到服务时长")
     policy = get_policy()
@@ -320,7 +322,7 @@ def record_hours(
 
 def reverse_entry(*, actor: Any, entry_id: int, reason: str) -> HoursEntry:
     """Cancel an entry by appending its negative (the original stays, both are shown)."""
-    require(actor, Cap.VOLUNTEER_HOURS_CORRECT, "您的角色不能冲正服务时长")
+    require_capability(actor, Cap.VOLUNTEER_HOURS_CORRECT, "您的角色不能冲正服务时长")
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写冲正原因")

@@ -16,12 +16,13 @@ from typing import Any
 
 from django.db import transaction
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 
 from ..models import VolunteerPolicy
-from .common import get_policy, require
+from .common import get_policy
 from .ledger import recompute_star_levels
 
 EDITABLE = (
@@ -39,7 +40,7 @@ EDITABLE = (
 
 def update_policy(*, actor: Any, **values: Any) -> VolunteerPolicy:
     """Change policy values (audited). New star thresholds re-rate everyone in one UPDATE."""
-    require(actor, Cap.VOLUNTEER_POLICY, "您的角色不能修改志愿服务规则")
+    require_capability(actor, Cap.VOLUNTEER_POLICY, "您的角色不能修改志愿服务规则")
     unknown = set(values) - set(EDITABLE)
     if unknown:
         raise DomainError(f"不能修改：{'、'.join(sorted(unknown))}")

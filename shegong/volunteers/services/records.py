@@ -39,9 +39,10 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
 
 from ..choices import (
     PROOF_LEVELS,
@@ -60,7 +61,7 @@ from ..models import (
     TrainingRecord,
     Volunteer,
 )
-from .common import clean_hours, get_policy, require
+from .common import clean_hours, get_policy
 
 logger = logging.getLogger(__name__)
 
@@ -237,7 +238,7 @@ def add_training(
 ) -> TrainingRecord:
     """Record a training (第八条): ``title``, ``content``, ``hours``, ``organizer``,
     ``held_on``."""
-    require(actor, CAPABILITY[RecordKind.TRAINING], DENIED[RecordKind.TRAINING])
+    require_capability(actor, CAPABILITY[RecordKind.TRAINING], DENIED[RecordKind.TRAINING])
     data = _clean(RecordKind.TRAINING, fields)
     with transaction.atomic():
         volunteer = _visible_volunteer(actor, volunteer_id)
@@ -252,7 +253,7 @@ def add_award(
     """Record an award (第九条): ``title``, ``awarded_on``, ``grantor``, ``level``,
     ``government``, ``proof_note`` (required for a county-level or higher government
     award)."""
-    require(actor, CAPABILITY[RecordKind.AWARD], DENIED[RecordKind.AWARD])
+    require_capability(actor, CAPABILITY[RecordKind.AWARD], DENIED[RecordKind.AWARD])
     data = _clean(RecordKind.AWARD, fields)
     with transaction.atomic():
         volunteer = _visible_volunteer(actor, volunteer_id)
@@ -276,7 +277,7 @@ def add_evaluation(
     """Evaluate a volunteer's service (第十条): a confirmed sign-up (``signup_id``: the
     activity, its team and the slot's date are taken from it; one valid evaluation per
     sign-up) or a service named by ``volunteer_id``, ``title`` and ``service_date``."""
-    require(actor, CAPABILITY[RecordKind.EVALUATION], DENIED[RecordKind.EVALUATION])
+    require_capability(actor, CAPABILITY[RecordKind.EVALUATION], DENIED[RecordKind.EVALUATION])
     with transaction.atomic():
         if signup_id is not None:
             signup = (
@@ -357,7 +358,7 @@ def correct_record(*, actor: Any, kind: str, record_id: int, reason: str, **chan
     old and new values (``audit.diff``) and the reason. A certificate that printed the
     old revision reports itself superseded."""
     record_model(kind)
-    require(actor, CAPABILITY[kind], DENIED[kind])
+    require_capability(actor, CAPABILITY[kind], DENIED[kind])
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写更正原因（如志愿者申请更正的事由）")
@@ -389,7 +390,7 @@ def correct_record(*, actor: Any, kind: str, record_id: int, reason: str, **chan
 def void_record(*, actor: Any, kind: str, record_id: int, reason: str) -> Any:
     """作废 a record (第十三条): the row stays, marked voided with the reason."""
     record_model(kind)
-    require(actor, CAPABILITY[kind], DENIED[kind])
+    require_capability(actor, CAPABILITY[kind], DENIED[kind])
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("请填写作废原因")

@@ -17,10 +17,11 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
 from shegong.core.pii import blind_index, plain
+from shegong.core.roles import Cap
 from shegong.lib.validators import ValidationFailure, parse_id_number, validate_credit_code
 from shegong.lib.validators import validate_mobile as _validate_mobile
 
@@ -34,7 +35,7 @@ from ..choices import (
     VolunteerStatus,
 )
 from ..models import Membership, Skill, Team, Volunteer, VolunteerPolicy
-from .common import age_on, get_policy, require
+from .common import age_on, get_policy
 
 
 @dataclass
@@ -171,7 +172,7 @@ def register_volunteer(
             raise DomainError("请先验证手机号码")
         regions = Region.objects.filter(is_active=True)
     else:
-        require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能登记志愿者")
+        require_capability(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能登记志愿者")
         regions = Region.objects.visible_to(actor)
     problems, cleaned = check_volunteer_input(
         name=name,
@@ -263,7 +264,7 @@ def update_volunteer(
     publicity_consent: bool | None = None,
 ) -> Volunteer:
     """Staff edit of what a volunteer offers, or suspension (audited)."""
-    require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能修改志愿者信息")
+    require_capability(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能修改志愿者信息")
     with transaction.atomic():
         volunteer = (
             Volunteer.objects.visible_to(actor)
@@ -334,7 +335,7 @@ def change_contact(
         volunteers = Volunteer.objects.all()
         regions = Region.objects.filter(is_active=True)
     else:
-        require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能修改志愿者信息")
+        require_capability(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能修改志愿者信息")
         volunteers = Volunteer.objects.visible_to(actor)
         regions = Region.objects.visible_to(actor).filter(is_active=True)
     new_phone = ""
@@ -413,7 +414,7 @@ def create_team(
     from shegong.regions.models import Region
     from shegong.units.models import Unit
 
-    require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能建立志愿服务队伍")
+    require_capability(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能建立志愿服务队伍")
     name = (name or "").strip()
     if not name or len(name) > 100:
         raise DomainError("请填写队伍名称（不超过100个字）")
@@ -452,7 +453,7 @@ def create_team(
 def add_member(
     *, actor: Any, team_id: int, volunteer_id: int, role: str = MemberRole.MEMBER
 ) -> Membership:
-    require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能管理队员")
+    require_capability(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能管理队员")
     if role not in MemberRole.values:
         raise DomainError("身份无效")
     with transaction.atomic():
@@ -475,7 +476,7 @@ def add_member(
 
 
 def remove_member(*, actor: Any, membership_id: int) -> Membership:
-    require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能管理队员")
+    require_capability(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能管理队员")
     with transaction.atomic():
         membership = (
             Membership.objects.select_related("team", "volunteer")

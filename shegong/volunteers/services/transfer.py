@@ -21,9 +21,10 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
-from shegong.accounts.roles import Cap
 from shegong.core import audit
+from shegong.core.permissions import require_capability
 from shegong.core.pii import blind_index
+from shegong.core.roles import Cap
 from shegong.core.tabular import SAMPLE_COLUMN, SAMPLE_NOTE, Column, ImportReport, without_samples
 
 from ..choices import (
@@ -35,7 +36,7 @@ from ..choices import (
     ServiceCategory,
 )
 from ..models import HoursEntry, Skill, TrainingRecord, Volunteer
-from .common import fmt_hours, get_policy, require
+from .common import fmt_hours, get_policy
 from .ledger import EntryDraft, append_entries
 from .registry import check_volunteer_input
 
@@ -166,7 +167,7 @@ def import_volunteers(
     """Register volunteers from rows ``(row number, {column: text})``."""
     from shegong.regions.models import Region
 
-    require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能导入志愿者")
+    require_capability(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能导入志愿者")
     report = ImportReport(total=len(rows))
     rows = without_samples(rows, report)
     policy = get_policy()
@@ -346,7 +347,7 @@ def import_hours(
     service place in the actor's scope. One audit event per committed file."""
     from shegong.regions.models import Region
 
-    require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能导入服务时长")
+    require_capability(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能导入服务时长")
     report = ImportReport(total=len(rows))
     rows = without_samples(rows, report)
     policy = get_policy()
@@ -458,7 +459,7 @@ def import_trainings(
 
     from .records import EDITABLE, _day, _recorder, _recorder_unit, _study_hours, _text
 
-    require(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能导入培训记录")
+    require_capability(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能导入培训记录")
     report = ImportReport(total=len(rows))
     rows = without_samples(rows, report)
     wanted = sorted({row.get("志愿者编号", "").strip() for _, row in rows})

@@ -29,7 +29,7 @@ class Kit:
 
     def __init__(self, world: Any) -> None:
         from shegong.accounts import services as accounts
-        from shegong.accounts.roles import Role
+        from shegong.core.roles import Role
 
         self.world = world
         self.vm_north = accounts.create_user(

@@ -12,7 +12,7 @@ import pytest
 from django.core.cache import cache
 from django.test import Client
 
-from shegong.appeals import sms_verification as sms
+from shegong.core import sms_verification as sms
 from shegong.core.models import SmsMessage, SmsStatus
 from shegong.core.notify import ConsoleSmsSender
 from shegong.core.tests.test_sms import FLAKY, FlakyGateway, _Gateway

@@ -13,8 +13,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError, CommandParser
 
-from shegong.accounts.roles import Cap
 from shegong.core.management.base import Command as ShegongCommand
+from shegong.core.roles import Cap
 from shegong.lib.text import InvalidText, normalise_text
 from shegong.regions.services import load_boundaries
 

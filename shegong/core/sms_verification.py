@@ -1,4 +1,5 @@
-"""SMS verification codes for the citizen portal (no login).
+"""SMS verification codes for the portals (no login): the citizen portal (``appeals``) and
+the volunteer portal (``volunteers``) both use it, so it lives in ``core``.
 
 A citizen who leaves a phone number proves it is theirs with a 6-digit code. Everything
 lives in Django's cache, never in the database. Every key is per phone **and per purpose**
@@ -38,9 +39,12 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
-from shegong.core.exceptions import DomainError
-from shegong.core.notify import deliver, error_text, record_failed_code
+from shegong.lib.masking import mask_phone
 from shegong.lib.validators import ValidationFailure, validate_mobile
+
+from . import ratelimit
+from .exceptions import DomainError
+from .notify import deliver, error_text, record_failed_code
 
 DEFAULTS: dict[str, int] = {
     "SHEGONG_PORTAL_SMS_COOLDOWN_SECONDS": 60,
@@ -103,10 +107,6 @@ def _code_hash(phone: str, code: str, scope: str = "") -> str:
     return _keyed(f"code:{scope}:{phone}:{code}" if scope else f"code:{phone}:{code}")
 
 
-def mask_phone(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:] if len(phone) == 11 else "****"
-
-
 def send_code(
     phone: str,
     ip: str | None,
@@ -140,7 +140,7 @@ def send_code(
     # over its own limit must not use up somebody else's number for the day.
     phone_day = f"portal:sms:phone:{pkey}:{day}"
     address_over = bool(daily) and _count_today(f"portal:sms:ip:{ip or 'unknown'}:{day}") > daily
-    phone_over = int(cache.get(phone_day) or 0) >= setting("SHEGONG_PORTAL_SMS_DAILY_PER_PHONE")
+    phone_over = ratelimit.over(phone_day, setting("SHEGONG_PORTAL_SMS_DAILY_PER_PHONE"))
     if address_over or phone_over:
         cache.delete(cool_key)  # nothing was sent: the phone's window stays free
         raise SmsCodeError("今天获取验证码的次数已达上限，请明天再试，或拨打12345热线反映")
@@ -181,12 +181,7 @@ def _scoped(pkey: str, scope: str) -> str:
 
 def _count_today(key: str) -> int:
     """Increment and return a per-day counter (kept 26 h)."""
-    cache.add(key, 0, 26 * 3600)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, 26 * 3600)
-        return 1
+    return ratelimit.hit(key, 26 * 3600)
 
 
 def check_code(phone: str, code: str, *, scope: str = "") -> CheckResult:
