@@ -403,12 +403,11 @@ def resend_unknown(*, actor: Any, message_ids: Iterable[int]) -> int:
     """An administrator checked with the provider that 结果未知 messages did not arrive: queue
     them again (same idempotency key, so a relay that did deliver one drops it). Only rows
     still 结果未知 are touched; audited. Returns how many were queued."""
-    from django.core.exceptions import PermissionDenied
-
     from . import audit
+    from .permissions import require_capability
+    from .roles import Cap
 
-    if not actor.has_capability("accounts.manage"):
-        raise PermissionDenied("您的角色不能重新发送短信")
+    require_capability(actor, Cap.ACCOUNTS_MANAGE, "您的角色不能重新发送短信")
     now = timezone.now()
     with transaction.atomic():
         ids = list(
