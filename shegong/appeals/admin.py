@@ -15,6 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from shegong.accounts.roles import Cap
+from shegong.core.admin import can
 
 from . import notices
 from .models import NoticeKind, NoticeTemplate
@@ -59,7 +60,7 @@ class NoticeTemplateAdmin(admin.ModelAdmin):
     search_fields = ["title", "body"]
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return bool(request.user.has_capability(Cap.APPEALS_POLICY))  # type: ignore[union-attr]
+        return can(request, Cap.APPEALS_POLICY)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)

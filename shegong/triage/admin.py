@@ -5,6 +5,8 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from shegong.core.admin import can
+
 from .models import RoutingRule
 
 
@@ -12,7 +14,7 @@ class PolicyManagerAdmin(admin.ModelAdmin):
     """Visible and editable only for roles with ``appeals.policy``."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_capability("appeals.policy")  # type: ignore[union-attr]
+        return can(request, "appeals.policy")
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return self.has_module_permission(request)
