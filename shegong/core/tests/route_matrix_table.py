@@ -86,7 +86,7 @@ PAGES: dict[str, Row] = {
     "accounts:user-edit": staff(405, post=staff(403, "dept_admin=ok")),
     "accounts:user-unlock": staff(405, post=staff(403, "dept_admin=ok")),
     "accounts:token-list": staff("ok"),
-    "accounts:token-revoke": staff(405, post=staff("ok")),
+    "accounts:token-revoke": staff(405, post=staff(404, "street_north=ok")),
     "regions:list": staff("ok"),
     "regions:export": staff("ok", "handler_unit_a handler_unit_b secretary=403"),
     "regions:import": staff(403, "dept_admin=ok"),
@@ -155,7 +155,12 @@ PAGES: dict[str, Row] = {
     ),
     "appeals:ranking": staff("ok", "auditor secretary vm_north vm_south=403"),
     "appeals:drill": staff(404, "auditor secretary vm_north vm_south=403"),
-    "appeals:contest": staff(405, post=staff("ok")),
+    "appeals:contest": staff(
+        405,
+        post=staff(
+            403, "handler_unit_a handler_unit_b street_north street_south community_north=ok"
+        ),
+    ),
     "appeals:score-appeals": staff("ok", "auditor secretary vm_north vm_south=403"),
     "appeals:detail": staff(
         "ok",
