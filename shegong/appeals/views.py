@@ -352,6 +352,7 @@ EXPORT_COLUMNS = [
 
 @login_required
 def export(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.APPEALS_VIEW)  # who may not see the list may not export it either
     _need(request, Cap.EXPORT)
     filterset = AppealFilterSet(
         request.GET, queryset=Appeal.objects.visible_to(request.user), request=request

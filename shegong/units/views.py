@@ -166,6 +166,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def unit_export(request: HttpRequest) -> HttpResponse:
+    _need(request, Cap.UNITS_VIEW)  # who may not see the list may not export it either
     _need(request, Cap.EXPORT)
     unmasked = request.GET.get("unmasked") == "1"
     if unmasked and not request.user.has_capability(Cap.PII_REVEAL):  # type: ignore[union-attr]
