@@ -99,7 +99,7 @@ PAGES: dict[str, Row] = {
     "regions:move": staff(405, post=staff(403, "dept_admin=ok")),
     "units:list": staff("ok", "auditor secretary=403"),
     "units:create": staff(403, "dept_admin=ok"),
-    "units:export": staff("ok", "handler_unit_a handler_unit_b secretary=403"),
+    "units:export": staff("ok", "handler_unit_a handler_unit_b auditor secretary=403"),
     "units:import": staff(403, "dept_admin=ok"),
     "units:import-template": staff(403, "dept_admin=ok"),
     "units:detail": staff(
@@ -134,7 +134,9 @@ PAGES: dict[str, Row] = {
     "appeals:workbench": staff("ok", "auditor secretary vm_north vm_south=403"),
     "appeals:bulk-dispatch": staff(405, post=staff(403, "dispatcher=ok")),
     "appeals:search": staff("ok", "auditor secretary vm_north vm_south=403"),
-    "appeals:export": staff("ok", "handler_unit_a handler_unit_b secretary=403"),
+    "appeals:export": staff(
+        "ok", "handler_unit_a handler_unit_b auditor secretary vm_north vm_south=403"
+    ),
     "appeals:register": staff(403, "dispatcher street_north street_south community_north=ok"),
     "appeals:region-cascade": staff(
         403,
@@ -665,7 +667,7 @@ API: dict[str, Row] = {
     ),
     "POST /api/appeals": staff(403, "dispatcher street_north street_south community_north=ok"),
     "POST /api/appeals/{appeal_id}/reveal-text": staff(
-        404, "dept_admin dispatcher street_north community_north district_leader leader=ok"
+        404, "dept_admin district_leader leader=403", "dispatcher street_north community_north=ok"
     ),
     "POST /api/appeals/{appeal_id}/accept": staff(
         404, "dept_admin street_north community_north district_leader leader=403", "dispatcher=ok"
@@ -712,7 +714,9 @@ API: dict[str, Row] = {
         "handler_unit_a handler_unit_b street_south=404",
     ),
     "POST /api/suggestions/{appeal_id}/milestones": staff(
-        403, "dept_admin dispatcher=ok", "handler_unit_a handler_unit_b street_south=404"
+        403,
+        "dept_admin dispatcher=ok",
+        "handler_unit_a handler_unit_b street_north street_south community_north=404",
     ),
     "POST /api/suggestion-milestones/{milestone_id}/complete": staff(
         404, "auditor secretary vm_north vm_south=403"

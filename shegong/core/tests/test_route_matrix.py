@@ -37,7 +37,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.apps import apps
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import reverse
 
 from shegong.core.tests.route_matrix_table import API, PAGES, PERSONAS, Row
@@ -202,6 +202,13 @@ PATH_PARAMS: dict[str, Any] = {
 }
 
 
+# Body fields the schema cannot tell (a field name checked by the operation itself), so the
+# refusal the row expects is the permission check's, not the input's.
+BODIES: dict[str, dict[str, Any]] = {
+    "POST /api/appeals/{appeal_id}/reveal-text": {"field": "body", "reason": "矩阵测试"},
+}
+
+
 def _example(schema: dict[str, Any]) -> Any:
     """A value that passes the schema's validation (so a refusal is the permission check's)."""
     if "anyOf" in schema:
@@ -278,12 +285,12 @@ def _snapshot() -> dict[str, int]:
     return prints
 
 
-def _clients(world: Any, objs: dict[str, Any]) -> dict[str, Client]:
+def _clients(world: Any, objs: dict[str, Any], only: str = "") -> dict[str, Client]:
     from shegong.volunteers.portal_views import SESSION_KEY
 
     users = {**world.users, "vm_north": objs["kit"].vm_north, "vm_south": objs["kit"].vm_south}
     clients = {}
-    for persona in PERSONAS:
+    for persona in [only] if only else PERSONAS:
         client = Client(raise_request_exception=False)
         if persona == "volunteer":
             session = client.session
@@ -310,6 +317,9 @@ def _cells(row: Row) -> Iterator[tuple[str, str | int]]:
         yield persona, row.expected(persona)
 
 
+# Sessions in the cache rather than the table (saved on every request for the idle
+# timeout): the same permissions, a third less time for ~5,000 requests.
+@override_settings(SESSION_ENGINE="django.contrib.sessions.backends.cache")
 @pytest.mark.django_db
 def test_every_route_as_every_persona(world: Any) -> None:
     from shegong.core.models import AuditEvent
@@ -334,7 +344,7 @@ def test_every_route_as_every_persona(world: Any) -> None:
             for persona, expected in _cells(row):
                 client = clients[persona]
                 if route.name in ENDS_SESSION:
-                    client = _clients(world, objs)[persona]
+                    client = _clients(world, objs, only=persona)[persona]
                 check(route.key, persona, expected, outcome(client.get(urls[route.key])), "GET")
         ops = api_operations()
         api_urls = {op.key: _api_url(op, world, objs) for op in ops}
@@ -369,7 +379,8 @@ def test_every_route_as_every_persona(world: Any) -> None:
             if op.method == "GET":
                 continue
             row = API.get(op.key, Row("ok"))
-            body = json.dumps(_example(op.request_schema) if op.request_schema else {})
+            data = _example(op.request_schema) if op.request_schema else {}
+            body = json.dumps({**data, **BODIES.get(op.key, {})})
             for persona, expected in _cells(row):
                 if expected not in REFUSED and not record:
                     continue
@@ -377,9 +388,9 @@ def test_every_route_as_every_persona(world: Any) -> None:
                 response = clients[persona].generic(
                     op.method, api_urls[op.key], body, content_type="application/json"
                 )
-                check(op.key, persona, expected, outcome(response), op.method)
+                check(op.key, persona, expected, outcome(response), "API")
                 if AuditEvent.objects.count() != events and expected in REFUSED:
-                    wrong.append(f"{op.method} {op.key} as {persona} wrote an audit event")
+                    wrong.append(f"{op.key} as {persona} wrote an audit event")
         after = _snapshot()
     if record:
         with open(record, "w", encoding="utf-8") as fh:

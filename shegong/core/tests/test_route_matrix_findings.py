@@ -79,3 +79,13 @@ def test_contesting_a_score_never_redirects_off_the_site(world: Any, client_for:
     )
     assert response.status_code == 302
     assert response["Location"] == "/appeals/ranking/"
+
+
+def test_who_may_not_see_units_may_not_export_them(world: Any, client_for: Any) -> None:
+    response = client_for(world.auditor).get("/units/export/?format=csv")
+    assert response.status_code == 403
+
+
+def test_who_may_not_see_appeals_may_not_export_them(world: Any, client_for: Any) -> None:
+    response = client_for(world.auditor).get("/appeals/export/?format=csv")
+    assert response.status_code == 403
