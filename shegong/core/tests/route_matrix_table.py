@@ -169,6 +169,8 @@ PAGES: dict[str, Row] = {
         "handler_unit_a handler_unit_b street_south=404",
         "auditor secretary vm_north vm_south=403",
     ),
+    # act/ and suggestions' act/: the service decides per action; a refused action goes back
+    # to the page with the reason (302), so "ok" here is the answer, not a permission.
     "appeals:act": staff(
         405,
         post=staff(

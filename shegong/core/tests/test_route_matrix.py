@@ -71,16 +71,36 @@ def _api_route_as_openapi(route: str) -> str:
     return "/" + re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", route)
 
 
+def row_problems(
+    pages: set[str], ops: set[str], table_pages: Any, table_api: Any
+) -> tuple[list[str], list[str]]:
+    """(routes without a row, rows naming no route)."""
+    missing = sorted(pages - table_pages.keys()) + sorted(ops - table_api.keys())
+    stale = sorted(table_pages.keys() - pages) + sorted(table_api.keys() - ops)
+    return missing, stale
+
+
 def test_every_route_has_a_row_and_every_row_a_route() -> None:
     pages = {r.key for r in page_routes()}
     ops = {op.key for op in api_operations()}
-    missing = sorted(pages - PAGES.keys()) + sorted(ops - API.keys())
-    stale = sorted(PAGES.keys() - pages) + sorted(API.keys() - ops)
+    missing, stale = row_problems(pages, ops, PAGES, API)
     assert not missing, (
         "routes without a row in core/tests/route_matrix_table.py (add the expected outcome "
         f"for every persona): {missing}"
     )
     assert not stale, f"rows of core/tests/route_matrix_table.py naming no route: {stale}"
+
+
+def test_a_new_route_or_a_removed_one_is_named() -> None:
+    pages = {r.key for r in page_routes()}
+    ops = {op.key for op in api_operations()}
+    table = {k: v for k, v in PAGES.items() if k != "regions:list"}
+    table["regions:gone"] = Row("ok")
+    missing, stale = row_problems(pages | {"units:new-page"}, ops, table, API)
+    assert missing == ["regions:list", "units:new-page"]
+    assert stale == ["regions:gone"]
+    api = {k: v for k, v in API.items() if k != "GET /api/regions"}
+    assert row_problems(pages, ops, PAGES, api) == (["GET /api/regions"], [])
 
 
 def test_every_api_route_of_the_resolver_is_an_operation() -> None:
