@@ -448,7 +448,8 @@ PAGES: dict[str, Row] = {
         post=staff(403, "street_north community_north vm_north=ok", "street_south vm_south=404"),
     ),
     "volunteers:signup-action": staff(
-        405, post=staff(403, "street_north street_south community_north vm_north vm_south=404")
+        405,
+        post=staff(403, "street_north community_north vm_north=ok", "street_south vm_south=404"),
     ),
     "volunteers:hours": staff("ok", "dispatcher handler_unit_a handler_unit_b secretary=403"),
     "volunteers:hours-export": staff(
@@ -770,6 +771,6 @@ API: dict[str, Row] = {
         403, "dept_admin street_north street_south community_north secretary=ok"
     ),
     "POST /api/volunteer-signups/{signup_id}/confirm": staff(
-        403, "street_north street_south community_north vm_north vm_south=404"
+        403, "street_north community_north vm_north=ok", "street_south vm_south=404"
     ),
 }

@@ -166,12 +166,12 @@ EXTRA_SAMPLES: dict[str, Any] = {
     "volunteers:member-remove": lambda w, o: {"pk": o["member"].pk},
     "volunteers:slot-qr": lambda w, o: {"pk": o["slot"].pk},
     "volunteers:slot-confirm-all": lambda w, o: {"pk": o["slot"].pk},
-    "volunteers:signup-action": lambda w, o: {"pk": 999999, "action": "confirm"},
+    "volunteers:signup-action": lambda w, o: {"pk": o["signup"].pk, "action": "confirm"},
     "volunteers:entry-reverse": lambda w, o: {"pk": o["entry"].pk},
     "volunteers:certificate-pdf": lambda w, o: {"pk": o["certificate"].pk},
     "volunteers:certificate-revoke": lambda w, o: {"pk": o["certificate"].pk},
     "volunteer_portal:signup": lambda w, o: {"slot_id": o["slot"].pk},
-    "volunteer_portal:cancel": lambda w, o: {"pk": 999999},
+    "volunteer_portal:cancel": lambda w, o: {"pk": o["signup"].pk},
     "volunteer_portal:certificate-pdf": lambda w, o: {"number": o["certificate"].number},
 }
 # Regex routes (Open311, admin catch-alls) and Django admin's object routes.
@@ -214,7 +214,7 @@ PATH_PARAMS: dict[str, Any] = {
     "org_id": lambda w, o: o["org"].pk,
     "region_id": lambda w, o: w.north.pk,
     "request_id": lambda w, o: 999999,
-    "signup_id": lambda w, o: 999999,
+    "signup_id": lambda w, o: o["signup"].pk,
     "theme_id": lambda w, o: o["theme"].pk,
     "unit_id": lambda w, o: w.unit_a.pk,
     "user_id": lambda w, o: w.street_north.pk,
@@ -325,9 +325,11 @@ def _clients(world: Any, objs: dict[str, Any], only: str = "") -> dict[str, Clie
 def _objects(world: Any) -> dict[str, Any]:
     from shegong.accounts.services import create_api_token
     from shegong.appeals.models import WorkOrder
+    from shegong.volunteers.services import sign_up
 
     objs = demo_objects(world)
     objs["order"] = WorkOrder.objects.filter(appeal=objs["suggestion"]).order_by("pk").first()
+    objs["signup"] = sign_up(volunteer_id=objs["volunteer"].pk, slot_id=objs["slot"].pk)
     objs["token"] = create_api_token(actor=world.street_north, name="矩阵测试")[0]
     return objs
 
