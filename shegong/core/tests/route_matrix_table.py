@@ -269,7 +269,8 @@ PAGES: dict[str, Row] = {
         post=staff(403, "dept_admin street_north community_north secretary=ok", "street_south=404"),
     ),
     "organizations:instructor-end": staff(
-        405, post=staff(403, "dept_admin street_north street_south community_north secretary=404")
+        405,
+        post=staff(403, "dept_admin street_north community_north secretary=ok", "street_south=404"),
     ),
     "organizations:orgs": staff(
         "ok", "dispatcher handler_unit_a handler_unit_b auditor vm_north vm_south=403"

@@ -158,7 +158,7 @@ EXTRA_SAMPLES: dict[str, Any] = {
     "suggestions:publication-act": lambda w, o: {"pk": o["suggestion"].pk, "action": "publish"},
     "suggestions:act": lambda w, o: {"pk": o["suggestion"].pk, "action": "start"},
     "triage:accept": lambda w, o: {"appeal_id": o["appeal"].pk},
-    "organizations:instructor-end": lambda w, o: {"pk": 999999},
+    "organizations:instructor-end": lambda w, o: {"pk": o["instructor"].pk},
     "organizations:committee-end": lambda w, o: {"pk": o["org"].pk, "member_id": 999999},
     "organizations:org-admin-remove": lambda w, o: {"pk": o["org"].pk, "link_id": 999999},
     "volunteers:record-void": lambda w, o: {"kind": "training", "record_id": 999999},
@@ -325,11 +325,15 @@ def _clients(world: Any, objs: dict[str, Any], only: str = "") -> dict[str, Clie
 def _objects(world: Any) -> dict[str, Any]:
     from shegong.accounts.services import create_api_token
     from shegong.appeals.models import WorkOrder
+    from shegong.organizations.services.entities import assign_instructor
     from shegong.volunteers.services import sign_up
 
     objs = demo_objects(world)
     objs["order"] = WorkOrder.objects.filter(appeal=objs["suggestion"]).order_by("pk").first()
     objs["signup"] = sign_up(volunteer_id=objs["volunteer"].pk, slot_id=objs["slot"].pk)
+    objs["instructor"] = assign_instructor(
+        actor=world.root, entity_id=objs["entity"].pk, name="李指导"
+    )
     objs["token"] = create_api_token(actor=world.street_north, name="矩阵测试")[0]
     return objs
 
