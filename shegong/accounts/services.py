@@ -280,7 +280,7 @@ def revoke_api_token(*, actor: Any, token_id: int) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
         if token is None:
-            raise DomainError("令牌不存在")
+            raise DomainError("令牌不存在", code="not_found")
         if token.revoked_at is None:
             token.revoked_at = timezone.now()
             token.save(update_fields=["revoked_at"])

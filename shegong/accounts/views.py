@@ -9,7 +9,7 @@ from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -246,6 +246,8 @@ def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         services.revoke_api_token(actor=request.user, token_id=pk)
     except DomainError as exc:
+        if exc.code == "not_found":  # another person's token: out of scope
+            raise Http404 from exc
         messages.error(request, exc.message)
     else:
         messages.success(request, "令牌已吊销")

@@ -335,6 +335,8 @@ EXPORT_COLUMNS = [
 
 @capability_required(Cap.EXPORT)
 def export(request: HttpRequest) -> HttpResponse:
+    need_capability(request, Cap.APPEALS_VIEW)  # who may not see the list may not export it either
+    need_capability(request, Cap.EXPORT)
     filterset = AppealFilterSet(
         request.GET, queryset=Appeal.objects.visible_to(request.user), request=request
     )

@@ -13,6 +13,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from shegong.core.exceptions import DomainError
@@ -268,6 +269,9 @@ def drill(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def contest(request: HttpRequest, fact_id: int) -> HttpResponse:
+    need_capability(
+        request, Cap.APPEALS_HANDLE
+    )  # only a handling unit contests (the service agrees)
     try:
         assessment.file_score_appeal(
             actor=request.user,
@@ -279,7 +283,10 @@ def contest(request: HttpRequest, fact_id: int) -> HttpResponse:
         messages.error(request, getattr(exc, "message", "") or str(exc) or "不能申诉")
     else:
         messages.success(request, "申诉已提交，等待审核")
-    return redirect(request.POST.get("next") or reverse("appeals:ranking"))
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, {request.get_host()}, request.is_secure()):
+        back = reverse("appeals:ranking")  # never off the site
+    return redirect(back)
 
 
 @capability_required(Cap.APPEALS_VIEW)

@@ -161,6 +161,8 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @capability_required(Cap.EXPORT)
 def unit_export(request: HttpRequest) -> HttpResponse:
+    need_capability(request, Cap.UNITS_VIEW)  # who may not see the list may not export it either
+    need_capability(request, Cap.EXPORT)
     unmasked = request.GET.get("unmasked") == "1"
     if unmasked and not has_capability(request.user, Cap.PII_REVEAL):
         raise PermissionDenied

@@ -477,6 +477,12 @@ def volunteer_contact(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def volunteer_record_hours(request: HttpRequest, pk: int) -> HttpResponse:
     """补录 or 双报到 hours for one volunteer."""
+    # Which of the two the service needs depends on the kind; neither is a 403 up front.
+    if not (
+        has_capability(request.user, Cap.VOLUNTEERS_MANAGE)
+        or has_capability(request.user, Cap.VOLUNTEER_ACTIVITIES)
+    ):
+        raise PermissionDenied
     volunteer = get_visible_or_404(Volunteer, request.user, pk=pk)
     post = request.POST
     try:
@@ -707,6 +713,10 @@ def team_add_member(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def member_remove(request: HttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.VOLUNTEERS_MANAGE)
+    # Out of scope is 404, like every other address (the service re-checks in its lock).
+    visible = Membership.objects.filter(team__in=Team.objects.visible_to(request.user))
+    if not visible.filter(pk=pk).exists():
+        raise Http404
     try:
         membership = services.remove_member(actor=request.user, membership_id=pk)
     except DomainError as exc:

@@ -14,15 +14,15 @@ person entered, not what the software says.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
-from datetime import timedelta
+from collections.abc import Iterator
 from html.parser import HTMLParser
 from typing import Any
 
 import pytest
 from django.test import Client, RequestFactory, override_settings
-from django.urls import URLPattern, URLResolver, get_resolver
-from django.utils import timezone
+from django.urls import URLPattern
+
+from shegong.core.tests.routes import SAMPLES, demo_objects, walk_routes
 
 pytestmark = pytest.mark.django_db
 
@@ -182,167 +182,10 @@ def test_allowed_words_and_data_pass() -> None:
 
 
 def _routes() -> Iterator[tuple[str, URLPattern]]:
-    def walk(patterns: list[Any], prefix: str, ns: str) -> Iterator[tuple[str, str, URLPattern]]:
-        for p in patterns:
-            if isinstance(p, URLResolver):
-                inner = f"{ns}:{p.namespace}" if ns and p.namespace else (p.namespace or ns)
-                yield from walk(p.url_patterns, prefix + str(p.pattern), inner)
-            else:
-                yield prefix + str(p.pattern), f"{ns}:{p.name}" if ns else str(p.name), p
-
-    for route, name, pattern in walk(get_resolver().url_patterns, "", ""):
-        if route.startswith(SKIP_PREFIXES):
+    for route in walk_routes():
+        if route.route.startswith(SKIP_PREFIXES):
             continue
-        yield name, pattern
-
-
-def _demo_objects(world: Any) -> dict[str, Any]:
-    """One object of each kind with a detail page, built through the services."""
-    from decimal import Decimal
-
-    from shegong.appeals.services.supervision import create_supervision
-    from shegong.organizations.models import Finding
-    from shegong.organizations.services import entities, orgs, rules
-    from shegong.organizations.testing import credit_code
-    from shegong.suggestions.services.themes import ThemeData, create_theme
-    from shegong.suggestions.tests.conftest import Builder
-    from shegong.volunteers import services as vol
-    from shegong.volunteers.tests.conftest import Kit
-
-    now = timezone.now()
-    b = Builder(world)
-    appeal = b.appeal(title="路灯不亮", body="北一社区3号楼前路灯坏了两周，晚上出行不安全。")
-    suggestion = b.close(b.suggestion())
-    supervision = create_supervision(
-        actor=world.leader,
-        appeal_ids=[appeal.pk],
-        title="路灯整改督办",
-        instruction="请尽快修复并报告进展",
-        deadline=now + timedelta(days=10),
-    )
-    theme = create_theme(
-        actor=world.dept_admin,
-        data=ThemeData(
-            title="社区养老服务意见征集",
-            description="请就社区养老服务提出意见和建议，谢谢参与。",
-            start_date=timezone.localdate(),
-            end_date=timezone.localdate() + timedelta(days=30),
-            owner_unit_id=world.dept.pk,
-        ),
-    )
-    kit = Kit(world)
-    volunteer = kit.volunteer(name="王志愿")
-    activity = kit.activity(title="助老服务")
-    team = activity.team
-    slot = activity.slots.first()
-    member = vol.add_member(actor=kit.vm_north, team_id=team.pk, volunteer_id=volunteer.pk)
-    entry = vol.record_hours(
-        actor=kit.vm_north,
-        volunteer_id=volunteer.pk,
-        hours=Decimal("3"),
-        service_date=timezone.localdate() - timedelta(days=2),
-        title="助老服务",
-        organizer="北一社区志愿服务队",
-        region_id=world.north_one.pk,
-    )
-    certificate = vol.issue_certificate(actor=kit.vm_north, volunteer_id=volunteer.pk)
-    entity = entities.create_entity(
-        actor=world.root,
-        credit_code=credit_code(1),
-        name="北一科技有限公司",
-        kind="enterprise",
-        region_id=world.north_one.pk,
-        employees=120,
-    )
-    org = orgs.create_organization(
-        actor=world.root,
-        code="T-0001",
-        name="北一社区党支部",
-        kind="branch",
-        region_id=world.north_one.pk,
-        formal_members=7,
-    )
-    orgs.update_organization(actor=world.root, org_id=org.pk, formal_members=9)
-    rules.run_rules()
-    finding = Finding.objects.order_by("pk").first()
-    return {
-        "appeal": appeal,
-        "suggestion": suggestion,
-        "supervision": supervision,
-        "theme": theme,
-        "kit": kit,
-        "volunteer": volunteer,
-        "activity": activity,
-        "team": team,
-        "slot": slot,
-        "member": member,
-        "entry": entry,
-        "certificate": certificate,
-        "entity": entity,
-        "org": org,
-        "finding": finding,
-    }
-
-
-Sample = Callable[[Any, dict[str, Any]], dict[str, Any]]
-
-# URL name → arguments for a route with parameters (world, objects).
-SAMPLES: dict[str, Sample] = {
-    "accounts:user-detail": lambda w, o: {"pk": w.street_north.pk},
-    "accounts:user-edit": lambda w, o: {"pk": w.street_north.pk},
-    "accounts:user-unlock": lambda w, o: {"pk": w.street_north.pk},
-    "accounts:token-revoke": lambda w, o: {"pk": 1},
-    "regions:detail": lambda w, o: {"pk": w.north.pk},
-    "regions:edit": lambda w, o: {"pk": w.north.pk},
-    "regions:create-child": lambda w, o: {"pk": w.north.pk},
-    "regions:move": lambda w, o: {"pk": w.north_one.pk},
-    "units:detail": lambda w, o: {"pk": w.unit_a.pk},
-    "units:edit": lambda w, o: {"pk": w.unit_a.pk},
-    "suggestions_portal:theme": lambda w, o: {"pk": o["theme"].pk},
-    "suggestions_portal:open-detail": lambda w, o: {"pk": o["suggestion"].pk},
-    "appeals:supervision": lambda w, o: {"pk": o["supervision"].pk},
-    "appeals:detail": lambda w, o: {"pk": o["appeal"].pk},
-    "appeals:history": lambda w, o: {"pk": o["appeal"].pk},
-    "suggestions:theme": lambda w, o: {"pk": o["theme"].pk},
-    "suggestions:theme-edit": lambda w, o: {"pk": o["theme"].pk},
-    "suggestions:publication-detail": lambda w, o: {"pk": o["suggestion"].pk},
-    "suggestions:detail": lambda w, o: {"pk": o["suggestion"].pk},
-    "organizations:entity": lambda w, o: {"pk": o["entity"].pk},
-    "organizations:entity-edit": lambda w, o: {"pk": o["entity"].pk},
-    "organizations:entity-coverage": lambda w, o: {"pk": o["entity"].pk},
-    "organizations:instructor-add": lambda w, o: {"pk": o["entity"].pk},
-    "organizations:workforce-set": lambda w, o: {"pk": o["entity"].pk},
-    "organizations:org": lambda w, o: {"pk": o["org"].pk},
-    "organizations:org-edit": lambda w, o: {"pk": o["org"].pk},
-    "organizations:org-move": lambda w, o: {"pk": o["org"].pk},
-    "organizations:org-merge": lambda w, o: {"pk": o["org"].pk},
-    "organizations:org-dissolve": lambda w, o: {"pk": o["org"].pk},
-    "organizations:org-re-election": lambda w, o: {"pk": o["org"].pk},
-    "organizations:committee-add": lambda w, o: {"pk": o["org"].pk},
-    "organizations:org-admin-add": lambda w, o: {"pk": o["org"].pk},
-    "organizations:finding": lambda w, o: {"pk": o["finding"].pk},
-    "organizations:finding-assign": lambda w, o: {"pk": o["finding"].pk},
-    "organizations:finding-close": lambda w, o: {"pk": o["finding"].pk},
-    "volunteers:detail": lambda w, o: {"pk": o["volunteer"].pk},
-    "volunteers:status": lambda w, o: {"pk": o["volunteer"].pk},
-    "volunteers:contact": lambda w, o: {"pk": o["volunteer"].pk},
-    "volunteers:record-hours": lambda w, o: {"pk": o["volunteer"].pk},
-    "volunteers:certify": lambda w, o: {"pk": o["volunteer"].pk},
-    "volunteers:records": lambda w, o: {"pk": o["volunteer"].pk, "kind": "training"},
-    "volunteers:record-correct": lambda w, o: {"kind": "training", "record_id": 1},
-    "volunteers:import": lambda w, o: {"kind": "volunteers"},
-    "volunteers:team": lambda w, o: {"pk": o["team"].pk},
-    "volunteers:team-add-member": lambda w, o: {"pk": o["team"].pk},
-    "volunteers:activity": lambda w, o: {"pk": o["activity"].pk},
-    "volunteers:activity-status": lambda w, o: {"pk": o["activity"].pk},
-    "volunteers:slot-add": lambda w, o: {"pk": o["activity"].pk},
-    "volunteers:slot": lambda w, o: {"pk": o["slot"].pk},
-    "volunteers:slot-signup": lambda w, o: {"pk": o["slot"].pk},
-    "volunteers:certificate": lambda w, o: {"pk": o["certificate"].pk},
-    "volunteer_portal:activity": lambda w, o: {"pk": o["activity"].pk},
-    "volunteer_portal:checkin": lambda w, o: {"token": "not-a-token"},
-    "volunteer_portal:verify": lambda w, o: {"code": o["certificate"].verify_code},
-}
+        yield route.name, route.pattern
 
 
 def _url_list(world: Any, objs: dict[str, Any]) -> list[tuple[str, str]]:
@@ -409,7 +252,7 @@ def _data_strings(world: Any, objs: dict[str, Any]) -> tuple[str, ...]:
 def test_every_page_as_every_role_is_chinese(world: Any) -> None:
     from shegong.volunteers.portal_views import SESSION_KEY
 
-    objs = _demo_objects(world)
+    objs = demo_objects(world)
     users = {**world.users, "root": world.root, "vm_north": objs["kit"].vm_north}
     data = _data_strings(world, objs)
     urls = _url_list(world, objs)

@@ -210,6 +210,8 @@ def change_activity_status(*, actor: Any, activity_id: int, to: str, reason: str
     activity needs insurance (志愿服务条例 第十七条第二款); cancelling cancels every active
     sign-up and tells the volunteers by SMS."""
     require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能修改活动")
+    if to not in ActivityStatus.values:
+        raise DomainError("请选择要改成的活动状态")
     with transaction.atomic():
         activity = (
             Activity.objects.visible_to(actor)
