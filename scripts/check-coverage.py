@@ -5,8 +5,8 @@ pyproject.toml [tool.coverage.*]) and then this script:
 
 - total below the floor: exit 1 (add tests for the new code, never lower the floor);
 - total at least one point above the floor: says to raise the floor to the new whole number;
-  with SHEGONG_COVERAGE_RATCHET=1 (set by .ci/run) that is an error too, so the floor
-  only ever rises;
+  with SHEGONG_COVERAGE_RATCHET=1 that is an error too (CI prints the advice only: a
+  total a hundredth either side of a whole number must not decide a landing);
 - otherwise: prints the total and the floor.
 
 Messages are Chinese like every other command output a person reads.
