@@ -5,10 +5,6 @@ from django import forms
 from .choices import CommitteePost, CoverageMode, EntityKind, Industry, InstructorRole, OrgKind
 
 
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(label="导入文件（.xlsx 或 .csv）")
-
-
 class CoverageForm(forms.Form):
     mode = forms.ChoiceField(label="组织覆盖方式", choices=CoverageMode.choices)
     organization_code = forms.CharField(label="覆盖党组织编码", required=False, max_length=40)

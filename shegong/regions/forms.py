@@ -16,7 +16,3 @@ class RegionEditForm(forms.Form):
     name = forms.CharField(label="名称", max_length=100)
     population = forms.IntegerField(label="常住人口", required=False, min_value=0)
     is_active = forms.BooleanField(label="有效", required=False)
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(label="导入文件（.xlsx 或 .csv）")

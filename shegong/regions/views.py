@@ -13,15 +13,16 @@ from django.views.decorators.http import require_http_methods
 
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
+from shegong.core.importing import ImportUploadForm, UploadInvalid, read_posted_table
 from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.staging import StagingError, discard, load, stage
-from shegong.core.tabular import TableError, read_table
+from shegong.core.staging import StagingError, discard
+from shegong.core.tabular import TableError
 
 from . import services
 from .filters import RegionFilterSet
-from .forms import ImportUploadForm, RegionCreateForm, RegionEditForm
+from .forms import RegionCreateForm, RegionEditForm
 from .models import Region
 
 
@@ -178,26 +179,18 @@ def region_import(request: HttpRequest) -> HttpResponse:
         "breadcrumbs": [("行政区划", "/regions/"), ("批量导入", None)],
     }
     if request.method == "POST":
-        token = request.POST.get("token", "")
         try:
-            if token:
-                data, filename = load(request.user, token)
-            else:
-                form = ImportUploadForm(request.POST, request.FILES)
-                if not form.is_valid():
-                    context["form"] = form
-                    return render(request, "regions/region_import.html", context, status=422)
-                upload = form.cleaned_data["file"]
-                token = stage(request.user, upload, upload.name)
-                data, filename = load(request.user, token)
-            import io
-
-            table = read_table(io.BytesIO(data), filename, columns=services.IMPORT_SPEC)
-            commit = request.POST.get("confirm") == "1"
-            report = services.import_regions(actor=request.user, rows=table.rows, commit=commit)
+            posted = read_posted_table(request, services.IMPORT_SPEC)
+            report = services.import_regions(
+                actor=request.user, rows=posted.table.rows, commit=posted.commit
+            )
+        except UploadInvalid as exc:
+            context["form"] = exc.form
+            return render(request, "regions/region_import.html", context, status=422)
         except (StagingError, TableError) as exc:
             context["file_error"] = exc.message
             return render(request, "regions/region_import.html", context, status=422)
+        token, filename, table = posted.token, posted.filename, posted.table
         if report.committed:
             discard(request.user, token)
             messages.success(

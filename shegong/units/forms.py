@@ -27,7 +27,3 @@ class UnitForm(forms.Form):
     contact_phone = SensitiveFormField(label="联系人手机", required=False)
     office_phone = forms.CharField(label="办公电话", max_length=30, required=False)
     address = forms.CharField(label="地址", max_length=255, required=False)
-
-
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(label="导入文件（.xlsx 或 .csv）")

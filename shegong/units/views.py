@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.contrib import messages
@@ -16,16 +15,17 @@ from django.views.decorators.http import require_http_methods
 
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
+from shegong.core.importing import ImportUploadForm, UploadInvalid, read_posted_table
 from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.staging import StagingError, discard, load, stage
-from shegong.core.tabular import SAMPLE_NOTE, TableError, read_table
+from shegong.core.staging import StagingError, discard
+from shegong.core.tabular import SAMPLE_NOTE, TableError
 from shegong.regions.models import Region
 
 from . import services
 from .filters import UnitFilterSet
-from .forms import ImportUploadForm, UnitForm
+from .forms import UnitForm
 from .models import Unit
 
 
@@ -217,24 +217,18 @@ def unit_import(request: HttpRequest) -> HttpResponse:
         "breadcrumbs": [("单位", reverse("units:list")), ("批量导入", None)],
     }
     if request.method == "POST":
-        token = request.POST.get("token", "")
         try:
-            if token:
-                data, filename = load(request.user, token)
-            else:
-                form = ImportUploadForm(request.POST, request.FILES)
-                if not form.is_valid():
-                    context["form"] = form
-                    return render(request, "units/unit_import.html", context, status=422)
-                upload = form.cleaned_data["file"]
-                token = stage(request.user, upload, upload.name)
-                data, filename = load(request.user, token)
-            table = read_table(io.BytesIO(data), filename, columns=services.IMPORT_SPEC)
-            commit = request.POST.get("confirm") == "1"
-            report = services.import_units(actor=request.user, rows=table.rows, commit=commit)
+            posted = read_posted_table(request, services.IMPORT_SPEC)
+            report = services.import_units(
+                actor=request.user, rows=posted.table.rows, commit=posted.commit
+            )
+        except UploadInvalid as exc:
+            context["form"] = exc.form
+            return render(request, "units/unit_import.html", context, status=422)
         except (StagingError, TableError) as exc:
             context["file_error"] = exc.message
             return render(request, "units/unit_import.html", context, status=422)
+        token, filename, table = posted.token, posted.filename, posted.table
         if report.committed:
             discard(request.user, token)
             messages.success(

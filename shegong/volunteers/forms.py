@@ -150,10 +150,6 @@ class SlotForm(BootstrapForm):
     capacity = forms.IntegerField(label="名额", min_value=1, max_value=10000)
 
 
-class ImportUploadForm(forms.Form):
-    file = forms.FileField(label="文件")
-
-
 class PolicyForm(BootstrapForm):
     star_thresholds = forms.CharField(label="星级门槛（小时，逗号分隔，一星到五星）")
     min_age = forms.IntegerField(label="最低注册年龄", min_value=0, max_value=30)

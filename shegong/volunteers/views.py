@@ -5,7 +5,6 @@ through ``services``."""
 
 from __future__ import annotations
 
-import io
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -23,11 +22,12 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
+from shegong.core.importing import ImportUploadForm, UploadInvalid, read_posted_table
 from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.staging import StagingError, discard, load, stage
-from shegong.core.tabular import TableError, read_table
+from shegong.core.staging import StagingError, discard
+from shegong.core.tabular import TableError
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 from shegong.units.models import Unit
@@ -47,7 +47,6 @@ from .forms import (
     ActivityForm,
     AwardForm,
     EvaluationForm,
-    ImportUploadForm,
     PolicyForm,
     SlotForm,
     TeamForm,
@@ -583,22 +582,16 @@ def import_view(request: HttpRequest, kind: str) -> HttpResponse:
         "breadcrumbs": [("志愿者", "/volunteers/"), (f"导入{label}", None)],
     }
     if request.method == "POST":
-        token = request.POST.get("token", "")
         try:
-            if not token:
-                form = ImportUploadForm(request.POST, request.FILES)
-                if not form.is_valid():
-                    context["form"] = form
-                    return render(request, "volunteers/import.html", context, status=422)
-                upload = form.cleaned_data["file"]
-                token = stage(request.user, upload, upload.name)
-            data, filename = load(request.user, token)
-            table = read_table(io.BytesIO(data), filename, columns=spec)
-            commit = request.POST.get("confirm") == "1"
-            report = importer(actor=request.user, rows=table.rows, commit=commit)
+            posted = read_posted_table(request, spec)
+            report = importer(actor=request.user, rows=posted.table.rows, commit=posted.commit)
+        except UploadInvalid as exc:
+            context["form"] = exc.form
+            return render(request, "volunteers/import.html", context, status=422)
         except (StagingError, TableError) as exc:
             context["file_error"] = exc.message
             return render(request, "volunteers/import.html", context, status=422)
+        token, filename, table = posted.token, posted.filename, posted.table
         if report.committed:
             discard(request.user, token)
             messages.success(request, f"导入完成：共 {report.created} 条")

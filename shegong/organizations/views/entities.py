@@ -14,10 +14,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
+from shegong.core.importing import ImportUploadForm, UploadInvalid, read_posted_table
 from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.staging import StagingError, discard, load, stage
+from shegong.core.staging import StagingError, discard, load
 from shegong.core.tabular import TableError, read_table
 from shegong.regions.models import Region
 
@@ -115,32 +116,24 @@ def entity_import(request: HttpRequest) -> HttpResponse:
     """Step 1: upload → dry run report. Step 2: confirm → commit the very same file."""
     need_capability(request, Cap.ORGS_IMPORT)
     context: dict[str, Any] = {
-        "form": forms.ImportUploadForm(),
+        "form": ImportUploadForm(),
         "columns": import_services.IMPORT_COLUMNS,
         "required": import_services.REQUIRED_COLUMNS,
         "breadcrumbs": [BASE_CRUMB, ("两新组织", "/organizations/entities/"), ("批量导入", None)],
     }
     if request.method == "POST":
-        token = request.POST.get("token", "")
         try:
-            if token:
-                data, filename = load(request.user, token)
-            else:
-                form = forms.ImportUploadForm(request.POST, request.FILES)
-                if not form.is_valid():
-                    context["form"] = form
-                    return render(request, "organizations/entity_import.html", context, status=422)
-                upload = form.cleaned_data["file"]
-                token = stage(request.user, upload, upload.name)
-                data, filename = load(request.user, token)
-            table = read_table(io.BytesIO(data), filename, columns=import_services.IMPORT_SPEC)
-            commit = request.POST.get("confirm") == "1"
+            posted = read_posted_table(request, import_services.IMPORT_SPEC)
             report = import_services.import_entities(
-                actor=request.user, rows=table.rows, commit=commit
+                actor=request.user, rows=posted.table.rows, commit=posted.commit
             )
+        except UploadInvalid as exc:
+            context["form"] = exc.form
+            return render(request, "organizations/entity_import.html", context, status=422)
         except (StagingError, TableError) as exc:
             context["file_error"] = exc.message
             return render(request, "organizations/entity_import.html", context, status=422)
+        token, filename, table = posted.token, posted.filename, posted.table
         if report.committed:
             discard(request.user, token)
             messages.success(
