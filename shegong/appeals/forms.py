@@ -359,10 +359,14 @@ class SuperviseForm(forms.Form):
 
 
 class AttachForm(forms.Form):
-    """上传附件."""
+    """上传附件 (the uploads are posted as ``files``)."""
 
-    files = FilesField()
     confidential = FlagField()
+
+
+# ``files`` is also the attribute of every form holding the request's uploads, so the field
+# of that name is added to the declared fields rather than declared on the class.
+AttachForm.base_fields["files"] = FilesField()
 
 
 def error_text(form: forms.Form) -> str:

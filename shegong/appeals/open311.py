@@ -21,10 +21,12 @@ from datetime import datetime, time, timedelta
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
+
+from shegong.accounts.http import HtmxHttpRequest
 
 from .choices import OPEN_APPEAL_STATES, OPEN_ORDER_STATES, AppealKind, AppealStatus, EventKind
 from .models import Appeal, AppealEvent, WorkOrder
@@ -158,20 +160,20 @@ def serialize(appeal: Appeal) -> dict[str, Any]:
 
 
 @endpoint("GET")
-def services_view(request: HttpRequest) -> Reply:
+def services_view(request: HtmxHttpRequest) -> Reply:
     """GET services.json / services.xml"""
     return Reply(service_list(), "services", "service")
 
 
 @endpoint("GET")
-def service_definition_view(request: HttpRequest, service_code: str) -> Reply:
+def service_definition_view(request: HtmxHttpRequest, service_code: str) -> Reply:
     """GET services/{service_code}.json / .xml"""
     check_service(service_code)
     return Reply(service_definition(service_code), "service_definition")
 
 
 @endpoint("GET")
-def request_view(request: HttpRequest, service_request_id: str) -> Reply:
+def request_view(request: HtmxHttpRequest, service_request_id: str) -> Reply:
     """GET requests/{service_request_id}.json / .xml — a list of one, as the spec says."""
     number = service_request_id.strip().upper()
     appeal = _with_public_fields(public_appeals().filter(number=number)).first()
@@ -182,14 +184,14 @@ def request_view(request: HttpRequest, service_request_id: str) -> Reply:
 
 @csrf_exempt
 @endpoint("GET", "POST")
-def requests_view(request: HttpRequest) -> Reply:
+def requests_view(request: HtmxHttpRequest) -> Reply:
     """GET requests.json (search) and POST requests.json (submit); the same in .xml."""
     if request.method == "POST":
         return create(request)
     return Reply(search(request.GET), "service_requests", "request")
 
 
-def not_found_view(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+def not_found_view(request: HtmxHttpRequest, **kwargs: Any) -> HttpResponse:
     fmt = "xml" if request.path.lower().endswith(".xml") else "json"
     return render(fmt, errors(404, "未知的接口地址，请参阅 GeoReport v2 规范"))
 

@@ -13,9 +13,9 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest
 from django.utils import timezone
 
+from shegong.accounts.http import HtmxHttpRequest
 from shegong.core.exceptions import DomainError
 from shegong.lib.text import InvalidText, normalise_data, normalise_text, parse_form
 from shegong.regions import locate
@@ -53,7 +53,7 @@ def _text(name: str, value: Any) -> str:
     raise Open311Error(400, f"字段 {name[:50]} 的格式无效")
 
 
-def _post_fields(request: HttpRequest) -> tuple[dict[str, str], dict[str, str]]:
+def _post_fields(request: HtmxHttpRequest) -> tuple[dict[str, str], dict[str, str]]:
     """(fields, attributes) from a form-encoded body (the spec) or a JSON object.
 
     Attributes come as ``attribute[code]=value``; in JSON also as ``{"attribute": {...}}``.
@@ -210,7 +210,7 @@ def _intake_data(fields: dict[str, str], attributes: dict[str, str]) -> tuple[In
     return data, region
 
 
-def _submission_key(request: HttpRequest, attributes: dict[str, str]) -> str:
+def _submission_key(request: HtmxHttpRequest, attributes: dict[str, str]) -> str:
     header = request.headers.get("Idempotency-Key", "").strip()
     attribute = attributes.get("submission_id", "")
     if header and attribute and header != attribute:
@@ -227,7 +227,7 @@ def _auto_key(data: IntakeData, bucket: int) -> str:
     return f"open311-auto:{bucket}:{digest}"
 
 
-def create(request: HttpRequest) -> Reply:
+def create(request: HtmxHttpRequest) -> Reply:
     """POST requests.{fmt}: 201 with the number and the one-time tracking code."""
     fields, attributes = _post_fields(request)
     check_jurisdiction(fields.get("jurisdiction_id"))

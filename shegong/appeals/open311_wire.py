@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 
+from shegong.accounts.http import HtmxHttpRequest
 from shegong.core.middleware import handles_raw_text
 from shegong.lib.text import printable_for_xml
 
@@ -94,7 +95,7 @@ def endpoint(*methods: str) -> Callable[[Callable[..., Reply]], Callable[..., Ht
 
     def decorate(view: Callable[..., Reply]) -> Callable[..., HttpResponse]:
         @wraps(view)
-        def wrapper(request: HttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: HtmxHttpRequest, fmt: str, **kwargs: Any) -> HttpResponse:
             fmt = fmt.lower()
             if fmt not in FORMATS:
                 return render("json", errors(400, "仅支持 JSON 和 XML 格式（.json 或 .xml）"))

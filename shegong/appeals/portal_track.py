@@ -82,7 +82,7 @@ def public_view(appeal: Appeal) -> dict[str, Any]:
         "status": appeal.status,
         "status_label": AppealStatus(appeal.status).label,
         "registered_at": appeal.registered_at,
-        "lead_unit": appeal.lead_unit.name if appeal.lead_unit_id else "",  # type: ignore[union-attr]
+        "lead_unit": appeal.lead_unit.name if appeal.lead_unit is not None else "",
         "due_at": lead.due_at if lead is not None and appeal.is_open else None,
         "due_provisional": bool(lead and lead.due_provisional),
         "triage_due_at": (
