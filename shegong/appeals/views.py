@@ -11,6 +11,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ from shegong.core.exporting import export_response
 from shegong.core.permissions import DENIED, capability_required, need_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
+from shegong.units.models import Unit
 
 from . import attachments as attachment_service
 from . import hooks
@@ -64,8 +66,9 @@ def _user(request: HttpRequest) -> User:
 # --- the appeal page's pickers -------------------------------------------------------------
 
 
-def _dispatch_units() -> Any:
-    return wf.dispatch_targets()
+def _dispatch_units() -> QuerySet[Unit]:
+    units: QuerySet[Unit] = wf.dispatch_targets()
+    return units
 
 
 def _dispatch_choices(triage: dict[str, Any] | None) -> dict[str, list[Any]]:
