@@ -23,7 +23,7 @@ from django.urls import reverse
 
 from shegong.accounts.models import User
 from shegong.core.exceptions import DomainError
-from shegong.core.permissions import DENIED
+from shegong.core.permissions import DENIED, has_capability
 from shegong.core.roles import Cap
 
 from . import attachments as attachment_service
@@ -44,7 +44,7 @@ class Need:
     message: str = DENIED
 
     def check(self, user: User) -> None:
-        if not any(user.has_capability(cap) for cap in self.any_of):
+        if not any(has_capability(user, cap) for cap in self.any_of):
             raise PermissionDenied(self.message)
 
 
