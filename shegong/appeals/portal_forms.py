@@ -181,7 +181,9 @@ class PortalSubmitForm(PortalForm):
         self.stream = stream
         kinds = kinds_of(stream)
         self.kind_choices = [(k, KIND_HELP[k][0]) for k in kinds]
-        self.fields["kind"].choices = self.kind_choices  # type: ignore[attr-defined]
+        kind = self.fields["kind"]
+        if isinstance(kind, forms.ChoiceField):
+            kind.choices = self.kind_choices
         if len(kinds) == 1:
             self.fields["kind"].widget = forms.HiddenInput()
             self.fields["kind"].initial = kinds[0]

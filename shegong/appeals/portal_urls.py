@@ -2,15 +2,15 @@
 
 from django.urls import path
 
-from . import portal_views as views
+from . import portal_submit, portal_track, portal_views
 
 app_name = "portal"
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("submit/", views.submit, name="submit"),
-    path("regions/", views.region_options, name="regions"),
-    path("sms-code/", views.sms_code, name="sms-code"),
-    path("receipt/", views.receipt, name="receipt"),
-    path("track/", views.track, name="track"),
+    path("", portal_views.home, name="home"),
+    path("submit/", portal_submit.submit, name="submit"),
+    path("regions/", portal_views.region_options, name="regions"),
+    path("sms-code/", portal_submit.sms_code, name="sms-code"),
+    path("receipt/", portal_submit.receipt, name="receipt"),
+    path("track/", portal_track.track, name="track"),
 ]

@@ -1,17 +1,17 @@
 from django.urls import path
 
-from . import views, views_accountability
+from . import views, views_accountability, views_register, views_workbench
 
 app_name = "appeals"
 
 urlpatterns = [
-    path("", views.workbench, name="workbench"),
-    path("bulk-dispatch/", views.bulk_dispatch, name="bulk-dispatch"),
+    path("", views_workbench.workbench, name="workbench"),
+    path("bulk-dispatch/", views_workbench.bulk_dispatch, name="bulk-dispatch"),
     path("search/", views.search, name="search"),
     path("export/", views.export, name="export"),
-    path("new/", views.register, name="register"),
-    path("new/regions/", views.region_cascade_view, name="region-cascade"),
-    path("new/regions/search/", views.region_search_view, name="region-search"),
+    path("new/", views_register.register, name="register"),
+    path("new/regions/", views_register.region_cascade_view, name="region-cascade"),
+    path("new/regions/search/", views_register.region_search_view, name="region-search"),
     path("policies/", views.policies, name="policies"),
     path("supervisions/", views_accountability.supervisions, name="supervisions"),
     path("supervisions/<int:pk>/", views_accountability.supervision, name="supervision"),

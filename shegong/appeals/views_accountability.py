@@ -9,13 +9,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from shegong.accounts.http import AuthedHttpRequest
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import file_response
 from shegong.core.permissions import capability_required, has_capability, need_capability
@@ -34,7 +35,7 @@ from .services.identity import masked_text
 
 
 @capability_required(Cap.APPEALS_VIEW)
-def supervisions(request: HttpRequest) -> HttpResponse:
+def supervisions(request: AuthedHttpRequest) -> HttpResponse:
     qs = (
         Supervision.objects.visible_to(request.user)
         .select_related("leader")
@@ -58,7 +59,7 @@ def supervisions(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Cap.APPEALS_VIEW)
-def supervision(request: HttpRequest, pk: int) -> HttpResponse:
+def supervision(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     item = get_visible_or_404(Supervision, request.user, pk=pk)
     if request.method == "POST":
         try:
@@ -96,7 +97,7 @@ def supervision(request: HttpRequest, pk: int) -> HttpResponse:
 # --- 三率 ranking ----------------------------------------------------------------------------
 
 
-def _month(request: HttpRequest) -> date:
+def _month(request: AuthedHttpRequest) -> date:
     raw = request.GET.get("month", "")
     try:
         year, month = (int(x) for x in raw.split("-")[:2])
@@ -107,10 +108,10 @@ def _month(request: HttpRequest) -> date:
 
 
 @capability_required(Cap.APPEALS_VIEW)
-def ranking(request: HttpRequest) -> HttpResponse:
+def ranking(request: AuthedHttpRequest) -> HttpResponse:
     """Monthly 三率 ranking of the units the user may see (raw and adjusted)."""
     month = _month(request)
-    user: Any = request.user
+    user = request.user
     citywide = user.is_superuser or user.has_citywide_scope
     units = None if citywide else Unit.objects.visible_to(user).values_list("pk", flat=True)
     rows = assessment.monthly_ranking(month=month, unit_ids=units)
@@ -174,7 +175,7 @@ def ranking(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _region_rows(request: HttpRequest, month: date, cfg: Any) -> list[dict[str, Any]]:
+def _region_rows(request: AuthedHttpRequest, month: date, cfg: Any) -> list[dict[str, Any]]:
     """Per street (by=street) or community (by=community), by the place of the appeal, for
     the months [month, until] (``until`` optional, same format): any range, from the facts."""
     by = request.GET.get("by", "unit")
@@ -231,7 +232,7 @@ MEASURES: dict[str, tuple[str, dict[str, Any]]] = {
 
 
 @capability_required(Cap.APPEALS_VIEW)
-def drill(request: HttpRequest) -> HttpResponse:
+def drill(request: AuthedHttpRequest) -> HttpResponse:
     """The appeals behind one figure of one unit and month."""
     unit = get_visible_or_404(Unit, request.user, pk=request.GET.get("unit", "0"))
     month = _month(request)
@@ -242,7 +243,7 @@ def drill(request: HttpRequest) -> HttpResponse:
         .select_related("appeal")
         .order_by("replied_at")
     )
-    own_unit = request.user.scope_unit_path  # type: ignore[union-attr]
+    own_unit = request.user.scope_unit_path
     can_contest = (
         has_capability(request.user, Cap.APPEALS_HANDLE)
         and bool(own_unit)
@@ -268,7 +269,7 @@ def drill(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def contest(request: HttpRequest, fact_id: int) -> HttpResponse:
+def contest(request: AuthedHttpRequest, fact_id: int) -> HttpResponse:
     need_capability(
         request, Cap.APPEALS_HANDLE
     )  # only a handling unit contests (the service agrees)
@@ -290,9 +291,9 @@ def contest(request: HttpRequest, fact_id: int) -> HttpResponse:
 
 
 @capability_required(Cap.APPEALS_VIEW)
-def score_appeals(request: HttpRequest) -> HttpResponse:
+def score_appeals(request: AuthedHttpRequest) -> HttpResponse:
     """Reviewer queue (and each unit's own 申诉 history)."""
-    user: Any = request.user
+    user = request.user
     units = Unit.objects.visible_to(user)
     qs = ScoreAppeal.objects.filter(unit__in=units).select_related(
         "fact__appeal", "unit", "filed_by"

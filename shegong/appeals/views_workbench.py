@@ -1,0 +1,217 @@
+"""The staff workbench: the queues a role works from (待受理 … 已超期, 延期待审批) and the
+to-dispatch queue's 批量派单."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from shegong.accounts.http import AuthedHttpRequest
+from shegong.accounts.models import User
+from shegong.core.exceptions import DomainError
+from shegong.core.permissions import capability_required, need_capability
+from shegong.core.roles import Cap
+
+from . import hooks
+from .choices import AppealStatus, ExtensionStatus, WorkOrderStatus
+from .clocks_display import clock_state
+from .models import Appeal, ExtensionRequest, WorkOrder
+from .services import workflow as wf
+
+OPEN_ORDERS = [WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED]
+
+
+def _queues(user: User, now: datetime) -> dict[str, dict[str, Any]]:
+    appeals = Appeal.objects.visible_to(user)
+    orders = WorkOrder.objects.visible_to(user).filter(status__in=OPEN_ORDERS)
+    own_unit = user.scope_unit_path
+    mine = orders.filter(unit__path__startswith=own_unit) if own_unit else orders.none()
+    queues: dict[str, dict[str, Any]] = {}
+    if user.has_capability(Cap.APPEALS_DISPATCH):
+        queues["to_accept"] = {
+            "label": "待受理",
+            "type": "appeals",
+            "qs": appeals.filter(status=AppealStatus.REGISTERED).order_by("triage_due_at"),
+        }
+        queues["to_dispatch"] = {
+            "label": "待派单",
+            "type": "appeals",
+            "qs": appeals.filter(status=AppealStatus.ACCEPTED).order_by("accepted_at"),
+        }
+        queues["to_close"] = {
+            "label": "待办结",
+            "type": "appeals",
+            "qs": appeals.filter(status=AppealStatus.REPLIED).order_by("replied_at"),
+        }
+    if user.has_capability(Cap.APPEALS_HANDLE):
+        queues["to_sign"] = {
+            "label": "待签收",
+            "type": "orders",
+            "qs": mine.filter(status=WorkOrderStatus.PENDING).order_by("sign_due_at"),
+        }
+        queues["handling"] = {
+            "label": "办理中",
+            "type": "orders",
+            "qs": mine.filter(status=WorkOrderStatus.SIGNED).order_by("due_at"),
+        }
+    if own_unit:  # 复查/复核 sent to the user's unit (the body one level above)
+        queues["reviews"] = {
+            "label": "待复查复核",
+            "type": "appeals",
+            "qs": appeals.filter(
+                reviews__reviewer_unit__path__startswith=own_unit, reviews__decided_at=None
+            ).order_by("registered_at"),
+        }
+    scope_orders = mine if own_unit and not user.has_capability(Cap.APPEALS_DISPATCH) else orders
+    queues["due_soon"] = {
+        "label": "临期",
+        "type": "orders",
+        "qs": scope_orders.filter(due_at__gte=now, due_at__lte=now + timedelta(hours=72)).order_by(
+            "due_at"
+        ),
+    }
+    queues["overdue"] = {
+        "label": "已超期",
+        "type": "orders",
+        "qs": scope_orders.filter(due_at__lt=now).order_by("due_at"),
+    }
+    if user.has_capability(Cap.APPEALS_APPROVE_EXTENSION):
+        queues["extensions"] = {
+            "label": "延期待审批",
+            "type": "extensions",
+            "qs": ExtensionRequest.objects.filter(
+                status=ExtensionStatus.PENDING, work_order__in=WorkOrder.objects.visible_to(user)
+            )
+            .select_related("work_order__appeal", "work_order__unit")
+            .order_by("requested_at"),
+        }
+    return queues
+
+
+@capability_required(Cap.APPEALS_VIEW)
+def workbench(request: AuthedHttpRequest) -> HttpResponse:
+    user = request.user
+    now = timezone.now()
+    queues = _queues(user, now)
+    if not queues:
+        raise PermissionDenied
+    current = request.GET.get("queue") or (
+        "overdue" if "to_accept" not in queues and "to_sign" not in queues else next(iter(queues))
+    )
+    if current not in queues:
+        current = next(iter(queues))
+    counts = {key: q["qs"].count() for key, q in queues.items()}
+    queue = queues[current]
+    rows_qs = queue["qs"]
+    if queue["type"] == "appeals":
+        rows_qs = rows_qs.select_related("region", "lead_unit", "policy")
+        advisor = hooks.dispatch_advisor.get()
+        if current in TRIAGE_QUEUES and user.has_capability(Cap.APPEALS_DISPATCH) and advisor:
+            rows_qs = rows_qs.select_related(*advisor.queue_related)
+    elif queue["type"] == "orders":
+        rows_qs = rows_qs.select_related("appeal", "unit", "appeal__policy", "appeal__region")
+    page = Paginator(rows_qs, 30).get_page(request.GET.get("page"))
+    rows: list[dict[str, Any]] = []
+    for item in page:
+        if isinstance(item, Appeal):
+            due = item.triage_due_at if item.status == AppealStatus.REGISTERED else None
+            rows.append(
+                {
+                    "appeal": item,
+                    "order": None,
+                    "clock": clock_state(
+                        due, warn_hours=item.policy.warn_hours if due else 24, now=now
+                    ),
+                    "triage": _queue_triage(item) if current in TRIAGE_QUEUES else None,
+                }
+            )
+        elif isinstance(item, WorkOrder):
+            due = (
+                item.due_at
+                if item.status == WorkOrderStatus.SIGNED
+                else (item.sign_due_at or item.due_at)
+            )
+            rows.append(
+                {
+                    "appeal": item.appeal,
+                    "order": item,
+                    "clock": clock_state(due, warn_hours=item.appeal.policy.warn_hours, now=now),
+                }
+            )
+        else:
+            rows.append(
+                {
+                    "appeal": item.work_order.appeal,
+                    "order": item.work_order,
+                    "extension": item,
+                    "clock": None,
+                }
+            )
+    context = {
+        "tabs": [{"key": k, "label": q["label"], "count": counts[k]} for k, q in queues.items()],
+        "current": current,
+        "page": page,
+        "rows": rows,
+        "query": f"queue={current}",
+        "can_dispatch": user.has_capability(Cap.APPEALS_DISPATCH),
+        "triage_column": current in TRIAGE_QUEUES
+        and user.has_capability(Cap.APPEALS_DISPATCH)
+        and hooks.dispatch_advisor.get() is not None,
+        "can_register": user.has_capability(Cap.APPEALS_REGISTER),
+        "dispatch_units": wf.dispatch_targets()
+        if current == "to_dispatch" and user.has_capability(Cap.APPEALS_DISPATCH)
+        else [],
+        "breadcrumbs": [("群众诉求", None), ("工作台", None)],
+    }
+    template = "appeals/partials/_queue.html" if request.htmx else "appeals/workbench.html"
+    return render(request, template, context)
+
+
+# Queues whose appeals can still be dispatched: they show the triage suggestion.
+TRIAGE_QUEUES = ("to_accept", "to_dispatch")
+
+
+def _queue_triage(appeal: Appeal) -> dict[str, Any] | None:
+    """The to-dispatch queue's triage cell, from the dispatch advisor (the triage app,
+    registered in its ``ready()``; see ``appeals.hooks``), or None without one."""
+    advisor = hooks.dispatch_advisor.get()
+    return advisor.queue_cell(appeal) if advisor is not None else None
+
+
+@login_required
+@require_POST
+def bulk_dispatch(request: AuthedHttpRequest) -> HttpResponse:
+    """派单 several accepted appeals to the same lead unit at once."""
+    need_capability(request, Cap.APPEALS_DISPATCH)
+    ids = [int(i) for i in request.POST.getlist("appeal") if i.isdigit()]
+    unit_id = request.POST.get("lead_unit", "")
+    if not ids or not unit_id.isdigit():
+        messages.error(request, "请勾选诉求并选择主办单位")
+        return redirect(f"{reverse('appeals:workbench')}?queue=to_dispatch")
+    done, failed = 0, []
+    for appeal_id in ids:
+        try:
+            wf.dispatch_appeal(
+                actor=request.user,
+                appeal_id=appeal_id,
+                lead_unit_id=int(unit_id),
+                instructions=request.POST.get("instructions", ""),
+            )
+            done += 1
+        except (DomainError, PermissionDenied) as exc:
+            failed.append(getattr(exc, "message", str(exc)))
+    if done:
+        messages.success(request, f"已派单 {done} 件")
+    if failed:
+        messages.error(request, f"{len(failed)} 件未派单：{failed[0]}")
+    return redirect(f"{reverse('appeals:workbench')}?queue=to_dispatch")
