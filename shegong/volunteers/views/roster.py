@@ -212,9 +212,9 @@ def volunteer_contact(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 # --- imports -----------------------------------------------------------------------------
 
 IMPORTS = {
-    "volunteers": ("志愿者", transfer.VOLUNTEER_SPEC, transfer.import_volunteers),
-    "hours": ("服务时长", transfer.HOURS_SPEC, transfer.import_hours),
-    "trainings": ("培训记录", transfer.TRAINING_SPEC, transfer.import_trainings),
+    "volunteers": ("志愿者", transfer.VOLUNTEER_SPEC, services.import_volunteers),
+    "hours": ("服务时长", transfer.HOURS_SPEC, services.import_hours),
+    "trainings": ("培训记录", transfer.TRAINING_SPEC, services.import_trainings),
 }
 
 
