@@ -37,6 +37,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.exceptions import DomainError, TransitionNotAllowed
 from shegong.core.notify import queue_sms
@@ -83,7 +84,7 @@ def _check_slot(slot: SlotInput) -> None:
 
 def create_activity(
     *,
-    actor: Any,
+    actor: User,
     team_id: int,
     title: str,
     description: str,
@@ -167,7 +168,7 @@ def create_activity(
     return activity
 
 
-def add_slot(*, actor: Any, activity_id: int, slot: SlotInput) -> Slot:
+def add_slot(*, actor: User, activity_id: int, slot: SlotInput) -> Slot:
     require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能修改活动")
     _check_slot(slot)
     with transaction.atomic():
@@ -193,7 +194,7 @@ def add_slot(*, actor: Any, activity_id: int, slot: SlotInput) -> Slot:
     return row
 
 
-def change_activity_status(*, actor: Any, activity_id: int, to: str, reason: str = "") -> Activity:
+def change_activity_status(*, actor: User, activity_id: int, to: str, reason: str = "") -> Activity:
     """Publish, close or cancel (``choices.ACTIVITY_TRANSITIONS``). Publishing a risky
     activity needs insurance (志愿服务条例 第十七条第二款); cancelling cancels every active
     sign-up and tells the volunteers by SMS."""

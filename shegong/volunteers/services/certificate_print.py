@@ -9,6 +9,7 @@ from xml.sax.saxutils import escape
 
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.pii import plain
 
@@ -63,7 +64,7 @@ def _records_tables(cert: Certificate, *, body: Any, small: Any) -> list[Any]:
     return out
 
 
-def certificate_pdf(cert: Certificate, *, verify_url: str, actor: Any = None) -> bytes:
+def certificate_pdf(cert: Certificate, *, verify_url: str, actor: User | None = None) -> bytes:
     """The printable certificate (A4): statutory contents and a QR code to ``verify_url``.
 
     The volunteer's full name is printed (it is their certificate); the ID number is

@@ -48,6 +48,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit, ratelimit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
@@ -191,7 +192,7 @@ def _new_number(now: datetime) -> str:
 def issue_certificate(
     *,
     volunteer_id: int,
-    actor: Any = None,
+    actor: User | None = None,
     team_id: int | None = None,
     now: datetime | None = None,
     include_records: bool = False,
@@ -267,7 +268,7 @@ def issue_certificate(
     return cert
 
 
-def revoke_certificate(*, actor: Any, certificate_id: int, reason: str) -> Certificate:
+def revoke_certificate(*, actor: User, certificate_id: int, reason: str) -> Certificate:
     require_capability(actor, Cap.VOLUNTEER_CERTIFY, "您的角色不能作废证明")
     if not (reason or "").strip():
         raise DomainError("请填写作废原因")
@@ -400,7 +401,7 @@ class ResignReport:
 
 
 def resign_certificates(
-    *, actor: Any = None, issued_before: datetime | None = None, batch: int = 500
+    *, actor: User | None = None, issued_before: datetime | None = None, batch: int = 500
 ) -> ResignReport:
     """Key rotation, step 2: re-sign with the current key every certificate whose
     signature verifies with a fallback key **and** passes the full check

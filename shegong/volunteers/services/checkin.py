@@ -8,13 +8,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
-from typing import Any
 
 from django.core import signing
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
@@ -50,7 +50,7 @@ def checkin_token(slot_id: int) -> str:
     return signing.TimestampSigner(salt=TOKEN_SALT).sign(f"{slot_id}.{nonce}")
 
 
-def checkin_qr_token(*, actor: Any, slot_id: int) -> tuple[Slot, str]:
+def checkin_qr_token(*, actor: User, slot_id: int) -> tuple[Slot, str]:
     """The token shown on a manager's screen (only for a slot in their scope)."""
     require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能组织签到")
     slot = Slot.objects.visible_to(actor).select_related("activity").filter(pk=slot_id).first()
@@ -193,7 +193,7 @@ def _apply_check(
 
 
 def manager_check(
-    *, actor: Any, signup_id: int, at: datetime | None = None, now: datetime | None = None
+    *, actor: User, signup_id: int, at: datetime | None = None, now: datetime | None = None
 ) -> Signup:
     """Check a confirmed volunteer in (or, if in, out) by hand — for people without a
     phone. ``at`` lets the manager enter the real time (not in the future)."""
@@ -230,7 +230,7 @@ def manager_check(
     return signup
 
 
-def mark_absent(*, actor: Any, signup_id: int, now: datetime | None = None) -> Signup:
+def mark_absent(*, actor: User, signup_id: int, now: datetime | None = None) -> Signup:
     require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能登记缺席")
     now = now or timezone.now()
     with transaction.atomic():
@@ -256,7 +256,7 @@ def mark_absent(*, actor: Any, signup_id: int, now: datetime | None = None) -> S
 
 def confirm_hours(
     *,
-    actor: Any,
+    actor: User,
     signup_id: int,
     hours: Decimal | None = None,
     note: str = "",
@@ -362,7 +362,7 @@ def confirm_hours(
     return entry
 
 
-def confirm_slot_hours(*, actor: Any, slot_id: int, note: str = "") -> int:
+def confirm_slot_hours(*, actor: User, slot_id: int, note: str = "") -> int:
     """Confirm the computed hours of everyone checked out of a slot (批量确认); ``note``
     is the reason for a confirmation after the recording deadline."""
     require_capability(actor, Cap.VOLUNTEER_ACTIVITIES, "您的角色不能确认服务时长")

@@ -6,12 +6,12 @@ the slot)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.notify import queue_sms
@@ -33,7 +33,7 @@ from .activities import eligibility
 from .common import get_policy
 
 
-def _load_volunteer_for(actor: Any, volunteer_id: int) -> Volunteer:
+def _load_volunteer_for(actor: User | None, volunteer_id: int) -> Volunteer:
     if actor is None:
         volunteer = Volunteer.objects.filter(pk=volunteer_id).first()
     else:
@@ -48,7 +48,7 @@ def _load_volunteer_for(actor: Any, volunteer_id: int) -> Volunteer:
 
 
 def sign_up(
-    *, volunteer_id: int, slot_id: int, actor: Any = None, now: datetime | None = None
+    *, volunteer_id: int, slot_id: int, actor: User | None = None, now: datetime | None = None
 ) -> Signup:
     """Take a place (CONFIRMED) or, when full, join the waitlist (WAITLISTED).
 
@@ -117,7 +117,7 @@ def waitlist_position(signup: Signup) -> int:
 def cancel_signup(
     *,
     signup_id: int,
-    actor: Any = None,
+    actor: User | None = None,
     volunteer_id: int | None = None,
     reason: str = "",
     now: datetime | None = None,

@@ -21,6 +21,7 @@ from typing import Any
 
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core.tabular import SAMPLE_COLUMN, SAMPLE_NOTE, Column
 
 from ..choices import (
@@ -113,7 +114,7 @@ TEMPLATE_EXAMPLES: dict[str, list[Any]] = {
 }
 
 
-def template_example(kind: str, *, actor: Any) -> list[list[Any]]:
+def template_example(kind: str, *, actor: User) -> list[list[Any]]:
     """The sample row of the ``kind`` template. It is marked 示例 in 备注, so the dry run
     lists it as a sample and no import writes it (a confirmed, unchanged template must not
     register a fictional person or put a fake entry in the append-only hours ledger); its

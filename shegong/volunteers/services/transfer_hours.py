@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.permissions import require_capability
 from shegong.core.roles import Cap
@@ -29,7 +30,7 @@ from .transfer import BATCH, KIND_NAMES, lock_volunteers, parse_date
 
 def import_hours(
     *,
-    actor: Any,
+    actor: User,
     rows: Sequence[tuple[int, dict[str, str]]],
     commit: bool,
     now: datetime | None = None,

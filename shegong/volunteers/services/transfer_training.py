@@ -11,6 +11,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.permissions import require_capability
 from shegong.core.roles import Cap
@@ -25,7 +26,7 @@ from .transfer import BATCH, lock_volunteers, parse_date
 
 
 def import_trainings(
-    *, actor: Any, rows: Sequence[tuple[int, dict[str, str]]], commit: bool
+    *, actor: User, rows: Sequence[tuple[int, dict[str, str]]], commit: bool
 ) -> ImportReport:
     """培训记录 from rows: every volunteer in the actor's scope (an unknown or out-of-scope
     number reads the same), every field checked as ``records.add_training`` does; a row

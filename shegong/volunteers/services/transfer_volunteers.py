@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.permissions import require_capability
 from shegong.core.pii import blind_index
@@ -33,7 +34,7 @@ def _split(text: str) -> list[str]:
 
 
 def import_volunteers(
-    *, actor: Any, rows: Sequence[tuple[int, dict[str, str]]], commit: bool
+    *, actor: User, rows: Sequence[tuple[int, dict[str, str]]], commit: bool
 ) -> ImportReport:
     """Register volunteers from rows ``(row number, {column: text})``."""
     from shegong.regions.models import Region
@@ -149,7 +150,7 @@ def _numbers(count: int) -> Iterator[str]:
 
 
 def bulk_create_volunteers(
-    *, actor: Any, rows: Sequence[dict[str, Any]], now: datetime | None = None
+    *, actor: User, rows: Sequence[dict[str, Any]], now: datetime | None = None
 ) -> int:
     """Insert validated rows (see ``import_volunteers``) in batches, in one transaction."""
     now = now or timezone.now()
