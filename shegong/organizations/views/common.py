@@ -29,7 +29,7 @@ def query_string(request: AuthedHttpRequest) -> str:
 
 def current_root(request: AuthedHttpRequest) -> Region | None:
     """The region the coverage page looks at: ?region=…, else the user's own region."""
-    user: Any = request.user
+    user = request.user
     visible = Region.objects.visible_to(user)
     raw = request.GET.get("region", "")
     if raw.isdigit():
@@ -37,7 +37,7 @@ def current_root(request: AuthedHttpRequest) -> Region | None:
         if region is not None:
             return region
     if user.region_id and visible.filter(pk=user.region_id).exists():
-        return user.region  # type: ignore[no-any-return]
+        return user.region
     return visible.order_by("depth").first()
 
 

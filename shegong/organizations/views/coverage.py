@@ -153,10 +153,9 @@ def snapshot_take(request: AuthedHttpRequest) -> HttpResponse:
 # --- policy -----------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.ORGS_POLICY)
 @require_http_methods(["GET", "POST"])
 def policy(request: AuthedHttpRequest) -> HttpResponse:
-    need_capability(request, Cap.ORGS_POLICY)
     current = CoveragePolicy.current()
     if request.method == "POST":
         values: dict[str, Any] = {}

@@ -68,7 +68,7 @@ def entity_list(request: AuthedHttpRequest) -> HttpResponse:
         "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [BASE_CRUMB, ("两新组织", None)],
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "organizations/partials/_entity_table.html", context)
     return render(request, "organizations/entity_list.html", context)
 
@@ -111,11 +111,10 @@ def entity_import_errors(request: AuthedHttpRequest) -> HttpResponse:
     return file_response("两新组织导入错误", import_services.ERROR_COLUMNS, rows, "xlsx")
 
 
-@login_required
+@capability_required(Cap.ORGS_IMPORT)
 @require_http_methods(["GET", "POST"])
 def entity_import(request: AuthedHttpRequest) -> HttpResponse:
     """Step 1: upload → dry run report. Step 2: confirm → commit the very same file."""
-    need_capability(request, Cap.ORGS_IMPORT)
     context: dict[str, Any] = {
         "form": ImportUploadForm(),
         "columns": import_services.IMPORT_COLUMNS,

@@ -62,7 +62,7 @@ def finding_list(request: AuthedHttpRequest) -> HttpResponse:
         "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [BASE_CRUMB, ("覆盖问题", None)],
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "organizations/partials/_finding_table.html", context)
     return render(request, "organizations/finding_list.html", context)
 

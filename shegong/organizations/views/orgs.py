@@ -75,7 +75,7 @@ def org_list(request: AuthedHttpRequest) -> HttpResponse:
         "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [BASE_CRUMB, ("党组织", None)],
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "organizations/partials/_org_table.html", context)
     return render(request, "organizations/org_list.html", context)
 
