@@ -40,8 +40,6 @@ from ..services import evaluation as ev
 from ..services import themes as th
 from .common import error_text
 
-# --- the suggestion page ---------------------------------------------------------------------
-
 
 def _load_suggestion(request: AuthedHttpRequest, pk: int) -> Appeal:
     need_capability(request, Cap.SUGGESTIONS_VIEW)

@@ -29,8 +29,6 @@ from ..models import (
 )
 from .common import suggestions_of
 
-# --- suggestion list and export ----------------------------------------------------------------
-
 
 def _ordered(qs: QuerySet[Appeal], now: datetime) -> QuerySet[Appeal]:
     """Overdue evaluations first, then pending ones by due time, then the newest."""

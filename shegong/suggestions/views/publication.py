@@ -29,8 +29,6 @@ from ..models import (
 from ..services import publication as pub
 from .common import error_text
 
-# --- publication consent ----------------------------------------------------------------------
-
 
 @capability_required(Cap.PUBLICATION_MANAGE)
 def publication_list(request: AuthedHttpRequest) -> HttpResponse:

@@ -32,8 +32,6 @@ from ..models import (
 from ..services import themes as th
 from .common import error_text
 
-# --- themes ---------------------------------------------------------------------------------
-
 
 @capability_required(Cap.SUGGESTIONS_VIEW)
 def theme_list(request: AuthedHttpRequest) -> HttpResponse:

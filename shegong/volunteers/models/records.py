@@ -19,8 +19,6 @@ from .activities import Activity, Signup
 from .common import VOLUNTEERS_VIEW
 from .people import Team, Volunteer
 
-# --- training, award and evaluation records (记录办法 第八至十条) ---------------------------
-
 
 class RecordQuerySet(ScopedQuerySet):
     def valid(self) -> RecordQuerySet:

@@ -42,8 +42,6 @@ from ..models import (
 )
 from .common import query_string, visible_regions
 
-# --- activities --------------------------------------------------------------------------
-
 
 @capability_required(Cap.VOLUNTEERS_VIEW)
 def activity_list(request: AuthedHttpRequest) -> HttpResponse:

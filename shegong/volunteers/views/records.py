@@ -41,8 +41,6 @@ from ..models import (
 )
 from ..services import records as record_services
 
-# --- training, award and evaluation records (记录办法 第八至十条) ---------------------------
-
 RECORD_FORMS: dict[str, type[TrainingForm | AwardForm | EvaluationForm]] = {
     RecordKind.TRAINING: TrainingForm,
     RecordKind.AWARD: AwardForm,

@@ -43,8 +43,6 @@ from ..services import transfer
 from .common import query_string, visible_regions
 from .records import rating_summary, record_teams, records_context
 
-# --- volunteers --------------------------------------------------------------------------
-
 
 @capability_required(Cap.VOLUNTEERS_VIEW)
 def volunteer_list(request: AuthedHttpRequest) -> HttpResponse:

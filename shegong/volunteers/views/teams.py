@@ -28,8 +28,6 @@ from ..models import (
 )
 from .common import visible_regions
 
-# --- teams -------------------------------------------------------------------------------
-
 
 def _team_form(request: AuthedHttpRequest, data: QueryDict | None = None) -> TeamForm:
     form = TeamForm(data)
