@@ -1,11 +1,11 @@
 from datetime import date, datetime
 from typing import Annotated, Any, ClassVar
 
-from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 from pydantic import AfterValidator, Field, model_validator
 
+from shegong.accounts.http import AuthedHttpRequest
 from shegong.core.api import require_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
@@ -344,23 +344,23 @@ def _filtered(filterset: Any, filters: Any, queryset: Any) -> Any:
 
 @router.get("/organizations/entities", response=list[EntityOut])
 @paginate
-def list_entities(request: HttpRequest, filters: Query[EntityFilter]) -> Any:
+def list_entities(request: AuthedHttpRequest, filters: Query[EntityFilter]) -> Any:
     require_capability(request, Cap.ORGS_VIEW)
     return _filtered(EntityFilterSet, filters, Entity.objects.visible_to(request.user))
 
 
 @router.get("/organizations/entities/{entity_id}", response=EntityOut)
-def get_entity(request: HttpRequest, entity_id: int) -> Any:
+def get_entity(request: AuthedHttpRequest, entity_id: int) -> Any:
     return get_visible_or_404(Entity, request.user, pk=entity_id)
 
 
 @router.post("/organizations/entities", response={201: EntityOut})
-def create_entity(request: HttpRequest, payload: EntityIn) -> Any:
+def create_entity(request: AuthedHttpRequest, payload: EntityIn) -> Any:
     return Status(201, entity_services.create_entity(actor=request.user, **payload.dict()))
 
 
 @router.patch("/organizations/entities/{entity_id}", response=EntityOut)
-def update_entity(request: HttpRequest, entity_id: int, payload: EntityPatch) -> Any:
+def update_entity(request: AuthedHttpRequest, entity_id: int, payload: EntityPatch) -> Any:
     get_visible_or_404(Entity, request.user, pk=entity_id)
     return entity_services.update_entity(
         actor=request.user, entity_id=entity_id, **payload.dict(exclude_unset=True)
@@ -368,19 +368,19 @@ def update_entity(request: HttpRequest, entity_id: int, payload: EntityPatch) ->
 
 
 @router.put("/organizations/entities/{entity_id}/coverage", response=EntityOut)
-def set_coverage(request: HttpRequest, entity_id: int, payload: CoverageIn) -> Any:
+def set_coverage(request: AuthedHttpRequest, entity_id: int, payload: CoverageIn) -> Any:
     get_visible_or_404(Entity, request.user, pk=entity_id)
     return entity_services.set_coverage(actor=request.user, entity_id=entity_id, **payload.dict())
 
 
 @router.get("/organizations/entities/{entity_id}/instructors", response=list[InstructorOut])
-def list_instructors(request: HttpRequest, entity_id: int) -> Any:
+def list_instructors(request: AuthedHttpRequest, entity_id: int) -> Any:
     entity = get_visible_or_404(Entity, request.user, pk=entity_id)
     return list(entity.instructors.all())
 
 
 @router.post("/organizations/entities/{entity_id}/instructors", response={201: InstructorOut})
-def add_instructor(request: HttpRequest, entity_id: int, payload: InstructorIn) -> Any:
+def add_instructor(request: AuthedHttpRequest, entity_id: int, payload: InstructorIn) -> Any:
     get_visible_or_404(Entity, request.user, pk=entity_id)
     return Status(
         201,
@@ -391,13 +391,13 @@ def add_instructor(request: HttpRequest, entity_id: int, payload: InstructorIn) 
 
 
 @router.get("/organizations/entities/{entity_id}/workforce", response=list[WorkforceOut])
-def list_workforce(request: HttpRequest, entity_id: int) -> Any:
+def list_workforce(request: AuthedHttpRequest, entity_id: int) -> Any:
     entity = get_visible_or_404(Entity, request.user, pk=entity_id)
     return list(PlatformWorkforce.objects.visible_to(request.user).filter(platform=entity))
 
 
 @router.put("/organizations/entities/{entity_id}/workforce", response=WorkforceOut)
-def set_workforce(request: HttpRequest, entity_id: int, payload: WorkforceIn) -> Any:
+def set_workforce(request: AuthedHttpRequest, entity_id: int, payload: WorkforceIn) -> Any:
     get_visible_or_404(Entity, request.user, pk=entity_id)
     return entity_services.set_workforce(
         actor=request.user, platform_id=entity_id, **payload.dict()
@@ -409,23 +409,23 @@ def set_workforce(request: HttpRequest, entity_id: int, payload: WorkforceIn) ->
 
 @router.get("/organizations/orgs", response=list[OrgOut])
 @paginate
-def list_orgs(request: HttpRequest, filters: Query[OrgFilter]) -> Any:
+def list_orgs(request: AuthedHttpRequest, filters: Query[OrgFilter]) -> Any:
     require_capability(request, Cap.ORGS_VIEW)
     return _filtered(OrgFilterSet, filters, PartyOrganization.objects.visible_to(request.user))
 
 
 @router.get("/organizations/orgs/{org_id}", response=OrgOut)
-def get_org(request: HttpRequest, org_id: int) -> Any:
+def get_org(request: AuthedHttpRequest, org_id: int) -> Any:
     return get_visible_or_404(PartyOrganization, request.user, pk=org_id)
 
 
 @router.post("/organizations/orgs", response={201: OrgOut})
-def create_org(request: HttpRequest, payload: OrgIn) -> Any:
+def create_org(request: AuthedHttpRequest, payload: OrgIn) -> Any:
     return Status(201, org_services.create_organization(actor=request.user, **payload.dict()))
 
 
 @router.patch("/organizations/orgs/{org_id}", response=OrgOut)
-def update_org(request: HttpRequest, org_id: int, payload: OrgPatch) -> Any:
+def update_org(request: AuthedHttpRequest, org_id: int, payload: OrgPatch) -> Any:
     get_visible_or_404(PartyOrganization, request.user, pk=org_id)
     return org_services.update_organization(
         actor=request.user, org_id=org_id, **payload.dict(exclude_unset=True)
@@ -433,13 +433,13 @@ def update_org(request: HttpRequest, org_id: int, payload: OrgPatch) -> Any:
 
 
 @router.post("/organizations/orgs/{org_id}/move", response=OrgOut)
-def move_org(request: HttpRequest, org_id: int, payload: MoveIn) -> Any:
+def move_org(request: AuthedHttpRequest, org_id: int, payload: MoveIn) -> Any:
     get_visible_or_404(PartyOrganization, request.user, pk=org_id)
     return org_services.move_organization(actor=request.user, org_id=org_id, **payload.dict())
 
 
 @router.post("/organizations/orgs/{org_id}/merge", response=OrgOut)
-def merge_org(request: HttpRequest, org_id: int, payload: MergeIn) -> Any:
+def merge_org(request: AuthedHttpRequest, org_id: int, payload: MergeIn) -> Any:
     get_visible_or_404(PartyOrganization, request.user, pk=org_id)
     return org_services.merge_organizations(
         actor=request.user, source_id=org_id, target_id=payload.target_id, note=payload.note
@@ -447,7 +447,7 @@ def merge_org(request: HttpRequest, org_id: int, payload: MergeIn) -> Any:
 
 
 @router.post("/organizations/orgs/{org_id}/re-election", response=OrgOut)
-def re_elect(request: HttpRequest, org_id: int, payload: ReElectionIn) -> Any:
+def re_elect(request: AuthedHttpRequest, org_id: int, payload: ReElectionIn) -> Any:
     get_visible_or_404(PartyOrganization, request.user, pk=org_id)
     return org_services.record_re_election(
         actor=request.user,
@@ -463,13 +463,13 @@ def re_elect(request: HttpRequest, org_id: int, payload: ReElectionIn) -> Any:
 
 @router.get("/organizations/findings", response=list[FindingOut])
 @paginate
-def list_findings(request: HttpRequest, filters: Query[FindingFilter]) -> Any:
+def list_findings(request: AuthedHttpRequest, filters: Query[FindingFilter]) -> Any:
     require_capability(request, Cap.ORGS_VIEW)
     return _filtered(FindingFilterSet, filters, Finding.objects.visible_to(request.user))
 
 
 @router.post("/organizations/findings/run", response={200: RunOut, 202: RunOut})
-def run_rules(request: HttpRequest) -> Any:
+def run_rules(request: AuthedHttpRequest) -> Any:
     """A street-sized scope runs now (200 with the counts); a city-wide scope is queued as
     a background task (202, ``queued``)."""
     result = request_rules_run(actor=request.user)
@@ -479,12 +479,12 @@ def run_rules(request: HttpRequest) -> Any:
 
 
 @router.get("/organizations/findings/{finding_id}", response=FindingOut)
-def get_finding(request: HttpRequest, finding_id: int) -> Any:
+def get_finding(request: AuthedHttpRequest, finding_id: int) -> Any:
     return get_visible_or_404(Finding, request.user, pk=finding_id)
 
 
 @router.post("/organizations/findings/{finding_id}/assign", response=FindingOut)
-def assign_finding(request: HttpRequest, finding_id: int, payload: AssignIn) -> Any:
+def assign_finding(request: AuthedHttpRequest, finding_id: int, payload: AssignIn) -> Any:
     get_visible_or_404(Finding, request.user, pk=finding_id)
     return finding_services.assign_finding(
         actor=request.user, finding_id=finding_id, **payload.dict()
@@ -492,7 +492,7 @@ def assign_finding(request: HttpRequest, finding_id: int, payload: AssignIn) -> 
 
 
 @router.post("/organizations/findings/{finding_id}/close", response=FindingOut)
-def close_finding(request: HttpRequest, finding_id: int, payload: CloseIn) -> Any:
+def close_finding(request: AuthedHttpRequest, finding_id: int, payload: CloseIn) -> Any:
     get_visible_or_404(Finding, request.user, pk=finding_id)
     return finding_services.close_finding(
         actor=request.user, finding_id=finding_id, note=payload.note
@@ -514,7 +514,7 @@ def _named(items: list[tuple[str, str, Any]]) -> list[dict[str, Any]]:
 
 
 @router.get("/organizations/coverage", response=CoverageOut)
-def coverage(request: HttpRequest, query: Query[CoverageQuery]) -> Any:
+def coverage(request: AuthedHttpRequest, query: Query[CoverageQuery]) -> Any:
     require_capability(request, Cap.ORGS_VIEW)
     root = None
     if query.region is not None:
@@ -540,12 +540,12 @@ def coverage(request: HttpRequest, query: Query[CoverageQuery]) -> Any:
 
 
 @router.get("/organizations/coverage/trend", response=list[TrendPoint])
-def coverage_trend(request: HttpRequest, region: int | None = None, kind: str = "") -> Any:
+def coverage_trend(request: AuthedHttpRequest, region: int | None = None, kind: str = "") -> Any:
     require_capability(request, Cap.ORGS_VIEW)
     root = get_visible_or_404(Region, request.user, pk=region) if region is not None else None
     return coverage_services.trend(request.user, root, kind=kind)
 
 
 @router.post("/organizations/coverage/snapshots", response={201: SnapshotOut})
-def take_snapshot(request: HttpRequest) -> Any:
+def take_snapshot(request: AuthedHttpRequest) -> Any:
     return Status(201, coverage_services.take_snapshot(actor=request.user))

@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from shegong.accounts.http import AuthedHttpRequest
 from shegong.appeals.choices import AppealKind
 from shegong.appeals.models import Appeal
 from shegong.appeals.services.identity import masked_text
@@ -233,7 +234,7 @@ def get_suggestion(request: HttpRequest, appeal_id: int) -> Any:
 
 
 @router.post("/suggestions/{appeal_id}/evaluation/start", response={201: SuggestionDetailOut})
-def start(request: HttpRequest, appeal_id: int, payload: StartIn) -> Any:
+def start(request: AuthedHttpRequest, appeal_id: int, payload: StartIn) -> Any:
     _suggestion(request, appeal_id)
     ev.start_evaluation(
         actor=request.user, appeal_id=appeal_id, unit_id=payload.unit_id, days=payload.days
@@ -242,7 +243,7 @@ def start(request: HttpRequest, appeal_id: int, payload: StartIn) -> Any:
 
 
 @router.post("/suggestions/{appeal_id}/evaluation", response=SuggestionDetailOut)
-def evaluate(request: HttpRequest, appeal_id: int, payload: EvaluateIn) -> Any:
+def evaluate(request: AuthedHttpRequest, appeal_id: int, payload: EvaluateIn) -> Any:
     """采纳 / 部分采纳 / 不采纳 / 不作为人民建议 (``excluded``), always with reasons."""
     _suggestion(request, appeal_id)
     ev.evaluate_suggestion(actor=request.user, appeal_id=appeal_id, **payload.dict())
@@ -250,7 +251,7 @@ def evaluate(request: HttpRequest, appeal_id: int, payload: EvaluateIn) -> Any:
 
 
 @router.post("/suggestions/{appeal_id}/milestones", response={201: MilestoneOut})
-def add_milestone(request: HttpRequest, appeal_id: int, payload: MilestoneIn) -> Any:
+def add_milestone(request: AuthedHttpRequest, appeal_id: int, payload: MilestoneIn) -> Any:
     _suggestion(request, appeal_id)
     milestone = ev.add_milestone(
         actor=request.user, appeal_id=appeal_id, title=payload.title, due_date=payload.due_date
@@ -259,7 +260,7 @@ def add_milestone(request: HttpRequest, appeal_id: int, payload: MilestoneIn) ->
 
 
 @router.post("/suggestion-milestones/{milestone_id}/complete", response=MilestoneOut)
-def complete_milestone(request: HttpRequest, milestone_id: int, payload: EvidenceIn) -> Any:
+def complete_milestone(request: AuthedHttpRequest, milestone_id: int, payload: EvidenceIn) -> Any:
     require_capability(request, Cap.SUGGESTIONS_VIEW)
     get_visible_or_404(ImplementationMilestone, request.user, pk=milestone_id)
     return ev.complete_milestone(
@@ -268,7 +269,7 @@ def complete_milestone(request: HttpRequest, milestone_id: int, payload: Evidenc
 
 
 @router.post("/suggestions/{appeal_id}/rewards", response={201: RewardOut})
-def grant_reward(request: HttpRequest, appeal_id: int, payload: RewardIn) -> Any:
+def grant_reward(request: AuthedHttpRequest, appeal_id: int, payload: RewardIn) -> Any:
     _suggestion(request, appeal_id)
     reward = ev.grant_reward(
         actor=request.user,

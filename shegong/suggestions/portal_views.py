@@ -10,12 +10,13 @@ from datetime import date
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from shegong.accounts.http import HtmxHttpRequest
 from shegong.appeals.choices import Stream
 
 from .filters import PublicAppealFilterSet
@@ -27,7 +28,7 @@ FILTER_KEYS = ("q", "stream", "unit", "district", "month")
 
 
 @require_GET
-def theme_list(request: HttpRequest) -> HttpResponse:
+def theme_list(request: HtmxHttpRequest) -> HttpResponse:
     return render(
         request,
         "suggestions/portal/theme_list.html",
@@ -36,7 +37,7 @@ def theme_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def theme_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     theme = th.portal_theme(pk)
     if theme is None:
         raise Http404
@@ -56,7 +57,7 @@ def theme_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
-def open_list(request: HttpRequest) -> HttpResponse:
+def open_list(request: HtmxHttpRequest) -> HttpResponse:
     filterset = PublicAppealFilterSet(request.GET, queryset=pub.public_consents())
     page = Paginator(filterset.qs, 20).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -79,7 +80,7 @@ def open_list(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def open_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def open_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     consent = pub.public_consents().filter(pk=pk).first()
     if consent is None:
         raise Http404
@@ -99,7 +100,7 @@ def _month(value: str, months: list[date]) -> date:
 
 
 @require_GET
-def open_units(request: HttpRequest) -> HttpResponse:
+def open_units(request: HtmxHttpRequest) -> HttpResponse:
     months = figures.recent_months()
     month = _month(request.GET.get("month", ""), months)
     rows = figures.unit_month_figures(month)

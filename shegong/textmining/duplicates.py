@@ -22,14 +22,15 @@ for our purposes). Query time is O(bands · log n + candidates): sub-linear in t
 Invariants: keys are unique (adding an existing key replaces it); a removed key is never
 returned; ``similarity`` is the MinHash estimate of the Jaccard similarity of the two
 shingle sets, in [0, 1].
+
+The result records, the band parameters and the small helpers are in ``lsh`` (re-exported
+here).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Hashable, Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
@@ -38,6 +39,17 @@ import numpy as np
 import numpy.typing as npt
 
 from shegong.textmining.features import MinHasher, shingle_hashes, unique_sorted
+from shegong.textmining.lsh import (
+    BAND_MUL,
+    NO_TIME,
+    DuplicateMatch,
+    GroupAppeal,
+    GroupSignal,
+    UnionFind,
+    lsh_parameters,
+    person_hash,
+    to_epoch,
+)
 from shegong.textmining.multimap import SortedMultiMap
 from shegong.textmining.normalize import match_key
 
@@ -52,79 +64,6 @@ __all__ = [
 ]
 
 FORMAT_VERSION: Final = 1
-_NO_TIME: Final = np.iinfo(np.int64).min
-_BAND_MUL: Final = np.uint64(0x100000001B3)
-
-
-@dataclass(frozen=True, slots=True)
-class DuplicateMatch:
-    """One earlier appeal similar to the query: its key and estimated Jaccard similarity."""
-
-    key: str
-    similarity: float
-
-
-@dataclass(frozen=True, slots=True)
-class GroupSignal:
-    """Online group-appeal signal: ``people`` distinct persons raised near this matter."""
-
-    people: int
-    keys: tuple[str, ...]
-    since: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class GroupAppeal:
-    """A batch-detected group appeal: near-same texts from ``people`` distinct persons."""
-
-    keys: tuple[str, ...]
-    people: int
-    first: datetime
-    last: datetime
-    representative: str
-
-
-def person_hash(person_key: str | None) -> int:
-    """64-bit hash of a caller-supplied person key (0 means "no person")."""
-    if not person_key:
-        return 0
-    digest = hashlib.blake2b(person_key.encode("utf-8"), digest_size=8).digest()
-    return int.from_bytes(digest, "little") or 1
-
-
-def _p_candidate(j: float, bands: int, rows: int) -> float:
-    return 1.0 - (1.0 - j**rows) ** bands
-
-
-def lsh_parameters(threshold: float, num_perm: int) -> tuple[int, int]:
-    """``(bands, rows)`` with ``bands * rows <= num_perm`` for a similarity ``threshold``.
-
-    Chosen so that a pair at the threshold becomes a candidate with probability ≥ 0.99 while
-    the candidate probability of a pair at ``threshold / 3`` is as small as possible (fewer
-    signature checks per query). Recall is what banding can lose; precision is restored by
-    the signature check.
-    """
-    best: tuple[float, int, int] | None = None
-    for rows in range(1, 9):
-        bands = num_perm // rows
-        if bands < 1:
-            break
-        if _p_candidate(threshold, bands, rows) < 0.99:
-            continue
-        cost = _p_candidate(threshold / 3, bands, rows)
-        if best is None or cost < best[0]:
-            best = (cost, bands, rows)
-    if best is None:  # threshold too low for this many permutations: maximise recall
-        return num_perm, 1
-    return best[1], best[2]
-
-
-def _to_epoch(value: datetime | float | int | None) -> int:
-    if value is None:
-        return int(_NO_TIME)
-    if isinstance(value, datetime):
-        return int(value.timestamp())
-    return int(value)
 
 
 class NearDuplicateIndex:
@@ -164,7 +103,7 @@ class NearDuplicateIndex:
         self._sig = np.zeros((cap, num_perm), dtype=np.uint16)
         self._alive = np.zeros(cap, dtype=bool)
         self._person = np.zeros(cap, dtype=np.uint64)
-        self._time = np.full(cap, _NO_TIME, dtype=np.int64)
+        self._time = np.full(cap, NO_TIME, dtype=np.int64)
         self._band_map = SortedMultiMap()
         self._person_map = SortedMultiMap()
         self._removed = 0
@@ -213,7 +152,7 @@ class NearDuplicateIndex:
                 (n, self.bands),
             ).copy()
             for j in range(self.rows):
-                h = (h ^ grid[:, :, j]) * _BAND_MUL
+                h = (h ^ grid[:, :, j]) * BAND_MUL
                 h ^= h >> np.uint64(29)
         return h
 
@@ -229,7 +168,7 @@ class NearDuplicateIndex:
         self._sig = sig
         self._alive = np.concatenate((self._alive, np.zeros(new_cap - cap, dtype=bool)))
         self._person = np.concatenate((self._person, np.zeros(new_cap - cap, dtype=np.uint64)))
-        self._time = np.concatenate((self._time, np.full(new_cap - cap, _NO_TIME, np.int64)))
+        self._time = np.concatenate((self._time, np.full(new_cap - cap, NO_TIME, np.int64)))
 
     def add(
         self,
@@ -321,7 +260,7 @@ class NearDuplicateIndex:
             has_person = self._person[start : start + n] != 0
             self._person_map.add(self._person[start : start + n][has_person], idx[has_person])
         if times is not None:
-            self._time[start : start + n] = [_to_epoch(t) for t in times]
+            self._time[start : start + n] = [to_epoch(t) for t in times]
         band_keys = self._band_keys(signatures)
         self._band_map.add(band_keys.ravel(), np.repeat(idx, self.bands))
 
@@ -428,7 +367,7 @@ class NearDuplicateIndex:
         cand = unique_sorted(values).astype(np.intp)
         cand = cand[self._alive[cand]]
         if since is not None:
-            cand = cand[self._time[cand] >= _to_epoch(since)]
+            cand = cand[self._time[cand] >= to_epoch(since)]
         ex = None if exclude is None else str(exclude)
         return self._rank(self.signature(text), cand, threshold, limit, ex)
 
@@ -448,8 +387,8 @@ class NearDuplicateIndex:
         cand = self._candidates(sig)
         if cand.size == 0:
             return None
-        t0 = _to_epoch(time - window)
-        t1 = _to_epoch(time)
+        t0 = to_epoch(time - window)
+        t1 = to_epoch(time)
         times = self._time[cand]
         cand = cand[(times >= t0) & (times <= t1)]
         if cand.size == 0:
@@ -552,25 +491,6 @@ class NearDuplicateIndex:
         return idx
 
 
-# -- batch group detection ------------------------------------------------------------------
-
-
-@dataclass
-class _UnionFind:
-    parent: list[int] = field(default_factory=list)
-
-    def find(self, x: int) -> int:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def detect_groups(
     records: Iterable[tuple[Hashable, datetime, str | None, str]],
     *,
@@ -592,7 +512,7 @@ def detect_groups(
     if sigs is None:
         return []
     index.add_signatures(keys, sigs, times=[r[1] for r in rows])
-    uf = _UnionFind(list(range(len(rows))))
+    uf = UnionFind(list(range(len(rows))))
     span = window.total_seconds()
     for i in range(len(rows)):
         for m in index.query_signature(sigs[i], limit=None, exclude=keys[i]):

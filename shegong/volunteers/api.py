@@ -9,6 +9,7 @@ from django.http import HttpRequest
 from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
+from shegong.accounts.http import AuthedHttpRequest
 from shegong.core.api import require_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
@@ -237,7 +238,7 @@ def list_evaluations(request: HttpRequest, filters: Query[RecordFilter]) -> Any:
 
 
 @router.post("/volunteer-signups/{signup_id}/confirm", response=EntryOut)
-def confirm_signup_hours(request: HttpRequest, signup_id: int, payload: ConfirmIn) -> Any:
+def confirm_signup_hours(request: AuthedHttpRequest, signup_id: int, payload: ConfirmIn) -> Any:
     require_capability(request, Cap.VOLUNTEER_ACTIVITIES)
     signup = get_visible_or_404(Signup, request.user, pk=signup_id)
     return services.confirm_hours(

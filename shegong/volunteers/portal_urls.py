@@ -2,17 +2,18 @@
 
 from django.urls import path
 
+from . import portal_auth as auth
 from . import portal_views as views
 
 app_name = "volunteer_portal"
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("login/", views.login, name="login"),
-    path("logout/", views.logout, name="logout"),
+    path("login/", auth.login, name="login"),
+    path("logout/", auth.logout, name="logout"),
     path("register/", views.register, name="register"),
-    path("sms-code/", views.sms_code, name="sms-code"),
-    path("guardian-sms-code/", views.guardian_sms_code, name="guardian-sms-code"),
+    path("sms-code/", auth.sms_code, name="sms-code"),
+    path("guardian-sms-code/", auth.guardian_sms_code, name="guardian-sms-code"),
     path("communities/", views.communities, name="communities"),
     path("activities/", views.activity_list, name="activities"),
     path("activities/<int:pk>/", views.activity_detail, name="activity"),

@@ -5,35 +5,34 @@ portal's limits and cache); the session then carries the volunteer's id under it
 separate from staff authentication (``request.user`` stays anonymous). Pages: register,
 sign in/out, open activities, sign up/cancel, check in by QR token URL, my hours, my
 certificates (issue, download) — plus two public pages: certificate verification and the
-honours list. Every change goes through ``services``.
+honours list. Every change goes through ``services``. Signing in and out, the SMS codes and
+the session are in ``portal_auth``.
 """
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.db.models import QuerySet
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from shegong.accounts.http import HtmxHttpRequest
 from shegong.core import sms_verification as sms
 from shegong.core.exceptions import DomainError
-from shegong.core.pii import blind_index
-from shegong.lib.masking import mask_phone
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 
 from . import services
 from .choices import ActivityStatus, GuardianConsent, RecordStatus, SignupStatus
-from .forms import LoginForm, PhoneChangeForm, PortalRegisterForm
+from .forms import PhoneChangeForm, PortalRegisterForm
 from .models import (
     Activity,
     AwardRecord,
@@ -44,51 +43,26 @@ from .models import (
     TrainingRecord,
     Volunteer,
 )
-
-SESSION_KEY = "volunteer_portal"
-SMS_SERVICE = "志愿服务"
-
-
-# --- the volunteer's session -------------------------------------------------------------
-
-
-def current_volunteer(request: HttpRequest) -> Volunteer | None:
-    data = request.session.get(SESSION_KEY)
-    if not data or data.get("expires", 0) < time.time():
-        return None
-    return Volunteer.objects.select_related("region").filter(pk=data.get("id")).first()
-
-
-def sign_in(request: HttpRequest, volunteer: Volunteer) -> None:
-    request.session.cycle_key()  # no session fixation
-    request.session[SESSION_KEY] = {"id": volunteer.pk, "expires": time.time() + 8 * 3600}
-
-
-def _need_volunteer(request: HttpRequest) -> Volunteer | HttpResponse:
-    volunteer = current_volunteer(request)
-    if volunteer is None:
-        messages.info(request, "请先用手机号码登录")
-        return redirect(f"{reverse('volunteer_portal:login')}?next={request.get_full_path()}")
-    return volunteer
-
-
-def _ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
-def _next(request: HttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return default
-
+from .portal_auth import (
+    GUARDIAN_SESSION_KEY,
+    client_ip,
+    current_volunteer,
+    guardian_confirmed,
+    need_volunteer,
+    next_url,
+    sign_in,
+    sms_code_ok,
+)
+from .portal_auth import (
+    SESSION_KEY as SESSION_KEY,  # re-exported: tests sign a volunteer in with it
+)
 
 # --- pages -------------------------------------------------------------------------------
 
 
 @never_cache
 @require_GET
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HtmxHttpRequest) -> HttpResponse:
     volunteer = current_volunteer(request)
     context: dict[str, Any] = {"page_title": "志愿服务", "volunteer": volunteer}
     if volunteer is not None:
@@ -131,10 +105,10 @@ def _own_record_counts(volunteer: Volunteer) -> dict[str, int]:
 
 @never_cache
 @require_GET
-def my_records(request: HttpRequest) -> HttpResponse:
+def my_records(request: HtmxHttpRequest) -> HttpResponse:
     """培训、表彰奖励、服务评价 (记录办法 第八至十条), read-only; corrections are asked
     of the recording unit (第十三条)."""
-    volunteer = _need_volunteer(request)
+    volunteer = need_volunteer(request)
     if isinstance(volunteer, HttpResponse):
         return volunteer
     return render(
@@ -144,127 +118,7 @@ def my_records(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_POST
-def sms_code(request: HttpRequest) -> HttpResponse:
-    """HTMX: send a sign-in/registration code; answers a status fragment."""
-    try:
-        normal = sms.send_code(request.POST.get("phone", ""), _ip(request), service=SMS_SERVICE)
-        minutes = max(1, sms.setting("SHEGONG_PORTAL_SMS_CODE_TTL_SECONDS") // 60)
-        status = {
-            "ok": True,
-            "message": f"验证码已发送至 {mask_phone(normal)}，{minutes}分钟内有效",
-        }
-    except sms.SmsCodeError as exc:
-        status = {"ok": False, "message": exc.message}
-    return render(request, "volunteers/portal/_sms_status.html", {"sms_status": status})
-
-
-GUARDIAN_SESSION_KEY = "volunteer_guardian_verified"
-# Only a code sent with the consent text counts as consent (not a sign-in code, nor one
-# the appeals portal sent to the same phone).
-GUARDIAN_SCOPE = "guardian_consent"
-GUARDIAN_PURPOSE = (
-    "您的家人正在注册志愿者，并填写您为监护人。如您同意其参加与年龄相适应的志愿服务，"
-    "请将验证码{code}告诉本人填入，{minutes}分钟内有效；如不同意，请忽略本短信。"
-)
-
-
-@require_POST
-def guardian_sms_code(request: HttpRequest) -> HttpResponse:
-    """HTMX: send the guardian a code that stands for their consent (山东 第十条, 上海
-    第十三条: minors volunteer with the guardian's consent)."""
-    try:
-        normal = sms.send_code(
-            request.POST.get("guardian_phone", ""),
-            _ip(request),
-            service=SMS_SERVICE,
-            purpose=GUARDIAN_PURPOSE,
-            scope=GUARDIAN_SCOPE,
-        )
-        status = {"ok": True, "message": f"已发送至监护人手机 {mask_phone(normal)}"}
-    except sms.SmsCodeError as exc:
-        status = {"ok": False, "message": exc.message}
-    return render(
-        request,
-        "volunteers/portal/_sms_status.html",
-        {"sms_status": status, "status_id": "guardian-sms-status"},
-    )
-
-
-def _guardian_confirmed(request: HttpRequest, form: Any) -> bool:
-    """The guardian's code was entered. Remembered in the session for this guardian phone
-    *and this child's ID number* for a short while, so a registration sent back for another
-    reason needs no new code — and a later child on a shared browser gets nothing from it."""
-    try:
-        phone = services.registry.validate_mobile(form.cleaned_data.get("guardian_phone", ""))
-    except DomainError:
-        return False
-    child = blind_index("id_number", (form.cleaned_data.get("id_number") or "").strip().upper())
-    held = request.session.get(GUARDIAN_SESSION_KEY)
-    if not isinstance(held, dict):  # absent, or a session from before the binding
-        held = {}
-    if (
-        held.get("phone") == phone
-        and held.get("child") == child
-        and held.get("expires", 0) > time.time()
-    ):
-        return True
-    code = form.cleaned_data.get("guardian_sms_code", "").strip()
-    if not code:
-        return False
-    result = sms.check_code(phone, code, scope=GUARDIAN_SCOPE)
-    if result != sms.CheckResult.OK:
-        form.add_error("guardian_sms_code", sms.CHECK_MESSAGES[result])
-        return False
-    request.session[GUARDIAN_SESSION_KEY] = {
-        "phone": phone,
-        "child": child,
-        "expires": time.time() + sms.setting("SHEGONG_PORTAL_SMS_VERIFIED_SECONDS"),
-    }
-    return True
-
-
-def _check_code(form: Any, phone: str) -> bool:
-    result = sms.check_code(phone, form.cleaned_data.get("sms_code", ""))
-    if result != sms.CheckResult.OK:
-        form.add_error("sms_code", sms.CHECK_MESSAGES[result])
-        return False
-    return True
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def login(request: HttpRequest) -> HttpResponse:
-    form = LoginForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            phone = services.registry.validate_mobile(form.cleaned_data["phone"])
-        except DomainError as exc:
-            form.add_error("phone", exc.message)
-        else:
-            volunteer = services.find_by_phone(phone)
-            if _check_code(form, phone):
-                if volunteer is None:
-                    messages.info(request, "这个手机号码还没有注册为志愿者，请先注册")
-                    return redirect(f"{reverse('volunteer_portal:register')}?phone={phone}")
-                sign_in(request, volunteer)
-                return redirect(_next(request, reverse("volunteer_portal:home")))
-    return render(
-        request,
-        "volunteers/portal/login.html",
-        {"page_title": "志愿者登录", "form": form, "next": request.GET.get("next", "")},
-    )
-
-
-@require_POST
-def logout(request: HttpRequest) -> HttpResponse:
-    request.session.pop(SESSION_KEY, None)
-    request.session.pop(GUARDIAN_SESSION_KEY, None)
-    messages.success(request, "您已退出登录")
-    return redirect("volunteer_portal:home")
-
-
-def _streets() -> Any:
+def _streets() -> QuerySet[Region]:
     return (
         Region.objects.filter(level=RegionLevel.STREET, is_active=True)
         .select_related("parent")
@@ -273,7 +127,7 @@ def _streets() -> Any:
 
 
 @require_GET
-def communities(request: HttpRequest) -> HttpResponse:
+def communities(request: HtmxHttpRequest) -> HttpResponse:
     """HTMX: the communities of a street, for the cascading select."""
     parent = request.GET.get("street", "")
     rows = (
@@ -288,7 +142,7 @@ def communities(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def register(request: HttpRequest) -> HttpResponse:
+def register(request: HtmxHttpRequest) -> HttpResponse:
     form = PortalRegisterForm(request.POST or None, initial={"phone": request.GET.get("phone", "")})
     form.fields["service_regions"].choices = [  # type: ignore[attr-defined]
         (s.pk, f"{s.parent.name if s.parent else ''}{s.name}") for s in _streets()
@@ -300,11 +154,11 @@ def register(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error("phone", exc.message)
         else:
-            guardian_ok = _guardian_confirmed(request, form)
+            guardian_ok = guardian_confirmed(request, form)
             # The phone's code, once right, holds for this session: a form sent back for
             # another reason (the guardian's code, a field) does not need a new one.
             verified = not form.errors and (
-                sms.is_verified(request.session, phone) or _check_code(form, phone)
+                sms.is_verified(request.session, phone) or sms_code_ok(form, phone)
             )
             if verified:
                 sms.mark_verified(request.session, phone)
@@ -354,7 +208,7 @@ def register(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def activity_list(request: HttpRequest) -> HttpResponse:
+def activity_list(request: HtmxHttpRequest) -> HttpResponse:
     volunteer = current_volunteer(request)
     now = timezone.now()
     if volunteer is not None:
@@ -373,7 +227,7 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def activity_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     activity = Activity.objects.public().select_related("region", "team").filter(pk=pk).first()
     if activity is None:
         raise Http404
@@ -419,8 +273,8 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-def signup(request: HttpRequest, slot_id: int) -> HttpResponse:
-    volunteer = _need_volunteer(request)
+def signup(request: HtmxHttpRequest, slot_id: int) -> HttpResponse:
+    volunteer = need_volunteer(request)
     if isinstance(volunteer, HttpResponse):
         return volunteer
     try:
@@ -446,8 +300,8 @@ def signup(request: HttpRequest, slot_id: int) -> HttpResponse:
 
 
 @require_POST
-def cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    volunteer = _need_volunteer(request)
+def cancel(request: HtmxHttpRequest, pk: int) -> HttpResponse:
+    volunteer = need_volunteer(request)
     if isinstance(volunteer, HttpResponse):
         return volunteer
     try:
@@ -460,14 +314,14 @@ def cancel(request: HttpRequest, pk: int) -> HttpResponse:
         messages.success(
             request, "已取消报名（开始前临时取消会被记录）" if row.late_cancel else "已取消报名"
         )
-    return redirect(_next(request, reverse("volunteer_portal:home")))
+    return redirect(next_url(request, reverse("volunteer_portal:home")))
 
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def checkin(request: HttpRequest, token: str) -> HttpResponse:
+def checkin(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """The page a volunteer's phone opens from the QR code: confirm → check in/out."""
-    volunteer = _need_volunteer(request)
+    volunteer = need_volunteer(request)
     if isinstance(volunteer, HttpResponse):
         return volunteer
     context: dict[str, Any] = {"page_title": "扫码签到", "token": token}
@@ -502,7 +356,7 @@ def checkin(request: HttpRequest, token: str) -> HttpResponse:
 
 
 def _me(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     volunteer: Volunteer,
     phone_form: PhoneChangeForm | None = None,
     status: int = 200,
@@ -528,9 +382,9 @@ def _me(
 
 @never_cache
 @require_GET
-def me(request: HttpRequest) -> HttpResponse:
+def me(request: HtmxHttpRequest) -> HttpResponse:
     """我的信息: masked number, residence; change the number (SMS to the new one) or move."""
-    volunteer = _need_volunteer(request)
+    volunteer = need_volunteer(request)
     if isinstance(volunteer, HttpResponse):
         return volunteer
     return _me(request, volunteer)
@@ -538,8 +392,8 @@ def me(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
-def me_phone(request: HttpRequest) -> HttpResponse:
-    volunteer = _need_volunteer(request)
+def me_phone(request: HtmxHttpRequest) -> HttpResponse:
+    volunteer = need_volunteer(request)
     if isinstance(volunteer, HttpResponse):
         return volunteer
     form = PhoneChangeForm(request.POST)
@@ -549,7 +403,7 @@ def me_phone(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error("phone", exc.message)
         else:
-            if _check_code(form, phone):
+            if sms_code_ok(form, phone):
                 try:
                     services.change_contact(
                         actor=None, volunteer_id=volunteer.pk, phone=phone, phone_verified=True
@@ -564,8 +418,8 @@ def me_phone(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
-def me_region(request: HttpRequest) -> HttpResponse:
-    volunteer = _need_volunteer(request)
+def me_region(request: HtmxHttpRequest) -> HttpResponse:
+    volunteer = need_volunteer(request)
     if isinstance(volunteer, HttpResponse):
         return volunteer
     raw = request.POST.get("region", "")
@@ -582,8 +436,8 @@ def me_region(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_GET
-def my_hours(request: HttpRequest) -> HttpResponse:
-    volunteer = _need_volunteer(request)
+def my_hours(request: HtmxHttpRequest) -> HttpResponse:
+    volunteer = need_volunteer(request)
     if isinstance(volunteer, HttpResponse):
         return volunteer
     entries = (
@@ -599,8 +453,8 @@ def my_hours(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
-def my_certificates(request: HttpRequest) -> HttpResponse:
-    volunteer = _need_volunteer(request)
+def my_certificates(request: HtmxHttpRequest) -> HttpResponse:
+    volunteer = need_volunteer(request)
     if isinstance(volunteer, HttpResponse):
         return volunteer
     if request.method == "POST":
@@ -625,13 +479,13 @@ def my_certificates(request: HttpRequest) -> HttpResponse:
     )
 
 
-def verify_url(request: HttpRequest, cert: Certificate) -> str:
+def verify_url(request: HtmxHttpRequest, cert: Certificate) -> str:
     return request.build_absolute_uri(reverse("volunteer_portal:verify", args=[cert.verify_code]))
 
 
 @require_GET
-def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
-    volunteer = _need_volunteer(request)
+def certificate_pdf(request: HtmxHttpRequest, number: str) -> HttpResponse:
+    volunteer = need_volunteer(request)
     if isinstance(volunteer, HttpResponse):
         return volunteer
     cert = (
@@ -648,9 +502,9 @@ def certificate_pdf(request: HttpRequest, number: str) -> HttpResponse:
 
 
 @require_GET
-def verify(request: HttpRequest, code: str) -> HttpResponse:
+def verify(request: HtmxHttpRequest, code: str) -> HttpResponse:
     """Public: is this certificate genuine? Shows only what it shows (by verify code)."""
-    result = services.public_verify(code, client=_ip(request))
+    result = services.public_verify(code, client=client_ip(request))
     status = {"not_found": 404, "throttled": 429}.get(result.verdict, 200)
     return render(
         request,
@@ -661,7 +515,7 @@ def verify(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
-def verify_lookup(request: HttpRequest) -> HttpResponse:
+def verify_lookup(request: HtmxHttpRequest) -> HttpResponse:
     """Type the verify code printed under the QR code (the certificate number alone is not
     enough: it would let anyone enumerate certificates)."""
     code = request.GET.get("code", "").strip()
@@ -671,7 +525,7 @@ def verify_lookup(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def honours(request: HttpRequest) -> HttpResponse:
+def honours(request: HtmxHttpRequest) -> HttpResponse:
     """Public honours list: star volunteers who agreed to be shown (条例 第二十条), with
     masked names only."""
     rows = (

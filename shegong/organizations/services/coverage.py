@@ -25,6 +25,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.permissions import require_capability
 from shegong.core.roles import Cap
@@ -183,7 +184,7 @@ def rebuild_cells() -> int:
     return CoverageCell.objects.count()
 
 
-def _cells_serve(user: Any, root: Region | None) -> bool:
+def _cells_serve(user: User, root: Region | None) -> bool:
     """Street-level cells are exact for the *jurisdiction* part of this user's scope only
     if it is whole streets (region at street level or above) and the root is a street or
     above. Organizations the user administers outside that region are added live by
@@ -196,7 +197,7 @@ def _cells_serve(user: Any, root: Region | None) -> bool:
     return region is not None and region.level <= RegionLevel.STREET
 
 
-def _linked_rows(user: Any, root: Region | None, filters: dict[str, str]) -> list[Any]:
+def _linked_rows(user: User, root: Region | None, filters: dict[str, str]) -> list[Any]:
     """Live cell rows of the entities the user sees only through administered
     organizations, i.e. outside their own region path (usually a handful). Built straight
     from the organization subtrees (indexed path ranges, then the entity FK), not from
@@ -219,7 +220,7 @@ def _linked_rows(user: Any, root: Region | None, filters: dict[str, str]) -> lis
 
 
 def coverage_for(
-    user: Any, root: Region | None, *, kind: str = "", industry: str = "", size_band: str = ""
+    user: User, root: Region | None, *, kind: str = "", industry: str = "", size_band: str = ""
 ) -> Breakdown:
     """All coverage figures inside ``root`` that ``user`` may see, with optional filters."""
     filters = {
@@ -315,7 +316,7 @@ def _roll_up(root: Region | None, streets: dict[int, Region]) -> dict[int, Regio
 
 
 def take_snapshot(
-    *, actor: Any = None, on: date | None = None, now: datetime | None = None
+    *, actor: User | None = None, on: date | None = None, now: datetime | None = None
 ) -> CoverageSnapshot:
     """Store today's city-wide figures per street × kind (replacing an earlier one of the
     same day). The periodic job calls it without an actor; people use the button."""
@@ -378,7 +379,7 @@ def take_snapshot(
 
 
 def trend(
-    user: Any, root: Region | None, *, kind: str = "", limit: int = 60
+    user: User, root: Region | None, *, kind: str = "", limit: int = 60
 ) -> list[dict[str, Any]]:
     """Per snapshot date, the rates inside ``root`` (and inside the user's jurisdiction)."""
     rows = CoverageSnapshotRow.objects.all()

@@ -9,6 +9,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
@@ -34,7 +35,7 @@ from .findings import relocate_open_findings
 from .rules import reevaluate_subjects
 
 
-def _visible_regions(actor: Any) -> Any:
+def _visible_regions(actor: User) -> Any:
     return Region.objects.visible_to(actor)
 
 
@@ -57,7 +58,7 @@ def _place(entity: Entity, region: Region, street_ids: dict[str, int] | None = N
         entity.street_id = street.pk if street else None
 
 
-def _load(actor: Any, entity_id: int, *, lock: bool = False) -> Entity:
+def _load(actor: User, entity_id: int, *, lock: bool = False) -> Entity:
     qs = Entity.objects.visible_to(actor)
     if lock:
         qs = qs.select_for_update()
@@ -69,7 +70,7 @@ def _load(actor: Any, entity_id: int, *, lock: bool = False) -> Entity:
 
 def create_entity(
     *,
-    actor: Any,
+    actor: User,
     credit_code: str,
     name: str,
     kind: str,
@@ -123,7 +124,7 @@ def create_entity(
 
 def update_entity(
     *,
-    actor: Any,
+    actor: User,
     entity_id: int,
     name: str | None = None,
     kind: str | None = None,
@@ -198,7 +199,7 @@ def _check_coverage(mode: str, org: PartyOrganization | None) -> str | None:
 
 def set_coverage(
     *,
-    actor: Any,
+    actor: User,
     entity_id: int,
     mode: str,
     organization_id: int | None = None,
@@ -243,7 +244,7 @@ def set_coverage(
 
 def assign_instructor(
     *,
-    actor: Any,
+    actor: User,
     entity_id: int,
     name: str,
     role: str = InstructorRole.INSTRUCTOR,
@@ -293,7 +294,7 @@ def assign_instructor(
     return instructor
 
 
-def end_instructor(*, actor: Any, instructor_id: int, ended_on: date | None = None) -> Instructor:
+def end_instructor(*, actor: User, instructor_id: int, ended_on: date | None = None) -> Instructor:
     require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能调整党建指导员")
     ended_on = ended_on or timezone.localdate()
     with transaction.atomic():
@@ -326,7 +327,7 @@ def end_instructor(*, actor: Any, instructor_id: int, ended_on: date | None = No
 
 def set_workforce(
     *,
-    actor: Any,
+    actor: User,
     platform_id: int,
     region_id: int,
     group: str,

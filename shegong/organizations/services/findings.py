@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from typing import Any
 
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
@@ -19,7 +19,7 @@ from ..choices import OPEN_FINDING_STATUSES, FindingStatus
 from ..models import Entity, Finding
 
 
-def _load_open(actor: Any, finding_id: int) -> Finding:
+def _load_open(actor: User, finding_id: int) -> Finding:
     finding = Finding.objects.visible_to(actor).select_for_update().filter(pk=finding_id).first()
     if finding is None:
         raise DomainError("问题不存在或不在您的管辖范围内")
@@ -30,7 +30,7 @@ def _load_open(actor: Any, finding_id: int) -> Finding:
 
 def assign_finding(
     *,
-    actor: Any,
+    actor: User,
     finding_id: int,
     assignee_id: int | None = None,
     unit_id: int | None = None,
@@ -82,7 +82,7 @@ def assign_finding(
     return finding
 
 
-def close_finding(*, actor: Any, finding_id: int, note: str) -> Finding:
+def close_finding(*, actor: User, finding_id: int, note: str) -> Finding:
     """办结 with a note saying what was done. If the condition still holds, the next rules
     run opens a new finding for the same subject (closing does not silence a rule)."""
     require_capability(actor, Cap.ORGS_TASKS, "您的角色不能办结覆盖问题")

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.permissions import require_capability
 from shegong.core.roles import Cap
@@ -81,7 +82,7 @@ TEMPLATE_EXAMPLE = [
 BATCH = 2000
 
 
-def template_example(*, actor: Any) -> list[list[str]]:
+def template_example(*, actor: User) -> list[list[str]]:
     """The template's sample row (marked 示例 in 备注: the dry run shows it, no import
     writes it), made to pass the actor's own dry run: a community (or street) in the
     actor's scope, a well-formed fictional 统一社会信用代码 of that area, and an
@@ -236,7 +237,7 @@ def _chunks(items: list[Any], size: int = 900) -> Iterable[list[Any]]:
 
 
 def import_entities(
-    *, actor: Any, rows: Iterable[tuple[int, dict[str, str]]], commit: bool
+    *, actor: User, rows: Iterable[tuple[int, dict[str, str]]], commit: bool
 ) -> ImportReport:
     """Create or update entities by 统一社会信用代码 (incremental; never duplicates).
 
@@ -421,7 +422,7 @@ def import_entities(
 ERROR_COLUMNS = ["行号", "列", "填写的内容", "问题"]
 
 
-def import_error_rows(*, actor: Any, rows: list[tuple[int, dict[str, str]]]) -> list[list[Any]]:
+def import_error_rows(*, actor: User, rows: list[tuple[int, dict[str, str]]]) -> list[list[Any]]:
     """Every bad row of a dry run of ``rows`` (row number, column, the value as written,
     message), for the 下载全部错误 file: the page shows the first 1,000 only. Runs the same
     dry run as the page (same scope, nothing written) and audits the download."""

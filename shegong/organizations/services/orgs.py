@@ -12,6 +12,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.audit_display import change_lines
 from shegong.core.exceptions import DomainError
@@ -42,7 +43,7 @@ _KIND_RANK = {
 }
 
 
-def _load(actor: Any, org_id: int, *, lock: bool = False) -> PartyOrganization:
+def _load(actor: User, org_id: int, *, lock: bool = False) -> PartyOrganization:
     qs = PartyOrganization.objects.visible_to(actor)
     if lock:
         qs = qs.select_for_update()
@@ -73,7 +74,7 @@ def _history(
     kind: str,
     detail: str,
     *,
-    actor: Any,
+    actor: User,
     on: date | None = None,
     related: PartyOrganization | None = None,
 ) -> None:
@@ -89,7 +90,7 @@ def _history(
 
 def create_organization(
     *,
-    actor: Any,
+    actor: User,
     code: str,
     name: str,
     kind: str,
@@ -173,7 +174,7 @@ EDITABLE = (
 NULLABLE = ("founded_on", "term_years")
 
 
-def update_organization(*, actor: Any, org_id: int, **changes: Any) -> PartyOrganization:
+def update_organization(*, actor: User, org_id: int, **changes: Any) -> PartyOrganization:
     """Edit plain attributes (members, kind, dates). 隶属 changes go through ``move``."""
     require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     unknown = set(changes) - set(EDITABLE)
@@ -226,7 +227,7 @@ def update_organization(*, actor: Any, org_id: int, **changes: Any) -> PartyOrga
 
 
 def move_organization(
-    *, actor: Any, org_id: int, new_parent_id: int, on: date | None = None, note: str = ""
+    *, actor: User, org_id: int, new_parent_id: int, on: date | None = None, note: str = ""
 ) -> PartyOrganization:
     """Change 隶属关系: re-parent the subtree (paths rewritten in one UPDATE), keep history."""
     require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
@@ -265,7 +266,7 @@ def move_organization(
 
 
 def merge_organizations(
-    *, actor: Any, source_id: int, target_id: int, on: date | None = None, note: str = ""
+    *, actor: User, source_id: int, target_id: int, on: date | None = None, note: str = ""
 ) -> PartyOrganization:
     """Merge ``source`` into ``target``: members, covered entities, children and open
     administrators move to the target; the source stays as a ``merged`` row with history."""
@@ -363,7 +364,7 @@ def merge_organizations(
 
 
 def dissolve_organization(
-    *, actor: Any, org_id: int, on: date | None = None, note: str = ""
+    *, actor: User, org_id: int, on: date | None = None, note: str = ""
 ) -> PartyOrganization:
     require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     if not note.strip():
@@ -395,7 +396,7 @@ def dissolve_organization(
 
 def record_re_election(
     *,
-    actor: Any,
+    actor: User,
     org_id: int,
     on: date,
     committee: list[tuple[str, str]],
@@ -451,7 +452,7 @@ def record_re_election(
 
 
 def add_committee_member(
-    *, actor: Any, org_id: int, name: str, post: str, started_on: date
+    *, actor: User, org_id: int, name: str, post: str, started_on: date
 ) -> CommitteeMember:
     """增补 a secretary or committee member during the term."""
     require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
@@ -479,7 +480,7 @@ def add_committee_member(
     return member
 
 
-def end_committee_member(*, actor: Any, member_id: int, ended_on: date) -> CommitteeMember:
+def end_committee_member(*, actor: User, member_id: int, ended_on: date) -> CommitteeMember:
     require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     with transaction.atomic():
         orgs = PartyOrganization.objects.visible_to(actor)
@@ -503,7 +504,7 @@ def end_committee_member(*, actor: Any, member_id: int, ended_on: date) -> Commi
     return member
 
 
-def _check_admin_link_scope(actor: Any, org: PartyOrganization) -> None:
+def _check_admin_link_scope(actor: User, org: PartyOrganization) -> None:
     """An administrator link puts the organization's subtree and its covered entities into the
     linked user's scope, so only city-wide staff, superusers or holders of ``ORGS_ADMINS`` may
     set one, and never beyond the actor's own region (checked on every active descendant and
@@ -531,7 +532,7 @@ def _check_admin_link_scope(actor: Any, org: PartyOrganization) -> None:
         )
 
 
-def set_org_administrator(*, actor: Any, org_id: int, user_id: int) -> OrgAdministrator:
+def set_org_administrator(*, actor: User, org_id: int, user_id: int) -> OrgAdministrator:
     """Link a user (e.g. a 党组织书记 account) to the organization they administer.
 
     The link widens the user's scope (``models.administered_paths``), so it is guarded by
@@ -560,7 +561,7 @@ def set_org_administrator(*, actor: Any, org_id: int, user_id: int) -> OrgAdmini
     return link
 
 
-def remove_org_administrator(*, actor: Any, link_id: int) -> None:
+def remove_org_administrator(*, actor: User, link_id: int) -> None:
     require_capability(actor, Cap.ORGS_MANAGE, "您的角色不能维护党组织")
     with transaction.atomic():
         visible = PartyOrganization.objects.visible_to(actor).values("pk")

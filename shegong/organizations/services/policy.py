@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db import transaction
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
@@ -45,7 +46,7 @@ def max_value(field: str) -> int:
     return MAX_VALUES.get(field, DEFAULT_MAX)
 
 
-def update_policy(*, actor: Any, **values: Any) -> CoveragePolicy:
+def update_policy(*, actor: User, **values: Any) -> CoveragePolicy:
     require_capability(actor, Cap.ORGS_POLICY, "您的角色不能修改覆盖规则参数")
     unknown = set(values) - set(FIELDS)
     if unknown:

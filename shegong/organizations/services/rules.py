@@ -21,6 +21,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.permissions import require_capability
 from shegong.regions.models import Region
@@ -376,7 +377,7 @@ class RunResult:
 
 
 def run_rules(
-    *, actor: Any = None, today: date | None = None, now: datetime | None = None
+    *, actor: User | None = None, today: date | None = None, now: datetime | None = None
 ) -> RunResult:
     """Check every rule. With an ``actor`` only subjects and findings in their scope are
     touched (a street clerk re-checks their street); without one (the periodic job) the
@@ -529,7 +530,7 @@ def _tell_administrators(reminders: list[Finding]) -> None:
 
 def reevaluate_subjects(
     *,
-    actor: Any,
+    actor: User,
     entity_ids: Iterable[int | None] = (),
     org_ids: Iterable[int | None] = (),
     now: datetime | None = None,

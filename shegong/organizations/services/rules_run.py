@@ -6,10 +6,9 @@ Kept apart from ``rules`` (the engine) so the engine does not import ``tasks`` w
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db import transaction
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.permissions import require_capability
 from shegong.core.roles import Cap
@@ -18,7 +17,7 @@ from ..tasks import run_coverage_rules_requested
 from .rules import RunResult, run_rules
 
 
-def request_rules_run(*, actor: Any) -> RunResult | None:
+def request_rules_run(*, actor: User) -> RunResult | None:
     """重新检查 pressed by a person. A street-sized scope runs now (a few hundred rows) and
     returns the result; a city-wide scope (tens of thousands of findings) is enqueued as a
     task like the nightly job and returns None — the request never holds the whole-city

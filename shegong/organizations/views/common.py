@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest
 
+from shegong.accounts.http import AuthedHttpRequest
 from shegong.regions.models import Region
 
 from ..choices import (
@@ -21,15 +21,15 @@ BASE_CRUMB = ("两新覆盖", "/organizations/")
 POST_ORDER = [str(p) for p in CommitteePost.values]  # 书记, 副书记, 组织, 宣传, 纪检, 委员
 
 
-def query_string(request: HttpRequest) -> str:
+def query_string(request: AuthedHttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
 
 
-def current_root(request: HttpRequest) -> Region | None:
+def current_root(request: AuthedHttpRequest) -> Region | None:
     """The region the coverage page looks at: ?region=…, else the user's own region."""
-    user: Any = request.user
+    user = request.user
     visible = Region.objects.visible_to(user)
     raw = request.GET.get("region", "")
     if raw.isdigit():
@@ -37,11 +37,13 @@ def current_root(request: HttpRequest) -> Region | None:
         if region is not None:
             return region
     if user.region_id and visible.filter(pk=user.region_id).exists():
-        return user.region  # type: ignore[no-any-return]
+        return user.region
     return visible.order_by("depth").first()
 
 
-def coverage_breakdown(request: HttpRequest, root: Region | None) -> coverage_services.Breakdown:
+def coverage_breakdown(
+    request: AuthedHttpRequest, root: Region | None
+) -> coverage_services.Breakdown:
     return coverage_services.coverage_for(
         request.user,
         root,
@@ -55,7 +57,7 @@ def coverage_breakdown(request: HttpRequest, root: Region | None) -> coverage_se
     )
 
 
-def form_error(request: HttpRequest, form: Any) -> None:
+def form_error(request: AuthedHttpRequest, form: Any) -> None:
     messages.error(
         request,
         "请检查填写的内容："

@@ -6,11 +6,12 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shegong.accounts.http import AuthedHttpRequest
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
 from shegong.core.permissions import capability_required, has_capability, need_capability
@@ -35,7 +36,7 @@ from .common import (
 
 
 @capability_required(Cap.ORGS_VIEW)
-def coverage(request: HttpRequest) -> HttpResponse:
+def coverage(request: AuthedHttpRequest) -> HttpResponse:
     root = current_root(request)
     data = coverage_breakdown(request, root)
     gaps = data.street_gaps[:40]
@@ -88,7 +89,7 @@ def coverage(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Cap.ORGS_VIEW, Cap.EXPORT)
-def coverage_export(request: HttpRequest) -> HttpResponse:
+def coverage_export(request: AuthedHttpRequest) -> HttpResponse:
     root = current_root(request)
     data = coverage_breakdown(request, root)
     rows: list[list[Any]] = []
@@ -142,7 +143,7 @@ def coverage_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def snapshot_take(request: HttpRequest) -> HttpResponse:
+def snapshot_take(request: AuthedHttpRequest) -> HttpResponse:
     need_capability(request, Cap.ORGS_MANAGE)
     snap = coverage_services.take_snapshot(actor=request.user)
     messages.success(request, f"已生成 {snap.taken_on:%Y-%m-%d} 的覆盖率快照")
@@ -152,10 +153,9 @@ def snapshot_take(request: HttpRequest) -> HttpResponse:
 # --- policy -----------------------------------------------------------------------------
 
 
-@login_required
+@capability_required(Cap.ORGS_POLICY)
 @require_http_methods(["GET", "POST"])
-def policy(request: HttpRequest) -> HttpResponse:
-    need_capability(request, Cap.ORGS_POLICY)
+def policy(request: AuthedHttpRequest) -> HttpResponse:
     current = CoveragePolicy.current()
     if request.method == "POST":
         values: dict[str, Any] = {}

@@ -8,10 +8,11 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from shegong.accounts.http import AuthedHttpRequest
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
 from shegong.core.importing import ImportUploadForm, UploadInvalid, read_posted_table
@@ -47,7 +48,7 @@ from .common import (
 
 
 @capability_required(Cap.ORGS_VIEW)
-def entity_list(request: HttpRequest) -> HttpResponse:
+def entity_list(request: AuthedHttpRequest) -> HttpResponse:
     filterset = EntityFilterSet(
         request.GET,
         queryset=Entity.objects.visible_to(request.user).select_related(
@@ -67,13 +68,13 @@ def entity_list(request: HttpRequest) -> HttpResponse:
         "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [BASE_CRUMB, ("两新组织", None)],
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "organizations/partials/_entity_table.html", context)
     return render(request, "organizations/entity_list.html", context)
 
 
 @capability_required(Cap.ORGS_VIEW, Cap.EXPORT)
-def entity_export(request: HttpRequest) -> HttpResponse:
+def entity_export(request: AuthedHttpRequest) -> HttpResponse:
     filterset = EntityFilterSet(request.GET, queryset=Entity.objects.visible_to(request.user))
     queryset = filterset.qs
     return export_response(
@@ -87,7 +88,7 @@ def entity_export(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Cap.ORGS_IMPORT)
-def entity_import_template(request: HttpRequest) -> HttpResponse:
+def entity_import_template(request: AuthedHttpRequest) -> HttpResponse:
     return file_response(
         "两新组织导入模板",
         import_services.TEMPLATE_COLUMNS,
@@ -97,7 +98,7 @@ def entity_import_template(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Cap.ORGS_IMPORT)
-def entity_import_errors(request: HttpRequest) -> HttpResponse:
+def entity_import_errors(request: AuthedHttpRequest) -> HttpResponse:
     """下载全部错误（XLSX）: every bad row of the staged dry run, not only the first 1,000.
     The staged file lives in the uploader's own directory, so another account's token is
     simply not found (404); the dry run is scoped like the import itself."""
@@ -110,11 +111,10 @@ def entity_import_errors(request: HttpRequest) -> HttpResponse:
     return file_response("两新组织导入错误", import_services.ERROR_COLUMNS, rows, "xlsx")
 
 
-@login_required
+@capability_required(Cap.ORGS_IMPORT)
 @require_http_methods(["GET", "POST"])
-def entity_import(request: HttpRequest) -> HttpResponse:
+def entity_import(request: AuthedHttpRequest) -> HttpResponse:
     """Step 1: upload → dry run report. Step 2: confirm → commit the very same file."""
-    need_capability(request, Cap.ORGS_IMPORT)
     context: dict[str, Any] = {
         "form": ImportUploadForm(),
         "columns": import_services.IMPORT_COLUMNS,
@@ -155,7 +155,7 @@ def entity_import(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Cap.ORGS_VIEW)
-def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def entity_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     entity = get_visible_or_404(Entity, request.user, pk=pk)
     context = {
         "entity": entity,
@@ -177,7 +177,7 @@ def entity_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def entity_coverage(request: HttpRequest, pk: int) -> HttpResponse:
+def entity_coverage(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.ORGS_MANAGE)
     entity = get_visible_or_404(Entity, request.user, pk=pk)
     form = forms.CoverageForm(request.POST)
@@ -210,7 +210,7 @@ def entity_coverage(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def entity_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def entity_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.ORGS_MANAGE)
     entity = get_visible_or_404(Entity, request.user, pk=pk)
     form = forms.EntityEditForm(request.POST)
@@ -228,7 +228,7 @@ def entity_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def instructor_add(request: HttpRequest, pk: int) -> HttpResponse:
+def instructor_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.ORGS_MANAGE)
     entity = get_visible_or_404(Entity, request.user, pk=pk)
     form = forms.InstructorForm(request.POST)
@@ -248,7 +248,7 @@ def instructor_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def instructor_end(request: HttpRequest, pk: int) -> HttpResponse:
+def instructor_end(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.ORGS_MANAGE)
     instructor = get_visible_or_404(Instructor, request.user, pk=pk)
     try:

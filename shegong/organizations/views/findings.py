@@ -7,11 +7,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from shegong.accounts.http import AuthedHttpRequest
 from shegong.accounts.models import User
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
@@ -36,7 +37,7 @@ from .common import (
 
 
 @capability_required(Cap.ORGS_VIEW)
-def finding_list(request: HttpRequest) -> HttpResponse:
+def finding_list(request: AuthedHttpRequest) -> HttpResponse:
     params = request.GET.copy()
     if "status" not in params:
         params["status"] = "active"
@@ -61,7 +62,7 @@ def finding_list(request: HttpRequest) -> HttpResponse:
         "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [BASE_CRUMB, ("覆盖问题", None)],
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "organizations/partials/_finding_table.html", context)
     return render(request, "organizations/finding_list.html", context)
 
@@ -85,7 +86,7 @@ FINDING_EXPORT_HEADERS = [
 
 
 @capability_required(Cap.ORGS_VIEW, Cap.EXPORT)
-def finding_export(request: HttpRequest) -> HttpResponse:
+def finding_export(request: AuthedHttpRequest) -> HttpResponse:
     filterset = FindingFilterSet(request.GET, queryset=Finding.objects.visible_to(request.user))
     queryset = filterset.qs.select_related("street", "assignee", "assignee_unit")
     rows = (
@@ -119,7 +120,7 @@ def finding_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def finding_run(request: HttpRequest) -> HttpResponse:
+def finding_run(request: AuthedHttpRequest) -> HttpResponse:
     need_capability(request, Cap.ORGS_TASKS)
     result = request_rules_run(actor=request.user)
     if result is None:
@@ -136,7 +137,7 @@ def finding_run(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Cap.ORGS_VIEW)
-def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     finding = get_visible_or_404(Finding, request.user, pk=pk)
     user: Any = request.user
     candidates: list[Any] = [user]
@@ -171,7 +172,7 @@ def finding_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def finding_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_assign(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.ORGS_TASKS)
     finding = get_visible_or_404(Finding, request.user, pk=pk)
     form = forms.AssignForm(request.POST)
@@ -196,7 +197,7 @@ def finding_assign(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def finding_close(request: HttpRequest, pk: int) -> HttpResponse:
+def finding_close(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.ORGS_TASKS)
     finding = get_visible_or_404(Finding, request.user, pk=pk)
     try:

@@ -8,11 +8,12 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from shegong.accounts.http import AuthedHttpRequest
 from shegong.accounts.models import User
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
@@ -47,7 +48,7 @@ from .common import (
 
 
 @capability_required(Cap.ORGS_VIEW)
-def org_list(request: HttpRequest) -> HttpResponse:
+def org_list(request: AuthedHttpRequest) -> HttpResponse:
     visible = PartyOrganization.objects.visible_to(request.user)
     params = request.GET.copy()
     browsing = not any(params.get(k) for k in ("q", "kind", "status", "within", "parent"))
@@ -74,7 +75,7 @@ def org_list(request: HttpRequest) -> HttpResponse:
         "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [BASE_CRUMB, ("党组织", None)],
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "organizations/partials/_org_table.html", context)
     return render(request, "organizations/org_list.html", context)
 
@@ -96,7 +97,7 @@ ORG_EXPORT_HEADERS = [
 
 
 @capability_required(Cap.ORGS_VIEW, Cap.EXPORT)
-def org_export(request: HttpRequest) -> HttpResponse:
+def org_export(request: AuthedHttpRequest) -> HttpResponse:
     filterset = OrgFilterSet(
         request.GET, queryset=PartyOrganization.objects.visible_to(request.user)
     )
@@ -138,7 +139,7 @@ def org_export(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def org_create(request: HttpRequest) -> HttpResponse:
+def org_create(request: AuthedHttpRequest) -> HttpResponse:
     need_capability(request, Cap.ORGS_MANAGE)
     parent_id = request.POST.get("parent", "")
     parent = None
@@ -169,7 +170,7 @@ def org_create(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Cap.ORGS_VIEW)
-def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def org_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     org = get_visible_or_404(PartyOrganization, request.user, pk=pk)
     visible = PartyOrganization.objects.visible_to(request.user)
     policy = CoveragePolicy.current()
@@ -207,7 +208,7 @@ def org_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "organizations/org_detail.html", context)
 
 
-def _org_action(request: HttpRequest, pk: int, action: Any, success: str) -> HttpResponse:
+def _org_action(request: AuthedHttpRequest, pk: int, action: Any, success: str) -> HttpResponse:
     need_capability(request, Cap.ORGS_MANAGE)
     org = get_visible_or_404(PartyOrganization, request.user, pk=pk)
     try:
@@ -222,7 +223,7 @@ def _org_action(request: HttpRequest, pk: int, action: Any, success: str) -> Htt
 
 @login_required
 @require_POST
-def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def org_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     form = forms.OrgEditForm(request.POST)
 
     def act(org: PartyOrganization) -> Any:
@@ -237,7 +238,7 @@ def org_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return _org_action(request, pk, act, "已保存")
 
 
-def _org_by_code(request: HttpRequest, field: str) -> PartyOrganization:
+def _org_by_code(request: AuthedHttpRequest, field: str) -> PartyOrganization:
     code = request.POST.get(field, "").strip()
     org = PartyOrganization.objects.visible_to(request.user).filter(code=code).first()
     if org is None:
@@ -247,7 +248,7 @@ def _org_by_code(request: HttpRequest, field: str) -> PartyOrganization:
 
 @login_required
 @require_POST
-def org_move(request: HttpRequest, pk: int) -> HttpResponse:
+def org_move(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     def act(org: PartyOrganization) -> Any:
         target = _org_by_code(request, "new_parent_code")
         return org_services.move_organization(
@@ -262,7 +263,7 @@ def org_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def org_merge(request: HttpRequest, pk: int) -> HttpResponse:
+def org_merge(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     def act(org: PartyOrganization) -> Any:
         target = _org_by_code(request, "target_code")
         return org_services.merge_organizations(
@@ -277,7 +278,7 @@ def org_merge(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def org_dissolve(request: HttpRequest, pk: int) -> HttpResponse:
+def org_dissolve(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     def act(org: PartyOrganization) -> Any:
         return org_services.dissolve_organization(
             actor=request.user, org_id=org.pk, note=request.POST.get("note", "")
@@ -288,7 +289,7 @@ def org_dissolve(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def org_re_election(request: HttpRequest, pk: int) -> HttpResponse:
+def org_re_election(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     form = forms.ReElectionForm(request.POST)
 
     def act(org: PartyOrganization) -> Any:
@@ -307,7 +308,7 @@ def org_re_election(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def committee_add(request: HttpRequest, pk: int) -> HttpResponse:
+def committee_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     def act(org: PartyOrganization) -> Any:
         started = request.POST.get("started_on", "")
         try:
@@ -327,7 +328,7 @@ def committee_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def committee_end(request: HttpRequest, pk: int, member_id: int) -> HttpResponse:
+def committee_end(request: AuthedHttpRequest, pk: int, member_id: int) -> HttpResponse:
     def act(org: PartyOrganization) -> Any:
         if not org.committee.filter(pk=member_id).exists():
             raise DomainError("班子成员不存在")
@@ -340,7 +341,7 @@ def committee_end(request: HttpRequest, pk: int, member_id: int) -> HttpResponse
 
 @login_required
 @require_POST
-def org_admin_add(request: HttpRequest, pk: int) -> HttpResponse:
+def org_admin_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     def act(org: PartyOrganization) -> Any:
         username = request.POST.get("username", "").strip()
         user = User.objects.visible_to(request.user).filter(username=username).first()
@@ -355,7 +356,7 @@ def org_admin_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def org_admin_remove(request: HttpRequest, pk: int, link_id: int) -> HttpResponse:
+def org_admin_remove(request: AuthedHttpRequest, pk: int, link_id: int) -> HttpResponse:
     def act(org: PartyOrganization) -> Any:
         if not org.administrators.filter(pk=link_id).exists():
             raise DomainError("管理员不存在")
@@ -366,7 +367,7 @@ def org_admin_remove(request: HttpRequest, pk: int, link_id: int) -> HttpRespons
 
 @login_required
 @require_POST
-def workforce_set(request: HttpRequest, pk: int) -> HttpResponse:
+def workforce_set(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.ORGS_MANAGE)
     entity = get_visible_or_404(Entity, request.user, pk=pk)
     region = (

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import F
 
+from shegong.accounts.models import User
 from shegong.appeals.choices import AppealKind
 from shegong.appeals.models import Appeal
 from shegong.core.exceptions import DomainError, StaleObject
@@ -24,7 +25,7 @@ def text_required(text: str | None, what: str, minimum: int = 2) -> str:
     return value
 
 
-def load_appeal(actor: Any, appeal_id: int, *, lock: bool = False) -> Appeal:
+def load_appeal(actor: User, appeal_id: int, *, lock: bool = False) -> Appeal:
     """The appeal through the actor's scope (out of scope reads as 'not found')."""
     qs = Appeal.objects.visible_to(actor).select_related("region", "policy", "lead_unit")
     if lock:
@@ -36,7 +37,7 @@ def load_appeal(actor: Any, appeal_id: int, *, lock: bool = False) -> Appeal:
     return appeal
 
 
-def load_suggestion(actor: Any, appeal_id: int, *, lock: bool = False) -> Appeal:
+def load_suggestion(actor: User, appeal_id: int, *, lock: bool = False) -> Appeal:
     appeal = load_appeal(actor, appeal_id, lock=lock)
     if appeal.kind != AppealKind.PEOPLE_SUGGESTION:
         raise DomainError("该诉求不是人民建议")

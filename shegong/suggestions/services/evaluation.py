@@ -19,6 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.appeals.choices import (
     AppealKind,
     AppealStatus,
@@ -81,7 +82,7 @@ def responsible_units(appeal: Appeal) -> dict[int, Any]:
     return {o.unit_id: o.unit for o in orders}
 
 
-def _load_evaluation(actor: Any, appeal_id: int) -> SuggestionEvaluation:
+def _load_evaluation(actor: User, appeal_id: int) -> SuggestionEvaluation:
     evaluation = (
         SuggestionEvaluation.objects.visible_to(actor)
         .select_for_update(of=("self",))
@@ -94,12 +95,12 @@ def _load_evaluation(actor: Any, appeal_id: int) -> SuggestionEvaluation:
     return evaluation
 
 
-def _require_evaluator_role(actor: Any) -> None:
+def _require_evaluator_role(actor: User) -> None:
     if not actor.has_capability(MANAGE):
         require_capability(actor, EVALUATE, "您的角色不能进行采纳评估")
 
 
-def _require_evaluator(actor: Any, evaluation: SuggestionEvaluation) -> None:
+def _require_evaluator(actor: User, evaluation: SuggestionEvaluation) -> None:
     """The evaluating unit (or a unit above it) decides; the department may record a
     decision received on paper (``suggestions.manage``)."""
     if actor.has_capability(MANAGE):
@@ -111,7 +112,7 @@ def _require_evaluator(actor: Any, evaluation: SuggestionEvaluation) -> None:
 
 def start_evaluation(
     *,
-    actor: Any,
+    actor: User,
     appeal_id: int,
     unit_id: int | None = None,
     days: int | None = None,
@@ -151,7 +152,7 @@ def start_evaluation(
 
 
 def change_evaluation_unit(
-    *, actor: Any, appeal_id: int, unit_id: int, reason: str, now: datetime | None = None
+    *, actor: User, appeal_id: int, unit_id: int, reason: str, now: datetime | None = None
 ) -> SuggestionEvaluation:
     """Hand a pending evaluation to another handling unit of the suggestion (after 改派)."""
     require_capability(actor, MANAGE, "您的角色不能调整评估单位")
@@ -180,7 +181,7 @@ def change_evaluation_unit(
 
 def evaluate_suggestion(
     *,
-    actor: Any,
+    actor: User,
     appeal_id: int,
     outcome: str,
     reasons: str,
@@ -285,7 +286,7 @@ def _adopted(evaluation: SuggestionEvaluation) -> None:
 
 
 def add_milestone(
-    *, actor: Any, appeal_id: int, title: str, due_date: date, now: datetime | None = None
+    *, actor: User, appeal_id: int, title: str, due_date: date, now: datetime | None = None
 ) -> ImplementationMilestone:
     _require_evaluator_role(actor)
     now = now or timezone.now()
@@ -310,7 +311,7 @@ def add_milestone(
 
 
 def complete_milestone(
-    *, actor: Any, milestone_id: int, evidence: str, now: datetime | None = None
+    *, actor: User, milestone_id: int, evidence: str, now: datetime | None = None
 ) -> ImplementationMilestone:
     """Mark a step done with what was done and the evidence (文件、照片、链接的说明)."""
     _require_evaluator_role(actor)
@@ -364,7 +365,7 @@ def _amount(kind: str, raw: Any) -> Decimal | None:
 
 def grant_reward(
     *,
-    actor: Any,
+    actor: User,
     appeal_id: int,
     kind: str,
     amount: Any = None,

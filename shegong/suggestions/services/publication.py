@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.appeals.choices import AppealKind, AppealStatus, WorkOrderRole
 from shegong.appeals.models import Appeal, Attachment
 from shegong.core import audit
@@ -86,7 +87,7 @@ def default_texts(appeal: Appeal) -> dict[str, str]:
 def grant_publication(
     appeal: Appeal,
     *,
-    actor: Any = None,
+    actor: User | None = None,
     title: str | None = None,
     summary: str | None = None,
     reply: str | None = None,
@@ -162,7 +163,7 @@ def grant_publication(
     return consent
 
 
-def _load_consent(actor: Any, appeal_id: int) -> PublicationConsent:
+def _load_consent(actor: User, appeal_id: int) -> PublicationConsent:
     require_capability(actor, PUBLISH, "您的角色不能管理公开")
     appeal = load_appeal(actor, appeal_id)
     consent = PublicationConsent.objects.select_for_update().filter(appeal=appeal).first()
@@ -172,7 +173,7 @@ def _load_consent(actor: Any, appeal_id: int) -> PublicationConsent:
 
 
 def update_publication_texts(
-    *, actor: Any, appeal_id: int, title: str, summary: str, reply: str = ""
+    *, actor: User, appeal_id: int, title: str, summary: str, reply: str = ""
 ) -> PublicationConsent:
     """Edit what the public reads; the scrubber runs again on whatever is typed."""
     with transaction.atomic():
@@ -210,7 +211,7 @@ def update_publication_texts(
 
 
 def withdraw_publication(
-    *, actor: Any, appeal_id: int, reason: str, now: datetime | None = None
+    *, actor: User, appeal_id: int, reason: str, now: datetime | None = None
 ) -> PublicationConsent:
     """The citizen withdrew consent (个人信息保护法 第十五条): off the page at once."""
     now = now or timezone.now()

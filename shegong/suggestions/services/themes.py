@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.appeals.choices import AppealKind
 from shegong.appeals.models import Appeal
 from shegong.core import audit
@@ -64,7 +65,7 @@ def _next_status(theme: SolicitationTheme, action: str) -> str:
     return target
 
 
-def _clean(actor: Any, data: ThemeData) -> dict[str, Any]:
+def _clean(actor: User, data: ThemeData) -> dict[str, Any]:
     errors: list[str] = []
     title = (data.title or "").strip()
     if not 2 <= len(title) <= 200:
@@ -100,7 +101,7 @@ def _clean(actor: Any, data: ThemeData) -> dict[str, Any]:
     }
 
 
-def _load(actor: Any, theme_id: int) -> SolicitationTheme:
+def _load(actor: User, theme_id: int) -> SolicitationTheme:
     theme = (
         SolicitationTheme.objects.visible_to(actor).select_for_update().filter(pk=theme_id).first()
     )
@@ -109,7 +110,7 @@ def _load(actor: Any, theme_id: int) -> SolicitationTheme:
     return theme
 
 
-def create_theme(*, actor: Any, data: ThemeData) -> SolicitationTheme:
+def create_theme(*, actor: User, data: ThemeData) -> SolicitationTheme:
     """A draft theme; nothing is public until :func:`publish_theme`."""
     require_capability(actor, MANAGE, "您的角色不能发起征集")
     values = _clean(actor, data)
@@ -124,7 +125,7 @@ def create_theme(*, actor: Any, data: ThemeData) -> SolicitationTheme:
     return theme
 
 
-def update_theme(*, actor: Any, theme_id: int, data: ThemeData) -> SolicitationTheme:
+def update_theme(*, actor: User, theme_id: int, data: ThemeData) -> SolicitationTheme:
     """Edit a draft or open theme (a closed one is history: only its result may change)."""
     require_capability(actor, MANAGE, "您的角色不能修改征集主题")
     values = _clean(actor, data)
@@ -148,7 +149,7 @@ def update_theme(*, actor: Any, theme_id: int, data: ThemeData) -> SolicitationT
     return theme
 
 
-def publish_theme(*, actor: Any, theme_id: int, now: datetime | None = None) -> SolicitationTheme:
+def publish_theme(*, actor: User, theme_id: int, now: datetime | None = None) -> SolicitationTheme:
     """draft → open: the theme appears on the portal from its start date."""
     require_capability(actor, MANAGE, "您的角色不能发布征集")
     now = now or timezone.now()
@@ -171,7 +172,7 @@ def publish_theme(*, actor: Any, theme_id: int, now: datetime | None = None) -> 
     return theme
 
 
-def close_theme(*, actor: Any, theme_id: int, now: datetime | None = None) -> SolicitationTheme:
+def close_theme(*, actor: User, theme_id: int, now: datetime | None = None) -> SolicitationTheme:
     """open → closed (before or after the end date; the portal stops accepting)."""
     require_capability(actor, MANAGE, "您的角色不能结束征集")
     now = now or timezone.now()
@@ -192,7 +193,7 @@ def close_theme(*, actor: Any, theme_id: int, now: datetime | None = None) -> So
 
 
 def conclude_theme(
-    *, actor: Any, theme_id: int, summary: str, now: datetime | None = None
+    *, actor: User, theme_id: int, summary: str, now: datetime | None = None
 ) -> SolicitationTheme:
     """closed → concluded with the results published on the portal (上海 第十二条)."""
     require_capability(actor, MANAGE, "您的角色不能公布征集结果")
@@ -287,7 +288,7 @@ def link_submission(
 
 
 def link_appeal_to_theme(
-    *, actor: Any, appeal_id: int, theme_id: int, now: datetime | None = None
+    *, actor: User, appeal_id: int, theme_id: int, now: datetime | None = None
 ) -> ThemeSubmission:
     """Staff: link (or move) a suggestion to a theme — e.g. a letter answering 每月一题, or
     a portal submission made before the portal hook existed."""
@@ -324,7 +325,7 @@ def link_appeal_to_theme(
     return link
 
 
-def unlink_appeal_from_theme(*, actor: Any, appeal_id: int) -> None:
+def unlink_appeal_from_theme(*, actor: User, appeal_id: int) -> None:
     require_capability(actor, MANAGE, "您的角色不能关联征集主题")
     with transaction.atomic():
         appeal = load_suggestion(actor, appeal_id, lock=True)

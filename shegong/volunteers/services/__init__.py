@@ -3,32 +3,31 @@
 from .activities import (
     SlotInput,
     add_slot,
-    cancel_signup,
     change_activity_status,
-    checkin_qr_token,
-    checkin_token,
-    compute_hours,
-    confirm_hours,
-    confirm_slot_hours,
     create_activity,
     eligibility,
-    manager_check,
-    mark_absent,
     offered_activities,
-    read_token,
-    scan_anomalies,
-    scan_checkin,
-    sign_up,
-    waitlist_position,
 )
+from .certificate_print import certificate_pdf
 from .certificates import (
-    certificate_pdf,
     covered_entries,
     issue_certificate,
     public_verify,
     resign_certificates,
     revoke_certificate,
     verify_certificate,
+)
+from .checkin import (
+    checkin_qr_token,
+    checkin_token,
+    compute_hours,
+    confirm_hours,
+    confirm_slot_hours,
+    manager_check,
+    mark_absent,
+    read_token,
+    scan_anomalies,
+    scan_checkin,
 )
 from .common import get_policy, star_for
 from .deadlines import (
@@ -65,7 +64,14 @@ from .registry import (
     remove_member,
     update_volunteer,
 )
-from .transfer import import_hours, import_trainings, import_volunteers
+from .signups import (
+    cancel_signup,
+    sign_up,
+    waitlist_position,
+)
+from .transfer_hours import import_hours
+from .transfer_training import import_trainings
+from .transfer_volunteers import import_volunteers
 
 __all__ = [
     "EntryDraft",

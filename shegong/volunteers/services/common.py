@@ -8,6 +8,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from shegong.accounts.models import User
 from shegong.core.exceptions import DomainError
 
 from ..models import Volunteer, VolunteerPolicy
@@ -56,7 +57,7 @@ def is_minor(volunteer: Volunteer, on: date, policy: VolunteerPolicy | None = No
     return age_on(volunteer.birth_date, on) < policy.adult_age
 
 
-def actor_repr(actor: Any) -> str:
+def actor_repr(actor: User | None) -> str:
     if actor is not None and getattr(actor, "pk", None):
         return str(getattr(actor, "full_name", "") or actor.get_username())[:150]
     return "志愿者本人"

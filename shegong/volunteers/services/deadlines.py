@@ -28,6 +28,7 @@ from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core.calendar import get_calendar
 from shegong.core.notify import notify
 from shegong.lib.workcalendar import Deadline
@@ -105,7 +106,7 @@ def _pending(signups: Any, today: date, ended_before: datetime) -> list[PendingS
     return rows
 
 
-def pending_records(actor: Any, today: date | None = None) -> list[PendingSlot]:
+def pending_records(actor: User, today: date | None = None) -> list[PendingSlot]:
     """Ended slots of the actor's scope whose hours are not all recorded, by deadline."""
     return _pending(Signup.objects.visible_to(actor), today or timezone.localdate(), timezone.now())
 

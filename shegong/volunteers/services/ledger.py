@@ -33,6 +33,7 @@ from django.db import transaction
 from django.db.models import Case, IntegerField, Max, Value, When
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.models import AuditEvent
@@ -56,7 +57,7 @@ class _AnchorTarget:
 
 
 def anchor_heads(
-    volunteers: Sequence[Volunteer], *, actor: Any, cause: str, count: dict[int, int]
+    volunteers: Sequence[Volunteer], *, actor: User | None, cause: str, count: dict[int, int]
 ) -> None:
     """Record each volunteer's new ledger head in the audit chain (joins the transaction)."""
     paths = dict(
@@ -251,7 +252,7 @@ def append_entries(
 
 def record_hours(
     *,
-    actor: Any,
+    actor: User,
     volunteer_id: int,
     hours: Decimal,
     service_date: date,
@@ -320,7 +321,7 @@ def record_hours(
     return entry
 
 
-def reverse_entry(*, actor: Any, entry_id: int, reason: str) -> HoursEntry:
+def reverse_entry(*, actor: User, entry_id: int, reason: str) -> HoursEntry:
     """Cancel an entry by appending its negative (the original stays, both are shown)."""
     require_capability(actor, Cap.VOLUNTEER_HOURS_CORRECT, "您的角色不能冲正服务时长")
     reason = (reason or "").strip()
@@ -480,7 +481,7 @@ def verify_ledger(*, batch_size: int = 500, save: bool = True) -> LedgerReport:
     return report
 
 
-def anchor_unanchored(*, actor: Any = None) -> int:
+def anchor_unanchored(*, actor: User | None = None) -> int:
     """One-off backfill for ledgers written before anchoring existed: anchor the current
     head of every volunteer that has entries, no anchor yet and an intact chain. Run once
     right after deploying (``verify_volunteer_ledger --anchor-missing``); afterwards every

@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db import transaction
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
@@ -38,7 +39,7 @@ EDITABLE = (
 )
 
 
-def update_policy(*, actor: Any, **values: Any) -> VolunteerPolicy:
+def update_policy(*, actor: User, **values: Any) -> VolunteerPolicy:
     """Change policy values (audited). New star thresholds re-rate everyone in one UPDATE."""
     require_capability(actor, Cap.VOLUNTEER_POLICY, "您的角色不能修改志愿服务规则")
     unknown = set(values) - set(EDITABLE)

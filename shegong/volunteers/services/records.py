@@ -39,6 +39,7 @@ from typing import Any
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
@@ -177,14 +178,14 @@ def _clean(kind: str, data: dict[str, Any], *, current: Any = None) -> dict[str,
     }
 
 
-def _recorder(actor: Any, team: Team | None) -> str:
+def _recorder(actor: User, team: Team | None) -> str:
     if team is not None:
         return team.name
     unit = getattr(actor, "unit", None)
     return (unit.name if unit is not None else get_policy().issuer_name)[:100]
 
 
-def _recorder_unit(actor: Any, team: Team | None) -> Any:
+def _recorder_unit(actor: User, team: Team | None) -> Any:
     """The unit that made the record: the team's unit, else the actor's (may be None for a
     city-wide account without a unit)."""
     if team is not None and team.unit_id is not None:
@@ -192,7 +193,7 @@ def _recorder_unit(actor: Any, team: Team | None) -> Any:
     return getattr(actor, "unit", None)
 
 
-def _visible_team(actor: Any, team_id: int | None) -> Team | None:
+def _visible_team(actor: User, team_id: int | None) -> Team | None:
     if not team_id:
         return None
     team = Team.objects.visible_to(actor).filter(pk=team_id).first()
@@ -201,14 +202,14 @@ def _visible_team(actor: Any, team_id: int | None) -> Team | None:
     return team
 
 
-def _visible_volunteer(actor: Any, volunteer_id: int) -> Volunteer:
+def _visible_volunteer(actor: User, volunteer_id: int) -> Volunteer:
     volunteer = Volunteer.objects.visible_to(actor).filter(pk=volunteer_id).first()
     if volunteer is None:
         raise DomainError("志愿者不存在或不在您的管辖范围内")
     return volunteer
 
 
-def _create(kind: str, *, actor: Any, row: Any, team: Team | None) -> Any:
+def _create(kind: str, *, actor: User, row: Any, team: Team | None) -> Any:
     row.team = team
     row.recorder_name = _recorder(actor, team)
     row.recorder_unit = _recorder_unit(actor, team)
@@ -234,7 +235,7 @@ def _create(kind: str, *, actor: Any, row: Any, team: Team | None) -> Any:
 
 
 def add_training(
-    *, actor: Any, volunteer_id: int, team_id: int | None = None, **fields: Any
+    *, actor: User, volunteer_id: int, team_id: int | None = None, **fields: Any
 ) -> TrainingRecord:
     """Record a training (第八条): ``title``, ``content``, ``hours``, ``organizer``,
     ``held_on``."""
@@ -248,7 +249,7 @@ def add_training(
 
 
 def add_award(
-    *, actor: Any, volunteer_id: int, team_id: int | None = None, **fields: Any
+    *, actor: User, volunteer_id: int, team_id: int | None = None, **fields: Any
 ) -> AwardRecord:
     """Record an award (第九条): ``title``, ``awarded_on``, ``grantor``, ``level``,
     ``government``, ``proof_note`` (required for a county-level or higher government
@@ -264,7 +265,7 @@ def add_award(
 
 def add_evaluation(
     *,
-    actor: Any,
+    actor: User,
     rating: str,
     signup_id: int | None = None,
     volunteer_id: int | None = None,
@@ -338,7 +339,7 @@ def add_evaluation(
         return _create(RecordKind.EVALUATION, actor=actor, row=row, team=team)
 
 
-def _load_for_update(kind: str, *, actor: Any, record_id: int) -> Any:
+def _load_for_update(kind: str, *, actor: User, record_id: int) -> Any:
     """The row, locked, if ``actor`` may change it: ``RECORD_SCOPE`` (the volunteer's
     residence region, or the recording unit / team's unit) — never through a membership."""
     model = record_model(kind)
@@ -352,7 +353,7 @@ def _load_for_update(kind: str, *, actor: Any, record_id: int) -> Any:
     return row
 
 
-def correct_record(*, actor: Any, kind: str, record_id: int, reason: str, **changes: Any) -> Any:
+def correct_record(*, actor: User, kind: str, record_id: int, reason: str, **changes: Any) -> Any:
     """Correct a record on the volunteer's request (第十三条): the changed fields are
     checked like a new record, ``revision`` goes up, and the audit event carries the
     old and new values (``audit.diff``) and the reason. A certificate that printed the
@@ -387,7 +388,7 @@ def correct_record(*, actor: Any, kind: str, record_id: int, reason: str, **chan
     return row
 
 
-def void_record(*, actor: Any, kind: str, record_id: int, reason: str) -> Any:
+def void_record(*, actor: User, kind: str, record_id: int, reason: str) -> Any:
     """作废 a record (第十三条): the row stays, marked voided with the reason."""
     record_model(kind)
     require_capability(actor, CAPABILITY[kind], DENIED[kind])

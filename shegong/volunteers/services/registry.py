@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
@@ -134,7 +135,7 @@ def _skills(names: Iterable[str]) -> list[Skill]:
 
 def register_volunteer(
     *,
-    actor: Any,
+    actor: User | None,
     name: str,
     id_number: str,
     phone: str,
@@ -255,7 +256,7 @@ def register_volunteer(
 
 def update_volunteer(
     *,
-    actor: Any,
+    actor: User,
     volunteer_id: int,
     skills: Sequence[str] | None = None,
     service_categories: Sequence[str] | None = None,
@@ -307,7 +308,7 @@ def update_volunteer(
 
 def change_contact(
     *,
-    actor: Any,
+    actor: User | None,
     volunteer_id: int,
     phone: str | None = None,
     region_id: int | None = None,
@@ -400,7 +401,7 @@ def change_contact(
 
 def create_team(
     *,
-    actor: Any,
+    actor: User,
     name: str,
     region_id: int,
     kind: str = TeamKind.TEAM,
@@ -451,7 +452,7 @@ def create_team(
 
 
 def add_member(
-    *, actor: Any, team_id: int, volunteer_id: int, role: str = MemberRole.MEMBER
+    *, actor: User, team_id: int, volunteer_id: int, role: str = MemberRole.MEMBER
 ) -> Membership:
     require_capability(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能管理队员")
     if role not in MemberRole.values:
@@ -475,7 +476,7 @@ def add_member(
     return membership
 
 
-def remove_member(*, actor: Any, membership_id: int) -> Membership:
+def remove_member(*, actor: User, membership_id: int) -> Membership:
     require_capability(actor, Cap.VOLUNTEERS_MANAGE, "您的角色不能管理队员")
     with transaction.atomic():
         membership = (
