@@ -8,7 +8,8 @@ layout, no audit: ``render.render_notice`` calls this, ``docx``/``pdf`` lay out 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -94,6 +95,9 @@ class RenderedNotice:
     date: date
     kind: str = ""
     number: str = ""
+    # The template context it was rendered from (already scrubbed: no phone/ID numbers,
+    # the name as the kind's privacy rule allows), offered to the Office template as well.
+    fields: Mapping[str, object] = field(default_factory=dict)
 
     @property
     def has_salutation(self) -> bool:

@@ -1,114 +1,121 @@
-"""DOCX layout of a notice."""
+"""DOCX of a notice: an Office-editable template (docxtpl) filled with the rendered notice.
+
+Each notice kind is a document kind of ``core.documents`` (``appeals.notice.<kind>``), so
+the department can replace its letterhead and layout on the 文书模板 page; until it does,
+the default ``templates/notice.docx`` (written by ``scripts/make-notice-templates.py``,
+GB/T 9704-2012 layout) is used for all five. The wording of the body stays in the
+``NoticeTemplate`` rows (admin); the Office template decides where the rendered paragraphs,
+title, number, issuer and date go, and may also print any value of the notice's context
+(:data:`PLACEHOLDERS`) — the same scrubbed values the text template sees, so an edited
+template cannot reach a phone or ID number or a name the kind's privacy rule hides.
+"""
 
 from __future__ import annotations
 
-import io
-from typing import Any
+from pathlib import Path
 
-from .context import RenderedNotice
-from .layout import BODY_FONT, BODY_PT, LINE_PT, TITLE_FONT, TITLE_PT
+from shegong.core import documents
+from shegong.core.documents import DocumentKind, Placeholder
+
+from ..models import NoticeKind
+from .context import RenderedNotice, sample_context
+
+DEFAULT_TEMPLATE = Path(__file__).resolve().parent / "templates" / "notice.docx"
+KEY_PREFIX = "appeals.notice."
+
+# What an Office template of a notice may use (docs/appeals-notices.md, "Context").
+PLACEHOLDERS: tuple[Placeholder, ...] = (
+    Placeholder("notice_title", "文书标题，如“答复意见书”（来自文书模板的标题）"),
+    Placeholder("appeal_number", "诉求登记编号"),
+    Placeholder("salutation", "称谓/主送，如“张三：”（正文第一行是称谓时，否则为空）"),
+    Placeholder(
+        "paragraphs",
+        "正文各段（列表）：{%p for paragraph in paragraphs %}{{ paragraph }}{%p endfor %}",
+    ),
+    Placeholder("issuer", "落款单位（发文机关署名）"),
+    Placeholder("issue_date", "成文日期，如“2026年3月7日”（生成当天）"),
+    Placeholder("notice_label", "文书类型名称"),
+    Placeholder("petitioner_name", "诉求人姓名（按隐私规则可能为“（保密）”或已遮盖；匿名时为空）"),
+    Placeholder("number", "诉求登记编号（同 appeal_number）"),
+    Placeholder("title", "诉求标题（已去除电话、证件号码）"),
+    Placeholder("body", "诉求内容（已去除电话、证件号码）"),
+    Placeholder("kind_label", "诉求类别，如“信访·申诉求决类”"),
+    Placeholder("matter", "事项称谓：信访事项 / 诉求 / 建议"),
+    Placeholder("is_petition", "是否信访事项（真/假，用于 {%p if is_petition %}）"),
+    Placeholder("registered_date", "登记日期"),
+    Placeholder("accepted_date", "受理日期"),
+    Placeholder("replied_date", "答复日期"),
+    Placeholder("dispatched_date", "派单日期"),
+    Placeholder("unit", "主办单位"),
+    Placeholder("assist_units", "协办单位（以“、”分隔）"),
+    Placeholder("due_date", "办结期限"),
+    Placeholder("due_provisional", "期限是否暂定（该年度日历尚未录入）"),
+    Placeholder("instructions", "派单意见"),
+    Placeholder("reason", "不予受理或告知的理由"),
+    Placeholder("redirect_label", "告知的其他法定途径，如“诉讼（人民法院）”"),
+    Placeholder("reply", "答复意见"),
+    Placeholder("identity_confidential", "诉求人是否要求身份保密（真/假）"),
+    Placeholder("today", "生成日期（同 issue_date）"),
+    Placeholder("review_days", "申请复查的期限（天）"),
+    Placeholder(
+        "appeal",
+        "诉求信息（只读）：appeal.region_name 区划、appeal.address 地点、appeal.channel_label "
+        "渠道、appeal.urgency_label 紧急程度、appeal.status_label 状态、appeal.headcount 人数等",
+    ),
+)
 
 
-def _set_fonts(rpr: Any, name: str) -> None:
-    """Set every script's font (incl. w:eastAsia) and drop theme fonts that would win."""
-    from docx.oxml.ns import qn
-
-    fonts = rpr.get_or_add_rFonts()
-    for attr in ("asciiTheme", "hAnsiTheme", "eastAsiaTheme", "cstheme"):
-        fonts.attrib.pop(qn(f"w:{attr}"), None)
-    for attr in ("ascii", "hAnsi", "eastAsia", "cs"):
-        fonts.set(qn(f"w:{attr}"), name)
+def document_key(kind: str) -> str:
+    return f"{KEY_PREFIX}{kind}"
 
 
-def _add_run(paragraph: Any, text: str, font: str, size: int, *, bold: bool = False) -> Any:
-    from docx.shared import Pt
+def docx_context(notice: RenderedNotice) -> dict[str, object]:
+    """The Office template's context: the notice's own context plus its laid-out parts."""
+    paragraphs = list(notice.paragraphs)
+    salutation = paragraphs.pop(0) if notice.has_salutation else ""
+    return {
+        **notice.fields,
+        "notice_title": notice.title,
+        "appeal_number": notice.number,
+        "salutation": salutation,
+        "paragraphs": paragraphs,
+        "issuer": notice.issuer,
+        "issue_date": notice.date_label,
+    }
 
-    run = paragraph.add_run(text)
-    run.font.name = font
-    run.font.size = Pt(size)
-    run.font.bold = bold
-    _set_fonts(run._element.get_or_add_rPr(), font)
-    return run
+
+def _sample(kind: str) -> dict[str, object]:
+    context = sample_context()
+    context["notice_label"] = NoticeKind(kind).label
+    return {
+        **context,
+        "notice_title": NoticeKind(kind).label,
+        "appeal_number": context["number"],
+        "salutation": f"{context['petitioner_name']}：",
+        "paragraphs": ["示例正文第一段。", "示例正文第二段。"],
+        "issue_date": context["today"],
+    }
+
+
+def document_kinds() -> list[DocumentKind]:
+    """One document kind per notice kind (registered by ``AppealsConfig.ready``)."""
+    return [
+        DocumentKind(
+            key=document_key(kind),
+            name=str(NoticeKind(kind).label),
+            default_template=DEFAULT_TEMPLATE,
+            placeholders=PLACEHOLDERS,
+            sample_context=lambda kind=kind: _sample(kind),
+            group="群众诉求文书",
+            description=("正文措辞在后台“文书模板”中修改；此处修改版式、文头和落款的位置"),
+        )
+        for kind in NoticeKind.values
+    ]
 
 
 def to_docx(notice: RenderedNotice) -> bytes:
-    """A4 DOCX in 公文 layout (GB/T 9704-2012 margins, 仿宋 三号 body, 28 pt lines)."""
-    from docx import Document
-    from docx.enum.style import WD_STYLE_TYPE
-    from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Mm, Pt
-
-    document = Document()
-    section = document.sections[0]
-    section.page_width, section.page_height = Mm(210), Mm(297)
-    section.top_margin, section.bottom_margin = Mm(37), Mm(35)
-    section.left_margin, section.right_margin = Mm(28), Mm(26)
-
-    for rpr in document.styles.element.xpath("w:docDefaults/w:rPrDefault/w:rPr"):
-        _set_fonts(rpr, BODY_FONT)
-        lang = rpr.find(qn("w:lang"))
-        if lang is None:
-            lang = OxmlElement("w:lang")
-            rpr.append(lang)
-        lang.set(qn("w:val"), "zh-CN")  # Word applies Chinese line-breaking rules by language
-        lang.set(qn("w:eastAsia"), "zh-CN")
-    normal = document.styles["Normal"]
-    normal.font.size = Pt(BODY_PT)
-    _set_fonts(normal.element.get_or_add_rPr(), BODY_FONT)
-    normal_format = normal.paragraph_format
-    normal_format.line_spacing_rule = WD_LINE_SPACING.EXACTLY
-    normal_format.line_spacing = Pt(LINE_PT)
-    normal_format.space_before = normal_format.space_after = Pt(0)
-
-    title_style = document.styles.add_style("小标题", WD_STYLE_TYPE.PARAGRAPH)
-    title_style.base_style = normal
-    title_style.font.size = Pt(TITLE_PT)
-    title_style.font.bold = True
-    _set_fonts(title_style.element.get_or_add_rPr(), TITLE_FONT)
-    title_format = title_style.paragraph_format
-    title_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    title_format.line_spacing = Pt(36)
-    title_format.space_after = Pt(6)
-
-    title = document.add_paragraph(style=title_style)
-    _add_run(title, notice.title, TITLE_FONT, TITLE_PT, bold=True)
-    if notice.number:
-        ref = document.add_paragraph()
-        ref.alignment = WD_ALIGN_PARAGRAPH.CENTER
-        ref.paragraph_format.space_after = Pt(LINE_PT / 2)
-        _add_run(ref, f"编号：{notice.number}", BODY_FONT, 14)
-
-    for index, text in enumerate(notice.paragraphs):
-        paragraph = document.add_paragraph()
-        if index == 0 and notice.has_salutation:
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.LEFT
-        else:
-            paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-            paragraph.paragraph_format.first_line_indent = Pt(BODY_PT * 2)
-        _add_run(paragraph, text, BODY_FONT, BODY_PT)
-
-    document.add_paragraph()
-    for text in (notice.issuer, notice.date_label):
-        paragraph = document.add_paragraph()
-        paragraph.alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        paragraph.paragraph_format.right_indent = Pt(BODY_PT * 2)
-        _add_run(paragraph, text, BODY_FONT, BODY_PT)
-
-    footer = section.footer.paragraphs[0]
-    footer.alignment = WD_ALIGN_PARAGRAPH.CENTER
-    _add_run(footer, "— ", BODY_FONT, 14)
-    field = OxmlElement("w:fldSimple")
-    field.set(qn("w:instr"), "PAGE")
-    footer._p.append(field)
-    _add_run(footer, " —", BODY_FONT, 14)
-
-    properties = document.core_properties
-    properties.title = notice.title
-    properties.author = notice.issuer
-    properties.subject = notice.number
-    properties.language = "zh-CN"
-    out = io.BytesIO()
-    document.save(out)
-    return out.getvalue()
+    """The notice as DOCX, through the kind's active Office template (or the default)."""
+    context = docx_context(notice)
+    if notice.kind in NoticeKind.values:
+        return documents.render(document_key(notice.kind), context)
+    return documents.render_bytes(DEFAULT_TEMPLATE.read_bytes(), context)

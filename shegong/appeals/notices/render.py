@@ -107,6 +107,7 @@ def render_notice(
         date=today,
         kind=kind,
         number=loaded.number,
+        fields=context,
     )
     audit.record(
         "appeal_notice_generated",
