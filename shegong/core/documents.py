@@ -263,9 +263,12 @@ def upload_template(
     data: bytes,
     filename: str,
     note: str = "",
+    activate: bool = True,
     now: datetime | None = None,
 ) -> DocumentTemplate:
-    """Check ``data``, keep it and make it the active template of ``key``.
+    """Check ``data`` and keep it as a template of ``key``; make it the active one unless
+    ``activate`` is false (then it waits in the history for a preview and
+    :func:`activate_template`).
 
     Nothing is stored when the check fails; the previous template stays active."""
     require_capability(actor, Cap.DOCUMENTS_MANAGE, DENIED)
@@ -282,15 +285,16 @@ def upload_template(
             note=note.strip()[:200],
         )
         row.file.save(f"{key}.docx", ContentFile(data), save=False)
-        _deactivate(key)
-        row.active = True
+        if activate:
+            _deactivate(key)
+        row.active = activate
         row.save()
         audit.record(
             "document_template_uploaded",
             actor=actor,
             target=row,
             at=now,
-            changes={**_snapshot(row), "name": kind.name},
+            changes={**_snapshot(row), "name": kind.name, "active": activate},
             note=row.note,
         )
     return row
