@@ -150,26 +150,31 @@ def _jinja_env(*, strict: bool = False) -> SandboxedEnvironment:
 
 _TAG = re.compile(r"<[^>]+>")
 _UNCLOSED = (("{{", "}}"), ("{%", "%}"))
+_UNCLOSED_BLOCK = re.compile(r"innermost block that needs to be closed is '(\w+)'")
 
 
-def _paragraph_texts(source: str) -> list[str]:
-    """The template source (one line per ``<w:p>``, as docxtpl renders it) as plain text."""
-    return [_TAG.sub("", line) for line in source.split("\n")]
+def _lines(xml: str) -> str:
+    """One line per ``<w:p>``, as docxtpl renders it (so Jinja's line number is a paragraph)."""
+    return re.sub(r"<w:p([ >])", r"\n<w:p\1", xml)
 
 
-def _source(data: bytes) -> str:
-    """What docxtpl hands to Jinja: body, headers and footers, one line per paragraph."""
+def _paragraph_texts(xml: str) -> list[str]:
+    return [_TAG.sub("", line) for line in _lines(xml).split("\n")]
+
+
+def _source(data: bytes) -> tuple[str, str]:
+    """Body, headers and footers as XML: as written (to name paragraphs) and as docxtpl
+    hands it to Jinja (tags split over runs joined, ``{%p %}`` paragraphs replaced)."""
     from docx.oxml import parse_xml
     from docxtpl import DocxTemplate
 
     template = DocxTemplate(io.BytesIO(data))
     template.init_docx()
-    parts = [template.patch_xml(template.get_xml())]
+    parts = [template.get_xml()]
     for rel in template.docx.part.rels.values():
         if rel.reltype in (template.HEADER_URI, template.FOOTER_URI) and rel.target_part.blob:
-            xml = template.xml_to_string(parse_xml(rel.target_part.blob))
-            parts.append(template.patch_xml(xml))
-    return re.sub(r"<w:p([ >])", r"\n<w:p\1", "".join(parts))
+            parts.append(template.xml_to_string(parse_xml(rel.target_part.blob)))
+    return "".join(parts), "".join(template.patch_xml(part) for part in parts)
 
 
 def _quote(text: str) -> str:
@@ -184,6 +189,22 @@ def _where(paragraphs: list[str], needle: str) -> str:
     return ""
 
 
+_EXPLAIN = (
+    (re.compile(r"access to attribute '(\w+)' of .* is unsafe"), "不允许读取 {0}"),
+    (re.compile(r"has no attribute '(\w+)'"), "没有名为 {0} 的属性"),
+    (re.compile(r"'(\w+)' is undefined"), "{0} 未定义"),
+)
+
+
+def _explain(message: str) -> str:
+    """Jinja's run-time message in Chinese where we know it (else as it is)."""
+    for pattern, text in _EXPLAIN:
+        match = pattern.search(message)
+        if match:
+            return text.format(*match.groups())
+    return message
+
+
 def check_template(kind: DocumentKind, data: bytes) -> None:
     """Raise ``DomainError`` (Chinese, naming the placeholder or paragraph) unless ``data``
     is a usable template of ``kind``."""
@@ -194,15 +215,14 @@ def check_template(kind: DocumentKind, data: bytes) -> None:
     if len(data) > MAX_TEMPLATE_BYTES:
         raise DomainError("模板文件超过 5 MB，请删除其中的大图片后再上传", code="template_size")
     try:
-        source = _source(data)
+        written, source = _source(data)
     except Exception as exc:  # zipfile, lxml and python-docx each raise their own errors
         raise DomainError(
             "无法作为 Word 文档（.docx）打开。请在 Word 或 WPS 中“另存为”Word 文档（*.docx）"
             "后再上传（.doc、.wps、PDF 等格式不能使用）",
             code="template_not_docx",
         ) from exc
-    paragraphs = _paragraph_texts(source)
-    for text in paragraphs:
+    for text in _paragraph_texts(written):
         for opening, closing in _UNCLOSED:
             if text.count(opening) != text.count(closing):
                 raise DomainError(
@@ -210,10 +230,18 @@ def check_template(kind: DocumentKind, data: bytes) -> None:
                     "占位符和标签必须写在同一段内，并且完整闭合",
                     code="template_syntax",
                 )
+    paragraphs = _paragraph_texts(source)
     env = _jinja_env(strict=True)
     try:
-        parsed = env.parse(source)
+        parsed = env.parse(_lines(source))
     except TemplateSyntaxError as exc:
+        unclosed = _UNCLOSED_BLOCK.search(exc.message or "")
+        if unclosed:
+            raise DomainError(
+                f"模板中的 {{%p {unclosed[1]} … %}} 标签没有对应的 {{%p end{unclosed[1]} %}}；"
+                "每个条件、循环都要在其后单独一段写上结束标签",
+                code="template_syntax",
+            ) from exc
         line = paragraphs[exc.lineno - 1] if 0 < exc.lineno <= len(paragraphs) else ""
         where = f"段落{_quote(line)}" if line.strip() else "模板"
         raise DomainError(
@@ -221,7 +249,16 @@ def check_template(kind: DocumentKind, data: bytes) -> None:
             "（如 {%p if … %} 与 {%p endif %}）、名称是否拼写正确",
             code="template_syntax",
         ) from exc
-    unknown = sorted(meta.find_undeclared_variables(parsed) - kind.names)
+    try:
+        declared = meta.find_undeclared_variables(parsed)  # compiles: unknown filters, tests
+    except TemplateSyntaxError as exc:
+        line = paragraphs[exc.lineno - 1] if 0 < exc.lineno <= len(paragraphs) else ""
+        where = f"段落{_quote(line)}" if line.strip() else "模板"
+        raise DomainError(
+            f"{where}的标签有语法错误（{exc.message}）。请检查过滤器名称是否拼写正确",
+            code="template_syntax",
+        ) from exc
+    unknown = sorted(declared - kind.names)
     if unknown:
         names = "、".join(f"{{{{ {name} }}}}" for name in unknown)
         raise DomainError(
@@ -233,7 +270,8 @@ def check_template(kind: DocumentKind, data: bytes) -> None:
         rendered = render_bytes(data, kind.sample_context(), strict=True)
     except TemplateError as exc:
         raise DomainError(
-            f"模板无法用示例数据生成文书（{exc.message}）。请检查占位符的属性名和过滤器",
+            f"模板无法用示例数据生成文书（{_explain(exc.message or '')}）。"
+            "请检查占位符的属性名和过滤器",
             code="template_render",
         ) from exc
     except Exception as exc:  # docxtpl/lxml: the rendered XML is not a document
