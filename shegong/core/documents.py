@@ -58,7 +58,8 @@ class Placeholder:
     """One name a template may use: ``{{ name }}`` (or a loop over it, or its attributes)."""
 
     name: str
-    description: str
+    description: str  # Chinese, shown on the 文书模板 page
+    example: str = ""  # how it is written in the template, when not just {{ name }}
 
 
 @dataclass(frozen=True)
@@ -218,7 +219,7 @@ def check_template(kind: DocumentKind, data: bytes) -> None:
         written, source = _source(data)
     except Exception as exc:  # zipfile, lxml and python-docx each raise their own errors
         raise DomainError(
-            "无法作为 Word 文档（.docx）打开。请在 Word 或 WPS 中“另存为”Word 文档（*.docx）"
+            "无法作为 Word 文档（.docx）打开。请在 Word 等软件中“另存为”Word 文档（*.docx）"
             "后再上传（.doc、.wps、PDF 等格式不能使用）",
             code="template_not_docx",
         ) from exc

@@ -30,7 +30,8 @@ PLACEHOLDERS: tuple[Placeholder, ...] = (
     Placeholder("salutation", "称谓/主送，如“张三：”（正文第一行是称谓时，否则为空）"),
     Placeholder(
         "paragraphs",
-        "正文各段（列表）：{%p for paragraph in paragraphs %}{{ paragraph }}{%p endfor %}",
+        "正文各段（列表），在循环中逐段输出",
+        "{%p for paragraph in paragraphs %} / {{ paragraph }} / {%p endfor %}",
     ),
     Placeholder("issuer", "落款单位（发文机关署名）"),
     Placeholder("issue_date", "成文日期，如“2026年3月7日”（生成当天）"),
@@ -41,7 +42,7 @@ PLACEHOLDERS: tuple[Placeholder, ...] = (
     Placeholder("body", "诉求内容（已去除电话、证件号码）"),
     Placeholder("kind_label", "诉求类别，如“信访·申诉求决类”"),
     Placeholder("matter", "事项称谓：信访事项 / 诉求 / 建议"),
-    Placeholder("is_petition", "是否信访事项（真/假，用于 {%p if is_petition %}）"),
+    Placeholder("is_petition", "是否信访事项（真/假）", "{%p if is_petition %} … {%p endif %}"),
     Placeholder("registered_date", "登记日期"),
     Placeholder("accepted_date", "受理日期"),
     Placeholder("replied_date", "答复日期"),
@@ -59,8 +60,9 @@ PLACEHOLDERS: tuple[Placeholder, ...] = (
     Placeholder("review_days", "申请复查的期限（天）"),
     Placeholder(
         "appeal",
-        "诉求信息（只读）：appeal.region_name 区划、appeal.address 地点、appeal.channel_label "
-        "渠道、appeal.urgency_label 紧急程度、appeal.status_label 状态、appeal.headcount 人数等",
+        "诉求信息（只读）：区划、地点、渠道、紧急程度、状态、人数",
+        "{{ appeal.region_name }}、{{ appeal.address }}、{{ appeal.channel_label }}、"
+        "{{ appeal.urgency_label }}、{{ appeal.status_label }}、{{ appeal.headcount }}",
     ),
 )
 
