@@ -14,6 +14,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.utils import timezone
 
 from shegong.core.pii import plain
@@ -317,7 +318,7 @@ def _due(appeal: Appeal, lead: WorkOrder | None) -> tuple[datetime | None, bool]
     return (deadline.due, deadline.provisional) if deadline else (None, False)
 
 
-def _label(choices: Any, value: str) -> str:
+def _label(choices: type[models.TextChoices], value: str) -> str:
     try:
         return str(choices(value).label)
     except ValueError:

@@ -12,6 +12,7 @@ template cannot reach a phone or ID number or a name the kind's privacy rule hid
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from shegong.core import documents
@@ -107,7 +108,7 @@ def document_kinds() -> list[DocumentKind]:
             name=str(NoticeKind(kind).label),
             default_template=DEFAULT_TEMPLATE,
             placeholders=PLACEHOLDERS,
-            sample_context=lambda kind=kind: _sample(kind),
+            sample_context=functools.partial(_sample, kind),
             group="群众诉求文书",
             description=("正文措辞在后台“文书模板”中修改；此处修改版式、文头和落款的位置"),
         )

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
 
+from shegong.accounts.models import User
 from shegong.core.exceptions import DomainError
 from shegong.core.notify import queue_sms
 from shegong.core.pii import plain
@@ -42,8 +43,8 @@ def _load_order(actor: Any, order_id: int) -> WorkOrder:
     return order
 
 
-def _unit_users(unit: Unit) -> Any:
-    return get_user_model().objects.filter(unit=unit, is_active=True)
+def _unit_users(unit: Unit) -> QuerySet[User]:
+    return User.objects.filter(unit=unit, is_active=True)
 
 
 def _tell_citizen(appeal: Appeal, text: str) -> None:
@@ -55,7 +56,7 @@ def _tell_citizen(appeal: Appeal, text: str) -> None:
         queue_sms(phone, f"【社工平台】{text}", purpose="诉求办理进度")
 
 
-def dispatch_targets() -> Any:
+def dispatch_targets() -> QuerySet[Unit]:
     """Units a dispatcher may choose: every active handling unit of the city (reference
     data, not scoped rows: dispatching across the tree is the dispatcher's job)."""
     return (
