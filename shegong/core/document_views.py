@@ -120,7 +120,7 @@ def document_detail(request: HttpRequest, key: str) -> HttpResponse:
             "form": form,
             "history": history,
             "active": documents.active_template(kind.key),
-            "breadcrumbs": [("文书模板", reverse("documents:list")), (kind.name, "")],
+            "breadcrumbs": [("Word 文书模板", reverse("documents:list")), (kind.name, "")],
         },
         status=422 if form.errors else 200,
     )
