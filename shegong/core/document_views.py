@@ -95,6 +95,8 @@ def document_detail(request: HttpRequest, key: str) -> HttpResponse:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
+                if upload.size > documents.MAX_TEMPLATE_BYTES:  # before reading it into memory
+                    raise DomainError("模板文件超过 5 MB，请删除其中的大图片后再上传")
                 row = documents.upload_template(
                     actor=_actor(request),
                     key=kind.key,

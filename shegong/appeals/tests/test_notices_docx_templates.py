@@ -134,6 +134,7 @@ def test_unknown_placeholder_is_refused_and_the_active_template_stays(world, cli
     [
         (b"not a word file", "无法作为 Word 文档（.docx）打开"),
         (b"", "所提交的是空文件。"),
+        (b"0" * (5 * 1024 * 1024 + 1), "模板文件超过 5 MB"),
         (
             template("编号：{{ appeal_number }"),
             "段落「编号：{{ appeal_number }」中的 {{ 与 }} 不成对",
@@ -149,7 +150,16 @@ def test_unknown_placeholder_is_refused_and_the_active_template_stays(world, cli
         ),
         (template("{{ appeal.no_such_field }}"), "（没有名为 no_such_field 的属性）"),
     ],
-    ids=["not-docx", "empty", "unclosed", "unclosed-block", "filter", "sandbox", "no-attribute"],
+    ids=[
+        "not-docx",
+        "empty",
+        "too-large",
+        "unclosed",
+        "unclosed-block",
+        "filter",
+        "sandbox",
+        "no-attribute",
+    ],
 )
 def test_bad_uploads_are_refused_in_chinese(world, client_for, data, message) -> None:
     response = upload(client_for(world.dept_admin), REPLY, data)
