@@ -26,7 +26,7 @@ KEY_PREFIX = "appeals.notice."
 
 # What an Office template of a notice may use (docs/appeals-notices.md, "Context").
 PLACEHOLDERS: tuple[Placeholder, ...] = (
-    Placeholder("notice_title", "文书标题，如“答复意见书”（来自文书模板的标题）"),
+    Placeholder("notice_title", "文书标题，如“答复意见书”（在后台“文书模板”中设置）"),
     Placeholder("appeal_number", "诉求登记编号"),
     Placeholder("salutation", "称谓/主送，如“张三：”（正文第一行是称谓时，否则为空）"),
     Placeholder(
