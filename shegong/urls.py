@@ -30,6 +30,7 @@ urlpatterns = [
     path("accounts/", include("shegong.accounts.urls")),
     path("regions/", include("shegong.regions.urls")),
     path("units/", include("shegong.units.urls")),
+    path("documents/", include("shegong.core.document_urls")),
     path("portal/", include("shegong.appeals.portal_urls")),
     path("portal/", include("shegong.suggestions.portal_urls")),
     path("appeals/", include("shegong.appeals.notice_urls")),

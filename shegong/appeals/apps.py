@@ -7,8 +7,13 @@ class AppealsConfig(AppConfig):
     verbose_name = "群众诉求"
 
     def ready(self) -> None:
+        from shegong.core import documents
         from shegong.core.nav import NavItem, register
         from shegong.core.roles import Cap
+
+        from .notices.docx import document_kinds
+
+        documents.register(*document_kinds())  # the notices' Office templates (文书模板)
 
         register(
             NavItem("群众诉求", "工作台", "appeals:workbench", Cap.APPEALS_VIEW, order=10),

@@ -19,4 +19,5 @@ class CoreConfig(AppConfig):
         register(
             NavItem("系统", "审计日志", "core:audit-list", Cap.AUDIT_VIEW, order=30),
             NavItem("系统", "节假日与期限", "core:calendar", Cap.CALENDAR_VIEW, order=40),
+            NavItem("系统", "Word 文书模板", "documents:list", Cap.DOCUMENTS_MANAGE, order=50),
         )

@@ -15,6 +15,9 @@ register_action_labels(
         "calendar_day_deleted": "删除节假日/调休日",
         "calendar_year_marked": "标记年度日历已录入",
         "sms_unknown_resent": "重新发送结果未知的短信",
+        "document_template_uploaded": "上传文书模板",
+        "document_template_activated": "启用文书模板",
+        "document_template_reverted": "文书模板恢复默认",
     }
 )
 register_field_labels(

@@ -233,3 +233,50 @@ class SmsMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.purpose or '短信'}（{self.get_status_display()}）"
+
+
+def document_template_path(instance: DocumentTemplate, filename: str) -> str:
+    """``document_templates/<kind>/<uuid>.docx`` — never the uploader's file name."""
+    import uuid
+
+    return f"document_templates/{instance.kind}/{uuid.uuid4().hex}.docx"
+
+
+class DocumentTemplate(models.Model):
+    """An uploaded Office template (.docx) for one registered document kind
+    (``core.documents``). At most one row per kind is active; none active means the default
+    shipped in the repository is used. Rows and their files are never deleted, so every
+    template ever used stays in the history (reverting only deactivates). Written only by
+    the services in ``core.documents``, after the file passed ``check_template``.
+    """
+
+    kind = models.CharField("文书类型", max_length=64, db_index=True)
+    file = models.FileField("模板文件", upload_to=document_template_path, max_length=255)
+    original_name = models.CharField("上传文件名", max_length=255, blank=True)
+    sha256 = models.CharField("文件摘要", max_length=64)
+    active = models.BooleanField("使用中", default=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="上传人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    uploaded_at = models.DateTimeField("上传时间")
+    note = models.CharField("说明", max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "文书模板文件"
+        verbose_name_plural = "文书模板文件"
+        ordering = ["kind", "-uploaded_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind"],
+                condition=models.Q(active=True),
+                name="core_documenttemplate_one_active",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.original_name}"

@@ -43,6 +43,7 @@ class Cap:
     PII_REVEAL = "pii.reveal"
     CALENDAR_MANAGE = "calendar.manage"
     CALENDAR_VIEW = "calendar.view"
+    DOCUMENTS_MANAGE = "documents.manage"  # replace the Office templates of printed documents
     EXPORT = "data.export"
     COCKPIT_VIEW = "cockpit.view"
     APPEALS_VIEW = "appeals.view"
@@ -88,6 +89,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[str]] = {
             Cap.ACCOUNTS_VIEW,
             Cap.ACCOUNTS_MANAGE,
             Cap.CALENDAR_MANAGE,
+            Cap.DOCUMENTS_MANAGE,
             Cap.EXPORT,
             Cap.PII_REVEAL,
             Cap.COCKPIT_VIEW,

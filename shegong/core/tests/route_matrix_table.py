@@ -72,6 +72,14 @@ PAGES: dict[str, Row] = {
     "core:calendar": staff("ok", "auditor=403"),
     "core:deadline": staff("ok", "auditor=403", post=staff("ok", "auditor=405")),
     "core:notifications": staff("ok"),
+    # 文书模板 (core.document_views): Cap.DOCUMENTS_MANAGE, the department administrator only.
+    "documents:list": staff(403, "dept_admin=ok"),
+    "documents:detail": staff(403, "dept_admin=ok"),
+    "documents:file": staff(403, "dept_admin=ok"),
+    "documents:preview": staff(403, "dept_admin=ok"),
+    "documents:activate": staff(403, "dept_admin=405", post=staff(403, "dept_admin=404")),
+    # the sample kind uses its default: revert answers with a message and changes nothing
+    "documents:revert": staff(403, "dept_admin=405", post=staff(403, "dept_admin=ok")),
     "core:healthz": row("ok"),
     "accounts:login": row("ok"),
     "accounts:logout": row(405),

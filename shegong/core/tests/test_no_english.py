@@ -70,6 +70,10 @@ SKIP: dict[str, str] = {
     "portal:regions": "HTMX options fragment of region names",
     "appeal_notices:notice": "document download (PDF/DOCX)",
     "appeal_notices:timeline": "document download",
+    "documents:file": "document download (DOCX)",
+    "documents:preview": "document download (DOCX)",
+    "documents:activate": "POST only",
+    "documents:revert": "POST only",
     "appeals:export": "file download",
     "appeals:act": "POST only",
     "appeals:reveal": "POST only",
@@ -129,12 +133,18 @@ class _Visible(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
         self._skip = 0
+        self._code: list[str] = []  # open elements marked translate="no"
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = dict(attrs)
+        if values.get("translate") == "no":
+            # Code a person types as it is (the placeholders of a document template).
+            self._code.append(tag)
+            self._skip += 1
+            return
         if tag in ("script", "style"):
             self._skip += 1
             return
-        values = dict(attrs)
         for name in self.ATTRS:
             if values.get(name):
                 self.parts.append(values[name] or "")
@@ -142,7 +152,10 @@ class _Visible(HTMLParser):
             self.parts.append(values.get("value") or "")
 
     def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style") and self._skip:
+        if self._code and tag == self._code[-1]:
+            self._code.pop()
+            self._skip -= 1
+        elif tag in ("script", "style") and self._skip:
             self._skip -= 1
 
     def handle_data(self, data: str) -> None:
@@ -170,6 +183,11 @@ def test_visible_text_reads_attributes_and_skips_scripts() -> None:
         '<img alt="logo"><button aria-label="close">×</button>'
     )
     assert english_words(visible_text(html)) == {"Choose", "Save", "Search", "logo", "close"}
+
+
+def test_text_marked_translate_no_is_code_not_language() -> None:
+    html = '<p>占位符 <code translate="no">{{ title }}</code> 之后 Title</p>'
+    assert english_words(visible_text(html)) == {"Title"}
 
 
 def test_allowed_words_and_data_pass() -> None:

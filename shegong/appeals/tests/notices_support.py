@@ -1,0 +1,101 @@
+"""Appeals in every notice state, built only through the services, and helpers shared by
+the notice tests (test_notices_*.py)."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from docx import Document
+
+from shegong.appeals.choices import AppealKind, Channel, RedirectChannel, WorkOrderRole
+from shegong.appeals.models import Appeal, NoticeKind, WorkOrder
+from shegong.appeals.services import workflow as wf
+
+from .conftest import at
+
+NAME = "欧阳明"
+PHONE = "13912345678"
+ID_NUMBER = "11010519491231002X"
+PERSONAL = [NAME, PHONE, "139****5678", "1391234", ID_NUMBER, "110105********002X"]
+STATES = ["registered", "accepted", "dispatched", "replied", "closed", "rejected", "redirected"]
+STATE_FOR_KIND = {
+    NoticeKind.ACCEPTANCE: "accepted",
+    NoticeKind.REJECTION: "rejected",
+    NoticeKind.REDIRECTION: "redirected",
+    NoticeKind.DISPATCH: "dispatched",
+    NoticeKind.REPLY: "replied",
+}
+
+
+def lead(appeal: Appeal) -> WorkOrder:
+    return appeal.work_orders.get(role=WorkOrderRole.LEAD, status__in=["pending", "signed"])
+
+
+def build(world: Any, make_appeal: Any, state: str, **overrides: Any) -> Appeal:
+    """A 信访 claim (letter) in ``state``, through the intake and workflow services."""
+    values: dict[str, Any] = {
+        "kind": AppealKind.XF_CLAIM,
+        "channel": Channel.LETTER,
+        "title": "小区路灯长期不亮",
+        "body": f"本人{NAME}，电话 139 1234 5678。北一社区3号楼前路灯坏了两周，晚上出行不安全。",
+        "name": NAME,
+        "phone": PHONE,
+        "id_number": ID_NUMBER,
+    }
+    values.update(overrides)
+    appeal, _ = make_appeal(now=at(2026, 3, 2, 9), **values)
+    d = world.dispatcher
+    if state == "rejected":
+        wf.reject_appeal(
+            actor=d, appeal_id=appeal.pk, reason="该事项已经依法终结。", now=at(2026, 3, 3, 9)
+        )
+    elif state == "redirected":
+        wf.redirect_appeal(
+            actor=d,
+            appeal_id=appeal.pk,
+            channel=RedirectChannel.LITIGATION,
+            reason="属于民事合同纠纷，应当向人民法院提起诉讼。",
+            now=at(2026, 3, 3, 9),
+        )
+    elif state != "registered":
+        wf.accept_appeal(actor=d, appeal_id=appeal.pk, now=at(2026, 3, 3, 9))
+    if state in {"dispatched", "replied", "closed", "returned"}:
+        wf.dispatch_appeal(
+            actor=d,
+            appeal_id=appeal.pk,
+            lead_unit_id=world.unit_a.pk,
+            assist_unit_ids=[world.unit_b.pk],
+            instructions="请三日内联系诉求人并现场核查",
+            now=at(2026, 3, 3, 10),
+        )
+    if state in {"replied", "closed", "returned"}:
+        order = lead(appeal)
+        wf.sign_order(actor=world.handler_unit_a, order_id=order.pk, now=at(2026, 3, 3, 11))
+        if state == "returned":
+            wf.return_order(
+                actor=world.handler_unit_a,
+                order_id=order.pk,
+                reason="路灯不归本单位管理",
+                now=at(2026, 3, 3, 12),
+            )
+        else:
+            wf.reply_order(
+                actor=world.handler_unit_a,
+                order_id=order.pk,
+                text="经现场核查，路灯线路老化，已于3月5日更换修复，恢复照明。",
+                now=at(2026, 3, 6, 9),
+            )
+    if state == "closed":
+        wf.close_appeal(actor=d, appeal_id=appeal.pk, now=at(2026, 3, 6, 10))
+    appeal.refresh_from_db()
+    return appeal
+
+
+def docx_text(data: bytes) -> str:
+    document = Document(io.BytesIO(data))
+    return "\n".join(p.text for p in document.paragraphs)
+
+
+def url(appeal: Appeal, kind: str, fmt: str) -> str:
+    return f"/appeals/{appeal.pk}/notices/{kind}.{fmt}"
