@@ -50,7 +50,8 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
             result[field.name] = "***" if getattr(instance, field.attname) else ""
             continue
         result[field.name] = _json(getattr(instance, field.attname))
-    return json.loads(json.dumps(result, cls=DjangoJSONEncoder))
+    plain_json: dict[str, Any] = json.loads(json.dumps(result, cls=DjangoJSONEncoder))
+    return plain_json
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:

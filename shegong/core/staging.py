@@ -42,11 +42,11 @@ def stage(user: Any, upload: IO[bytes], filename: str) -> str:
         raise StagingError("文件格式不支持，请上传 .xlsx 或 .csv 文件")
     token = secrets.token_urlsafe(24)
     now = time.time()
-    for path, write in (
-        (_dir(user) / f"{token}{suffix}", lambda p: p.write_bytes(data)),
-        (_dir(user) / f"{token}.name", lambda p: p.write_text(Path(filename).name[:200], "utf-8")),
+    for path, content in (
+        (_dir(user) / f"{token}{suffix}", data),
+        (_dir(user) / f"{token}.name", Path(filename).name[:200].encode("utf-8")),
     ):
-        write(path)
+        path.write_bytes(content)
         # Age is measured on this process's clock, not the file system's (a shared volume on
         # another host, or a clock moved for tests, must not expire a fresh upload).
         os.utime(path, (now, now))

@@ -208,7 +208,7 @@ def _refresh_full_names(root: Region) -> None:
     root.refresh_from_db()
     root.full_name = _full_name(root.name, root.parent)
     Region.objects.filter(pk=root.pk).update(full_name=root.full_name)
-    names = {root.pk: root.full_name}
+    names: dict[int | None, str] = {root.pk: root.full_name}
     for node in (
         Region.objects.descendants_of(root, include_self=False)
         .order_by("depth")
