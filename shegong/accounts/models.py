@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -13,6 +13,9 @@ from django.utils import timezone
 
 from shegong.core.pii import BlindIndexField, EncryptedField
 from shegong.core.scoping import Scope, ScopedQuerySet
+
+if TYPE_CHECKING:
+    from shegong.core.scoping import Actor, ScopedUser
 
 from .roles import Cap, Role, capabilities_of
 
@@ -140,3 +143,13 @@ class ApiToken(models.Model):
     @staticmethod
     def new_key() -> str:
         return "sg_" + secrets.token_urlsafe(32)
+
+
+if TYPE_CHECKING:
+    # mypy proves here that the project's user is what core's helpers and scoping expect
+    # (a structural match: User does not inherit the protocols).
+    def _user_is_an_actor(user: User) -> Actor:
+        return user
+
+    def _user_is_a_scoped_user(user: User) -> ScopedUser:
+        return user

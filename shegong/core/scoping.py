@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404
 
@@ -65,7 +65,8 @@ class ScopedUser(Protocol):
 
 class Actor(ScopedUser, Protocol):
     """Who performs a service call, as far as ``core`` needs to know: a signed-in staff
-    member (``accounts.User`` implements it; ``accounts/typecheck.py`` has mypy prove it).
+    member (``accounts.User`` implements it; the end of ``accounts/models.py`` has mypy
+    prove it).
 
     Core's helpers (audit, export records, personal-data reveal, staging, notices) take an
     ``Actor``; services of the apps above ``accounts`` take ``accounts.models.User``, which
@@ -79,6 +80,17 @@ class Actor(ScopedUser, Protocol):
     def role(self) -> str: ...
 
     def get_username(self) -> str: ...
+
+
+def signed_in(user: Actor | AnonymousUser | None) -> Actor:
+    """``user`` as an :class:`Actor`; ``PermissionDenied`` for ``None`` and anonymous users.
+
+    Core's helpers accept ``request.user`` as it is (views behind login should take
+    ``accounts.http.AuthedHttpRequest``, whose ``user`` is already an actor) and call this.
+    """
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        raise PermissionDenied("请先登录")
+    return user
 
 
 def active_user(user: ScopedUser | AnonymousUser | None) -> ScopedUser | None:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from shegong.lib.masking import mask_identifiers
-from shegong.lib.workcalendar import UnknownYearError
+from shegong.lib.workcalendar import UnknownYearError, period_unit
 
 from .calendar import get_calendar
 from .exceptions import DomainError
@@ -175,11 +175,11 @@ def deadline_calculator(request: HttpRequest) -> HttpResponse:
     try:
         start = datetime.fromisoformat(request.GET.get("start", ""))
         value = int(request.GET.get("value", ""))
-        unit = request.GET.get("unit", "natural_day")
+        unit = period_unit(request.GET.get("unit", "natural_day"))
         if value < 0 or value > 3650:
             raise ValueError
         aware = timezone.make_aware(start) if timezone.is_naive(start) else start
-        result = get_calendar().deadline(aware, value, unit)  # type: ignore[arg-type]
+        result = get_calendar().deadline(aware, value, unit)
     except ValueError:
         error = "请填写正确的起算日期和期限天数（0–3650）"
     return render(request, "core/partials/_deadline.html", {"result": result, "error": error})

@@ -19,6 +19,7 @@ from shegong.core.roles import Cap
 from shegong.lib.workcalendar import (
     Deadline,
     UnknownYearError,  # noqa: F401  (re-exported for callers)
+    period_unit,
 )
 from shegong.regions.models import Region
 
@@ -109,9 +110,10 @@ def policy_for(kind: str, region: Region, at: datetime) -> AppealPolicy:
     for policy in _versions_of(kind):
         if policy.effective_from > at:
             continue
-        if policy.region_id is not None and policy.region.path not in prefixes:  # type: ignore[union-attr]
+        region_path = policy.region.path if policy.region is not None else None
+        if region_path is not None and region_path not in prefixes:
             continue
-        depth = len(policy.region.path) if policy.region_id else 0  # type: ignore[union-attr]
+        depth = len(region_path) if region_path is not None else 0
         key = (depth, policy.effective_from, policy.version)
         if best_key is None or key > best_key:
             best, best_key = policy, key
@@ -137,7 +139,7 @@ def compute_deadline(
     clock = policy.clock(key, variant)
     if clock is None:
         return None
-    return get_calendar().deadline(start, clock.value, clock.unit)  # type: ignore[arg-type]
+    return get_calendar().deadline(start, clock.value, period_unit(clock.unit))
 
 
 def publish_policy_version(
