@@ -27,6 +27,7 @@ import ast
 import io
 import json
 import re
+import shutil
 import subprocess
 import sys
 import tokenize
@@ -84,9 +85,9 @@ def _any_lines(tree: ast.AST) -> list[int]:
     """Line numbers of every ``Any`` (a name or ``typing.Any``); imports are not names."""
     lines: list[int] = []
     for node in ast.walk(tree):
-        if isinstance(node, ast.Name) and node.id == "Any":
-            lines.append(node.lineno)
-        elif isinstance(node, ast.Attribute) and node.attr == "Any":
+        if (isinstance(node, ast.Name) and node.id == "Any") or (
+            isinstance(node, ast.Attribute) and node.attr == "Any"
+        ):
             lines.append(node.lineno)
         elif isinstance(node, ast.Constant) and isinstance(node.value, str):
             lines.extend(_string_annotation_any(node))
@@ -157,9 +158,12 @@ def write_baseline(path: Path, current: dict[str, dict[str, int]]) -> None:
 
 
 def _git(root: Path, *args: str) -> str | None:
+    git = shutil.which("git")
+    if git is None:
+        return None
     try:
-        done = subprocess.run(
-            ["git", "-C", str(root), *args],
+        done = subprocess.run(  # noqa: S603 (fixed git arguments, no shell)
+            [git, "-C", str(root), *args],
             capture_output=True,
             text=True,
             check=False,

@@ -66,7 +66,9 @@ def test_counts_per_app_code_and_tests_apart(check: ModuleType, tree: Path) -> N
     }
 
 
-def test_same_counts_pass(check: ModuleType, tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_same_counts_pass(
+    check: ModuleType, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert check.main(["--root", str(tree), "--write"]) == 0
     assert check.main(["--root", str(tree)]) == 0
     assert "宽松类型与基线一致" in capsys.readouterr().out
