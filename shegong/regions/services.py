@@ -14,6 +14,7 @@ from django.db import transaction
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.roles import Cap
+from shegong.core.scoping import Actor
 from shegong.core.tabular import Column, ImportReport, parse_count
 from shegong.core.tree import child_path, depth_of, move_subtree
 from shegong.lib import geo
@@ -51,7 +52,7 @@ BATCH = 2000
 MAX_POPULATION = 100_000_000  # 常住人口 of one division: a realistic cap (a dry-run error)
 
 
-def _require(actor: Any, capability: str = Cap.REGIONS_MANAGE) -> None:
+def _require(actor: Actor, capability: str = Cap.REGIONS_MANAGE) -> None:
     if not actor.has_capability(capability):
         raise PermissionDenied("您的角色不能维护行政区划")
 
@@ -93,7 +94,7 @@ def _full_name(name: str, parent: Region | None) -> str:
 
 def create_region(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     level: int,
@@ -139,7 +140,7 @@ def create_region(
 
 def update_region(
     *,
-    actor: Any,
+    actor: Actor,
     region_id: int,
     name: str | None = None,
     population: int | None = None,
@@ -174,7 +175,7 @@ def update_region(
     return region
 
 
-def move_region(*, actor: Any, region_id: int, new_parent_id: int) -> Region:
+def move_region(*, actor: Actor, region_id: int, new_parent_id: int) -> Region:
     """Re-parent a region (e.g. a community transferred between streets)."""
     _require(actor)
     with transaction.atomic():
@@ -282,7 +283,7 @@ def _parse_rows(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport
     return parsed
 
 
-def template_example(*, actor: Any) -> list[list[Any]]:
+def template_example(*, actor: Actor) -> list[list[Any]]:
     """The template's sample row: a region the actor may import, as it stands (the most
     local one in scope), so the downloaded template passes its own dry run and confirming
     it unchanged changes nothing."""
@@ -307,7 +308,7 @@ def template_example(*, actor: Any) -> list[list[Any]]:
 
 
 def import_regions(
-    *, actor: Any, rows: Iterable[tuple[int, dict[str, str]]], commit: bool
+    *, actor: Actor, rows: Iterable[tuple[int, dict[str, str]]], commit: bool
 ) -> ImportReport:
     """Create or update regions by code. Parents may be earlier in the file or existing.
 
@@ -457,7 +458,7 @@ class BoundaryReport:
 
 
 def load_boundaries(
-    *, actor: Any, document: Any, code_property: str = "", commit: bool = True
+    *, actor: Actor, document: Any, code_property: str = "", commit: bool = True
 ) -> BoundaryReport:
     """Load region boundaries from a GeoJSON FeatureCollection (RFC 7946, ``[lon, lat]``).
 
