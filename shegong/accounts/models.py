@@ -7,7 +7,8 @@ import secrets
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils import timezone
 
@@ -104,6 +105,16 @@ class User(AbstractUser):
 
     def is_locked(self, now: Any = None) -> bool:
         return bool(self.locked_until and self.locked_until > (now or timezone.now()))
+
+
+def staff_user(user: User | AnonymousUser | None) -> User:
+    """``user`` as a signed-in staff member; ``PermissionDenied`` for None and anonymous.
+
+    For services that views call with ``request.user`` as it is (a view behind login that
+    takes ``accounts.http.AuthedHttpRequest`` already passes a ``User``)."""
+    if not isinstance(user, User) or not user.is_authenticated:
+        raise PermissionDenied("请先登录")
+    return user
 
 
 class ApiTokenQuerySet(models.QuerySet):

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.calendar import get_calendar
 from shegong.core.exceptions import DomainError
@@ -144,7 +145,7 @@ def compute_deadline(
 
 def publish_policy_version(
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     changes: dict[str, Any],
     clocks: list[tuple[str, str, int, str, str]] | None = None,
