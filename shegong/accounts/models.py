@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import datetime
 from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractUser, AnonymousUser, UserManager
 from django.core.exceptions import PermissionDenied
@@ -103,7 +104,7 @@ class User(AbstractUser):
             parts.append(self.unit.name)
         return " · ".join(parts) or "未设置管辖范围"
 
-    def is_locked(self, now: Any = None) -> bool:
+    def is_locked(self, now: datetime | None = None) -> bool:
         return bool(self.locked_until and self.locked_until > (now or timezone.now()))
 
 

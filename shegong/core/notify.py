@@ -36,7 +36,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Protocol, cast
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
@@ -84,6 +84,12 @@ def notify(
 
 class SmsSender(Protocol):
     def send(self, phone: str, text: str) -> None: ...
+
+
+class _KeyedSender(Protocol):
+    """A sender that declares ``supports_idempotency_key`` (:class:`HttpSmsBackend`)."""
+
+    def send(self, phone: str, text: str, *, key: str) -> None: ...
 
 
 class SmsGatewayError(Exception):
@@ -253,7 +259,7 @@ def deliver(phone: str, text: str, *, key: str = "") -> None:
     ``supports_idempotency_key`` (:class:`HttpSmsBackend`)."""
     sender = sms_sender()
     if key and getattr(sender, "supports_idempotency_key", False):
-        sender.send(phone, signed(text), key=key)  # type: ignore[call-arg]
+        cast(_KeyedSender, sender).send(phone, signed(text), key=key)
     else:
         sender.send(phone, signed(text))
 
