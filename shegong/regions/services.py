@@ -10,6 +10,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
@@ -426,7 +427,7 @@ def import_regions(
     return report
 
 
-def export_rows(queryset: Any) -> Iterable[list[Any]]:
+def export_rows(queryset: QuerySet[Region]) -> Iterable[list[str | int]]:
     """Rows in the import format, so an export can be edited and re-imported."""
     rows = queryset.select_related("parent").order_by("level", "code")
     for region in rows.iterator(chunk_size=BATCH):
@@ -434,7 +435,7 @@ def export_rows(queryset: Any) -> Iterable[list[Any]]:
             region.code,
             region.name,
             RegionLevel(region.level).label,
-            region.parent.code if region.parent_id else "",
+            region.parent.code if region.parent is not None else "",
             region.population if region.population is not None else "",
         ]
 

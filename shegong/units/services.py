@@ -8,6 +8,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
@@ -218,7 +219,7 @@ def update_unit(*, actor: Actor, unit_id: int, **values: Any) -> Unit:
     return unit
 
 
-def export_rows(queryset: Any, *, unmasked: bool = False) -> Iterable[list[Any]]:
+def export_rows(queryset: QuerySet[Unit], *, unmasked: bool = False) -> Iterable[list[Any]]:
     for unit in queryset.select_related("region", "parent", "superior_body").iterator(
         chunk_size=2000
     ):
@@ -229,12 +230,12 @@ def export_rows(queryset: Any, *, unmasked: bool = False) -> Iterable[list[Any]]
             unit.short_name,
             unit.get_kind_display(),
             unit.region.code,
-            unit.parent.code if unit.parent_id else "",
-            unit.superior_body.code if unit.superior_body_id else "",
+            unit.parent.code if unit.parent is not None else "",
+            unit.superior_body.code if unit.superior_body is not None else "",
             unit.credit_code,
             "是" if unit.is_handling_unit else "否",
             unit.contact_person,
-            (phone.reveal() if unmasked and phone else str(phone)),
+            plain(phone) if unmasked else str(phone),
             unit.office_phone,
             unit.address,
         ]
