@@ -176,7 +176,8 @@ def _git(root: Path, *args: str) -> str | None:
 
 def added_lines(root: Path, baseline: Path) -> set[tuple[str, int]] | None:
     """(path, line) of every line added since the commit that last wrote the baseline,
-    committed or not; None when git cannot tell (no repository, baseline not committed)."""
+    committed or not, and every line of a file git does not track yet; None when git cannot
+    tell (no repository, baseline not committed)."""
     base = (_git(root, "log", "-1", "--format=%H", "--", str(baseline)) or "").strip()
     if not base:
         return None
@@ -193,6 +194,11 @@ def added_lines(root: Path, baseline: Path) -> set[tuple[str, int]] | None:
             if match:
                 start, length = int(match.group(1)), int(match.group(2) or "1")
                 added.update((current, n) for n in range(start, start + length))
+    untracked = _git(root, "ls-files", "--others", "--exclude-standard", "--", PACKAGE) or ""
+    for name in untracked.splitlines():
+        if name.endswith(".py"):
+            count = len((root / name).read_text(encoding="utf-8").splitlines())
+            added.update((name, n) for n in range(1, count + 1))
     return added
 
 
@@ -240,7 +246,7 @@ def _rise(
     hits: list[Hit],
     added: set[tuple[str, int]] | None,
 ) -> str:
-    mine = [h for h in hits if h.app == app and h.kind == kind]
+    mine = list({(h.path, h.line): h for h in hits if h.app == app and h.kind == kind}.values())
     new = [h for h in mine if added is not None and (h.path, h.line) in added]
     head = f"  {app}：{LABELS[kind]} 基线 {before}，现在 {now}（+{now - before}）"
     if new:

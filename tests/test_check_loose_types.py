@@ -141,3 +141,19 @@ def test_with_git_only_the_lines_added_since_the_baseline_are_shown(
     assert "新增的行" in err
     assert "shegong/units/services.py:10: def other(x: Any) -> None:" in err
     assert "services.py:5:" not in err
+
+
+def test_with_git_every_line_of_a_new_file_is_new(
+    check: ModuleType, tree: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    check.main(["--root", str(tree), "--write"])
+    git = ["git", "-C", str(tree), "-c", "user.name=t", "-c", "user.email=t@example.invalid"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "commit", "-qm", "baseline"], check=True)
+    capsys.readouterr()
+    write(tree, "shegong/units/forms.py", "x = 1  # type: ignore[assignment]\n")
+    assert check.main(["--root", str(tree)]) == 1
+    err = capsys.readouterr().err
+    assert "shegong/units/forms.py:1: x = 1  # type: ignore[assignment]" in err
+    assert "services.py:7:" not in err
