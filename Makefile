@@ -53,11 +53,14 @@ screenshots: setup
 	bash scripts/ensure-browser.sh
 	SHEGONG_SCREENSHOTS=1 $(BIN)/python -m pytest -q -p no:cacheprovider -m browser
 
+## Ruff, the import contracts, mypy (strict for shegong/lib and shegong/core), the loose-types
+## ratchet (Any and `# type: ignore` per app only fall: .ci/loose-types.json), migrations.
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
 	$(BIN)/mypy shegong
+	$(BIN)/python scripts/check-loose-types.py
 	DJANGO_SETTINGS_MODULE=shegong.conf.test_settings $(BIN)/python manage.py makemigrations --check --dry-run
 	bash scripts/check-deploy.sh
 

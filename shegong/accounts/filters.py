@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import Q
 
-from .models import User
+from .models import User, UserQuerySet
 from .roles import Role
 
 
@@ -18,7 +16,7 @@ class UserFilterSet(django_filters.FilterSet):
         model = User
         fields = ["q", "role", "is_active"]
 
-    def filter_q(self, queryset: Any, name: str, value: str) -> Any:
+    def filter_q(self, queryset: UserQuerySet, name: str, value: str) -> UserQuerySet:
         value = value.strip()
         if not value:
             return queryset

@@ -6,20 +6,17 @@ Views behind login take :class:`AuthedHttpRequest`: ``request.user`` is the proj
 views (portal, Open311, verification) take :class:`HtmxHttpRequest`, whose ``user`` stays
 Django's union. Neither changes anything at run time; they tell mypy what the middleware
 guarantees, so a view needs no ``type: ignore`` for ``request.user`` or ``request.htmx``.
+``HtmxHttpRequest`` lives in ``core.http`` (core, regions and units use it too) and is
+re-exported here.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest
-from django_htmx.middleware import HtmxDetails
+from shegong.core.http import HtmxHttpRequest
 
 from .models import User
 
-
-class HtmxHttpRequest(HttpRequest):
-    """Any request that went through ``HtmxMiddleware``."""
-
-    htmx: HtmxDetails
+__all__ = ["AuthedHttpRequest", "HtmxHttpRequest"]
 
 
 class AuthedHttpRequest(HtmxHttpRequest):

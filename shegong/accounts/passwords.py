@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import string
-from typing import Any
 
 from django.core.exceptions import ValidationError
 
@@ -9,7 +8,7 @@ from django.core.exceptions import ValidationError
 class CharacterClassValidator:
     """At least three of: lower case, upper case, digits, symbols (等保 practice, §10.2)."""
 
-    def validate(self, password: str, user: Any = None) -> None:
+    def validate(self, password: str, user: object = None) -> None:  # user: unused
         classes = [
             any(c in string.ascii_lowercase for c in password),
             any(c in string.ascii_uppercase for c in password),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -22,13 +21,13 @@ from .models import ApiToken, User
 from .roles import Cap, Role
 
 
-def _require(actor: Any) -> None:
+def _require(actor: User) -> None:
     if not actor.has_capability(Cap.ACCOUNTS_MANAGE):
         raise PermissionDenied("您的角色不能管理用户")
 
 
 def _scope_targets(
-    actor: Any, region_id: int | None, unit_id: int | None
+    actor: User, region_id: int | None, unit_id: int | None
 ) -> tuple[Region | None, Unit | None]:
     """The region/unit must be inside the actor's own scope: no one grants more than they have."""
     region = unit = None
@@ -43,7 +42,7 @@ def _scope_targets(
     return region, unit
 
 
-def _check_role(actor: Any, role: str) -> None:
+def _check_role(actor: User, role: str) -> None:
     if role not in Role.values:
         raise DomainError("角色无效")
     # 三权分立: the administrator cannot create auditors for themselves to hide their tracks,
@@ -54,7 +53,7 @@ def _check_role(actor: Any, role: str) -> None:
 
 def create_user(
     *,
-    actor: Any,
+    actor: User,
     username: str,
     full_name: str,
     role: str,
@@ -109,7 +108,7 @@ def create_user(
 
 def update_user(
     *,
-    actor: Any,
+    actor: User,
     user_id: int,
     full_name: str | None = None,
     role: str | None = None,
@@ -164,7 +163,7 @@ def update_user(
     return user
 
 
-def reset_password(*, actor: Any, user_id: int, new_password: str) -> User:
+def reset_password(*, actor: User, user_id: int, new_password: str) -> User:
     """An administrator resets a password; the owner uses :func:`change_own_password`."""
     _require(actor)
     with transaction.atomic():
@@ -176,7 +175,7 @@ def reset_password(*, actor: Any, user_id: int, new_password: str) -> User:
         return _set_password(actor, user, new_password, "user_password_reset")
 
 
-def change_own_password(*, actor: Any, old_password: str, new_password: str) -> User:
+def change_own_password(*, actor: User, old_password: str, new_password: str) -> User:
     with transaction.atomic():
         user = User.objects.select_for_update().get(pk=actor.pk)
         if not user.check_password(old_password):
@@ -184,7 +183,7 @@ def change_own_password(*, actor: Any, old_password: str, new_password: str) -> 
         return _set_password(actor, user, new_password, "user_password_changed")
 
 
-def _set_password(actor: Any, user: User, new_password: str, action: str) -> User:
+def _set_password(actor: User, user: User, new_password: str, action: str) -> User:
     try:
         validate_password(new_password, user)
     except ValidationError as exc:
@@ -240,7 +239,7 @@ def record_login_success(*, user: User) -> None:
         audit.record("user_logged_in", actor=user, target=user)
 
 
-def unlock_user(*, actor: Any, user_id: int) -> User:
+def unlock_user(*, actor: User, user_id: int) -> User:
     _require(actor)
     with transaction.atomic():
         user = User.objects.visible_to(actor).select_for_update().filter(pk=user_id).first()
@@ -253,7 +252,7 @@ def unlock_user(*, actor: Any, user_id: int) -> User:
     return user
 
 
-def create_api_token(*, actor: Any, name: str, days: int | None = 90) -> tuple[ApiToken, str]:
+def create_api_token(*, actor: User, name: str, days: int | None = 90) -> tuple[ApiToken, str]:
     """Create a token for the actor; the raw key is returned once and never stored."""
     name = name.strip()
     if not name:
@@ -276,7 +275,7 @@ def create_api_token(*, actor: Any, name: str, days: int | None = 90) -> tuple[A
     return token, raw
 
 
-def revoke_api_token(*, actor: Any, token_id: int) -> ApiToken:
+def revoke_api_token(*, actor: User, token_id: int) -> ApiToken:
     with transaction.atomic():
         token = ApiToken.objects.select_for_update().filter(pk=token_id, user=actor).first()
         if token is None:

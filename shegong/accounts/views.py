@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -25,12 +25,13 @@ from shegong.units.models import Unit
 from . import services
 from .filters import UserFilterSet
 from .forms import LoginForm, PasswordChangeForm, TokenForm, UserCreateForm, UserEditForm
+from .http import AuthedHttpRequest, HtmxHttpRequest
 from .models import ApiToken, User
 from .roles import Cap
 
 
 @require_http_methods(["GET", "POST"])
-def login_view(request: HttpRequest) -> HttpResponse:
+def login_view(request: HtmxHttpRequest) -> HttpResponse:
     form = LoginForm(request.POST or None)
     error = None
     next_url = request.POST.get("next") or request.GET.get("next") or ""
@@ -42,14 +43,14 @@ def login_view(request: HttpRequest) -> HttpResponse:
             error = f"连续登录失败次数过多，账号已锁定至 {until}。如需立即解锁请联系管理员。"
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
-            if user is None:
+            if not isinstance(user, User):  # None: wrong name or password
                 failed = services.record_login_failure(username=username)
                 if failed is not None and failed.is_locked():
                     error = "连续登录失败次数过多，账号已锁定 30 分钟。"
                 else:
                     error = "用户名或密码不正确。"
             else:
-                services.record_login_success(user=user)  # type: ignore[arg-type]
+                services.record_login_success(user=user)
                 login(request, user)
                 if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
                     next_url = ""
@@ -63,7 +64,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def logout_view(request: HttpRequest) -> HttpResponse:
+def logout_view(request: HtmxHttpRequest) -> HttpResponse:
     logout(request)
     messages.info(request, "已安全退出")
     return redirect("accounts:login")
@@ -71,7 +72,7 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
+def password_change(request: AuthedHttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -83,7 +84,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
-            user = cast(User, request.user)
+            user = request.user
             user.refresh_from_db()
             login(request, user)  # keep the session valid after the hash changed
             messages.success(request, "密码已修改")
@@ -96,7 +97,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Cap.ACCOUNTS_VIEW)
-def user_list(request: HttpRequest) -> HttpResponse:
+def user_list(request: AuthedHttpRequest) -> HttpResponse:
     filterset = UserFilterSet(
         request.GET, queryset=User.objects.visible_to(request.user).select_related("region", "unit")
     )
@@ -110,13 +111,13 @@ def user_list(request: HttpRequest) -> HttpResponse:
         "can_manage": has_capability(request.user, Cap.ACCOUNTS_MANAGE),
         "breadcrumbs": [("用户管理", None)],
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "accounts/partials/_user_table.html", context)
     return render(request, "accounts/user_list.html", context)
 
 
 @capability_required(Cap.ACCOUNTS_VIEW)
-def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def user_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     subject = get_visible_or_404(User, request.user, pk=pk)
     can_manage = has_capability(request.user, Cap.ACCOUNTS_MANAGE)
     form = UserEditForm(
@@ -140,7 +141,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _codes_to_ids(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+def _codes_to_ids(request: AuthedHttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     region_code = data.pop("region_code", "")
     unit_code = data.pop("unit_code", "")
     data["region_id"] = data["unit_id"] = None
@@ -159,7 +160,7 @@ def _codes_to_ids(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def user_create(request: HttpRequest) -> HttpResponse:
+def user_create(request: AuthedHttpRequest) -> HttpResponse:
     need_capability(request, Cap.ACCOUNTS_MANAGE)
     form = UserCreateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -183,7 +184,7 @@ def user_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def user_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.ACCOUNTS_MANAGE)
     subject = get_visible_or_404(User, request.user, pk=pk)
     form = UserEditForm(request.POST)
@@ -208,7 +209,7 @@ def user_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
+def user_unlock(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.ACCOUNTS_MANAGE)
     subject = get_visible_or_404(User, request.user, pk=pk)
     services.unlock_user(actor=request.user, user_id=subject.pk)
@@ -218,7 +219,7 @@ def user_unlock(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def token_list(request: HttpRequest) -> HttpResponse:
+def token_list(request: AuthedHttpRequest) -> HttpResponse:
     form = TokenForm(request.POST or None)
     new_key = None
     if request.method == "POST" and form.is_valid():
@@ -226,7 +227,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
             _, new_key = services.create_api_token(actor=request.user, **form.cleaned_data)
         except DomainError as exc:
             form.add_error(None, exc.message)
-    tokens = ApiToken.objects.filter(user=cast(User, request.user))
+    tokens = ApiToken.objects.filter(user=request.user)
     return render(
         request,
         "accounts/token_list.html",
@@ -242,7 +243,7 @@ def token_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
+def token_revoke(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     try:
         services.revoke_api_token(actor=request.user, token_id=pk)
     except DomainError as exc:

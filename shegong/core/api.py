@@ -54,7 +54,7 @@ class SessionAuth(APIKeyCookie):
         return super().__call__(request)
 
     def authenticate(self, request: HttpRequest, key: str | None) -> Any:
-        user: Any = request.user
+        user = request.user
         return user if user.is_authenticated else None
 
 
@@ -83,7 +83,8 @@ class TextParser(Parser):
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         text = normalise_text(request.body)
-        return normalise_data(json.loads(text))  # type: ignore[no-any-return]
+        data: dict[str, Any] = normalise_data(json.loads(text))
+        return data
 
     def parse_querydict(
         self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest

@@ -13,7 +13,7 @@ import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import hashes
 from django.core.serializers.json import DjangoJSONEncoder
@@ -23,6 +23,7 @@ from django.utils import timezone
 from .db import bulk_insert
 from .models import AuditChainHead, AuditEvent, AuditVerification
 from .pii import EncryptedField, Sensitive
+from .scoping import Actor
 
 GENESIS = "0" * 64
 
@@ -50,7 +51,8 @@ def snapshot(instance: models.Model, fields: Iterable[str] | None = None) -> dic
             result[field.name] = "***" if getattr(instance, field.attname) else ""
             continue
         result[field.name] = _json(getattr(instance, field.attname))
-    return json.loads(json.dumps(result, cls=DjangoJSONEncoder))
+    plain_json: dict[str, Any] = json.loads(json.dumps(result, cls=DjangoJSONEncoder))
+    return plain_json
 
 
 def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list[Any]]:
@@ -91,7 +93,7 @@ def compute_hash(event: AuditEvent) -> str:
     return digest.finalize().hex()
 
 
-def _region_path_of(target: Any) -> str:
+def _region_path_of(target: models.Model | RegionPathTarget | None) -> str:
     if target is None:
         return ""
     for attr in ("audit_region_path", "path"):
@@ -102,13 +104,21 @@ def _region_path_of(target: Any) -> str:
     return getattr(region, "path", "") or ""
 
 
+class RegionPathTarget(Protocol):
+    """A target that is not a row (the caller gives ``target_type``/``target_id``): only
+    its region path is read, for the audit event's scope."""
+
+    @property
+    def audit_region_path(self) -> str: ...
+
+
 @dataclass
 class Entry:
     """One event to append (``record_many``); the same arguments as ``record``."""
 
     action: str
-    actor: Any = None
-    target: Any = None
+    actor: Actor | None = None
+    target: models.Model | RegionPathTarget | None = None
     changes: dict[str, Any] | None = None
     note: str = ""
     success: bool = True
@@ -124,8 +134,8 @@ class Entry:
 def record(
     action: str,
     *,
-    actor: Any,
-    target: Any = None,
+    actor: Actor | None,
+    target: models.Model | RegionPathTarget | None = None,
     changes: dict[str, Any] | None = None,
     note: str = "",
     success: bool = True,
@@ -161,15 +171,17 @@ def record_many(entries: list[Entry]) -> list[AuditEvent]:
     for entry in entries:
         target = entry.target
         target_type, target_id, target_repr = entry.target_type, entry.target_id, entry.target_repr
-        if target is not None:
+        if isinstance(target, models.Model):
             target_type = target_type or target._meta.label_lower
             target_id = target_id or str(target.pk)
+        if target is not None:
             target_repr = target_repr or str(target)[:255]
-        actor_obj = entry.actor if getattr(entry.actor, "pk", None) else None
+        # An unsaved or anonymous actor is recorded as the system.
+        actor_obj = entry.actor if entry.actor is not None and entry.actor.pk else None
         events.append(
             AuditEvent(
                 occurred_at=entry.at or timezone.now(),
-                actor=actor_obj,
+                actor_id=actor_obj.pk if actor_obj else None,
                 actor_repr=(actor_obj.get_username() if actor_obj else "system")[:150],
                 action=entry.action,
                 target_type=target_type,

@@ -24,7 +24,7 @@ def reserve_ids(model: type[models.Model], count: int, using: str = "default") -
     if not transaction.get_connection(using).in_atomic_block:
         raise RuntimeError("reserve_ids must run inside the inserting transaction")
     table = model._meta.db_table
-    pk_column = str(model._meta.pk.column)  # type: ignore[union-attr]
+    pk_column = str(model._meta.pk.column)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.urls import NoReverseMatch, reverse
+
+from .scoping import ScopedUser
 
 
 @dataclass(frozen=True)
@@ -32,8 +35,8 @@ def register(*items: NavItem) -> None:
             _items.append(item)
 
 
-def nav_for(user: Any) -> list[dict[str, Any]]:
-    if not getattr(user, "is_authenticated", False):
+def nav_for(user: ScopedUser | AnonymousUser | None) -> list[dict[str, Any]]:
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return []
     sections: dict[str, list[dict[str, str]]] = {}
     for item in sorted(_items, key=lambda i: i.order):

@@ -36,9 +36,10 @@ import urllib.error
 import urllib.request
 from collections.abc import Collection, Iterable
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import Protocol, cast
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
@@ -46,13 +47,14 @@ from django.utils.module_loading import import_string
 from shegong.lib.masking import mask_identifiers, mask_phone
 
 from .models import Notification, SmsMessage, SmsStatus
-from .pii import plain
+from .pii import Sensitive, plain
+from .scoping import Actor, signed_in
 
 logger = logging.getLogger("shegong.notify")
 
 
 def notify(
-    users: Iterable[Any],
+    users: Iterable[Actor | None],
     title: str,
     body: str = "",
     url: str = "",
@@ -74,7 +76,7 @@ def notify(
             continue
         seen.add(user.pk)
         rows.append(
-            Notification(user=user, title=title[:200], body=body, url=url[:255], level=level)
+            Notification(user_id=user.pk, title=title[:200], body=body, url=url[:255], level=level)
         )
     Notification.objects.bulk_create(rows)
     return len(rows)
@@ -82,6 +84,12 @@ def notify(
 
 class SmsSender(Protocol):
     def send(self, phone: str, text: str) -> None: ...
+
+
+class _KeyedSender(Protocol):
+    """A sender that declares ``supports_idempotency_key`` (:class:`HttpSmsBackend`)."""
+
+    def send(self, phone: str, text: str, *, key: str) -> None: ...
 
 
 class SmsGatewayError(Exception):
@@ -251,12 +259,12 @@ def deliver(phone: str, text: str, *, key: str = "") -> None:
     ``supports_idempotency_key`` (:class:`HttpSmsBackend`)."""
     sender = sms_sender()
     if key and getattr(sender, "supports_idempotency_key", False):
-        sender.send(phone, signed(text), key=key)  # type: ignore[call-arg]
+        cast(_KeyedSender, sender).send(phone, signed(text), key=key)
     else:
         sender.send(phone, signed(text))
 
 
-def queue_sms(phone: Any, text: str, *, purpose: str = "") -> SmsMessage | None:
+def queue_sms(phone: Sensitive | str | None, text: str, *, purpose: str = "") -> SmsMessage | None:
     """Record an SMS with the current transaction and send it by a task after commit.
 
     Call inside the service's ``transaction.atomic()``: if the action rolls back, nothing
@@ -399,7 +407,7 @@ def resend_due(*, now: datetime | None = None) -> int:
     return len(due)
 
 
-def resend_unknown(*, actor: Any, message_ids: Iterable[int]) -> int:
+def resend_unknown(*, actor: Actor | AnonymousUser, message_ids: Iterable[int]) -> int:
     """An administrator checked with the provider that 结果未知 messages did not arrive: queue
     them again (same idempotency key, so a relay that did deliver one drops it). Only rows
     still 结果未知 are touched; audited. Returns how many were queued."""
@@ -420,7 +428,7 @@ def resend_unknown(*, actor: Any, message_ids: Iterable[int]) -> int:
         SmsMessage.objects.filter(pk__in=ids).update(status=SmsStatus.QUEUED, next_try_at=now)
         audit.record(
             "sms_unknown_resent",
-            actor=actor,
+            actor=signed_in(actor),
             target_type="core.smsmessage",
             target_repr=f"重新发送 {len(ids)} 条结果未知的短信",
             changes={"ids": ids},

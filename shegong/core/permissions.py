@@ -21,21 +21,25 @@ from collections.abc import Callable
 from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+
+from .scoping import ScopedUser
 
 DENIED = "您的角色不能执行此操作"
 
 
-def has_capability(user: object, capability: str) -> bool:
+def has_capability(user: ScopedUser | AnonymousUser | None, capability: str) -> bool:
     """Whether ``user`` (a user, ``AnonymousUser`` or ``None``) holds ``capability``."""
-    if user is None or not getattr(user, "is_authenticated", False):
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
         return False
-    check: Callable[[str], bool] | None = getattr(user, "has_capability", None)
-    return bool(check is not None and check(capability))
+    return user.has_capability(capability)
 
 
-def require_capability(actor: object, capability: str, message: str | None = DENIED) -> None:
+def require_capability(
+    actor: ScopedUser | AnonymousUser | None, capability: str, message: str | None = DENIED
+) -> None:
     """Refuse (``PermissionDenied(message)``) unless ``actor`` holds ``capability``.
 
     ``message=None`` raises a bare ``PermissionDenied`` — the 403 page then shows its

@@ -24,6 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
+from django.contrib.auth.models import AnonymousUser
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.db import models
 from django.http import Http404
 
@@ -34,11 +36,20 @@ if TYPE_CHECKING:
 
 
 class ScopedUser(Protocol):
-    """What scoping needs from a user (``accounts.User`` implements it)."""
+    """What scoping needs from a user (``accounts.User`` implements it).
 
-    is_authenticated: bool
-    is_active: bool
-    is_superuser: bool
+    Read-only members (properties), so a model field, a plain attribute or a
+    ``cached_property`` all satisfy them.
+    """
+
+    @property
+    def is_authenticated(self) -> bool: ...
+
+    @property
+    def is_active(self) -> bool: ...
+
+    @property
+    def is_superuser(self) -> bool: ...
 
     @property
     def scope_region_path(self) -> str | None: ...
@@ -49,7 +60,46 @@ class ScopedUser(Protocol):
     @property
     def has_citywide_scope(self) -> bool: ...
 
-    def has_capability(self, capability: str) -> bool: ...
+    def has_capability(self, capability: str, /) -> bool: ...
+
+
+class Actor(ScopedUser, Protocol):
+    """Who performs a service call, as far as ``core`` needs to know: a signed-in staff
+    member (``accounts.User`` implements it; the end of ``accounts/models.py`` has mypy
+    prove it).
+
+    Core's helpers (audit, export records, personal-data reveal, staging, notices) take an
+    ``Actor``; services of the apps above ``accounts`` take ``accounts.models.User``, which
+    also has the region/unit rows.
+    """
+
+    @property
+    def pk(self) -> int: ...
+
+    @property
+    def role(self) -> str: ...
+
+    def get_username(self) -> str: ...
+
+
+def signed_in(user: Actor | AnonymousUser | None) -> Actor:
+    """``user`` as an :class:`Actor`; ``PermissionDenied`` for ``None`` and anonymous users.
+
+    Core's helpers accept ``request.user`` as it is (views behind login should take
+    ``accounts.http.AuthedHttpRequest``, whose ``user`` is already an actor) and call this.
+    """
+    if user is None or isinstance(user, AnonymousUser) or not user.is_authenticated:
+        raise PermissionDenied("请先登录")
+    return user
+
+
+def active_user(user: ScopedUser | AnonymousUser | None) -> ScopedUser | None:
+    """``user`` if it is a signed-in, active user, else ``None``."""
+    if user is None or isinstance(user, AnonymousUser):
+        return None
+    if not user.is_authenticated or not user.is_active:
+        return None
+    return user
 
 
 @dataclass(frozen=True)
@@ -86,14 +136,15 @@ def _prefix(path: str) -> str:
     return f"{path}__path" if path else "path"
 
 
-class ScopedQuerySet(models.QuerySet):
+class ScopedQuerySet(models.QuerySet):  # type arguments omitted on purpose: see pyproject.toml
     """QuerySet with the ``visible_to(user)`` predicate."""
 
-    def visible_to(self, user: Any) -> Self:
+    def visible_to(self, user: ScopedUser | AnonymousUser | None) -> Self:
         scope: Scope | None = getattr(self.model, "scope", None)
         if scope is None:
             raise TypeError(f"{self.model.__name__} declares no Scope")
-        if user is None or not user.is_authenticated or not user.is_active:
+        user = active_user(user)
+        if user is None:
             return self.none()
         if user.is_superuser:
             return self
@@ -136,12 +187,20 @@ def _is_multi_valued(model: type[models.Model], rel: str) -> bool:
     return False
 
 
-M = TypeVar("M", bound=models.Model)
+_M = TypeVar("_M", bound=models.Model)
 
 
-def get_visible_or_404(model: type[M], user: Any, **lookup: Any) -> M:
-    """Fetch one row through the user's scope; anything else is a 404 (never a 403)."""
+def get_visible_or_404(
+    model: type[_M], user: ScopedUser | AnonymousUser | None, **lookup: object
+) -> _M:
+    """Fetch one row through the user's scope; anything else is a 404 (never a 403).
+
+    The model's default manager must be scoped (system check ``shegong.E002``)."""
+    rows = model._default_manager.all()
+    if not isinstance(rows, ScopedQuerySet):
+        raise TypeError(f"{model.__name__} declares no Scope")
     try:
-        return model.objects.visible_to(user).get(**lookup)  # type: ignore[attr-defined, no-any-return]
-    except (model.DoesNotExist, ValueError, TypeError) as exc:  # type: ignore[attr-defined]
+        row: _M = rows.visible_to(user).get(**lookup)
+    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
         raise Http404 from exc
+    return row

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 
@@ -15,15 +16,19 @@ from .exceptions import DomainError
 from .models import CalendarDay, CalendarYear
 from .pii import EncryptedField, Sensitive
 from .roles import Cap
+from .scoping import Actor, signed_in
 
 
-def reveal_personal_data(*, actor: Any, obj: models.Model, field_name: str, reason: str) -> str:
+def reveal_personal_data(
+    *, actor: Actor | AnonymousUser, obj: models.Model, field_name: str, reason: str
+) -> str:
     """Return the plaintext of one encrypted field and audit it.
 
     The caller must have loaded ``obj`` through ``visible_to(actor)``. The role must hold
     ``pii.reveal``; a reason is required (信访工作条例 第三十条 confidentiality; 个人信息
     保护法 第五十一条 least privilege).
     """
+    actor = signed_in(actor)
     if not actor.has_capability(Cap.PII_REVEAL):
         raise PermissionDenied("您的角色不能查看完整个人信息")
     field = obj._meta.get_field(field_name)
@@ -45,9 +50,15 @@ def reveal_personal_data(*, actor: Any, obj: models.Model, field_name: str, reas
 
 
 def record_export(
-    *, actor: Any, what: str, count: int, filters: dict[str, Any], unmasked: bool = False
+    *,
+    actor: Actor | AnonymousUser,
+    what: str,
+    count: int,
+    filters: dict[str, Any],
+    unmasked: bool = False,
 ) -> None:
     """Every export is audited with its filters and whether it contained full personal data."""
+    actor = signed_in(actor)
     audit.record(
         "data_exported",
         actor=actor,
@@ -58,8 +69,9 @@ def record_export(
 
 
 def set_calendar_day(
-    *, actor: Any, day: date, is_workday: bool, name: str = "", source: str = ""
+    *, actor: Actor | AnonymousUser, day: date, is_workday: bool, name: str = "", source: str = ""
 ) -> CalendarDay:
+    actor = signed_in(actor)
     if not actor.has_capability(Cap.CALENDAR_MANAGE):
         raise PermissionDenied("您的角色不能维护节假日")
     with transaction.atomic():
@@ -78,7 +90,8 @@ def set_calendar_day(
     return entry
 
 
-def delete_calendar_day(*, actor: Any, day: date) -> None:
+def delete_calendar_day(*, actor: Actor | AnonymousUser, day: date) -> None:
+    actor = signed_in(actor)
     if not actor.has_capability(Cap.CALENDAR_MANAGE):
         raise PermissionDenied("您的角色不能维护节假日")
     with transaction.atomic():
@@ -95,8 +108,11 @@ def delete_calendar_day(*, actor: Any, day: date) -> None:
         transaction.on_commit(invalidate)
 
 
-def mark_calendar_year(*, actor: Any, year: int, complete: bool, source: str = "") -> CalendarYear:
+def mark_calendar_year(
+    *, actor: Actor | AnonymousUser, year: int, complete: bool, source: str = ""
+) -> CalendarYear:
     """Declare that every holiday and 调休 day of ``year`` has been entered (or withdraw it)."""
+    actor = signed_in(actor)
     if not actor.has_capability(Cap.CALENDAR_MANAGE):
         raise PermissionDenied("您的角色不能维护节假日")
     if complete and not CalendarDay.objects.filter(date__year=year).exists():

@@ -13,9 +13,12 @@ import re
 import secrets
 import time
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
+
+from .scoping import Actor, signed_in
 
 MAX_BYTES = 50 * 1024 * 1024
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -27,13 +30,13 @@ class StagingError(ValueError):
         self.message = message
 
 
-def _dir(user: Any) -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports" / str(user.pk)
+def _dir(user: Actor | AnonymousUser) -> Path:
+    path = Path(settings.MEDIA_ROOT) / "imports" / str(signed_in(user).pk)
     path.mkdir(parents=True, exist_ok=True)
     return path
 
 
-def stage(user: Any, upload: IO[bytes], filename: str) -> str:
+def stage(user: Actor | AnonymousUser, upload: IO[bytes], filename: str) -> str:
     data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise StagingError("文件超过 50 MB，请拆分后再导入")
@@ -42,11 +45,11 @@ def stage(user: Any, upload: IO[bytes], filename: str) -> str:
         raise StagingError("文件格式不支持，请上传 .xlsx 或 .csv 文件")
     token = secrets.token_urlsafe(24)
     now = time.time()
-    for path, write in (
-        (_dir(user) / f"{token}{suffix}", lambda p: p.write_bytes(data)),
-        (_dir(user) / f"{token}.name", lambda p: p.write_text(Path(filename).name[:200], "utf-8")),
+    for path, content in (
+        (_dir(user) / f"{token}{suffix}", data),
+        (_dir(user) / f"{token}.name", Path(filename).name[:200].encode("utf-8")),
     ):
-        write(path)
+        path.write_bytes(content)
         # Age is measured on this process's clock, not the file system's (a shared volume on
         # another host, or a clock moved for tests, must not expire a fresh upload).
         os.utime(path, (now, now))
@@ -54,7 +57,7 @@ def stage(user: Any, upload: IO[bytes], filename: str) -> str:
     return token
 
 
-def load(user: Any, token: str) -> tuple[bytes, str]:
+def load(user: Actor | AnonymousUser, token: str) -> tuple[bytes, str]:
     """The staged bytes and the file name the person uploaded."""
     if not _TOKEN.match(token or ""):
         raise StagingError("导入文件已失效，请重新上传")
@@ -68,7 +71,7 @@ def load(user: Any, token: str) -> tuple[bytes, str]:
     return matches[0].read_bytes(), original
 
 
-def discard(user: Any, token: str) -> None:
+def discard(user: Actor | AnonymousUser, token: str) -> None:
     if _TOKEN.match(token or ""):
         for path in _dir(user).glob(f"{token}.*"):
             path.unlink(missing_ok=True)

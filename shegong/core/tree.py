@@ -11,7 +11,7 @@ Invariant: ``path`` of a node always starts with its parent's path; only
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Self, TypeVar
 
 from django.db import models, transaction
 from django.db.models import F, Value
@@ -25,12 +25,12 @@ def subtree_q(prefix: str, field: str = "path") -> models.Q:
     return models.Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + PATH_END})
 
 
-class TreeQuerySet(models.QuerySet):
-    def descendants_of(self, node: TreeNode, *, include_self: bool = True) -> TreeQuerySet:
+class TreeQuerySet(models.QuerySet):  # type arguments omitted on purpose: see pyproject.toml
+    def descendants_of(self, node: TreeNode, *, include_self: bool = True) -> Self:
         qs = self.filter(subtree_q(node.path))
         return qs if include_self else qs.exclude(pk=node.pk)
 
-    def ancestors_of(self, node: TreeNode, *, include_self: bool = False) -> TreeQuerySet:
+    def ancestors_of(self, node: TreeNode, *, include_self: bool = False) -> Self:
         prefixes = path_prefixes(node.path)
         if not include_self:
             prefixes = prefixes[:-1]
@@ -43,7 +43,9 @@ class TreeNode(models.Model):
     path = models.CharField("路径", max_length=255, blank=True, db_index=True, editable=False)
     depth = models.PositiveSmallIntegerField("层级深度", default=0, editable=False)
 
-    parent: Any
+    # Declared by each subclass as ``ForeignKey("self", null=True)``.
+    parent: TreeNode | None
+    parent_id: int | None
 
     class Meta:
         abstract = True
@@ -77,7 +79,7 @@ def depth_of(path: str) -> int:
 
 def assign_path(node: N) -> N:
     """Set path/depth from the parent and the node's segment, and store them."""
-    parent_path = node.parent.path if node.parent_id else "/"  # type: ignore[attr-defined]
+    parent_path = node.parent.path if node.parent_id and node.parent else "/"
     node.path = child_path(parent_path, node.path_segment())
     node.depth = depth_of(node.path)
     type(node)._base_manager.filter(pk=node.pk).update(path=node.path, depth=node.depth)

@@ -15,35 +15,36 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from shegong.lib.masking import mask_identifiers
-from shegong.lib.workcalendar import UnknownYearError
+from shegong.lib.workcalendar import UnknownYearError, period_unit
 
 from .calendar import get_calendar
 from .exceptions import DomainError
 from .filters import AuditEventFilterSet
+from .http import HtmxHttpRequest
 from .models import AuditEvent, AuditVerification, CalendarDay, CalendarYear
 from .permissions import capability_required, has_capability, need_capability
 from .pii import EncryptedField
 from .roles import Cap
-from .scoping import get_visible_or_404
+from .scoping import Scope, ScopedQuerySet, get_visible_or_404
 from .services import reveal_personal_data
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
-    user: Any = request.user
-    cards: list[dict[str, Any]] = []
+def home(request: HtmxHttpRequest) -> HttpResponse:
+    user = request.user
+    cards: list[dict[str, str | int]] = []
     for label, model_label, url_name in (
         ("辖区区划", "regions.Region", "regions:list"),
         ("单位", "units.Unit", "units:list"),
         ("用户", "accounts.User", "accounts:user-list"),
     ):
         model = apps.get_model(model_label)
-        scope = model.scope
-        if scope.capability and not user.has_capability(scope.capability):
+        scope: Scope = model.scope
+        if scope.capability and not has_capability(user, scope.capability):
             continue
-        cards.append(
-            {"label": label, "count": model.objects.visible_to(user).count(), "url_name": url_name}
-        )
+        rows = model._default_manager.all()
+        assert isinstance(rows, ScopedQuerySet)  # system check shegong.E002
+        cards.append({"label": label, "count": rows.visible_to(user).count(), "url_name": url_name})
     calendar = get_calendar()
     today = timezone.localdate()
     calendar_warning = None
@@ -58,7 +59,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "cards": cards,
             "calendar_warning": calendar_warning,
-            "can_manage_calendar": user.has_capability(Cap.CALENDAR_MANAGE),
+            "can_manage_calendar": has_capability(user, Cap.CALENDAR_MANAGE),
             "today": today,
             "is_workday_today": _safe_is_workday(today),
         },
@@ -74,7 +75,7 @@ def _safe_is_workday(day: date) -> bool | None:
 
 @login_required
 @require_POST
-def reveal(request: HttpRequest, model_label: str, pk: int, field: str) -> HttpResponse:
+def reveal(request: HtmxHttpRequest, model_label: str, pk: int, field: str) -> HttpResponse:
     """HTMX: show one unmasked value after a reason is given; audited."""
     try:
         model = apps.get_model(model_label)
@@ -102,7 +103,7 @@ def reveal(request: HttpRequest, model_label: str, pk: int, field: str) -> HttpR
 
 @login_required
 @require_GET
-def audit_list(request: HttpRequest) -> HttpResponse:
+def audit_list(request: HtmxHttpRequest) -> HttpResponse:
     need_capability(request, Cap.AUDIT_VIEW)
     base = AuditEvent.objects.visible_to(request.user).select_related("actor")
     filterset = AuditEventFilterSet(request.GET, queryset=base)
@@ -115,7 +116,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         "breadcrumbs": [("审计日志", None)],
         "query": _query_without_page(request),
     }
-    template = "core/partials/_audit_table.html" if request.htmx else "core/audit_list.html"  # type: ignore[attr-defined]
+    template = "core/partials/_audit_table.html" if request.htmx else "core/audit_list.html"
     return render(request, template, context)
 
 
@@ -138,7 +139,7 @@ def _query_without_page(request: HttpRequest) -> str:
 
 
 @capability_required(Cap.CALENDAR_VIEW)
-def calendar_view(request: HttpRequest) -> HttpResponse:
+def calendar_view(request: HtmxHttpRequest) -> HttpResponse:
     calendar = get_calendar()
     today = timezone.localdate()
     years = []
@@ -167,7 +168,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def deadline_calculator(request: HttpRequest) -> HttpResponse:
+def deadline_calculator(request: HtmxHttpRequest) -> HttpResponse:
     """HTMX: compute a due date the way every workflow clock does."""
     need_capability(request, Cap.CALENDAR_VIEW)
     error = None
@@ -175,18 +176,18 @@ def deadline_calculator(request: HttpRequest) -> HttpResponse:
     try:
         start = datetime.fromisoformat(request.GET.get("start", ""))
         value = int(request.GET.get("value", ""))
-        unit = request.GET.get("unit", "natural_day")
+        unit = period_unit(request.GET.get("unit", "natural_day"))
         if value < 0 or value > 3650:
             raise ValueError
         aware = timezone.make_aware(start) if timezone.is_naive(start) else start
-        result = get_calendar().deadline(aware, value, unit)  # type: ignore[arg-type]
+        result = get_calendar().deadline(aware, value, unit)
     except ValueError:
         error = "请填写正确的起算日期和期限天数（0–3650）"
     return render(request, "core/partials/_deadline.html", {"result": result, "error": error})
 
 
 @login_required
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: HtmxHttpRequest) -> HttpResponse:
     """The user's own notifications (newest first); POST marks them all read."""
     from .models import Notification
 
@@ -209,14 +210,14 @@ def notifications(request: HttpRequest) -> HttpResponse:
     )
 
 
-def healthz(request: HttpRequest) -> JsonResponse:
+def healthz(request: HtmxHttpRequest) -> JsonResponse:
     """Liveness/readiness for load balancers: the database answers."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
 
 
-def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+def csrf_failure(request: HtmxHttpRequest, reason: str = "") -> HttpResponse:
     """A form sent without a valid CSRF token (settings.CSRF_FAILURE_VIEW): a Chinese page
     in the shell instead of Django's English one. ``reason`` is for the log only."""
     return render(request, "403_csrf.html", status=403)

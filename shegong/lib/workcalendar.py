@@ -40,11 +40,27 @@ __all__ = [
     "PeriodUnit",
     "UnknownYearError",
     "WorkCalendar",
+    "period_unit",
 ]
 
 logger = logging.getLogger("shegong.calendar")
 
 PeriodUnit = Literal["natural_day", "working_day", "hour"]
+_PERIOD_UNITS: Final[dict[str, PeriodUnit]] = {
+    "natural_day": "natural_day",
+    "working_day": "working_day",
+    "hour": "hour",
+}
+
+
+def period_unit(value: str) -> PeriodUnit:
+    """A stored or submitted unit name as a :data:`PeriodUnit`; ``ValueError`` for any other
+    string (the same error :meth:`WorkCalendar.deadline` raises for an unknown unit)."""
+    try:
+        return _PERIOD_UNITS[value]
+    except KeyError:
+        raise ValueError(f"unknown period unit: {value!r}") from None
+
 
 #: Time of day of a day-based deadline: the last second before 24:00.
 DUE_TIME: Final = time(23, 59, 59)

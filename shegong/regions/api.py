@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 
 from shegong.core.api import require_capability
 from shegong.core.roles import Cap
-from shegong.core.scoping import get_visible_or_404
+from shegong.core.scoping import get_visible_or_404, signed_in
 
 from . import services
 from .filters import RegionFilterSet
@@ -62,12 +62,12 @@ def get_region(request: HttpRequest, region_id: int) -> Any:
 
 @router.post("/regions", response={201: RegionOut})
 def create_region(request: HttpRequest, payload: RegionIn) -> Any:
-    return Status(201, services.create_region(actor=request.user, **payload.dict()))
+    return Status(201, services.create_region(actor=signed_in(request.user), **payload.dict()))
 
 
 @router.patch("/regions/{region_id}", response=RegionOut)
 def update_region(request: HttpRequest, region_id: int, payload: RegionPatch) -> Any:
     get_visible_or_404(Region, request.user, pk=region_id)
     return services.update_region(
-        actor=request.user, region_id=region_id, **payload.dict(exclude_unset=True)
+        actor=signed_in(request.user), region_id=region_id, **payload.dict(exclude_unset=True)
     )

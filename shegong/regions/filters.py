@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import Q
 
 from .choices import RegionLevel
-from .models import Region
+from .models import Region, RegionQuerySet
 
 
 class RegionFilterSet(django_filters.FilterSet):
@@ -22,13 +20,13 @@ class RegionFilterSet(django_filters.FilterSet):
         model = Region
         fields = ["q", "level", "parent", "within", "is_active"]
 
-    def filter_q(self, queryset: Any, name: str, value: str) -> Any:
+    def filter_q(self, queryset: RegionQuerySet, name: str, value: str) -> RegionQuerySet:
         value = value.strip()
         if not value:
             return queryset
         return queryset.filter(Q(name__icontains=value) | Q(code__startswith=value))
 
-    def filter_within(self, queryset: Any, name: str, value: int) -> Any:
+    def filter_within(self, queryset: RegionQuerySet, name: str, value: int) -> RegionQuerySet:
         root = Region.objects.filter(pk=value).only("path").first()
         if root is None:
             return queryset.none()

@@ -10,10 +10,12 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.roles import Cap
+from shegong.core.scoping import Actor
 from shegong.core.tabular import Column, ImportReport, parse_count
 from shegong.core.tree import child_path, depth_of, move_subtree
 from shegong.lib import geo
@@ -51,7 +53,7 @@ BATCH = 2000
 MAX_POPULATION = 100_000_000  # 常住人口 of one division: a realistic cap (a dry-run error)
 
 
-def _require(actor: Any, capability: str = Cap.REGIONS_MANAGE) -> None:
+def _require(actor: Actor, capability: str = Cap.REGIONS_MANAGE) -> None:
     if not actor.has_capability(capability):
         raise PermissionDenied("您的角色不能维护行政区划")
 
@@ -93,7 +95,7 @@ def _full_name(name: str, parent: Region | None) -> str:
 
 def create_region(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     level: int,
@@ -139,7 +141,7 @@ def create_region(
 
 def update_region(
     *,
-    actor: Any,
+    actor: Actor,
     region_id: int,
     name: str | None = None,
     population: int | None = None,
@@ -174,7 +176,7 @@ def update_region(
     return region
 
 
-def move_region(*, actor: Any, region_id: int, new_parent_id: int) -> Region:
+def move_region(*, actor: Actor, region_id: int, new_parent_id: int) -> Region:
     """Re-parent a region (e.g. a community transferred between streets)."""
     _require(actor)
     with transaction.atomic():
@@ -208,7 +210,7 @@ def _refresh_full_names(root: Region) -> None:
     root.refresh_from_db()
     root.full_name = _full_name(root.name, root.parent)
     Region.objects.filter(pk=root.pk).update(full_name=root.full_name)
-    names = {root.pk: root.full_name}
+    names: dict[int | None, str] = {root.pk: root.full_name}
     for node in (
         Region.objects.descendants_of(root, include_self=False)
         .order_by("depth")
@@ -282,7 +284,7 @@ def _parse_rows(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport
     return parsed
 
 
-def template_example(*, actor: Any) -> list[list[Any]]:
+def template_example(*, actor: Actor) -> list[list[Any]]:
     """The template's sample row: a region the actor may import, as it stands (the most
     local one in scope), so the downloaded template passes its own dry run and confirming
     it unchanged changes nothing."""
@@ -307,7 +309,7 @@ def template_example(*, actor: Any) -> list[list[Any]]:
 
 
 def import_regions(
-    *, actor: Any, rows: Iterable[tuple[int, dict[str, str]]], commit: bool
+    *, actor: Actor, rows: Iterable[tuple[int, dict[str, str]]], commit: bool
 ) -> ImportReport:
     """Create or update regions by code. Parents may be earlier in the file or existing.
 
@@ -425,7 +427,7 @@ def import_regions(
     return report
 
 
-def export_rows(queryset: Any) -> Iterable[list[Any]]:
+def export_rows(queryset: QuerySet[Region]) -> Iterable[list[str | int]]:
     """Rows in the import format, so an export can be edited and re-imported."""
     rows = queryset.select_related("parent").order_by("level", "code")
     for region in rows.iterator(chunk_size=BATCH):
@@ -433,7 +435,7 @@ def export_rows(queryset: Any) -> Iterable[list[Any]]:
             region.code,
             region.name,
             RegionLevel(region.level).label,
-            region.parent.code if region.parent_id else "",
+            region.parent.code if region.parent is not None else "",
             region.population if region.population is not None else "",
         ]
 
@@ -457,7 +459,7 @@ class BoundaryReport:
 
 
 def load_boundaries(
-    *, actor: Any, document: Any, code_property: str = "", commit: bool = True
+    *, actor: Actor, document: Any, code_property: str = "", commit: bool = True
 ) -> BoundaryReport:
     """Load region boundaries from a GeoJSON FeatureCollection (RFC 7946, ``[lon, lat]``).
 

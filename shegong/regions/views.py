@@ -7,16 +7,17 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
+from shegong.core.http import HtmxHttpRequest
 from shegong.core.importing import ImportUploadForm, UploadInvalid, read_posted_table
 from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.roles import Cap
-from shegong.core.scoping import get_visible_or_404
+from shegong.core.scoping import get_visible_or_404, signed_in
 from shegong.core.staging import StagingError, discard
 from shegong.core.tabular import TableError
 
@@ -27,7 +28,7 @@ from .models import Region
 
 
 @capability_required(Cap.REGIONS_VIEW)
-def region_list(request: HttpRequest) -> HttpResponse:
+def region_list(request: HtmxHttpRequest) -> HttpResponse:
     visible = Region.objects.visible_to(request.user)
     params = request.GET.copy()
     browsing = not any(params.get(k) for k in ("q", "level", "parent", "within"))
@@ -55,13 +56,13 @@ def region_list(request: HttpRequest) -> HttpResponse:
         "can_export": has_capability(request.user, Cap.EXPORT),
         "breadcrumbs": [("行政区划", None)],
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "regions/partials/_region_table.html", context)
     return render(request, "regions/region_list.html", context)
 
 
 @capability_required(Cap.REGIONS_VIEW)
-def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def region_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     region = get_visible_or_404(Region, request.user, pk=pk)
     visible = Region.objects.visible_to(request.user)
     children = visible.filter(parent=region)
@@ -90,7 +91,7 @@ def region_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def region_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.REGIONS_MANAGE)
     region = get_visible_or_404(Region, request.user, pk=pk)
     form = RegionEditForm(request.POST)
@@ -102,7 +103,9 @@ def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
         )
         return redirect("regions:detail", pk=region.pk)
     try:
-        services.update_region(actor=request.user, region_id=region.pk, **form.cleaned_data)
+        services.update_region(
+            actor=signed_in(request.user), region_id=region.pk, **form.cleaned_data
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -112,7 +115,7 @@ def region_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def region_create(request: HttpRequest, pk: int) -> HttpResponse:
+def region_create(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     """Create a child of region ``pk``."""
     need_capability(request, Cap.REGIONS_MANAGE)
     parent = get_visible_or_404(Region, request.user, pk=pk)
@@ -121,7 +124,9 @@ def region_create(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, "请检查填写的内容")
         return redirect("regions:detail", pk=parent.pk)
     try:
-        child = services.create_region(actor=request.user, parent_id=parent.pk, **form.cleaned_data)
+        child = services.create_region(
+            actor=signed_in(request.user), parent_id=parent.pk, **form.cleaned_data
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
         return redirect("regions:detail", pk=parent.pk)
@@ -131,7 +136,7 @@ def region_create(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_http_methods(["POST"])
-def region_move(request: HttpRequest, pk: int) -> HttpResponse:
+def region_move(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.REGIONS_MANAGE)
     region = get_visible_or_404(Region, request.user, pk=pk)
     code = request.POST.get("new_parent_code", "").strip()
@@ -140,7 +145,9 @@ def region_move(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, f"找不到区划代码为 {code} 的上级区划（或不在您的管辖范围内）")
         return redirect("regions:detail", pk=region.pk)
     try:
-        services.move_region(actor=request.user, region_id=region.pk, new_parent_id=target.pk)
+        services.move_region(
+            actor=signed_in(request.user), region_id=region.pk, new_parent_id=target.pk
+        )
     except DomainError as exc:
         messages.error(request, exc.message)
     else:
@@ -149,7 +156,7 @@ def region_move(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(Cap.EXPORT)
-def region_export(request: HttpRequest) -> HttpResponse:
+def region_export(request: HtmxHttpRequest) -> HttpResponse:
     filterset = RegionFilterSet(request.GET, queryset=Region.objects.visible_to(request.user))
     queryset = filterset.qs
     count = queryset.count()
@@ -164,14 +171,14 @@ def region_export(request: HttpRequest) -> HttpResponse:
 
 
 @capability_required(Cap.REGIONS_MANAGE)
-def region_import_template(request: HttpRequest) -> HttpResponse:
-    example = services.template_example(actor=request.user)
+def region_import_template(request: HtmxHttpRequest) -> HttpResponse:
+    example = services.template_example(actor=signed_in(request.user))
     return file_response("行政区划导入模板", services.IMPORT_COLUMNS, example, "xlsx")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def region_import(request: HttpRequest) -> HttpResponse:
+def region_import(request: HtmxHttpRequest) -> HttpResponse:
     """Step 1: upload → dry run report. Step 2: confirm → commit the same file."""
     need_capability(request, Cap.REGIONS_MANAGE)
     context: dict[str, Any] = {
@@ -182,7 +189,7 @@ def region_import(request: HttpRequest) -> HttpResponse:
         try:
             posted = read_posted_table(request, services.IMPORT_SPEC)
             report = services.import_regions(
-                actor=request.user, rows=posted.table.rows, commit=posted.commit
+                actor=signed_in(request.user), rows=posted.table.rows, commit=posted.commit
             )
         except UploadInvalid as exc:
             context["form"] = exc.form

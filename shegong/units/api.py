@@ -6,7 +6,7 @@ from ninja.pagination import paginate
 
 from shegong.core.api import require_capability
 from shegong.core.roles import Cap
-from shegong.core.scoping import get_visible_or_404
+from shegong.core.scoping import get_visible_or_404, signed_in
 
 from . import services
 from .filters import UnitFilterSet
@@ -97,12 +97,12 @@ def get_unit(request: HttpRequest, unit_id: int) -> Any:
 
 @router.post("/units", response={201: UnitOut})
 def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
-    return Status(201, services.create_unit(actor=request.user, **payload.dict()))
+    return Status(201, services.create_unit(actor=signed_in(request.user), **payload.dict()))
 
 
 @router.patch("/units/{unit_id}", response=UnitOut)
 def update_unit(request: HttpRequest, unit_id: int, payload: UnitPatch) -> Any:
     get_visible_or_404(Unit, request.user, pk=unit_id)
     return services.update_unit(
-        actor=request.user, unit_id=unit_id, **payload.dict(exclude_unset=True)
+        actor=signed_in(request.user), unit_id=unit_id, **payload.dict(exclude_unset=True)
     )

@@ -1,7 +1,5 @@
 from __future__ import annotations
 
-from typing import Any
-
 import django_filters
 from django.db.models import Q
 
@@ -9,7 +7,7 @@ from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
 
 from .choices import UnitKind
-from .models import Unit
+from .models import Unit, UnitQuerySet
 
 
 class UnitFilterSet(django_filters.FilterSet):
@@ -22,7 +20,7 @@ class UnitFilterSet(django_filters.FilterSet):
         model = Unit
         fields = ["q", "kind", "region", "handling"]
 
-    def filter_q(self, queryset: Any, name: str, value: str) -> Any:
+    def filter_q(self, queryset: UnitQuerySet, name: str, value: str) -> UnitQuerySet:
         value = value.strip()
         if not value:
             return queryset
@@ -30,7 +28,7 @@ class UnitFilterSet(django_filters.FilterSet):
             Q(name__icontains=value) | Q(short_name__icontains=value) | Q(code__startswith=value)
         )
 
-    def filter_region(self, queryset: Any, name: str, value: int) -> Any:
+    def filter_region(self, queryset: UnitQuerySet, name: str, value: int) -> UnitQuerySet:
         root = Region.objects.filter(pk=value).only("path").first()
         if root is None:
             return queryset.none()

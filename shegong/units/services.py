@@ -8,11 +8,13 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.pii import plain
 from shegong.core.roles import Cap
+from shegong.core.scoping import Actor
 from shegong.core.tabular import SAMPLE_COLUMN, Column, ImportReport, without_samples
 from shegong.core.tree import assign_path
 from shegong.lib.validators import ValidationFailure, validate_credit_code, validate_mobile
@@ -50,7 +52,7 @@ EXPORT_COLUMNS = [
 ]
 
 
-def _require(actor: Any) -> None:
+def _require(actor: Actor) -> None:
     if not actor.has_capability(Cap.UNITS_MANAGE):
         raise PermissionDenied("您的角色不能维护单位")
 
@@ -132,7 +134,7 @@ def superior_id_for_code(code: str) -> int | None:
 
 def create_unit(
     *,
-    actor: Any,
+    actor: Actor,
     code: str,
     name: str,
     kind: str,
@@ -176,7 +178,7 @@ def create_unit(
     return unit
 
 
-def update_unit(*, actor: Any, unit_id: int, **values: Any) -> Unit:
+def update_unit(*, actor: Actor, unit_id: int, **values: Any) -> Unit:
     """Edit a unit in the actor's scope. ``superior_body_id=None`` clears the 上级行政机关
     (reviews then go to the tree parent); leaving the key out keeps it."""
     _require(actor)
@@ -217,7 +219,7 @@ def update_unit(*, actor: Any, unit_id: int, **values: Any) -> Unit:
     return unit
 
 
-def export_rows(queryset: Any, *, unmasked: bool = False) -> Iterable[list[Any]]:
+def export_rows(queryset: QuerySet[Unit], *, unmasked: bool = False) -> Iterable[list[Any]]:
     for unit in queryset.select_related("region", "parent", "superior_body").iterator(
         chunk_size=2000
     ):
@@ -228,12 +230,12 @@ def export_rows(queryset: Any, *, unmasked: bool = False) -> Iterable[list[Any]]
             unit.short_name,
             unit.get_kind_display(),
             unit.region.code,
-            unit.parent.code if unit.parent_id else "",
-            unit.superior_body.code if unit.superior_body_id else "",
+            unit.parent.code if unit.parent is not None else "",
+            unit.superior_body.code if unit.superior_body is not None else "",
             unit.credit_code,
             "是" if unit.is_handling_unit else "否",
             unit.contact_person,
-            (phone.reveal() if unmasked and phone else str(phone)),
+            plain(phone) if unmasked else str(phone),
             unit.office_phone,
             unit.address,
         ]
@@ -339,7 +341,7 @@ def _superior_cycle(code: str, superiors: dict[str, str]) -> bool:
 
 
 def import_units(
-    *, actor: Any, rows: Iterable[tuple[int, dict[str, str]]], commit: bool
+    *, actor: Actor, rows: Iterable[tuple[int, dict[str, str]]], commit: bool
 ) -> ImportReport:
     """Create or update units by 单位编码 (the export's columns). A parent (上级单位) may be
     earlier or later in the file or existing; the 上级行政机关 likewise, and may lie outside the

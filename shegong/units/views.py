@@ -8,17 +8,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
+from shegong.core.http import HtmxHttpRequest
 from shegong.core.importing import ImportUploadForm, UploadInvalid, read_posted_table
 from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.roles import Cap
-from shegong.core.scoping import get_visible_or_404
+from shegong.core.scoping import get_visible_or_404, signed_in
 from shegong.core.staging import StagingError, discard
 from shegong.core.tabular import SAMPLE_NOTE, TableError
 from shegong.regions.models import Region
@@ -30,7 +31,7 @@ from .models import Unit
 
 
 @capability_required(Cap.UNITS_VIEW)
-def unit_list(request: HttpRequest) -> HttpResponse:
+def unit_list(request: HtmxHttpRequest) -> HttpResponse:
     filterset = UnitFilterSet(
         request.GET,
         queryset=Unit.objects.visible_to(request.user).select_related("region", "parent"),
@@ -47,13 +48,13 @@ def unit_list(request: HttpRequest) -> HttpResponse:
         "can_reveal": has_capability(request.user, Cap.PII_REVEAL),
         "breadcrumbs": [("单位", None)],
     }
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return render(request, "units/partials/_unit_table.html", context)
     return render(request, "units/unit_list.html", context)
 
 
 @capability_required(Cap.UNITS_VIEW)
-def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_detail(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     unit = get_visible_or_404(Unit, request.user, pk=pk)
     visible = Unit.objects.visible_to(request.user)
     superior, superior_inferred = unit.administrative_superior()
@@ -72,7 +73,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _resolve_codes(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]:
+def _resolve_codes(request: HtmxHttpRequest, data: dict[str, Any]) -> dict[str, Any]:
     region = Region.objects.visible_to(request.user).filter(code=data.pop("region_code")).first()
     if region is None:
         raise DomainError("所属区划代码不存在或不在您的管辖范围内")
@@ -92,13 +93,13 @@ def _resolve_codes(request: HttpRequest, data: dict[str, Any]) -> dict[str, Any]
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_create(request: HttpRequest) -> HttpResponse:
+def unit_create(request: HtmxHttpRequest) -> HttpResponse:
     need_capability(request, Cap.UNITS_MANAGE)
     form = UnitForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
             data = _resolve_codes(request, dict(form.cleaned_data))
-            unit = services.create_unit(actor=request.user, **data)
+            unit = services.create_unit(actor=signed_in(request.user), **data)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -113,7 +114,7 @@ def unit_create(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def unit_edit(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     need_capability(request, Cap.UNITS_MANAGE)
     unit = get_visible_or_404(Unit, request.user, pk=pk)
     initial = {
@@ -138,7 +139,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
             data = _resolve_codes(request, dict(form.cleaned_data))
             data.pop("code", None)
             data.pop("parent_id", None)
-            services.update_unit(actor=request.user, unit_id=unit.pk, **data)
+            services.update_unit(actor=signed_in(request.user), unit_id=unit.pk, **data)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:
@@ -160,7 +161,7 @@ def unit_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @capability_required(Cap.EXPORT)
-def unit_export(request: HttpRequest) -> HttpResponse:
+def unit_export(request: HtmxHttpRequest) -> HttpResponse:
     need_capability(request, Cap.UNITS_VIEW)  # who may not see the list may not export it either
     need_capability(request, Cap.EXPORT)
     unmasked = request.GET.get("unmasked") == "1"
@@ -200,7 +201,7 @@ IMPORT_EXAMPLE = [
 
 
 @capability_required(Cap.UNITS_MANAGE)
-def unit_import_template(request: HttpRequest) -> HttpResponse:
+def unit_import_template(request: HtmxHttpRequest) -> HttpResponse:
     example = [list(row) for row in IMPORT_EXAMPLE]
     region = Region.objects.visible_to(request.user).order_by("depth", "code").first()
     example[0][services.TEMPLATE_COLUMNS.index("所属区划代码")] = region.code if region else ""
@@ -209,7 +210,7 @@ def unit_import_template(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unit_import(request: HttpRequest) -> HttpResponse:
+def unit_import(request: HtmxHttpRequest) -> HttpResponse:
     """Step 1: upload → dry run report. Step 2: confirm → commit the same file."""
     need_capability(request, Cap.UNITS_MANAGE)
     context: dict[str, Any] = {
@@ -220,7 +221,7 @@ def unit_import(request: HttpRequest) -> HttpResponse:
         try:
             posted = read_posted_table(request, services.IMPORT_SPEC)
             report = services.import_units(
-                actor=request.user, rows=posted.table.rows, commit=posted.commit
+                actor=signed_in(request.user), rows=posted.table.rows, commit=posted.commit
             )
         except UploadInvalid as exc:
             context["form"] = exc.form

@@ -112,3 +112,15 @@ def test_users_cannot_deactivate_themselves(world) -> None:
     world.root.save()
     with pytest.raises(DomainError, match="不能停用自己的账号"):
         services.update_user(actor=world.root, user_id=world.root.pk, is_active=False)
+
+
+def test_staff_user_is_the_signed_in_user_and_refuses_anonymous(world) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    from shegong.accounts.models import staff_user
+
+    assert staff_user(world.dispatcher) is world.dispatcher
+    with pytest.raises(PermissionDenied):
+        staff_user(AnonymousUser())
+    with pytest.raises(PermissionDenied):
+        staff_user(None)

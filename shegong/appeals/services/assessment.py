@@ -21,11 +21,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
+from shegong.accounts.models import User, staff_user
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.roles import Cap
@@ -145,16 +147,24 @@ def record_revisit(revisit: Revisit) -> AssessmentFact | None:
 
 
 def file_score_appeal(
-    *, actor: Any, fact_id: int, reason_kind: str, text: str, now: datetime | None = None
+    *,
+    actor: User | AnonymousUser,
+    fact_id: int,
+    reason_kind: str,
+    text: str,
+    now: datetime | None = None,
 ) -> ScoreAppeal:
     """A handling unit contests one appeal's effect on its score."""
+    actor = staff_user(actor)
     if not actor.has_capability(Cap.APPEALS_HANDLE):
         raise PermissionDenied("只有承办单位可以提出考核申诉")
     now = now or timezone.now()
     text = (text or "").strip()
     if len(text) < 4:
         raise DomainError("请写明申诉理由")
-    valid_kinds = {c for c, _ in ScoreAppeal._meta.get_field("reason_kind").choices}  # type: ignore[union-attr]
+    reason_field = ScoreAppeal._meta.get_field("reason_kind")
+    assert isinstance(reason_field, models.CharField)
+    valid_kinds = {c for c, _ in reason_field.choices or ()}
     if reason_kind not in valid_kinds:
         raise DomainError("请选择申诉类型")
     with transaction.atomic():
@@ -187,7 +197,7 @@ def file_score_appeal(
 
 
 def decide_score_appeal(
-    *, actor: Any, score_appeal_id: int, accept: bool, note: str = "", now: datetime | None = None
+    *, actor: User, score_appeal_id: int, accept: bool, note: str = "", now: datetime | None = None
 ) -> ScoreAppeal:
     """The reviewer accepts (fact becomes exempt: adjusted figures change, raw never) or rejects."""
     if not actor.has_capability(Cap.APPEALS_ASSESSMENT_REVIEW):

@@ -45,7 +45,8 @@ def warn_due_soon(now: datetime | None = None) -> int:
         .order_by("due_at")
     )
     for order in candidates.iterator(chunk_size=BATCH):
-        if order.due_at - timedelta(hours=order.appeal.policy.warn_hours) > now:  # type: ignore[operator]
+        due_at = order.due_at  # not null: filtered on due_at above
+        if due_at is None or due_at - timedelta(hours=order.appeal.policy.warn_hours) > now:
             continue
         with transaction.atomic():
             if (

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core.exceptions import DomainError, StaleObject, TransitionNotAllowed
 from shegong.units.models import Unit
 
@@ -67,7 +67,7 @@ def build_event(
     appeal: Appeal,
     kind: str,
     *,
-    actor: Any,
+    actor: User | None,
     at: datetime,
     note: str = "",
     work_order: WorkOrder | None = None,
@@ -78,15 +78,17 @@ def build_event(
 ) -> AppealEvent:
     """An unsaved event (for bulk writes); ``event()`` saves it."""
     label = actor_label
-    if not label and actor is not None and getattr(actor, "pk", None):
-        unit = getattr(actor, "unit", None)
+    if actor is not None and not actor.pk:
+        actor = None  # an unsaved or anonymous actor is the system
+    if not label and actor is not None:
+        unit = actor.unit
         label = unit.name if unit is not None else (actor.full_name or actor.username)
     return AppealEvent(
         appeal=appeal,
         work_order=work_order,
         kind=kind,
         at=at,
-        actor=actor if getattr(actor, "pk", None) else None,
+        actor=actor,
         actor_label=label or "系统",
         note=note,
         public=bool(public_note),
@@ -100,7 +102,7 @@ def event(
     appeal: Appeal,
     kind: str,
     *,
-    actor: Any,
+    actor: User | None,
     at: datetime,
     note: str = "",
     work_order: WorkOrder | None = None,
@@ -125,7 +127,7 @@ def event(
     return row
 
 
-def acts_for_unit(actor: Any, unit: Unit) -> bool:
+def acts_for_unit(actor: User, unit: Unit) -> bool:
     """The actor belongs to the unit or to a unit above it (unit head, supervising body)."""
     if actor.is_superuser:
         return True
@@ -133,7 +135,7 @@ def acts_for_unit(actor: Any, unit: Unit) -> bool:
     return bool(path and unit.path.startswith(path))
 
 
-def require_unit(actor: Any, order: WorkOrder) -> None:
+def require_unit(actor: User, order: WorkOrder) -> None:
     if not acts_for_unit(actor, order.unit):
         raise PermissionDenied("只有承办单位的工作人员可以办理该工单")
 
@@ -145,11 +147,9 @@ def accused_conflict(appeal: Appeal, unit: Unit) -> bool:
     return any(unit.path.startswith(accused.path) for accused in appeal.accused_units.all())
 
 
-def department_users() -> list[Any]:
+def department_users() -> list[User]:
     """The department's dispatchers: told of returns, extension requests and escalations."""
-    from django.contrib.auth import get_user_model
-
-    return list(get_user_model().objects.filter(role="dispatcher", is_active=True))
+    return list(User.objects.filter(role="dispatcher", is_active=True))
 
 
 def reason_required(text: str, what: str = "理由") -> str:

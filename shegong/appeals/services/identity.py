@@ -11,15 +11,19 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import Any
+from typing import TypeVar
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
+from shegong.accounts.models import User, staff_user
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import has_capability
 from shegong.core.pii import Sensitive
 from shegong.core.roles import Cap
+from shegong.core.scoping import ScopedUser
 from shegong.lib.masking import mask_identifiers, redact_identifiers
 
 from ..models import Appeal, Petitioner
@@ -27,18 +31,19 @@ from ..models import Appeal, Petitioner
 FIELDS = {"name": "姓名", "phone": "联系电话", "id_number": "身份证号", "address": "住址"}
 
 
-def can_see_identity(user: Any, appeal: Appeal) -> bool:
-    if user is None or not user.has_capability(Cap.APPEALS_IDENTITY):
+def can_see_identity(user: ScopedUser | AnonymousUser | None, appeal: Appeal) -> bool:
+    if not has_capability(user, Cap.APPEALS_IDENTITY):
         return False
-    return not appeal.identity_confidential or user.has_capability(
-        Cap.APPEALS_CONFIDENTIAL_IDENTITY
+    return not appeal.identity_confidential or has_capability(
+        user, Cap.APPEALS_CONFIDENTIAL_IDENTITY
     )
 
 
 def reveal_identity(
-    *, actor: Any, appeal: Appeal, petitioner: Petitioner, field: str, reason: str
+    *, actor: User | AnonymousUser, appeal: Appeal, petitioner: Petitioner, field: str, reason: str
 ) -> str:
     """The caller loaded ``appeal`` through ``visible_to(actor)``."""
+    actor = staff_user(actor)
     if field not in FIELDS:
         raise DomainError("无此信息项")
     if not can_see_identity(actor, appeal) or not actor.has_capability(Cap.PII_REVEAL):
@@ -99,11 +104,9 @@ def public_text(text: str | None, *, staff_written: bool = False) -> str:
     return redact_identifiers(text, PUBLIC_HIDDEN, keep=("landline",) if staff_written else ())
 
 
-def can_reveal_text(user: Any, appeal: Appeal) -> bool:
+def can_reveal_text(user: ScopedUser | AnonymousUser | None, appeal: Appeal) -> bool:
     """The free-text reveal is the structured fields' reveal: same roles, same rule."""
-    if not getattr(user, "is_authenticated", False):
-        return False
-    return can_see_identity(user, appeal) and user.has_capability(Cap.PII_REVEAL)
+    return can_see_identity(user, appeal) and has_capability(user, Cap.PII_REVEAL)
 
 
 def raw_text(appeal: Appeal, field: str) -> str:
@@ -128,7 +131,9 @@ class FreeText:
     can_reveal: bool
 
 
-def appeal_text_for(user: Any, appeal: Appeal, field: str, value: str | None = None) -> FreeText:
+def appeal_text_for(
+    user: ScopedUser | AnonymousUser | None, appeal: Appeal, field: str, value: str | None = None
+) -> FreeText:
     """The one way a page shows an appeal's free text (``value`` when the caller already
     holds it, e.g. an event note). Masked for everyone; ``can_reveal`` only when it hides
     something and the viewer may see the petitioner's identity."""
@@ -143,10 +148,13 @@ def appeal_text_for(user: Any, appeal: Appeal, field: str, value: str | None = N
     )
 
 
-def reveal_appeal_text(*, actor: Any, appeal: Appeal, field: str, reason: str) -> str:
+def reveal_appeal_text(
+    *, actor: User | AnonymousUser, appeal: Appeal, field: str, reason: str
+) -> str:
     """The whole text of one field, for a viewer who may see the petitioner's identity, with
     a reason; audited (``pii_revealed``). The caller loaded ``appeal`` through
     ``visible_to(actor)``."""
+    actor = staff_user(actor)
     if not can_reveal_text(actor, appeal):
         raise PermissionDenied("您的角色不能查看该诉求人的身份信息")
     text = raw_text(appeal, field)
@@ -163,14 +171,12 @@ def reveal_appeal_text(*, actor: Any, appeal: Appeal, field: str, reason: str) -
     return text
 
 
-def identity_visible_q(user: Any) -> Q | None:
+def identity_visible_q(user: ScopedUser | AnonymousUser | None) -> Q | None:
     """The appeals whose petitioner ``user`` may identify, as a filter (``can_see_identity``
     for a queryset); None when there are none."""
-    if not getattr(user, "is_authenticated", False) or not user.has_capability(
-        Cap.APPEALS_IDENTITY
-    ):
+    if not has_capability(user, Cap.APPEALS_IDENTITY):
         return None
-    if user.has_capability(Cap.APPEALS_CONFIDENTIAL_IDENTITY):
+    if has_capability(user, Cap.APPEALS_CONFIDENTIAL_IDENTITY):
         return Q(pk__isnull=False)  # every appeal (an empty Q() would vanish in an OR)
     return Q(identity_confidential=False)
 
@@ -180,7 +186,12 @@ def identity_visible_q(user: Any) -> Q | None:
 _IDENTIFIER_CHARS = re.compile(r"[0-9A-Za-z@]")
 
 
-def search_free_text(queryset: Any, query: str, user: Any) -> Any:
+_Appeals = TypeVar("_Appeals", bound=QuerySet[Appeal])
+
+
+def search_free_text(
+    queryset: _Appeals, query: str, user: ScopedUser | AnonymousUser | None
+) -> _Appeals:
     """Substring search over title and body that cannot be used to confirm a masked value.
 
     Searching "13812345678" (or "1381234", digit by digit) over the raw body would tell

@@ -11,9 +11,11 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from shegong.accounts.models import User, staff_user
 from shegong.core import audit
 from shegong.core.db import bulk_insert, reserve_ids
 from shegong.core.exceptions import DomainError
@@ -88,7 +90,7 @@ def tracking_hash(number: str, code: str) -> str:
 
 
 def _validate(
-    data: IntakeData, actor: Any, known_region: Region | None = None
+    data: IntakeData, actor: User | None, known_region: Region | None = None
 ) -> tuple[dict[str, str], dict[str, Any]]:
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {}
@@ -155,7 +157,7 @@ class _Prepared:
     """A validated submission, ready to be written (alone or in a batch)."""
 
     data: IntakeData
-    actor: Any
+    actor: User | None
     proxied: bool
     now: datetime
     idempotency_key: str | None
@@ -186,7 +188,7 @@ def _replay(idempotency_key: str | None, data: IntakeData) -> Appeal | None:
 
 def _prepare(
     *,
-    actor: Any,
+    actor: User | None,
     data: IntakeData,
     idempotency_key: str | None,
     now: datetime,
@@ -254,7 +256,7 @@ def _prepare(
 
 def submit_appeal(
     *,
-    actor: Any,
+    actor: User | AnonymousUser | None,
     data: IntakeData,
     idempotency_key: str | None = None,
     now: datetime | None = None,
@@ -263,7 +265,9 @@ def submit_appeal(
 ) -> tuple[Appeal, str | None]:
     """Register an appeal. Returns (appeal, tracking code) — the code is shown once and only
     its hash is kept; a replay of an idempotent submission returns (first appeal, None).
-    ``region``: the caller's already-loaded ``data.region_id`` row (saves a query)."""
+    ``region``: the caller's already-loaded ``data.region_id`` row (saves a query).
+    ``actor``: the registering staff member, or None for a citizen's own submission."""
+    actor = None if actor is None else staff_user(actor)
     now = now or timezone.now()
     replayed = _replay(idempotency_key, data)
     if replayed is not None:
@@ -480,7 +484,7 @@ def add_citizen_information(*, appeal: Appeal, text: str, now: datetime | None =
 
 
 def check_submission(
-    *, actor: Any, data: IntakeData, now: datetime | None = None
+    *, actor: User | None, data: IntakeData, now: datetime | None = None
 ) -> dict[str, str]:
     """Every error ``submit_appeal`` would report for ``data``, keyed by field, without
     writing anything: a staff form shows them all in one round."""

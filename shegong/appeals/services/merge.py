@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from shegong.accounts.models import User, staff_user
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
@@ -16,14 +17,14 @@ from shegong.core.pii import blind_index, plain
 from shegong.core.roles import Cap
 
 from ..choices import AppealAction, AppealStatus, EventKind, WorkOrderAction, WorkOrderStatus
-from ..models import Appeal
+from ..models import Appeal, AppealQuerySet
 from .common import bump, event, next_appeal_status, next_order_status, reason_required
 from .intake import IntakeData, submit_appeal
 from .workflow import DISPATCH, _load_appeal
 
 
 def merge_appeals(
-    *, actor: Any, lead_id: int, duplicate_ids: list[int], reason: str, now: datetime | None = None
+    *, actor: User, lead_id: int, duplicate_ids: list[int], reason: str, now: datetime | None = None
 ) -> Appeal:
     """Merge duplicates into a lead appeal. Each merged appeal keeps its petitioner and is
     answered when the lead is (``close_appeal`` notifies every merged petitioner)."""
@@ -72,7 +73,7 @@ def merge_appeals(
 
 
 def split_appeal(
-    *, actor: Any, appeal_id: int, parts: list[dict[str, str]], now: datetime | None = None
+    *, actor: User, appeal_id: int, parts: list[dict[str, str]], now: datetime | None = None
 ) -> list[Appeal]:
     """Split a multi-issue call into child appeals (same petitioner, channel and place).
     ``parts``: [{"title": …, "body": …, "kind": optional}]."""
@@ -123,9 +124,10 @@ def split_appeal(
     return children
 
 
-def person_history(*, actor: Any, appeal: Appeal) -> Any:
+def person_history(*, actor: User | AnonymousUser, appeal: Appeal) -> AppealQuerySet:
     """All appeals of the same person (same phone or ID number, any channel), within the
     actor's scope. Only for roles that may see identities (``appeals.person_history``)."""
+    actor = staff_user(actor)
     require_capability(actor, Cap.APPEALS_PERSON_HISTORY, "您的角色不能查看诉求人历史")
     petitioner = appeal.petitioner
     if petitioner is None:
@@ -143,7 +145,7 @@ def person_history(*, actor: Any, appeal: Appeal) -> Any:
     )
 
 
-def appeals_by_phone(*, actor: Any, phone: str) -> Any:
+def appeals_by_phone(*, actor: User, phone: str) -> AppealQuerySet:
     """Workbench search by phone through the blind index (no decryption)."""
     require_capability(actor, Cap.APPEALS_PERSON_HISTORY, "您的角色不能按诉求人查询")
     return Appeal.objects.visible_to(actor).filter(

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.calendar import get_calendar
 from shegong.core.exceptions import DomainError
@@ -19,6 +20,7 @@ from shegong.core.roles import Cap
 from shegong.lib.workcalendar import (
     Deadline,
     UnknownYearError,  # noqa: F401  (re-exported for callers)
+    period_unit,
 )
 from shegong.regions.models import Region
 
@@ -109,9 +111,10 @@ def policy_for(kind: str, region: Region, at: datetime) -> AppealPolicy:
     for policy in _versions_of(kind):
         if policy.effective_from > at:
             continue
-        if policy.region_id is not None and policy.region.path not in prefixes:  # type: ignore[union-attr]
+        region_path = policy.region.path if policy.region is not None else None
+        if region_path is not None and region_path not in prefixes:
             continue
-        depth = len(policy.region.path) if policy.region_id else 0  # type: ignore[union-attr]
+        depth = len(region_path) if region_path is not None else 0
         key = (depth, policy.effective_from, policy.version)
         if best_key is None or key > best_key:
             best, best_key = policy, key
@@ -137,12 +140,12 @@ def compute_deadline(
     clock = policy.clock(key, variant)
     if clock is None:
         return None
-    return get_calendar().deadline(start, clock.value, clock.unit)  # type: ignore[arg-type]
+    return get_calendar().deadline(start, clock.value, period_unit(clock.unit))
 
 
 def publish_policy_version(
     *,
-    actor: Any,
+    actor: User,
     kind: str,
     changes: dict[str, Any],
     clocks: list[tuple[str, str, int, str, str]] | None = None,

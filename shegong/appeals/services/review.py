@@ -12,12 +12,12 @@ Windows and limits come from the appeal's policy (clock keys review_request, …
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.notify import notify
@@ -85,7 +85,7 @@ def _level_above(appeal: Appeal, unit: Unit, label: str) -> tuple[Unit, list[Uni
 
 
 def request_review(
-    *, actor: Any, appeal_id: int, level: str, text: str, now: datetime | None = None
+    *, actor: User, appeal_id: int, level: str, text: str, now: datetime | None = None
 ) -> Review:
     """Register a 复查 or 复核 request (the 信访 clerk records it for the petitioner)."""
     require_capability(actor, Cap.APPEALS_DISPATCH, "只有信访部门可以登记复查/复核申请")
@@ -183,7 +183,7 @@ def request_review(
     return item
 
 
-def _load_review(actor: Any, review_id: int) -> Review:
+def _load_review(actor: User, review_id: int) -> Review:
     review = (
         Review.objects.select_for_update()
         .select_related("appeal", "reviewer_unit")
@@ -199,7 +199,7 @@ def _load_review(actor: Any, review_id: int) -> Review:
     return review
 
 
-def start_hearing(*, actor: Any, review_id: int, now: datetime | None = None) -> Review:
+def start_hearing(*, actor: User, review_id: int, now: datetime | None = None) -> Review:
     now = now or timezone.now()
     with transaction.atomic():
         review = _load_review(actor, review_id)
@@ -218,7 +218,7 @@ def start_hearing(*, actor: Any, review_id: int, now: datetime | None = None) ->
     return review
 
 
-def end_hearing(*, actor: Any, review_id: int, now: datetime | None = None) -> Review:
+def end_hearing(*, actor: User, review_id: int, now: datetime | None = None) -> Review:
     """The hearing's duration is added to the decision deadline (第三十六条第二款)."""
     now = now or timezone.now()
     with transaction.atomic():
@@ -248,7 +248,7 @@ def end_hearing(*, actor: Any, review_id: int, now: datetime | None = None) -> R
 
 
 def decide_review(
-    *, actor: Any, review_id: int, outcome: str, opinion: str, now: datetime | None = None
+    *, actor: User, review_id: int, outcome: str, opinion: str, now: datetime | None = None
 ) -> Review:
     now = now or timezone.now()
     if outcome not in ReviewOutcome.values:

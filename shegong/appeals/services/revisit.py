@@ -10,12 +10,12 @@ verdict in the assessment. Otherwise the appeal is closed.
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from shegong.accounts.models import User
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
@@ -40,7 +40,7 @@ from .workflow import _load_appeal, _new_order, _territorial_fallback, close_loc
 
 def record_revisit(
     *,
-    actor: Any,
+    actor: User | None,
     appeal_id: int,
     contacted: bool,
     resolved: bool,

@@ -6,25 +6,27 @@ Overdue progress escalates once per report period (compare-and-swap on ``escalat
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
 from django.db import transaction
 from django.utils import timezone
 
+from shegong.accounts.models import User, staff_user
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.notify import notify
 from shegong.core.permissions import require_capability
 from shegong.core.roles import Cap
+from shegong.units.models import Unit
 
 from ..choices import EventKind, WorkOrderRole, WorkOrderStatus
 from ..models import Appeal, Supervision, SupervisionReport
 from .common import acts_for_unit, department_users, event
 
 
-def _lead_units(appeals: list[Appeal]) -> list[Any]:
-    units = []
+def _lead_units(appeals: list[Appeal]) -> list[Unit]:
+    units: list[Unit] = []
     for appeal in appeals:
         order = (
             appeal.work_orders.filter(
@@ -46,7 +48,7 @@ def _lead_units(appeals: list[Appeal]) -> list[Any]:
 
 def create_supervision(
     *,
-    actor: Any,
+    actor: User,
     appeal_ids: list[int],
     title: str,
     instruction: str,
@@ -114,8 +116,9 @@ def create_supervision(
 
 
 def report_progress(
-    *, actor: Any, supervision_id: int, text: str, now: datetime | None = None
+    *, actor: User | AnonymousUser, supervision_id: int, text: str, now: datetime | None = None
 ) -> SupervisionReport:
+    actor = staff_user(actor)
     now = now or timezone.now()
     text = (text or "").strip()
     if len(text) < 4:
@@ -158,8 +161,9 @@ def report_progress(
 
 
 def close_supervision(
-    *, actor: Any, supervision_id: int, note: str, now: datetime | None = None
+    *, actor: User | AnonymousUser, supervision_id: int, note: str, now: datetime | None = None
 ) -> Supervision:
+    actor = staff_user(actor)
     require_capability(actor, Cap.APPEALS_SUPERVISE, "只有领导或部门管理员可以结束督办")
     now = now or timezone.now()
     with transaction.atomic():

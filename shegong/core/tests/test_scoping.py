@@ -81,3 +81,32 @@ def test_every_scoped_model_has_a_working_visible_to(world) -> None:
         if getattr(model, "scope", None) is not None:
             for user in world.users.values():
                 model.objects.visible_to(user).count()  # must not raise
+
+
+def test_signed_in_refuses_anonymous_and_none(world) -> None:
+    from django.contrib.auth.models import AnonymousUser
+    from django.core.exceptions import PermissionDenied
+
+    from shegong.core.scoping import signed_in
+
+    assert signed_in(world.dispatcher) is world.dispatcher
+    with pytest.raises(PermissionDenied):
+        signed_in(AnonymousUser())
+    with pytest.raises(PermissionDenied):
+        signed_in(None)
+
+
+def test_anonymous_and_inactive_users_see_nothing(world) -> None:
+    from django.contrib.auth.models import AnonymousUser
+
+    assert not Region.objects.visible_to(AnonymousUser()).exists()
+    assert not Region.objects.visible_to(None).exists()
+    world.dept_admin.is_active = False
+    assert not Region.objects.visible_to(world.dept_admin).exists()
+
+
+def test_get_visible_or_404_on_a_model_without_scope_is_a_programming_error(world) -> None:
+    from shegong.core.models import CalendarDay
+
+    with pytest.raises(TypeError):
+        get_visible_or_404(CalendarDay, world.dept_admin, pk=1)

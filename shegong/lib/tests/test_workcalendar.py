@@ -22,6 +22,7 @@ from shegong.lib.workcalendar import (
     MappingOverrides,
     UnknownYearError,
     WorkCalendar,
+    period_unit,
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -423,3 +424,13 @@ def test_working_days_between_is_antisymmetric_and_additive(a: date, b: date) ->
     assert _CAL.working_days_between(lo, hi) == (
         _CAL.working_days_between(lo, mid) + _CAL.working_days_between(mid, hi)
     )
+
+
+def test_period_unit_accepts_the_three_units_and_refuses_others() -> None:
+    assert [period_unit(u) for u in ("natural_day", "working_day", "hour")] == [
+        "natural_day",
+        "working_day",
+        "hour",
+    ]
+    with pytest.raises(ValueError, match="unknown period unit"):
+        period_unit("week")
