@@ -14,8 +14,6 @@ from urllib.parse import quote
 
 from django import forms
 from django.contrib import messages
-from django.contrib.auth.base_user import AbstractBaseUser
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -28,6 +26,7 @@ from .exceptions import DomainError
 from .models import DocumentTemplate
 from .permissions import capability_required
 from .roles import Cap
+from .scoping import Actor, signed_in
 
 
 class TemplateUploadForm(forms.Form):
@@ -36,11 +35,8 @@ class TemplateUploadForm(forms.Form):
     activate = forms.BooleanField(label="检查通过后立即启用", required=False, initial=True)
 
 
-def _actor(request: HttpRequest) -> AbstractBaseUser:
-    user = request.user
-    if not isinstance(user, AbstractBaseUser):
-        raise PermissionDenied
-    return user
+def _actor(request: HttpRequest) -> Actor:
+    return signed_in(request.user)
 
 
 def _kind(key: str) -> DocumentKind:

@@ -32,7 +32,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -42,6 +41,7 @@ from .exceptions import DomainError
 from .models import DocumentTemplate
 from .permissions import require_capability
 from .roles import Cap
+from .scoping import Actor
 
 if TYPE_CHECKING:
     from jinja2.sandbox import SandboxedEnvironment
@@ -120,7 +120,8 @@ def template_bytes(key: str) -> bytes:
     row = active_template(key)
     if row is not None:
         with row.file.open("rb") as handle:
-            return handle.read()
+            data: bytes = handle.read()
+            return data
     return get_kind(key).default_bytes()
 
 
@@ -297,7 +298,7 @@ def _snapshot(row: DocumentTemplate) -> dict[str, object]:
 
 def upload_template(
     *,
-    actor: AbstractBaseUser,
+    actor: Actor,
     key: str,
     data: bytes,
     filename: str,
@@ -345,9 +346,7 @@ def _deactivate(key: str) -> None:
         row.save(update_fields=["active"])
 
 
-def activate_template(
-    *, actor: AbstractBaseUser, pk: int, now: datetime | None = None
-) -> DocumentTemplate:
+def activate_template(*, actor: Actor, pk: int, now: datetime | None = None) -> DocumentTemplate:
     """Make an earlier upload the active one again (checked again: the placeholders may have
     changed since it was uploaded)."""
     require_capability(actor, Cap.DOCUMENTS_MANAGE, DENIED)
@@ -371,7 +370,7 @@ def activate_template(
     return row
 
 
-def revert_to_default(*, actor: AbstractBaseUser, key: str, now: datetime | None = None) -> None:
+def revert_to_default(*, actor: Actor, key: str, now: datetime | None = None) -> None:
     """Use the shipped default again (uploads are kept in the history)."""
     require_capability(actor, Cap.DOCUMENTS_MANAGE, DENIED)
     kind = get_kind(key)
