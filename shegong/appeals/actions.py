@@ -335,8 +335,8 @@ def _supervise(ctx: Ctx, form: forms.SuperviseForm) -> Done:
 
 # The needs repeat the services' own checks, with their messages, so that a refused button
 # is refused before its form is read; ``tests/test_actions.py`` calls each service as a user
-# lacking a need and fails unless it refuses in the same words. 复查/复核 decisions and hearings have none: the
-# reviewing body's unit decides (``review_service._load_review``).
+# lacking a need and fails unless it refuses in the same words. 复查/复核 decisions and
+# hearings have none: the reviewing body's unit decides (``review_service._load_review``).
 ACTIONS: dict[str, Action] = {
     # the appeal: 受理 … 办结
     "accept": action(forms.NoteForm, _accept, DISPATCH),

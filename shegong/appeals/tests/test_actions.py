@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -17,6 +16,8 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils.datastructures import MultiValueDict
 
+from conftest import World
+from shegong.accounts.models import User
 from shegong.appeals.actions import ACTIONS, Ctx, Need
 from shegong.appeals.choices import AppealStatus, WorkOrderRole, WorkOrderStatus
 from shegong.appeals.forms import STALE_PAGE
@@ -173,16 +174,16 @@ def test_a_handler_signs_and_replies_through_the_page(world, client_for, make_ap
 class Scene:
     """A dispatched appeal (its lead order at ``unit_a``) and another appeal to merge."""
 
-    world: Any
+    world: World
     appeal: Appeal
     order: WorkOrder
     duplicate: Appeal
 
 
-Value = Any  # a literal, or a callable of the scene (ids the scene made)
+Value = object  # a literal, or a callable of the scene (ids the scene made)
 
 
-def _resolve(values: dict[str, Value], scene: Scene) -> dict[str, Any]:
+def _resolve(values: dict[str, Value], scene: Scene) -> dict[str, object]:
     return {k: v(scene) if callable(v) else v for k, v in values.items()}
 
 
@@ -202,7 +203,7 @@ class Case:
     body: dict[str, Value]
     service: str  # dotted path of the function the adapter calls
     expected: dict[str, Value]  # a subset of the keyword arguments (besides ``actor``)
-    returns: Any = None  # what the recorder answers (the adapter reads it)
+    returns: object = None  # what the recorder answers (the adapter reads it)
     refused: str | None = None  # a world user who sees the appeal but lacks a need
 
 
@@ -471,10 +472,10 @@ def test_a_button_hands_its_form_to_its_service(
     name: str, scene: Scene, client_for, monkeypatch
 ) -> None:
     case = CASES[name]
-    user = getattr(scene.world, case.actor)
-    calls: list[dict[str, Any]] = []
+    user: User = getattr(scene.world, case.actor)
+    calls: list[dict[str, object]] = []
 
-    def recorder(**kwargs: Any) -> Any:
+    def recorder(**kwargs: object) -> object:
         calls.append(kwargs)
         return case.returns
 
@@ -484,7 +485,7 @@ def test_a_button_hands_its_form_to_its_service(
     assert [{k: call.get(k) for k in expected} for call in calls] == [expected]
 
 
-def _first_need_lacked(name: str, user: Any) -> Need:
+def _first_need_lacked(name: str, user: User) -> Need:
     lacked = [n for n in ACTIONS[name].needs if not any(has_capability(user, c) for c in n.any_of)]
     assert lacked, f"{user} holds every need of {name}"
     return lacked[0]
@@ -500,7 +501,7 @@ REFUSED = [name for name, case in CASES.items() if case.refused]
 @pytest.mark.parametrize("name", REFUSED)
 def test_a_refused_button_reads_its_needs_message(name: str, scene: Scene, client_for) -> None:
     case = CASES[name]
-    user = getattr(scene.world, str(case.refused))
+    user: User = getattr(scene.world, str(case.refused))
     response = client_for(user).post(
         f"/appeals/{scene.appeal.pk}/act/{name}/", _resolve(case.body, scene), follow=True
     )
@@ -512,7 +513,7 @@ def test_the_service_refuses_as_its_row_does(name: str, scene: Scene) -> None:
     """The row's adapter, its needs skipped, calls the real service with the same body:
     the service's own check must refuse with the row's words."""
     case, row = CASES[name], ACTIONS[name]
-    user = getattr(scene.world, str(case.refused))
+    user: User = getattr(scene.world, str(case.refused))
     posted = _resolve(case.body, scene)
     uploads = {k: v for k, v in posted.items() if isinstance(v, SimpleUploadedFile)}
     data = MultiValueDict(
