@@ -7,8 +7,9 @@ are shown at once) and calls :attr:`Action.run`, the adapter from the form's cle
 to the service. An adapter returns :class:`Done` when the page says more than "操作成功"
 or goes elsewhere than back to the appeal.
 
-A new button: a form in ``forms.py``, an adapter here, a row in :data:`ACTIONS`, and a test
-that posts it (``tests/test_actions.py``).
+A new button: a form in ``forms.py``, an adapter here, a row in :data:`ACTIONS`, and a case
+in ``tests/test_actions.py``'s ``CASES`` (the body it posts, the service it reaches, the
+arguments that service must get, a user refused); a row without a case fails the tests.
 """
 
 from __future__ import annotations
@@ -333,8 +334,9 @@ def _supervise(ctx: Ctx, form: forms.SuperviseForm) -> Done:
 
 
 # The needs repeat the services' own checks, with their messages, so that a refused button
-# is refused before its form is read. 复查/复核 decisions and hearings have none: the
-# reviewing body's unit decides (``review_service._load_review``).
+# is refused before its form is read; ``tests/test_actions.py`` calls each service as a user
+# lacking a need and fails unless it refuses in the same words. 复查/复核 decisions and
+# hearings have none: the reviewing body's unit decides (``review_service._load_review``).
 ACTIONS: dict[str, Action] = {
     # the appeal: 受理 … 办结
     "accept": action(forms.NoteForm, _accept, DISPATCH),

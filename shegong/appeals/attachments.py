@@ -13,11 +13,14 @@ import zipfile
 from io import BytesIO
 from typing import IO, Any
 
+from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
 
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
+from shegong.core.permissions import has_capability, require_capability
+from shegong.core.roles import Cap
 
 from .models import Appeal, Attachment
 
@@ -97,6 +100,14 @@ def add_attachment(
     from_citizen: bool = False,
     confidential: bool = True,
 ) -> Attachment:
+    """Store ``upload`` on ``appeal``. Staff (not ``from_citizen``) must see appeals and
+    register or handle them — the appeal page's "attach" row says the same."""
+    if not from_citizen:
+        require_capability(actor, Cap.APPEALS_VIEW)
+        if not (
+            has_capability(actor, Cap.APPEALS_REGISTER) or has_capability(actor, Cap.APPEALS_HANDLE)
+        ):
+            raise PermissionDenied("您的角色不能上传附件")
     data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise DomainError(f"附件“{name}”超过 20 MB")

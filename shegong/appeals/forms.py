@@ -55,8 +55,9 @@ def _text() -> forms.CharField:
     return forms.CharField(required=False, strip=False)
 
 
-def _digits(value: object) -> int | None:
-    """``value`` as a whole number if it is digits only, else None."""
+def digits(value: object) -> int | None:
+    """``value`` as a whole number if it is decimal digits only, else None (views parsing an
+    id from the request use it too: ``str.isdigit`` alone lets "²" through to ``int``)."""
     text = str(value)
     if not text.isdigit():
         return None
@@ -80,23 +81,31 @@ class DigitsField(forms.Field):
     def to_python(self, value: object) -> int | None:
         if value in self.empty_values:
             return None
-        number = _digits(value)
+        number = digits(value)
         if number is None:
             raise ValidationError(self.error_messages["invalid"], code="invalid")
         return number
 
 
+STALE_PAGE = "页面已过期，请刷新页面后再操作"
+
+
 class VersionField(forms.Field):
-    """The record's version the page was drawn from (optimistic locking); None if absent or
-    not a number — the service then does not compare."""
+    """The record's version the page was drawn from (optimistic locking); None if absent —
+    the service then does not compare. Anything but digits is :data:`STALE_PAGE`."""
 
     widget = forms.HiddenInput
 
     def __init__(self) -> None:
-        super().__init__(required=False)
+        super().__init__(required=False, error_messages={"invalid": STALE_PAGE})
 
     def to_python(self, value: object) -> int | None:
-        return None if value in self.empty_values else _digits(value)
+        if value in self.empty_values:
+            return None
+        number = digits(value)
+        if number is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
 
 
 class IdListField(forms.Field):
@@ -109,7 +118,7 @@ class IdListField(forms.Field):
 
     def to_python(self, value: object) -> list[int]:
         values = value if isinstance(value, list | tuple) else []
-        return [n for n in (_digits(str(v).strip()) for v in values) if n is not None]
+        return [n for n in (digits(str(v).strip()) for v in values) if n is not None]
 
 
 class TextListField(forms.Field):
@@ -364,8 +373,9 @@ class AttachForm(forms.Form):
     confidential = FlagField()
 
 
-# ``files`` is also the attribute of every form holding the request's uploads, so the field
-# of that name is added to the declared fields rather than declared on the class.
+# Declared on the class, ``files = FilesField()`` would work at run time (the form's metaclass
+# moves declared fields off the class), but the type stubs declare ``BaseForm.files`` as the
+# request's uploads, so mypy would refuse the override; the field is added here instead.
 AttachForm.base_fields["files"] = FilesField()
 
 

@@ -15,6 +15,7 @@ from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 
 from .choices import KIND_STREAM, AppealKind, Stream
+from .forms import digits
 
 # What the citizen sees for each kind (the stream is already chosen on the home page).
 KIND_HELP: dict[str, tuple[str, str]] = {
@@ -65,8 +66,7 @@ def districts() -> Any:
 
 
 def _pk(value: Any) -> int | None:
-    text = str(value or "").strip()
-    return int(text) if text.isdigit() else None
+    return digits(str(value or "").strip())
 
 
 class PortalForm(forms.Form):
@@ -182,8 +182,8 @@ class PortalSubmitForm(PortalForm):
         kinds = kinds_of(stream)
         self.kind_choices = [(k, KIND_HELP[k][0]) for k in kinds]
         kind = self.fields["kind"]
-        if isinstance(kind, forms.ChoiceField):
-            kind.choices = self.kind_choices
+        assert isinstance(kind, forms.ChoiceField)
+        kind.choices = self.kind_choices
         if len(kinds) == 1:
             self.fields["kind"].widget = forms.HiddenInput()
             self.fields["kind"].initial = kinds[0]

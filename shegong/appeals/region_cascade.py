@@ -37,7 +37,7 @@ def chosen_region(user: Any, values: list[str]) -> Region | None:
     user's jurisdiction, then its child among ``values``, and so on. The order of ``values``
     does not matter (HTMX sends the changed select first); a stale lower choice left from
     another branch is not on the chain and is ignored."""
-    ids = {int(v) for v in values if v.strip().isdigit()}
+    ids = {int(v) for v in values if v.strip().isdecimal()}  # not isdigit: "²"
     if not ids:
         return None
     rows = list(_active(user).filter(pk__in=ids))

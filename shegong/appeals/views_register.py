@@ -21,9 +21,14 @@ from shegong.regions.models import Region
 
 from . import attachments as attachment_service
 from . import region_cascade
-from .forms import RegisterForm
+from .forms import RegisterForm, digits
 from .services import workflow as wf
 from .services.intake import IntakeData, IntakeError, check_submission, submit_appeal
+
+
+def _ids(values: list[str]) -> list[int]:
+    """The ids among ``values`` (a multiple select); anything else is left out."""
+    return [n for n in map(digits, values) if n is not None]
 
 
 def _representatives(text: str) -> list[dict[str, str]]:
@@ -83,8 +88,9 @@ def register(request: AuthedHttpRequest) -> HttpResponse:
     matches: list[Region] = []
     if request.method == "POST":
         picked = request.POST.get("pick_region", "")
-        if picked.isdigit():
-            region = region_cascade.picked(user, int(picked))
+        picked_id = digits(picked)
+        if picked_id is not None:
+            region = region_cascade.picked(user, picked_id)
         else:
             region = region_cascade.chosen_region(user, request.POST.getlist("region"))
         if picked or request.POST.get("action") == "regions":
@@ -92,7 +98,7 @@ def register(request: AuthedHttpRequest) -> HttpResponse:
             matches = region_cascade.search(user, request.POST.get("region_q", ""))
             return _register_page(request, form, errors, region, matches)
         form.is_valid()
-        accused_ids = [int(v) for v in request.POST.getlist("accused_units") if v.isdigit()]
+        accused_ids = _ids(request.POST.getlist("accused_units"))
         codes = [
             c.strip()
             for c in (form.data.get("accused_unit_codes") or "").replace("，", ",").split(",")
@@ -156,9 +162,7 @@ def _register_page(
             "matches": matches,
             "query": request.POST.get("region_q", ""),
             "accused_choices": wf.dispatch_targets(),
-            "accused_chosen": {
-                int(v) for v in request.POST.getlist("accused_units") if v.isdigit()
-            },
+            "accused_chosen": set(_ids(request.POST.getlist("accused_units"))),
             "submission_id": request.POST.get("submission_id") or uuid.uuid4().hex,
             "breadcrumbs": [("群众诉求", reverse("appeals:workbench")), ("登记诉求", None)],
         },
@@ -173,9 +177,9 @@ def region_cascade_view(request: AuthedHttpRequest) -> HttpResponse:
     ``?pick_region=<id>``): the registration form's HTMX call."""
     need_capability(request, Cap.APPEALS_REGISTER)
     user = request.user
-    picked = request.GET.get("pick_region", "")
-    if picked.isdigit():
-        region = region_cascade.picked(user, int(picked))
+    picked = digits(request.GET.get("pick_region", ""))
+    if picked is not None:
+        region = region_cascade.picked(user, picked)
     else:
         region = region_cascade.chosen_region(user, request.GET.getlist("region"))
     return render(

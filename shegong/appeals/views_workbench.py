@@ -25,6 +25,7 @@ from shegong.core.roles import Cap
 from . import hooks
 from .choices import AppealStatus, ExtensionStatus, WorkOrderStatus
 from .clocks_display import clock_state
+from .forms import digits
 from .models import Appeal, ExtensionRequest, WorkOrder
 from .services import workflow as wf
 
@@ -193,9 +194,9 @@ def _queue_triage(appeal: Appeal) -> dict[str, Any] | None:
 def bulk_dispatch(request: AuthedHttpRequest) -> HttpResponse:
     """派单 several accepted appeals to the same lead unit at once."""
     need_capability(request, Cap.APPEALS_DISPATCH)
-    ids = [int(i) for i in request.POST.getlist("appeal") if i.isdigit()]
-    unit_id = request.POST.get("lead_unit", "")
-    if not ids or not unit_id.isdigit():
+    ids = [n for n in map(digits, request.POST.getlist("appeal")) if n is not None]
+    unit_id = digits(request.POST.get("lead_unit", ""))
+    if not ids or unit_id is None:
         messages.error(request, "请勾选诉求并选择主办单位")
         return redirect(f"{reverse('appeals:workbench')}?queue=to_dispatch")
     done, failed = 0, []
@@ -204,7 +205,7 @@ def bulk_dispatch(request: AuthedHttpRequest) -> HttpResponse:
             wf.dispatch_appeal(
                 actor=request.user,
                 appeal_id=appeal_id,
-                lead_unit_id=int(unit_id),
+                lead_unit_id=unit_id,
                 instructions=request.POST.get("instructions", ""),
             )
             done += 1
