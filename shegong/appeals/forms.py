@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 
+from shegong.lib.text import parse_id
+
 from .choices import AppealKind, Channel, Urgency
 
 STAFF_CHANNELS = [(c.value, c.label) for c in Channel if c not in (Channel.PORTAL, Channel.API)]
@@ -56,15 +58,9 @@ def _text() -> forms.CharField:
 
 
 def digits(value: object) -> int | None:
-    """``value`` as a whole number if it is decimal digits only, else None (views parsing an
-    id from the request use it too: ``str.isdigit`` alone lets "²" through to ``int``)."""
-    text = str(value)
-    if not text.isdigit():
-        return None
-    try:
-        return int(text)
-    except ValueError:  # digits that are not decimal ("²")
-        return None
+    """``value`` as a whole number (ASCII digits, at most a database id), else None: see
+    :func:`shegong.lib.text.parse_id` — views parsing an id from the request use it too."""
+    return parse_id(value)
 
 
 class DigitsField(forms.Field):

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from shegong.accounts.http import HtmxHttpRequest
+from shegong.lib.text import parse_id
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 
@@ -68,10 +69,10 @@ def region_options(request: HtmxHttpRequest) -> HttpResponse:
     """``<option>``s of the active children of ``?parent=<id>`` (the cascader's HTMX call)."""
     parent_id = request.GET.get("parent", "")
     parent = None
-    if parent_id.isdigit():
+    if (parent_pk := parse_id(parent_id)) is not None:
         parent = (
             Region.objects.filter(
-                pk=int(parent_id),
+                pk=parent_pk,
                 is_active=True,
                 level__in=[RegionLevel.DISTRICT, RegionLevel.STREET],
             )

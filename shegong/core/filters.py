@@ -3,11 +3,32 @@ from __future__ import annotations
 from typing import Any
 
 import django_filters
+from django import forms
 from django.apps import apps
 from django.db.models import QuerySet
 
+from shegong.lib.text import MAX_ID
+
 from .audit_display import action_labels
 from .models import AuditEvent
+
+
+class IdField(forms.IntegerField):
+    """A row id typed into a query string: a whole number the database can store."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(**kwargs)
+
+
+class IdFilter(django_filters.NumberFilter):
+    """Filters by a row id (``?region=12``). ``NumberFilter`` reads a decimal and hands
+    "99999999999999999999" to the database (SQLite: OverflowError, a 500); this filter's
+    field refuses it, and django-filter then leaves the filter out, as for any invalid value.
+    """
+
+    field_class = IdField
 
 
 class AuditEventFilterSet(django_filters.FilterSet):

@@ -108,3 +108,23 @@ def printable_for_xml(text: str) -> str:
     """``text`` without the characters XML 1.0 and XLSX cannot hold — for writers, so that no
     stored text can ever break an export."""
     return _NOT_XML.sub("", text)
+
+
+# The largest primary key a database here stores (a signed 64-bit integer).
+MAX_ID = 2**63 - 1
+
+
+def parse_id(value: object) -> int | None:
+    """``value`` as a row id taken from a request (query string, form, path), or ``None``.
+
+    Only ASCII decimal digits count, and only up to :data:`MAX_ID`: ``str.isdigit`` alone
+    lets "²" through to ``int`` (a ``ValueError``, so a 500) and "99999999999999999999"
+    through to the database (SQLite: ``OverflowError``, PostgreSQL: a ``DataError``). Views
+    and services reading an id from a person use this; ``None`` means "no such id", which
+    the caller answers like any id it cannot find.
+    """
+    text = str(value).strip() if value is not None else ""
+    if not text or len(text) > 19 or not (text.isascii() and text.isdecimal()):
+        return None
+    number = int(text)
+    return number if number <= MAX_ID else None

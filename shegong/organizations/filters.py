@@ -7,6 +7,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q
 
+from shegong.core.filters import IdFilter
 from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
 
@@ -49,8 +50,8 @@ class _Styled(django_filters.FilterSet):
 
 class EntityFilterSet(_Styled):
     q = django_filters.CharFilter(label="关键词", method="filter_q")
-    within = django_filters.NumberFilter(label="区划", method="filter_within")
-    street = django_filters.NumberFilter(label="街道/乡镇", field_name="street_id")
+    within = IdFilter(label="区划", method="filter_within")
+    street = IdFilter(label="街道/乡镇", field_name="street_id")
     kind = django_filters.ChoiceFilter(label="类型", empty_label="全部", choices=EntityKind.choices)
     industry = django_filters.ChoiceFilter(
         label="行业门类", empty_label="全部", choices=Industry.choices
@@ -61,7 +62,7 @@ class EntityFilterSet(_Styled):
     coverage = django_filters.ChoiceFilter(
         label="覆盖情况", empty_label="全部", choices=COVERAGE_STATES, method="filter_coverage"
     )
-    organization = django_filters.NumberFilter(label="覆盖党组织", field_name="organization_id")
+    organization = IdFilter(label="覆盖党组织", field_name="organization_id")
     is_active = django_filters.BooleanFilter(label="存续")
 
     class Meta:
@@ -96,9 +97,9 @@ class FindingFilterSet(_Styled):
         choices=[("active", "未关闭"), *FindingStatus.choices],
         method="filter_status",
     )
-    within = django_filters.NumberFilter(label="区划", method="filter_within")
-    street = django_filters.NumberFilter(label="街道/乡镇", field_name="street_id")
-    assignee = django_filters.NumberFilter(label="承办人", field_name="assignee_id")
+    within = IdFilter(label="区划", method="filter_within")
+    street = IdFilter(label="街道/乡镇", field_name="street_id")
+    assignee = IdFilter(label="承办人", field_name="assignee_id")
 
     class Meta:
         model = Finding
@@ -123,8 +124,8 @@ class OrgFilterSet(_Styled):
     status = django_filters.ChoiceFilter(
         label="状态", empty_label="全部", choices=OrgStatus.choices
     )
-    within = django_filters.NumberFilter(label="区划", method="filter_within")
-    parent = django_filters.NumberFilter(label="上级党组织", field_name="parent_id")
+    within = IdFilter(label="区划", method="filter_within")
+    parent = IdFilter(label="上级党组织", field_name="parent_id")
 
     class Meta:
         model = PartyOrganization

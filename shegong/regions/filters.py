@@ -3,6 +3,8 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from shegong.core.filters import IdFilter
+
 from .choices import RegionLevel
 from .models import Region, RegionQuerySet
 
@@ -12,8 +14,8 @@ class RegionFilterSet(django_filters.FilterSet):
 
     q = django_filters.CharFilter(label="关键词", method="filter_q")
     level = django_filters.TypedChoiceFilter(label="层级", choices=RegionLevel.choices, coerce=int)
-    parent = django_filters.NumberFilter(label="上级", field_name="parent_id")
-    within = django_filters.NumberFilter(label="所属区划", method="filter_within")
+    parent = IdFilter(label="上级", field_name="parent_id")
+    within = IdFilter(label="所属区划", method="filter_within")
     is_active = django_filters.BooleanFilter(label="有效")
 
     class Meta:

@@ -19,6 +19,7 @@ from shegong.core.scoping import Actor
 from shegong.core.tabular import Column, ImportReport, parse_count
 from shegong.core.tree import child_path, depth_of, move_subtree
 from shegong.lib import geo
+from shegong.lib.text import parse_id
 
 from .choices import CODE_LENGTHS, RegionLevel
 from .models import Region, RegionBoundary
@@ -65,7 +66,7 @@ def _check_code(level: int, code: str) -> str | None:
         if len(code) > 20 or not code.replace("-", "").isalnum():
             return "网格编码应为不超过20位的字母或数字"
         return None
-    if not code.isdigit():
+    if not (code.isascii() and code.isdecimal()):
         return "区划代码应全部为数字"
     lengths = CODE_LENGTHS[level]
     if len(code) not in lengths:
@@ -245,8 +246,8 @@ def _parse_rows(rows: Iterable[tuple[int, dict[str, str]]], report: ImportReport
         name = raw.get("名称", "").strip()
         level_text = raw.get("层级", "").strip()
         level = LEVEL_NAMES.get(level_text)
-        if level is None and level_text.isdigit() and int(level_text) in RegionLevel.values:
-            level = int(level_text)
+        if level is None and parse_id(level_text) in RegionLevel.values:
+            level = parse_id(level_text)
         if level is None:
             problems.append(
                 ("层级", f"无法识别的层级“{level_text}”，应为 市/区县/街道/乡镇/社区/村/网格")

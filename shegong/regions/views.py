@@ -20,6 +20,7 @@ from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404, signed_in
 from shegong.core.staging import StagingError, discard
 from shegong.core.tabular import TableError
+from shegong.lib.text import parse_id
 
 from . import services
 from .filters import RegionFilterSet
@@ -42,8 +43,8 @@ def region_list(request: HtmxHttpRequest) -> HttpResponse:
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     parent = None
     parent_id = params.get("parent", "")
-    if parent_id.isdigit():
-        parent = visible.filter(pk=int(parent_id)).first()
+    if (parent_pk := parse_id(parent_id)) is not None:
+        parent = visible.filter(pk=parent_pk).first()
     query = params.copy()
     query.pop("page", None)
     context = {

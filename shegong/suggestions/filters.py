@@ -13,6 +13,7 @@ from django.utils import timezone
 from shegong.appeals.choices import Stream
 from shegong.appeals.models import Appeal
 from shegong.appeals.services.identity import search_free_text
+from shegong.core.filters import IdFilter
 from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
 
@@ -37,9 +38,9 @@ class SuggestionFilterSet(django_filters.FilterSet):
     outcome = django_filters.ChoiceFilter(
         label="评估结果", choices=Outcome.choices, field_name="evaluation__outcome"
     )
-    theme = django_filters.NumberFilter(label="征集主题", field_name="theme_link__theme_id")
-    unit = django_filters.NumberFilter(label="评估单位", field_name="evaluation__unit_id")
-    region = django_filters.NumberFilter(label="区划", method="filter_region")
+    theme = IdFilter(label="征集主题", field_name="theme_link__theme_id")
+    unit = IdFilter(label="评估单位", field_name="evaluation__unit_id")
+    region = IdFilter(label="区划", method="filter_region")
     since = django_filters.DateFilter(
         label="登记起", field_name="registered_at", lookup_expr="date__gte"
     )
@@ -100,8 +101,8 @@ class PublicAppealFilterSet(django_filters.FilterSet):
     stream = django_filters.ChoiceFilter(
         label="类别", choices=Stream.choices, field_name="appeal__stream"
     )
-    unit = django_filters.NumberFilter(label="承办单位", field_name="appeal__lead_unit_id")
-    district = django_filters.NumberFilter(label="区县", method="filter_district")
+    unit = IdFilter(label="承办单位", field_name="appeal__lead_unit_id")
+    district = IdFilter(label="区县", method="filter_district")
     month = django_filters.CharFilter(label="办结月份", method="filter_month")
 
     class Meta:

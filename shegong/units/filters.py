@@ -3,6 +3,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Q
 
+from shegong.core.filters import IdFilter
 from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
 
@@ -13,7 +14,7 @@ from .models import Unit, UnitQuerySet
 class UnitFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="关键词", method="filter_q")
     kind = django_filters.ChoiceFilter(label="类别", choices=UnitKind.choices)
-    region = django_filters.NumberFilter(label="所属区划", method="filter_region")
+    region = IdFilter(label="所属区划", method="filter_region")
     handling = django_filters.BooleanFilter(label="承办单位", field_name="is_handling_unit")
 
     class Meta:

@@ -8,6 +8,7 @@ from typing import Any
 import django_filters
 from django.db.models import Q
 
+from shegong.core.filters import IdFilter
 from shegong.core.pii import blind_index
 from shegong.lib.validators import ValidationFailure, validate_mobile
 
@@ -23,7 +24,7 @@ class VolunteerFilterSet(django_filters.FilterSet):
         label="星级不低于", field_name="star_level", lookup_expr="gte"
     )
     status = django_filters.ChoiceFilter(label="状态", choices=VolunteerStatus.choices)
-    team = django_filters.NumberFilter(label="队伍", method="filter_team")
+    team = IdFilter(label="队伍", method="filter_team")
     guardian_consent = django_filters.ChoiceFilter(
         label="监护人同意方式",
         field_name="guardian_consent_method",
@@ -56,7 +57,7 @@ class VolunteerFilterSet(django_filters.FilterSet):
 class ActivityFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label="活动名称", field_name="title", lookup_expr="icontains")
     status = django_filters.ChoiceFilter(label="状态", choices=ActivityStatus.choices)
-    team = django_filters.NumberFilter(label="队伍", field_name="team_id")
+    team = IdFilter(label="队伍", field_name="team_id")
 
     class Meta:
         model = Activity
@@ -70,7 +71,7 @@ class HoursFilterSet(django_filters.FilterSet):
         label="服务日期从", field_name="service_date", lookup_expr="gte"
     )
     until = django_filters.DateFilter(label="至", field_name="service_date", lookup_expr="lte")
-    activity = django_filters.NumberFilter(label="活动", field_name="activity_id")
+    activity = IdFilter(label="活动", field_name="activity_id")
 
     class Meta:
         model = HoursEntry

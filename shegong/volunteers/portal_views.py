@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shegong.accounts.http import HtmxHttpRequest
 from shegong.core import sms_verification as sms
 from shegong.core.exceptions import DomainError
+from shegong.lib.text import parse_id
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 
@@ -129,12 +130,12 @@ def _streets() -> QuerySet[Region]:
 @require_GET
 def communities(request: HtmxHttpRequest) -> HttpResponse:
     """HTMX: the communities of a street, for the cascading select."""
-    parent = request.GET.get("street", "")
+    parent = parse_id(request.GET.get("street"))
     rows = (
         Region.objects.filter(
-            parent_id=int(parent), is_active=True, level=RegionLevel.COMMUNITY
+            parent_id=parent, is_active=True, level=RegionLevel.COMMUNITY
         ).order_by("code")
-        if parent.isdigit()
+        if parent is not None
         else Region.objects.none()
     )
     return render(request, "volunteers/portal/_communities.html", {"communities": rows})
@@ -198,8 +199,8 @@ def register(request: HtmxHttpRequest) -> HttpResponse:
             "form": form,
             "streets": _streets(),
             "street": street,
-            "communities": Region.objects.filter(parent_id=int(street)).order_by("code")
-            if street.isdigit()
+            "communities": Region.objects.filter(parent_id=parse_id(street)).order_by("code")
+            if parse_id(street) is not None
             else [],
             "selected_region": str(request.POST.get("region", "")),
         },
@@ -422,13 +423,11 @@ def me_region(request: HtmxHttpRequest) -> HttpResponse:
     volunteer = need_volunteer(request)
     if isinstance(volunteer, HttpResponse):
         return volunteer
-    raw = request.POST.get("region", "")
+    region_pk = parse_id(request.POST.get("region"))
     try:
-        services.change_contact(
-            actor=None, volunteer_id=volunteer.pk, region_id=int(raw) if raw.isdigit() else 0
-        )
+        services.change_contact(actor=None, volunteer_id=volunteer.pk, region_id=region_pk or 0)
     except DomainError as exc:
-        messages.error(request, "请选择居住的社区" if not raw.isdigit() else exc.message)
+        messages.error(request, "请选择居住的社区" if region_pk is None else exc.message)
     else:
         messages.success(request, "居住社区已更新")
     return redirect("volunteer_portal:me")

@@ -10,7 +10,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import Workbook
 
-from shegong.lib.text import InvalidText, has_controls, normalise_text, printable_for_xml
+from shegong.lib.text import (
+    InvalidText,
+    has_controls,
+    normalise_text,
+    parse_id,
+    printable_for_xml,
+)
 
 ANY_TEXT = st.text(alphabet=st.characters(codec=None, exclude_categories=()))
 
@@ -51,3 +57,27 @@ def test_any_string_survives_the_xml_and_xlsx_writers(text: str) -> None:
     workbook = Workbook(write_only=True)
     workbook.create_sheet().append([clean])
     workbook.save(io.BytesIO())
+
+
+# --- parse_id ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("42", 42),
+        (" 42 ", 42),
+        (7, 7),
+        ("9223372036854775807", 2**63 - 1),
+    ],
+)
+def test_parse_id_reads_an_id(value: object, expected: int) -> None:
+    assert parse_id(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["", None, "²", "１２", "4.2", "-1", "1e3", "abc", "9223372036854775808", "9" * 40, "٣"],
+)
+def test_parse_id_refuses_what_is_not_a_storable_id(value: object) -> None:
+    assert parse_id(value) is None

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import messages
 
 from shegong.accounts.http import AuthedHttpRequest
+from shegong.lib.text import parse_id
 from shegong.regions.models import Region
 
 from ..choices import (
@@ -32,8 +33,8 @@ def current_root(request: AuthedHttpRequest) -> Region | None:
     user = request.user
     visible = Region.objects.visible_to(user)
     raw = request.GET.get("region", "")
-    if raw.isdigit():
-        region = visible.filter(pk=int(raw)).first()
+    if (region_pk := parse_id(raw)) is not None:
+        region = visible.filter(pk=region_pk).first()
         if region is not None:
             return region
     if user.region_id and visible.filter(pk=user.region_id).exists():

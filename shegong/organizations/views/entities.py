@@ -21,6 +21,7 @@ from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard, load
 from shegong.core.tabular import TableError, read_table
+from shegong.lib.text import parse_id
 from shegong.regions.models import Region
 
 from .. import forms
@@ -57,8 +58,8 @@ def entity_list(request: AuthedHttpRequest) -> HttpResponse:
     )
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     street = None
-    if request.GET.get("street", "").isdigit():
-        street = Region.objects.visible_to(request.user).filter(pk=request.GET["street"]).first()
+    if (street_pk := parse_id(request.GET.get("street"))) is not None:
+        street = Region.objects.visible_to(request.user).filter(pk=street_pk).first()
     context = {
         "filter": filterset,
         "page": page,

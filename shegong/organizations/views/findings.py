@@ -19,6 +19,7 @@ from shegong.core.exporting import export_response
 from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.roles import Cap, Role
 from shegong.core.scoping import get_visible_or_404
+from shegong.lib.text import parse_id
 from shegong.regions.models import Region
 from shegong.units.models import Unit
 
@@ -50,8 +51,8 @@ def finding_list(request: AuthedHttpRequest) -> HttpResponse:
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     street = None
     street_id = request.GET.get("street", "")
-    if street_id.isdigit():
-        street = Region.objects.visible_to(request.user).filter(pk=int(street_id)).first()
+    if (street_pk := parse_id(street_id)) is not None:
+        street = Region.objects.visible_to(request.user).filter(pk=street_pk).first()
     context = {
         "filter": filterset,
         "page": page,

@@ -20,6 +20,7 @@ from shegong.core.exporting import export_response
 from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
+from shegong.lib.text import parse_id
 from shegong.regions.models import Region
 
 from .. import forms
@@ -61,8 +62,8 @@ def org_list(request: AuthedHttpRequest) -> HttpResponse:
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
     parent = None
     parent_id = request.GET.get("parent", "")
-    if parent_id.isdigit():
-        parent = visible.filter(pk=int(parent_id)).first()
+    if (parent_pk := parse_id(parent_id)) is not None:
+        parent = visible.filter(pk=parent_pk).first()
     context = {
         "filter": filterset,
         "page": page,
@@ -143,8 +144,8 @@ def org_create(request: AuthedHttpRequest) -> HttpResponse:
     need_capability(request, Cap.ORGS_MANAGE)
     parent_id = request.POST.get("parent", "")
     parent = None
-    if parent_id.isdigit():
-        parent = get_visible_or_404(PartyOrganization, request.user, pk=int(parent_id))
+    if (parent_pk := parse_id(parent_id)) is not None:
+        parent = get_visible_or_404(PartyOrganization, request.user, pk=parent_pk)
     back = redirect("organizations:org", pk=parent.pk) if parent else redirect("organizations:orgs")
     form = forms.OrgCreateForm(request.POST)
     if not form.is_valid():
@@ -378,10 +379,11 @@ def workforce_set(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     numbers = {}
     for key in ("workers", "formal_members", "probationary_members"):
         raw = request.POST.get(key, "0").strip() or "0"
-        if not raw.isdigit():
+        number = parse_id(raw)
+        if number is None or number > 10**7:
             messages.error(request, "人数应为非负整数")
             return redirect("organizations:entity", pk=entity.pk)
-        numbers[key] = int(raw)
+        numbers[key] = number
     if region is None:
         messages.error(request, "区划代码不存在或不在您的管辖范围内")
         return redirect("organizations:entity", pk=entity.pk)

@@ -23,6 +23,7 @@ from shegong.core.exceptions import DomainError
 from shegong.core.permissions import need_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
+from shegong.lib.text import parse_id
 
 from ..choices import LINKABLE_THEME_STATES, Outcome, RewardKind
 from ..forms import (
@@ -145,7 +146,7 @@ def suggestion_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 
 def _int(value: str | None) -> int | None:
     value = (value or "").strip()
-    return int(value) if value.isdigit() else None
+    return parse_id(value)
 
 
 @login_required

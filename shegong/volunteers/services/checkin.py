@@ -19,6 +19,7 @@ from shegong.core import audit
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
 from shegong.core.roles import Cap
+from shegong.lib.text import parse_id
 
 from ..choices import (
     AttendanceState,
@@ -71,9 +72,10 @@ def read_token(token: str, *, max_age: int | None = None) -> tuple[int, str]:
     except signing.BadSignature:
         raise DomainError("二维码无效，请扫描活动现场的签到二维码", code="token_invalid") from None
     slot_part, _, nonce = value.partition(".")
-    if not slot_part.isdigit() or not nonce:
+    slot_pk = parse_id(slot_part)
+    if slot_pk is None or not nonce:
         raise DomainError("二维码无效，请扫描活动现场的签到二维码", code="token_invalid")
-    return int(slot_part), nonce
+    return slot_pk, nonce
 
 
 def _window_problem(slot: Slot, now: datetime, policy: VolunteerPolicy) -> str | None:

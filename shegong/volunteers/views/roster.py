@@ -23,6 +23,7 @@ from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 from shegong.core.staging import StagingError, discard
 from shegong.core.tabular import TableError
+from shegong.lib.text import parse_id
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 
@@ -198,7 +199,7 @@ def volunteer_contact(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             actor=request.user,
             volunteer_id=volunteer.pk,
             phone=phone or None,
-            region_id=int(region) if region.isdigit() else None,
+            region_id=parse_id(region),
         )
     except DomainError as exc:
         messages.error(request, exc.message)
