@@ -1,0 +1,159 @@
+"""The warm state of triage: the near-duplicate index of recent appeals and the routing
+history (what dispatchers did with closed appeals), per process, built lazily and caught up
+with the database on every call (by primary key / by close time).
+
+Only the task worker needs them: pages never triage (``services.triage_for`` queues a task),
+and the worker builds them once at start (``services.preload``) and keeps them current.
+Callers that read or extend them hold ``_lock``.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import Counter
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Q
+from django.utils import timezone
+
+from shegong.appeals.choices import AppealStatus
+from shegong.appeals.models import Appeal
+from shegong.units.choices import UnitKind
+
+DUPLICATE_DAYS = 90
+HISTORY_DAYS = 365
+LOCAL_STREET_OFFICE = -1  # a vote for "the street office where it happened"
+
+_lock = threading.RLock()
+_index: Any = None
+_indexed: set[str] = set()
+_last_pk = 0
+_history: Any = None
+_history_mark: tuple[datetime, int] | None = None
+# What dispatchers did per category: (category, district code or "") → {unit id: count},
+# kept alongside the routing history from the same records.
+_category_units: dict[tuple[str, str], Counter[int]] = {}
+
+
+def reset_caches() -> None:
+    """Drop the per-process near-duplicate index and routing history (tests; bulk deletes)."""
+    global _index, _last_pk, _history, _history_mark
+    with _lock:
+        _index = None
+        _indexed.clear()
+        _last_pk = 0
+        _history, _history_mark = None, None
+        _category_units.clear()
+
+
+def _text(appeal: Appeal) -> str:
+    return f"{appeal.title}\n{appeal.body}"
+
+
+def _person_key(appeal: Appeal) -> str | None:
+    p = appeal.petitioner
+    if p is None:
+        return None
+    return str(p.phone_bidx or p.id_number_bidx or "") or None
+
+
+def _index_add(appeal: Appeal) -> None:
+    key = str(appeal.pk)
+    if key in _indexed:
+        return
+    _index.add(key, _text(appeal), person_key=_person_key(appeal), time=appeal.registered_at)
+    _indexed.add(key)
+
+
+def get_index(now: datetime | None = None) -> Any:
+    """The near-duplicate index of recent appeals, caught up with the database."""
+    global _index, _last_pk
+    now = now or timezone.now()
+    with _lock:
+        if _index is None:
+            from shegong.textmining import NearDuplicateIndex
+
+            _index = NearDuplicateIndex()
+        since = now - timedelta(days=DUPLICATE_DAYS)
+        fresh = (
+            Appeal.objects.filter(pk__gt=_last_pk, registered_at__gte=since)
+            .select_related("petitioner")
+            .order_by("pk")
+        )
+        for appeal in fresh.iterator(chunk_size=500):
+            _index_add(appeal)
+            _last_pk = max(_last_pk, appeal.pk)
+        return _index
+
+
+def _district_of_code(code: str | None) -> str:
+    """The district (区县) part of a region code: GB/T 2260's first 6 digits."""
+    return code[:6] if code and len(code) >= 6 and code[:6].isdigit() else ""
+
+
+def get_routing_history(now: datetime | None = None) -> Any:
+    """Per-process ``RoutingHistory`` of closed appeals and their final 主办 unit (the last
+    ``HISTORY_DAYS``, at most ``SHEGONG_TRIAGE_ROUTING_HISTORY`` most recent), caught up with
+    the database on every call. Callers hold ``_lock``."""
+    global _history, _history_mark
+    from django.conf import settings
+
+    from shegong.textmining import HistoryRecord, RoutingHistory
+
+    now = now or timezone.now()
+    cap = int(getattr(settings, "SHEGONG_TRIAGE_ROUTING_HISTORY", 200_000))
+    if _history is not None and len(_history) > cap * 1.25:
+        _history, _history_mark = None, None  # rebuilt from the most recent `cap`
+    if _history is None:
+        _category_units.clear()
+    base = Appeal.objects.filter(
+        status=AppealStatus.CLOSED,
+        lead_unit__isnull=False,
+        closed_at__gte=now - timedelta(days=HISTORY_DAYS),
+    )
+    if _history is None:
+        _history = RoutingHistory()
+        newest = base.order_by("-closed_at", "-pk").values_list("closed_at", "pk")[cap - 1 : cap]
+        floor = next(iter(newest), None)
+        if floor is not None:
+            base = base.filter(Q(closed_at__gt=floor[0]) | Q(closed_at=floor[0], pk__gte=floor[1]))
+    elif _history_mark is not None:
+        at, pk = _history_mark
+        base = base.filter(Q(closed_at__gt=at) | Q(closed_at=at, pk__gt=pk))
+    rows = base.order_by("closed_at", "pk").values_list(
+        "pk",
+        "title",
+        "body",
+        "lead_unit_id",
+        "lead_unit__kind",
+        "category_l1",
+        "triage__category_l1",
+        "region__code",
+        "closed_at",
+    )
+    records = []
+    for row in rows.iterator(chunk_size=2000):
+        pk, title, body, unit_id, unit_kind, final_l1, guessed_l1, region_code, closed_at = row
+        category = final_l1 or guessed_l1 or ""
+        records.append(
+            HistoryRecord(
+                appeal_id=str(pk),
+                text=f"{title}\n{body}",
+                unit=str(unit_id),
+                category=category or None,
+                region_code=region_code,
+            )
+        )
+        if category:
+            # Street offices count as one "the local street office" (属地): the lesson is
+            # that this category goes to whichever street it happens in.
+            voter = LOCAL_STREET_OFFICE if unit_kind == UnitKind.STREET_OFFICE else unit_id
+            _category_units.setdefault((category, ""), Counter())[voter] += 1
+            district = _district_of_code(region_code)
+            if district:
+                _category_units.setdefault((category, district), Counter())[voter] += 1
+        _history_mark = (closed_at, pk) if closed_at is not None else _history_mark
+    if records:
+        _history.add_many(records)
+    return _history
