@@ -17,6 +17,7 @@ here are re-exported.
 from __future__ import annotations
 
 import logging
+import os
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -42,6 +43,7 @@ from .hotspots import (  # noqa: F401 — re-exported
 from .indexes import (  # noqa: F401 — re-exported
     DUPLICATE_DAYS,
     HISTORY_DAYS,
+    LOCAL_STREET_OFFICE,
     _index_add,
     _lock,
     _person_key,
@@ -52,6 +54,7 @@ from .indexes import (  # noqa: F401 — re-exported
 )
 from .models import TriageResult
 from .routing import (  # noqa: F401 — re-exported
+    MIN_CATEGORY_CASES,
     accusation_category,
     allowed_suggestions,
     routing_accuracy,
@@ -81,6 +84,25 @@ def get_model() -> Any:
             # A city's retrained model (`shegong triage train --output DIR`), else the shipped.
             _model = load_model(getattr(settings, "SHEGONG_TRIAGE_MODEL_DIR", "") or None)
         return _model
+
+
+_preloaded_pid: int | None = None
+
+
+def preload(*, now: datetime | None = None) -> bool:
+    """Load the model and build the near-duplicate index and the routing history, once per
+    process (``shegong worker`` calls it at start, before the first task; a forked child
+    inherits them). True if this call loaded them, False if this process already had."""
+    global _preloaded_pid
+    pid = os.getpid()
+    if _preloaded_pid == pid:
+        return False
+    get_model()
+    with _lock:
+        get_index(now)
+        get_routing_history(now)
+    _preloaded_pid = pid
+    return True
 
 
 def triage_appeal(appeal_id: int, *, now: datetime | None = None) -> TriageResult:
@@ -199,17 +221,61 @@ def triage_pending(*, now: datetime | None = None, limit: int = 200) -> int:
     return len(ids)
 
 
-def triage_for(user: Any, appeal: Appeal) -> dict[str, Any] | None:
-    """The triage panel for the appeal page, or None (no ``appeals.dispatch``)."""
+# An appeal page (or queue cell) that finds no result queues one task; the same appeal is
+# not queued again for this long (a lost task, a worker outage: the next view after it
+# queues again; the 5-minute job also covers appeals of the last day).
+QUEUED_KEY = "triage.queued:{}"
+QUEUED_TTL = 10 * 60
+# The pending panel asks for the result every POLL_SECONDS, at most POLL_TRIES times.
+POLL_SECONDS = 3
+POLL_TRIES = 40
+
+
+def ensure_queued(appeal_id: int) -> bool:
+    """Queue triage of one appeal unless it was queued in the last ``QUEUED_TTL`` seconds
+    (``cache.add`` is atomic: two pages opening it at once queue it once; with the per-
+    process local-memory cache of the embedded profile at most once per web process — a
+    second task finds the result and does nothing). True if this call queued it."""
+    from django.core.cache import cache
+
+    from .tasks import triage_appeals_task
+
+    key = QUEUED_KEY.format(appeal_id)
+    if not cache.add(key, 1, timeout=QUEUED_TTL):
+        return False
+    try:
+        triage_appeals_task.enqueue([appeal_id])
+    except Exception:  # an advisory panel must never break the page; the job catches up
+        cache.delete(key)
+        logger.exception("queueing triage of appeal %s failed", appeal_id)
+        return False
+    return True
+
+
+def pending_panel(appeal: Appeal, *, tries: int = 0) -> dict[str, Any]:
+    """The "分拣中" panel: no result yet, a task is queued; ``poll_url`` (None after
+    ``POLL_TRIES``) is where the page asks again."""
+    poll_url = None
+    if tries < POLL_TRIES:
+        poll_url = f"{reverse('triage:panel', args=[appeal.pk])}?n={tries + 1}"
+    return {
+        "pending": True,
+        "result": None,
+        "poll_url": poll_url,
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+def triage_for(user: Any, appeal: Appeal, *, tries: int = 0) -> dict[str, Any] | None:
+    """The triage panel for the appeal page, or None (no ``appeals.dispatch``). Never
+    classifies: without a result yet it queues the task and returns ``pending_panel``
+    (``tries``: how many times the page has asked already)."""
     if not user.is_authenticated or not user.has_capability(Cap.APPEALS_DISPATCH):
         return None
     result = TriageResult.objects.filter(appeal=appeal).first()
     if result is None:
-        try:
-            result = triage_appeal(appeal.pk)
-        except Exception:  # an advisory panel must never break the appeal page
-            logger.exception("triage of appeal %s failed", appeal.pk)
-            return None
+        ensure_queued(appeal.pk)
+        return pending_panel(appeal, tries=tries)
     visible = Appeal.objects.visible_to(user)
     dup_ids = [d["appeal_id"] for d in result.duplicates]
     seen = set(
@@ -237,9 +303,11 @@ def triage_for(user: Any, appeal: Appeal) -> dict[str, Any] | None:
 def queue_cell(appeal: Appeal) -> dict[str, Any] | None:
     """The to-dispatch queue's triage cell: category, the top unit and its first reason,
     and marks. Counts only — which earlier appeals are duplicates is on the appeal page,
-    filtered by the viewer's scope. Reads ``appeal.triage`` (the workbench selects it)."""
+    filtered by the viewer's scope. Reads ``appeal.triage`` (the workbench selects it);
+    None (and the task queued) while there is none."""
     result = getattr(appeal, "triage", None)
     if result is None:
+        ensure_queued(appeal.pk)  # the cell shows "分拣中…"
         return None
     # never the accused (第三十条); reasons masked like the appeal text
     allowed = shown_suggestions(allowed_suggestions(appeal, result.suggestions)[:1])
