@@ -9,9 +9,14 @@ Callers that read or extend them hold ``_lock``.
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import shutil
 import threading
 from collections import Counter
 from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.db.models import Q
@@ -34,6 +39,9 @@ _history_mark: tuple[datetime, int] | None = None
 # What dispatchers did per category: (category, district code or "") → {unit id: count},
 # kept alongside the routing history from the same records.
 _category_units: dict[tuple[str, str], Counter[int]] = {}
+
+logger = logging.getLogger(__name__)
+SNAPSHOT_FORMAT = "shegong.triage.routing-history/1"
 
 
 def reset_caches() -> None:
@@ -103,10 +111,13 @@ def get_routing_history(now: datetime | None = None) -> Any:
 
     now = now or timezone.now()
     cap = int(getattr(settings, "SHEGONG_TRIAGE_ROUTING_HISTORY", 200_000))
+    first = _history is None
     if _history is not None and len(_history) > cap * 1.25:
         _history, _history_mark = None, None  # rebuilt from the most recent `cap`
     if _history is None:
         _category_units.clear()
+    if first:
+        _history, _history_mark = _load_snapshot()
     base = Appeal.objects.filter(
         status=AppealStatus.CLOSED,
         lead_unit__isnull=False,
@@ -157,3 +168,83 @@ def get_routing_history(now: datetime | None = None) -> Any:
     if records:
         _history.add_many(records)
     return _history
+
+
+# -- the routing history on disk ---------------------------------------------------------
+#
+# Built from the database once, the history is written to
+# ``SHEGONG_DATA_DIR/triage/routing-history/`` by the hourly job (``save_snapshot``); a
+# worker that starts loads it (seconds, no texts read from the database, no build peak) and
+# catches up from its mark — the (closed_at, pk) of the last appeal in it. Web processes
+# never load it (they never triage). A snapshot of another database, or whose last appeal
+# is gone, is ignored: the history is built from the database as before.
+
+
+def snapshot_dir() -> Path:
+    from django.conf import settings
+
+    return Path(settings.DATA_DIR) / "triage" / "routing-history"
+
+
+def _database_name() -> str:
+    from django.db import connection
+
+    return str(connection.settings_dict.get("NAME") or "")
+
+
+def save_snapshot(now: datetime | None = None) -> int:
+    """Catch this process's routing history up and write it (with its mark and the category
+    counts) to ``snapshot_dir()``, replacing the previous one atomically. Returns its size."""
+    target = snapshot_dir()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    old = target.with_name(f"{target.name}.old{os.getpid()}")
+    with _lock:
+        history = get_routing_history(now)
+        shutil.rmtree(tmp, ignore_errors=True)
+        history.save(tmp)
+        state = {
+            "format": SNAPSHOT_FORMAT,
+            "database": _database_name(),
+            "mark": [_history_mark[0].isoformat(), _history_mark[1]] if _history_mark else None,
+            "category_units": [
+                [category, district, {str(u): n for u, n in counts.items()}]
+                for (category, district), counts in _category_units.items()
+            ],
+        }
+        (tmp / "state.json").write_text(json.dumps(state, ensure_ascii=False), "utf-8")
+        size = len(history)
+    if target.exists():
+        target.rename(old)
+    tmp.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
+    return size
+
+
+def _load_snapshot() -> tuple[Any, tuple[datetime, int] | None]:
+    """(history, mark) from ``snapshot_dir()`` (filling ``_category_units``), or (None, None)
+    when there is none or it does not fit this database."""
+    from shegong.textmining import RoutingHistory
+
+    src = snapshot_dir()
+    try:
+        state = json.loads((src / "state.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return None, None
+    mark = state.get("mark")
+    if state.get("format") != SNAPSHOT_FORMAT or state.get("database") != _database_name():
+        return None, None
+    if not mark:
+        return None, None  # an empty history: nothing to save a build for
+    at = datetime.fromisoformat(mark[0])
+    if not Appeal.objects.filter(pk=mark[1], closed_at=at).exists():
+        logger.warning("routing history snapshot %s does not fit the database; rebuilding", src)
+        return None, None
+    try:
+        history = RoutingHistory.load(src)
+    except (OSError, ValueError, KeyError):
+        logger.exception("routing history snapshot %s unreadable; rebuilding", src)
+        return None, None
+    for category, district, counts in state.get("category_units", []):
+        _category_units[(category, district)] = Counter({int(u): n for u, n in counts.items()})
+    return history, (at, int(mark[1]))
