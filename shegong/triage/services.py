@@ -97,12 +97,33 @@ def preload(*, now: datetime | None = None) -> bool:
     pid = os.getpid()
     if _preloaded_pid == pid:
         return False
-    get_model()
+    _warm_up(get_model())
     with _lock:
-        get_index(now)
-        get_routing_history(now)
+        index = get_index(now)
+        history = get_routing_history(now)
+        # The first query of each pays lazy set-up (word segmenter dictionary, regexes).
+        from shegong.textmining import Router
+
+        index.query(WARM_UP_TEXT, limit=1)
+        Router((), history, rule_weight=0.0).suggest(WARM_UP_TEXT, k=1)
     _preloaded_pid = pid
     return True
+
+
+WARM_UP_TEXT = "小区路灯不亮\n北一社区3号楼前路灯坏了两周，晚上出行不安全。"
+
+
+def _warm_up(model: Any) -> None:
+    """One classification and the text checks, so the first task does not pay their lazy
+    set-up (imports, dictionaries) — about a second."""
+    from shegong.textmining.segment import default_segmenter
+    from shegong.textmining.triage import official_misconduct, text_flags
+
+    title, body = WARM_UP_TEXT.split("\n")
+    model.predict_one(title, body)
+    text_flags(title, body)
+    official_misconduct(title, body)
+    default_segmenter().tokens(body)
 
 
 def triage_appeal(appeal_id: int, *, now: datetime | None = None) -> TriageResult:
