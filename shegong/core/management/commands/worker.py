@@ -2,10 +2,10 @@
 
 Database backend (default): the django-tasks-db worker in this process plus the periodic
 scheduler in a thread. Redis backend (SHEGONG_TASKS=redis): the RQ worker, non-forking
-(``rq.worker.SimpleWorker``: every job runs in this long-lived process, so what it keeps
-warm — the triage model and indexes — is loaded once, not once per job as with RQ's
-default fork-per-job ``Worker``; ``--fork`` brings that one back). Run one or more per
-server; periodic jobs are claimed once per slot however many run.
+(``ShegongSimpleWorker``, RQ's ``SimpleWorker``: every job runs in this long-lived
+process, so what it keeps warm — the triage model and indexes — is loaded once, not once
+per job as with RQ's default fork-per-job ``Worker``; ``--fork`` brings that one back).
+Run one or more per server; periodic jobs are claimed once per slot however many run.
 
 Before the first task, every installed app whose ``AppConfig`` has a ``worker_preload()``
 method gets it called once (the triage app loads its model and builds its indexes there),
@@ -24,13 +24,31 @@ from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import close_old_connections
+from rq.job import Job
+from rq.queue import Queue
+from rq.worker import SimpleWorker
 
 from shegong.core.management.base import Command as ShegongCommand
 from shegong.core.periodic import scheduler_loop
 
 logger = logging.getLogger("shegong.worker")
 
-SIMPLE_WORKER = "rq.worker.SimpleWorker"
+
+class ShegongSimpleWorker(SimpleWorker):
+    """RQ's non-forking worker, closing database connections that are broken or past
+    ``CONN_MAX_AGE`` around each job, as Django does around a request (and django-tasks-db's
+    worker around a task): a long-lived worker survives a database restart."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        close_old_connections()
+        try:
+            super().execute_job(job, queue)
+        finally:
+            close_old_connections()
+
+
+SIMPLE_WORKER = f"{__name__}.ShegongSimpleWorker"
 
 
 def preload_apps() -> list[str]:
