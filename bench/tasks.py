@@ -8,8 +8,10 @@ regions and units) gets ``--history`` appeals through the demo simulation with t
   **baseline**;
 * ``redis``: ``SHEGONG_TASKS=redis`` and ``shegong worker`` (RQ's non-forking SimpleWorker,
   model and indexes preloaded once);
-* ``redis_fork``: the same with ``--fork`` (RQ's default fork-per-job worker, what ran before
-  issue 13), on ``--fork-n`` jobs only (it is slow).
+* ``redis_fork``: the same with ``--fork`` (RQ's default fork-per-job worker, children
+  forked from the preloaded parent), on ``--fork-n`` jobs;
+* ``redis_fork_cold``: ``--fork --no-preload``, the worker as it was before issue 13 (every
+  child loads the model and builds the indexes), on ``--cold-n`` jobs (it is slow).
 
 each phase deletes all triage results, enqueues ``triage_appeals_task([id])`` for ``--n``
 appeals (one job per appeal: what an appeal page queues; intake batches), runs
@@ -204,6 +206,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=500, help="jobs per backend")
     ap.add_argument("--fork-n", type=int, default=50, help="jobs for RQ's forking worker")
+    ap.add_argument("--cold-n", type=int, default=20, help="jobs for the pre-issue-13 worker")
     ap.add_argument("--history", type=int, default=600, help="demo appeals (history)")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     ap.add_argument("--reuse", help="the data directory of an earlier run (skips the demo)")
@@ -237,8 +240,12 @@ def main() -> None:
     results = {"database": phase("database", db_env, n)}
     results["redis"] = phase("redis", redis_env, n)
     results["redis_fork"] = phase("redis_fork", redis_env, fork_n, "--fork")
+    cold_n = min(args.cold_n, n)
+    results["redis_fork_cold"] = phase(
+        "redis_fork_cold", redis_env, cold_n, "--fork", "--no-preload"
+    )
     baseline = results["database"]["ms_per_job"]
-    for name in ("redis", "redis_fork"):
+    for name in ("redis", "redis_fork", "redis_fork_cold"):
         results[name]["ratio_ms_per_job"] = round(results[name]["ms_per_job"] / baseline, 2)
     print(
         json.dumps(
