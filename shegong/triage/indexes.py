@@ -29,11 +29,15 @@ from shegong.units.choices import UnitKind
 DUPLICATE_DAYS = 90
 HISTORY_DAYS = 365
 LOCAL_STREET_OFFICE = -1  # a vote for "the street office where it happened"
+# A long-lived worker's near-duplicate index only grows (removing an entry frees nothing):
+# it is rebuilt from the last DUPLICATE_DAYS once it holds this many days more.
+INDEX_REBUILD_DAYS = 30
 
 _lock = threading.RLock()
 _index: Any = None
 _indexed: set[str] = set()
 _last_pk = 0
+_index_since: datetime | None = None  # the window's start when the index was built
 _history: Any = None
 _history_mark: tuple[datetime, int] | None = None
 # What dispatchers did per category: (category, district code or "") → {unit id: count},
@@ -46,9 +50,9 @@ SNAPSHOT_FORMAT = "shegong.triage.routing-history/1"
 
 def reset_caches() -> None:
     """Drop the per-process near-duplicate index and routing history (tests; bulk deletes)."""
-    global _index, _last_pk, _history, _history_mark
+    global _index, _last_pk, _index_since, _history, _history_mark
     with _lock:
-        _index = None
+        _index, _index_since = None, None
         _indexed.clear()
         _last_pk = 0
         _history, _history_mark = None, None
@@ -75,15 +79,19 @@ def _index_add(appeal: Appeal) -> None:
 
 
 def get_index(now: datetime | None = None) -> Any:
-    """The near-duplicate index of recent appeals, caught up with the database."""
-    global _index, _last_pk
+    """The near-duplicate index of recent appeals, caught up with the database (rebuilt
+    when it holds ``INDEX_REBUILD_DAYS`` more than the last ``DUPLICATE_DAYS``)."""
+    global _index, _last_pk, _index_since
     now = now or timezone.now()
+    since = now - timedelta(days=DUPLICATE_DAYS)
     with _lock:
+        if _index_since is not None and since - _index_since > timedelta(days=INDEX_REBUILD_DAYS):
+            _index, _index_since, _last_pk = None, None, 0
+            _indexed.clear()
         if _index is None:
             from shegong.textmining import NearDuplicateIndex
 
-            _index = NearDuplicateIndex()
-        since = now - timedelta(days=DUPLICATE_DAYS)
+            _index, _index_since = NearDuplicateIndex(), since
         fresh = (
             Appeal.objects.filter(pk__gt=_last_pk, registered_at__gte=since)
             .select_related("petitioner")

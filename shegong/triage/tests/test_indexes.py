@@ -1,5 +1,6 @@
-"""The routing history on disk: a worker that starts loads it and catches up from its mark
-instead of reading every closed appeal again."""
+"""The worker's indexes: the routing history on disk (a worker that starts loads it and
+catches up from its mark instead of reading every closed appeal again) and the
+near-duplicate index of a long-lived worker (rebuilt instead of growing forever)."""
 
 from __future__ import annotations
 
@@ -99,3 +100,23 @@ def test_a_snapshot_whose_last_appeal_is_gone_is_ignored(
     with indexes._lock:
         indexes.get_routing_history()
     assert records_read == [2]
+
+
+def test_a_long_lived_workers_duplicate_index_forgets_old_appeals(
+    world: Any, make_appeal: Any
+) -> None:
+    """Out of the 90-day window and 30 days more: the index was rebuilt without it."""
+    old, _code = make_appeal(title="楼道堆放杂物", body="三号楼楼道堆满杂物，存在消防隐患。")
+    registered = old.registered_at
+    with indexes._lock:
+        indexes.get_index(registered)
+        later = registered + timedelta(days=indexes.DUPLICATE_DAYS + indexes.INDEX_REBUILD_DAYS + 1)
+        assert str(old.pk) not in indexes.get_index(later)
+
+
+def test_the_duplicate_index_is_not_rebuilt_within_the_slack(world: Any) -> None:
+    start = timezone.now()
+    with indexes._lock:
+        first = indexes.get_index(start)
+        later = start + timedelta(days=indexes.INDEX_REBUILD_DAYS - 1)
+        assert indexes.get_index(later) is first
