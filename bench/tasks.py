@@ -13,23 +13,25 @@ regions and units) gets ``--history`` appeals through the demo simulation with t
 * ``redis_fork_cold``: ``--fork --no-preload``, the worker as it was before issue 13 (every
   child loads the model and builds the indexes), on ``--cold-n`` jobs (it is slow).
 
-each phase deletes all triage results, enqueues ``triage_appeals_task([id])`` for ``--n``
-appeals (one job per appeal: what an appeal page queues; intake batches), runs
-``shegong worker --batch --no-scheduler`` until the queue is empty and times it.
-``ms_per_job`` and ``jobs_per_second`` are the steady drain rate: the time from the first
-to the last stored result (``computed_at``) over the jobs between them, so the worker's
-start-up is not in it; ``worker_start_seconds`` is the same command on an empty queue
-(Django start, model load, index build) and ``drain_seconds`` the wall time from start to
-empty queue. ``ratio_ms_per_job`` is
-against the database worker of the same run. ``web_first_view`` opens the appeal page of an
-untriaged appeal in a fresh process (Django test client, as a dispatcher), then another
-one: their times (the first request of a process pays Django's own start-up) and the
-process's RSS after, which no longer include a classifier or a routing history.
+Each phase deletes all triage results, enqueues ``triage_appeals_task([id])`` for ``--n``
+appeals (one job per appeal: what an appeal page queues), runs ``shegong worker --batch
+--no-scheduler`` until the queue is empty and times it. With ``--batch K`` (default 50) two
+more phases, ``database_batched`` and ``redis_batched``, queue K appeals per job, as intake
+does (one job per group-commit batch). ``ms_per_appeal`` and ``appeals_per_second`` are
+the steady drain rate: the time from the first to the last stored result
+(``computed_at``) over the appeals between them, so the worker's start-up is not in it;
+``worker_start_seconds`` is the same command on an empty queue (Django start, model load,
+index build) and ``drain_seconds`` the wall time from start to empty queue.
+``ratio_ms_per_appeal`` is against the database worker of the same run.
+``web_first_view`` opens the appeal page of an untriaged appeal in a fresh process
+(Django test client, as a dispatcher), then another one: their times (the first request
+of a process pays Django's own start-up) and the process's RSS after, which no longer
+include a classifier or a routing history.
 
 Redis: ``--redis-url`` (default ``redis://127.0.0.1:6379/14``; that database's RQ queue is
 emptied first).
 
-    .venv/bin/python bench/tasks.py --n 500 --history 600
+    .venv/bin/python bench/tasks.py --n 600 --fork-n 60 --cold-n 20 --batch 50
 """
 
 from __future__ import annotations
@@ -101,10 +103,12 @@ def child(mode: str, arg: str) -> None:
             from django_tasks_db.models import DBTaskResult
 
             DBTaskResult.objects.all().delete()
-        ids = list(Appeal.objects.order_by("-pk").values_list("pk", flat=True)[: int(arg)])
+        count, _, batch = arg.partition(":")
+        size = int(batch or 1)
+        ids = list(Appeal.objects.order_by("-pk").values_list("pk", flat=True)[: int(count)])
         t = time.perf_counter()
-        for pk in ids:
-            triage_appeals_task.enqueue([pk])
+        for i in range(0, len(ids), size):
+            triage_appeals_task.enqueue(ids[i : i + size])
         out = {"enqueued": len(ids), "enqueue_seconds": round(time.perf_counter() - t, 3)}
     elif mode == "count":
         from django.db.models import Count, Max, Min
@@ -180,24 +184,25 @@ def run_worker(env: dict[str, str], *extra: str) -> dict[str, float]:
     return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024}
 
 
-def phase(name: str, env: dict[str, str], n: int, *extra: str) -> dict[str, Any]:
+def phase(name: str, env: dict[str, str], n: int, *extra: str, batch: int = 1) -> dict[str, Any]:
     log(f"{name}: fixed cost (empty queue)")
     run_child("enqueue", "0", env)
     idle = run_worker(env, *extra)
-    log(f"{name}: {n} jobs")
-    queued = run_child("enqueue", str(n), env)
+    log(f"{name}: {n} appeals, {batch} per job")
+    queued = run_child("enqueue", f"{n}:{batch}", env)
     busy = run_worker(env, *extra)
     done = run_child("count", "", env)
     # first to last result stored: the steady drain rate, without the worker's start-up
     per_job = done["span_seconds"] / max(done["triaged"] - 1, 1)
     return {
-        "jobs": n,
+        "appeals": n,
+        "appeals_per_job": batch,
         "triaged": done["triaged"],
         "enqueue_seconds": queued["enqueue_seconds"],
         "worker_start_seconds": round(idle["seconds"], 2),
         "drain_seconds": round(busy["seconds"], 2),
-        "ms_per_job": round(per_job * 1000, 1),
-        "jobs_per_second": round(1 / per_job, 1) if per_job else None,
+        "ms_per_appeal": round(per_job * 1000, 1),
+        "appeals_per_second": round(1 / per_job, 1) if per_job else None,
         "worker_peak_rss_mb": round(busy["peak_rss_mb"], 1),
     }
 
@@ -206,6 +211,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--n", type=int, default=500, help="jobs per backend")
     ap.add_argument("--fork-n", type=int, default=50, help="jobs for RQ's forking worker")
+    ap.add_argument("--batch", type=int, default=50, help="appeals per job, batched phases")
     ap.add_argument("--cold-n", type=int, default=20, help="jobs for the pre-issue-13 worker")
     ap.add_argument("--history", type=int, default=600, help="demo appeals (history)")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
@@ -244,9 +250,12 @@ def main() -> None:
     results["redis_fork_cold"] = phase(
         "redis_fork_cold", redis_env, cold_n, "--fork", "--no-preload"
     )
-    baseline = results["database"]["ms_per_job"]
-    for name in ("redis", "redis_fork", "redis_fork_cold"):
-        results[name]["ratio_ms_per_job"] = round(results[name]["ms_per_job"] / baseline, 2)
+    if args.batch > 1:
+        results["database_batched"] = phase("database_batched", db_env, n, batch=args.batch)
+        results["redis_batched"] = phase("redis_batched", redis_env, n, batch=args.batch)
+    baseline = results["database"]["ms_per_appeal"]
+    for row in results.values():
+        row["ratio_ms_per_appeal"] = round(row["ms_per_appeal"] / baseline, 2)
     print(
         json.dumps(
             {

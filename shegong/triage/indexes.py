@@ -15,6 +15,8 @@ import os
 import shutil
 import threading
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,25 @@ _category_units: dict[tuple[str, str], Counter[int]] = {}
 
 logger = logging.getLogger(__name__)
 SNAPSHOT_FORMAT = "shegong.triage.routing-history/1"
+
+
+_batch_depth = 0
+
+
+@contextmanager
+def one_catch_up(now: datetime | None = None) -> Iterator[None]:
+    """Within it, the indexes catch up with the database once (at entry), not on every
+    call: for a batch of appeals triaged together (intake's group-commit batch), all of
+    them already committed. Holds ``_lock`` throughout."""
+    global _batch_depth
+    with _lock:
+        get_index(now)
+        get_routing_history(now)
+        _batch_depth += 1
+        try:
+            yield
+        finally:
+            _batch_depth -= 1
 
 
 def reset_caches() -> None:
@@ -85,6 +106,8 @@ def get_index(now: datetime | None = None) -> Any:
     now = now or timezone.now()
     since = now - timedelta(days=DUPLICATE_DAYS)
     with _lock:
+        if _batch_depth and _index is not None:
+            return _index  # caught up at the batch's start (one_catch_up)
         if _index_since is not None and since - _index_since > timedelta(days=INDEX_REBUILD_DAYS):
             _index, _index_since, _last_pk = None, None, 0
             _indexed.clear()
@@ -117,6 +140,8 @@ def get_routing_history(now: datetime | None = None) -> Any:
 
     from shegong.textmining import HistoryRecord, RoutingHistory
 
+    if _batch_depth and _history is not None:
+        return _history  # caught up at the batch's start (one_catch_up)
     now = now or timezone.now()
     cap = int(getattr(settings, "SHEGONG_TRIAGE_ROUTING_HISTORY", 200_000))
     first = _history is None

@@ -50,6 +50,7 @@ from .indexes import (  # noqa: F401 — re-exported
     _text,
     get_index,
     get_routing_history,
+    one_catch_up,
     reset_caches,
 )
 from .models import TriageResult
@@ -218,14 +219,17 @@ def triage_many(appeal_ids: list[int]) -> int:
     todo = set(appeal_ids) - set(
         TriageResult.objects.filter(appeal_id__in=appeal_ids).values_list("appeal_id", flat=True)
     )
-    for pk in sorted(todo):
-        try:
-            triage_appeal(pk)
-            done += 1
-        except Appeal.DoesNotExist:
-            continue
-        except Exception:
-            logger.exception("triage of appeal %s failed", pk)
+    if not todo:
+        return 0
+    with one_catch_up():  # the indexes catch up once for the whole batch
+        for pk in sorted(todo):
+            try:
+                triage_appeal(pk)
+                done += 1
+            except Appeal.DoesNotExist:
+                continue
+            except Exception:
+                logger.exception("triage of appeal %s failed", pk)
     return done
 
 

@@ -120,3 +120,21 @@ def test_the_duplicate_index_is_not_rebuilt_within_the_slack(world: Any) -> None
         first = indexes.get_index(start)
         later = start + timedelta(days=indexes.INDEX_REBUILD_DAYS - 1)
         assert indexes.get_index(later) is first
+
+
+def test_a_batch_catches_up_once(world: Any, django_assert_num_queries: Any) -> None:
+    with indexes.one_catch_up(), django_assert_num_queries(0):
+        indexes.get_index()
+        indexes.get_routing_history()
+
+
+def test_a_batch_triages_every_appeal(world: Any, make_appeal: Any) -> None:
+    from shegong.triage.models import TriageResult
+    from shegong.triage.services import triage_many
+
+    first, _code = make_appeal(title="楼道堆放杂物", body="三号楼楼道堆满杂物，存在消防隐患。")
+    second, _code = make_appeal(title="楼道堆放杂物", body="三号楼楼道堆满杂物，存在消防隐患。")
+    TriageResult.objects.all().delete()
+    triage_many([first.pk, second.pk])
+    dup = TriageResult.objects.get(appeal=second).duplicates
+    assert [d["appeal_id"] for d in dup] == [first.pk]
