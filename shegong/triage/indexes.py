@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 from django.utils import timezone
@@ -27,6 +27,9 @@ from django.utils import timezone
 from shegong.appeals.choices import AppealStatus
 from shegong.appeals.models import Appeal
 from shegong.units.choices import UnitKind
+
+if TYPE_CHECKING:
+    from shegong.textmining import RoutingHistory
 
 DUPLICATE_DAYS = 90
 HISTORY_DAYS = 365
@@ -254,7 +257,7 @@ def save_snapshot(now: datetime | None = None) -> int:
     return size
 
 
-def _load_snapshot() -> tuple[Any, tuple[datetime, int] | None]:
+def _load_snapshot() -> tuple[RoutingHistory | None, tuple[datetime, int] | None]:
     """(history, mark) from ``snapshot_dir()`` (filling ``_category_units``), or (None, None)
     when there is none or it does not fit this database."""
     from shegong.textmining import RoutingHistory

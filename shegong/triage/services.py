@@ -98,7 +98,8 @@ def preload(*, now: datetime | None = None) -> bool:
     pid = os.getpid()
     if _preloaded_pid == pid:
         return False
-    _warm_up(get_model())
+    get_model()
+    _warm_up()
     with _lock:
         index = get_index(now)
         history = get_routing_history(now)
@@ -114,14 +115,14 @@ def preload(*, now: datetime | None = None) -> bool:
 WARM_UP_TEXT = "小区路灯不亮\n北一社区3号楼前路灯坏了两周，晚上出行不安全。"
 
 
-def _warm_up(model: Any) -> None:
+def _warm_up() -> None:
     """One classification and the text checks, so the first task does not pay their lazy
     set-up (imports, dictionaries) — about a second."""
     from shegong.textmining.segment import default_segmenter
     from shegong.textmining.triage import official_misconduct, text_flags
 
     title, body = WARM_UP_TEXT.split("\n")
-    model.predict_one(title, body)
+    get_model().predict_one(title, body)
     text_flags(title, body)
     official_misconduct(title, body)
     default_segmenter().tokens(body)
@@ -283,7 +284,7 @@ def ensure_queued(appeal_id: int) -> bool:
     return True
 
 
-def pending_panel(appeal: Appeal, *, tries: int = 0) -> dict[str, Any]:
+def pending_panel(appeal: Appeal, *, tries: int = 0) -> dict[str, object]:
     """The "分拣中" panel: no result yet, a task is queued; ``poll_url`` (None after
     ``POLL_TRIES``) is where the page asks again."""
     poll_url = None

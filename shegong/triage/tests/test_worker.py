@@ -15,7 +15,7 @@ from shegong.triage import services
 def counted_model(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     loads: list[int] = []
     monkeypatch.setattr(services, "get_model", lambda: loads.append(1))
-    monkeypatch.setattr(services, "_warm_up", lambda model: None)
+    monkeypatch.setattr(services, "_warm_up", lambda: None)
     monkeypatch.setattr(services, "_preloaded_pid", None)
     return loads
 
