@@ -257,17 +257,25 @@ POLL_SECONDS = 3
 POLL_TRIES = 40
 
 
+def _runs_inline() -> bool:
+    """True with ``SHEGONG_TASKS=immediate``: a queued task runs at once, in this request."""
+    from django_tasks.backends.immediate import ImmediateBackend
+
+    from .tasks import triage_appeals_task
+
+    return isinstance(triage_appeals_task.get_backend(), ImmediateBackend)
+
+
 def ensure_queued(appeal_id: int) -> bool:
     """Queue triage of one appeal unless it was queued in the last ``QUEUED_TTL`` seconds
     (``cache.add`` is atomic: two pages opening it at once queue it once; with the per-
     process local-memory cache of the embedded profile at most once per web process — a
     second task finds the result and does nothing). True if this call queued it."""
     from django.core.cache import cache
-    from django_tasks.backends.immediate import ImmediateBackend
 
     from .tasks import triage_appeals_task
 
-    if isinstance(triage_appeals_task.get_backend(), ImmediateBackend):
+    if _runs_inline():
         # Tests and development: the task runs right here and stores its result (or logs
         # its failure); nothing waits in a queue, so there is nothing to de-duplicate.
         triage_appeals_task.enqueue([appeal_id])
@@ -342,8 +350,9 @@ def queue_cell(appeal: Appeal) -> dict[str, Any] | None:
     None (and the task queued) while there is none."""
     result = getattr(appeal, "triage", None)
     if result is None:
-        ensure_queued(appeal.pk)  # the cell shows "分拣中…"
-        return None
+        if not _runs_inline():  # never a whole page of triage inline (development)
+            ensure_queued(appeal.pk)
+        return None  # the cell shows "分拣中…"
     # never the accused (第三十条); reasons masked like the appeal text
     allowed = shown_suggestions(allowed_suggestions(appeal, result.suggestions)[:1])
     top = allowed[0] if allowed else None
