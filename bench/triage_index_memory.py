@@ -6,7 +6,9 @@ person keys and times included) for N synthetic appeals (the same generator as
 the index), reports the process RSS before and after, the peak RSS, the index's own array
 bytes and its size on disk; then loads the saved index in a fresh process and reports that
 process's RSS (what a server that loads the index at start pays). ``--with-history`` adds the
-routing history to the same process.
+routing history to the same process, and reports its build time, and the size, load time and
+fresh-process RSS of its snapshot (what a worker that starts from
+``SHEGONG_DATA_DIR/triage/routing-history/`` pays instead of building it: issue 13).
 
     .venv/bin/python bench/triage_index_memory.py
     .venv/bin/python bench/triage_index_memory.py --n 200000 --with-history
@@ -51,6 +53,29 @@ print(json.dumps({{"rss_mb_before": before, "rss_mb_after": rss(), "load_seconds
                   "size": len(idx)}}))
 """
 
+HISTORY_PROBE = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+def rss():
+    for line in open('/proc/self/status'):
+        if line.startswith('VmRSS:'):
+            return int(line.split()[1]) / 1024
+import numpy
+from shegong.textmining.routing import RoutingHistory
+before = rss()
+t = time.perf_counter()
+hist = RoutingHistory.load({path!r})
+secs = time.perf_counter() - t
+hist.similar('小区夜间施工噪音扰民', k=5)
+print(json.dumps({{"rss_mb_before": before, "rss_mb_after": rss(), "load_seconds": secs,
+                  "size": len(hist)}}))
+"""
+
+
+def _probe(code: str) -> dict:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
 
 def main() -> None:
     ap = argparse.ArgumentParser()
@@ -73,6 +98,7 @@ def main() -> None:
         (c, min(args.chunk, args.n - c * args.chunk)) for c in range(-(-args.n // args.chunk))
     ]
     rng = random.Random(5)
+    history_build_s = 0.0
     with mp.get_context("fork").Pool(args.workers, initializer=tl._init_worker) as pool:
         for chunk, sig in pool.imap(tl._signatures, chunks):
             size = sig.shape[0]
@@ -83,10 +109,12 @@ def main() -> None:
             idx.add_signatures(keys, sig, person_keys=persons, times=times)
             if hist is not None:
                 rows = tl.chunk_texts(chunk, size, sources)
+                t_hist = time.perf_counter()
                 hist.add_many(
                     HistoryRecord(keys[i], f"{t}\n{b}", "unit", None, None)
                     for i, (_, t, b) in enumerate(rows)
                 )
+                history_build_s += time.perf_counter() - t_hist
             del sig
     idx.compact()
     gc.collect()
@@ -103,6 +131,22 @@ def main() -> None:
             check=True,
         )
         loaded = json.loads(probe.stdout)
+        history: dict = {}
+        if hist is not None:
+            hpath = Path(tmp) / "history"
+            hist.save(hpath)
+            hloaded = _probe(HISTORY_PROBE.format(root=str(ROOT), path=str(hpath)))
+            history = {
+                "history_build_seconds": round(history_build_s, 1),
+                "history_snapshot_disk_mb": round(
+                    sum(f.stat().st_size for f in hpath.iterdir()) / 2**20, 1
+                ),
+                "history_snapshot_load_seconds": round(hloaded["load_seconds"], 2),
+                "history_fresh_process_rss_mb_after_load": round(hloaded["rss_mb_after"], 1),
+                "history_fresh_process_rss_mb_delta": round(
+                    hloaded["rss_mb_after"] - hloaded["rss_mb_before"], 1
+                ),
+            }
     print(
         json.dumps(
             {
@@ -121,6 +165,7 @@ def main() -> None:
                     loaded["rss_mb_after"] - loaded["rss_mb_before"], 1
                 ),
                 "load_seconds": round(loaded["load_seconds"], 2),
+                **history,
                 "total_seconds": round(time.perf_counter() - t_start, 1),
             }
         )

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Router, Schema, Status
 
 from shegong.appeals.models import Appeal
 from shegong.core.api import require_capability
@@ -46,6 +46,12 @@ class TriageOut(Schema):
     accepted_unit_id: int | None
 
 
+class PendingOut(Schema):
+    appeal_id: int
+    status: str
+    detail: str
+
+
 class AcceptIn(Schema):
     unit_id: int
 
@@ -58,15 +64,19 @@ class AccuracyOut(Schema):
     accepted: float | None
 
 
-@router.get("/appeals/{appeal_id}/triage", response=TriageOut)
+@router.get("/appeals/{appeal_id}/triage", response={200: TriageOut, 202: PendingOut})
 def appeal_triage(request: HttpRequest, appeal_id: int) -> Any:
     """Category, top-3 units with reasons, near-duplicates and the same person's other
-    appeals — only those the caller may see."""
+    appeals — only those the caller may see. Not triaged yet: 202 ``status: pending`` (the
+    task is queued; ask again in a few seconds)."""
     require_capability(request, Cap.APPEALS_DISPATCH)
     appeal = get_visible_or_404(Appeal, request.user, pk=appeal_id)
     panel = triage_for(request.user, appeal)
     if panel is None:
         raise DomainError("智能分拣暂不可用，请稍后再试")
+    if panel.get("pending"):
+        pending = {"appeal_id": appeal.pk, "status": "pending", "detail": "分拣中，请稍后再试"}
+        return Status(202, pending)
     result = panel["result"]
     return {
         "appeal_id": appeal.pk,

@@ -18,3 +18,10 @@ class TriageConfig(AppConfig):
         hooks.dispatch_advisor.register(advisor)
 
         register(NavItem("群众诉求", "诉求热点", "triage:hotspots", Cap.APPEALS_DISPATCH, order=35))
+
+    def worker_preload(self) -> None:
+        """``shegong worker`` calls this once at start: the model and the indexes are
+        loaded before the first task instead of inside it."""
+        from .services import preload
+
+        preload()

@@ -43,7 +43,17 @@ def hotspots_task() -> int:
     return -1 if count is None else count
 
 
+@task()
+def history_snapshot_task() -> int:
+    from .indexes import save_snapshot
+
+    return save_snapshot()
+
+
 register_periodic("triage.pending", triage_pending_task, every="minutes:5")
 # Every 10 minutes: with triage at most 5 minutes behind intake, a burst of new appeals is on
 # the hotspot list within 15 minutes (issue #12 §9), not the next morning.
 register_periodic("triage.hotspots", hotspots_task, every="minutes:10")
+# Hourly: the routing history on disk, so a worker that (re)starts loads it and catches up
+# from there instead of reading a year of closed appeals (indexes.save_snapshot).
+register_periodic("triage.history_snapshot", history_snapshot_task, every="hourly")

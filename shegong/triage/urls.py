@@ -7,4 +7,5 @@ app_name = "triage"
 urlpatterns = [
     path("hotspots/", views.hotspots, name="hotspots"),
     path("<int:appeal_id>/accept/", views.accept, name="accept"),
+    path("<int:appeal_id>/panel/", views.panel, name="panel"),
 ]

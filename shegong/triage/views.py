@@ -1,4 +1,5 @@
-"""Triage pages: accept a suggestion (POST) and the hotspot list."""
+"""Triage pages: the appeal page's panel (polled while triage is pending), accept a
+suggestion (POST) and the hotspot list."""
 
 from __future__ import annotations
 
@@ -10,14 +11,28 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from shegong.accounts.http import AuthedHttpRequest
 from shegong.appeals.models import Appeal
 from shegong.core.exceptions import DomainError
-from shegong.core.permissions import has_capability
+from shegong.core.permissions import has_capability, need_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 
 from .models import Hotspot
-from .services import accept_suggestion, routing_accuracy
+from .services import accept_suggestion, routing_accuracy, triage_for
+
+
+@login_required
+def panel(request: AuthedHttpRequest, appeal_id: int) -> HttpResponse:
+    """The appeal page's triage panel alone: what its "分拣中…" placeholder fetches by
+    HTMX until the worker's result lands (then the normal panel replaces it). Scoped like
+    the appeal page (404 outside the viewer's scope), ``appeals.dispatch`` only."""
+    appeal = get_visible_or_404(Appeal, request.user, pk=appeal_id)
+    need_capability(request, Cap.APPEALS_DISPATCH)
+    tries = request.GET.get("n", "")
+    triage = triage_for(request.user, appeal, tries=int(tries) if tries.isdigit() else 0)
+    context = {"appeal": appeal, "triage": triage}
+    return render(request, "triage/partials/_suggestions.html", context)
 
 
 @login_required

@@ -1,21 +1,73 @@
 """Run background tasks and the periodic scheduler.
 
 Database backend (default): the django-tasks-db worker in this process plus the periodic
-scheduler in a thread. Redis backend (SHEGONG_TASKS=redis): the RQ worker. Run one or
-more per server; periodic jobs are claimed once per slot however many run.
+scheduler in a thread. Redis backend (SHEGONG_TASKS=redis): the RQ worker, non-forking
+(``ShegongSimpleWorker``, RQ's ``SimpleWorker``: every job runs in this long-lived
+process, so what it keeps warm — the triage model and indexes — is loaded once, not once
+per job as with RQ's default fork-per-job ``Worker``; ``--fork`` brings that one back).
+Run one or more per server; periodic jobs are claimed once per slot however many run.
+
+Before the first task, every installed app whose ``AppConfig`` has a ``worker_preload()``
+method gets it called once (the triage app loads its model and builds its indexes there),
+so the first jobs are as fast as the rest. Apps are found by that method name; core
+imports none of them.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+import time
 from typing import Any
 
+from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import close_old_connections
+from rq.job import Job
+from rq.queue import Queue
+from rq.worker import SimpleWorker
 
 from shegong.core.management.base import Command as ShegongCommand
 from shegong.core.periodic import scheduler_loop
+
+logger = logging.getLogger("shegong.worker")
+
+
+class ShegongSimpleWorker(SimpleWorker):
+    """RQ's non-forking worker, closing database connections that are broken or past
+    ``CONN_MAX_AGE`` around each job, as Django does around a request (and django-tasks-db's
+    worker around a task): a long-lived worker survives a database restart."""
+
+    def execute_job(self, job: Job, queue: Queue) -> None:
+        close_old_connections()
+        try:
+            super().execute_job(job, queue)
+        finally:
+            close_old_connections()
+
+
+SIMPLE_WORKER = f"{__name__}.ShegongSimpleWorker"
+
+
+def preload_apps() -> list[str]:
+    """Call ``worker_preload()`` of every app config that has one; returns their labels.
+    A failing preload is logged and skipped: its app loads lazily on first use instead."""
+    done = []
+    for config in apps.get_app_configs():
+        hook = getattr(config, "worker_preload", None)
+        if not callable(hook):
+            continue
+        started = time.perf_counter()
+        try:
+            hook()
+        except Exception:
+            logger.exception("worker preload of %s failed", config.label)
+            continue
+        logger.info("preloaded %s in %.1f s", config.label, time.perf_counter() - started)
+        done.append(config.label)
+    return done
 
 
 class Command(ShegongCommand):
@@ -24,14 +76,26 @@ class Command(ShegongCommand):
     def add_arguments(self, parser: Any) -> None:
         parser.add_argument("--no-scheduler", action="store_true", help="不运行定时任务调度")
         parser.add_argument("--batch", action="store_true", help="处理完队列中的任务后退出")
+        parser.add_argument(
+            "--no-preload", action="store_true", help="启动时不预加载模型和索引（首次使用时加载）"
+        )
+        parser.add_argument(
+            "--fork",
+            action="store_true",
+            help="Redis 后端：每个任务在新派生的子进程中运行（RQ 默认方式，较慢）",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.TASK_BACKEND == "immediate":
             raise CommandError("SHEGONG_TASKS=immediate 时任务在请求中直接执行，不需要后台任务进程")
+        if not options["no_preload"]:
+            preload_apps()
         if not options["no_scheduler"] and not options["batch"]:
             threading.Thread(target=scheduler_loop, name="shegong-scheduler", daemon=True).start()
         if settings.TASK_BACKEND == "redis":
-            extra = {"burst": True} if options["batch"] else {}
+            extra: dict[str, object] = {"burst": True} if options["batch"] else {}
+            if not options["fork"]:
+                extra["worker_class"] = SIMPLE_WORKER
             # django-tasks-rq needs its own Job class in the worker.
             call_command("rqworker", "default", job_class="django_tasks_rq.Job", **extra)
         else:

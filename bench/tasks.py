@@ -1,0 +1,277 @@
+"""Benchmark: triage jobs per second and queue drain time on both task backends.
+
+Prints one JSON object (progress on stderr). A fresh SQLite demo city (``--size small``
+regions and units) gets ``--history`` appeals through the demo simulation with triage off
+(so they are untriaged; most are closed and form the routing history). Then, per backend:
+
+* ``database``: the embedded default, ``shegong worker`` on the django-tasks-db queue — the
+  **baseline**;
+* ``redis``: ``SHEGONG_TASKS=redis`` and ``shegong worker`` (RQ's non-forking SimpleWorker,
+  model and indexes preloaded once);
+* ``redis_fork``: the same with ``--fork`` (RQ's default fork-per-job worker, children
+  forked from the preloaded parent), on ``--fork-n`` jobs;
+* ``redis_fork_cold``: ``--fork --no-preload``, the worker as it was before issue 13 (every
+  child loads the model and builds the indexes), on ``--cold-n`` jobs (it is slow).
+
+Each phase deletes all triage results, enqueues ``triage_appeals_task([id])`` for ``--n``
+appeals (one job per appeal: what an appeal page queues), runs ``shegong worker --batch
+--no-scheduler`` until the queue is empty and times it. With ``--batch K`` (default 50) two
+more phases, ``database_batched`` and ``redis_batched``, queue K appeals per job, as intake
+does (one job per group-commit batch). ``ms_per_appeal`` and ``appeals_per_second`` are
+the steady drain rate: the time from the first to the last stored result
+(``computed_at``) over the appeals between them, so the worker's start-up is not in it;
+``worker_start_seconds`` is the same command on an empty queue (Django start, model load,
+index build) and ``drain_seconds`` the wall time from start to empty queue.
+``ratio_ms_per_appeal`` is against the database worker of the same run.
+``web_first_view`` opens the appeal page of an untriaged appeal in a fresh process
+(Django test client, as a dispatcher), then another one: their times (the first request
+of a process pays Django's own start-up) and the process's RSS after, which no longer
+include a classifier or a routing history.
+
+Redis: ``--redis-url`` (default ``redis://127.0.0.1:6379/14``; that database's RQ queue is
+emptied first).
+
+    .venv/bin/python bench/tasks.py --n 600 --fork-n 60 --cold-n 20 --batch 50
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def _setup_django() -> None:
+    sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shegong.conf.settings")
+    import django
+
+    django.setup()
+
+
+def _rss_mb() -> float:
+    with open("/proc/self/status") as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def child(mode: str, arg: str) -> None:
+    """Helper modes, run in a subprocess with the phase's environment."""
+    _setup_django()
+    out: dict[str, Any] = {}
+    if mode == "generate":
+        from django.core.management import call_command
+
+        from shegong.demo import appeals as demo_appeals
+        from shegong.demo.generator import generate
+
+        call_command("migrate", verbosity=0)
+        demo_appeals.APPEAL_COUNTS["small"] = int(arg)
+        generate("small", seed=20261206, log=log)
+    if mode in ("generate", "world"):
+        from shegong.appeals.models import Appeal
+
+        out = {
+            "appeals": Appeal.objects.count(),
+            "closed": Appeal.objects.filter(status="closed").count(),
+        }
+    if mode == "enqueue":
+        from shegong.appeals.models import Appeal
+        from shegong.triage.models import TriageResult
+        from shegong.triage.tasks import triage_appeals_task
+
+        TriageResult.objects.all().delete()
+        if os.environ["SHEGONG_TASKS"] == "redis":
+            import django_rq
+
+            django_rq.get_queue("default").empty()
+        else:
+            from django_tasks_db.models import DBTaskResult
+
+            DBTaskResult.objects.all().delete()
+        count, _, batch = arg.partition(":")
+        size = int(batch or 1)
+        ids = list(Appeal.objects.order_by("-pk").values_list("pk", flat=True)[: int(count)])
+        t = time.perf_counter()
+        for i in range(0, len(ids), size):
+            triage_appeals_task.enqueue(ids[i : i + size])
+        out = {"enqueued": len(ids), "enqueue_seconds": round(time.perf_counter() - t, 3)}
+    elif mode == "count":
+        from django.db.models import Count, Max, Min
+
+        from shegong.triage.models import TriageResult
+
+        agg = TriageResult.objects.aggregate(
+            n=Count("pk"), first=Min("computed_at"), last=Max("computed_at")
+        )
+        span = (agg["last"] - agg["first"]).total_seconds() if agg["n"] else 0.0
+        out = {"triaged": agg["n"], "span_seconds": span}
+    elif mode == "page":
+        from django.test import Client
+
+        from shegong.accounts.models import User
+        from shegong.appeals.models import Appeal
+        from shegong.core.roles import ROLE_CAPABILITIES, Cap
+        from shegong.triage.models import TriageResult
+
+        roles = [r for r, caps in ROLE_CAPABILITIES.items() if Cap.APPEALS_DISPATCH in caps]
+        user = (
+            User.objects.filter(role__in=roles, is_active=True, region__parent__isnull=True)
+            .order_by("pk")
+            .first()
+        ) or User.objects.filter(role__in=roles, is_active=True).order_by("pk").first()
+        untriaged = list(Appeal.objects.filter(triage__isnull=True).order_by("-pk")[:2])
+        appeal = untriaged[0] if untriaged else None
+        if user is None or appeal is None:
+            raise SystemExit("no dispatcher or no untriaged appeal in the demo city")
+        c = Client()
+        c.force_login(user)
+        before = _rss_mb()
+        t = time.perf_counter()
+        resp = c.get(f"/appeals/{appeal.pk}/", HTTP_HOST="127.0.0.1")
+        ms = (time.perf_counter() - t) * 1000
+        html = resp.content.decode()
+        t = time.perf_counter()
+        again = c.get(f"/appeals/{untriaged[-1].pk}/", HTTP_HOST="127.0.0.1")
+        ms_warm = (time.perf_counter() - t) * 1000
+        out = {
+            "status": resp.status_code,
+            "ms_first_request_of_process": round(ms, 1),
+            "ms_another_untriaged_appeal": round(ms_warm, 1),
+            "status_another": again.status_code,
+            "rss_mb_before": round(before, 1),
+            "rss_mb_after": round(_rss_mb(), 1),
+            "shows_pending": "分拣中" in html,
+            "triaged_in_request": TriageResult.objects.filter(appeal=appeal).exists(),
+        }
+    print(json.dumps(out))
+
+
+def run_child(mode: str, arg: str, env: dict[str, str]) -> dict[str, Any]:
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", mode, arg],
+        env=env,
+        stdout=subprocess.PIPE,
+        check=True,
+        text=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def run_worker(env: dict[str, str], *extra: str) -> dict[str, float]:
+    """``shegong worker --batch`` until the queue is empty: wall seconds and peak RSS."""
+    cmd = [sys.executable, "-m", "shegong.cli", "worker", "--batch", "--no-scheduler", *extra]
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
+    _pid, status, usage = os.wait4(proc.pid, 0)
+    seconds = time.perf_counter() - t
+    if status != 0:
+        raise SystemExit(f"worker failed: {cmd} status {status}")
+    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024}
+
+
+def phase(name: str, env: dict[str, str], n: int, *extra: str, batch: int = 1) -> dict[str, Any]:
+    log(f"{name}: fixed cost (empty queue)")
+    run_child("enqueue", "0", env)
+    idle = run_worker(env, *extra)
+    log(f"{name}: {n} appeals, {batch} per job")
+    queued = run_child("enqueue", f"{n}:{batch}", env)
+    busy = run_worker(env, *extra)
+    done = run_child("count", "", env)
+    # first to last result stored: the steady drain rate, without the worker's start-up
+    per_job = done["span_seconds"] / max(done["triaged"] - 1, 1)
+    return {
+        "appeals": n,
+        "appeals_per_job": batch,
+        "triaged": done["triaged"],
+        "enqueue_seconds": queued["enqueue_seconds"],
+        "worker_start_seconds": round(idle["seconds"], 2),
+        "drain_seconds": round(busy["seconds"], 2),
+        "ms_per_appeal": round(per_job * 1000, 1),
+        "appeals_per_second": round(1 / per_job, 1) if per_job else None,
+        "worker_peak_rss_mb": round(busy["peak_rss_mb"], 1),
+    }
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--n", type=int, default=500, help="jobs per backend")
+    ap.add_argument("--fork-n", type=int, default=50, help="jobs for RQ's forking worker")
+    ap.add_argument("--batch", type=int, default=50, help="appeals per job, batched phases")
+    ap.add_argument("--cold-n", type=int, default=20, help="jobs for the pre-issue-13 worker")
+    ap.add_argument("--history", type=int, default=600, help="demo appeals (history)")
+    ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
+    ap.add_argument("--reuse", help="the data directory of an earlier run (skips the demo)")
+    ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.child:
+        child(*args.child)
+        return
+    data_dir = args.reuse or tempfile.mkdtemp(prefix="shegong-bench-tasks-")
+    base = {
+        **os.environ,
+        "SHEGONG_DATA_DIR": data_dir,
+        "DATABASE_URL": f"sqlite:///{data_dir}/bench.sqlite3",
+        "DJANGO_SETTINGS_MODULE": "shegong.conf.settings",
+        "SHEGONG_TRIAGE_ON_INTAKE": "false",
+        "PYTHONPATH": str(ROOT),
+    }
+    base.pop("REDIS_URL", None)
+    if args.reuse:
+        world = run_child("world", "", {**base, "SHEGONG_TASKS": "immediate"})
+    else:
+        log(f"generating the demo city with {args.history} appeals in {data_dir}")
+        t = time.perf_counter()
+        world = run_child("generate", str(args.history), {**base, "SHEGONG_TASKS": "immediate"})
+        world["generate_seconds"] = round(time.perf_counter() - t, 1)
+    n = min(args.n, world["appeals"])
+    fork_n = min(args.fork_n, n)
+    db_env = {**base, "SHEGONG_TASKS": "database"}
+    redis_env = {**base, "SHEGONG_TASKS": "redis", "REDIS_URL": args.redis_url}
+    page = run_child("page", "", db_env)
+    results = {"database": phase("database", db_env, n)}
+    results["redis"] = phase("redis", redis_env, n)
+    results["redis_fork"] = phase("redis_fork", redis_env, fork_n, "--fork")
+    cold_n = min(args.cold_n, n)
+    results["redis_fork_cold"] = phase(
+        "redis_fork_cold", redis_env, cold_n, "--fork", "--no-preload"
+    )
+    if args.batch > 1:
+        results["database_batched"] = phase("database_batched", db_env, n, batch=args.batch)
+        results["redis_batched"] = phase("redis_batched", redis_env, n, batch=args.batch)
+    baseline = results["database"]["ms_per_appeal"]
+    for row in results.values():
+        row["ratio_ms_per_appeal"] = round(row["ms_per_appeal"] / baseline, 2)
+    print(
+        json.dumps(
+            {
+                "benchmark": "tasks",
+                "database": "sqlite",
+                "world": world,
+                "web_first_view": page,
+                "baseline": "database",
+                **results,
+                "cpu_count": os.cpu_count(),
+                "loadavg_before": os.getloadavg(),
+            },
+            ensure_ascii=False,
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,196 @@
+"""Triage never runs in a request: an appeal without a result shows "分拣中…", one task is
+queued, and the panel endpoint swaps in the result once the worker has stored it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from conftest import PASSWORD
+from shegong.appeals.models import Appeal
+from shegong.triage import services
+from shegong.triage.models import TriageResult
+
+WAGES = {
+    "title": "农民工工资被拖欠",
+    "body": "北一社区工地施工单位拖欠农民工工资三个月，请劳动部门帮忙追讨。",
+}
+DUMMY = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
+
+
+@pytest.fixture
+def queue(settings: Any) -> Iterator[Any]:
+    """Tasks are recorded, never run (the web side of a real worker)."""
+    from django.core.cache import cache
+    from django_tasks import default_task_backend
+
+    settings.TASKS = DUMMY
+    cache.clear()
+    backend: Any = default_task_backend
+    backend.clear()
+    yield backend
+    cache.clear()
+
+
+def _queued(backend: Any, appeal_id: int) -> int:
+    return sum(
+        1
+        for r in backend.results
+        if r.task.name == "triage_appeals_task" and list(r.args[0]) == [appeal_id]
+    )
+
+
+@pytest.fixture
+def untriaged(world: Any, make_appeal: Any, queue: Any) -> Appeal:
+    appeal, _code = make_appeal(**WAGES)
+    queue.clear()  # the intake's own task
+    return appeal
+
+
+@pytest.fixture
+def no_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("classified in a request")
+
+    monkeypatch.setattr(services, "get_model", refuse)
+    monkeypatch.setattr(services, "triage_appeal", refuse)
+
+
+@pytest.mark.usefixtures("no_classifier")
+def test_untriaged_appeal_page_is_served(world: Any, untriaged: Appeal, client_for: Any) -> None:
+    page = client_for(world.dispatcher).get(f"/appeals/{untriaged.pk}/")
+    assert page.status_code == 200
+
+
+@pytest.mark.usefixtures("no_classifier")
+def test_untriaged_appeal_page_shows_pending(
+    world: Any, untriaged: Appeal, client_for: Any
+) -> None:
+    page = client_for(world.dispatcher).get(f"/appeals/{untriaged.pk}/").content.decode()
+    assert ('data-testid="triage-pending"' in page, "分拣中…" in page) == (True, True)
+
+
+@pytest.mark.usefixtures("no_classifier")
+def test_untriaged_appeal_page_stores_nothing(
+    world: Any, untriaged: Appeal, client_for: Any
+) -> None:
+    client_for(world.dispatcher).get(f"/appeals/{untriaged.pk}/")
+    assert not TriageResult.objects.filter(appeal=untriaged).exists()
+
+
+@pytest.mark.usefixtures("no_classifier")
+def test_pending_panel_polls_the_endpoint(world: Any, untriaged: Appeal, client_for: Any) -> None:
+    page = client_for(world.dispatcher).get(f"/appeals/{untriaged.pk}/").content.decode()
+    assert f'hx-get="/triage/{untriaged.pk}/panel/?n=1"' in page
+
+
+@pytest.mark.usefixtures("no_classifier")
+def test_pending_panel_has_a_refresh_link_without_js(
+    world: Any, untriaged: Appeal, client_for: Any
+) -> None:
+    page = client_for(world.dispatcher).get(f"/appeals/{untriaged.pk}/").content.decode()
+    assert f'<a href="/appeals/{untriaged.pk}/" data-action="triage-refresh">刷新</a>' in page
+
+
+@pytest.mark.usefixtures("no_classifier")
+def test_the_task_is_queued_once(
+    world: Any, untriaged: Appeal, client_for: Any, queue: Any
+) -> None:
+    c = client_for(world.dispatcher)
+    c.get(f"/appeals/{untriaged.pk}/")
+    c.get(f"/appeals/{untriaged.pk}/")
+    c.get(f"/triage/{untriaged.pk}/panel/?n=1")
+    c.get("/appeals/?queue=to_accept")
+    assert _queued(queue, untriaged.pk) == 1
+
+
+@pytest.mark.usefixtures("no_classifier")
+def test_workbench_cell_shows_pending_and_queues(
+    world: Any, untriaged: Appeal, client_for: Any, queue: Any
+) -> None:
+    page = client_for(world.dispatcher).get("/appeals/?queue=to_accept").content.decode()
+    assert "分拣中…" in page
+    assert _queued(queue, untriaged.pk) == 1
+
+
+def test_a_failed_enqueue_is_tried_again(untriaged: Appeal, monkeypatch: Any) -> None:
+    from shegong.triage.tasks import triage_appeals_task
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("queue down")
+
+    monkeypatch.setattr(type(triage_appeals_task), "enqueue", down)
+    assert services.ensure_queued(untriaged.pk) is False
+    monkeypatch.undo()
+    assert services.ensure_queued(untriaged.pk) is True
+
+
+def test_endpoint_is_pending_before_the_result(
+    world: Any, untriaged: Appeal, client_for: Any
+) -> None:
+    panel = client_for(world.dispatcher).get(f"/triage/{untriaged.pk}/panel/?n=1")
+    assert f'hx-get="/triage/{untriaged.pk}/panel/?n=2"' in panel.content.decode()
+
+
+def test_endpoint_returns_the_panel_once_the_result_exists(
+    world: Any, untriaged: Appeal, client_for: Any
+) -> None:
+    services.triage_appeal(untriaged.pk)  # the worker
+    panel = client_for(world.dispatcher).get(f"/triage/{untriaged.pk}/panel/?n=3")
+    html = panel.content.decode()
+    assert ('data-testid="triage-suggestions"' in html, "triage-pending" in html) == (True, False)
+
+
+def test_endpoint_stops_polling_after_its_tries(
+    world: Any, untriaged: Appeal, client_for: Any
+) -> None:
+    url = f"/triage/{untriaged.pk}/panel/?n={services.POLL_TRIES}"
+    html = client_for(world.dispatcher).get(url).content.decode()
+    assert ("hx-get" in html, "请稍后再看" in html) == (False, True)
+
+
+@pytest.mark.parametrize(
+    ("persona", "status"),
+    [
+        ("dispatcher", 200),
+        ("handler_unit_a", 404),  # not dispatched to them: out of scope
+        ("street_south", 404),
+        ("street_north", 403),  # in scope, no appeals.dispatch
+        ("leader", 403),
+    ],
+)
+def test_endpoint_is_scoped_like_the_appeal_page(
+    world: Any, untriaged: Appeal, client_for: Any, persona: str, status: int
+) -> None:
+    user = world.users[persona] if persona in world.users else getattr(world, persona)
+    assert client_for(user).get(f"/triage/{untriaged.pk}/panel/").status_code == status
+
+
+def test_endpoint_is_404_for_a_dispatcher_of_another_street(
+    world: Any, make_appeal: Any, queue: Any, client_for: Any
+) -> None:
+    from shegong.accounts import services as accounts
+    from shegong.core.roles import Role
+
+    south, _code = make_appeal(region_id=world.south_one.pk, **WAGES)
+    north_dispatcher = accounts.create_user(
+        actor=world.root,
+        username="dispatcher_north",
+        full_name="北街道派单员",
+        role=Role.DISPATCHER,
+        password=PASSWORD,
+        region_id=world.north.pk,
+        phone="13700002222",
+    )
+    assert client_for(north_dispatcher).get(f"/triage/{south.pk}/panel/").status_code == 404
+
+
+def test_endpoint_sends_anonymous_visitors_to_login(untriaged: Appeal, client: Any) -> None:
+    assert client.get(f"/triage/{untriaged.pk}/panel/").status_code == 302
+
+
+def test_api_says_pending_with_202(world: Any, untriaged: Appeal, client_for: Any) -> None:
+    resp = client_for(world.dispatcher).get(f"/api/appeals/{untriaged.pk}/triage")
+    assert (resp.status_code, resp.json()["status"]) == (202, "pending")
