@@ -4,6 +4,7 @@ from typing import Any
 
 import django_filters
 
+from shegong.core.filters import IdFilter
 from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
 
@@ -21,7 +22,7 @@ class AppealFilterSet(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(label="类别", choices=AppealKind.choices)
     stream = django_filters.ChoiceFilter(label="来源", choices=Stream.choices)
     channel = django_filters.ChoiceFilter(label="渠道", choices=Channel.choices)
-    region = django_filters.NumberFilter(label="区划", method="filter_region")
+    region = IdFilter(label="区划", method="filter_region")
     since = django_filters.DateFilter(
         label="登记起", field_name="registered_at", lookup_expr="date__gte"
     )

@@ -17,6 +17,7 @@ from shegong.core.exceptions import DomainError
 from shegong.core.permissions import has_capability, need_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
+from shegong.lib.text import parse_id
 
 from .models import Hotspot
 from .services import accept_suggestion, routing_accuracy, triage_for
@@ -29,8 +30,8 @@ def panel(request: AuthedHttpRequest, appeal_id: int) -> HttpResponse:
     the appeal page (404 outside the viewer's scope), ``appeals.dispatch`` only."""
     appeal = get_visible_or_404(Appeal, request.user, pk=appeal_id)
     need_capability(request, Cap.APPEALS_DISPATCH)
-    tries = request.GET.get("n", "")
-    triage = triage_for(request.user, appeal, tries=int(tries) if tries.isdigit() else 0)
+    tries = min(parse_id(request.GET.get("n")) or 0, 1000)
+    triage = triage_for(request.user, appeal, tries=tries)
     context = {"appeal": appeal, "triage": triage}
     return render(request, "triage/partials/_suggestions.html", context)
 
@@ -41,11 +42,11 @@ def accept(request: HttpRequest, appeal_id: int) -> HttpResponse:
     appeal = get_visible_or_404(Appeal, request.user, pk=appeal_id)
     if not has_capability(request.user, Cap.APPEALS_DISPATCH):
         raise PermissionDenied
-    unit = request.POST.get("unit", "")
+    unit_id = parse_id(request.POST.get("unit"))
     try:
-        if not unit.isdigit():
+        if unit_id is None:
             raise DomainError("请选择承办单位")
-        accept_suggestion(actor=request.user, appeal_id=appeal.pk, unit_id=int(unit))
+        accept_suggestion(actor=request.user, appeal_id=appeal.pk, unit_id=unit_id)
     except DomainError as exc:
         messages.error(request, str(exc))
     else:

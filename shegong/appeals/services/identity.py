@@ -25,6 +25,7 @@ from shegong.core.pii import Sensitive
 from shegong.core.roles import Cap
 from shegong.core.scoping import ScopedUser
 from shegong.lib.masking import mask_identifiers, redact_identifiers
+from shegong.lib.text import parse_id
 
 from ..models import Appeal, Petitioner
 
@@ -114,8 +115,9 @@ def raw_text(appeal: Appeal, field: str) -> str:
     For services only: what it returns is never shown without ``reveal_appeal_text``."""
     if field in TEXT_FIELDS:
         return str(getattr(appeal, field) or "")
-    if field.startswith(EVENT_FIELD_PREFIX) and field[len(EVENT_FIELD_PREFIX) :].isdigit():
-        event = appeal.events.filter(pk=int(field[len(EVENT_FIELD_PREFIX) :])).first()
+    event_pk = parse_id(field.removeprefix(EVENT_FIELD_PREFIX))
+    if field.startswith(EVENT_FIELD_PREFIX) and event_pk is not None:
+        event = appeal.events.filter(pk=event_pk).first()
         if event is not None:
             return event.note or ""
     raise DomainError("无此信息项")

@@ -227,6 +227,10 @@ PAGES: dict[str, Row] = {
         ),
     ),
     "triage:hotspots": staff(403, "dispatcher=ok"),
+    # the 分拣中 panel's poll: the appeal's scope first (404), then the dispatch capability
+    "triage:panel": staff(
+        404, "dept_admin street_north community_north district_leader leader=403", "dispatcher=ok"
+    ),
     "triage:accept": staff(
         405,
         post=staff(

@@ -114,6 +114,31 @@ def test_views_never_assign_status() -> None:
     assert not offenders
 
 
+def test_request_modules_read_ids_with_parse_id() -> None:
+    """``str.isdigit`` accepts "²" (``int`` then raises) and any length (the database then
+    overflows): ids from a request go through ``shegong.lib.text.parse_id``."""
+    offenders = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in _view_and_api_modules()
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if ".isdigit()" in line
+    ]
+    assert not offenders, f"use shegong.lib.text.parse_id: {offenders}"
+
+
+def test_filtersets_filter_ids_with_id_filter() -> None:
+    """``NumberFilter`` hands 20-digit values to the database; ``core.filters.IdFilter``
+    refuses them. A number that is not a row id (a star level) is named here."""
+    not_ids = {"star"}
+    offenders = []
+    for path in ROOT.rglob("filters.py"):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            name = line.split("=")[0].strip()
+            if "NumberFilter(" in line and name not in not_ids and "class IdFilter" not in line:
+                offenders.append(f"{path.relative_to(ROOT)}:{number}")
+    assert not offenders, f"use core.filters.IdFilter: {offenders}"
+
+
 def test_no_external_urls_in_templates_or_static() -> None:
     pattern = re.compile(r"""(src|href)=["']https?://""")
     offenders = []

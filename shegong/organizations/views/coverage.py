@@ -16,6 +16,7 @@ from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
 from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.roles import Cap
+from shegong.lib.text import parse_id
 from shegong.regions.models import Region
 
 from ..choices import (
@@ -160,12 +161,12 @@ def policy(request: AuthedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         values: dict[str, Any] = {}
         for name in policy_services.FIELDS:
-            raw = request.POST.get(name, "").strip()
-            if not (raw.isascii() and raw.isdigit()):
+            number = parse_id(request.POST.get(name))
+            if number is None or number > 1_000_000:
                 label = CoveragePolicy._meta.get_field(name).verbose_name  # type: ignore[union-attr]
-                messages.error(request, f"{label}应为非负整数")
+                messages.error(request, f"{label}应为非负整数（不超过1000000）")
                 return redirect("organizations:policy")
-            values[name] = int(raw)
+            values[name] = number
         try:
             policy_services.update_policy(actor=request.user, **values)
         except DomainError as exc:
