@@ -313,6 +313,7 @@ class Appeal(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="merged_appeals",
+        db_index=False,  # a partial index (Meta.indexes): almost every row is NULL
     )
     split_from = models.ForeignKey(
         "self",
@@ -321,6 +322,7 @@ class Appeal(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="split_children",
+        db_index=False,  # a partial index (Meta.indexes): almost every row is NULL
     )
     source_ref = models.CharField("外部编号", max_length=100, blank=True)
     version = models.PositiveIntegerField(default=1)
@@ -342,6 +344,21 @@ class Appeal(models.Model):
         indexes = [
             models.Index(fields=["status", "registered_at"]),
             models.Index(fields=["region", "registered_at"]),
+            # Columns NULL in almost every row: a full index on them looks useless to the
+            # planner's statistics (SQLite counts all NULLs as one value), so the merged or
+            # split appeals of one appeal were found by scanning another index. A partial
+            # index holds only the rows that have a value; ``merged_into_id = ?`` implies
+            # the condition, on SQLite and PostgreSQL alike.
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="appeal_merged_into_set",
+            ),
+            models.Index(
+                fields=["split_from"],
+                condition=Q(split_from__isnull=False),
+                name="appeal_split_from_set",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 
 from shegong.core.roles import Cap
 from shegong.core.scoping import Scope, ScopedQuerySet
@@ -153,6 +154,15 @@ class ExtensionRequest(models.Model):
 
     class Meta:
         ordering = ["-requested_at"]
+        indexes = [
+            # The workbench's 延期待审批 count and queue: few requests are pending at any
+            # time, so an index of only those (the query repeats the condition exactly).
+            models.Index(
+                fields=["work_order"],
+                condition=Q(status=ExtensionStatus.PENDING),
+                name="extension_pending",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.work_order_id} +{self.days}d {self.status}"

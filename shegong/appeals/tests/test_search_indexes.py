@@ -1,0 +1,87 @@
+"""Partial indexes where a column is mostly empty: the planner picks them once ANALYZE has
+run on skewed data (issue 13). A full index on a column that is NULL in almost every row
+looks useless to SQLite's statistics (every NULL counts as one value), so the look-up used
+to scan through another index."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from shegong.appeals.choices import ExtensionStatus
+from shegong.appeals.models import Appeal, ExtensionRequest, WorkOrder
+
+
+def clone_appeals(base: Appeal, count: int) -> list[Appeal]:
+    """``count`` copies of ``base`` with their own numbers (the planner's statistics need
+    rows, not realistic ones)."""
+    fields = [f.attname for f in Appeal._meta.concrete_fields if f.attname not in ("id", "number")]
+    values = {name: getattr(base, name) for name in fields}
+    rows = [Appeal(number=f"{base.number}-{i:05d}", **values) for i in range(count)]
+    return Appeal.objects.bulk_create(rows, batch_size=500)
+
+
+def analyze() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def plan(queryset: Any) -> str:
+    return queryset.explain()
+
+
+@pytest.fixture
+def skewed(world: Any, make_appeal: Any) -> dict[str, Any]:
+    """2,000 appeals of which five are merged into a lead and one split from it; a work
+    order per appeal for 400 of them, each with a decided extension, and one pending."""
+    lead, _ = make_appeal()
+    clones = clone_appeals(lead, 2000)
+    Appeal.objects.filter(pk__in=[a.pk for a in clones[:5]]).update(merged_into=lead)
+    Appeal.objects.filter(pk=clones[5].pk).update(split_from=lead)
+    orders = WorkOrder.objects.bulk_create(
+        [
+            WorkOrder(appeal=a, unit=world.unit_a, role="lead", dispatched_at=a.registered_at)
+            for a in clones[:400]
+        ]
+    )
+    ExtensionRequest.objects.bulk_create(
+        [
+            ExtensionRequest(
+                work_order=o,
+                days=5,
+                reason="材料待补",
+                requested_by=world.root,
+                requested_at=o.dispatched_at,
+                status=ExtensionStatus.PENDING if i == 0 else ExtensionStatus.APPROVED,
+            )
+            for i, o in enumerate(orders)
+        ]
+    )
+    analyze()
+    return {"lead": lead, "user": world.users["dept_admin"]}
+
+
+@pytest.mark.django_db
+def test_merged_appeals_use_the_partial_index(skewed: dict[str, Any]) -> None:
+    assert "appeal_merged_into_set" in plan(skewed["lead"].merged_appeals.all())
+
+
+@pytest.mark.django_db
+def test_merged_appeals_are_found(skewed: dict[str, Any]) -> None:
+    assert skewed["lead"].merged_appeals.count() == 5
+
+
+@pytest.mark.django_db
+def test_split_children_use_the_partial_index(skewed: dict[str, Any]) -> None:
+    assert "appeal_split_from_set" in plan(skewed["lead"].split_children.all())
+
+
+@pytest.mark.django_db
+def test_pending_extension_count_uses_the_partial_index(skewed: dict[str, Any]) -> None:
+    queryset = ExtensionRequest.objects.filter(
+        status=ExtensionStatus.PENDING,
+        work_order__in=WorkOrder.objects.visible_to(skewed["user"]),
+    )
+    assert "extension_pending" in plan(queryset)
