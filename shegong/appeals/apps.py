@@ -7,8 +7,15 @@ class AppealsConfig(AppConfig):
     verbose_name = "群众诉求"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from shegong.core.nav import NavItem, register
         from shegong.core.roles import Cap
+
+        from .search import ensure_text_index
+
+        # A table rebuild (AlterField on SQLite) drops the text index's triggers.
+        post_migrate.connect(ensure_text_index, sender=self, dispatch_uid="appeals-text-index")
 
         register(
             NavItem("群众诉求", "工作台", "appeals:workbench", Cap.APPEALS_VIEW, order=10),

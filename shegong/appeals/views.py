@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
+from shegong.core.pagination import paginate_capped
 from shegong.core.permissions import capability_required, need_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
@@ -300,7 +301,8 @@ def search(request: HttpRequest) -> HttpResponse:
     filterset = AppealFilterSet(
         request.GET, queryset=base.select_related("region", "lead_unit"), request=request
     )
-    page = Paginator(filterset.qs, 30).get_page(request.GET.get("page"))
+    # Counted up to a cap ("10,000+ 件"), exactly on ?count=exact (core.pagination).
+    page = paginate_capped(request, filterset.qs, 30)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
