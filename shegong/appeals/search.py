@@ -36,10 +36,10 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
-from typing import Any
 
 from django.db import connections
 from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.backends.utils import CursorWrapper
 from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
@@ -116,8 +116,11 @@ def text_search_q(query: str, *, visible: Q | None, using: str = "default") -> Q
         return Q()
     if looks_like_number(query):
         return number_q(query)
+    if not looks_like_identifier(query):
+        # no digit or Latin letter: neither a number nor inside an identifier
+        return masked_text_q(query, using=using)
     readable = masked_text_q(query, using=using) | number_q(query)
-    if visible is None or not looks_like_identifier(query):
+    if visible is None:
         return readable
     stored = Q(title__icontains=query) | Q(body__icontains=query)
     return (visible & stored) | readable
@@ -147,7 +150,7 @@ _SQLITE_TRIGGERS = (
 )
 
 
-def _sqlite_table_exists(cursor: Any, name: str) -> bool:
+def _sqlite_table_exists(cursor: CursorWrapper, name: str) -> bool:
     cursor.execute("SELECT 1 FROM sqlite_master WHERE name = %s", [name])
     return cursor.fetchone() is not None
 
@@ -201,7 +204,7 @@ def install_pg_trgm_index(connection: BaseDatabaseWrapper) -> bool:
     return True
 
 
-def ensure_text_index(using: str = "default", **_kwargs: Any) -> None:
+def ensure_text_index(using: str = "default", **_kwargs: object) -> None:
     """``post_migrate``: re-create what a table rebuild may have dropped (the SQLite
     triggers live and die with the table ``AlterField`` copies on SQLite)."""
     install_sqlite_fts(connections[using], create=False)

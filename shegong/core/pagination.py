@@ -24,10 +24,10 @@ from __future__ import annotations
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Generic, TypeVar
 
 from django.conf import settings
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PaginationBase
@@ -36,12 +36,14 @@ DEFAULT_COUNT_CAP = 10_000
 EXACT_PARAM = "count"
 EXACT_VALUE = "exact"
 
+M = TypeVar("M", bound=Model)
+
 
 def count_cap() -> int:
     return int(getattr(settings, "SHEGONG_LIST_COUNT_CAP", DEFAULT_COUNT_CAP))
 
 
-def capped_count(queryset: QuerySet[Any], cap: int) -> tuple[int, bool]:
+def capped_count(queryset: QuerySet[M], cap: int) -> tuple[int, bool]:
     """``(n, over)``: ``n`` rows match when ``over`` is false; more than ``cap`` (and
     ``n == cap``) when it is true. Reads at most ``cap + 1`` rows."""
     n = queryset.order_by().values("pk")[: cap + 1].count()
@@ -54,13 +56,13 @@ def format_count(n: int, over: bool = False) -> str:
 
 
 @dataclass
-class CappedPage:
+class CappedPage(Generic[M]):
     """One page of a list whose total may be unknown (more than the cap).
 
     Iterating gives the rows. ``count`` is exact unless ``over``; ``num_pages`` is then the
     last page the cap covers, and ``has_next`` is known from the rows themselves."""
 
-    object_list: list[Any]
+    object_list: list[M]
     number: int
     per_page: int
     count: int
@@ -70,7 +72,7 @@ class CappedPage:
     cap: int
     links: list[int | None] = field(default_factory=list)
 
-    def __iter__(self) -> Iterator[Any]:
+    def __iter__(self) -> Iterator[M]:
         return iter(self.object_list)
 
     def __len__(self) -> int:
@@ -132,12 +134,12 @@ def page_links(number: int, last: int, *, around: int = 2) -> list[int | None]:
 
 def paginate_capped(
     request: HttpRequest,
-    queryset: QuerySet[Any],
+    queryset: QuerySet[M],
     per_page: int = 30,
     *,
     cap: int | None = None,
     page_param: str = "page",
-) -> CappedPage:
+) -> CappedPage[M]:
     """The requested page of ``queryset`` (``?page=``), counted up to the cap unless the
     request asks ``?count=exact``. A page past the end of a list whose total is known
     shows the last page (as ``Paginator.get_page`` does)."""
@@ -184,7 +186,7 @@ class CappedLimitOffsetPagination(PaginationBase):
         )
 
     class Output(Schema):
-        items: list[Any]
+        items: list[object]  # ninja puts the endpoint's item schema here
         count: int = Field(
             description="符合条件的条数；count_exact 为假时表示“至少这么多”（已达上限）"
         )
@@ -192,8 +194,12 @@ class CappedLimitOffsetPagination(PaginationBase):
         has_more: bool = Field(description="本页之后是否还有数据")
 
     def paginate_queryset(
-        self, queryset: QuerySet[Any], pagination: Any, request: HttpRequest, **params: Any
-    ) -> Any:
+        self,
+        queryset: QuerySet[Model],
+        pagination: Input,
+        request: HttpRequest,
+        **params: object,
+    ) -> dict[str, object]:
         offset, limit = pagination.offset, pagination.limit
         if pagination.exact_count:
             count, over = queryset.count(), False

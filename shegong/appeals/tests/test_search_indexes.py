@@ -5,11 +5,11 @@ to scan through another index."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.db import connection
+from django.db.models import QuerySet
 
+from shegong.accounts.models import User
 from shegong.appeals.choices import ExtensionStatus
 from shegong.appeals.models import Appeal, ExtensionRequest, WorkOrder
 
@@ -28,12 +28,12 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def plan(queryset: Any) -> str:
+def plan(queryset: QuerySet[Appeal] | QuerySet[ExtensionRequest]) -> str:
     return queryset.explain()
 
 
 @pytest.fixture
-def skewed(world: Any, make_appeal: Any) -> dict[str, Any]:
+def skewed(world, make_appeal) -> dict[str, Appeal | User]:
     """2,000 appeals of which five are merged into a lead and one split from it; a work
     order per appeal for 400 of them, each with a decided extension, and one pending."""
     lead, _ = make_appeal()
@@ -64,22 +64,22 @@ def skewed(world: Any, make_appeal: Any) -> dict[str, Any]:
 
 
 @pytest.mark.django_db
-def test_merged_appeals_use_the_partial_index(skewed: dict[str, Any]) -> None:
+def test_merged_appeals_use_the_partial_index(skewed) -> None:
     assert "appeal_merged_into_set" in plan(skewed["lead"].merged_appeals.all())
 
 
 @pytest.mark.django_db
-def test_merged_appeals_are_found(skewed: dict[str, Any]) -> None:
+def test_merged_appeals_are_found(skewed) -> None:
     assert skewed["lead"].merged_appeals.count() == 5
 
 
 @pytest.mark.django_db
-def test_split_children_use_the_partial_index(skewed: dict[str, Any]) -> None:
+def test_split_children_use_the_partial_index(skewed) -> None:
     assert "appeal_split_from_set" in plan(skewed["lead"].split_children.all())
 
 
 @pytest.mark.django_db
-def test_pending_extension_count_uses_the_partial_index(skewed: dict[str, Any]) -> None:
+def test_pending_extension_count_uses_the_partial_index(skewed) -> None:
     queryset = ExtensionRequest.objects.filter(
         status=ExtensionStatus.PENDING,
         work_order__in=WorkOrder.objects.visible_to(skewed["user"]),

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import re
-from typing import Any
 
 import pytest
 from django.db import connection
@@ -12,13 +11,19 @@ from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
 
 from shegong.appeals.models import Appeal
-from shegong.core.pagination import capped_count, format_count, page_links, paginate_capped
+from shegong.core.pagination import (
+    CappedPage,
+    capped_count,
+    format_count,
+    page_links,
+    paginate_capped,
+)
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def five(world: Any, make_appeal: Any) -> list[Appeal]:
+def five(world, make_appeal) -> list[Appeal]:
     return [make_appeal(title=f"路灯不亮{i}")[0] for i in range(5)]
 
 
@@ -80,7 +85,7 @@ def test_the_page_never_counts_every_row(world, client_for, five, settings) -> N
 # --- the paginator ---------------------------------------------------------------------------
 
 
-def page_of(query: str, per_page: int = 2, cap: int = 3) -> Any:
+def page_of(query: str, per_page: int = 2, cap: int = 3) -> CappedPage[Appeal]:
     request = RequestFactory().get("/x/" + query)
     return paginate_capped(request, Appeal.objects.order_by("pk"), per_page, cap=cap)
 

@@ -4,12 +4,11 @@ PostgreSQL. Personal data is never indexed in clear; scope still applies."""
 
 from __future__ import annotations
 
-from typing import Any
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from shegong.accounts.models import User
 from shegong.appeals import search
 from shegong.appeals.filters import AppealFilterSet
 from shegong.appeals.models import Appeal
@@ -28,31 +27,31 @@ def full_width(text: str) -> str:
 
 
 class Viewer:
-    def __init__(self, user: Any) -> None:
+    def __init__(self, user: User) -> None:
         self.user = user
 
 
-def found(user: Any, **params: str) -> set[int]:
+def found(user: User, **params: str) -> set[int]:
     filterset = AppealFilterSet(
         params, queryset=Appeal.objects.visible_to(user), request=Viewer(user)
     )
     return set(filterset.qs.values_list("pk", flat=True))
 
 
-def sql_of(user: Any, **params: str) -> str:
+def sql_of(user: User, **params: str) -> str:
     with CaptureQueriesContext(connection) as ctx:
         found(user, **params)
     return "\n".join(q["sql"] for q in ctx.captured_queries)
 
 
 @pytest.fixture
-def lamp(world: Any, make_appeal: Any) -> Appeal:
+def lamp(world, make_appeal) -> Appeal:
     appeal, _ = make_appeal(title="北一社区路灯不亮", body=f"3号楼前路灯坏了两周，请回电{PHONE}。")
     return appeal
 
 
 @pytest.fixture
-def noise(world: Any, make_appeal: Any) -> Appeal:
+def noise(world, make_appeal) -> Appeal:
     appeal, _ = make_appeal(title="噪音扰民", body="楼下商铺夜间施工。")
     return appeal
 
