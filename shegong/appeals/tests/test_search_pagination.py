@@ -150,3 +150,9 @@ def test_api_pagination_is_documented(world, client_for) -> None:
     operation = schema["paths"]["/api/appeals"]["get"]
     names = {p["name"] for p in operation["parameters"]}
     assert {"limit", "offset", "exact_count", "q", "number"} <= names
+
+
+def test_a_page_keeps_the_list_order(five) -> None:
+    request = RequestFactory().get("/x/")
+    page = paginate_capped(request, Appeal.objects.order_by("-pk"), 2, cap=3)
+    assert [a.pk for a in page] == [five[4].pk, five[3].pk]
