@@ -21,6 +21,7 @@ The cap is ``settings.SHEGONG_LIST_COUNT_CAP`` (default 10,000), or the ``cap`` 
 
 from __future__ import annotations
 
+import copy
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -141,7 +142,16 @@ def page_rows(queryset: QuerySet[M], offset: int, limit: int) -> list[M]:
     ids = list(queryset.values_list("pk", flat=True)[offset : offset + limit])
     if not ids:
         return []
-    by_pk = queryset.in_bulk(ids)
+    query = queryset.query
+    if query.annotations or query.extra or query.distinct:
+        by_pk = queryset.in_bulk(ids)  # rows as the full query shapes them
+    else:
+        # The ids come from the (scoped) queryset: fetch them by primary key alone, with its
+        # select_related/only/defer, instead of evaluating its filters a second time.
+        fetch = queryset.model._base_manager.using(queryset.db).filter(pk__in=ids)
+        fetch.query.select_related = copy.deepcopy(query.select_related)
+        fetch.query.deferred_loading = query.deferred_loading
+        by_pk = {obj.pk: obj for obj in fetch}
     return [by_pk[pk] for pk in ids if pk in by_pk]
 
 

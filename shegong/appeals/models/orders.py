@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 
 from shegong.core.roles import Cap
 from shegong.core.scoping import Scope, ScopedQuerySet
@@ -18,6 +18,9 @@ from ..choices import (
     WorkOrderStatus,
 )
 from .appeal import Appeal
+
+if TYPE_CHECKING:
+    from shegong.accounts.models import User
 
 
 class WorkOrderQuerySet(ScopedQuerySet):
@@ -130,6 +133,18 @@ class AppealEvent(models.Model):
         return f"{self.appeal_id} {self.get_kind_display()}"
 
 
+class ExtensionRequestQuerySet(models.QuerySet["ExtensionRequest"]):
+    def pending_visible_to(self, user: User) -> ExtensionRequestQuerySet:
+        """Pending requests on work orders ``user`` may see (the workbench's 延期待审批).
+
+        Reads the few pending rows through the partial index ``extension_pending`` and
+        checks each one's work order (a correlated ``EXISTS``). ``work_order__in=
+        WorkOrder.objects.visible_to(user)`` would first list every visible work order
+        (17.5 ms against 0.7 ms for 10,000 orders; see ``bench/appeals_search.py``)."""
+        visible = WorkOrder.objects.visible_to(user).filter(pk=OuterRef("work_order_id"))
+        return self.filter(Exists(visible), status=ExtensionStatus.PENDING)
+
+
 class ExtensionRequest(models.Model):
     """延期: requested with a reason, approved by the right role, capped by the policy
     (信访工作条例 第三十四条: ≤ 30 days, reason told to the petitioner)."""
@@ -151,6 +166,8 @@ class ExtensionRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     decision_note = models.TextField(blank=True)
+
+    objects = ExtensionRequestQuerySet.as_manager()
 
     class Meta:
         ordering = ["-requested_at"]

@@ -85,3 +85,18 @@ def test_pending_extension_count_uses_the_partial_index(skewed) -> None:
         work_order__in=WorkOrder.objects.visible_to(skewed["user"]),
     )
     assert "extension_pending" in plan(queryset)
+
+
+@pytest.mark.django_db
+def test_pending_visible_to_reads_the_partial_index(skewed) -> None:
+    assert "extension_pending" in plan(ExtensionRequest.objects.pending_visible_to(skewed["user"]))
+
+
+@pytest.mark.django_db
+def test_pending_visible_to_counts_the_pending_request(skewed) -> None:
+    assert ExtensionRequest.objects.pending_visible_to(skewed["user"]).count() == 1
+
+
+@pytest.mark.django_db
+def test_pending_visible_to_is_scoped(skewed, world) -> None:
+    assert ExtensionRequest.objects.pending_visible_to(world.handler_unit_b).count() == 0
