@@ -31,6 +31,12 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # Django is set up at run time (setup_env)
+    from shegong.accounts.models import User
+    from shegong.appeals.models import Appeal
+    from shegong.regions.models import Region
 
 ROOT = Path(__file__).resolve().parent.parent
 PG_DB = "shegong_search_bench"
@@ -166,7 +172,7 @@ def build(args: argparse.Namespace) -> dict[str, object]:
     }
 
 
-def add_orders_and_extensions(city: object, root: object) -> None:
+def add_orders_and_extensions(city: Region, root: User) -> None:
     """One closed work order per appeal; an extension request on every second order, all
     decided but one in 5,000 (the workbench's 延期待审批 is a handful at any time)."""
     from django.db import connection, transaction
@@ -190,11 +196,11 @@ def add_orders_and_extensions(city: object, root: object) -> None:
             "requested_by_id, requested_at, status, decision_note) SELECT id, 5, '材料待补', "
             "%s, dispatched_at, CASE WHEN id %% 5000 = 0 THEN 'pending' ELSE 'approved' END, '' "
             "FROM appeals_workorder WHERE id %% 2 = 0",
-            [getattr(root, "pk", None)],
+            [root.pk],
         )
 
 
-def pending_extensions(runs: int, root: object) -> dict[str, object]:
+def pending_extensions(runs: int, root: User) -> dict[str, object]:
     """The workbench's 延期待审批 count: with the partial index, restructured so the visible
     work orders are only those with a pending request, and without the index (before)."""
     from django.db import connection
@@ -246,7 +252,7 @@ def pending_extensions(runs: int, root: object) -> dict[str, object]:
     return result
 
 
-def measure(args: argparse.Namespace, built: dict[str, object]) -> dict[str, object]:
+def measure(args: argparse.Namespace, lead: Appeal, root: User) -> dict[str, object]:
     from django.core.paginator import Paginator
     from django.db import connection
     from django.db.models import Q
@@ -256,9 +262,6 @@ def measure(args: argparse.Namespace, built: dict[str, object]) -> dict[str, obj
     from shegong.appeals.models import Appeal
     from shegong.core.pagination import paginate_capped
 
-    root = built["root"]
-    lead = built["lead"]
-    assert isinstance(lead, Appeal)
     factory = RequestFactory()
     runs = args.runs
 
@@ -285,7 +288,7 @@ def measure(args: argparse.Namespace, built: dict[str, object]) -> dict[str, obj
 
         return run
 
-    def direct(sql: str, params: list[object]) -> Callable[[], object]:
+    def direct(sql: str, params: list[str]) -> Callable[[], object]:
         def run() -> object:
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
@@ -389,7 +392,13 @@ def main() -> None:
 
     loadavg = os.getloadavg()
     built = build(args)
-    results = measure(args, built)
+    from shegong.accounts.models import User
+    from shegong.appeals.models import Appeal
+
+    lead, root = built.pop("lead"), built.pop("root")
+    assert isinstance(lead, Appeal)
+    assert isinstance(root, User)
+    results = measure(args, lead, root)
     print(
         json.dumps(
             {
