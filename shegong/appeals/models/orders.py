@@ -26,8 +26,13 @@ if TYPE_CHECKING:
 class WorkOrderQuerySet(ScopedQuerySet):
     def visible_to(self, user: Any) -> WorkOrderQuerySet:
         """The order's own scope (its unit or the appeal's place), and the appeal must be
-        visible too (the 检举控告 rule); one subquery, not two."""
-        return super().visible_to(user).filter(appeal__in=Appeal.objects.visible_to(user))
+        visible too (the 检举控告 rule): a correlated ``EXISTS`` per order. As
+        ``appeal__in=…`` SQLite first listed every visible appeal (all of them for a
+        city-wide user) and drove the query from that list, whatever else the query asked:
+        the workbench's open/overdue counts read 200,000 appeals for a handful of open
+        orders (117 ms → 0.5 ms, ``bench/appeals_search.py`` data)."""
+        appeal = Appeal.objects.visible_to(user).filter(pk=OuterRef("appeal_id"))
+        return super().visible_to(user).filter(Exists(appeal))
 
     def open(self) -> WorkOrderQuerySet:
         return self.filter(status__in=[WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED])

@@ -5,6 +5,8 @@ to scan through another index."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import connection
 from django.db.models import QuerySet
@@ -59,6 +61,9 @@ def skewed(world, make_appeal) -> dict[str, Appeal | User]:
             for i, o in enumerate(orders)
         ]
     )
+    # almost every order is finished: the open ones are a handful
+    WorkOrder.objects.exclude(pk=orders[0].pk).update(status="closed")
+    WorkOrder.objects.filter(pk=orders[0].pk).update(due_at=orders[0].dispatched_at)
     analyze()
     return {"lead": lead, "user": world.users["dept_admin"]}
 
@@ -100,3 +105,26 @@ def test_pending_visible_to_counts_the_pending_request(skewed) -> None:
 @pytest.mark.django_db
 def test_pending_visible_to_is_scoped(skewed, world) -> None:
     assert ExtensionRequest.objects.pending_visible_to(world.handler_unit_b).count() == 0
+
+
+def overdue(user: User) -> QuerySet[WorkOrder]:
+    """The workbench's 已超期 queue (a fixed instant far ahead: every open order is late)."""
+    return WorkOrder.objects.visible_to(user).filter(
+        status__in=["pending", "signed"], due_at__lt=datetime(2100, 1, 1, tzinfo=UTC)
+    )
+
+
+@pytest.mark.django_db
+def test_overdue_orders_of_a_city_wide_user_start_from_the_status_index(skewed) -> None:
+    # not from the list of every visible appeal (the scope's appeal check is per order)
+    assert "status" in plan(overdue(skewed["user"])).splitlines()[0]
+
+
+@pytest.mark.django_db
+def test_overdue_orders_of_a_city_wide_user_are_counted(skewed) -> None:
+    assert overdue(skewed["user"]).count() == 1
+
+
+@pytest.mark.django_db
+def test_overdue_orders_stay_in_scope(skewed, world) -> None:
+    assert overdue(world.handler_unit_b).count() == 0
