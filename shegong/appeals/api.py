@@ -2,11 +2,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
 from shegong.core.api import require_capability
 from shegong.core.exceptions import DomainError
+from shegong.core.pagination import CappedLimitOffsetPagination
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 
@@ -98,8 +99,8 @@ class CreatedOut(Schema):
 
 
 class AppealQuery(Schema):
-    q: str | None = None
-    number: str | None = None
+    q: str | None = Field(None, description="关键词：标题和内容（已脱敏）中的文字，或登记编号")
+    number: str | None = Field(None, description="登记编号，精确匹配")
     status: str | None = None
     kind: str | None = None
     stream: str | None = None
@@ -171,8 +172,14 @@ def _detail(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:
 
 
 @router.get("/appeals", response=list[AppealOut])
-@paginate
+@paginate(CappedLimitOffsetPagination)
 def list_appeals(request: HttpRequest, filters: Query[AppealQuery]) -> Any:
+    """诉求列表（按登记时间倒序），分页：``limit``/``offset``。
+
+    ``count`` 默认最多数到上限（10,000 条）：``count_exact`` 为假时表示“至少这么多”，
+    需要精确总数时传 ``exact_count=true``（大表较慢）。是否还有下一页看 ``has_more``，
+    无需总数。``number`` 为登记编号精确查询（忽略大小写、全角和空格）；``q`` 在标题和
+    内容（证件号、电话等已脱敏）中查找。"""
     require_capability(request, Cap.APPEALS_VIEW)
     data = {k: v for k, v in filters.dict().items() if v is not None}
     return AppealFilterSet(

@@ -7,13 +7,18 @@ class AppealsConfig(AppConfig):
     verbose_name = "群众诉求"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
         from shegong.core import documents
         from shegong.core.nav import NavItem, register
         from shegong.core.roles import Cap
 
         from .notices.docx import document_kinds
+        from .search import ensure_text_index
 
         documents.register(*document_kinds())  # the notices' Office templates (文书模板)
+        # A table rebuild (AlterField on SQLite) drops the text index's triggers.
+        post_migrate.connect(ensure_text_index, sender=self, dispatch_uid="appeals-text-index")
 
         register(
             NavItem("群众诉求", "工作台", "appeals:workbench", Cap.APPEALS_VIEW, order=10),

@@ -10,14 +10,15 @@ from shegong.regions.models import Region
 
 from .choices import AppealKind, AppealStatus, Channel, Stream
 from .models import Appeal
-from .services.identity import search_free_text
+from .search import number_q, text_search_q
+from .services.identity import identity_visible_q
 
 
 class AppealFilterSet(django_filters.FilterSet):
     """Shared by the workbench search, the export and the API list."""
 
     q = django_filters.CharFilter(label="关键词", method="filter_q")
-    number = django_filters.CharFilter(label="编号", lookup_expr="iexact")
+    number = django_filters.CharFilter(label="编号", method="filter_number")
     status = django_filters.MultipleChoiceFilter(label="状态", choices=AppealStatus.choices)
     kind = django_filters.ChoiceFilter(label="类别", choices=AppealKind.choices)
     stream = django_filters.ChoiceFilter(label="来源", choices=Stream.choices)
@@ -35,13 +36,22 @@ class AppealFilterSet(django_filters.FilterSet):
         fields = ["q", "number", "status", "kind", "stream", "channel", "region", "since", "until"]
 
     def filter_q(self, queryset: Any, name: str, value: str) -> Any:
-        """Chinese substring search over title and body (no segmentation needed). A query
-        cannot confirm an identifier the viewer sees masked (``search_free_text``); pass
-        ``request=`` so the viewer is known (without it every appeal counts as hidden)."""
+        """Chinese substring search over the masked title and body, through the text index
+        (``appeals.search.text_search_q``); an appeal number is an exact look-up. A query
+        cannot confirm an identifier the viewer sees masked; pass ``request=`` so the viewer
+        is known (without it every appeal counts as hidden)."""
         value = value.strip()
         if not value:
             return queryset
-        return search_free_text(queryset, value, getattr(self.request, "user", None))
+        user = getattr(self.request, "user", None)
+        return queryset.filter(text_search_q(value, visible=identity_visible_q(user)))
+
+    def filter_number(self, queryset: Any, name: str, value: str) -> Any:
+        """Exact, on the unique index: ``rx2026…`` and full-width ``ＲＸ２０２６…`` as typed
+        find ``RX2026…`` (never ``iexact``, which reads every row)."""
+        if not value.strip():
+            return queryset
+        return queryset.filter(number_q(value))
 
     def filter_region(self, queryset: Any, name: str, value: int) -> Any:
         root = Region.objects.filter(pk=value).only("path").first()

@@ -10,7 +10,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +21,7 @@ from shegong.accounts.http import AuthedHttpRequest
 from shegong.accounts.models import User
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
+from shegong.core.pagination import paginate_capped
 from shegong.core.permissions import DENIED, capability_required, need_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
@@ -120,7 +120,8 @@ def search(request: HttpRequest) -> HttpResponse:
     filterset = AppealFilterSet(
         request.GET, queryset=base.select_related("region", "lead_unit"), request=request
     )
-    page = Paginator(filterset.qs, 30).get_page(request.GET.get("page"))
+    # Counted up to a cap ("10,000+ 件"), exactly on ?count=exact (core.pagination).
+    page = paginate_capped(request, filterset.qs, 30)
     query = request.GET.copy()
     query.pop("page", None)
     context = {

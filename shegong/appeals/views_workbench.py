@@ -23,7 +23,7 @@ from shegong.core.permissions import capability_required, need_capability
 from shegong.core.roles import Cap
 
 from . import hooks
-from .choices import AppealStatus, ExtensionStatus, WorkOrderStatus
+from .choices import AppealStatus, WorkOrderStatus
 from .clocks_display import clock_state
 from .forms import digits
 from .models import Appeal, ExtensionRequest, WorkOrder
@@ -90,9 +90,7 @@ def _queues(user: User, now: datetime) -> dict[str, dict[str, Any]]:
         queues["extensions"] = {
             "label": "延期待审批",
             "type": "extensions",
-            "qs": ExtensionRequest.objects.filter(
-                status=ExtensionStatus.PENDING, work_order__in=WorkOrder.objects.visible_to(user)
-            )
+            "qs": ExtensionRequest.objects.pending_visible_to(user)
             .select_related("work_order__appeal", "work_order__unit")
             .order_by("requested_at"),
         }

@@ -8,8 +8,6 @@ values are masked until revealed with a reason, and each reveal is audited.
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from typing import TypeVar
 
@@ -28,6 +26,7 @@ from shegong.lib.masking import mask_identifiers, redact_identifiers
 from shegong.lib.text import parse_id
 
 from ..models import Appeal, Petitioner
+from ..search import text_search_q
 
 FIELDS = {"name": "姓名", "phone": "联系电话", "id_number": "身份证号", "address": "住址"}
 
@@ -183,11 +182,6 @@ def identity_visible_q(user: ScopedUser | AnonymousUser | None) -> Q | None:
     return Q(identity_confidential=False)
 
 
-# Characters an identifier is made of (after NFKC folding). A query without any of them
-# cannot match inside an identifier, so it cannot learn a masked digit.
-_IDENTIFIER_CHARS = re.compile(r"[0-9A-Za-z@]")
-
-
 _Appeals = TypeVar("_Appeals", bound=QuerySet[Appeal])
 
 
@@ -203,15 +197,8 @@ def search_free_text(
     (``Appeal.masked_search_text``, written on every save), so the filter stays in SQL
     whatever the number of rows. Appeals whose identity the viewer may see match on the
     stored text (they could reveal it). Queries with no digit, Latin letter or "@" cannot
-    touch an identifier and search the stored text for everyone.
+    touch an identifier and search the masked copy for everyone (the same rows). An appeal
+    number is an exact look-up.
     """
-    query = query.strip()
-    by_number = Q(number=query.upper())
-    stored = Q(title__icontains=query) | Q(body__icontains=query)
-    if not _IDENTIFIER_CHARS.search(unicodedata.normalize("NFKC", query)):
-        return queryset.filter(stored | by_number)
-    readable = Q(masked_search_text__icontains=query) | by_number
-    visible = identity_visible_q(user)
-    if visible is None:
-        return queryset.filter(readable)
-    return queryset.filter((visible & stored) | readable)
+    # The rules above, served by the text index over the masked copy (``appeals.search``).
+    return queryset.filter(text_search_q(query, visible=identity_visible_q(user)))

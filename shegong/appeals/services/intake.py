@@ -36,6 +36,7 @@ from ..choices import (
     Urgency,
 )
 from ..models import Appeal, AppealEvent, AppealPolicy, IdempotencyRecord, Petitioner
+from ..search import normalise_code
 from .common import build_event, event
 from .policies import compute_deadline, policy_for
 from .review import finality_conflict
@@ -449,7 +450,8 @@ def _audit_entry(item: _Prepared, appeal: Appeal) -> audit.Entry:
 
 def find_by_tracking(number: str, code: str) -> Appeal | None:
     """The citizen's own appeal, or None. Constant-time on the hash comparison."""
-    number = (number or "").strip().upper()
+    number = normalise_code(number)  # full-width, spaces and case as typed
+    code = normalise_code(code)
     appeal = Appeal.objects.filter(number=number).first()
     if appeal is None or not code:
         return None

@@ -1,0 +1,383 @@
+"""The appeal, its petitioner and the policy that sets its clocks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from shegong.core.pii import BlindIndexField, EncryptedField
+from shegong.core.roles import Cap
+from shegong.core.scoping import Scope, ScopedQuerySet
+from shegong.core.tree import path_prefixes
+from shegong.lib.masking import mask_identifiers
+
+from ..choices import (
+    AppealKind,
+    AppealStatus,
+    Channel,
+    ClockKey,
+    RedirectChannel,
+    Stream,
+    TimeUnit,
+    Urgency,
+)
+
+APPEALS_VIEW = Cap.APPEALS_VIEW
+
+
+def masked_copy(*texts: str | None) -> str:
+    """``texts`` with identifiers masked, one per line: what a viewer who may not see the
+    petitioner's identity reads, stored so that search filters it in SQL."""
+    return "\n".join(mask_identifiers(t) for t in texts)
+
+
+class MaskedCopyField(models.TextField):  # type: ignore[type-arg]
+    """A read-only copy of other text fields of the row with identifiers masked
+    (``masked_copy``), computed in ``pre_save``: ``save()``, ``objects.create``,
+    ``bulk_create`` and ``core.db.bulk_insert`` all write it. ``QuerySet.update`` and
+    ``bulk_update`` do not call ``pre_save``: a path that writes the sources that way must
+    write this column too."""
+
+    def __init__(self, *args: Any, sources: tuple[str, ...] = (), **kwargs: Any) -> None:
+        self.sources = tuple(sources)
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        kwargs.setdefault("default", "")
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["sources"] = self.sources
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = masked_copy(*(getattr(model_instance, s) for s in self.sources))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class AppealPolicy(models.Model):
+    """The rules one kind of appeal runs under: clocks and limits, with their legal basis.
+
+    Versioned and immutable once used: an appeal keeps the policy version it was registered
+    under (``Appeal.policy``); changing a rule publishes a new version with its own
+    ``effective_from`` (``services.policies.publish_policy_version``). A version may be
+    limited to a region subtree (local rules, domain-rules §1.6); the most specific wins.
+    """
+
+    kind = models.CharField("诉求类别", max_length=30, choices=AppealKind.choices)
+    version = models.PositiveIntegerField("版本")
+    effective_from = models.DateTimeField("生效时间")
+    region = models.ForeignKey(
+        "regions.Region",
+        verbose_name="适用区划",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        help_text="留空表示全市适用",
+    )
+    name = models.CharField("名称", max_length=100)
+    legal_basis = models.CharField("依据", max_length=255, blank=True)
+    max_representatives = models.PositiveSmallIntegerField("集体访代表人数上限", default=5)
+    max_extension_days = models.PositiveSmallIntegerField("延期上限（天）", default=30)
+    max_extensions = models.PositiveSmallIntegerField("可延期次数", default=1)
+    returns_before_escalation = models.PositiveSmallIntegerField(
+        "退单几次后提级（属地兜底）", default=2
+    )
+    warn_hours = models.PositiveIntegerField("到期前提醒（小时）", default=24)
+    escalate_after_hours = models.PositiveIntegerField("超期后再升级到部门（小时）", default=24)
+    redo_target = models.CharField(
+        "不满意重办交由",
+        max_length=10,
+        default="same",
+        choices=[("same", "原承办单位"), ("above", "上一级单位")],
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = "办理规则"
+        verbose_name_plural = "办理规则"
+        ordering = ["kind", "-version"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "region", "version"], name="policy_version_once"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} v{self.version}"
+
+    def clock(self, key: str, variant: str = "") -> PolicyClock | None:
+        clocks = {(c.key, c.variant): c for c in self.clocks.all()}
+        return clocks.get((key, variant)) or clocks.get((key, ""))
+
+
+class PolicyClock(models.Model):
+    """One time limit of a policy: value + unit (natural/working day, hour) + legal basis."""
+
+    policy = models.ForeignKey(AppealPolicy, on_delete=models.CASCADE, related_name="clocks")
+    key = models.CharField("时限", max_length=20, choices=ClockKey.choices)
+    variant = models.CharField(
+        "适用紧急程度",
+        max_length=20,
+        blank=True,
+        choices=Urgency.choices,
+        help_text="留空表示各紧急程度通用",
+    )
+    value = models.PositiveIntegerField("数值")
+    unit = models.CharField("单位", max_length=20, choices=TimeUnit.choices)
+    legal_basis = models.CharField("依据", max_length=255, blank=True)
+
+    class Meta:
+        verbose_name = "时限"
+        verbose_name_plural = "时限"
+        constraints = [
+            models.UniqueConstraint(fields=["policy", "key", "variant"], name="policy_clock_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_key_display()} {self.value}{self.get_unit_display()}"
+
+
+class PetitionerQuerySet(ScopedQuerySet):
+    pass
+
+
+class Petitioner(models.Model):
+    """A person who brings appeals. Identity is encrypted; the blind indexes link one
+    person's appeals across channels (person history) without decrypting anything."""
+
+    name = EncryptedField("姓名", kind="name")
+    phone = EncryptedField("联系电话", kind="phone")
+    phone_bidx = BlindIndexField(source="phone")
+    id_number = EncryptedField("身份证号", kind="id_number")
+    id_number_bidx = BlindIndexField(source="id_number")
+    address = EncryptedField("住址", kind="text")
+    phone_verified_at = models.DateTimeField("手机验证时间", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    # Person history is for roles that may see identities, within their region.
+    scope = Scope(capability=Cap.APPEALS_PERSON_HISTORY, region=("appeals__region",))
+    objects = PetitionerQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "诉求人"
+        verbose_name_plural = "诉求人"
+
+    def __str__(self) -> str:
+        return str(self.name) or "匿名"
+
+
+class AppealQuerySet(ScopedQuerySet):
+    def visible_to(self, user: Any) -> AppealQuerySet:
+        """Scope, then 信访工作条例 第三十条: the accused unit (and anyone inside it) never
+        sees a 检举控告 against it. The units above it (its supervisors) may handle it."""
+        qs = super().visible_to(user)
+        unit_path = getattr(user, "scope_unit_path", None)
+        if unit_path and not user.is_superuser:
+            accused = Appeal.accused_units.through.objects.filter(
+                unit__path__in=path_prefixes(unit_path)
+            ).values("appeal_id")
+            qs = qs.exclude(Q(kind=AppealKind.XF_ACCUSATION) & Q(pk__in=accused))
+        return qs
+
+    def open(self) -> AppealQuerySet:
+        return self.filter(
+            status__in=[
+                AppealStatus.REGISTERED,
+                AppealStatus.ACCEPTED,
+                AppealStatus.DISPATCHED,
+                AppealStatus.REPLIED,
+            ]
+        )
+
+
+class Appeal(models.Model):
+    """One matter a citizen raised. Status changes only in ``appeals.services``."""
+
+    number = models.CharField("登记编号", max_length=32, unique=True)
+    tracking_hash = models.CharField(max_length=64, editable=False)
+    kind = models.CharField("类别", max_length=30, choices=AppealKind.choices)
+    stream = models.CharField("来源体系", max_length=20, choices=Stream.choices, db_index=True)
+    channel = models.CharField("渠道", max_length=20, choices=Channel.choices)
+    urgency = models.CharField(
+        "紧急程度", max_length=20, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    title = models.CharField("标题", max_length=200)
+    body = models.TextField("内容")
+    # Title and body with identifiers masked, for search by viewers who may not see the
+    # petitioner's identity (``services.identity.search_free_text``); written on every save.
+    masked_search_text = MaskedCopyField("标题和内容（已脱敏）", sources=("title", "body"))
+    region = models.ForeignKey(
+        "regions.Region", verbose_name="发生地", on_delete=models.PROTECT, related_name="appeals"
+    )
+    address = models.CharField("详细地点", max_length=255, blank=True)
+    petitioner = models.ForeignKey(
+        Petitioner,
+        verbose_name="诉求人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="appeals",
+    )
+    identity_confidential = models.BooleanField(
+        "身份保密",
+        default=False,
+        help_text="诉求人要求保密或检举控告：仅派单员及以上可见身份",
+    )
+    is_group = models.BooleanField("集体访/联名", default=False)
+    headcount = models.PositiveIntegerField("人数", default=1)
+    representatives = models.ManyToManyField(
+        Petitioner, verbose_name="代表", blank=True, related_name="represented_appeals"
+    )
+    accused_units = models.ManyToManyField(
+        "units.Unit", verbose_name="被检举控告单位", blank=True, related_name="accused_in"
+    )
+    proxied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="代填人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    proxy_note = models.CharField("代填说明", max_length=200, blank=True)
+    registered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="登记人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    registered_at = models.DateTimeField("登记时间", db_index=True)
+    status = models.CharField(
+        "状态",
+        max_length=20,
+        choices=AppealStatus.choices,
+        default=AppealStatus.REGISTERED,
+        db_index=True,
+    )
+    policy = models.ForeignKey(AppealPolicy, verbose_name="办理规则", on_delete=models.PROTECT)
+    triage_due_at = models.DateTimeField("受理/告知期限", null=True, blank=True)
+    triage_provisional = models.BooleanField(default=False)
+    triage_breached_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField("受理时间", null=True, blank=True)
+    decision_reason = models.TextField("不予受理/告知理由", blank=True)
+    redirect_channel = models.CharField(
+        "告知途径", max_length=30, blank=True, choices=RedirectChannel.choices
+    )
+    lead_unit = models.ForeignKey(
+        "units.Unit",
+        verbose_name="主办单位",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_appeals",
+    )
+    # The dispatcher's final category (taxonomy.csv 一级/二级): set when dispatching or
+    # accepting a triage suggestion, correctable later. The label `shegong triage train`
+    # learns from — the city's own practice, not the model's guess.
+    category_l1 = models.CharField("诉求类别（一级）", max_length=50, blank=True)
+    category_l2 = models.CharField("诉求类别（二级）", max_length=50, blank=True)
+    category_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="定类人",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    returns = models.PositiveSmallIntegerField("退单次数", default=0)
+    round = models.PositiveSmallIntegerField("办理轮次", default=1)
+    revisit_due_at = models.DateTimeField("回访期限", null=True, blank=True)
+    finality_at = models.DateTimeField(
+        "复核终结时间",
+        null=True,
+        blank=True,
+        help_text="信访工作条例 第三十六条第三款：同一事实和理由不再受理",
+    )
+    reply_text = models.TextField("答复意见", blank=True)
+    replied_at = models.DateTimeField("答复时间", null=True, blank=True)
+    closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name="并入",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="merged_appeals",
+        db_index=False,  # a partial index (Meta.indexes): almost every row is NULL
+    )
+    split_from = models.ForeignKey(
+        "self",
+        verbose_name="拆分自",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="split_children",
+        db_index=False,  # a partial index (Meta.indexes): almost every row is NULL
+    )
+    source_ref = models.CharField("外部编号", max_length=100, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    # Seen by the units that handle it and by the 复查/复核 bodies its reviews went to (the
+    # body one level above may be outside the place's region and not a handling unit).
+    scope = Scope(
+        capability=APPEALS_VIEW,
+        region="region",
+        unit=("work_orders__unit", "reviews__reviewer_unit"),
+    )
+    objects = AppealQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "诉求"
+        verbose_name_plural = "诉求"
+        ordering = ["-registered_at"]
+        indexes = [
+            models.Index(fields=["status", "registered_at"]),
+            models.Index(fields=["region", "registered_at"]),
+            # Columns NULL in almost every row: a full index on them looks useless to the
+            # planner's statistics (SQLite counts all NULLs as one value), so the merged or
+            # split appeals of one appeal were found by scanning another index. A partial
+            # index holds only the rows that have a value; ``merged_into_id = ?`` implies
+            # the condition, on SQLite and PostgreSQL alike.
+            models.Index(
+                fields=["merged_into"],
+                condition=Q(merged_into__isnull=False),
+                name="appeal_merged_into_set",
+            ),
+            models.Index(
+                fields=["split_from"],
+                condition=Q(split_from__isnull=False),
+                name="appeal_split_from_set",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        # Audit rows, the admin and notifications print this: identifiers typed into the
+        # title are masked (issue #12).
+        return f"{self.number} {mask_identifiers(self.title)}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        # A save of only some fields that include the title or body refreshes the masked copy.
+        fields = kwargs.get("update_fields")
+        if fields is not None and {"title", "body"} & set(fields):
+            kwargs["update_fields"] = [*fields, "masked_search_text"]
+        super().save(*args, **kwargs)
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in {
+            AppealStatus.REGISTERED,
+            AppealStatus.ACCEPTED,
+            AppealStatus.DISPATCHED,
+            AppealStatus.REPLIED,
+        }
