@@ -61,6 +61,7 @@ lint: setup
 	$(BIN)/lint-imports
 	$(BIN)/mypy shegong
 	$(BIN)/python scripts/check-loose-types.py
+	$(BIN)/python scripts/check-module-size.py
 	DJANGO_SETTINGS_MODULE=shegong.conf.test_settings $(BIN)/python manage.py makemigrations --check --dry-run
 	bash scripts/check-deploy.sh
 
