@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 import zipfile
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.core.exceptions import PermissionDenied
@@ -15,7 +14,9 @@ from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from jinja2 import TemplateError
+from pytest_django.fixtures import SettingsWrapper
 
+from shegong.accounts.models import User
 from shegong.core import documents
 from shegong.core.documents import DocumentKind, Placeholder
 from shegong.core.exceptions import DomainError
@@ -40,7 +41,9 @@ def text(data: bytes) -> str:
 
 
 @pytest.fixture
-def kind(tmp_path: Path, monkeypatch: Any, settings: Any) -> DocumentKind:
+def kind(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: SettingsWrapper
+) -> DocumentKind:
     settings.MEDIA_ROOT = tmp_path / "media"
     default = tmp_path / "letter.docx"
     default.write_bytes(docx("介绍信", "兹介绍{{ name }}同志前往联系。"))
@@ -343,7 +346,7 @@ def test_company_manager_and_template_path_are_emptied(rendered) -> None:
 # --- storage and races ------------------------------------------------------------------------
 
 
-def stored_files(settings: Any) -> list[Path]:
+def stored_files(settings: SettingsWrapper) -> list[Path]:
     return [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
 
 
@@ -359,7 +362,7 @@ def test_a_failed_database_write_leaves_no_file(kind, world, settings, monkeypat
     assert (DocumentTemplate.objects.count(), stored_files(settings)) == (0, [])
 
 
-def other_admin_activates_meanwhile(monkeypatch: Any, world: Any) -> None:
+def other_admin_activates_meanwhile(monkeypatch: pytest.MonkeyPatch, admin: User) -> None:
     """Between our deactivation and our save, another administrator's upload becomes
     active (what a concurrent transaction that committed first looks like)."""
     original = documents._deactivate
@@ -370,7 +373,7 @@ def other_admin_activates_meanwhile(monkeypatch: Any, world: Any) -> None:
             kind=key,
             file=f"documents/{key}-other.docx",
             sha256="0" * 64,
-            uploaded_by=world.dept_admin,
+            uploaded_by=admin,
             uploaded_at=timezone.now(),
             active=True,
         )
@@ -379,7 +382,7 @@ def other_admin_activates_meanwhile(monkeypatch: Any, world: Any) -> None:
 
 
 def test_a_concurrent_upload_is_a_message_not_a_500(kind, world, settings, monkeypatch) -> None:
-    other_admin_activates_meanwhile(monkeypatch, world)
+    other_admin_activates_meanwhile(monkeypatch, world.dept_admin)
     with pytest.raises(DomainError, match="模板刚被其他管理员更改，请刷新后重试"):
         documents.upload_template(
             actor=world.dept_admin, key=KEY, data=docx("{{ name }}"), filename="a.docx"
@@ -391,7 +394,7 @@ def test_a_concurrent_activation_is_a_message_not_a_500(kind, world, monkeypatch
     row = documents.upload_template(
         actor=world.dept_admin, key=KEY, data=docx("{{ name }}"), filename="a.docx", activate=False
     )
-    other_admin_activates_meanwhile(monkeypatch, world)
+    other_admin_activates_meanwhile(monkeypatch, world.dept_admin)
     with pytest.raises(DomainError, match="模板刚被其他管理员更改，请刷新后重试"):
         documents.activate_template(actor=world.dept_admin, pk=row.pk)
     assert AuditEvent.objects.filter(action="document_template_activated").count() == 0
