@@ -14,7 +14,7 @@ from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.oxml import OxmlElement
 from jinja2 import TemplateError
-from pytest_django.fixtures import SettingsWrapper
+from pytest_django.fixtures import Settings
 
 from shegong.accounts.models import User
 from shegong.core import documents
@@ -41,9 +41,7 @@ def text(data: bytes) -> str:
 
 
 @pytest.fixture
-def kind(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: SettingsWrapper
-) -> DocumentKind:
+def kind(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, settings: Settings) -> DocumentKind:
     settings.MEDIA_ROOT = tmp_path / "media"
     default = tmp_path / "letter.docx"
     default.write_bytes(docx("介绍信", "兹介绍{{ name }}同志前往联系。"))
@@ -346,7 +344,7 @@ def test_company_manager_and_template_path_are_emptied(rendered) -> None:
 # --- storage and races ------------------------------------------------------------------------
 
 
-def stored_files(settings: SettingsWrapper) -> list[Path]:
+def stored_files(settings: Settings) -> list[Path]:
     return [p for p in Path(settings.MEDIA_ROOT).rglob("*") if p.is_file()]
 
 
