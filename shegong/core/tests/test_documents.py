@@ -4,11 +4,13 @@ the active upload or the default, the services' permission and audit."""
 from __future__ import annotations
 
 import io
+import threading
 import zipfile
 from pathlib import Path
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection, connections, transaction
 from django.utils import timezone
 from docx import Document
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
@@ -409,3 +411,68 @@ def test_activation_locks_every_row_of_the_kind(kind, world, monkeypatch) -> Non
     documents.activate_template(actor=world.dept_admin, pk=row.pk)
     documents.revert_to_default(actor=world.dept_admin, key=KEY)
     assert locked == [KEY, KEY]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks: PostgreSQL (SQLite locks the file)"
+)
+def test_a_second_activation_waits_for_the_first(kind, world) -> None:
+    """Two administrators activating two versions at once on PostgreSQL: the second waits
+    for the first's lock and then wins, instead of failing on the one-active constraint."""
+    first, second = (
+        documents.upload_template(
+            actor=world.dept_admin,
+            key=KEY,
+            data=docx(f"{{{{ name }}}}{n}"),
+            filename="a.docx",
+            activate=False,
+        )
+        for n in (1, 2)
+    )
+    outcome: list[object] = []
+
+    def other_admin() -> None:
+        try:
+            outcome.append(documents.activate_template(actor=world.dept_admin, pk=second.pk).pk)
+        except Exception as exc:  # recorded for the assertion
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        documents.activate_template(actor=world.dept_admin, pk=first.pk)
+        thread = threading.Thread(target=other_admin)
+        thread.start()
+        thread.join(timeout=1)  # it is waiting for our lock
+        assert thread.is_alive()
+    thread.join(timeout=30)
+    assert (outcome, documents.active_template(KEY)) == ([second.pk], second)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="row locks: PostgreSQL (SQLite locks the file)"
+)
+def test_two_reverts_at_once_are_audited_once(kind, world) -> None:
+    documents.upload_template(
+        actor=world.dept_admin, key=KEY, data=docx("{{ name }}"), filename="a.docx"
+    )
+    outcome: list[object] = []
+
+    def other_admin() -> None:
+        try:
+            outcome.append(documents.revert_to_default(actor=world.dept_admin, key=KEY))
+        except DomainError as exc:
+            outcome.append(exc.code)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        documents.revert_to_default(actor=world.dept_admin, key=KEY)
+        thread = threading.Thread(target=other_admin)
+        thread.start()
+        thread.join(timeout=1)  # it is waiting for our lock
+    thread.join(timeout=30)
+    reverted = AuditEvent.objects.filter(action="document_template_reverted").count()
+    assert (outcome, reverted) == (["already_default"], 1)
