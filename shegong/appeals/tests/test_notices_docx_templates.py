@@ -236,6 +236,7 @@ def test_pages_and_downloads(world, client_for) -> None:
     detail = admin.get(f"/documents/{REPLY}/").content.decode()
     assert "appeal_number" in detail
     assert "正在使用默认模板" in detail
+    assert "不能引用网络图片、链接的模板等外部文件" in detail  # what an upload may not contain
     default = admin.get(f"/documents/{REPLY}/default.docx")
     assert default["Content-Type"] == documents.DOCX_TYPE
     assert default.content == DEFAULT_TEMPLATE.read_bytes()
