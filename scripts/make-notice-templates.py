@@ -123,12 +123,13 @@ def build(out: Path) -> None:
     footer._p.append(field)
     run(footer, " —", BODY_FONT, 14)
 
+    # Title, author and the rest are set on every rendered notice by core.documents
+    # (render_bytes), never taken from the template: leave them empty here.
     properties = document.core_properties
-    properties.title = "{{ notice_title }}"
-    properties.author = "{{ issuer }}"
+    properties.title = properties.author = properties.last_modified_by = ""
+    properties.comments = properties.keywords = ""
     properties.subject = "{{ appeal_number }}"
     properties.language = "zh-CN"
-    properties.comments = "社工平台文书模板：占位符见“文书模板”页面"
     out.parent.mkdir(parents=True, exist_ok=True)
     document.save(str(out))
 

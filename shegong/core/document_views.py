@@ -48,8 +48,9 @@ def _kind(key: str) -> DocumentKind:
 
 def _docx(body: bytes, filename: str) -> HttpResponse:
     response = HttpResponse(body, content_type=documents.DOCX_TYPE)
+    # safe="": a kind's name may hold "/" (转送/交办单), which must not end up in the name.
     response["Content-Disposition"] = (
-        f"attachment; filename=\"template.docx\"; filename*=UTF-8''{quote(filename)}"
+        f"attachment; filename=\"template.docx\"; filename*=UTF-8''{quote(filename, safe='')}"
     )
     patch_cache_control(response, private=True, no_store=True)
     return response
@@ -92,7 +93,10 @@ def document_detail(request: HttpRequest, key: str) -> HttpResponse:
             upload = form.cleaned_data["file"]
             try:
                 if upload.size > documents.MAX_TEMPLATE_BYTES:  # before reading it into memory
-                    raise DomainError("模板文件超过 5 MB，请删除其中的大图片后再上传")
+                    raise DomainError(
+                        "上传的文件超过 5 MB，未予读取。请删除其中的大图片后再上传",
+                        code="upload_size",
+                    )
                 row = documents.upload_template(
                     actor=_actor(request),
                     key=kind.key,
@@ -141,7 +145,7 @@ def document_preview(request: HttpRequest, key: str, version: str) -> HttpRespon
     body, label = _version(kind, version)
     try:
         documents.check_template(kind, body)
-        rendered = documents.render_bytes(body, kind.sample_context())
+        rendered = documents.render_bytes(body, kind.sample_context(), title=kind.name)
     except DomainError as exc:
         messages.error(request, f"无法预览{label}：{exc.message}")
         return redirect("documents:detail", key=kind.key)

@@ -12,9 +12,19 @@ default.
 An upload is checked before it is stored (:func:`check_template`): it must open as a DOCX,
 parse (every ``{{ }}``/``{% %}`` pair well-formed — the error names the paragraph), use only
 the kind's placeholders (the error names the unknown one and its paragraph), and render
-with the sample context into a document that opens again. A template is rendered in a
-Jinja **sandbox** with autoescaping (values are XML-escaped, so user text is printed, never
-evaluated; no attribute of a Python object other than plain data is reachable).
+with the sample context into a document that opens again. Before anything parses it, the
+file must unpack to at most 20 MB (5 MB per XML part, compression ratio at most 100) and may
+not link to an outside resource Word would fetch (a remote image, an attached template: a
+beacon) nor hold a field code that fetches one (``INCLUDEPICTURE``, ``DDE`` …).
+
+A template is rendered in a Jinja **sandbox** with autoescaping (values are XML-escaped, so
+user text is printed, never evaluated; no attribute of a Python object other than plain
+data is reachable). Escaping cannot be switched off: there is no ``safe`` filter and
+``{% autoescape %}`` is refused, as are ``{% set %}``, macros, includes, loops nested deeper
+than two, the globals (``range`` …), ``**``, ``str % …`` and a ``*`` making more than
+:data:`MAX_PRODUCT` characters (:func:`refuse_unsafe`, :class:`_Sandbox`). The rendered
+file's properties are set by the platform (:func:`render_bytes`), never copied from the
+uploaded file.
 
 Writes (:func:`upload_template`, :func:`activate_template`, :func:`revert_to_default`)
 need ``Cap.DOCUMENTS_MANAGE`` and are audited (``document_template_uploaded`` /
@@ -26,15 +36,20 @@ from __future__ import annotations
 import hashlib
 import io
 import re
-from collections.abc import Callable, Mapping
+import zipfile
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+from jinja2 import nodes
+from jinja2.exceptions import SecurityError, TemplateSyntaxError
+from jinja2.runtime import Context as JinjaContext
+from jinja2.sandbox import SandboxedEnvironment
 
 from . import audit
 from .exceptions import DomainError
@@ -43,12 +58,10 @@ from .permissions import require_capability
 from .roles import Cap
 from .scoping import Actor
 
-if TYPE_CHECKING:
-    from jinja2.sandbox import SandboxedEnvironment
-
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 MAX_TEMPLATE_BYTES = 5 * 1024 * 1024
 DENIED = "您的角色不能管理文书模板"
+RACE = "模板刚被其他管理员更改，请刷新后重试"
 
 Context = Mapping[str, object]
 
@@ -125,31 +138,276 @@ def template_bytes(key: str) -> bytes:
     return get_kind(key).default_bytes()
 
 
-def render(key: str, context: Context) -> bytes:
-    """Render the active template (or the default) of ``key`` with ``context``."""
-    return render_bytes(template_bytes(key), context)
+def render(key: str, context: Context, *, title: str = "", author: str = "") -> bytes:
+    """Render the active template (or the default) of ``key`` with ``context``; the file's
+    properties get ``title`` and ``author`` (see :func:`render_bytes`)."""
+    return render_bytes(template_bytes(key), context, title=title, author=author)
 
 
-def render_bytes(data: bytes, context: Context, *, strict: bool = False) -> bytes:
-    """Render a template file with ``context``; ``strict`` fails on an undefined value."""
+# The core properties docxtpl renders through Jinja (docxtpl.DocxTemplate.render_properties).
+_RENDERED_PROPERTIES = ("author", "comments", "identifier", "language", "subject", "title")
+
+
+def render_bytes(
+    data: bytes, context: Context, *, strict: bool = False, title: str = "", author: str = ""
+) -> bytes:
+    """Render a template file with ``context``; ``strict`` fails on an undefined value.
+
+    The file's properties (File → Info in Word) are then set by the platform, not by the
+    template: title ``title``, author ``author``, no comments, no last editor, no company,
+    manager or custom properties — an uploaded template's metadata must not travel in every
+    notice sent to a citizen. The subject and language keep their rendered values (as plain
+    text: docxtpl renders them with the XML-escaping environment of the body, python-docx
+    escapes again)."""
     from docxtpl import DocxTemplate
 
     template = DocxTemplate(io.BytesIO(data))
+    template.init_docx()
+    written = {name: getattr(template.docx.core_properties, name) for name in _RENDERED_PROPERTIES}
     template.render(dict(context), jinja_env=_jinja_env(strict=strict), autoescape=True)
+    plain = _jinja_env(strict=strict, autoescape=False)
+    properties = template.docx.core_properties
+    for name in ("subject", "language"):
+        setattr(properties, name, plain.from_string(written[name] or "").render(dict(context)))
+    properties.title = title
+    properties.author = author
+    for name in ("comments", "identifier", "keywords", "category", "content_status"):
+        setattr(properties, name, "")
+    properties.last_modified_by = ""
     out = io.BytesIO()
     template.save(out)
+    return _scrub_extended_properties(out.getvalue())
+
+
+_APP_XML = "docProps/app.xml"
+_CUSTOM_XML = "docProps/custom.xml"
+_APP_CLEARED = ("Company", "Manager", "HyperlinkBase", "Template")
+
+
+def _scrub_extended_properties(data: bytes) -> bytes:
+    """Empty the company, manager, hyperlink base and attached-template name of
+    ``docProps/app.xml`` and every custom property (python-docx does not model them)."""
+    from lxml import etree
+
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename in (_APP_XML, _CUSTOM_XML):
+                root = etree.fromstring(body, _xml_parser())
+                for child in list(root):
+                    local = etree.QName(child).localname
+                    if info.filename == _CUSTOM_XML:
+                        root.remove(child)
+                    elif local in _APP_CLEARED:
+                        child.text = ""
+                body = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+            target.writestr(info, body)
     return out.getvalue()
 
 
-def _jinja_env(*, strict: bool = False) -> SandboxedEnvironment:
-    from jinja2 import StrictUndefined, Undefined
-    from jinja2.sandbox import SandboxedEnvironment
+def _xml_parser() -> object:
+    from lxml import etree
 
-    return SandboxedEnvironment(autoescape=True, undefined=StrictUndefined if strict else Undefined)
+    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+
+
+# --- the sandbox -----------------------------------------------------------------------------
+
+# The filters a template may use. Left out: ``safe`` and ``forceescape`` (citizen text
+# would be printed as raw Word XML), the filters whose argument sets the length of the
+# output (``center``, ``indent``, ``format``, ``replace``, ``wordwrap``) and those that
+# print Python structures or markup (``pprint``, ``tojson``, ``xmlattr``, ``urlize``).
+_FILTERS = frozenset(
+    {
+        "abs", "attr", "batch", "capitalize", "count", "d", "default", "dictsort", "e",
+        "escape", "first", "float", "groupby", "int", "items", "join", "last", "length",
+        "list", "lower", "map", "max", "min", "reject", "rejectattr", "reverse", "round",
+        "select", "selectattr", "slice", "sort", "string", "striptags", "sum", "title",
+        "trim", "truncate", "unique", "upper", "wordcount",
+    }
+)  # fmt: skip
+# A ``*`` may make at most this many characters or items (``{{ 'a' * 10**9 }}``).
+MAX_PRODUCT = 10_000
+MAX_LOOP_DEPTH = 2
+# Tags a template may not contain: switching escaping off, assignments (a value doubled in a
+# loop grows without bound), macros, call and filter blocks, other templates.
+_REFUSED_TAGS = {
+    nodes.EvalContextModifier: "{% autoescape %}",  # ScopedEvalContextModifier is one
+    nodes.Assign: "{% set %}",
+    nodes.AssignBlock: "{% set %}",
+    nodes.Macro: "{% macro %}",
+    nodes.CallBlock: "{% call %}",
+    nodes.FilterBlock: "{% filter %}",
+    nodes.Include: "{% include %}",
+    nodes.Import: "{% import %}",
+    nodes.FromImport: "{% from %}",
+    nodes.Extends: "{% extends %}",
+    nodes.Block: "{% block %}",
+    nodes.With: "{% with %}",
+}
+_REFUSED_NAMES = frozenset({"safe", "forceescape", "marksafe", "Markup"})
+
+
+class UnsafeTemplateError(TemplateSyntaxError):
+    """A template uses a construct the sandbox refuses (the message is Chinese)."""
+
+
+def refuse_unsafe(tree: nodes.Node) -> None:
+    """Raise :class:`UnsafeTemplateError` if ``tree`` switches escaping off (``{% autoescape
+    false %}``, ``|safe``), assigns, calls macros or nests loops deeper than
+    :data:`MAX_LOOP_DEPTH`."""
+
+    def walk(node: nodes.Node, loops: int) -> None:
+        lineno = int(getattr(node, "lineno", 0) or 0)
+        for refused, tag in _REFUSED_TAGS.items():
+            if isinstance(node, refused):
+                raise UnsafeTemplateError(f"模板不能使用 {tag} 标签", lineno)
+        if isinstance(node, nodes.Filter | nodes.Test) and node.name in _REFUSED_NAMES:
+            raise UnsafeTemplateError(
+                f"模板不能使用 |{node.name} 过滤器：填入的内容只能按原样显示，"
+                "不能当作 Word 文档的格式代码",
+                lineno,
+            )
+        if isinstance(node, nodes.Name) and node.name in _REFUSED_NAMES:
+            raise UnsafeTemplateError(f"模板不能使用 {node.name}", lineno)
+        if isinstance(node, nodes.For):
+            loops += 1
+            if loops > MAX_LOOP_DEPTH:
+                raise UnsafeTemplateError(f"模板中的循环最多嵌套 {MAX_LOOP_DEPTH} 层", lineno)
+        for child in node.iter_child_nodes():
+            walk(child, loops)
+
+    walk(tree, 0)
+
+
+def _length(value: object) -> int | None:
+    return len(value) if isinstance(value, str | list | tuple) else None
+
+
+class _Sandbox(SandboxedEnvironment):
+    """The sandbox with :func:`refuse_unsafe` applied to every template it compiles and
+    ``*``, ``**`` and ``%`` checked (a product or format that would fill the memory)."""
+
+    intercepted_binops = frozenset({"*", "**", "%"})
+
+    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
+        tree = super()._parse(source, name, filename)
+        refuse_unsafe(tree)
+        return tree
+
+    def call_binop(
+        self, context: JinjaContext, operator: str, left: object, right: object
+    ) -> object:
+        if operator == "**":
+            raise SecurityError("模板不能使用乘方运算 **")
+        if operator == "%" and isinstance(left, str):
+            raise SecurityError("模板不能用 % 格式化文字")
+        if operator == "*":
+            for sized, times in ((left, right), (right, left)):
+                length = _length(sized)
+                if length is not None and isinstance(times, int) and length * times > MAX_PRODUCT:
+                    raise SecurityError(f"模板中的乘法结果超过 {MAX_PRODUCT} 个字符")
+        return super().call_binop(context, operator, left, right)
+
+
+def _jinja_env(*, strict: bool = False, autoescape: bool = True) -> SandboxedEnvironment:
+    from jinja2 import StrictUndefined, Undefined
+
+    env = _Sandbox(autoescape=autoescape, undefined=StrictUndefined if strict else Undefined)
+    env.globals.clear()  # range, lipsum, dict, cycler, joiner, namespace: nothing to call
+    env.filters = {name: env.filters[name] for name in _FILTERS if name in env.filters}
+    return env
 
 
 # --- checking an upload ----------------------------------------------------------------------
 
+MAX_UNPACKED_BYTES = 20 * 1024 * 1024
+MAX_PART_BYTES = 5 * 1024 * 1024
+MAX_RATIO = 100
+MAX_PARTS = 1000
+# Field codes that make Word fetch or run something when the document is opened or updated.
+_FETCHING_FIELDS = re.compile(r"\b(INCLUDEPICTURE|INCLUDETEXT|LINK|DDE|DDEAUTO)\b")
+_HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
+_NOT_DOCX = (
+    "无法作为 Word 文档（.docx）打开。请在 Word 等软件中“另存为”Word 文档（*.docx）"
+    "后再上传（.doc、.wps、PDF 等格式不能使用）"
+)
+
+
+def _check_package(data: bytes) -> None:
+    """Refuse, before anything parses it, a file that unpacks too large (a "zip bomb"),
+    links to an outside resource Word would fetch when the document is opened (a remote
+    image or attached template — a beacon telling its owner who opened the notice), or
+    holds a field code that fetches or runs something."""
+    from lxml import etree
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
+        raise DomainError(_NOT_DOCX, code="template_not_docx") from exc
+    if len(members) > MAX_PARTS:
+        raise DomainError(
+            f"模板文件包含的部件超过 {MAX_PARTS} 个，不像是普通的 Word 文档",
+            code="template_unpacked_size",
+        )
+    total = sum(info.file_size for info in members)
+    mb = 1024 * 1024
+    if total > MAX_UNPACKED_BYTES:
+        raise DomainError(
+            f"模板文件解压后超过 {MAX_UNPACKED_BYTES // mb} MB，请删除其中的大图片、"
+            "嵌入对象后再上传",
+            code="template_unpacked_size",
+        )
+    for info in members:
+        if info.filename.endswith((".xml", ".rels")) and info.file_size > MAX_PART_BYTES:
+            raise DomainError(
+                f"模板中的“{info.filename}”解压后超过 {MAX_PART_BYTES // mb} MB，"
+                "正文或页眉页脚过长，请精简后再上传",
+                code="template_unpacked_size",
+            )
+    for info in members:  # a part packed more than 100 to 1 is made to be unpacked
+        if info.file_size > mb and info.file_size > MAX_RATIO * max(info.compress_size, 1):
+            raise DomainError(
+                f"模板中的“{info.filename}”压缩比超过 {MAX_RATIO} 倍，不像是普通的 Word 文档，"
+                "请重新保存后再上传",
+                code="template_unpacked_size",
+            )
+    try:
+        for info in members:
+            if not info.filename.endswith(".rels"):
+                continue
+            root = etree.fromstring(archive.read(info), _xml_parser())
+            for rel in root:
+                if rel.get("TargetMode") == "External" and rel.get("Type") != _HYPERLINK:
+                    raise DomainError(
+                        f"模板引用了外部文件“{(rel.get('Target') or '')[:80]}”（如网络图片、"
+                        "链接的附加模板）。打开文书时 Word 会去下载它，请改为嵌入或删除后再上传",
+                        code="template_external",
+                    )
+        for info in members:
+            if not info.filename.endswith(".xml"):
+                continue
+            xml = archive.read(info).decode("utf-8", "replace")
+            if "instrText" not in xml and "fldSimple" not in xml:
+                continue
+            root = etree.fromstring(archive.read(info), _xml_parser())
+            codes = [t.text or "" for t in root.iter("{*}instrText")]
+            codes += [f.get(f"{{{W_NS}}}instr") or "" for f in root.iter("{*}fldSimple")]
+            match = _FETCHING_FIELDS.search(" ".join(codes).upper())
+            if match:
+                raise DomainError(
+                    f"模板包含 {match[1]} 域，打开或更新文书时会读取外部文件，请删除后再上传",
+                    code="template_external",
+                )
+    except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError, ValueError) as exc:
+        raise DomainError(_NOT_DOCX, code="template_not_docx") from exc
+
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+_FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 _TAG = re.compile(r"<[^>]+>")
 _UNCLOSED = (("{{", "}}"), ("{%", "%}"))
 _UNCLOSED_BLOCK = re.compile(r"innermost block that needs to be closed is '(\w+)'")
@@ -165,8 +423,10 @@ def _paragraph_texts(xml: str) -> list[str]:
 
 
 def _source(data: bytes) -> tuple[str, str]:
-    """Body, headers and footers as XML: as written (to name paragraphs) and as docxtpl
-    hands it to Jinja (tags split over runs joined, ``{%p %}`` paragraphs replaced)."""
+    """Everything docxtpl renders — body, headers, footers, footnotes and the document
+    properties — as XML: as written (to name paragraphs) and as docxtpl hands it to Jinja
+    (tags split over runs joined, ``{%p %}`` paragraphs replaced). Each property is one
+    pseudo-paragraph."""
     from docx.oxml import parse_xml
     from docxtpl import DocxTemplate
 
@@ -176,6 +436,13 @@ def _source(data: bytes) -> tuple[str, str]:
     for rel in template.docx.part.rels.values():
         if rel.reltype in (template.HEADER_URI, template.FOOTER_URI) and rel.target_part.blob:
             parts.append(template.xml_to_string(parse_xml(rel.target_part.blob)))
+    for part in template.docx.part.package.parts:
+        if part.content_type == _FOOTNOTES:
+            blob = part.blob
+            parts.append(blob.decode("utf-8") if isinstance(blob, bytes) else blob)
+    properties = template.docx.core_properties
+    texts = [getattr(properties, name) or "" for name in _RENDERED_PROPERTIES]
+    parts.extend(f"<w:p>{text}</w:p>" for text in texts if text)
     return "".join(parts), "".join(template.patch_xml(part) for part in parts)
 
 
@@ -210,20 +477,19 @@ def _explain(message: str) -> str:
 def check_template(kind: DocumentKind, data: bytes) -> None:
     """Raise ``DomainError`` (Chinese, naming the placeholder or paragraph) unless ``data``
     is a usable template of ``kind``."""
-    from jinja2 import TemplateError, TemplateSyntaxError, meta
+    from jinja2 import TemplateError, meta
 
     if not data:
         raise DomainError("上传的文件是空的", code="template_empty")
     if len(data) > MAX_TEMPLATE_BYTES:
         raise DomainError("模板文件超过 5 MB，请删除其中的大图片后再上传", code="template_size")
+    _check_package(data)
     try:
         written, source = _source(data)
+    except MemoryError:
+        raise
     except Exception as exc:  # zipfile, lxml and python-docx each raise their own errors
-        raise DomainError(
-            "无法作为 Word 文档（.docx）打开。请在 Word 等软件中“另存为”Word 文档（*.docx）"
-            "后再上传（.doc、.wps、PDF 等格式不能使用）",
-            code="template_not_docx",
-        ) from exc
+        raise DomainError(_NOT_DOCX, code="template_not_docx") from exc
     for text in _paragraph_texts(written):
         for opening, closing in _UNCLOSED:
             if text.count(opening) != text.count(closing):
@@ -236,6 +502,10 @@ def check_template(kind: DocumentKind, data: bytes) -> None:
     env = _jinja_env(strict=True)
     try:
         parsed = env.parse(_lines(source))
+    except UnsafeTemplateError as exc:
+        line = paragraphs[exc.lineno - 1] if 0 < exc.lineno <= len(paragraphs) else ""
+        where = f"（在段落{_quote(line)}中）" if line.strip() else ""
+        raise DomainError(f"{exc.message}{where}", code="template_unsafe") from exc
     except TemplateSyntaxError as exc:
         unclosed = _UNCLOSED_BLOCK.search(exc.message or "")
         if unclosed:
@@ -276,6 +546,8 @@ def check_template(kind: DocumentKind, data: bytes) -> None:
             "请检查占位符的属性名和过滤器",
             code="template_render",
         ) from exc
+    except MemoryError:
+        raise
     except Exception as exc:  # docxtpl/lxml: the rendered XML is not a document
         raise DomainError(
             f"模板生成的文书无法打开（{exc}）。常见原因是 {{%p %}} 标签与正文写在了同一段里",
@@ -283,6 +555,8 @@ def check_template(kind: DocumentKind, data: bytes) -> None:
         ) from exc
     try:
         _source(rendered)
+    except MemoryError:
+        raise
     except Exception as exc:
         raise DomainError(
             "模板生成的文书无法打开，请检查标签的位置", code="template_render"
@@ -290,10 +564,21 @@ def check_template(kind: DocumentKind, data: bytes) -> None:
 
 
 # --- writes ----------------------------------------------------------------------------------
+#
+# At most one upload of a kind is active (the partial unique constraint
+# ``core_documenttemplate_one_active``). Two administrators activating at once are put in
+# line by :func:`_lock_kind` (every row of the kind, active or not, ``SELECT … FOR UPDATE``;
+# the second waits, then sees the first's change); when there was no row to lock (the first
+# upload of a kind) the loser's insert violates the constraint, which :func:`_activating`
+# turns into a Chinese message instead of a 500.
 
 
 def _snapshot(row: DocumentTemplate) -> dict[str, object]:
     return {"kind": row.kind, "file": row.original_name, "sha256": row.sha256[:12]}
+
+
+def _lock_kind(key: str) -> None:
+    list(DocumentTemplate.objects.select_for_update().filter(kind=key).values_list("pk"))
 
 
 def upload_template(
@@ -310,34 +595,55 @@ def upload_template(
     ``activate`` is false (then it waits in the history for a preview and
     :func:`activate_template`).
 
-    Nothing is stored when the check fails; the previous template stays active."""
+    Nothing is stored when the check fails; the previous template stays active. When the
+    database write fails the file written to storage is deleted again."""
     require_capability(actor, Cap.DOCUMENTS_MANAGE, DENIED)
     kind = get_kind(key)
     check_template(kind, data)
     now = now or timezone.now()
-    with transaction.atomic():
-        row = DocumentTemplate(
-            kind=key,
-            original_name=Path(filename or "template.docx").name[:255],
-            sha256=hashlib.sha256(data).hexdigest(),
-            uploaded_by_id=actor.pk,
-            uploaded_at=now,
-            note=note.strip()[:200],
-        )
-        row.file.save(f"{key}.docx", ContentFile(data), save=False)
-        if activate:
-            _deactivate(key)
-        row.active = activate
-        row.save()
-        audit.record(
-            "document_template_uploaded",
-            actor=actor,
-            target=row,
-            at=now,
-            changes={**_snapshot(row), "name": kind.name, "active": activate},
-            note=row.note,
-        )
+    row = DocumentTemplate(
+        kind=key,
+        original_name=Path(filename or "template.docx").name[:255],
+        sha256=hashlib.sha256(data).hexdigest(),
+        uploaded_by_id=actor.pk,
+        uploaded_at=now,
+        note=note.strip()[:200],
+    )
+    stored = ""
+    try:
+        with transaction.atomic():
+            if activate:
+                _lock_kind(key)
+            row.file.save(f"{key}.docx", ContentFile(data), save=False)
+            stored = row.file.name or ""
+            with _activating():
+                if activate:
+                    _deactivate(key)
+                row.active = activate
+                row.save()
+            audit.record(
+                "document_template_uploaded",
+                actor=actor,
+                target=row,
+                at=now,
+                changes={**_snapshot(row), "name": kind.name, "active": activate},
+                note=row.note,
+            )
+    except BaseException:
+        if stored:
+            row.file.storage.delete(stored)
+        raise
     return row
+
+
+@contextmanager
+def _activating() -> Iterator[None]:
+    """Inside a savepoint: a violated one-active constraint becomes a ``DomainError``."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError as exc:
+        raise DomainError(RACE, code="document_template_race") from exc
 
 
 def _deactivate(key: str) -> None:
@@ -357,9 +663,11 @@ def activate_template(*, actor: Actor, pk: int, now: datetime | None = None) -> 
     with row.file.open("rb") as handle:
         check_template(kind, handle.read())
     with transaction.atomic():
-        _deactivate(row.kind)
-        row.active = True
-        row.save(update_fields=["active"])
+        _lock_kind(row.kind)
+        with _activating():
+            _deactivate(row.kind)
+            row.active = True
+            row.save(update_fields=["active"])
         audit.record(
             "document_template_activated",
             actor=actor,
@@ -371,10 +679,12 @@ def activate_template(*, actor: Actor, pk: int, now: datetime | None = None) -> 
 
 
 def revert_to_default(*, actor: Actor, key: str, now: datetime | None = None) -> None:
-    """Use the shipped default again (uploads are kept in the history)."""
+    """Use the shipped default again (uploads are kept in the history). Two reverts at once:
+    the second waits for the first and is told the default is already in use."""
     require_capability(actor, Cap.DOCUMENTS_MANAGE, DENIED)
     kind = get_kind(key)
     with transaction.atomic():
+        _lock_kind(key)
         previous = active_template(key)
         if previous is None:
             raise DomainError(f"“{kind.name}”已在使用默认模板", code="already_default")

@@ -67,8 +67,6 @@ _MATTER: dict[str, str] = {
     Stream.HOTLINE: "诉求",
     Stream.SUGGESTION: "建议",
 }
-# Tags that reach outside the context (files, libraries, URLs, the whole context dump).
-
 _PHONE_HIDDEN = "〔号码已隐去〕"
 _ID_HIDDEN = "〔证件号码已隐去〕"
 # What replaces each kind of identifier typed into citizen text (lib.masking detects them —

@@ -119,6 +119,9 @@ def document_kinds() -> list[DocumentKind]:
 def to_docx(notice: RenderedNotice) -> bytes:
     """The notice as DOCX, through the kind's active Office template (or the default)."""
     context = docx_context(notice)
+    title, author = notice.title, notice.issuer  # the file's properties
     if notice.kind in NoticeKind.values:
-        return documents.render(document_key(notice.kind), context)
-    return documents.render_bytes(DEFAULT_TEMPLATE.read_bytes(), context)
+        return documents.render(document_key(notice.kind), context, title=title, author=author)
+    return documents.render_bytes(
+        DEFAULT_TEMPLATE.read_bytes(), context, title=title, author=author
+    )

@@ -4,9 +4,11 @@ the notice tests (test_notices_*.py)."""
 from __future__ import annotations
 
 import io
+import zipfile
 from typing import Any
 
 from docx import Document
+from lxml import etree
 
 from shegong.appeals.choices import AppealKind, Channel, RedirectChannel, WorkOrderRole
 from shegong.appeals.models import Appeal, NoticeKind, WorkOrder
@@ -18,6 +20,7 @@ NAME = "欧阳明"
 PHONE = "13912345678"
 ID_NUMBER = "11010519491231002X"
 PERSONAL = [NAME, PHONE, "139****5678", "1391234", ID_NUMBER, "110105********002X"]
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 STATES = ["registered", "accepted", "dispatched", "replied", "closed", "rejected", "redirected"]
 STATE_FOR_KIND = {
     NoticeKind.ACCEPTANCE: "accepted",
@@ -93,8 +96,23 @@ def build(world: Any, make_appeal: Any, state: str, **overrides: Any) -> Appeal:
 
 
 def docx_text(data: bytes) -> str:
+    """The body's paragraphs (one a line, so ``splitlines()[0]`` is the first), then the
+    text of every XML part of the file — body with its tables, headers, footers, footnotes,
+    the document properties — so a privacy assertion covers all of it."""
     document = Document(io.BytesIO(data))
-    return "\n".join(p.text for p in document.paragraphs)
+    lines = [p.text for p in document.paragraphs]
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    for name in sorted(archive.namelist()):
+        if not name.endswith((".xml", ".rels")):
+            continue
+        root = etree.fromstring(archive.read(name))
+        paragraphs = list(root.iter(f"{{{W}}}p"))
+        if paragraphs:
+            lines += ["".join(p.itertext()) for p in paragraphs]
+        else:
+            lines += [t for t in root.itertext() if t.strip()]
+            lines += [v for e in root.iter() for v in e.attrib.values()]  # e.g. link targets
+    return "\n".join(lines)
 
 
 def url(appeal: Appeal, kind: str, fmt: str) -> str:

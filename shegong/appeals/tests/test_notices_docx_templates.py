@@ -11,6 +11,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from docx import Document
 
+from shegong.appeals import notices
 from shegong.appeals.models import NoticeKind
 from shegong.appeals.notices.docx import DEFAULT_TEMPLATE, document_key
 from shegong.core import documents
@@ -134,7 +135,7 @@ def test_unknown_placeholder_is_refused_and_the_active_template_stays(world, cli
     [
         (b"not a word file", "无法作为 Word 文档（.docx）打开"),
         (b"", "所提交的是空文件。"),
-        (b"0" * (5 * 1024 * 1024 + 1), "模板文件超过 5 MB"),
+        (b"0" * (5 * 1024 * 1024 + 1), "上传的文件超过 5 MB，未予读取"),  # the view's check
         (
             template("编号：{{ appeal_number }"),
             "段落「编号：{{ appeal_number }」中的 {{ 与 }} 不成对",
@@ -235,12 +236,40 @@ def test_pages_and_downloads(world, client_for) -> None:
     detail = admin.get(f"/documents/{REPLY}/").content.decode()
     assert "appeal_number" in detail
     assert "正在使用默认模板" in detail
+    assert "不能引用网络图片、链接的模板等外部文件" in detail  # what an upload may not contain
     default = admin.get(f"/documents/{REPLY}/default.docx")
     assert default["Content-Type"] == documents.DOCX_TYPE
     assert default.content == DEFAULT_TEMPLATE.read_bytes()
     preview = admin.get(f"/documents/{REPLY}/active/preview.docx")
     assert "答复意见书" in docx_text(preview.content)
     assert admin.get("/documents/no.such.kind/").status_code == 404
+
+
+def test_a_slash_in_the_kinds_name_is_encoded_in_the_file_name(world, client_for) -> None:
+    response = client_for(world.dept_admin).get(f"/documents/{DISPATCH}/default.docx")
+    encoded = response["Content-Disposition"].split("filename*=UTF-8''")[1]
+    assert encoded.startswith("%E8%BD%AC%E9%80%81%2F%E4%BA%A4%E5%8A%9E%E5%8D%95-")  # 转送/交办单-
+    assert "/" not in encoded
+
+
+def test_a_notice_carries_no_metadata_of_the_uploaded_template(
+    world, make_appeal, client_for
+) -> None:
+    appeal = build(world, make_appeal, "replied")
+    document = Document(io.BytesIO(template(LETTERHEAD)))
+    document.core_properties.author = "王某"
+    document.core_properties.last_modified_by = "李某"
+    document.core_properties.comments = "内部使用"
+    out = io.BytesIO()
+    document.save(out)
+    upload(client_for(world.dept_admin), REPLY, out.getvalue())
+
+    response = client_for(world.dispatcher).get(url(appeal, "reply", "docx"))
+
+    notice = notices.render_notice(appeal, NoticeKind.REPLY, viewer=world.dispatcher)
+    properties = Document(io.BytesIO(response.content)).core_properties
+    assert (properties.title, properties.author) == (notice.title, notice.issuer)
+    assert (properties.last_modified_by, properties.comments) == ("", "")
 
 
 # --- who may ------------------------------------------------------------------------------

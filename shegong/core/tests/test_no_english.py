@@ -137,8 +137,9 @@ class _Visible(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        if values.get("translate") == "no":
-            # Code a person types as it is (the placeholders of a document template).
+        if tag == "code" and values.get("translate") == "no":
+            # Code a person types as it is (the placeholders of a document template); only
+            # <code>, so translate="no" on a paragraph or a page cannot hide its English.
             self._code.append(tag)
             self._skip += 1
             return
@@ -188,6 +189,11 @@ def test_visible_text_reads_attributes_and_skips_scripts() -> None:
 def test_text_marked_translate_no_is_code_not_language() -> None:
     html = '<p>占位符 <code translate="no">{{ title }}</code> 之后 Title</p>'
     assert english_words(visible_text(html)) == {"Title"}
+
+
+def test_translate_no_outside_code_is_still_read() -> None:
+    html = '<div translate="no"><p>Title</p></div><span translate="no">Save</span>'
+    assert english_words(visible_text(html)) == {"Title", "Save"}
 
 
 def test_allowed_words_and_data_pass() -> None:
