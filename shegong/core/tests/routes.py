@@ -185,6 +185,7 @@ Sample = Callable[[Any, dict[str, Any]], dict[str, Any]]
 
 # URL name → arguments for a route with parameters (world, objects).
 SAMPLES: dict[str, Sample] = {
+    "triage:panel": lambda w, o: {"appeal_id": o["appeal"].pk},
     "accounts:user-detail": lambda w, o: {"pk": w.street_north.pk},
     "accounts:user-edit": lambda w, o: {"pk": w.street_north.pk},
     "accounts:user-unlock": lambda w, o: {"pk": w.street_north.pk},

@@ -133,7 +133,6 @@ def test_rows_name_only_known_personas_and_outcomes() -> None:
 
 # Arguments of routes the no-English crawl does not open (POST-only, downloads, admin …).
 EXTRA_SAMPLES: dict[str, Any] = {
-    "triage:panel": lambda w, o: {"appeal_id": o["appeal"].pk},
     "core:reveal": lambda w, o: {
         "model_label": "units.Unit",
         "pk": w.unit_a.pk,
