@@ -99,7 +99,7 @@ _PIPELINE = frozenset({Stage.APPLICANT, Stage.ACTIVIST, Stage.CANDIDATE})
 
 #: event → (stages it may happen in, stage afterwards; ``None`` keeps the stage)
 TRANSITIONS: dict[EventKind, tuple[frozenset[Stage], Stage | None]] = {
-    EventKind.APPLY: (frozenset({Stage.NONE, Stage.LEFT}), Stage.APPLICANT),
+    EventKind.APPLY: (frozenset({Stage.NONE, Stage.LEFT, Stage.CANCELLED}), Stage.APPLICANT),
     EventKind.TALK: (frozenset({Stage.APPLICANT}), None),
     EventKind.CONFIRM_ACTIVIST: (frozenset({Stage.APPLICANT}), Stage.ACTIVIST),
     EventKind.ASSESS_ACTIVIST: (frozenset({Stage.ACTIVIST}), None),

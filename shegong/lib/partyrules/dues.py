@@ -88,7 +88,6 @@ class DuesPolicy:
     central_oneoff_threshold: Decimal = Decimal("1000")
     # 党章 第九条: 连续六个月不交纳党费 → 自行脱党 risk.
     lapse_months: int = 6
-    arrears_max_months: int = 6  # 补交 allowed up to this many months
 
     def __post_init__(self) -> None:
         for name in ("salary_brackets", "retiree_brackets"):

@@ -9,6 +9,7 @@ from datetime import date
 from enum import StrEnum
 from fractions import Fraction
 
+from shegong.lib.partyrules.development import MemberStatus
 from shegong.lib.partyrules.months import Month
 
 __all__ = [
@@ -22,6 +23,7 @@ __all__ = [
     "assembly_passes",
     "assembly_quorum",
     "committee_quorum",
+    "count_voting",
     "excellent_cap",
     "expected_vs_held",
     "grade_cap_ok",
@@ -153,6 +155,12 @@ def expected_vs_held(
     """How many meetings of ``kind`` were held in ``period`` against the expected minimum."""
     held = sum(1 for k, on in meetings if k is kind and on in period)
     return ExpectedVsHeld(period, policy.schedules[kind].min_count, held)
+
+
+def count_voting(statuses: Iterable[MemberStatus]) -> int:
+    """Members with a vote: 正式党员 only. 预备党员 and members under 留党察看 take part but
+    do not vote (《中国共产党基层组织选举工作条例》第五条)."""
+    return sum(1 for s in statuses if s is MemberStatus.FORMAL)
 
 
 def _check_counts(due: int, present: int) -> None:

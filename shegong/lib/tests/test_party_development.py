@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shegong.lib.partyrules.development import (
     TRANSITIONS,
@@ -22,6 +24,7 @@ from shegong.lib.partyrules.development import (
     probation_end,
     stage_of,
 )
+from shegong.lib.partyrules.months import add_years
 
 K = EventKind
 F = MemberStatus.FORMAL
@@ -106,6 +109,12 @@ def test_reapply_after_leaving_allowed() -> None:
     history = [*ACTIVIST, Event(K.LEAVE, date(2023, 6, 1))]
     facts = Facts(birth_date=date(2000, 1, 1))
     assert codes(history, Event(K.APPLY, date(2024, 1, 1)), facts) == []
+
+
+def test_reapply_after_cancelled_probation_allowed() -> None:
+    history = [*APPROVED, Event(K.CANCEL_PROBATION, date(2025, 9, 10))]
+    facts = Facts(birth_date=date(2000, 1, 1))
+    assert codes(history, Event(K.APPLY, date(2026, 1, 1)), facts) == []
 
 
 def test_date_before_history() -> None:
@@ -428,3 +437,17 @@ def test_full_member_has_no_deadlines() -> None:
 def test_deadline_days_left_counts_calendar_days() -> None:
     [_, end] = next_deadlines(ADMITTED, date(2024, 9, 20))
     assert end.days_left == 355
+
+
+@given(st.dates(min_value=date(2000, 1, 1), max_value=date(2090, 12, 31)))
+def test_activist_boundary_property(confirmed: date) -> None:
+    history = [
+        Event(K.APPLY, confirmed - timedelta(days=60)),
+        Event(K.CONFIRM_ACTIVIST, confirmed),
+    ]
+    earliest = add_years(confirmed, 1)
+    results = (
+        codes(history, Event(K.CONFIRM_CANDIDATE, earliest - timedelta(days=1))),
+        codes(history, Event(K.CONFIRM_CANDIDATE, earliest)),
+    )
+    assert results == (["activist_period"], [])

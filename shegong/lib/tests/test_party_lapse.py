@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from shegong.lib.partyrules.lapse import LapseKind, LapsePolicy, MonthFacts, lapse_flags
 from shegong.lib.partyrules.months import Month, months_between
@@ -105,3 +107,29 @@ def test_two_runs_both_flagged() -> None:
     facts[Month(2023, 7)] = ALL
     runs = [(f.first, f.last) for f in lapse_flags(facts, date(2023, 1, 1), Month(2024, 1))]
     assert runs == [(Month(2023, 1), Month(2023, 6)), (Month(2023, 8), Month(2024, 1))]
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=40))
+def test_flagged_runs_are_long_and_empty(attended: list[bool]) -> None:
+    first = Month(2023, 1)
+    facts = {
+        first.plus(i): MonthFacts(attended=a, dues_paid=True, assigned_work=True)
+        for i, a in enumerate(attended)
+    }
+    flags = lapse_flags(facts, first.first_day, first.plus(len(attended) - 1))
+    assert all(
+        f.months >= 6 and not any(facts[m].attended for m in months_between(f.first, f.last))
+        for f in flags
+    )
+
+
+@given(st.lists(st.booleans(), min_size=1, max_size=40))
+def test_every_long_gap_is_flagged(attended: list[bool]) -> None:
+    first = Month(2023, 1)
+    facts = {
+        first.plus(i): MonthFacts(attended=a, dues_paid=True, assigned_work=True)
+        for i, a in enumerate(attended)
+    }
+    flags = lapse_flags(facts, first.first_day, first.plus(len(attended) - 1))
+    longest = max(len(run) for run in "".join("x" if a else "." for a in attended).split("x"))
+    assert bool(flags) is (longest >= 6)

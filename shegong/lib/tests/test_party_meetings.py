@@ -7,6 +7,7 @@ from fractions import Fraction
 
 import pytest
 
+from shegong.lib.partyrules.development import MemberStatus
 from shegong.lib.partyrules.meetings import (
     Grade,
     MeetingPolicy,
@@ -16,6 +17,7 @@ from shegong.lib.partyrules.meetings import (
     assembly_passes,
     assembly_quorum,
     committee_quorum,
+    count_voting,
     excellent_cap,
     expected_vs_held,
     grade_cap_ok,
@@ -196,3 +198,13 @@ def test_grade_labels() -> None:
 
 def test_meeting_label() -> None:
     assert M.ORG_LIFE.label == "组织生活会"
+
+
+def test_only_formal_members_vote() -> None:
+    statuses = [
+        MemberStatus.FORMAL,
+        MemberStatus.FORMAL,
+        MemberStatus.PROBATIONARY,
+        MemberStatus.DISCIPLINED,
+    ]
+    assert count_voting(statuses) == 2
