@@ -22,8 +22,8 @@ user text is printed, never evaluated; no attribute of a Python object other tha
 data is reachable). Escaping cannot be switched off: there is no ``safe`` filter and
 ``{% autoescape %}`` is refused, as are ``{% set %}``, macros, includes, loops nested deeper
 than two, the globals (``range`` …), ``**``, ``str % …`` and a ``*`` making more than
-:data:`MAX_PRODUCT` characters (:func:`refuse_unsafe`, :class:`_Sandbox`). The rendered
-file's properties are set by the platform (:func:`render_bytes`), never copied from the
+10,000 characters (the sandbox lives in ``core.document_safety``). The rendered file's
+properties are set by the platform (:func:`render_bytes`), never copied from the
 uploaded file.
 
 Writes (:func:`upload_template`, :func:`activate_template`, :func:`revert_to_default`)
@@ -46,12 +46,16 @@ from pathlib import Path
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from jinja2 import nodes
-from jinja2.exceptions import SecurityError, TemplateSyntaxError
-from jinja2.runtime import Context as JinjaContext
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.exceptions import TemplateSyntaxError
 
 from . import audit
+from .document_safety import (
+    NOT_DOCX,
+    UnsafeTemplateError,
+    check_package,
+    jinja_env,
+    xml_parser,
+)
 from .exceptions import DomainError
 from .models import DocumentTemplate
 from .permissions import require_capability
@@ -164,8 +168,8 @@ def render_bytes(
     template = DocxTemplate(io.BytesIO(data))
     template.init_docx()
     written = {name: getattr(template.docx.core_properties, name) for name in _RENDERED_PROPERTIES}
-    template.render(dict(context), jinja_env=_jinja_env(strict=strict), autoescape=True)
-    plain = _jinja_env(strict=strict, autoescape=False)
+    template.render(dict(context), jinja_env=jinja_env(strict=strict), autoescape=True)
+    plain = jinja_env(strict=strict, autoescape=False)
     properties = template.docx.core_properties
     for name in ("subject", "language"):
         setattr(properties, name, plain.from_string(written[name] or "").render(dict(context)))
@@ -195,7 +199,7 @@ def _scrub_extended_properties(data: bytes) -> bytes:
         for info in source.infolist():
             body = source.read(info)
             if info.filename in (_APP_XML, _CUSTOM_XML):
-                root = etree.fromstring(body, _xml_parser())
+                root = etree.fromstring(body, xml_parser())
                 for child in list(root):
                     local = etree.QName(child).localname
                     if info.filename == _CUSTOM_XML:
@@ -207,206 +211,6 @@ def _scrub_extended_properties(data: bytes) -> bytes:
     return out.getvalue()
 
 
-def _xml_parser() -> object:
-    from lxml import etree
-
-    return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
-
-
-# --- the sandbox -----------------------------------------------------------------------------
-
-# The filters a template may use. Left out: ``safe`` and ``forceescape`` (citizen text
-# would be printed as raw Word XML), the filters whose argument sets the length of the
-# output (``center``, ``indent``, ``format``, ``replace``, ``wordwrap``) and those that
-# print Python structures or markup (``pprint``, ``tojson``, ``xmlattr``, ``urlize``).
-_FILTERS = frozenset(
-    {
-        "abs", "attr", "batch", "capitalize", "count", "d", "default", "dictsort", "e",
-        "escape", "first", "float", "groupby", "int", "items", "join", "last", "length",
-        "list", "lower", "map", "max", "min", "reject", "rejectattr", "reverse", "round",
-        "select", "selectattr", "slice", "sort", "string", "striptags", "sum", "title",
-        "trim", "truncate", "unique", "upper", "wordcount",
-    }
-)  # fmt: skip
-# A ``*`` may make at most this many characters or items (``{{ 'a' * 10**9 }}``).
-MAX_PRODUCT = 10_000
-MAX_LOOP_DEPTH = 2
-# Tags a template may not contain: switching escaping off, assignments (a value doubled in a
-# loop grows without bound), macros, call and filter blocks, other templates.
-_REFUSED_TAGS = {
-    nodes.EvalContextModifier: "{% autoescape %}",  # ScopedEvalContextModifier is one
-    nodes.Assign: "{% set %}",
-    nodes.AssignBlock: "{% set %}",
-    nodes.Macro: "{% macro %}",
-    nodes.CallBlock: "{% call %}",
-    nodes.FilterBlock: "{% filter %}",
-    nodes.Include: "{% include %}",
-    nodes.Import: "{% import %}",
-    nodes.FromImport: "{% from %}",
-    nodes.Extends: "{% extends %}",
-    nodes.Block: "{% block %}",
-    nodes.With: "{% with %}",
-}
-_REFUSED_NAMES = frozenset({"safe", "forceescape", "marksafe", "Markup"})
-
-
-class UnsafeTemplateError(TemplateSyntaxError):
-    """A template uses a construct the sandbox refuses (the message is Chinese)."""
-
-
-def refuse_unsafe(tree: nodes.Node) -> None:
-    """Raise :class:`UnsafeTemplateError` if ``tree`` switches escaping off (``{% autoescape
-    false %}``, ``|safe``), assigns, calls macros or nests loops deeper than
-    :data:`MAX_LOOP_DEPTH`."""
-
-    def walk(node: nodes.Node, loops: int) -> None:
-        lineno = int(getattr(node, "lineno", 0) or 0)
-        for refused, tag in _REFUSED_TAGS.items():
-            if isinstance(node, refused):
-                raise UnsafeTemplateError(f"模板不能使用 {tag} 标签", lineno)
-        if isinstance(node, nodes.Filter | nodes.Test) and node.name in _REFUSED_NAMES:
-            raise UnsafeTemplateError(
-                f"模板不能使用 |{node.name} 过滤器：填入的内容只能按原样显示，"
-                "不能当作 Word 文档的格式代码",
-                lineno,
-            )
-        if isinstance(node, nodes.Name) and node.name in _REFUSED_NAMES:
-            raise UnsafeTemplateError(f"模板不能使用 {node.name}", lineno)
-        if isinstance(node, nodes.For):
-            loops += 1
-            if loops > MAX_LOOP_DEPTH:
-                raise UnsafeTemplateError(f"模板中的循环最多嵌套 {MAX_LOOP_DEPTH} 层", lineno)
-        for child in node.iter_child_nodes():
-            walk(child, loops)
-
-    walk(tree, 0)
-
-
-def _length(value: object) -> int | None:
-    return len(value) if isinstance(value, str | list | tuple) else None
-
-
-class _Sandbox(SandboxedEnvironment):
-    """The sandbox with :func:`refuse_unsafe` applied to every template it compiles and
-    ``*``, ``**`` and ``%`` checked (a product or format that would fill the memory)."""
-
-    intercepted_binops = frozenset({"*", "**", "%"})
-
-    def _parse(self, source: str, name: str | None, filename: str | None) -> nodes.Template:
-        tree = super()._parse(source, name, filename)
-        refuse_unsafe(tree)
-        return tree
-
-    def call_binop(
-        self, context: JinjaContext, operator: str, left: object, right: object
-    ) -> object:
-        if operator == "**":
-            raise SecurityError("模板不能使用乘方运算 **")
-        if operator == "%" and isinstance(left, str):
-            raise SecurityError("模板不能用 % 格式化文字")
-        if operator == "*":
-            for sized, times in ((left, right), (right, left)):
-                length = _length(sized)
-                if length is not None and isinstance(times, int) and length * times > MAX_PRODUCT:
-                    raise SecurityError(f"模板中的乘法结果超过 {MAX_PRODUCT} 个字符")
-        return super().call_binop(context, operator, left, right)
-
-
-def _jinja_env(*, strict: bool = False, autoescape: bool = True) -> SandboxedEnvironment:
-    from jinja2 import StrictUndefined, Undefined
-
-    env = _Sandbox(autoescape=autoescape, undefined=StrictUndefined if strict else Undefined)
-    env.globals.clear()  # range, lipsum, dict, cycler, joiner, namespace: nothing to call
-    env.filters = {name: env.filters[name] for name in _FILTERS if name in env.filters}
-    return env
-
-
-# --- checking an upload ----------------------------------------------------------------------
-
-MAX_UNPACKED_BYTES = 20 * 1024 * 1024
-MAX_PART_BYTES = 5 * 1024 * 1024
-MAX_RATIO = 100
-MAX_PARTS = 1000
-# Field codes that make Word fetch or run something when the document is opened or updated.
-_FETCHING_FIELDS = re.compile(r"\b(INCLUDEPICTURE|INCLUDETEXT|LINK|DDE|DDEAUTO)\b")
-_HYPERLINK = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink"
-_NOT_DOCX = (
-    "无法作为 Word 文档（.docx）打开。请在 Word 等软件中“另存为”Word 文档（*.docx）"
-    "后再上传（.doc、.wps、PDF 等格式不能使用）"
-)
-
-
-def _check_package(data: bytes) -> None:
-    """Refuse, before anything parses it, a file that unpacks too large (a "zip bomb"),
-    links to an outside resource Word would fetch when the document is opened (a remote
-    image or attached template — a beacon telling its owner who opened the notice), or
-    holds a field code that fetches or runs something."""
-    from lxml import etree
-
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-        members = archive.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise DomainError(_NOT_DOCX, code="template_not_docx") from exc
-    if len(members) > MAX_PARTS:
-        raise DomainError(
-            f"模板文件包含的部件超过 {MAX_PARTS} 个，不像是普通的 Word 文档",
-            code="template_unpacked_size",
-        )
-    total = sum(info.file_size for info in members)
-    mb = 1024 * 1024
-    if total > MAX_UNPACKED_BYTES:
-        raise DomainError(
-            f"模板文件解压后超过 {MAX_UNPACKED_BYTES // mb} MB，请删除其中的大图片、"
-            "嵌入对象后再上传",
-            code="template_unpacked_size",
-        )
-    for info in members:
-        if info.filename.endswith((".xml", ".rels")) and info.file_size > MAX_PART_BYTES:
-            raise DomainError(
-                f"模板中的“{info.filename}”解压后超过 {MAX_PART_BYTES // mb} MB，"
-                "正文或页眉页脚过长，请精简后再上传",
-                code="template_unpacked_size",
-            )
-    for info in members:  # a part packed more than 100 to 1 is made to be unpacked
-        if info.file_size > mb and info.file_size > MAX_RATIO * max(info.compress_size, 1):
-            raise DomainError(
-                f"模板中的“{info.filename}”压缩比超过 {MAX_RATIO} 倍，不像是普通的 Word 文档，"
-                "请重新保存后再上传",
-                code="template_unpacked_size",
-            )
-    try:
-        for info in members:
-            if not info.filename.endswith(".rels"):
-                continue
-            root = etree.fromstring(archive.read(info), _xml_parser())
-            for rel in root:
-                if rel.get("TargetMode") == "External" and rel.get("Type") != _HYPERLINK:
-                    raise DomainError(
-                        f"模板引用了外部文件“{(rel.get('Target') or '')[:80]}”（如网络图片、"
-                        "链接的附加模板）。打开文书时 Word 会去下载它，请改为嵌入或删除后再上传",
-                        code="template_external",
-                    )
-        for info in members:
-            if not info.filename.endswith(".xml"):
-                continue
-            xml = archive.read(info).decode("utf-8", "replace")
-            if "instrText" not in xml and "fldSimple" not in xml:
-                continue
-            root = etree.fromstring(archive.read(info), _xml_parser())
-            codes = [t.text or "" for t in root.iter("{*}instrText")]
-            codes += [f.get(f"{{{W_NS}}}instr") or "" for f in root.iter("{*}fldSimple")]
-            match = _FETCHING_FIELDS.search(" ".join(codes).upper())
-            if match:
-                raise DomainError(
-                    f"模板包含 {match[1]} 域，打开或更新文书时会读取外部文件，请删除后再上传",
-                    code="template_external",
-                )
-    except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError, ValueError) as exc:
-        raise DomainError(_NOT_DOCX, code="template_not_docx") from exc
-
-
-W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 _FOOTNOTES = "application/vnd.openxmlformats-officedocument.wordprocessingml.footnotes+xml"
 _TAG = re.compile(r"<[^>]+>")
 _UNCLOSED = (("{{", "}}"), ("{%", "%}"))
@@ -483,13 +287,13 @@ def check_template(kind: DocumentKind, data: bytes) -> None:
         raise DomainError("上传的文件是空的", code="template_empty")
     if len(data) > MAX_TEMPLATE_BYTES:
         raise DomainError("模板文件超过 5 MB，请删除其中的大图片后再上传", code="template_size")
-    _check_package(data)
+    check_package(data)
     try:
         written, source = _source(data)
     except MemoryError:
         raise
     except Exception as exc:  # zipfile, lxml and python-docx each raise their own errors
-        raise DomainError(_NOT_DOCX, code="template_not_docx") from exc
+        raise DomainError(NOT_DOCX, code="template_not_docx") from exc
     for text in _paragraph_texts(written):
         for opening, closing in _UNCLOSED:
             if text.count(opening) != text.count(closing):
@@ -499,7 +303,7 @@ def check_template(kind: DocumentKind, data: bytes) -> None:
                     code="template_syntax",
                 )
     paragraphs = _paragraph_texts(source)
-    env = _jinja_env(strict=True)
+    env = jinja_env(strict=True)
     try:
         parsed = env.parse(_lines(source))
     except UnsafeTemplateError as exc:

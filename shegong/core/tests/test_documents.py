@@ -19,7 +19,7 @@ from jinja2 import TemplateError
 from pytest_django.fixtures import Settings
 
 from shegong.accounts.models import User
-from shegong.core import documents
+from shegong.core import document_safety, documents
 from shegong.core.documents import DocumentKind, Placeholder
 from shegong.core.exceptions import DomainError
 from shegong.core.models import AuditEvent, DocumentTemplate
@@ -155,7 +155,7 @@ def test_autoescape_off_is_refused_at_rendering_too(kind) -> None:
 
 
 def test_the_environment_has_no_safe_filter_and_no_globals() -> None:
-    env = documents._jinja_env()
+    env = document_safety.jinja_env()
     assert ("safe" in env.filters, env.globals) == (False, {})
 
 
