@@ -1,0 +1,733 @@
+"""Bulk import of finished appeal history (an older system's closed cases, the demo's past).
+
+``import_history(actor=…, records=[…])`` writes, for many appeals at once, the rows the
+step-by-step services would have written for the same history — the intake rows
+(``intake._prepare`` / ``intake._write_rows``: petitioner, appeal with its number and
+triage clock, registration event), then for each step the same field changes, version
+bumps, work orders with their sign and handle deadlines from the appeal's policy and the
+work calendar (``policies.compute_deadline``, as ``workflow._new_order``), timeline events
+(``common.build_event``, same notes and clocks) and audit entries (same actions and
+changes), the assessment fact of the reply (``assessment.record_reply``) — and the state
+machine is walked with ``next_appeal_status`` / ``next_order_status``, so an impossible
+history is refused exactly where the services would refuse it. Rows go in with
+``reserve_ids`` + ``bulk_insert`` in batches, the whole call in one transaction; the audit
+entries of the call are appended in time order through ``audit.record_many`` (chained by
+``core.audit`` itself, one lock of the chain head per batch).
+
+What it does not do, on purpose: no SMS and no in-app notifications (they told people about
+a moment that is long past), no ``appeals_registered`` hook (closed appeals are not
+triaged). The steps it knows: accept, reject / redirect / forward, dispatch (主办 + 协办),
+sign, handling note, reply (主办 answer or 协办 report) and close. Histories with 退单,
+延期 or 吹哨 go through the services one step at a time.
+
+The clock jobs (``services.clocks``) write warnings and breaches for orders still open
+inside their warning window or past their deadline, and for appeals undecided past the
+triage clock. An imported history must not contain such a moment (the job would have
+written rows the import cannot know the time of): every order is answered before
+``due_at - policy.warn_hours`` and the appeal decided by ``triage_due_at``; otherwise the
+record is refused (DomainError naming it) — import it through the services instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from shegong.accounts.models import User
+from shegong.core import audit
+from shegong.core.db import bulk_insert, reserve_ids
+from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
+from shegong.units.models import Unit
+
+from ..choices import (
+    AppealAction,
+    AppealStatus,
+    ClockKey,
+    EventKind,
+    RedirectChannel,
+    Stream,
+    WorkOrderAction,
+    WorkOrderRole,
+    WorkOrderStatus,
+)
+from ..models import Appeal, AppealEvent, WorkOrder
+from . import assessment, intake
+from .common import (
+    accused_conflict,
+    acts_for_unit,
+    build_event,
+    next_appeal_status,
+    next_order_status,
+    reason_required,
+)
+from .policies import compute_deadline
+from .workflow import check_category
+
+BATCH = 400  # appeals per round of inserts
+
+
+@dataclass(frozen=True)
+class Accept:
+    at: datetime
+    actor: User
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Decide:
+    """不予受理 (``reject``), 诉访分离 (``redirect``, with ``channel``) or 转送 (``forward``,
+    with ``organ``)."""
+
+    at: datetime
+    actor: User
+    action: str
+    reason: str
+    channel: str = ""
+    organ: str = ""
+
+
+@dataclass(frozen=True)
+class Dispatch:
+    at: datetime
+    actor: User
+    lead_unit_id: int
+    assist_unit_ids: tuple[int, ...] = ()
+    instructions: str = ""
+    category_l1: str = ""
+    category_l2: str = ""
+
+
+@dataclass(frozen=True)
+class Sign:
+    at: datetime
+    actor: User
+    unit_id: int
+
+
+@dataclass(frozen=True)
+class Note:
+    at: datetime
+    actor: User
+    unit_id: int
+    note: str
+    contacted: bool = False
+
+
+@dataclass(frozen=True)
+class Reply:
+    at: datetime
+    actor: User
+    unit_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Close:
+    at: datetime
+    actor: User
+    note: str = ""
+
+
+HistoryStep = Accept | Decide | Dispatch | Sign | Note | Reply | Close
+
+
+@dataclass
+class HistoryRecord:
+    """One appeal's finished history: the submission as registered and its steps in order."""
+
+    data: intake.IntakeData
+    registered_by: User | None
+    registered_at: datetime
+    steps: list[HistoryStep] = field(default_factory=list)
+    proxied: bool = False
+
+
+@dataclass
+class _Replay:
+    """One record being replayed in memory: the appeal, its orders, what to write."""
+
+    index: int
+    appeal: Appeal
+    appeal_fields: set[str] = field(default_factory=set)
+    orders: list[WorkOrder] = field(default_factory=list)
+    events: list[AppealEvent] = field(default_factory=list)
+    entries: list[audit.Entry] = field(default_factory=list)
+    lead_reply: WorkOrder | None = None
+
+    def fail(self, message: str) -> DomainError:
+        return DomainError(f"第 {self.index + 1} 条历史记录（{self.appeal.number}）：{message}")
+
+    def bump(self, *fields: str) -> None:
+        self.appeal_fields.update(fields)
+        self.appeal.version += 1
+
+    def order_of(self, unit_id: int) -> WorkOrder:
+        for order in reversed(self.orders):
+            if order.unit_id == unit_id:
+                return order
+        raise self.fail("该单位没有工单")
+
+
+def import_history(*, actor: User, records: Sequence[HistoryRecord]) -> list[Appeal]:
+    """Write ``records`` (finished appeals) in one transaction; returns the appeals in order.
+    Raises ``IntakeError`` for an invalid submission and ``DomainError`` /
+    ``TransitionNotAllowed`` / ``PermissionDenied`` for a step the services would refuse."""
+    require_capability(actor, Cap.APPEALS_DISPATCH, "您的角色不能导入诉求办理历史")
+    units: dict[int, Unit] = {}
+    appeals: list[Appeal] = []
+    entries: list[tuple[datetime, int, audit.Entry]] = []
+    with transaction.atomic():
+        for start in range(0, len(records), BATCH):
+            chunk = records[start : start + BATCH]
+            for replay in _import_chunk(chunk, start, units):
+                appeals.append(replay.appeal)
+                for entry in replay.entries:
+                    assert entry.at is not None
+                    entries.append((entry.at, len(entries), entry))
+        entries.sort(key=lambda item: (item[0], item[1]))
+        ordered = [entry for _, _, entry in entries]
+        for start in range(0, len(ordered), 2000):
+            audit.record_many(ordered[start : start + 2000])
+    return appeals
+
+
+def _import_chunk(
+    records: Sequence[HistoryRecord], first_index: int, units: dict[int, Unit]
+) -> list[_Replay]:
+    prepared = [
+        intake._prepare(
+            actor=record.registered_by,
+            data=record.data,
+            idempotency_key=None,
+            now=record.registered_at,
+            proxied=record.proxied,
+            region=None,
+        )
+        for record in records
+    ]
+    wanted = {
+        unit_id
+        for record in records
+        for step in record.steps
+        for unit_id in _unit_ids(step)
+        if unit_id not in units
+    }
+    if wanted:
+        units.update({u.pk: u for u in Unit.objects.filter(pk__in=wanted)})
+    rows = intake._write_rows(prepared)
+    replays: list[_Replay] = []
+    for i, (record, item, appeal) in enumerate(zip(records, prepared, rows, strict=True)):
+        if item.accused:
+            appeal.accused_units.set(item.accused)
+        for rep in item.data.representatives:
+            appeal.representatives.add(
+                intake.Petitioner.objects.create(
+                    name=rep["name"].strip(),
+                    phone=rep.get("phone", ""),
+                    id_number=rep.get("id_number", ""),
+                )
+            )
+        replay = _Replay(first_index + i, appeal)
+        replay.entries.append(intake._audit_entry(item, appeal))
+        previous = record.registered_at
+        for step in record.steps:
+            if step.at < previous:
+                raise replay.fail("办理步骤的时间早于上一步")
+            previous = step.at
+            _apply(replay, step, units)
+        if appeal.is_open:
+            raise replay.fail("只能导入已经结束的诉求（办结、不予受理、告知或转送）")
+        _check_clocks(replay)
+        replays.append(replay)
+    orders = [order for replay in replays for order in replay.orders]
+    for order, pk in zip(orders, reserve_ids(WorkOrder, len(orders)), strict=True):
+        order.pk = pk
+    bulk_insert(WorkOrder, orders)
+    events = [e for replay in replays for e in replay.events]
+    for e in events:
+        if e.work_order is not None:  # built before the order had its id
+            e.work_order_id = e.work_order.pk
+    bulk_insert(AppealEvent, events)
+    now = timezone.now()
+    for replay in replays:
+        appeal = replay.appeal
+        fields = sorted(replay.appeal_fields)
+        values = {name: getattr(appeal, name) for name in fields}
+        appeal.updated_at = now
+        Appeal.objects.filter(pk=appeal.pk).update(
+            version=appeal.version, updated_at=now, **_db_values(appeal, values)
+        )
+        if replay.lead_reply is not None:
+            assessment.record_reply(appeal, replay.lead_reply)
+    return replays
+
+
+def _db_values(appeal: Appeal, values: dict[str, object]) -> dict[str, object]:
+    """Foreign keys by their column (``lead_unit`` → ``lead_unit_id``)."""
+    out: dict[str, object] = {}
+    for name, value in values.items():
+        model_field = appeal._meta.get_field(name)
+        if model_field.is_relation:
+            out[f"{name}_id"] = getattr(appeal, f"{name}_id")
+        else:
+            out[name] = value
+    return out
+
+
+def _unit_ids(step: HistoryStep) -> list[int]:
+    if isinstance(step, Dispatch):
+        return [step.lead_unit_id, *step.assist_unit_ids]
+    if isinstance(step, Sign | Note | Reply):
+        return [step.unit_id]
+    return []
+
+
+def _apply(replay: _Replay, step: HistoryStep, units: dict[int, Unit]) -> None:
+    if isinstance(step, Accept):
+        _accept(replay, step)
+    elif isinstance(step, Decide):
+        _decide(replay, step)
+    elif isinstance(step, Dispatch):
+        _dispatch(replay, step, units)
+    elif isinstance(step, Sign):
+        _sign(replay, step)
+    elif isinstance(step, Note):
+        _note(replay, step)
+    elif isinstance(step, Reply):
+        _reply(replay, step)
+    else:
+        _close(replay, step)
+
+
+def _event(
+    replay: _Replay,
+    kind: str,
+    *,
+    actor: User,
+    at: datetime,
+    note: str = "",
+    work_order: WorkOrder | None = None,
+    public_note: str = "",
+    clock_due_at: datetime | None = None,
+    clock_met: bool | None = None,
+) -> None:
+    replay.events.append(
+        build_event(
+            replay.appeal,
+            kind,
+            actor=actor,
+            at=at,
+            note=note,
+            work_order=work_order,
+            public_note=public_note,
+            clock_due_at=clock_due_at,
+            clock_met=clock_met,
+        )
+    )
+
+
+def _triage_met(appeal: Appeal, at: datetime) -> bool:
+    return appeal.triage_due_at is None or at <= appeal.triage_due_at
+
+
+def _accept(replay: _Replay, step: Accept) -> None:
+    require_capability(step.actor, Cap.APPEALS_DISPATCH)
+    appeal, now = replay.appeal, step.at
+    appeal.status = next_appeal_status(appeal, AppealAction.ACCEPT)
+    appeal.accepted_at = now
+    replay.bump("status", "accepted_at")
+    met = _triage_met(appeal, now)
+    _event(
+        replay,
+        EventKind.ACCEPTED,
+        actor=step.actor,
+        at=now,
+        note=step.note,
+        public_note="您的诉求已受理",
+        clock_due_at=appeal.triage_due_at,
+        clock_met=met,
+    )
+    replay.entries.append(
+        audit.Entry(
+            "appeal_accepted",
+            actor=step.actor,
+            target=appeal,
+            at=now,
+            changes={"status": [AppealStatus.REGISTERED, appeal.status], "triage_met": met},
+        )
+    )
+
+
+def _decide(replay: _Replay, step: Decide) -> None:
+    """不予受理 / 告知其他途径 / 转送, as ``reject_appeal`` / ``redirect_appeal`` /
+    ``forward_appeal``."""
+    require_capability(step.actor, Cap.APPEALS_DISPATCH)
+    appeal, now = replay.appeal, step.at
+    before = appeal.status
+    met = _triage_met(appeal, now)
+    if step.action == "reject":
+        reason = reason_required(step.reason, "不予受理的理由")
+        appeal.status = next_appeal_status(appeal, AppealAction.REJECT)
+        appeal.decision_reason = reason
+        appeal.closed_at = now
+        replay.bump("status", "decision_reason", "closed_at")
+        _event(
+            replay,
+            EventKind.REJECTED,
+            actor=step.actor,
+            at=now,
+            note=reason,
+            public_note=f"不予受理：{reason}",
+            clock_due_at=appeal.triage_due_at,
+            clock_met=met,
+        )
+        entry = audit.Entry(
+            "appeal_rejected",
+            actor=step.actor,
+            target=appeal,
+            at=now,
+            changes={"status": [before, appeal.status]},
+            note=reason,
+        )
+    elif step.action == "redirect":
+        if step.channel not in RedirectChannel.values:
+            raise replay.fail("请选择应当告知的法定途径")
+        reason = reason_required(step.reason, "告知说明")
+        appeal.status = next_appeal_status(appeal, AppealAction.REDIRECT)
+        appeal.redirect_channel = step.channel
+        appeal.decision_reason = reason
+        appeal.closed_at = now
+        replay.bump("status", "redirect_channel", "decision_reason", "closed_at")
+        label = RedirectChannel(step.channel).label
+        _event(
+            replay,
+            EventKind.REDIRECTED,
+            actor=step.actor,
+            at=now,
+            note=f"{label}：{reason}",
+            public_note=f"请通过{label}途径解决：{reason}",
+            clock_due_at=appeal.triage_due_at,
+            clock_met=met,
+        )
+        entry = audit.Entry(
+            "appeal_redirected",
+            actor=step.actor,
+            target=appeal,
+            at=now,
+            changes={"status": [before, appeal.status], "channel": step.channel},
+            note=reason,
+        )
+    elif step.action == "forward":
+        organ = reason_required(step.organ, "转送机关名称")
+        appeal.status = next_appeal_status(appeal, AppealAction.FORWARD)
+        appeal.decision_reason = f"转送{organ}" + (f"：{step.reason}" if step.reason else "")
+        appeal.closed_at = now
+        replay.bump("status", "decision_reason", "closed_at")
+        _event(
+            replay,
+            EventKind.FORWARDED,
+            actor=step.actor,
+            at=now,
+            note=appeal.decision_reason,
+            public_note=f"已转送{organ}办理",
+            clock_due_at=appeal.triage_due_at,
+            clock_met=met,
+        )
+        entry = audit.Entry(
+            "appeal_forwarded",
+            actor=step.actor,
+            target=appeal,
+            at=now,
+            changes={"status": [before, appeal.status], "organ": organ},
+        )
+    else:
+        raise replay.fail(f"未知的处理决定“{step.action}”")
+    replay.entries.append(entry)
+
+
+def _new_order(
+    replay: _Replay,
+    unit: Unit,
+    role: str,
+    step: Dispatch,
+    *,
+    due_at: datetime | None = None,
+    provisional: bool = False,
+) -> WorkOrder:
+    """As ``workflow._new_order``: the same checks and the same two clocks."""
+    appeal, now = replay.appeal, step.at
+    if accused_conflict(appeal, unit):
+        raise replay.fail(f"“{unit.name}”是被检举控告单位（或其下级），不能承办该事项")
+    if not unit.is_active or not unit.is_handling_unit:
+        raise replay.fail(f"“{unit.name}”不是有效的承办单位")
+    sign = compute_deadline(appeal.policy, ClockKey.SIGN, now)
+    if due_at is None:
+        start = (
+            appeal.accepted_at if appeal.stream == Stream.PETITION and appeal.accepted_at else now
+        )
+        handle = compute_deadline(appeal.policy, ClockKey.HANDLE, start, appeal.urgency)
+        due_at = handle.due if handle else None
+        provisional = bool(handle and handle.provisional)
+    order = WorkOrder(
+        appeal=appeal,
+        unit=unit,
+        role=role,
+        dispatched_by=step.actor,
+        dispatched_at=now,
+        instructions=step.instructions,
+        sign_due_at=sign.due if sign else None,
+        due_at=due_at,
+        due_provisional=provisional,
+    )
+    replay.orders.append(order)
+    return order
+
+
+def _dispatch(replay: _Replay, step: Dispatch, units: dict[int, Unit]) -> None:
+    """As ``dispatch_appeal``."""
+    require_capability(step.actor, Cap.APPEALS_DISPATCH)
+    appeal, now = replay.appeal, step.at
+    assist_ids = [u for u in step.assist_unit_ids if u != step.lead_unit_id]
+    category_l1, category_l2 = step.category_l1, step.category_l2
+    if category_l1:
+        category_l1, category_l2 = check_category(category_l1, category_l2)
+    fields = ["status", "accepted_at", "lead_unit"]
+    if category_l1:
+        appeal.category_l1, appeal.category_l2 = category_l1, category_l2
+        appeal.category_by = step.actor
+        fields += ["category_l1", "category_l2", "category_by"]
+    if any(
+        o.role == WorkOrderRole.LEAD
+        and o.status in (WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED)
+        for o in replay.orders
+    ):
+        raise replay.fail("该诉求已有在办的主办单位")
+    before = appeal.status
+    appeal.status = next_appeal_status(appeal, AppealAction.DISPATCH)
+    if step.lead_unit_id not in units or any(u not in units for u in assist_ids):
+        raise replay.fail("承办单位不存在")
+    if appeal.accepted_at is None:
+        appeal.accepted_at = now
+    lead = _new_order(replay, units[step.lead_unit_id], WorkOrderRole.LEAD, step)
+    for unit_id in assist_ids:
+        _new_order(
+            replay,
+            units[unit_id],
+            WorkOrderRole.ASSIST,
+            step,
+            due_at=lead.due_at,
+            provisional=lead.due_provisional,
+        )
+    appeal.lead_unit = lead.unit
+    replay.bump(*fields)
+    names = "、".join([lead.unit.name] + [units[u].name for u in assist_ids])
+    _event(
+        replay,
+        EventKind.DISPATCHED,
+        actor=step.actor,
+        at=now,
+        work_order=lead,
+        note=f"主办：{lead.unit.name}"
+        + (f"；协办：{'、'.join(units[u].name for u in assist_ids)}" if assist_ids else "")
+        + (f"；意见：{step.instructions}" if step.instructions else ""),
+        public_note=f"已交由{lead.unit.name}办理",
+        clock_due_at=lead.due_at,
+    )
+    replay.entries.append(
+        audit.Entry(
+            "appeal_dispatched",
+            actor=step.actor,
+            target=appeal,
+            at=now,
+            changes={
+                "status": [before, appeal.status],
+                "lead": lead.unit.code,
+                "assist": [units[u].code for u in assist_ids],
+                "units": names,
+                "category": "/".join(c for c in (category_l1, category_l2) if c),
+            },
+        )
+    )
+
+
+def _handler_order(replay: _Replay, actor: User, unit_id: int) -> WorkOrder:
+    require_capability(actor, Cap.APPEALS_HANDLE)
+    order = replay.order_of(unit_id)
+    if not acts_for_unit(actor, order.unit):
+        raise replay.fail("只有承办单位的工作人员可以办理该工单")
+    return order
+
+
+def _sign(replay: _Replay, step: Sign) -> None:
+    """As ``sign_order``."""
+    order, now = _handler_order(replay, step.actor, step.unit_id), step.at
+    order.status = next_order_status(order, WorkOrderAction.SIGN)
+    order.signed_at = now
+    order.version += 1
+    met = order.sign_due_at is None or now <= order.sign_due_at
+    _event(
+        replay,
+        EventKind.SIGNED,
+        actor=step.actor,
+        at=now,
+        work_order=order,
+        clock_due_at=order.sign_due_at,
+        clock_met=met,
+    )
+    replay.entries.append(
+        audit.Entry(
+            "work_order_signed",
+            actor=step.actor,
+            target=order,
+            at=now,
+            changes={"status": [WorkOrderStatus.PENDING, order.status], "sign_met": met},
+        )
+    )
+
+
+def _note(replay: _Replay, step: Note) -> None:
+    """As ``add_handling_note``."""
+    order, now = _handler_order(replay, step.actor, step.unit_id), step.at
+    note = reason_required(step.note, "办理情况")
+    if not order.is_open:
+        raise replay.fail("工单已结束，不能再添加办理记录")
+    _event(
+        replay,
+        EventKind.CONTACTED if step.contacted else EventKind.NOTE,
+        actor=step.actor,
+        at=now,
+        work_order=order,
+        note=note,
+        public_note="承办单位已与您联系" if step.contacted else "",
+    )
+    replay.entries.append(
+        audit.Entry(
+            "work_order_noted",
+            actor=step.actor,
+            target=order,
+            at=now,
+            changes={"contacted": step.contacted},
+        )
+    )
+
+
+def _reply(replay: _Replay, step: Reply) -> None:
+    """As ``reply_order``: the lead's answer to the citizen, or a 协办 report."""
+    order, now = _handler_order(replay, step.actor, step.unit_id), step.at
+    text = reason_required(step.text, "办理结果")
+    appeal = replay.appeal
+    before = order.status
+    order.status = next_order_status(order, WorkOrderAction.REPLY)
+    order.replied_at = now
+    order.reply_text = text
+    order.version += 1
+    met = order.due_at is None or now <= order.due_at
+    if order.role == WorkOrderRole.LEAD:
+        appeal.status = next_appeal_status(appeal, AppealAction.REPLY)
+        appeal.reply_text = text
+        appeal.replied_at = now
+        revisit = compute_deadline(appeal.policy, ClockKey.REVISIT, now)
+        appeal.revisit_due_at = revisit.due if revisit else None
+        replay.bump("status", "reply_text", "replied_at", "revisit_due_at")
+        replay.lead_reply = order
+        _event(
+            replay,
+            EventKind.REPLIED,
+            actor=step.actor,
+            at=now,
+            work_order=order,
+            note=text,
+            public_note=f"答复意见：{text}",
+            clock_due_at=order.due_at,
+            clock_met=met,
+        )
+    else:
+        kind = EventKind.REPORTED if order.role == WorkOrderRole.WHISTLE else EventKind.NOTE
+        _event(
+            replay,
+            kind,
+            actor=step.actor,
+            at=now,
+            work_order=order,
+            note=f"{order.get_role_display()}反馈：{text}",
+            clock_due_at=order.due_at,
+            clock_met=met,
+        )
+    replay.entries.append(
+        audit.Entry(
+            "work_order_replied",
+            actor=step.actor,
+            target=order,
+            at=now,
+            changes={"status": [before, order.status], "on_time": met},
+        )
+    )
+
+
+def _close(replay: _Replay, step: Close) -> None:
+    """As ``close_appeal`` / ``close_locked``."""
+    require_capability(step.actor, Cap.APPEALS_DISPATCH)
+    appeal, now = replay.appeal, step.at
+    before = appeal.status
+    appeal.status = next_appeal_status(appeal, AppealAction.CLOSE)
+    appeal.closed_at = now
+    replay.bump("status", "closed_at")
+    for order in replay.orders:
+        if order.status in (
+            WorkOrderStatus.CLOSED,
+            WorkOrderStatus.CANCELLED,
+            WorkOrderStatus.RETURNED,
+        ):
+            continue
+        action = (
+            WorkOrderAction.CLOSE
+            if order.status == WorkOrderStatus.REPLIED
+            else WorkOrderAction.CANCEL
+        )
+        order.status = next_order_status(order, action)
+        order.closed_at = now
+        order.version += 1
+    _event(replay, EventKind.CLOSED, actor=step.actor, at=now, note=step.note, public_note="已办结")
+    replay.entries.append(
+        audit.Entry(
+            "appeal_closed",
+            actor=step.actor,
+            target=appeal,
+            at=now,
+            changes={"status": [before, appeal.status]},
+        )
+    )
+
+
+def _check_clocks(replay: _Replay) -> None:
+    """Refuse a history in which the clock jobs would have written a warning or a breach."""
+    appeal = replay.appeal
+    decided = [
+        e.at
+        for e in replay.events
+        if e.kind
+        in (
+            EventKind.ACCEPTED,
+            EventKind.DISPATCHED,
+            EventKind.REJECTED,
+            EventKind.REDIRECTED,
+            EventKind.FORWARDED,
+        )
+    ]
+    if appeal.triage_due_at is not None and (not decided or decided[0] > appeal.triage_due_at):
+        raise replay.fail("受理/告知超过期限（定时任务会记录超期），请通过办理服务逐步导入")
+    warn = timedelta(hours=appeal.policy.warn_hours)
+    for order in replay.orders:
+        if order.due_at is None:
+            continue
+        ended = order.replied_at or order.closed_at
+        if ended is None or ended > order.due_at - warn:
+            raise replay.fail(
+                "工单在临期提醒或超期之后才答复（定时任务会记录提醒或超期），请通过办理服务逐步导入"
+            )
