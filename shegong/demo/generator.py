@@ -26,7 +26,7 @@ from shegong.units import services as unit_services
 from shegong.units.choices import UnitKind
 from shegong.units.models import Unit
 
-from .people import DEMO_PASSWORD
+from .people import DEMO_PASSWORD, demo_password_hashed_once
 from .people import random_mobile as _mobile
 from .people import random_name as _name
 
@@ -234,6 +234,11 @@ def region_rows(size: Size) -> list[tuple[int, dict[str, str]]]:
 def generate(
     size_name: str, *, seed: int = 20261128, log: Callable[[str], Any] = print
 ) -> DemoResult:
+    with demo_password_hashed_once():
+        return _generate(size_name, seed=seed, log=log)
+
+
+def _generate(size_name: str, *, seed: int, log: Callable[[str], Any]) -> DemoResult:
     size = SIZES[size_name]
     rng = random.Random(seed)
     started = time.monotonic()

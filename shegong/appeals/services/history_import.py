@@ -17,22 +17,24 @@ entries of the call are appended in time order through ``audit.record_many`` (ch
 What it does not do, on purpose: no SMS and no in-app notifications (they told people about
 a moment that is long past), no ``appeals_registered`` hook (closed appeals are not
 triaged). The steps it knows: accept, reject / redirect / forward, dispatch (主办 + 协办),
-sign, handling note, reply (主办 answer or 协办 report) and close. Histories with 退单,
-延期 or 吹哨 go through the services one step at a time.
+sign, handling note, reply (主办 answer or 协办 report), the clock job's warning and
+close. Histories with 退单, 延期 or 吹哨 go through the services one step at a time.
 
-The clock jobs (``services.clocks``) write warnings and breaches for orders still open
-inside their warning window or past their deadline, and for appeals undecided past the
-triage clock. An imported history must not contain such a moment (the job would have
-written rows the import cannot know the time of): every order is answered before
-``due_at - policy.warn_hours`` and the appeal decided by ``triage_due_at``; otherwise the
-record is refused (DomainError naming it) — import it through the services instead.
+The clock jobs (``services.clocks``) write a 临期提醒 for an order still open inside its
+warning window, breaches and escalations for one past its deadline or an appeal undecided
+past the triage clock. A warning is part of the history (the ``Warn`` step, at the moment
+the job ran: ``warned_at`` and the WARNED event, as the job writes them); a breach is not
+supported — every order must be answered by its ``due_at`` and the appeal decided by its
+``triage_due_at``, otherwise the record is refused (DomainError naming it): import such an
+appeal through the services, where the clock jobs record the breach.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -43,6 +45,7 @@ from shegong.core.db import bulk_insert, reserve_ids
 from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
 from shegong.core.roles import Cap
+from shegong.regions.models import Region
 from shegong.units.models import Unit
 
 from ..choices import (
@@ -56,8 +59,8 @@ from ..choices import (
     WorkOrderRole,
     WorkOrderStatus,
 )
-from ..models import Appeal, AppealEvent, WorkOrder
-from . import assessment, intake
+from ..models import Appeal, AppealEvent, AssessmentFact, WorkOrder
+from . import assessment, intake, policies
 from .common import (
     accused_conflict,
     acts_for_unit,
@@ -128,13 +131,21 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Warn:
+    """临期提醒 as the clock job wrote it (``clocks.warn_due_soon``) for the unit's order."""
+
+    at: datetime
+    unit_id: int
+
+
+@dataclass(frozen=True)
 class Close:
     at: datetime
     actor: User
     note: str = ""
 
 
-HistoryStep = Accept | Decide | Dispatch | Sign | Note | Reply | Close
+HistoryStep = Accept | Decide | Dispatch | Sign | Note | Reply | Warn | Close
 
 
 @dataclass
@@ -146,6 +157,8 @@ class HistoryRecord:
     registered_at: datetime
     steps: list[HistoryStep] = field(default_factory=list)
     proxied: bool = False
+    # The caller's already-loaded ``data.region_id`` row (saves a query per appeal).
+    region: Region | None = None
 
 
 @dataclass
@@ -179,6 +192,10 @@ def import_history(*, actor: User, records: Sequence[HistoryRecord]) -> list[App
     Raises ``IntakeError`` for an invalid submission and ``DomainError`` /
     ``TransitionNotAllowed`` / ``PermissionDenied`` for a step the services would refuse."""
     require_capability(actor, Cap.APPEALS_DISPATCH, "您的角色不能导入诉求办理历史")
+    for kind in {record.data.kind for record in records}:
+        # Outside a transaction this fills the process's policy cache (policies.py), which
+        # intake's validation then reads for every record instead of querying.
+        policies._versions_of(kind)
     units: dict[int, Unit] = {}
     appeals: list[Appeal] = []
     entries: list[tuple[datetime, int, audit.Entry]] = []
@@ -207,7 +224,7 @@ def _import_chunk(
             idempotency_key=None,
             now=record.registered_at,
             proxied=record.proxied,
-            region=None,
+            region=record.region,
         )
         for record in records
     ]
@@ -263,9 +280,39 @@ def _import_chunk(
         Appeal.objects.filter(pk=appeal.pk).update(
             version=appeal.version, updated_at=now, **_db_values(appeal, values)
         )
-        if replay.lead_reply is not None:
-            assessment.record_reply(appeal, replay.lead_reply)
+    _record_replies([r for r in replays if r.lead_reply is not None])
     return replays
+
+
+def _record_replies(replays: list[_Replay]) -> None:
+    """``assessment.record_reply`` for many first replies: the facts in one insert, the
+    unit-month counters moved once per unit and month by the sum of the facts'
+    contributions (what one ``record_reply`` per fact adds up to)."""
+    facts: list[AssessmentFact] = []
+    for replay in replays:
+        order, appeal = replay.lead_reply, replay.appeal
+        assert order is not None
+        assert order.replied_at is not None
+        facts.append(
+            AssessmentFact(
+                appeal=appeal,
+                round=order.round,
+                unit_id=order.unit_id,
+                region_path=appeal.region.path,
+                replied_at=order.replied_at,
+                month=assessment.month_of(order.replied_at),
+                due_at=order.due_at,
+                on_time=order.due_at is None or order.replied_at <= order.due_at,
+            )
+        )
+    bulk_insert(AssessmentFact, facts)
+    totals: dict[tuple[int, date], Counter[str]] = {}
+    for fact in facts:
+        totals.setdefault((fact.unit_id, fact.month), Counter()).update(
+            assessment.contribution(fact)
+        )
+    for (unit_id, month), delta in totals.items():
+        assessment._apply(unit_id, month, dict(delta))
 
 
 def _db_values(appeal: Appeal, values: dict[str, object]) -> dict[str, object]:
@@ -283,7 +330,7 @@ def _db_values(appeal: Appeal, values: dict[str, object]) -> dict[str, object]:
 def _unit_ids(step: HistoryStep) -> list[int]:
     if isinstance(step, Dispatch):
         return [step.lead_unit_id, *step.assist_unit_ids]
-    if isinstance(step, Sign | Note | Reply):
+    if isinstance(step, Sign | Note | Reply | Warn):
         return [step.unit_id]
     return []
 
@@ -301,6 +348,8 @@ def _apply(replay: _Replay, step: HistoryStep, units: dict[int, Unit]) -> None:
         _note(replay, step)
     elif isinstance(step, Reply):
         _reply(replay, step)
+    elif isinstance(step, Warn):
+        _warn(replay, step)
     else:
         _close(replay, step)
 
@@ -309,7 +358,7 @@ def _event(
     replay: _Replay,
     kind: str,
     *,
-    actor: User,
+    actor: User | None,
     at: datetime,
     note: str = "",
     work_order: WorkOrder | None = None,
@@ -705,8 +754,32 @@ def _close(replay: _Replay, step: Close) -> None:
     )
 
 
+def _warn(replay: _Replay, step: Warn) -> None:
+    """As ``clocks.warn_due_soon`` for one order (no version bump, no audit, as there)."""
+    order, now = replay.order_of(step.unit_id), step.at
+    policy = replay.appeal.policy
+    if (
+        not order.is_open
+        or order.warned_at is not None
+        or order.due_at is None
+        or not (order.due_at - timedelta(hours=policy.warn_hours) <= now < order.due_at)
+    ):
+        raise replay.fail("临期提醒只能在工单办理期间、期限前的提醒时段内记录一次")
+    order.warned_at = now
+    _event(
+        replay,
+        EventKind.WARNED,
+        actor=None,
+        at=now,
+        work_order=order,
+        note=f"距办理期限不足{policy.warn_hours}小时",
+        clock_due_at=order.due_at,
+    )
+
+
 def _check_clocks(replay: _Replay) -> None:
-    """Refuse a history in which the clock jobs would have written a warning or a breach."""
+    """Refuse a history in which the clock jobs would have recorded a breach (they write
+    rows — events, audit, escalation — at moments the import cannot know)."""
     appeal = replay.appeal
     decided = [
         e.at
@@ -722,12 +795,11 @@ def _check_clocks(replay: _Replay) -> None:
     ]
     if appeal.triage_due_at is not None and (not decided or decided[0] > appeal.triage_due_at):
         raise replay.fail("受理/告知超过期限（定时任务会记录超期），请通过办理服务逐步导入")
-    warn = timedelta(hours=appeal.policy.warn_hours)
     for order in replay.orders:
         if order.due_at is None:
             continue
         ended = order.replied_at or order.closed_at
-        if ended is None or ended > order.due_at - warn:
+        if ended is None or ended > order.due_at:
             raise replay.fail(
-                "工单在临期提醒或超期之后才答复（定时任务会记录提醒或超期），请通过办理服务逐步导入"
+                "工单超过办理期限才答复（定时任务会记录超期并升级），请通过办理服务逐步导入"
             )

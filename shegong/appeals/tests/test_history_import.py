@@ -9,6 +9,7 @@ import pytest
 
 from shegong.appeals.choices import AppealKind, AppealStatus, Channel, RedirectChannel
 from shegong.appeals.models import Appeal, AssessmentFact, WorkOrder
+from shegong.appeals.services import clocks
 from shegong.appeals.services import history_import as hi
 from shegong.appeals.services import workflow as wf
 from shegong.appeals.services.intake import IntakeData, submit_appeal
@@ -71,6 +72,8 @@ def run_steps(world: Any, data: IntakeData, registered_at: datetime, steps: list
                 category_l1=step.category_l1,
                 now=step.at,
             )
+        elif isinstance(step, hi.Warn):
+            clocks.warn_due_soon(now=step.at)
         elif isinstance(step, hi.Close):
             wf.close_appeal(actor=step.actor, appeal_id=appeal.pk, note=step.note, now=step.at)
         else:
@@ -281,22 +284,50 @@ def test_the_imported_appeal_is_closed(world) -> None:
     assert Appeal.objects.get(pk=appeal.pk).status == AppealStatus.CLOSED
 
 
-def test_a_reply_after_the_warning_window_is_refused(world) -> None:
+def test_a_clock_warning_writes_the_rows_the_clock_job_writes(world) -> None:
     steps = hotline_history(world)
-    steps[2] = hi.Reply(
-        at=at(2026, 3, 9, 10),  # due 03-09 23:59:59, warned 24 h before
-        actor=world.handler_unit_b,
-        unit_id=world.unit_b.pk,
-        text="路灯已修复",
-    )
-    steps[3] = hi.Close(at=at(2026, 3, 10, 9), actor=world.dispatcher)
+    steps[2:] = [
+        hi.Warn(at=at(2026, 3, 9, 8), unit_id=world.unit_b.pk),  # due 03-09 23:59:59, 24 h
+        hi.Reply(
+            at=at(2026, 3, 9, 10),
+            actor=world.handler_unit_b,
+            unit_id=world.unit_b.pk,
+            text="路灯已修复",
+        ),
+        hi.Close(at=at(2026, 3, 10, 9), actor=world.dispatcher),
+    ]
+    compare(world, {"kind": AppealKind.HL_COMPLAINT, "channel": Channel.PHONE}, steps)
+
+
+def test_a_warning_outside_the_warning_window_is_refused(world) -> None:
+    steps = hotline_history(world)
+    steps.insert(2, hi.Warn(at=at(2026, 3, 3, 8), unit_id=world.unit_b.pk))
     record = hi.HistoryRecord(
         data=intake(world, kind=AppealKind.HL_COMPLAINT, channel=Channel.PHONE),
         registered_by=world.dispatcher,
         registered_at=at(2026, 3, 2, 9),
         steps=steps,
     )
-    with pytest.raises(DomainError, match="临期提醒"):
+    with pytest.raises(DomainError, match="提醒时段"):
+        hi.import_history(actor=world.dispatcher, records=[record])
+
+
+def test_a_reply_after_the_deadline_is_refused(world) -> None:
+    steps = hotline_history(world)
+    steps[2] = hi.Reply(
+        at=at(2026, 3, 10, 10),  # due 03-09 23:59:59: the clock job would have breached it
+        actor=world.handler_unit_b,
+        unit_id=world.unit_b.pk,
+        text="路灯已修复",
+    )
+    steps[3] = hi.Close(at=at(2026, 3, 11, 9), actor=world.dispatcher)
+    record = hi.HistoryRecord(
+        data=intake(world, kind=AppealKind.HL_COMPLAINT, channel=Channel.PHONE),
+        registered_by=world.dispatcher,
+        registered_at=at(2026, 3, 2, 9),
+        steps=steps,
+    )
+    with pytest.raises(DomainError, match="超过办理期限"):
         hi.import_history(actor=world.dispatcher, records=[record])
 
 
