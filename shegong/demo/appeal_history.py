@@ -14,6 +14,7 @@ before now (or before its warning window) returns ``None`` and goes through the 
 
 from __future__ import annotations
 
+import random
 from datetime import datetime, timedelta
 
 from shegong.appeals.choices import AppealKind, ClockKey, Stream, Urgency
@@ -22,7 +23,7 @@ from shegong.appeals.services import history_import as hi
 from shegong.appeals.services.policies import compute_deadline, policy_for
 from shegong.regions.models import Region
 
-from .appeal_sim import Case, Simulation, hours, office_hours, reply_text
+from .appeal_sim import CLOCK_EVERY, Case, Simulation, hours, office_hours, reply_text
 from .appeal_texts import (
     CLOSE_NOTES,
     CONTACT_NOTES,
@@ -40,6 +41,7 @@ class HistoryPlanner:
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
+        self.origin = sim.clock_origin
         self.regions = Region.objects.in_bulk([p.region_id for p in sim.city.places])
         self.policies: dict[tuple[str, int], AppealPolicy] = {}
 
@@ -115,46 +117,76 @@ class HistoryPlanner:
         start = accepted if case.stream == Stream.PETITION and accepted else dispatched
         handle = compute_deadline(policy, ClockKey.HANDLE, start, case.urgency)
         due = handle.due if handle else dispatched + timedelta(days=7)
-        limit = due - timedelta(hours=policy.warn_hours, minutes=1)
+        limit = due - timedelta(minutes=1)  # answered in time: no breach to record
+        warn_from = due - timedelta(hours=policy.warn_hours)
         urgent = case.urgency in (Urgency.URGENT, Urgency.UTILITY)
-        signed = dispatched + min((due - dispatched) * rng.uniform(0.02, 0.2), hours(rng, 0.2, 20))
+        window = limit - dispatched
+        signed = dispatched + min(window * rng.uniform(0.02, 0.2), hours(rng, 0.2, 20))
         if not urgent:
-            signed = office_hours(signed, rng)
-        if signed >= limit:
-            return None
+            signed = min(office_hours(signed, rng), max(signed, limit))
         handler = sim.handler(lead.pk)
         steps.append(hi.Sign(signed, handler, lead.pk))
-        replied = signed + (limit - signed) * rng.uniform(0.1, 0.95)
-        if not urgent:
+        if urgent:
+            replied = signed + (limit - signed) * rng.uniform(0.1, 0.95)
+        else:  # mostly before the warning window, some inside it
+            end = warn_from if rng.random() < 0.85 and warn_from > signed else limit
+            replied = signed + (end - signed) * rng.uniform(0.1, 0.95)
             replied = min(office_hours(replied, rng), max(replied, limit))
+        cap = sim.now - timedelta(days=5)  # closed (≤ 4 days and a night later) before now
+        if cap < replied and signed < cap:
+            replied = signed + (cap - signed) * rng.uniform(0.5, 1.0)
         if rng.random() < 0.4:
             contact = office_hours(signed + hours(rng, 0.2, 6), rng)
             if contact < replied:
                 steps.append(hi.Note(contact, handler, lead.pk, rng.choice(CONTACT_NOTES), True))
         steps.append(hi.Reply(replied, handler, lead.pk, reply_text(case, lead.name)))
+        self._warn(steps, lead.pk, dispatched, warn_from, due, replied)
         closed = office_hours(replied + hours(rng, 2, 24 * 4), rng)
         if assist is not None:
             helper = sim.handler(assist.pk)
-            assist_signed = dispatched + hours(rng, 0.5, 24)
-            reported = assist_signed + (limit - assist_signed) * rng.uniform(0.1, 0.8)
-            if assist_signed < reported < closed:
-                steps.append(hi.Sign(assist_signed, helper, assist.pk))
-                steps.append(hi.Reply(reported, helper, assist.pk, ASSIST_REPORT))
-            else:
-                return None
+            assist_signed = dispatched + min(hours(rng, 0.5, 24), (limit - dispatched) * 0.3)
+            reported = assist_signed + (min(limit, closed) - assist_signed) * rng.uniform(0.1, 0.8)
+            steps.append(hi.Sign(assist_signed, helper, assist.pk))
+            steps.append(hi.Reply(reported, helper, assist.pk, ASSIST_REPORT))
+            self._warn(steps, assist.pk, dispatched, warn_from, due, reported)
         steps.append(hi.Close(closed, dispatcher, rng.choice(CLOSE_NOTES)))
-        steps.sort(key=lambda step: step.at)
+        # The clock job runs before any step at the same moment (Simulation.run).
+        steps.sort(key=lambda step: (step.at, not isinstance(step, hi.Warn)))
         return record if closed < sim.now - timedelta(minutes=10) else None
+
+    def _warn(
+        self,
+        steps: list[hi.HistoryStep],
+        unit_id: int,
+        dispatched: datetime,
+        warn_from: datetime,
+        due: datetime,
+        ended: datetime,
+    ) -> None:
+        """The 临期提醒 the clock job (every CLOCK_EVERY from ``origin``) would have written:
+        at its first run after the order exists that falls inside the warning window and
+        finds the order still open."""
+        start = max(dispatched + timedelta(microseconds=1), warn_from)
+        ticks = max(1, -(-(start - self.origin) // CLOCK_EVERY))
+        tick = self.origin + CLOCK_EVERY * ticks
+        if tick < due and tick <= ended:
+            steps.append(hi.Warn(tick, unit_id))
 
 
 def plan_history(
-    planner: HistoryPlanner, arrivals: list[tuple[datetime, int]]
+    planner: HistoryPlanner, arrivals: list[tuple[datetime, int]], *, eventful: float = 0.0
 ) -> tuple[list[hi.HistoryRecord], list[tuple[datetime, int]]]:
-    """Split ``arrivals`` into finished histories and the ones for the services."""
+    """Split ``arrivals`` into finished histories and the ones for the services: those the
+    plan cannot finish, and a share ``eventful`` of those whose plan has a 退单, a late
+    answer or a stall (the others of those are imported as plain finished histories)."""
     records: list[hi.HistoryRecord] = []
     rest: list[tuple[datetime, int]] = []
     for at, seed in arrivals:
-        record = planner.record(planner.sim.plan(seed), at)
+        case = planner.sim.plan(seed)
+        if (case.returns or case.late or case.stall) and random.Random(~seed).random() < eventful:
+            rest.append((at, seed))
+            continue
+        record = planner.record(case, at)
         if record is None:
             rest.append((at, seed))
         else:

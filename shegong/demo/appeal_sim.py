@@ -126,6 +126,8 @@ class Simulation:
         self.skipped: Counter[str] = Counter()
         # Older appeals the history plan left to the services (appeal_history).
         self.deferred: list[tuple[datetime, int]] = []
+        # The clock jobs run every CLOCK_EVERY from here (the first arrival by default).
+        self.clock_origin: datetime | None = None
 
     def later(self, case: Case, at: datetime, step: Step) -> None:
         if at < self.now:
@@ -510,7 +512,8 @@ class Simulation:
 
     def run(self, arrivals: list[tuple[datetime, int]], log: Callable[[str], Any]) -> None:
         started = time.monotonic()
-        next_clock = arrivals[0][0] + CLOCK_EVERY if arrivals else self.now
+        origin = self.clock_origin or (arrivals[0][0] if arrivals else self.now)
+        next_clock = origin + CLOCK_EVERY
         total, done = len(arrivals), 0
         report_every = max(1, total // 10)
         arrivals_iter: Iterator[tuple[datetime, int]] = iter(arrivals)

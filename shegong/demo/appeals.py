@@ -65,6 +65,9 @@ HISTORY_DAYS = 120
 # (``appeal_history``, ``appeals.services.history_import``).
 STEP_APPEALS = 1_500
 HISTORY_CHUNK = 500  # appeals per import call (one transaction each)
+# The share of older appeals planned with a 退单, a late answer or a stall that still go
+# through the services, so the history has some (the others are imported as plain histories).
+EVENTFUL_HISTORY = 0.05
 
 
 # --- entry point ----------------------------------------------------------------------------
@@ -112,6 +115,7 @@ def generate_appeals(
     # The older appeals as finished histories through the bulk import; the newest
     # STEP_APPEALS (and any history the plan cannot finish cleanly) through the services.
     cut = max(0, len(plan) - STEP_APPEALS)
+    sim.clock_origin = plan[0][0] if plan else None
     imported = _import_history(sim, root, plan[:cut], log)
     live = [*sim.deferred, *plan[cut:]]
     live.sort(key=lambda item: item[0])
@@ -148,7 +152,9 @@ def _import_history(
     done = 0
     report_every = max(HISTORY_CHUNK, len(plan) // 10 // HISTORY_CHUNK * HISTORY_CHUNK)
     for start in range(0, len(plan), HISTORY_CHUNK):
-        records, rest = plan_history(planner, plan[start : start + HISTORY_CHUNK])
+        records, rest = plan_history(
+            planner, plan[start : start + HISTORY_CHUNK], eventful=EVENTFUL_HISTORY
+        )
         sim.deferred.extend(rest)
         history_import.import_history(actor=root, records=records)
         done += len(records)
