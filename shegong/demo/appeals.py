@@ -55,15 +55,14 @@ __all__ = [
     "mobile",
 ]
 
-# metro was meant to have 100,000; through the services that would take many hours on a
-# 2-core machine (≈ 74 ms per appeal at city size, growing with the appeals already stored:
-# bench/README.md), so metro gets as many as city.
-APPEAL_COUNTS = {"small": 300, "city": 20_000, "metro": 20_000}
+# metro: a million appeals — the older ones go through the bulk history import at a few
+# hundred per second (docs/demo.md has the sizes, times and disk).
+APPEAL_COUNTS = {"small": 300, "city": 20_000, "metro": 1_000_000}
 HISTORY_DAYS = 120
 # The newest appeals go through the step-by-step services (and the clock jobs): open cases,
 # 退单, 延期, 吹哨, overdue orders. The older ones are finished histories imported in bulk
 # (``appeal_history``, ``appeals.services.history_import``).
-STEP_APPEALS = 1_500
+STEP_APPEALS = 1_000
 HISTORY_CHUNK = 500  # appeals per import call (one transaction each)
 # The share of older appeals planned with a 退单, a late answer or a stall that still go
 # through the services, so the history has some (the others are imported as plain histories).
