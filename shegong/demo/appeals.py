@@ -1,19 +1,28 @@
-"""Demo appeals: about four months of citizen appeals, run through the appeal services.
+"""Demo appeals: about four months of citizen appeals, through the appeal services.
 
-Every appeal is registered with ``appeals.services.intake.submit_appeal`` (staff entry,
-the citizen portal, or 代填 by street staff) and then moved along by the workflow services
-— accept, dispatch (主办 + 协办), sign, 退单 and re-dispatch (a second return escalates by
-属地兜底 inside the service), 吹哨报到, extensions, replies and 办结 — each with ``now=`` set
-to a simulated moment in the last ``HISTORY_DAYS`` days. The periodic clock jobs
-(``services.clocks``) run every ``CLOCK_EVERY`` of simulated time, so warnings, breaches
-and escalations appear on the timeline where the real job would have put them. Steps that
-would lie in the future are not run: recent appeals are still open, and a few stalled ones
-are overdue relative to now.
+Two paths, both the platform's own services (docs/demo.md):
+
+* The newest ``STEP_APPEALS`` (all of them in the small demo) are simulated step by step
+  (``appeal_sim``): registered with ``appeals.services.intake.submit_appeal`` (staff entry,
+  the citizen portal, or 代填 by street staff) and moved along by the workflow services —
+  accept, dispatch (主办 + 协办), sign, 退单 and re-dispatch (a second return escalates by
+  属地兜底 inside the service), 吹哨报到, extensions, replies and 办结 — each with ``now=``
+  set to a simulated moment in the last ``HISTORY_DAYS`` days. The periodic clock jobs
+  (``services.clocks``) run every ``CLOCK_EVERY`` of simulated time, so warnings, breaches
+  and escalations appear on the timeline where the real job would have put them. Steps that
+  would lie in the future are not run: recent appeals are still open, and a few stalled
+  ones are overdue relative to now.
+* The older ones are planned as finished histories (``appeal_history``) and written by
+  ``appeals.services.history_import.import_history`` — the bulk import of closed history
+  an older system's cases would use, which writes the rows the step services write (the
+  tests compare them row by row) and walks the same state machine. Older appeals the plan
+  cannot finish cleanly (still open now), and a share ``EVENTFUL_HISTORY`` of those planned
+  with a 退单, a late answer or a stall, go through the simulation instead.
 
 Texts come from the public citizen messages in ``../shared/data/appeals`` (relative to the
-project root; read at run time, never copied into the repository), with the dataset's
-anonymised place names (A市, A3区 …) replaced by the demo city's. Without that directory a
-small built-in list is used and the log says so.
+project root, or ``SHEGONG_DEMO_TEXTS``; read at run time, never copied into the
+repository), with the dataset's anonymised place names (A市, A3区 …) replaced by the demo
+city's. Without that directory a small built-in list is used and the log says so.
 
 Deterministic for a given rng seed and day: each appeal draws its decisions from its own
 generator seeded from ``rng``; only the dates (and through the official calendar, the

@@ -232,13 +232,20 @@ def region_rows(size: Size) -> list[tuple[int, dict[str, str]]]:
 
 
 def generate(
-    size_name: str, *, seed: int = 20261128, log: Callable[[str], Any] = print
+    size_name: str,
+    *,
+    seed: int = 20261128,
+    log: Callable[[str], Any] = print,
+    appeals: int | None = None,
 ) -> DemoResult:
+    """Build the demo city of ``size_name``; ``appeals`` overrides the size's number."""
     with demo_password_hashed_once():
-        return _generate(size_name, seed=seed, log=log)
+        return _generate(size_name, seed=seed, log=log, appeals=appeals)
 
 
-def _generate(size_name: str, *, seed: int, log: Callable[[str], Any]) -> DemoResult:
+def _generate(
+    size_name: str, *, seed: int, log: Callable[[str], Any], appeals: int | None
+) -> DemoResult:
     size = SIZES[size_name]
     rng = random.Random(seed)
     started = time.monotonic()
@@ -431,7 +438,7 @@ def _generate(size_name: str, *, seed: int, log: Callable[[str], Any]) -> DemoRe
         )
     from .appeals import generate_appeals
 
-    result.appeals = generate_appeals(size_name, rng=rng, log=log)
+    result.appeals = generate_appeals(size_name, rng=rng, log=log, count=appeals)
     from .organizations import generate_organizations
 
     generate_organizations(size_name, rng=rng, log=log)
