@@ -6,7 +6,6 @@ import itertools
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from django.conf import settings
 
@@ -74,7 +73,7 @@ class City:
         return self.street_offices[place.street_code]
 
 
-def build_city(root: User, rng: random.Random, log: Callable[[str], Any]) -> City:
+def build_city(root: User, rng: random.Random, log: Callable[[str], object]) -> City:
     regions = {
         r.code: r
         for r in Region.objects.filter(code__startswith="3399", level__lte=4).only(

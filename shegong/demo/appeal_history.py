@@ -41,7 +41,7 @@ class HistoryPlanner:
 
     def __init__(self, sim: Simulation) -> None:
         self.sim = sim
-        self.origin = sim.clock_origin
+        self.origin = sim.clock_origin or sim.now
         self.regions = Region.objects.in_bulk([p.region_id for p in sim.city.places])
         self.policies: dict[tuple[str, int], AppealPolicy] = {}
 

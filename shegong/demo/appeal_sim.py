@@ -10,7 +10,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -510,7 +509,7 @@ class Simulation:
         clocks.warn_due_soon(now=at)
         clocks.flag_triage_breaches(now=at)
 
-    def run(self, arrivals: list[tuple[datetime, int]], log: Callable[[str], Any]) -> None:
+    def run(self, arrivals: list[tuple[datetime, int]], log: Callable[[str], object]) -> None:
         started = time.monotonic()
         origin = self.clock_origin or (arrivals[0][0] if arrivals else self.now)
         next_clock = origin + CLOCK_EVERY

@@ -37,7 +37,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from django.utils import timezone
 
@@ -105,7 +104,7 @@ def generate_appeals(
     size_name: str,
     *,
     rng: random.Random,
-    log: Callable[[str], Any] = print,
+    log: Callable[[str], object] = print,
     count: int | None = None,
     now: datetime | None = None,
 ) -> int:
@@ -149,7 +148,7 @@ def generate_appeals(
 
 
 def _import_history(
-    sim: Simulation, root: User, plan: list[tuple[datetime, int]], log: Callable[[str], Any]
+    sim: Simulation, root: User, plan: list[tuple[datetime, int]], log: Callable[[str], object]
 ) -> int:
     """Plan and import the older appeals in chunks (memory stays flat at metro size);
     the ones the plan cannot finish go to ``sim.deferred`` for the services."""

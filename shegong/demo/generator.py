@@ -13,7 +13,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import transaction
 
@@ -235,7 +234,7 @@ def generate(
     size_name: str,
     *,
     seed: int = 20261128,
-    log: Callable[[str], Any] = print,
+    log: Callable[[str], object] = print,
     appeals: int | None = None,
 ) -> DemoResult:
     """Build the demo city of ``size_name``; ``appeals`` overrides the size's number."""
@@ -244,7 +243,7 @@ def generate(
 
 
 def _generate(
-    size_name: str, *, seed: int, log: Callable[[str], Any], appeals: int | None
+    size_name: str, *, seed: int, log: Callable[[str], object], appeals: int | None
 ) -> DemoResult:
     size = SIZES[size_name]
     rng = random.Random(seed)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 import pytest
 
+from conftest import World
 from shegong.appeals.choices import AppealKind, AppealStatus, Channel, RedirectChannel
 from shegong.appeals.models import Appeal, AssessmentFact, WorkOrder
 from shegong.appeals.services import clocks
@@ -24,21 +24,23 @@ pytestmark = pytest.mark.django_db
 SKIP_APPEAL = {"id", "number", "tracking_hash", "updated_at", "petitioner"}
 
 
-def intake(world: Any, **overrides: Any) -> IntakeData:
-    values: dict[str, Any] = {
-        "kind": AppealKind.XF_CLAIM,
-        "channel": Channel.LETTER,
-        "title": "小区路灯不亮",
-        "body": "北一社区3号楼前路灯坏了两周，晚上出行不安全。",
-        "region_id": world.north_one.pk,
-        "name": "张三",
-        "phone": "13912345678",
-    }
-    values.update(overrides)
-    return IntakeData(**values)
+def intake(
+    world: World, kind: str = AppealKind.XF_CLAIM, channel: str = Channel.LETTER
+) -> IntakeData:
+    return IntakeData(
+        kind=kind,
+        channel=channel,
+        title="小区路灯不亮",
+        body="北一社区3号楼前路灯坏了两周，晚上出行不安全。",
+        region_id=world.north_one.pk,
+        name="张三",
+        phone="13912345678",
+    )
 
 
-def run_steps(world: Any, data: IntakeData, registered_at: datetime, steps: list[Any]) -> Appeal:
+def run_steps(
+    world: World, data: IntakeData, registered_at: datetime, steps: list[hi.HistoryStep]
+) -> Appeal:
     """The same history through the services, one call per step."""
     appeal, _ = submit_appeal(actor=world.dispatcher, data=data, now=registered_at)
     for step in steps:
@@ -93,11 +95,11 @@ def run_steps(world: Any, data: IntakeData, registered_at: datetime, steps: list
     return Appeal.objects.get(pk=appeal.pk)
 
 
-def rows(appeal: Appeal) -> dict[str, Any]:
+def rows(appeal: Appeal) -> dict[str, object]:
     """Everything the history wrote for ``appeal``, with its own number and ids taken out."""
     number = appeal.number
 
-    def clean(value: Any) -> Any:
+    def clean(value: object) -> object:
         return value.replace(number, "<number>") if isinstance(value, str) else value
 
     orders = list(WorkOrder.objects.filter(appeal=appeal).order_by("dispatched_at", "role", "pk"))
@@ -163,7 +165,7 @@ def rows(appeal: Appeal) -> dict[str, Any]:
     }
 
 
-def petition_history(world: Any) -> list[hi.HistoryStep]:
+def petition_history(world: World) -> list[hi.HistoryStep]:
     return [
         hi.Accept(at=at(2026, 3, 3, 10), actor=world.dispatcher, note="符合受理条件"),
         hi.Dispatch(
@@ -199,7 +201,7 @@ def petition_history(world: Any) -> list[hi.HistoryStep]:
     ]
 
 
-def hotline_history(world: Any) -> list[hi.HistoryStep]:
+def hotline_history(world: World) -> list[hi.HistoryStep]:
     return [
         hi.Dispatch(at=at(2026, 3, 2, 10), actor=world.dispatcher, lead_unit_id=world.unit_b.pk),
         hi.Sign(at=at(2026, 3, 2, 11), actor=world.handler_unit_b, unit_id=world.unit_b.pk),
@@ -213,14 +215,19 @@ def hotline_history(world: Any) -> list[hi.HistoryStep]:
     ]
 
 
-def compare(world: Any, data_kwargs: dict[str, Any], steps: list[hi.HistoryStep]) -> None:
+def compare(
+    world: World,
+    steps: list[hi.HistoryStep],
+    kind: str = AppealKind.XF_CLAIM,
+    channel: str = Channel.LETTER,
+) -> None:
     registered = at(2026, 3, 2, 9)
-    stepped = run_steps(world, intake(world, **data_kwargs), registered, steps)
+    stepped = run_steps(world, intake(world, kind, channel), registered, steps)
     [imported] = hi.import_history(
         actor=world.dispatcher,
         records=[
             hi.HistoryRecord(
-                data=intake(world, **data_kwargs),
+                data=intake(world, kind, channel),
                 registered_by=world.dispatcher,
                 registered_at=registered,
                 steps=steps,
@@ -232,13 +239,11 @@ def compare(world: Any, data_kwargs: dict[str, Any], steps: list[hi.HistoryStep]
 
 
 def test_petition_with_assist_and_note_writes_the_rows_the_services_write(world) -> None:
-    compare(world, {}, petition_history(world))
+    compare(world, petition_history(world))
 
 
 def test_hotline_instant_dispatch_writes_the_rows_the_services_write(world) -> None:
-    compare(
-        world, {"kind": AppealKind.HL_COMPLAINT, "channel": Channel.PHONE}, hotline_history(world)
-    )
+    compare(world, hotline_history(world), AppealKind.HL_COMPLAINT, Channel.PHONE)
 
 
 @pytest.mark.parametrize("decision", ["reject", "redirect", "forward"])
@@ -251,7 +256,7 @@ def test_a_decision_writes_the_rows_the_services_write(world, decision: str) -> 
         channel=RedirectChannel.LITIGATION,
         organ="市纪委监委",
     )
-    compare(world, {}, [step])
+    compare(world, [step])
 
 
 def test_the_imported_steps_are_on_the_audit_chain(world) -> None:
@@ -296,7 +301,7 @@ def test_a_clock_warning_writes_the_rows_the_clock_job_writes(world) -> None:
         ),
         hi.Close(at=at(2026, 3, 10, 9), actor=world.dispatcher),
     ]
-    compare(world, {"kind": AppealKind.HL_COMPLAINT, "channel": Channel.PHONE}, steps)
+    compare(world, steps, AppealKind.HL_COMPLAINT, Channel.PHONE)
 
 
 def test_a_warning_outside_the_warning_window_is_refused(world) -> None:
