@@ -11,6 +11,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db.models import Count
 
 from shegong.appeals.choices import (
@@ -121,3 +123,8 @@ def test_imported_warnings_are_where_the_clock_job_puts_them(history_demo) -> No
         assert order.warned_at == event.at
         assert order.due_at - timedelta(hours=event.appeal.policy.warn_hours) <= event.at
         assert event.at < order.due_at
+
+
+def test_the_command_refuses_a_negative_number_of_appeals(db) -> None:
+    with pytest.raises(CommandError, match="诉求件数不能为负数"):
+        call_command("demo", "--appeals", "-1")

@@ -36,6 +36,8 @@ class Command(ShegongCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["appeals"] is not None and options["appeals"] < 0:
+            raise CommandError("诉求件数不能为负数")
         call_command("migrate", interactive=False, verbosity=0)
         if Region.objects.filter(code=CITY_CODE).exists():
             if options["if_empty"]:
@@ -45,8 +47,6 @@ class Command(ShegongCommand):
             raise CommandError(
                 "演示城市已存在。如需重新生成，请先删除数据目录（SHEGONG_DATA_DIR）中的数据库。"
             )
-        if options["appeals"] is not None and options["appeals"] < 0:
-            raise CommandError("诉求件数不能为负数")
         result = generate(
             options["size"],
             seed=options["seed"],
