@@ -13,7 +13,6 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import transaction
 
@@ -26,7 +25,7 @@ from shegong.units import services as unit_services
 from shegong.units.choices import UnitKind
 from shegong.units.models import Unit
 
-from .people import DEMO_PASSWORD
+from .people import DEMO_PASSWORD, demo_password_hashed_once
 from .people import random_mobile as _mobile
 from .people import random_name as _name
 
@@ -232,7 +231,19 @@ def region_rows(size: Size) -> list[tuple[int, dict[str, str]]]:
 
 
 def generate(
-    size_name: str, *, seed: int = 20261128, log: Callable[[str], Any] = print
+    size_name: str,
+    *,
+    seed: int = 20261128,
+    log: Callable[[str], object] = print,
+    appeals: int | None = None,
+) -> DemoResult:
+    """Build the demo city of ``size_name``; ``appeals`` overrides the size's number."""
+    with demo_password_hashed_once():
+        return _generate(size_name, seed=seed, log=log, appeals=appeals)
+
+
+def _generate(
+    size_name: str, *, seed: int, log: Callable[[str], object], appeals: int | None
 ) -> DemoResult:
     size = SIZES[size_name]
     rng = random.Random(seed)
@@ -426,7 +437,7 @@ def generate(
         )
     from .appeals import generate_appeals
 
-    result.appeals = generate_appeals(size_name, rng=rng, log=log)
+    result.appeals = generate_appeals(size_name, rng=rng, log=log, count=appeals)
     from .organizations import generate_organizations
 
     generate_organizations(size_name, rng=rng, log=log)

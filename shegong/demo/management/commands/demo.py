@@ -24,12 +24,20 @@ class Command(ShegongCommand):
             "--seed", type=int, default=20261128, help="随机数种子（相同种子生成相同数据）"
         )
         parser.add_argument(
+            "--appeals",
+            type=int,
+            default=None,
+            help="诉求件数（默认按规模：small 300、city 2万、metro 100万）",
+        )
+        parser.add_argument(
             "--if-empty",
             action="store_true",
             help="演示城市已存在时不再生成（仍列出演示账号）",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if options["appeals"] is not None and options["appeals"] < 0:
+            raise CommandError("诉求件数不能为负数")
         call_command("migrate", interactive=False, verbosity=0)
         if Region.objects.filter(code=CITY_CODE).exists():
             if options["if_empty"]:
@@ -39,7 +47,12 @@ class Command(ShegongCommand):
             raise CommandError(
                 "演示城市已存在。如需重新生成，请先删除数据目录（SHEGONG_DATA_DIR）中的数据库。"
             )
-        result = generate(options["size"], seed=options["seed"], log=lambda m: self.stdout.write(m))
+        result = generate(
+            options["size"],
+            seed=options["seed"],
+            log=lambda m: self.stdout.write(m),
+            appeals=options["appeals"],
+        )
         self.stdout.write(
             self.style.SUCCESS(
                 f"演示城市已生成（{options['size']}）：区划 {result.regions:,} 个，"
