@@ -5,21 +5,26 @@ from typing import Any
 import django_filters
 from django import forms
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
-from shegong.lib.text import MAX_ID
+from shegong.lib.text import parse_id
 
 from .audit_display import action_labels
 from .models import AuditEvent
 
 
 class IdField(forms.IntegerField):
-    """A row id typed into a query string: a whole number the database can store."""
+    """A row id typed into a query string: ASCII digits the database can store
+    (``shegong.lib.text.parse_id``); anything else is invalid."""
 
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("min_value", 1)
-        kwargs.setdefault("max_value", MAX_ID)
-        super().__init__(**kwargs)
+    def to_python(self, value: object) -> int | None:
+        if value in self.empty_values:
+            return None
+        number = parse_id(value)
+        if number is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
 
 
 class IdFilter(django_filters.NumberFilter):

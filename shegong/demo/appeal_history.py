@@ -23,7 +23,8 @@ from shegong.appeals.services import history_import as hi
 from shegong.appeals.services.policies import compute_deadline, policy_for
 from shegong.regions.models import Region
 
-from .appeal_sim import CLOCK_EVERY, Case, Simulation, hours, office_hours, reply_text
+from .appeal_case import Case, hours, office_hours, reply_text
+from .appeal_sim import CLOCK_EVERY, Simulation
 from .appeal_texts import (
     CLOSE_NOTES,
     CONTACT_NOTES,

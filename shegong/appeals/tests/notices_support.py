@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import Any
+from collections.abc import Callable
 
 from docx import Document
 from lxml import etree
 
+from conftest import World
 from shegong.appeals.choices import AppealKind, Channel, RedirectChannel, WorkOrderRole
 from shegong.appeals.models import Appeal, NoticeKind, WorkOrder
 from shegong.appeals.services import workflow as wf
@@ -35,9 +36,11 @@ def lead(appeal: Appeal) -> WorkOrder:
     return appeal.work_orders.get(role=WorkOrderRole.LEAD, status__in=["pending", "signed"])
 
 
-def build(world: Any, make_appeal: Any, state: str, **overrides: Any) -> Appeal:
+def build(
+    world: World, make_appeal: Callable[..., tuple[Appeal, str]], state: str, **overrides: object
+) -> Appeal:
     """A 信访 claim (letter) in ``state``, through the intake and workflow services."""
-    values: dict[str, Any] = {
+    values: dict[str, object] = {
         "kind": AppealKind.XF_CLAIM,
         "channel": Channel.LETTER,
         "title": "小区路灯长期不亮",

@@ -4,12 +4,15 @@ the assertions' helpers. The fixture ``api`` is in each test module (``api = API
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.utils import timezone
 
+from conftest import World
 from shegong.appeals.choices import AppealKind
 from tests.open311_client import Open311Client, Open311Error
 
@@ -25,8 +28,8 @@ def make_api() -> Open311Client:
 API = pytest.fixture(make_api, name="api")
 
 
-def submit(api: Open311Client, world: Any, **overrides: Any) -> dict[str, Any]:
-    fields: dict[str, Any] = {
+def submit(api: Open311Client, world: World, **overrides: object) -> dict[str, Any]:
+    fields: dict[str, object] = {
         "service_code": AppealKind.HL_COMPLAINT,
         "description": DESCRIPTION,
         "attribute": {"region_code": world.north_one.code},
@@ -35,11 +38,11 @@ def submit(api: Open311Client, world: Any, **overrides: Any) -> dict[str, Any]:
     return api.create(**fields)
 
 
-def iso(value: Any) -> str:
+def iso(value: datetime) -> str:
     return timezone.localtime(value).isoformat(timespec="seconds")
 
 
-def refused(call: Any, *args: Any, **kwargs: Any) -> Open311Error:
+def refused(call: Callable[..., object], *args: object, **kwargs: object) -> Open311Error:
     with pytest.raises(Open311Error) as info:
         call(*args, **kwargs)
     return info.value
