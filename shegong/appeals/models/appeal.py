@@ -359,6 +359,13 @@ class Appeal(models.Model):
                 condition=Q(split_from__isnull=False),
                 name="appeal_split_from_set",
             ),
+            # 复核终结 appeals are a handful: intake of every 信访 checks them for the same
+            # person (``review.finality_conflict``), which scanned the table without this.
+            models.Index(
+                fields=["finality_at"],
+                condition=Q(finality_at__isnull=False),
+                name="appeal_finality_set",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from shegong.accounts.models import User
@@ -311,18 +311,25 @@ def similarity(a: str, b: str) -> float:
 FINALITY_THRESHOLD = 0.5
 
 
-def finality_conflict(*, phone_bidx: str, id_bidx: str, text: str) -> Appeal | None:
-    """An appeal of the same person closed by 复核 whose matter is near-same as ``text``."""
+def final_appeals_of(*, phone_bidx: str, id_bidx: str) -> QuerySet[Appeal]:
+    """The person's appeals closed by 复核 (none when neither blind index is known).
+
+    The few final appeals first (the partial index ``appeal_finality_set``), then the
+    person among them: every 信访 intake asks this."""
     person = Q(pk__in=[])
     if phone_bidx:
         person |= Q(petitioner__phone_bidx=phone_bidx)
     if id_bidx:
         person |= Q(petitioner__id_number_bidx=id_bidx)
     if not (phone_bidx or id_bidx):
-        return None
-    for earlier in Appeal.objects.filter(person, finality_at__isnull=False).only(
-        "title", "body", "number"
-    ):
+        return Appeal.objects.none()
+    return Appeal.objects.filter(finality_at__isnull=False).filter(person)
+
+
+def finality_conflict(*, phone_bidx: str, id_bidx: str, text: str) -> Appeal | None:
+    """An appeal of the same person closed by 复核 whose matter is near-same as ``text``."""
+    finals = final_appeals_of(phone_bidx=phone_bidx, id_bidx=id_bidx)
+    for earlier in finals.only("title", "body", "number"):
         if similarity(f"{earlier.title}{earlier.body}", text) >= FINALITY_THRESHOLD:
             return earlier
     return None

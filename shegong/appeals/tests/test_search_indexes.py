@@ -132,3 +132,32 @@ def test_overdue_orders_of_a_city_wide_user_are_counted(skewed) -> None:
 @pytest.mark.django_db
 def test_overdue_orders_stay_in_scope(skewed, world) -> None:
     assert overdue(world.handler_unit_b).count() == 0
+
+
+@pytest.fixture
+def one_final(skewed) -> Appeal:
+    """The lead of ``skewed`` closed by 复核: the one final appeal among 2,001 of one person."""
+    lead = skewed["lead"]
+    Appeal.objects.filter(pk=lead.pk).update(finality_at=datetime(2026, 1, 5, tzinfo=UTC))
+    analyze()
+    return lead
+
+
+def _final_appeals(appeal: Appeal) -> QuerySet[Appeal]:
+    from shegong.appeals.services.review import final_appeals_of
+
+    petitioner = appeal.petitioner
+    assert petitioner is not None
+    return final_appeals_of(phone_bidx=petitioner.phone_bidx, id_bidx="")
+
+
+@pytest.mark.django_db
+def test_the_finality_check_of_intake_reads_the_partial_index(one_final) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("the plan is SQLite's; PostgreSQL plans a 2,000-row table by cost")
+    assert "appeal_finality_set" in plan(_final_appeals(one_final))
+
+
+@pytest.mark.django_db
+def test_the_finality_check_finds_the_final_appeal(one_final) -> None:
+    assert list(_final_appeals(one_final)) == [one_final]
