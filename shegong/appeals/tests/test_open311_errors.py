@@ -50,6 +50,15 @@ def test_missing_description_and_region_are_400_in_chinese(api: Open311Client, w
     assert Appeal.objects.count() == 0
 
 
+def test_a_one_character_title_is_a_400_that_says_why(api: Open311Client, world: Any) -> None:
+    """The 400 of the intake benchmark (1 in 8,586): a message of the public data set is
+    titled "）"; the platform refuses titles under 2 characters and says so."""
+    error = refused(
+        submit, api, world, attribute={"region_code": world.north_one.code, "title": "）"}
+    )
+    assert (error.status, error.description) == (400, "请填写标题（2–200字）")
+
+
 def test_unknown_service_on_submit_is_404(api: Open311Client, world: Any) -> None:
     error = refused(submit, api, world, service_code="graffiti")
     assert error.status == 404
