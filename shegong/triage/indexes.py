@@ -2,7 +2,7 @@
 history (what dispatchers did with closed appeals), per process, built lazily and caught up
 with the database on every call (by primary key / by close time).
 
-Only the task worker needs them: pages never triage (``services.triage_for`` queues a task),
+Only the task worker needs them: pages never triage (``panel.triage_for`` queues a task),
 and the worker builds them once at start (``services.preload``) and keeps them current.
 Callers that read or extend them hold ``_lock``.
 """
@@ -164,15 +164,13 @@ def get_routing_history(now: datetime | None = None) -> Any:
     counts: dict[tuple[str, str], Counter[int]] = {}
     try:
         if history is not None and (
-            len(history) > cap * 1.25
-            or built_at is None
-            or wall - built_at > _history_max_age()
+            len(history) > cap * 1.25 or built_at is None or wall - built_at > _history_max_age()
         ):
             history, mark, built_at = None, None, None  # rebuilt from the database
         elif history is None:
             loaded = _load_snapshot(wall)
             if loaded is not None:
-                history, mark, built_at, counts = loaded
+                mark, built_at = loaded[1], loaded[2]
         else:
             counts = _category_units  # caught up in place below, once every row is read
         records, delta, new_mark = _read_history(now, cap, mark if history is not None else None)
@@ -397,7 +395,7 @@ def _load_snapshot(wall: datetime) -> Loaded | None:
         return None
     if loaded is None:
         return None
-    history, mark, built_at, counts = loaded
+    mark, built_at = loaded[1], loaded[2]
     if wall - built_at > _history_max_age():
         logger.info("routing history snapshot %s built %s; rebuilding", src, built_at)
         return None

@@ -5,8 +5,8 @@ near-duplicate index of a long-lived worker (rebuilt instead of growing forever)
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -246,9 +246,7 @@ def test_an_unreadable_snapshot_is_replaced_by_the_next_save(closed: Any) -> Non
         assert len(indexes.get_routing_history()) == 3
 
 
-def test_a_snapshot_whose_size_differs_is_built_again(
-    closed: Any, records_read: list[int]
-) -> None:
+def test_a_snapshot_whose_size_differs_is_built_again(closed: Any, records_read: list[int]) -> None:
     _saved_then_restarted(closed, 3)
     state = _current() / "state.json"
     state.write_text(json.dumps({**json.loads(state.read_text()), "size": 5}))

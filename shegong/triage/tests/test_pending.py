@@ -10,7 +10,7 @@ import pytest
 
 from conftest import PASSWORD
 from shegong.appeals.models import Appeal
-from shegong.triage import services
+from shegong.triage import panel, services
 from shegong.triage.models import TriageResult
 
 WAGES = {
@@ -50,12 +50,22 @@ def untriaged(world: Any, make_appeal: Any, queue: Any) -> Appeal:
 
 
 @pytest.fixture
-def no_classifier(monkeypatch: pytest.MonkeyPatch) -> None:
-    def refuse(*args: Any, **kwargs: Any) -> Any:
-        raise AssertionError("classified in a request")
+def no_classifier(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """Records every classification (a failure raised here would be caught and logged by
+    ``triage_many``); the test fails at teardown if there was one."""
+    calls: list[str] = []
 
-    monkeypatch.setattr(services, "get_model", refuse)
-    monkeypatch.setattr(services, "triage_appeal", refuse)
+    def recording(name: str) -> Any:
+        def called(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            raise RuntimeError(f"{name} called in a request")
+
+        return called
+
+    monkeypatch.setattr(services, "get_model", recording("get_model"))
+    monkeypatch.setattr(services, "triage_appeal", recording("triage_appeal"))
+    yield calls
+    assert calls == [], "classified in a request"
 
 
 @pytest.mark.usefixtures("no_classifier")
@@ -107,11 +117,10 @@ def test_the_task_is_queued_once(
 
 
 @pytest.mark.usefixtures("no_classifier")
-def test_workbench_cell_shows_pending_and_queues(
+def test_workbench_cell_queues_the_task(
     world: Any, untriaged: Appeal, client_for: Any, queue: Any
 ) -> None:
-    page = client_for(world.dispatcher).get("/appeals/?queue=to_accept").content.decode()
-    assert "分拣中…" in page
+    client_for(world.dispatcher).get("/appeals/?queue=to_accept")
     assert _queued(queue, untriaged.pk) == 1
 
 
@@ -122,31 +131,31 @@ def test_a_failed_enqueue_is_tried_again(untriaged: Appeal, monkeypatch: Any) ->
         raise ConnectionError("queue down")
 
     monkeypatch.setattr(type(triage_appeals_task), "enqueue", down)
-    assert services.ensure_queued(untriaged.pk) is False
+    assert panel.ensure_queued(untriaged.pk) is False
     monkeypatch.undo()
-    assert services.ensure_queued(untriaged.pk) is True
+    assert panel.ensure_queued(untriaged.pk) is True
 
 
 def test_endpoint_is_pending_before_the_result(
     world: Any, untriaged: Appeal, client_for: Any
 ) -> None:
-    panel = client_for(world.dispatcher).get(f"/triage/{untriaged.pk}/panel/?n=1")
-    assert f'hx-get="/triage/{untriaged.pk}/panel/?n=2"' in panel.content.decode()
+    resp = client_for(world.dispatcher).get(f"/triage/{untriaged.pk}/panel/?n=1")
+    assert f'hx-get="/triage/{untriaged.pk}/panel/?n=2"' in resp.content.decode()
 
 
 def test_endpoint_returns_the_panel_once_the_result_exists(
     world: Any, untriaged: Appeal, client_for: Any
 ) -> None:
     services.triage_appeal(untriaged.pk)  # the worker
-    panel = client_for(world.dispatcher).get(f"/triage/{untriaged.pk}/panel/?n=3")
-    html = panel.content.decode()
+    resp = client_for(world.dispatcher).get(f"/triage/{untriaged.pk}/panel/?n=3")
+    html = resp.content.decode()
     assert ('data-testid="triage-suggestions"' in html, "triage-pending" in html) == (True, False)
 
 
 def test_endpoint_stops_polling_after_its_tries(
     world: Any, untriaged: Appeal, client_for: Any
 ) -> None:
-    url = f"/triage/{untriaged.pk}/panel/?n={services.POLL_TRIES}"
+    url = f"/triage/{untriaged.pk}/panel/?n={panel.POLL_TRIES}"
     html = client_for(world.dispatcher).get(url).content.decode()
     assert ("hx-get" in html, "请稍后再看" in html) == (False, True)
 
@@ -194,3 +203,116 @@ def test_endpoint_sends_anonymous_visitors_to_login(untriaged: Appeal, client: A
 def test_api_says_pending_with_202(world: Any, untriaged: Appeal, client_for: Any) -> None:
     resp = client_for(world.dispatcher).get(f"/api/appeals/{untriaged.pk}/triage")
     assert (resp.status_code, resp.json()["status"]) == (202, "pending")
+
+
+def test_workbench_queues_one_task_for_its_untriaged_rows(
+    world: Any, make_appeal: Any, untriaged: Appeal, client_for: Any, queue: Any
+) -> None:
+    second, _code = make_appeal(title="楼道堆放杂物", body="三号楼楼道堆满杂物，存在消防隐患。")
+    queue.clear()
+    client_for(world.dispatcher).get("/appeals/?queue=to_accept")
+    tasks = [sorted(r.args[0]) for r in queue.results if r.task.name == "triage_appeals_task"]
+    assert tasks == [sorted([untriaged.pk, second.pk])]
+
+
+# -- the cache down (M3) ---------------------------------------------------------------------
+
+
+@pytest.fixture
+def cache_down(monkeypatch: pytest.MonkeyPatch) -> None:
+    from django.core.cache import cache
+
+    def down(*args: Any, **kwargs: Any) -> Any:
+        raise ConnectionError("redis down")
+
+    for name in ("add", "get", "set", "delete", "delete_many"):
+        monkeypatch.setattr(cache, name, down)
+
+
+@pytest.mark.usefixtures("cache_down")
+def test_the_appeal_page_is_served_with_the_cache_down(
+    world: Any, untriaged: Appeal, client_for: Any
+) -> None:
+    assert client_for(world.dispatcher).get(f"/appeals/{untriaged.pk}/").status_code == 200
+
+
+@pytest.mark.usefixtures("cache_down")
+def test_the_workbench_is_served_with_the_cache_down(
+    world: Any, untriaged: Appeal, client_for: Any
+) -> None:
+    assert client_for(world.dispatcher).get("/appeals/?queue=to_accept").status_code == 200
+
+
+@pytest.mark.usefixtures("cache_down")
+def test_the_page_says_pending_with_the_cache_down(
+    world: Any, untriaged: Appeal, client_for: Any
+) -> None:
+    page = client_for(world.dispatcher).get(f"/appeals/{untriaged.pk}/").content.decode()
+    assert 'data-testid="triage-pending"' in page
+
+
+# -- a triage that keeps failing (S3) --------------------------------------------------------
+
+
+@pytest.fixture
+def failing_triage(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The worker's triage of any appeal fails (logged by ``triage_many``)."""
+    tried: list[int] = []
+
+    def broken(appeal_id: int, **kwargs: Any) -> Any:
+        tried.append(appeal_id)
+        raise ValueError("model broken")
+
+    monkeypatch.setattr(services, "triage_appeal", broken)
+    return tried
+
+
+def _worker_fails(appeal: Appeal) -> None:
+    services.triage_many([appeal.pk])
+
+
+@pytest.mark.usefixtures("failing_triage")
+def test_a_failed_triage_says_dispatch_by_hand(
+    world: Any, untriaged: Appeal, client_for: Any
+) -> None:
+    _worker_fails(untriaged)
+    html = client_for(world.dispatcher).get(f"/triage/{untriaged.pk}/panel/?n=1").content.decode()
+    assert "智能分拣暂不可用，请人工分拨" in html
+
+
+@pytest.mark.usefixtures("failing_triage")
+def test_a_failed_triage_stops_polling(world: Any, untriaged: Appeal, client_for: Any) -> None:
+    _worker_fails(untriaged)
+    html = client_for(world.dispatcher).get(f"/appeals/{untriaged.pk}/").content.decode()
+    assert "hx-get" not in html.split('data-testid="triage-pending"', 1)[1].split("</div>", 1)[0]
+
+
+@pytest.mark.usefixtures("failing_triage")
+def test_a_failed_triage_is_not_queued_again_from_the_page(
+    world: Any, untriaged: Appeal, client_for: Any, queue: Any
+) -> None:
+    _worker_fails(untriaged)
+    client_for(world.dispatcher).get(f"/triage/{untriaged.pk}/panel/?n=1")
+    assert _queued(queue, untriaged.pk) == 0
+
+
+def test_a_failed_triage_runs_once_with_the_immediate_backend(
+    world: Any, untriaged: Appeal, client_for: Any, settings: Any, failing_triage: list[int]
+) -> None:
+    from django.core.cache import cache
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    cache.clear()
+    c = client_for(world.dispatcher)
+    for n in (1, 2, 3):
+        c.get(f"/triage/{untriaged.pk}/panel/?n={n}")
+    assert failing_triage == [untriaged.pk]
+
+
+@pytest.mark.usefixtures("failing_triage")
+def test_the_api_says_a_failed_triage_in_chinese(
+    world: Any, untriaged: Appeal, client_for: Any
+) -> None:
+    _worker_fails(untriaged)
+    resp = client_for(world.dispatcher).get(f"/api/appeals/{untriaged.pk}/triage")
+    assert (resp.status_code, resp.json()["detail"]) == (422, "智能分拣暂不可用，请人工分拨")
