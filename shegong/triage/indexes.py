@@ -170,7 +170,7 @@ def get_routing_history(now: datetime | None = None) -> Any:
         elif history is None:
             loaded = _load_snapshot(wall)
             if loaded is not None:
-                mark, built_at = loaded[1], loaded[2]
+                history, mark, built_at, counts = loaded
         else:
             counts = _category_units  # caught up in place below, once every row is read
         records, delta, new_mark = _read_history(now, cap, mark if history is not None else None)
