@@ -29,7 +29,7 @@ from shegong.appeals.models import Appeal
 from shegong.units.choices import UnitKind
 
 if TYPE_CHECKING:
-    from shegong.textmining import RoutingHistory
+    from shegong.textmining import HistoryRecord, RoutingHistory
 
 DUPLICATE_DAYS = 90
 HISTORY_DAYS = 365
@@ -202,7 +202,7 @@ def reset_history() -> None:
 
 def _read_history(
     now: datetime, cap: int, mark: tuple[datetime, int] | None
-) -> tuple[list[Any], dict[tuple[str, str], Counter[int]], tuple[datetime, int] | None]:
+) -> tuple[list[HistoryRecord], dict[tuple[str, str], Counter[int]], tuple[datetime, int] | None]:
     """The history records of closed appeals after ``mark`` (all of the window's most recent
     ``cap`` without one), their category counts and the new mark. Changes no state."""
     from shegong.textmining import HistoryRecord

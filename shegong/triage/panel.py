@@ -156,7 +156,7 @@ def triage_for(user: Any, appeal: Appeal, *, tries: int = 0) -> dict[str, Any] |
     }
 
 
-def queue_cells(appeals: list[Appeal]) -> list[dict[str, Any] | None]:
+def queue_cells(appeals: list[Appeal]) -> list[dict[str, object] | None]:
     """The to-dispatch queue's triage cells of a page, in order: category, the top unit and
     its first reason, and marks. Counts only — which earlier appeals are duplicates is on the
     appeal page, filtered by the viewer's scope. Reads ``appeal.triage`` (the workbench
@@ -168,7 +168,7 @@ def queue_cells(appeals: list[Appeal]) -> list[dict[str, Any] | None]:
     return cells
 
 
-def queue_cell(appeal: Appeal) -> dict[str, Any] | None:
+def queue_cell(appeal: Appeal) -> dict[str, object] | None:
     """One appeal's cell (``queue_cells``), or None without a result; queues nothing."""
     result = getattr(appeal, "triage", None)
     if result is None:

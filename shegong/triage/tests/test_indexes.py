@@ -5,21 +5,27 @@ near-duplicate index of a long-lived worker (rebuilt instead of growing forever)
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 from django.utils import timezone
+from pytest_django import DjangoAssertNumQueries
+from pytest_django.fixtures import Settings
 
+from conftest import World
 from shegong.appeals.choices import AppealStatus
 from shegong.appeals.models import Appeal
-from shegong.textmining import RoutingHistory
+from shegong.textmining import HistoryRecord, RoutingHistory
 from shegong.triage import indexes
+
+Closer = Callable[[int], Appeal]
+MakeAppeal = Callable[..., tuple[Appeal, str]]
 
 
 @pytest.fixture
-def closed(world: Any, make_appeal: Any, settings: Any, tmp_path: Any) -> Any:
+def closed(world: World, make_appeal: MakeAppeal, settings: Settings, tmp_path: Path) -> Closer:
     """``closed(i)`` closes a fresh appeal (handled by 市住建局); snapshots go to tmp_path."""
     settings.DATA_DIR = tmp_path
     later = timezone.now()
@@ -43,7 +49,7 @@ def records_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     read: list[int] = []
     original = RoutingHistory.add_many
 
-    def counting(self: RoutingHistory, records: Any) -> int:
+    def counting(self: RoutingHistory, records: Iterable[HistoryRecord]) -> int:
         records = list(records)
         read.append(len(records))
         return original(self, records)
@@ -52,7 +58,7 @@ def records_read(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return read
 
 
-def _saved_then_restarted(closed: Any, n: int) -> None:
+def _saved_then_restarted(closed: Closer, n: int) -> None:
     for i in range(n):
         closed(i)
     with indexes._lock:
@@ -66,7 +72,7 @@ def _current() -> Path:
     return current
 
 
-def test_a_restarted_worker_loads_the_snapshot(closed: Any, records_read: list[int]) -> None:
+def test_a_restarted_worker_loads_the_snapshot(closed: Closer, records_read: list[int]) -> None:
     _saved_then_restarted(closed, 3)
     records_read.clear()
     with indexes._lock:
@@ -74,21 +80,21 @@ def test_a_restarted_worker_loads_the_snapshot(closed: Any, records_read: list[i
     assert (size, records_read) == (3, [])
 
 
-def test_a_loaded_snapshot_catches_up(closed: Any) -> None:
+def test_a_loaded_snapshot_catches_up(closed: Closer) -> None:
     _saved_then_restarted(closed, 3)
     closed(3)
     with indexes._lock:
         assert len(indexes.get_routing_history()) == 4
 
 
-def test_the_category_counts_come_with_it(closed: Any) -> None:
+def test_the_category_counts_come_with_it(closed: Closer) -> None:
     _saved_then_restarted(closed, 3)
     with indexes._lock:
         indexes.get_routing_history()
     assert sum(indexes._category_units[("劳动和社会保障", "")].values()) == 3
 
 
-def test_a_snapshot_of_another_database_is_ignored(closed: Any, records_read: list[int]) -> None:
+def test_a_snapshot_of_another_database_is_ignored(closed: Closer, records_read: list[int]) -> None:
     _saved_then_restarted(closed, 3)
     state = _current() / "state.json"
     state.write_text(json.dumps({**json.loads(state.read_text()), "database": "other"}))
@@ -99,7 +105,7 @@ def test_a_snapshot_of_another_database_is_ignored(closed: Any, records_read: li
 
 
 def test_a_snapshot_whose_last_appeal_is_gone_is_ignored(
-    closed: Any, records_read: list[int]
+    closed: Closer, records_read: list[int]
 ) -> None:
     _saved_then_restarted(closed, 3)
     Appeal.objects.filter(pk=Appeal.objects.order_by("-pk")[0].pk).update(closed_at=None)
@@ -110,7 +116,7 @@ def test_a_snapshot_whose_last_appeal_is_gone_is_ignored(
 
 
 def test_a_long_lived_workers_duplicate_index_forgets_old_appeals(
-    world: Any, make_appeal: Any
+    world: World, make_appeal: MakeAppeal
 ) -> None:
     """Out of the 90-day window and 30 days more: the index was rebuilt without it."""
     old, _code = make_appeal(title="楼道堆放杂物", body="三号楼楼道堆满杂物，存在消防隐患。")
@@ -121,7 +127,7 @@ def test_a_long_lived_workers_duplicate_index_forgets_old_appeals(
         assert str(old.pk) not in indexes.get_index(later)
 
 
-def test_the_duplicate_index_is_not_rebuilt_within_the_slack(world: Any) -> None:
+def test_the_duplicate_index_is_not_rebuilt_within_the_slack(world: World) -> None:
     start = timezone.now()
     with indexes._lock:
         first = indexes.get_index(start)
@@ -129,13 +135,15 @@ def test_the_duplicate_index_is_not_rebuilt_within_the_slack(world: Any) -> None
         assert indexes.get_index(later) is first
 
 
-def test_a_batch_catches_up_once(world: Any, django_assert_num_queries: Any) -> None:
+def test_a_batch_catches_up_once(
+    world: World, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
     with indexes.one_catch_up(), django_assert_num_queries(0):
         indexes.get_index()
         indexes.get_routing_history()
 
 
-def test_a_batch_triages_every_appeal(world: Any, make_appeal: Any) -> None:
+def test_a_batch_triages_every_appeal(world: World, make_appeal: MakeAppeal) -> None:
     from shegong.triage.models import TriageResult
     from shegong.triage.services import triage_many
 
@@ -157,7 +165,7 @@ def _fail_on_second_row(monkeypatch: pytest.MonkeyPatch) -> None:
     original = textmining.HistoryRecord
     made: list[int] = []
 
-    def record(*args: Any, **kwargs: Any) -> Any:
+    def record(*args: object, **kwargs: object) -> object:
         made.append(1)
         if len(made) == 2:
             raise ConnectionError("database gone")
@@ -169,7 +177,7 @@ def _fail_on_second_row(monkeypatch: pytest.MonkeyPatch) -> None:
             indexes.get_routing_history()
 
 
-def test_a_failed_build_keeps_nothing(closed: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_build_keeps_nothing(closed: Closer, monkeypatch: pytest.MonkeyPatch) -> None:
     for i in range(3):
         closed(i)
     indexes.reset_caches()
@@ -179,7 +187,7 @@ def test_a_failed_build_keeps_nothing(closed: Any, monkeypatch: pytest.MonkeyPat
 
 
 def test_the_call_after_a_failed_build_has_every_record(
-    closed: Any, monkeypatch: pytest.MonkeyPatch
+    closed: Closer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for i in range(3):
         closed(i)
@@ -190,7 +198,7 @@ def test_the_call_after_a_failed_build_has_every_record(
 
 
 def test_the_call_after_a_failed_catch_up_has_every_record(
-    closed: Any, monkeypatch: pytest.MonkeyPatch
+    closed: Closer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     closed(0)
     with indexes._lock:
@@ -207,7 +215,7 @@ def test_the_call_after_a_failed_catch_up_has_every_record(
 
 @pytest.mark.parametrize("damage", ["empty arrays", "truncated arrays", "bad mark", "bad counts"])
 def test_an_unreadable_snapshot_is_built_again(
-    closed: Any, records_read: list[int], damage: str
+    closed: Closer, records_read: list[int], damage: str
 ) -> None:
     _saved_then_restarted(closed, 3)
     src = _current()
@@ -226,7 +234,7 @@ def test_an_unreadable_snapshot_is_built_again(
     assert records_read == [3]
 
 
-def test_an_unreadable_snapshot_is_moved_aside(closed: Any) -> None:
+def test_an_unreadable_snapshot_is_moved_aside(closed: Closer) -> None:
     _saved_then_restarted(closed, 3)
     (_current() / "arrays.npz").write_bytes(b"")
     with indexes._lock:
@@ -235,7 +243,7 @@ def test_an_unreadable_snapshot_is_moved_aside(closed: Any) -> None:
     assert (len(bad), indexes.current_snapshot()) == (1, None)
 
 
-def test_an_unreadable_snapshot_is_replaced_by_the_next_save(closed: Any) -> None:
+def test_an_unreadable_snapshot_is_replaced_by_the_next_save(closed: Closer) -> None:
     _saved_then_restarted(closed, 3)
     (_current() / "arrays.npz").write_bytes(b"")
     with indexes._lock:
@@ -246,7 +254,9 @@ def test_an_unreadable_snapshot_is_replaced_by_the_next_save(closed: Any) -> Non
         assert len(indexes.get_routing_history()) == 3
 
 
-def test_a_snapshot_whose_size_differs_is_built_again(closed: Any, records_read: list[int]) -> None:
+def test_a_snapshot_whose_size_differs_is_built_again(
+    closed: Closer, records_read: list[int]
+) -> None:
     _saved_then_restarted(closed, 3)
     state = _current() / "state.json"
     state.write_text(json.dumps({**json.loads(state.read_text()), "size": 5}))
@@ -259,7 +269,7 @@ def test_a_snapshot_whose_size_differs_is_built_again(closed: Any, records_read:
 # -- versions, the lock, refresh (S1, S2) --------------------------------------------------
 
 
-def test_a_save_leaves_one_version(closed: Any) -> None:
+def test_a_save_leaves_one_version(closed: Closer) -> None:
     _saved_then_restarted(closed, 2)
     (indexes.snapshot_dir() / ".tmp-stale-1").mkdir()
     with indexes._lock:
@@ -268,7 +278,7 @@ def test_a_save_leaves_one_version(closed: Any) -> None:
     assert names == sorted([indexes.CURRENT, _current().name])
 
 
-def test_a_save_waits_for_the_snapshot_lock(closed: Any) -> None:
+def test_a_save_waits_for_the_snapshot_lock(closed: Closer) -> None:
     import fcntl
     import threading
 
@@ -285,7 +295,7 @@ def test_a_save_waits_for_the_snapshot_lock(closed: Any) -> None:
     assert (waited, done.is_set()) == (True, True)
 
 
-def test_the_snapshot_names_the_database_host_port_and_name(closed: Any) -> None:
+def test_the_snapshot_names_the_database_host_port_and_name(closed: Closer) -> None:
     from django.db import connection
 
     _saved_then_restarted(closed, 1)
@@ -294,7 +304,7 @@ def test_the_snapshot_names_the_database_host_port_and_name(closed: Any) -> None
     assert json.loads((_current() / "state.json").read_text())["database"] == expected
 
 
-def test_an_old_snapshot_is_built_again(closed: Any, records_read: list[int]) -> None:
+def test_an_old_snapshot_is_built_again(closed: Closer, records_read: list[int]) -> None:
     import time_machine
 
     _saved_then_restarted(closed, 3)
@@ -304,7 +314,7 @@ def test_an_old_snapshot_is_built_again(closed: Any, records_read: list[int]) ->
     assert records_read == [3]
 
 
-def test_a_long_lived_history_is_built_again_after_a_week(closed: Any) -> None:
+def test_a_long_lived_history_is_built_again_after_a_week(closed: Closer) -> None:
     import time_machine
 
     kept = closed(0)
@@ -316,7 +326,7 @@ def test_a_long_lived_history_is_built_again_after_a_week(closed: Any) -> None:
         assert len(indexes.get_routing_history()) == 1
 
 
-def test_a_long_lived_history_is_kept_within_the_week(closed: Any) -> None:
+def test_a_long_lived_history_is_kept_within_the_week(closed: Closer) -> None:
     import time_machine
 
     kept = closed(0)
