@@ -54,8 +54,10 @@ class DispatchAdvisor(Protocol):
         """The appeal page's panel for ``user`` (scoped by the provider), or None."""
         ...
 
-    def queue_cell(self, appeal: Appeal) -> dict[str, Any] | None:
-        """The to-dispatch queue's cell for one appeal (counts only), or None."""
+    def queue_cells(self, appeals: list[Appeal]) -> list[dict[str, Any] | None]:
+        """The to-dispatch queue's cells for a page of appeals (counts only; None where
+        there is none yet), in their order: one call per page, so the provider can do its
+        work for the page at once (the triage app queues one task for all untriaged)."""
         ...
 
 

@@ -121,6 +121,11 @@ def workbench(request: AuthedHttpRequest) -> HttpResponse:
         rows_qs = rows_qs.select_related("appeal", "unit", "appeal__policy", "appeal__region")
     page = Paginator(rows_qs, 30).get_page(request.GET.get("page"))
     rows: list[dict[str, Any]] = []
+    triage_cells = (
+        _queue_triage([item for item in page if isinstance(item, Appeal)])
+        if current in TRIAGE_QUEUES
+        else {}
+    )
     for item in page:
         if isinstance(item, Appeal):
             due = item.triage_due_at if item.status == AppealStatus.REGISTERED else None
@@ -131,7 +136,7 @@ def workbench(request: AuthedHttpRequest) -> HttpResponse:
                     "clock": clock_state(
                         due, warn_hours=item.policy.warn_hours if due else 24, now=now
                     ),
-                    "triage": _queue_triage(item) if current in TRIAGE_QUEUES else None,
+                    "triage": triage_cells.get(item.pk),
                 }
             )
         elif isinstance(item, WorkOrder):
@@ -180,11 +185,13 @@ def workbench(request: AuthedHttpRequest) -> HttpResponse:
 TRIAGE_QUEUES = ("to_accept", "to_dispatch")
 
 
-def _queue_triage(appeal: Appeal) -> dict[str, Any] | None:
-    """The to-dispatch queue's triage cell, from the dispatch advisor (the triage app,
-    registered in its ``ready()``; see ``appeals.hooks``), or None without one."""
+def _queue_triage(appeals: list[Appeal]) -> dict[int, dict[str, Any] | None]:
+    """The to-dispatch queue's triage cells by appeal id, from the dispatch advisor (the
+    triage app, registered in its ``ready()``; see ``appeals.hooks``), or none without one."""
     advisor = hooks.dispatch_advisor.get()
-    return advisor.queue_cell(appeal) if advisor is not None else None
+    if advisor is None or not appeals:
+        return {}
+    return dict(zip([a.pk for a in appeals], advisor.queue_cells(appeals), strict=True))
 
 
 @login_required

@@ -330,7 +330,7 @@ class RoutingHistory:
         if meta.get("version") != FORMAT_VERSION:
             raise ValueError(f"unsupported routing history version {meta.get('version')}")
         hist = cls(terms_per_doc=meta["terms_per_doc"], postings_per_term=meta["postings_per_term"])
-        with np.load(src / "arrays.npz") as arr:
+        with np.load(src / "arrays.npz", allow_pickle=False) as arr:
             hist._df = arr["df"].astype(np.int32)
             hist._norm = arr["norm"].astype(np.float32)
             hist._postings = SortedMultiMap.from_arrays(arr["pk"], arr["pv"])

@@ -13,7 +13,8 @@ from shegong.core.exceptions import DomainError
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 
-from .services import accept_suggestion, routing_accuracy, triage_for
+from .panel import triage_for
+from .services import accept_suggestion, routing_accuracy
 
 router = Router(tags=["智能分拣"])
 
@@ -74,6 +75,8 @@ def appeal_triage(request: HttpRequest, appeal_id: int) -> Any:
     panel = triage_for(request.user, appeal)
     if panel is None:
         raise DomainError("智能分拣暂不可用，请稍后再试")
+    if panel.get("failed"):
+        raise DomainError("智能分拣暂不可用，请人工分拨", code="triage_failed")
     if panel.get("pending"):
         pending = {"appeal_id": appeal.pk, "status": "pending", "detail": "分拣中，请稍后再试"}
         return Status(202, pending)

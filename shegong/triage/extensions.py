@@ -31,18 +31,18 @@ class TriageAdvisor:
     """``appeals.hooks.DispatchAdvisor``: the triage panel and the queue cell."""
 
     panel_template: str = "triage/partials/_suggestions.html"
-    # TriageResult.appeal's related_name; queue_cell reads it
+    # TriageResult.appeal's related_name; queue_cells reads it
     queue_related: tuple[str, ...] = ("triage",)
 
     def for_appeal(self, user: Any, appeal: Appeal) -> dict[str, Any] | None:
-        from .services import triage_for
+        from .panel import triage_for
 
         return triage_for(user, appeal)
 
-    def queue_cell(self, appeal: Appeal) -> dict[str, Any] | None:
-        from .services import queue_cell
+    def queue_cells(self, appeals: list[Appeal]) -> list[dict[str, Any] | None]:
+        from .panel import queue_cells
 
-        return queue_cell(appeal)
+        return queue_cells(appeals)
 
     def __repr__(self) -> str:
         return "TriageAdvisor()"

@@ -2,7 +2,7 @@
 history (what dispatchers did with closed appeals), per process, built lazily and caught up
 with the database on every call (by primary key / by close time).
 
-Only the task worker needs them: pages never triage (``services.triage_for`` queues a task),
+Only the task worker needs them: pages never triage (``panel.triage_for`` queues a task),
 and the worker builds them once at start (``services.preload``) and keeps them current.
 Callers that read or extend them hold ``_lock``.
 """
@@ -29,7 +29,7 @@ from shegong.appeals.models import Appeal
 from shegong.units.choices import UnitKind
 
 if TYPE_CHECKING:
-    from shegong.textmining import RoutingHistory
+    from shegong.textmining import HistoryRecord, RoutingHistory
 
 DUPLICATE_DAYS = 90
 HISTORY_DAYS = 365
@@ -45,6 +45,7 @@ _last_pk = 0
 _index_since: datetime | None = None  # the window's start when the index was built
 _history: Any = None
 _history_mark: tuple[datetime, int] | None = None
+_history_built_at: datetime | None = None  # when it was built from the database
 # What dispatchers did per category: (category, district code or "") → {unit id: count},
 # kept alongside the routing history from the same records.
 _category_units: dict[tuple[str, str], Counter[int]] = {}
@@ -74,13 +75,12 @@ def one_catch_up(now: datetime | None = None) -> Iterator[None]:
 
 def reset_caches() -> None:
     """Drop the per-process near-duplicate index and routing history (tests; bulk deletes)."""
-    global _index, _last_pk, _index_since, _history, _history_mark
+    global _index, _last_pk, _index_since
     with _lock:
         _index, _index_since = None, None
         _indexed.clear()
         _last_pk = 0
-        _history, _history_mark = None, None
-        _category_units.clear()
+    reset_history()
 
 
 def _text(appeal: Appeal) -> str:
@@ -134,39 +134,91 @@ def _district_of_code(code: str | None) -> str:
     return code[:6] if code and len(code) >= 6 and code[:6].isdigit() else ""
 
 
+def _history_max_age() -> timedelta:
+    from django.conf import settings
+
+    return timedelta(days=float(getattr(settings, "SHEGONG_TRIAGE_HISTORY_REBUILD_DAYS", 7)))
+
+
 def get_routing_history(now: datetime | None = None) -> Any:
     """Per-process ``RoutingHistory`` of closed appeals and their final 主办 unit (the last
     ``HISTORY_DAYS``, at most ``SHEGONG_TRIAGE_ROUTING_HISTORY`` most recent), caught up with
-    the database on every call. Callers hold ``_lock``."""
-    global _history, _history_mark
-    from django.conf import settings
+    the database on every call. Callers hold ``_lock``.
 
-    from shegong.textmining import HistoryRecord, RoutingHistory
+    Built into locals: the history, its mark and the category counts change together, only
+    once every row was read. A failure half-way (a database error, the task's time limit)
+    drops all three, so the next call builds again rather than catching up from a mark past
+    records it never added (which the hourly snapshot would then persist). A history built
+    more than ``SHEGONG_TRIAGE_HISTORY_REBUILD_DAYS`` (7) days ago is built again from the
+    database: records that left the window or changed since (deleted, merged, reopened
+    appeals) go."""
+    global _history, _history_mark, _history_built_at
+    from django.conf import settings
 
     if _batch_depth and _history is not None:
         return _history  # caught up at the batch's start (one_catch_up)
     now = now or timezone.now()
+    wall = timezone.now()
     cap = int(getattr(settings, "SHEGONG_TRIAGE_ROUTING_HISTORY", 200_000))
-    first = _history is None
-    if _history is not None and len(_history) > cap * 1.25:
-        _history, _history_mark = None, None  # rebuilt from the most recent `cap`
-    if _history is None:
+    history, mark, built_at = _history, _history_mark, _history_built_at
+    counts: dict[tuple[str, str], Counter[int]] = {}
+    try:
+        if history is not None and (
+            len(history) > cap * 1.25 or built_at is None or wall - built_at > _history_max_age()
+        ):
+            history, mark, built_at = None, None, None  # rebuilt from the database
+        elif history is None:
+            loaded = _load_snapshot(wall)
+            if loaded is not None:
+                history, mark, built_at, counts = loaded
+        else:
+            counts = _category_units  # caught up in place below, once every row is read
+        records, delta, new_mark = _read_history(now, cap, mark if history is not None else None)
+        if history is None:
+            from shegong.textmining import RoutingHistory
+
+            history, built_at, counts = RoutingHistory(), wall, {}
+        if records:
+            history.add_many(records)
+    except BaseException:
+        reset_history()
+        raise
+    if counts is not _category_units:
         _category_units.clear()
-    if first:
-        _history, _history_mark = _load_snapshot()
+        _category_units.update(counts)
+    for key, add in delta.items():
+        _category_units.setdefault(key, Counter()).update(add)
+    _history, _history_mark, _history_built_at = history, new_mark or mark, built_at
+    return _history
+
+
+def reset_history() -> None:
+    """Drop the routing history, its mark and the category counts together."""
+    global _history, _history_mark, _history_built_at
+    with _lock:
+        _history, _history_mark, _history_built_at = None, None, None
+        _category_units.clear()
+
+
+def _read_history(
+    now: datetime, cap: int, mark: tuple[datetime, int] | None
+) -> tuple[list[HistoryRecord], dict[tuple[str, str], Counter[int]], tuple[datetime, int] | None]:
+    """The history records of closed appeals after ``mark`` (all of the window's most recent
+    ``cap`` without one), their category counts and the new mark. Changes no state."""
+    from shegong.textmining import HistoryRecord
+
     base = Appeal.objects.filter(
         status=AppealStatus.CLOSED,
         lead_unit__isnull=False,
         closed_at__gte=now - timedelta(days=HISTORY_DAYS),
     )
-    if _history is None:
-        _history = RoutingHistory()
+    if mark is None:
         newest = base.order_by("-closed_at", "-pk").values_list("closed_at", "pk")[cap - 1 : cap]
         floor = next(iter(newest), None)
         if floor is not None:
             base = base.filter(Q(closed_at__gt=floor[0]) | Q(closed_at=floor[0], pk__gte=floor[1]))
-    elif _history_mark is not None:
-        at, pk = _history_mark
+    else:
+        at, pk = mark
         base = base.filter(Q(closed_at__gt=at) | Q(closed_at=at, pk__gt=pk))
     rows = base.order_by("closed_at", "pk").values_list(
         "pk",
@@ -180,6 +232,8 @@ def get_routing_history(now: datetime | None = None) -> Any:
         "closed_at",
     )
     records = []
+    counts: dict[tuple[str, str], Counter[int]] = {}
+    new_mark: tuple[datetime, int] | None = None
     for row in rows.iterator(chunk_size=2000):
         pk, title, body, unit_id, unit_kind, final_l1, guessed_l1, region_code, closed_at = row
         category = final_l1 or guessed_l1 or ""
@@ -196,24 +250,34 @@ def get_routing_history(now: datetime | None = None) -> Any:
             # Street offices count as one "the local street office" (属地): the lesson is
             # that this category goes to whichever street it happens in.
             voter = LOCAL_STREET_OFFICE if unit_kind == UnitKind.STREET_OFFICE else unit_id
-            _category_units.setdefault((category, ""), Counter())[voter] += 1
+            counts.setdefault((category, ""), Counter())[voter] += 1
             district = _district_of_code(region_code)
             if district:
-                _category_units.setdefault((category, district), Counter())[voter] += 1
-        _history_mark = (closed_at, pk) if closed_at is not None else _history_mark
-    if records:
-        _history.add_many(records)
-    return _history
+                counts.setdefault((category, district), Counter())[voter] += 1
+        new_mark = (closed_at, pk) if closed_at is not None else new_mark
+    return records, counts, new_mark
 
 
 # -- the routing history on disk ---------------------------------------------------------
 #
-# Built from the database once, the history is written to
-# ``SHEGONG_DATA_DIR/triage/routing-history/`` by the hourly job (``save_snapshot``); a
-# worker that starts loads it (seconds, no texts read from the database, no build peak) and
-# catches up from its mark — the (closed_at, pk) of the last appeal in it. Web processes
-# never load it (they never triage). A snapshot of another database, or whose last appeal
-# is gone, is ignored: the history is built from the database as before.
+# Built from the database, the history is written by the hourly job (``save_snapshot``) to
+# ``SHEGONG_DATA_DIR/triage/routing-history/``: each snapshot in its own directory
+# ``v<time>-<pid>/`` (``meta.json``, ``arrays.npz``, ``rows.jsonl``, ``state.json``, every
+# file and the directory fsynced), then the pointer file ``CURRENT`` is replaced by
+# ``os.replace`` to name it. Writers hold ``triage/.snapshot.lock`` (``flock``), so two never
+# interleave, and delete older versions and stale temporary files under it. A reader reads
+# ``CURRENT`` once and everything from the directory it names: never one snapshot's state
+# with another's arrays.
+#
+# A worker that starts loads it (seconds, no texts read from the database, no build peak)
+# and catches up from its mark — the (closed_at, pk) of the last appeal in it. Web processes
+# never load it (they never triage). A snapshot of another database (host, port, name),
+# built more than ``SHEGONG_TRIAGE_HISTORY_REBUILD_DAYS`` ago, or whose last appeal is gone,
+# is ignored: the history is built from the database. One that cannot be read (truncated,
+# malformed) is moved aside to ``triage/routing-history.bad-<time>/`` and logged; the
+# history is built from the database and the next hourly job writes a good one.
+
+CURRENT = "CURRENT"
 
 
 def snapshot_dir() -> Path:
@@ -222,26 +286,65 @@ def snapshot_dir() -> Path:
     return Path(settings.DATA_DIR) / "triage" / "routing-history"
 
 
-def _database_name() -> str:
+def current_snapshot() -> Path | None:
+    """The directory of the current snapshot (what ``CURRENT`` names), or None."""
+    root = snapshot_dir()
+    try:
+        name = (root / CURRENT).read_text("utf-8").strip()
+    except FileNotFoundError:
+        return None
+    if not name or "/" in name or name.startswith("."):
+        raise ValueError(f"{root / CURRENT}: not a snapshot name: {name!r}")
+    return root / name
+
+
+def _database_identity() -> str:
     from django.db import connection
 
-    return str(connection.settings_dict.get("NAME") or "")
+    s = connection.settings_dict
+    return f"{s.get('HOST') or ''}:{s.get('PORT') or ''}/{s.get('NAME') or ''}"
+
+
+@contextmanager
+def _snapshot_lock() -> Iterator[None]:
+    import fcntl
+
+    root = snapshot_dir()
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root.parent / ".snapshot.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def save_snapshot(now: datetime | None = None) -> int:
-    """Catch this process's routing history up and write it (with its mark and the category
-    counts) to ``snapshot_dir()``, replacing the previous one atomically. Returns its size."""
-    target = snapshot_dir()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
-    old = target.with_name(f"{target.name}.old{os.getpid()}")
-    with _lock:
+    """Catch this process's routing history up and write it (with its mark, the category
+    counts and when it was built) as a new version in ``snapshot_dir()``, then point
+    ``CURRENT`` at it. Returns its size."""
+    root = snapshot_dir()
+    # Lock order everywhere: ``_lock``, then the file lock (a failing load moves the
+    # snapshot aside under the file lock while the caller holds ``_lock``).
+    with _lock, _snapshot_lock():
         history = get_routing_history(now)
-        shutil.rmtree(tmp, ignore_errors=True)
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
+        tmp = root / f".tmp-{stamp}-{os.getpid()}"
+        final = root / f"v{stamp}-{os.getpid()}"
         history.save(tmp)
         state = {
             "format": SNAPSHOT_FORMAT,
-            "database": _database_name(),
+            "database": _database_identity(),
+            "size": len(history),
+            "built_at": _history_built_at.isoformat() if _history_built_at else None,
             "mark": [_history_mark[0].isoformat(), _history_mark[1]] if _history_mark else None,
             "category_units": [
                 [category, district, {str(u): n for u, n in counts.items()}]
@@ -250,37 +353,88 @@ def save_snapshot(now: datetime | None = None) -> int:
         }
         (tmp / "state.json").write_text(json.dumps(state, ensure_ascii=False), "utf-8")
         size = len(history)
-    if target.exists():
-        target.rename(old)
-    tmp.rename(target)
-    shutil.rmtree(old, ignore_errors=True)
+        for f in tmp.iterdir():
+            with open(f, "rb") as fh:
+                os.fsync(fh.fileno())
+        _fsync_dir(tmp)
+        tmp.rename(final)
+        pointer = root / f".{CURRENT}.tmp{os.getpid()}"
+        with open(pointer, "w", encoding="utf-8") as fh:
+            fh.write(final.name)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(pointer, root / CURRENT)
+        _fsync_dir(root)
+        for entry in root.iterdir():  # older versions, stale temporary files
+            if entry.name == CURRENT or entry == final:
+                continue
+            if entry.is_dir():
+                shutil.rmtree(entry, ignore_errors=True)
+            else:
+                entry.unlink(missing_ok=True)
     return size
 
 
-def _load_snapshot() -> tuple[RoutingHistory | None, tuple[datetime, int] | None]:
-    """(history, mark) from ``snapshot_dir()`` (filling ``_category_units``), or (None, None)
-    when there is none or it does not fit this database."""
+Loaded = tuple[
+    "RoutingHistory", tuple[datetime, int], datetime, dict[tuple[str, str], Counter[int]]
+]
+
+
+def _load_snapshot(wall: datetime) -> Loaded | None:
+    """(history, mark, built_at, category counts) of the current snapshot, or None when there
+    is none, it does not fit this database or it is too old. An unreadable one is logged
+    and moved aside."""
+    try:
+        src = current_snapshot()
+        if src is None:
+            return None
+        loaded = _read_snapshot(src)
+    except Exception:
+        logger.exception("routing history snapshot unreadable; moved aside, rebuilding")
+        _move_aside()
+        return None
+    if loaded is None:
+        return None
+    mark, built_at = loaded[1], loaded[2]
+    if wall - built_at > _history_max_age():
+        logger.info("routing history snapshot %s built %s; rebuilding", src, built_at)
+        return None
+    if not Appeal.objects.filter(pk=mark[1], closed_at=mark[0]).exists():
+        logger.warning("routing history snapshot %s does not fit the database; rebuilding", src)
+        return None
+    return loaded
+
+
+def _read_snapshot(src: Path) -> Loaded | None:
+    """Everything of one snapshot directory; None if it is of another database or format
+    or empty. Raises on anything malformed."""
     from shegong.textmining import RoutingHistory
 
-    src = snapshot_dir()
-    try:
-        state = json.loads((src / "state.json").read_text("utf-8"))
-    except (OSError, ValueError):
-        return None, None
+    state = json.loads((src / "state.json").read_text("utf-8"))
+    if state.get("format") != SNAPSHOT_FORMAT or state.get("database") != _database_identity():
+        return None
     mark = state.get("mark")
-    if state.get("format") != SNAPSHOT_FORMAT or state.get("database") != _database_name():
-        return None, None
     if not mark:
-        return None, None  # an empty history: nothing to save a build for
-    at = datetime.fromisoformat(mark[0])
-    if not Appeal.objects.filter(pk=mark[1], closed_at=at).exists():
-        logger.warning("routing history snapshot %s does not fit the database; rebuilding", src)
-        return None, None
+        return None  # an empty history: nothing to save a build for
+    at, pk = datetime.fromisoformat(mark[0]), int(mark[1])
+    built_at = datetime.fromisoformat(state["built_at"])
+    history = RoutingHistory.load(src)
+    if len(history) != int(state["size"]):
+        raise ValueError(f"{src}: {len(history)} records, state.json says {state['size']}")
+    counts = {
+        (str(category), str(district)): Counter({int(u): int(n) for u, n in units.items()})
+        for category, district, units in state["category_units"]
+    }
+    return history, (at, pk), built_at, counts
+
+
+def _move_aside() -> None:
+    """Move the current snapshot to ``routing-history.bad-<time>`` (kept for a look) and
+    drop ``CURRENT``, so the next build writes a good one."""
+    root = snapshot_dir()
     try:
-        history = RoutingHistory.load(src)
-    except (OSError, ValueError, KeyError):
-        logger.exception("routing history snapshot %s unreadable; rebuilding", src)
-        return None, None
-    for category, district, counts in state.get("category_units", []):
-        _category_units[(category, district)] = Counter({int(u): n for u, n in counts.items()})
-    return history, (at, int(mark[1]))
+        with _snapshot_lock():
+            stamp = timezone.now().strftime("%Y%m%dT%H%M%S")
+            root.rename(root.with_name(f"{root.name}.bad-{stamp}"))
+    except OSError:
+        logger.exception("moving the routing history snapshot %s aside failed", root)

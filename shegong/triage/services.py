@@ -4,9 +4,9 @@
 suggests up to three units (``routing``: rules → what dispatchers did with similar closed
 appeals → the street office), looks for near-duplicates (last 90 days, ``indexes``) and the
 same person's other appeals, and stores a ``TriageResult`` plus an ``appeal_triaged`` audit
-event. It runs on the task worker only: ``triage_for`` (what the appeal page shows) never
+event. It runs on the task worker only: ``panel.triage_for`` (what the appeal page shows) never
 classifies — an appeal without a result gets a "分拣中" panel and one queued task
-(``ensure_queued``). ``accept_suggestion`` dispatches to a suggested unit.
+(``panel.ensure_queued``). ``accept_suggestion`` dispatches to a suggested unit.
 
 The model and the indexes are per process, loaded once (``preload`` at worker start, else on
 first use); the indexes catch up with the database on every call. Hotspots live in
@@ -23,14 +23,11 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
-from django.urls import reverse
 from django.utils import timezone
 
-from shegong.appeals.choices import AppealStatus
 from shegong.appeals.models import Appeal
 from shegong.core import audit
 from shegong.core.exceptions import DomainError
-from shegong.core.roles import Cap
 
 from .hotspots import (  # noqa: F401 — re-exported
     _HOTSPOT_TOKENS,
@@ -231,6 +228,7 @@ def triage_many(appeal_ids: list[int]) -> int:
                 continue
             except Exception:
                 logger.exception("triage of appeal %s failed", pk)
+                _mark_failed(pk)
     return done
 
 
@@ -247,123 +245,19 @@ def triage_pending(*, now: datetime | None = None, limit: int = 200) -> int:
     return len(ids)
 
 
-# An appeal page (or queue cell) that finds no result queues one task; the same appeal is
-# not queued again for this long (a lost task, a worker outage: the next view after it
-# queues again; the 5-minute job also covers appeals of the last day).
-QUEUED_KEY = "triage.queued:{}"
-QUEUED_TTL = 10 * 60
-# The pending panel asks for the result every POLL_SECONDS, at most POLL_TRIES times.
-POLL_SECONDS = 3
-POLL_TRIES = 40
+# A triage that failed (logged by ``triage_many``) is not queued again from pages for this
+# long: the panel says so ("请人工分拨") instead of polling; the 5-minute job retries it.
+FAILED_KEY = "triage.failed:{}"
+FAILED_TTL = 60 * 60
 
 
-def _runs_inline() -> bool:
-    """True with ``SHEGONG_TASKS=immediate``: a queued task runs at once, in this request."""
-    from django_tasks.backends.immediate import ImmediateBackend
-
-    from .tasks import triage_appeals_task
-
-    return isinstance(triage_appeals_task.get_backend(), ImmediateBackend)
-
-
-def ensure_queued(appeal_id: int) -> bool:
-    """Queue triage of one appeal unless it was queued in the last ``QUEUED_TTL`` seconds
-    (``cache.add`` is atomic: two pages opening it at once queue it once; with the per-
-    process local-memory cache of the embedded profile at most once per web process — a
-    second task finds the result and does nothing). True if this call queued it."""
+def _mark_failed(appeal_id: int) -> None:
     from django.core.cache import cache
 
-    from .tasks import triage_appeals_task
-
-    if _runs_inline():
-        # Tests and development: the task runs right here and stores its result (or logs
-        # its failure); nothing waits in a queue, so there is nothing to de-duplicate.
-        triage_appeals_task.enqueue([appeal_id])
-        return True
-    key = QUEUED_KEY.format(appeal_id)
-    if not cache.add(key, 1, timeout=QUEUED_TTL):
-        return False
     try:
-        triage_appeals_task.enqueue([appeal_id])
-    except Exception:  # an advisory panel must never break the page; the job catches up
-        cache.delete(key)
-        logger.exception("queueing triage of appeal %s failed", appeal_id)
-        return False
-    return True
-
-
-def pending_panel(appeal: Appeal, *, tries: int = 0) -> dict[str, object]:
-    """The "分拣中" panel: no result yet, a task is queued; ``poll_url`` (None after
-    ``POLL_TRIES``) is where the page asks again."""
-    poll_url = None
-    if tries < POLL_TRIES:
-        poll_url = f"{reverse('triage:panel', args=[appeal.pk])}?n={tries + 1}"
-    return {
-        "pending": True,
-        "result": None,
-        "poll_url": poll_url,
-        "poll_seconds": POLL_SECONDS,
-    }
-
-
-def triage_for(user: Any, appeal: Appeal, *, tries: int = 0) -> dict[str, Any] | None:
-    """The triage panel for the appeal page, or None (no ``appeals.dispatch``). Never
-    classifies: without a result yet it queues the task and returns ``pending_panel``
-    (``tries``: how many times the page has asked already)."""
-    if not user.is_authenticated or not user.has_capability(Cap.APPEALS_DISPATCH):
-        return None
-    result = TriageResult.objects.filter(appeal=appeal).first()
-    if result is None and ensure_queued(appeal.pk):
-        # The immediate backend (tests, development) has run the task at enqueue; a real
-        # queue has not: one look, no waiting.
-        result = TriageResult.objects.filter(appeal=appeal).first()
-    if result is None:
-        return pending_panel(appeal, tries=tries)
-    visible = Appeal.objects.visible_to(user)
-    dup_ids = [d["appeal_id"] for d in result.duplicates]
-    seen = set(
-        visible.filter(pk__in=dup_ids + list(result.same_person)).values_list("pk", flat=True)
-    )
-    same = list(
-        visible.filter(pk__in=[i for i in result.same_person if i in seen]).order_by(
-            "-registered_at"
-        )
-    )
-    from shegong.textmining.triage import FLAG_MESSAGES
-
-    return {
-        "result": result,
-        "suggestions": shown_suggestions(allowed_suggestions(appeal, result.suggestions)),
-        "duplicates": [d for d in result.duplicates if d["appeal_id"] in seen],
-        "same_person": same,
-        "is_group": appeal.is_group or result.group_people >= GROUP_MIN_PEOPLE,
-        "flags": [FLAG_MESSAGES.get(f, f) for f in result.flags],
-        "can_accept": appeal.status in (AppealStatus.REGISTERED, AppealStatus.ACCEPTED)
-        and not appeal.work_orders.filter(role="lead", status__in=["pending", "signed"]).exists(),
-    }
-
-
-def queue_cell(appeal: Appeal) -> dict[str, Any] | None:
-    """The to-dispatch queue's triage cell: category, the top unit and its first reason,
-    and marks. Counts only — which earlier appeals are duplicates is on the appeal page,
-    filtered by the viewer's scope. Reads ``appeal.triage`` (the workbench selects it);
-    None (and the task queued) while there is none."""
-    result = getattr(appeal, "triage", None)
-    if result is None:
-        if not _runs_inline():  # never a whole page of triage inline (development)
-            ensure_queued(appeal.pk)
-        return None  # the cell shows "分拣中…"
-    # never the accused (第三十条); reasons masked like the appeal text
-    allowed = shown_suggestions(allowed_suggestions(appeal, result.suggestions)[:1])
-    top = allowed[0] if allowed else None
-    return {
-        "category": "/".join(c for c in (result.category_l1, result.category_l2) if c),
-        "top": top,
-        "duplicates": len(result.duplicates),
-        "repeats": len(result.same_person),
-        "group": result.group_people >= GROUP_MIN_PEOPLE,
-        "accept_url": reverse("triage:accept", args=[appeal.pk]),
-    }
+        cache.set(FAILED_KEY.format(appeal_id), 1, timeout=FAILED_TTL)
+    except Exception:
+        logger.exception("marking the triage of appeal %s as failed", appeal_id)
 
 
 def shown_suggestions(suggestions: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -3,8 +3,8 @@ hotspots every 10 minutes (recomputed only when something was triaged since, or 
 
 Intake enqueues ``triage_appeals_task`` after commit (one task per group-commit batch, see
 ``appeals.services.intake``); the 5-minute job picks up any appeal registered in the last
-day without a ``TriageResult`` (a lost task, a worker restart), and the appeal page
-computes a missing one. All three are idempotent.
+day without a ``TriageResult`` (a lost task, a worker restart), and a page that finds
+none queues one (``panel.ensure_queued``; pages never triage). All are idempotent.
 """
 
 from __future__ import annotations

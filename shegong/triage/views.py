@@ -20,7 +20,8 @@ from shegong.core.scoping import get_visible_or_404
 from shegong.lib.text import parse_id
 
 from .models import Hotspot
-from .services import accept_suggestion, routing_accuracy, triage_for
+from .panel import triage_for
+from .services import accept_suggestion, routing_accuracy
 
 
 @login_required

@@ -17,7 +17,7 @@ from shegong.appeals.models import Appeal
 from shegong.core.exceptions import DomainError
 from shegong.core.models import AuditEvent
 from shegong.textmining.taxonomy import Taxonomy
-from shegong.triage import services
+from shegong.triage import panel, services
 from shegong.triage.models import Hotspot, RoutingRule, TriageResult
 
 LABELS = {"交通运输", "劳动和社会保障", "卫生计生", "商贸旅游", "城乡建设", "教育文体", "环境保护"}
@@ -185,12 +185,12 @@ def test_duplicates_scoped_to_viewer(world: Any, make_appeal: Any) -> None:
         region_id=world.north.pk,
         phone="13700002222",
     )
-    panel = services.triage_for(north_dispatcher, mine)
-    assert panel is not None
-    assert panel["duplicates"] == []
-    assert services.triage_for(world.dispatcher, mine)["duplicates"]  # type: ignore[index]
+    shown = panel.triage_for(north_dispatcher, mine)
+    assert shown is not None
+    assert shown["duplicates"] == []
+    assert panel.triage_for(world.dispatcher, mine)["duplicates"]  # type: ignore[index]
     # Without appeals.dispatch there is no panel at all.
-    assert services.triage_for(world.street_north, mine) is None
+    assert panel.triage_for(world.street_north, mine) is None
 
 
 def test_accept_dispatches(world: Any, make_appeal: Any, client_for: Any) -> None:

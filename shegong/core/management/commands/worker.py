@@ -9,8 +9,10 @@ Run one or more per server; periodic jobs are claimed once per slot however many
 
 Before the first task, every installed app whose ``AppConfig`` has a ``worker_preload()``
 method gets it called once (the triage app loads its model and builds its indexes there),
-so the first jobs are as fast as the rest. Apps are found by that method name; core
-imports none of them.
+so the first jobs are as fast as the rest (one line each on stdout: 已预加载 智能分拣（2.3 秒）).
+Apps are found by that method name; core imports none of them. ``--max-jobs N`` exits
+after N jobs so a process manager (supervisor, systemd ``Restart=always``) starts a fresh
+one: memory a long-lived worker gathered is given back.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.apps import apps
@@ -38,22 +41,31 @@ logger = logging.getLogger("shegong.worker")
 class ShegongSimpleWorker(SimpleWorker):
     """RQ's non-forking worker, closing database connections that are broken or past
     ``CONN_MAX_AGE`` around each job, as Django does around a request (and django-tasks-db's
-    worker around a task): a long-lived worker survives a database restart."""
+    worker around a task): a long-lived worker survives a database restart. A failing close
+    is logged, never raised: it must not end RQ's work loop (the job's own outcome stands)."""
 
     def execute_job(self, job: Job, queue: Queue) -> None:
-        close_old_connections()
+        _close_old_connections()
         try:
             super().execute_job(job, queue)
         finally:
-            close_old_connections()
+            _close_old_connections()
+
+
+def _close_old_connections() -> None:
+    try:
+        close_old_connections()
+    except Exception:
+        logger.exception("closing old database connections around a job failed")
 
 
 SIMPLE_WORKER = f"{__name__}.ShegongSimpleWorker"
 
 
-def preload_apps() -> list[str]:
-    """Call ``worker_preload()`` of every app config that has one; returns their labels.
-    A failing preload is logged and skipped: its app loads lazily on first use instead."""
+def preload_apps(write: Callable[[str], object] | None = None) -> list[str]:
+    """Call ``worker_preload()`` of every app config that has one; returns their labels and
+    says each (``已预加载 智能分拣（2.3 秒）``) through ``write``. A failing preload is logged
+    and skipped: its app loads lazily on first use instead."""
     done = []
     for config in apps.get_app_configs():
         hook = getattr(config, "worker_preload", None)
@@ -64,8 +76,13 @@ def preload_apps() -> list[str]:
             hook()
         except Exception:
             logger.exception("worker preload of %s failed", config.label)
+            if write is not None:
+                write(f"预加载 {config.verbose_name} 失败，将在首次使用时加载（详见日志）")
             continue
-        logger.info("preloaded %s in %.1f s", config.label, time.perf_counter() - started)
+        seconds = time.perf_counter() - started
+        logger.info("preloaded %s in %.1f s", config.label, seconds)
+        if write is not None:
+            write(f"已预加载 {config.verbose_name}（{seconds:.1f} 秒）")
         done.append(config.label)
     return done
 
@@ -80,6 +97,12 @@ class Command(ShegongCommand):
             "--no-preload", action="store_true", help="启动时不预加载模型和索引（首次使用时加载）"
         )
         parser.add_argument(
+            "--max-jobs",
+            type=int,
+            default=None,
+            help="处理这么多任务后退出（由 supervisor/systemd 重启，以回收内存）",
+        )
+        parser.add_argument(
             "--fork",
             action="store_true",
             help="Redis 后端：每个任务在新派生的子进程中运行（RQ 默认方式，较慢）",
@@ -89,15 +112,19 @@ class Command(ShegongCommand):
         if settings.TASK_BACKEND == "immediate":
             raise CommandError("SHEGONG_TASKS=immediate 时任务在请求中直接执行，不需要后台任务进程")
         if not options["no_preload"]:
-            preload_apps()
+            preload_apps(self.stdout.write)
         if not options["no_scheduler"] and not options["batch"]:
             threading.Thread(target=scheduler_loop, name="shegong-scheduler", daemon=True).start()
         if settings.TASK_BACKEND == "redis":
             extra: dict[str, object] = {"burst": True} if options["batch"] else {}
+            if options.get("max_jobs"):
+                extra["max_jobs"] = options["max_jobs"]
             if not options["fork"]:
                 extra["worker_class"] = SIMPLE_WORKER
             # django-tasks-rq needs its own Job class in the worker.
             call_command("rqworker", "default", job_class="django_tasks_rq.Job", **extra)
         else:
             extra = {"batch": True} if options["batch"] else {}
+            if options.get("max_jobs"):
+                extra["max_tasks"] = options["max_jobs"]
             call_command("db_worker", queue_name="*", no_startup_delay=True, reload=False, **extra)
