@@ -227,6 +227,8 @@ SHEGONG_SMS_SIGN = env_str("SHEGONG_SMS_SIGN", "")
 SHEGONG_SMS_HTTP_URL = env_str("SHEGONG_SMS_HTTP_URL", "")
 SHEGONG_SMS_HTTP_TOKEN = env_str("SHEGONG_SMS_HTTP_TOKEN", "")
 SHEGONG_SMS_HTTP_TIMEOUT = env_int("SHEGONG_SMS_HTTP_TIMEOUT", 5, minimum=1)
+# A worker rebuilds the triage routing history from the database when its snapshot is older.
+SHEGONG_TRIAGE_HISTORY_REBUILD_DAYS = env_int("SHEGONG_TRIAGE_HISTORY_REBUILD_DAYS", 7, minimum=1)
 SHEGONG_SMS_MAX_ATTEMPTS = env_int("SHEGONG_SMS_MAX_ATTEMPTS", 4, minimum=1)
 if SHEGONG_SMS_BACKEND == "http" and not SHEGONG_SMS_HTTP_URL:
     from django.core.exceptions import ImproperlyConfigured

@@ -163,8 +163,13 @@ def queue_cells(appeals: list[Appeal]) -> list[dict[str, object] | None]:
     selects it); None while there is none, and one task queued for all of those."""
     cells = [queue_cell(appeal) for appeal in appeals]
     missing = [a.pk for a, cell in zip(appeals, cells, strict=True) if cell is None]
-    if missing and not _runs_inline():  # never a whole page of triage inline (development)
-        ensure_queued(*missing)
+    failed = {pk for pk in missing if has_failed(pk)}
+    for index, appeal in enumerate(appeals):
+        if appeal.pk in failed:
+            cells[index] = {"failed": True}  # the cell says 人工分拨, as the panel does
+    waiting = [pk for pk in missing if pk not in failed]
+    if waiting and not _runs_inline():  # never a whole page of triage inline (development)
+        ensure_queued(*waiting)
     return cells
 
 

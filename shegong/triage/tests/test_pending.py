@@ -314,6 +314,24 @@ def test_a_failed_triage_is_not_queued_again_from_the_page(
     assert _queued(queue, untriaged.pk) == 0
 
 
+@pytest.mark.usefixtures("failing_triage")
+def test_a_failed_triage_says_dispatch_by_hand_in_the_queue(
+    world: World, untriaged: Appeal, client_for: ClientFor
+) -> None:
+    _worker_fails(untriaged)
+    html = client_for(world.dispatcher).get("/appeals/?queue=to_accept").content.decode()
+    assert 'data-triage="failed"' in html
+
+
+@pytest.mark.usefixtures("failing_triage")
+def test_a_failed_triage_is_not_queued_again_from_the_queue(
+    world: World, untriaged: Appeal, client_for: ClientFor, queue: DummyBackend
+) -> None:
+    _worker_fails(untriaged)
+    client_for(world.dispatcher).get("/appeals/?queue=to_accept")
+    assert _queued(queue, untriaged.pk) == 0
+
+
 def test_a_failed_triage_runs_once_with_the_immediate_backend(
     world: World,
     untriaged: Appeal,
