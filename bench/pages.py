@@ -195,6 +195,22 @@ def pages(setup: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
     }
 
 
+def _plan(sql: str) -> list[str]:
+    """EXPLAIN of a captured query (its parameters are already interpolated by Django's
+    debug cursor; SELECTs only)."""
+    from django.db import connection
+
+    if not sql.lstrip().upper().startswith("SELECT"):
+        return []
+    prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(prefix + sql)
+            return [" ".join(str(c) for c in row) for row in cursor.fetchall()][:40]
+    except Exception as error:  # noqa: BLE001 — a plan is a diagnostic, never fatal
+        return [f"no plan: {type(error).__name__}"]
+
+
 def phase_queries(args: argparse.Namespace) -> None:
     """Queries per page: the Django test client in this process, CaptureQueriesContext."""
     _django()
@@ -213,7 +229,14 @@ def phase_queries(args: argparse.Namespace) -> None:
             client.get(path)  # warm per-process caches
             with CaptureQueriesContext(connection) as ctx:
                 response = client.get(path)
+            slowest = max(ctx.captured_queries, key=lambda q: float(q["time"]), default=None)
             counts[name] = {"queries": len(ctx.captured_queries), "status": response.status_code}
+            if slowest is not None:
+                counts[name]["slowest_query"] = {
+                    "ms": round(1000 * float(slowest["time"]), 1),
+                    "sql": slowest["sql"][:1500],
+                    "plan": _plan(slowest["sql"]),
+                }
     # Baseline: direct indexed SQL on the same tables (raw cursor, no ORM).
     samples: dict[str, list[float]] = {"newest_30_of_a_status": [], "one_appeal_by_pk": []}
     with connection.cursor() as cursor:
@@ -231,7 +254,10 @@ def phase_queries(args: argparse.Namespace) -> None:
             cursor.fetchall()
             samples["one_appeal_by_pk"].append(1000 * (time.perf_counter() - t))
     baseline = {
-        k: {"p50": round(percentile(sorted(v), 0.5), 3), "p95": round(percentile(sorted(v), 0.95), 3)}
+        k: {
+            "p50": round(percentile(sorted(v), 0.5), 3),
+            "p95": round(percentile(sorted(v), 0.95), 3),
+        }
         for k, v in samples.items()
     }
     print(json.dumps({"queries": counts, "baseline_ms": baseline}))
@@ -360,9 +386,7 @@ def measure_size(args: argparse.Namespace, size: int) -> dict[str, Any]:
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise SystemExit("server did not start") from None
                 time.sleep(0.3)
-        out["server_rss_mb_after_start"] = round(
-            sum(vm_hwm_mb(p) for p in children(server.pid)), 1
-        )
+        out["server_rss_mb_after_start"] = round(sum(vm_hwm_mb(p) for p in children(server.pid)), 1)
         measured: dict[str, Any] = {}
         for persona, items in pages(setup).items():
             session = Session(port)
@@ -392,16 +416,21 @@ def measure_size(args: argparse.Namespace, size: int) -> dict[str, Any]:
         pids = children(server.pid)
         out["server_peak_rss_mb"] = {str(p): round(vm_hwm_mb(p), 1) for p in pids}
         counted = json.loads(
-            run_phase(
-                "queries", env, "--out", str(setup_file), "--repeat", str(args.repeat)
-            ).strip().splitlines()[-1]
+            run_phase("queries", env, "--out", str(setup_file), "--repeat", str(args.repeat))
+            .strip()
+            .splitlines()[-1]
         )
         for name, value in counted["queries"].items():
             measured[name]["queries"] = value["queries"]
+            slowest = value.get("slowest_query")
+            if slowest and measured[name]["p95_ms"] >= args.explain_over_ms:
+                measured[name]["slowest_query"] = slowest
         out["pages"] = measured
         out["baseline_ms"] = counted["baseline_ms"]
         base = counted["baseline_ms"]["newest_30_of_a_status"]["p95"] or 0.001
-        out["ratio_p95_to_baseline"] = {k: round(v["p95_ms"] / base, 1) for k, v in measured.items()}
+        out["ratio_p95_to_baseline"] = {
+            k: round(v["p95_ms"] / base, 1) for k, v in measured.items()
+        }
     finally:
         if server is not None:
             server.send_signal(signal.SIGTERM)
@@ -431,6 +460,9 @@ def main() -> None:
     parser.add_argument("--history-workers", type=int, default=2, help="COPY processes (PG)")
     parser.add_argument("--history-month-days", type=int, default=400, help=argparse.SUPPRESS)
     parser.add_argument("--size", default="small", help="demo city size")
+    parser.add_argument(
+        "--explain-over-ms", type=float, default=150.0, help="slowest query + plan above this p95"
+    )
     parser.add_argument("--seed", type=int, default=20261206)
     parser.add_argument("--keep", action="store_true", help="keep the data directories")
     parser.add_argument("--phase", default="", help=argparse.SUPPRESS)
@@ -444,7 +476,10 @@ def main() -> None:
     result: dict[str, Any] = {
         "benchmark": "pages",
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
-        "machine": {"cpus": os.cpu_count(), "loadavg_before": [round(x, 2) for x in os.getloadavg()]},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "loadavg_before": [round(x, 2) for x in os.getloadavg()],
+        },
         "database": "postgresql" if args.postgres else "sqlite",
         "server": f"shegong serve --no-worker, 1 process, {args.threads} threads",
         "timing": "client latency on loopback, one client in sequence (no Server-Timing header)",
