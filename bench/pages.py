@@ -26,6 +26,7 @@ tables (the newest 30 appeals of one status; one appeal by primary key), p50/p95
 from __future__ import annotations
 
 import argparse
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -46,7 +47,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from appeals_intake import (  # noqa: E402 — the bench's shared helpers
+from appeals_intake import (  # the bench's shared helpers
     PG_DEFAULT,
     free_port,
     percentile,
@@ -54,7 +55,7 @@ from appeals_intake import (  # noqa: E402 — the bench's shared helpers
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "Shegong@2026"  # the demo password (shegong.demo.people.DEMO_PASSWORD)
+PASSWORD = "Shegong@2026"  # noqa: S105 — shegong.demo.people.DEMO_PASSWORD
 TARGET_MS = 300.0
 RSS_TARGET_MB = 400.0
 
@@ -207,7 +208,7 @@ def _plan(sql: str) -> list[str]:
         with connection.cursor() as cursor:
             cursor.execute(prefix + sql)
             return [" ".join(str(c) for c in row) for row in cursor.fetchall()][:40]
-    except Exception as error:  # noqa: BLE001 — a plan is a diagnostic, never fatal
+    except Exception as error:  # a plan is a diagnostic, never fatal
         return [f"no plan: {type(error).__name__}"]
 
 
@@ -289,7 +290,7 @@ class Session:
         data = urllib.parse.urlencode(
             {"username": username, "password": PASSWORD, "csrfmiddlewaretoken": token}
         ).encode()
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 — http://127.0.0.1 only
             self.base + "/accounts/login/",
             data=data,
             headers={"Referer": self.base + "/accounts/login/"},
@@ -312,10 +313,8 @@ def vm_hwm_mb(pid: int) -> float:
 def children(pid: int) -> list[int]:
     found = [pid]
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+        with contextlib.suppress(OSError):
             found += [int(p) for p in (task / "children").read_text().split()]
-        except OSError:
-            pass
     return found
 
 

@@ -241,7 +241,7 @@ class Session:
         data = urllib.parse.urlencode(
             {"username": "staff", "password": PASSWORD, "csrfmiddlewaretoken": token}
         ).encode()
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 — http://127.0.0.1 only
             self.base + "/login/", data=data, headers={"Referer": self.base + "/login/"}
         )
         with self.opener.open(request, timeout=60) as response:
