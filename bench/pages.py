@@ -142,6 +142,15 @@ def phase_setup(args: argparse.Namespace) -> None:
         out["history"] = preload_history(args.history, rng, log, args.history_workers)
         t = time.monotonic()
         out["history"]["work_orders"] = _work_orders()
+        # History rows bypass intake, which fills masked_search_text (what search reads);
+        # the public texts carry no identifiers, so title + body stand in for the masked text.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE appeals_appeal SET masked_search_text = title || %s || body "
+                "WHERE masked_search_text = ''",
+                ["\n"],
+            )
+            out["history"]["search_text_filled"] = cursor.rowcount
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         out["history"]["work_orders_seconds"] = round(time.monotonic() - t, 1)
@@ -173,7 +182,8 @@ def pages(setup: dict[str, Any]) -> dict[str, list[tuple[str, str]]]:
         "dispatcher": [
             ("workbench", "/appeals/"),
             ("appeals_list", "/appeals/search/"),
-            ("appeals_search_text", "/appeals/search/?q=" + urllib.parse.quote("噪音")),
+            ("appeals_search_2_chars", "/appeals/search/?q=" + urllib.parse.quote("噪音")),
+            ("appeals_search_4_chars", "/appeals/search/?q=" + urllib.parse.quote("物业公司")),
             ("appeal_detail_triaged", f"/appeals/{triaged}/"),
             ("appeal_detail_untriaged", f"/appeals/{untriaged}/"),
         ],
