@@ -145,12 +145,23 @@ def phase_setup(args: argparse.Namespace) -> None:
         # History rows bypass intake, which fills masked_search_text (what search reads);
         # the public texts carry no identifiers, so title + body stand in for the masked text.
         with connection.cursor() as cursor:
+            rebuild = []
+            if connection.vendor == "postgresql":  # the trigram GIN index: rebuild, not update
+                cursor.execute(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = "
+                    "'appeals_appeal' AND indexdef LIKE '%%masked_search_text%%'"
+                )
+                for name, definition in cursor.fetchall():
+                    cursor.execute(f'DROP INDEX "{name}"')
+                    rebuild.append(definition)
             cursor.execute(
                 "UPDATE appeals_appeal SET masked_search_text = title || %s || body "
                 "WHERE masked_search_text = ''",
                 ["\n"],
             )
             out["history"]["search_text_filled"] = cursor.rowcount
+            for definition in rebuild:
+                cursor.execute(definition)
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
         out["history"]["work_orders_seconds"] = round(time.monotonic() - t, 1)
