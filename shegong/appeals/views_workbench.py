@@ -35,6 +35,7 @@ OPEN_ORDERS = [WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED]
 # title, kind, place, status, clock): a page of 30 rows without them reads a fraction of the
 # bytes. Reading one of them on a row would cost a query per row (tests count them).
 QUEUE_DEFERRED = ("body", "masked_search_text", "reply_text", "decision_reason")
+ORDER_DEFERRED = ("instructions", "return_reason", "reply_text")  # a work order's, likewise
 
 
 def _queues(user: User, now: datetime) -> dict[str, dict[str, Any]]:
@@ -115,7 +116,7 @@ def queue_rows(queues: dict[str, dict[str, Any]], current: str, user: User) -> Q
     elif queue["type"] == "orders":
         rows_qs = rows_qs.select_related(
             "appeal", "unit", "appeal__policy", "appeal__region"
-        ).defer(*(f"appeal__{name}" for name in QUEUE_DEFERRED))
+        ).defer(*ORDER_DEFERRED, *(f"appeal__{name}" for name in QUEUE_DEFERRED))
     return rows_qs
 
 
