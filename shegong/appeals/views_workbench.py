@@ -36,14 +36,16 @@ OPEN_ORDERS = [WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED]
 # bytes. Reading one of them on a row would cost a query per row (tests count them).
 QUEUE_DEFERRED = ("body", "masked_search_text", "reply_text", "decision_reason")
 ORDER_DEFERRED = ("instructions", "return_reason", "reply_text")  # a work order's, likewise
+# Each queue by key: its label, its row type ("appeals", "orders", "extensions"), its queryset.
+Queues = dict[str, dict[str, Any]]
 
 
-def _queues(user: User, now: datetime) -> dict[str, dict[str, Any]]:
+def _queues(user: User, now: datetime) -> Queues:
     appeals = Appeal.objects.visible_to(user)
     orders = WorkOrder.objects.visible_to(user).filter(status__in=OPEN_ORDERS)
     own_unit = user.scope_unit_path
     mine = orders.filter(unit__path__startswith=own_unit) if own_unit else orders.none()
-    queues: dict[str, dict[str, Any]] = {}
+    queues: Queues = {}
     if user.has_capability(Cap.APPEALS_DISPATCH):
         queues["to_accept"] = {
             "label": "待受理",
@@ -103,11 +105,13 @@ def _queues(user: User, now: datetime) -> dict[str, dict[str, Any]]:
     return queues
 
 
-def queue_rows(queues: dict[str, dict[str, Any]], current: str, user: User) -> QuerySet[Any]:
+def queue_rows(
+    queues: Queues, current: str, user: User
+) -> QuerySet[Appeal] | QuerySet[WorkOrder] | QuerySet[ExtensionRequest]:
     """The rows of queue ``current`` as the table shows them: the relations it prints
     selected, the long texts it never shows deferred."""
     queue = queues[current]
-    rows_qs: QuerySet[Any] = queue["qs"]
+    rows_qs = queue["qs"]
     if queue["type"] == "appeals":
         rows_qs = rows_qs.select_related("region", "lead_unit", "policy").defer(*QUEUE_DEFERRED)
         advisor = hooks.dispatch_advisor.get()
@@ -166,7 +170,7 @@ def workbench(request: AuthedHttpRequest) -> HttpResponse:
                     "clock": clock_state(due, warn_hours=item.appeal.policy.warn_hours, now=now),
                 }
             )
-        else:
+        elif isinstance(item, ExtensionRequest):
             rows.append(
                 {
                     "appeal": item.work_order.appeal,

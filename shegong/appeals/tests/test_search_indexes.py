@@ -31,7 +31,7 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def plan(queryset: QuerySet[Appeal] | QuerySet[ExtensionRequest]) -> str:
+def plan(queryset: QuerySet[Appeal] | QuerySet[ExtensionRequest] | QuerySet[WorkOrder]) -> str:
     return queryset.explain()
 
 
@@ -199,7 +199,9 @@ def queued(world, make_appeal) -> list[Appeal]:
     return clones
 
 
-def queue_page(key: str, user: User) -> QuerySet[Appeal]:
+def queue_page(
+    key: str, user: User
+) -> QuerySet[Appeal] | QuerySet[WorkOrder] | QuerySet[ExtensionRequest]:
     from django.utils import timezone
 
     from shegong.appeals.views_workbench import _queues, queue_rows
