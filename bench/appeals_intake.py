@@ -164,7 +164,7 @@ class RowFactory:
         from django.db import connection
 
         from shegong.appeals.choices import KIND_STREAM, STREAM_PREFIX
-        from shegong.appeals.models import Appeal, AppealEvent, AppealPolicy
+        from shegong.appeals.models import Appeal, AppealEvent, AppealPolicy, masked_copy
         from shegong.appeals.services.intake import TRACKING_ALPHABET, tracking_hash
         from shegong.demo.appeals import load_messages, localise
         from shegong.regions.models import Region
@@ -177,6 +177,7 @@ class RowFactory:
         self.alphabet = TRACKING_ALPHABET
         self.tracking_hash = tracking_hash
         self.localise = localise
+        self.masked_copy = masked_copy
         self.messages, self.source = load_messages()
         encode: Any = _copy_value if copy else (lambda v: v)
         self.encode = encode
@@ -213,7 +214,7 @@ class RowFactory:
         self.event_template = [encode(_plain(f.get_default())) for f in event_fields]
         self.event_index = {f.attname: i for i, f in enumerate(event_fields)}
         self.petitioners: list[Any] = [encode(None)]
-        self._texts: dict[tuple[int, str], tuple[str, str]] = {}
+        self._texts: dict[tuple[int, str], tuple[str, str, str]] = {}
         self.reply = encode("经核查，已督促相关单位整改到位，并已回访诉求人。")
         self.redirect_reason = encode("属于民事纠纷，请依法向人民法院提起诉讼")
         self.reject_reason = encode("诉求内容不明确，经联系诉求人仍无法补充具体事实")
@@ -221,13 +222,16 @@ class RowFactory:
     def add_petitioners(self, ids: list[int]) -> None:
         self.petitioners += [self.encode(pk) for pk in ids]
 
-    def text(self, message: int, district: str) -> tuple[str, str]:
+    def text(self, message: int, district: str) -> tuple[str, str, str]:
         key = (message, district)
         if key not in self._texts:
             m = self.messages[message]
             title = self.localise(m.title, "示范市", district)[:200] or "群众诉求"
             body = self.localise(m.body, "示范市", district)
-            self._texts[key] = (self.encode(title), self.encode(body))  # escaped once
+            # masked_search_text as the model's save writes it (masked_copy), computed
+            # once per text like the escaping: history rows are found by search.
+            masked = self.masked_copy(title, body)
+            self._texts[key] = (self.encode(title), self.encode(body), self.encode(masked))
         return self._texts[key]
 
     def appeal(
@@ -239,7 +243,7 @@ class RowFactory:
         kind = rng.choices(self.kinds, cum_weights=self.kind_weights)[0]
         stream = self.kind_stream[kind]
         region_id, place, district = rng.choice(self.places)
-        title, body = self.text(rng.randrange(len(self.messages)), district)
+        title, body, masked = self.text(rng.randrange(len(self.messages)), district)
         number = f"{self.prefix[stream]}{registered:%Y%m%d}{pk:07d}"
         code = "".join(rng.choices(self.alphabet, k=8))
         row = self.template.copy()
@@ -251,6 +255,7 @@ class RowFactory:
         row[i["channel"]] = rng.choice(["phone", "phone", "portal", "api", "visit", "letter"])
         row[i["title"]] = title
         row[i["body"]] = body
+        row[i["masked_search_text"]] = masked
         row[i["region_id"]] = region_id
         row[i["address"]] = f"{place}{rng.randint(1, 40)}号楼附近"
         row[i["petitioner_id"]] = rng.choice(self.petitioners)

@@ -366,6 +366,25 @@ class Appeal(models.Model):
                 condition=Q(finality_at__isnull=False),
                 name="appeal_finality_set",
             ),
+            # The dispatcher's queues (``views_workbench._queues``): one open status each,
+            # ordered by its own clock. The open rows of a status are a small share of the
+            # table, so a partial index per queue holds only them, serves the ORDER BY and
+            # the count; ``status = 'registered'`` implies the condition on both databases.
+            models.Index(
+                fields=["triage_due_at"],
+                condition=Q(status=AppealStatus.REGISTERED),
+                name="appeal_queue_to_accept",
+            ),
+            models.Index(
+                fields=["accepted_at"],
+                condition=Q(status=AppealStatus.ACCEPTED),
+                name="appeal_queue_to_dispatch",
+            ),
+            models.Index(
+                fields=["replied_at"],
+                condition=Q(status=AppealStatus.REPLIED),
+                name="appeal_queue_to_close",
+            ),
         ]
 
     def __str__(self) -> str:

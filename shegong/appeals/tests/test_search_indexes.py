@@ -5,7 +5,8 @@ to scan through another index."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -30,7 +31,7 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
-def plan(queryset: QuerySet[Appeal] | QuerySet[ExtensionRequest]) -> str:
+def plan(queryset: QuerySet[Appeal] | QuerySet[ExtensionRequest] | QuerySet[WorkOrder]) -> str:
     return queryset.explain()
 
 
@@ -161,3 +162,133 @@ def test_the_finality_check_of_intake_reads_the_partial_index(one_final) -> None
 @pytest.mark.django_db
 def test_the_finality_check_finds_the_final_appeal(one_final) -> None:
     assert list(_final_appeals(one_final)) == [one_final]
+
+
+# The dispatcher's queues (待受理, 待派单, 待办结): one open status each, a partial index per
+# queue on its clock serves the count and the ORDER BY of the page (issue 13: 待受理 sorted
+# every registered appeal with all columns).
+QUEUE_STATUS = {
+    "to_accept": ("registered", "triage_due_at", "appeal_queue_to_accept"),
+    "to_dispatch": ("accepted", "accepted_at", "appeal_queue_to_dispatch"),
+    "to_close": ("replied", "replied_at", "appeal_queue_to_close"),
+}
+
+
+LONG_TEXTS = ("body", "masked_search_text", "reply_text", "decision_reason")
+
+
+def put_in_queue(appeals: list[Appeal], key: str) -> None:
+    status, clock, _ = QUEUE_STATUS[key]
+    start = datetime(2026, 1, 1, tzinfo=UTC)
+    for i, appeal in enumerate(appeals):
+        Appeal.objects.filter(pk=appeal.pk).update(
+            status=status, **{clock: start + timedelta(hours=i)}
+        )
+
+
+@pytest.fixture
+def queued(world, make_appeal) -> list[Appeal]:
+    """2,001 appeals, most closed: 100 in each dispatcher queue (more than a page, else
+    PostgreSQL sorts the few rows rather than read an index in order)."""
+    lead, _ = make_appeal()
+    clones = clone_appeals(lead, 2000)
+    Appeal.objects.exclude(pk__in=[a.pk for a in clones[:300]]).update(status="closed")
+    for n, key in enumerate(QUEUE_STATUS):
+        put_in_queue(clones[100 * n : 100 * n + 100], key)
+    analyze()
+    return clones
+
+
+def queue_page(
+    key: str, user: User
+) -> QuerySet[Appeal] | QuerySet[WorkOrder] | QuerySet[ExtensionRequest]:
+    from django.utils import timezone
+
+    from shegong.appeals.views_workbench import _queues, queue_rows
+
+    return queue_rows(_queues(user, timezone.now()), key, user)[:30]
+
+
+def queue_count(key: str, user: User) -> QuerySet[Appeal]:
+    from django.utils import timezone
+
+    from shegong.appeals.views_workbench import _queues
+
+    # what ``count()`` reads: the filter, no ORDER BY
+    return _queues(user, timezone.now())[key]["qs"].order_by().values("pk")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", QUEUE_STATUS)
+def test_a_dispatcher_queue_page_reads_its_partial_index(queued, world, key) -> None:
+    assert QUEUE_STATUS[key][2] in plan(queue_page(key, world.dispatcher))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", QUEUE_STATUS)
+def test_a_dispatcher_queue_page_is_not_sorted_afterwards(queued, world, key) -> None:
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's plan wording")
+    assert "TEMP B-TREE" not in plan(queue_page(key, world.dispatcher))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", QUEUE_STATUS)
+def test_a_dispatcher_queue_count_reads_only_its_status(queued, world, key) -> None:
+    # its partial index or the status index: either reads the queue's rows only
+    text = plan(queue_count(key, world.dispatcher))
+    assert not re.search(
+        r"SCAN appeals_appeal\b(?! USING INDEX appeal_queue)|Seq Scan on appeals_appeal\b", text
+    )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", QUEUE_STATUS)
+def test_a_dispatcher_queue_lists_its_appeals_in_clock_order(queued, world, key) -> None:
+    first = 100 * list(QUEUE_STATUS).index(key)
+    expected = [a.pk for a in queued[first : first + 30]]
+    assert [a.pk for a in queue_page(key, world.dispatcher)] == expected
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", QUEUE_STATUS)
+def test_a_dispatcher_queue_page_leaves_the_long_texts_unread(queued, world, key) -> None:
+    sql = str(queue_page(key, world.dispatcher).query)
+    assert [column for column in LONG_TEXTS if f'"{column}"' in sql] == []
+
+
+@pytest.mark.django_db
+def test_an_order_queue_page_leaves_the_order_texts_unread(queued, world) -> None:
+    sql = str(queue_page("overdue", world.dispatcher).query)
+    texts = ("instructions", "return_reason", "reply_text")
+    assert [c for c in texts if f'"appeals_workorder"."{c}"' in sql] == []
+
+
+@pytest.mark.django_db
+def test_an_order_queue_page_leaves_the_appeal_texts_unread(queued, world) -> None:
+    sql = str(queue_page("overdue", world.dispatcher).query)
+    assert [c for c in LONG_TEXTS if f'"appeals_appeal"."{c}"' in sql] == []
+
+
+def workbench_queries(client, key: str) -> int:
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(f"/appeals/?queue={key}")
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("key", QUEUE_STATUS)
+def test_a_dispatcher_queue_costs_the_same_queries_for_more_rows(
+    queued, world, client_for, key
+) -> None:
+    status = QUEUE_STATUS[key][0]
+    first = 100 * list(QUEUE_STATUS).index(key)
+    Appeal.objects.filter(status=status).exclude(pk=queued[first].pk).update(status="closed")
+    client = client_for(world.dispatcher)
+    workbench_queries(client, key)  # warm the per-request caches (session, roles)
+    one_row = workbench_queries(client, key)
+    put_in_queue(queued[first + 1 : first + 30], key)  # a full page
+    assert workbench_queries(client, key) == one_row
