@@ -181,7 +181,7 @@ class ScopedQuerySet(models.QuerySet):  # type arguments omitted on purpose: see
 
 
 def _semi_join_q(
-    model: type[models.Model], rel: str, path: str, filters: Mapping[str, Any]
+    model: type[models.Model], rel: str, path: str, filters: Mapping[str, object]
 ) -> models.Q | None:
     """The condition "``rel`` leads into the subtree of ``path``" as semi-joins.
 
@@ -201,11 +201,13 @@ def _semi_join_q(
     then keeps the joined form.
     """
     parts = [p for p in rel.split("__") if p]
-    current: Any = model
+    current: type[models.Model] | None = model
     for i, part in enumerate(parts):
+        if current is None:
+            return None
         field = current._meta.get_field(part)
         if not (field.many_to_many or field.one_to_many):
-            current = field.related_model
+            current = _related_model(field)
             continue
         fk = getattr(field, "field", None)
         if not (
@@ -218,7 +220,9 @@ def _semi_join_q(
         if any(not key.startswith(hop) for key in filters):
             return None
         inner_filters = {key[len(hop) :]: value for key, value in filters.items()}
-        related: type[models.Model] = field.related_model
+        related = _related_model(field)
+        if related is None:
+            return None
         rest = "__".join(parts[i + 1 :])
         inner = _semi_join_q(related, rest, path, inner_filters)
         if inner is None:
@@ -228,6 +232,13 @@ def _semi_join_q(
         keys = related._base_manager.filter(inner).values(fk.attname)
         target = "__".join([*parts[:i], fk.target_field.name, "in"])
         return models.Q(**{target: keys})
+    return None
+
+
+def _related_model(field: object) -> type[models.Model] | None:
+    related = getattr(field, "related_model", None)
+    if isinstance(related, type) and issubclass(related, models.Model):
+        return related
     return None
 
 
