@@ -161,11 +161,14 @@ class ScopedQuerySet(models.QuerySet):  # type arguments omitted on purpose: see
             if not path:
                 continue
             for rel in _paths(rels):
-                condition |= subtree_q(path, _prefix(rel)) & models.Q(
-                    **scope.path_filters.get(rel, {})
-                )
+                filters = scope.path_filters.get(rel, {})
+                semi_join = _semi_join_q(self.model, rel, path, filters)
+                if semi_join is not None:
+                    condition |= semi_join
+                else:
+                    condition |= subtree_q(path, _prefix(rel)) & models.Q(**filters)
+                    multi_valued |= _is_multi_valued(self.model, rel)
                 matched = True
-                multi_valued |= _is_multi_valued(self.model, rel)
         if scope.region_path_column and region_path:
             condition |= subtree_q(region_path, scope.region_path_column)
             matched = True
@@ -175,6 +178,68 @@ class ScopedQuerySet(models.QuerySet):  # type arguments omitted on purpose: see
             inner = self.model._base_manager.filter(condition).values("pk")
             return self.filter(pk__in=inner)
         return self.filter(condition)
+
+
+def _semi_join_q(
+    model: type[models.Model], rel: str, path: str, filters: Mapping[str, object]
+) -> models.Q | None:
+    """The condition "``rel`` leads into the subtree of ``path``" as semi-joins.
+
+    Each multi-valued hop of ``rel`` (a reverse foreign key: ``work_orders``, ``reviews``,
+    ``memberships``, ``appeals``) becomes ``<key> IN (SELECT <fk> FROM <related table>
+    WHERE <rest of the path>)``, so the database can start from the related table's
+    unit/region rows (through their path index) instead of joining every row of this
+    model with every related row. The rel's ``path_filters`` go into the subquery of the
+    hop they name, relative to the related model, so they hold for the same related row
+    as the subtree test (as in the joined form). Semantics are those of the joined form:
+    a row matches iff some chain of related rows satisfies the subtree test and the
+    filters.
+
+    Returns None when the path has no multi-valued hop (the plain condition is already a
+    join on single-valued relations) or a hop that this rewrite does not cover (a
+    many-to-many relation, a generic relation, a filter on another branch): the caller
+    then keeps the joined form.
+    """
+    parts = [p for p in rel.split("__") if p]
+    current: type[models.Model] | None = model
+    for i, part in enumerate(parts):
+        if current is None:
+            return None
+        field = current._meta.get_field(part)
+        if not (field.many_to_many or field.one_to_many):
+            current = _related_model(field)
+            continue
+        fk = getattr(field, "field", None)
+        if not (
+            isinstance(field, models.ManyToOneRel)
+            and not field.many_to_many
+            and isinstance(fk, models.ForeignKey)
+        ):
+            return None
+        hop = "__".join(parts[: i + 1]) + "__"
+        if any(not key.startswith(hop) for key in filters):
+            return None
+        inner_filters = {key[len(hop) :]: value for key, value in filters.items()}
+        related = _related_model(field)
+        if related is None:
+            return None
+        rest = "__".join(parts[i + 1 :])
+        inner = _semi_join_q(related, rest, path, inner_filters)
+        if inner is None:
+            inner = subtree_q(path, _prefix(rest)) & models.Q(**inner_filters)
+            if _is_multi_valued(related, rest):
+                return None
+        keys = related._base_manager.filter(inner).values(fk.attname)
+        target = "__".join([*parts[:i], fk.target_field.name, "in"])
+        return models.Q(**{target: keys})
+    return None
+
+
+def _related_model(field: object) -> type[models.Model] | None:
+    related = getattr(field, "related_model", None)
+    if isinstance(related, type) and issubclass(related, models.Model):
+        return related
+    return None
 
 
 def _is_multi_valued(model: type[models.Model], rel: str) -> bool:
