@@ -191,6 +191,7 @@ def register(request: HtmxHttpRequest) -> HttpResponse:
                     messages.success(request, f"注册成功，您的志愿者编号是 {volunteer.number}")
                     return redirect("volunteer_portal:home")
     street = request.POST.get("street", "")
+    street_pk = parse_id(street)
     return render(
         request,
         "volunteers/portal/register.html",
@@ -199,8 +200,8 @@ def register(request: HtmxHttpRequest) -> HttpResponse:
             "form": form,
             "streets": _streets(),
             "street": street,
-            "communities": Region.objects.filter(parent_id=parse_id(street)).order_by("code")
-            if parse_id(street) is not None
+            "communities": Region.objects.filter(parent_id=street_pk).order_by("code")
+            if street_pk is not None
             else [],
             "selected_region": str(request.POST.get("region", "")),
         },
