@@ -97,7 +97,12 @@ def masked_text_q(term: str, *, using: str = "default") -> Q:
     """Appeals whose masked title or body contains ``term`` (case-insensitive for Latin
     letters), through the text index where the backend and the term's length allow."""
     connection = connections[using]
-    if connection.vendor == "sqlite" and len(term) >= MIN_INDEXED_TERM and sqlite_has_trigram():
+    if (
+        connection.vendor == "sqlite"
+        and len(term) >= MIN_INDEXED_TERM
+        and sqlite_has_trigram()
+        and sqlite_fts_installed(connection)
+    ):
         return Q(
             # The term is a parameter (one quoted phrase); the SQL is a constant.
             pk__in=RawSQL(_FTS_MATCH, [_fts_phrase(term)])  # noqa: S611
@@ -155,6 +160,23 @@ def _sqlite_table_exists(cursor: CursorWrapper, name: str) -> bool:
     return cursor.fetchone() is not None
 
 
+def sqlite_fts_installed(connection: BaseDatabaseWrapper) -> bool:
+    """Whether the FTS5 table exists (a migration under an SQLite without the trigram
+    tokenizer, or ``migrate appeals 0013``, leaves none): without it a search reads the
+    masked column, never a 500. One look-up in ``sqlite_master`` per search."""
+    with connection.cursor() as cursor:
+        return _sqlite_table_exists(cursor, FTS_TABLE)
+
+
+def _sqlite_triggers_missing(cursor: CursorWrapper) -> bool:
+    cursor.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN (%s, %s, %s)",
+        ["appeals_appeal_fts_ai", "appeals_appeal_fts_ad", "appeals_appeal_fts_au"],
+    )
+    row = cursor.fetchone()
+    return row is None or row[0] < 3
+
+
 def install_sqlite_fts(connection: BaseDatabaseWrapper, *, create: bool = True) -> bool:
     """Create the FTS5 table and its triggers if missing, filling the table when it is new
     (``create=False``: only the triggers of an existing table). False (nothing done) on
@@ -171,6 +193,14 @@ def install_sqlite_fts(connection: BaseDatabaseWrapper, *, create: bool = True) 
                 'CREATE VIRTUAL TABLE "appeals_appeal_fts" USING fts5(masked_search_text, '
                 "content='appeals_appeal', content_rowid='id', tokenize='trigram')"
             )
+            cursor.execute(
+                """INSERT INTO "appeals_appeal_fts" ("appeals_appeal_fts") VALUES ('rebuild')"""
+            )
+        elif _sqlite_triggers_missing(cursor):
+            # Rows written while the triggers were gone are missing or stale in the index
+            # (and a stale row breaks the external-content delete): rebuild it whole.
+            for sql in _SQLITE_TRIGGERS:
+                cursor.execute(sql)
             cursor.execute(
                 """INSERT INTO "appeals_appeal_fts" ("appeals_appeal_fts") VALUES ('rebuild')"""
             )

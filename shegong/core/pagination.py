@@ -112,12 +112,17 @@ class CappedPage(Generic[M]):
         return (self.number - 1) * self.per_page + len(self.object_list)
 
 
+# Beyond any list a person pages through; past it the page number is held here (a larger
+# one overflows the database's OFFSET: a 500 on SQLite and PostgreSQL alike).
+MAX_PAGE = 1_000_000
+
+
 def _page_number(raw: str | None) -> int:
     try:
         number = int(raw or 1)
     except (TypeError, ValueError):
         return 1
-    return max(number, 1)
+    return min(max(number, 1), MAX_PAGE)
 
 
 def page_links(number: int, last: int, *, around: int = 2) -> list[int | None]:

@@ -156,3 +156,11 @@ def test_a_page_keeps_the_list_order(five) -> None:
     request = RequestFactory().get("/x/")
     page = paginate_capped(request, Appeal.objects.order_by("-pk"), 2, cap=3)
     assert [a.pk for a in page] == [five[4].pk, five[3].pk]
+
+
+def test_a_page_number_past_any_list_over_the_cap_is_not_an_error(
+    world, client_for, five, settings
+) -> None:
+    settings.SHEGONG_LIST_COUNT_CAP = 2
+    response = client_for(world.dispatcher).get("/appeals/search/?page=" + "9" * 31)
+    assert response.status_code == 200

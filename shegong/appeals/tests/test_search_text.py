@@ -215,3 +215,21 @@ def test_postgres_keyword_can_use_the_trigram_index(world, lamp) -> None:
         cursor.execute("SET LOCAL enable_seqscan = off")  # a tiny table: prove it *can*
         plan = queryset.explain()
     assert "appeal_masked_trgm" in plan
+
+
+@pytest.mark.skipif(not SQLITE, reason="the FTS5 triggers are SQLite's")
+def test_sqlite_rows_written_without_the_triggers_are_indexed_when_they_come_back(
+    world, make_appeal
+) -> None:
+    with connection.cursor() as cursor:
+        for trigger in ("appeals_appeal_fts_ai", "appeals_appeal_fts_ad", "appeals_appeal_fts_au"):
+            cursor.execute(f'DROP TRIGGER "{trigger}"')
+    appeal, _ = make_appeal(title="井盖丢失很危险", body="南一社区井盖丢失，夜里有人差点掉进去。")
+    search.ensure_text_index(using="default")
+    assert found(world.leader, q="井盖丢失") == {appeal.pk}
+
+
+@pytest.mark.skipif(not SQLITE, reason="the FTS5 table is SQLite's")
+def test_sqlite_search_without_the_text_index_reads_the_masked_column(world, lamp) -> None:
+    search.uninstall_sqlite_fts(connection)
+    assert found(world.leader, q="路灯坏了") == {lamp.pk}
