@@ -3,6 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml constraints.txt | cksum | cut -d' ' -f1)
+TEST_WORKERS ?= auto
+PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --durations=15
 
 .PHONY: setup run test test-fast test-dated lint bench demo-metro clean screenshots
 
@@ -22,18 +24,22 @@ run: setup
 
 ## The whole test suite (unit, integration, browser). DATABASE_URL selects PostgreSQL.
 ## On SQLite the non-browser part runs under coverage, held against .ci/coverage-floor.
+## The non-browser tests run in one process per core (pytest-xdist; TEST_WORKERS=0 runs them in
+## this process); each worker has its own database and data directory. The slowest tests are
+## listed at the end of each run, so a slow one is seen where it was added.
 test: setup
 	bash scripts/ensure-browser.sh
 ifeq ($(DATABASE_URL),)
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser" --cov --cov-report=
+	$(PYTEST) -m "not browser" --cov --cov-report=
 	$(BIN)/python scripts/check-coverage.py
 	$(BIN)/python -m pytest -q -p no:cacheprovider -m browser
 else
-	$(BIN)/python -m pytest -q -p no:cacheprovider
+	$(PYTEST) -m "not browser"
+	$(BIN)/python -m pytest -q -p no:cacheprovider -m browser
 endif
 
 test-fast: setup
-	$(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"
+	$(PYTEST) -m "not browser"
 
 ## The non-browser suite with the machine's clock moved (libfaketime; both dates are part of CI):
 ## 23:45 in Beijing on the 3rd of a month after a 31-day month (the run crosses midnight),
@@ -44,7 +50,7 @@ test-dated: setup
 	set -e; for when in $(DATED); do \
 	  echo "=== non-browser suite with the clock at $$when ==="; \
 	  FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f "@$$(echo $$when | tr T ' ')" \
-	    $(BIN)/python -m pytest -q -p no:cacheprovider -m "not browser"; \
+	    $(PYTEST) -m "not browser"; \
 	done
 
 ## Browser tests that also rewrite the screenshots the docs show (docs/screenshots);

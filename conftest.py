@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import select
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from pytest_django import DjangoDbBlocker
 
 
 def _select_sleep(seconds: float) -> None:
@@ -27,8 +29,22 @@ if "faketime" in os.environ.get("LD_PRELOAD", ""):
     # select() instead. Processes the tests start (servers, workers) run on the real clock;
     # they serve requests, the date logic under test runs here.
     time.sleep = _select_sleep
-    for _var in ("LD_PRELOAD", "FAKETIME", "FAKETIME_DONT_FAKE_MONOTONIC"):
-        os.environ.pop(_var, None)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under libfaketime, the processes the tests start run on the real clock: LD_PRELOAD is
+    dropped so they do not load it — except in the pytest-xdist controller, whose only children
+    are the workers that run the tests (they drop it in turn). FAKETIME itself stays: the
+    library already loaded here re-reads it every few seconds, and without it this process
+    would fall back to the real clock part-way through the run."""
+    if "faketime" not in os.environ.get("LD_PRELOAD", ""):
+        return
+    controller = not os.environ.get("PYTEST_XDIST_WORKER") and bool(
+        config.getoption("numprocesses", default=None)
+    )
+    if not controller:
+        os.environ.pop("LD_PRELOAD", None)
+
 
 # Hypothesis's per-example deadline measures the machine, not the code: on a shared CI box
 # and under coverage tracing (`make test`) a 200 ms deadline fails correct tests at random.
@@ -145,6 +161,9 @@ def build_world() -> World:
             region_id=region.pk if region else None,
             unit_id=unit.pk if unit else None,
             phone="13700001111",
+            # The personas sign in with PASSWORD (browser tests through the form); the rule
+            # that a first password is changed is tested in shegong/accounts.
+            must_change_password=False,
         )
     return World(
         root=root,
@@ -183,6 +202,17 @@ def client_for(client: Any) -> Any:
 
 
 @pytest.fixture(autouse=True)
+def _own_audit_checkpoints(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Each test's database starts a new audit chain, so each test has its own checkpoint
+    file (the checkpoints of a rolled-back test would read as a cut chain)."""
+    from django.test import override_settings
+
+    path = tmp_path_factory.mktemp("audit") / "checkpoints.jsonl"
+    with override_settings(SHEGONG_AUDIT_CHECKPOINT_FILE=path):
+        yield path
+
+
+@pytest.fixture(autouse=True)
 def _fresh_process_caches() -> Any:
     """Per-process caches (policy versions, regions by code) must not outlive a test's
     database: transactional tests flush the tables they were filled from."""
@@ -194,3 +224,31 @@ def _fresh_process_caches() -> Any:
     yield
     clear_policy_cache()
     region_cache.clear()
+
+
+@pytest.fixture(scope="module")
+def module_db(
+    django_db_setup: None,
+    django_db_blocker: DjangoDbBlocker,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[DjangoDbBlocker]:
+    """A transaction around a whole module: data a module's fixture builds once (a demo city)
+    is seen by each of its tests, whose own changes roll back to a savepoint (the ``db``
+    fixture nests), and the module's data rolls back after its last test."""
+    from django.db import transaction
+    from django.test import override_settings
+
+    checkpoints = override_settings(
+        SHEGONG_AUDIT_CHECKPOINT_FILE=tmp_path_factory.mktemp("audit") / "checkpoints.jsonl"
+    )
+    checkpoints.enable()
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        yield django_db_blocker
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+        checkpoints.disable()

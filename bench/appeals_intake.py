@@ -608,6 +608,9 @@ class Load:
         self.errors: collections.Counter[str] = collections.Counter()
         # Every answer other than 201: (end time, status, the first 300 bytes of its body).
         self.refusals: list[tuple[float, int, str]] = []
+        # Every refusal and connection error of every run (warm-up, measured window,
+        # profiled phases): (phase, end time, status, body); status 0 = connection error.
+        self.every_refusal: list[tuple[str, float, int, str]] = []
         self.lock = threading.Lock()
         self.stop_at = 0.0
         self.created_total = 0  # 201s over every run (the measured one and the profiled one)
@@ -671,7 +674,7 @@ class Load:
             self.errors.update(errors)
             self.refusals.extend(refusals)
 
-    def run(self, clients: int, seconds: float) -> float:
+    def run(self, clients: int, seconds: float, phase: str = "measured") -> float:
         self.results, self.errors, self.refusals = [], collections.Counter(), []
         begin = time.perf_counter()
         self.stop_at = begin + seconds
@@ -681,6 +684,10 @@ class Load:
         for thread in threads:
             thread.join()
         self.created_total += sum(1 for r in self.results if r[2] == 201)
+        self.every_refusal.extend((phase, at, status, text) for at, status, text in self.refusals)
+        self.every_refusal.extend(
+            (phase, at, 0, "connection error") for at, _lat, status in self.results if status == 0
+        )
         return begin
 
 
@@ -820,6 +827,7 @@ def main() -> None:
     }
     server: subprocess.Popen[bytes] | None = None
     load: Load | None = None
+    window: tuple[float, float] | None = None
     try:
         setup_file = data_dir / "setup.json"
         started = time.monotonic()
@@ -969,7 +977,7 @@ def main() -> None:
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
-                load.run(args.clients, args.profile_seconds + 1)
+                load.run(args.clients, args.profile_seconds + 1, phase=f"profile_{view}")
                 recorder.wait(timeout=60)
                 if raw.exists():
                     result[f"profile_{view}"] = summarise_profile(raw)
@@ -992,12 +1000,26 @@ def main() -> None:
                     "every_201_created_one_appeal": counted["open311_appeals"]
                     == load.created_total,
                 }
+        outside: list[dict[str, Any]] = []
+        if load is not None and window is not None:
+            # Refusals outside the measured window (warm-up, profiled phases) are not in
+            # ``errors`` but still need explaining: each with its phase and body.
+            for phase, at, status, text in load.every_refusal:
+                if phase == "measured" and window[0] <= at < window[1]:
+                    continue
+                if phase == "measured":
+                    phase = "warmup" if at < window[0] else "after_window"
+                outside.append({"phase": phase, "status": status, "body": text})
+            result["refusals_outside_window"] = {
+                "count": len(outside),
+                "first": outside[:20],
+            }
         log = data_dir / "server.log"
-        if log.exists() and (args.server_log or result.get("errors")):
+        if log.exists() and (args.server_log or result.get("errors") or outside):
             target = Path(args.server_log or f"appeals_intake-server-{os.getpid()}.log")
             shutil.copyfile(log, target)
             result["server_log"] = str(target.resolve())
-            if result.get("errors"):
+            if result.get("errors") or outside:
                 result["server_log_tail"] = log.read_text("utf-8", "replace").splitlines()[-40:]
         if pg_name:
             subprocess.run(["dropdb", *pg_cli, "--force", "--if-exists", pg_name], check=False)

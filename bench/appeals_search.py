@@ -10,8 +10,9 @@ answers the same question (timings in ms, p50/p95 over ``--runs``).
 
 Cases: the unfiltered list (count + first page), a number that does not exist, a number
 that exists typed in lower case, a rare and a common 3+-character word, a 2-character word,
-and the merged appeals of one appeal (the partial index, against the full index it replaced,
-both after ANALYZE).
+the merged appeals of one appeal (the partial index, against the full index it replaced,
+both after ANALYZE), and ``short_terms``: 1–2-character terms through the gram index
+against the ``LIKE`` they used before, same run, same rows checked.
 
 History rows bypass the services (they only make the table big) but go through
 ``core.db.bulk_insert``, so ``masked_search_text`` is computed as in production and, on
@@ -378,7 +379,61 @@ def measure(args: argparse.Namespace, lead: Appeal, root: User) -> dict[str, obj
         "plan_full": plan_full.splitlines()[0][:160],
     }
     results["pending_extensions"] = pending_extensions(runs, root)
+    results["short_terms"] = short_terms(runs, root)
     return results
+
+
+SHORT_TERMS = ("井盖", "积水", "井", "灯")  # rare / common 2 characters, rare / common 1
+
+
+def short_terms(runs: int, root: User) -> dict[str, object]:
+    """Search by 1–2 characters: the gram index (``search_short``, confirmed by the same
+    ``icontains``) against the ``LIKE`` on the masked text that answered such terms before,
+    both through ``paginate_capped`` (capped count + first page) on the user's
+    ``visible_to``; the same rows required."""
+    from django.db.models import Q
+    from django.test import RequestFactory
+
+    from shegong.appeals.models import Appeal
+    from shegong.appeals.search import masked_text_q
+    from shegong.core.pagination import paginate_capped
+
+    factory = RequestFactory()
+
+    def search(condition: Q) -> Callable[[], Page]:
+        def run() -> Page:
+            request = factory.get("/appeals/search/")
+            request.user = root
+            page = paginate_capped(request, Appeal.objects.visible_to(root).filter(condition), 30)
+            return (page.count, [a.pk for a in page])
+
+        return run
+
+    out: dict[str, object] = {}
+    for word in SHORT_TERMS:
+        log(f"short term {word}")
+        index, like = search(masked_text_q(word)), search(Q(masked_search_text__icontains=word))
+        all_index = set(Appeal.objects.filter(masked_text_q(word)).values_list("pk", flat=True))
+        all_like = set(
+            Appeal.objects.filter(masked_search_text__icontains=word).values_list("pk", flat=True)
+        )
+        t_index, t_like = timed(index, runs), timed(like, runs)
+        out[word] = {
+            "index": t_index,
+            "like": t_like,
+            "ratio_p95_like_over_index": round(t_like["p95_ms"] / max(t_index["p95_ms"], 0.01), 1),
+            "ratio_p50_like_over_index": round(t_like["p50_ms"] / max(t_index["p50_ms"], 0.01), 1),
+            "same_rows": all_index == all_like,
+            "same_first_page": index() == like(),
+            "matches": len(all_like),
+            "plan_index": [
+                line[:160]
+                for line in Appeal.objects.filter(masked_text_q(word))[:31]
+                .explain()
+                .splitlines()[:8]
+            ],
+        }
+    return out
 
 
 def main() -> None:

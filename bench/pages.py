@@ -355,6 +355,8 @@ def measure_size(args: argparse.Namespace, size: int) -> dict[str, Any]:
         "SHEGONG_DATA_DIR": str(data_dir),
         "LOG_LEVEL": "WARNING",
         "SHEGONG_TASKS": "database",
+        # The bench signs in over HTTP with passwords only: page times, not the second factor.
+        "SHEGONG_SECOND_FACTOR_REQUIRED": "false",
         "DJANGO_SETTINGS_MODULE": "shegong.conf.settings",
     }
     env.pop("DATABASE_URL", None)

@@ -119,9 +119,14 @@ def child(mode: str, arg: str) -> None:
             n=Count("pk"), first=Min("computed_at"), last=Max("computed_at")
         )
         span = (agg["last"] - agg["first"]).total_seconds() if agg["n"] else 0.0
-        out = {"triaged": agg["n"], "span_seconds": span}
+        # A batch's results share its start time: the span from the first to the last
+        # start covers every appeal but those of the last batch.
+        last = TriageResult.objects.filter(computed_at=agg["last"]).count() if agg["n"] else 0
+        out = {"triaged": agg["n"], "span_seconds": span, "in_span": agg["n"] - last}
+    elif mode == "profile":
+        out = _profile(int(arg))
     elif mode == "page":
-        from django.test import Client
+        from django.test import Client, override_settings
 
         from shegong.accounts.models import User
         from shegong.appeals.models import Appeal
@@ -134,12 +139,21 @@ def child(mode: str, arg: str) -> None:
             .order_by("pk")
             .first()
         ) or User.objects.filter(role__in=roles, is_active=True).order_by("pk").first()
+        # With --reuse every appeal may carry a result from the last run: the newest two
+        # lose theirs (every phase triages them again).
+        TriageResult.objects.filter(
+            appeal__in=Appeal.objects.order_by("-pk").values("pk")[:2]
+        ).delete()
         untriaged = list(Appeal.objects.filter(triage__isnull=True).order_by("-pk")[:2])
         appeal = untriaged[0] if untriaged else None
         if user is None or appeal is None:
             raise SystemExit("no dispatcher or no untriaged appeal in the demo city")
         c = Client()
         c.force_login(user)
+        # A signed-in dispatcher: force_login skips the login steps (password, second
+        # factor), which the production settings otherwise demand of the session.
+        trusted = override_settings(SHEGONG_TRUST_FORCED_LOGIN=True)
+        trusted.enable()
         before = _rss_mb()
         t = time.perf_counter()
         resp = c.get(f"/appeals/{appeal.pk}/", HTTP_HOST="127.0.0.1")
@@ -159,6 +173,56 @@ def child(mode: str, arg: str) -> None:
             "triaged_in_request": TriageResult.objects.filter(appeal=appeal).exists(),
         }
     print(json.dumps(out))
+
+
+def _profile(size: int) -> dict[str, Any]:
+    """``triage_many`` on batches of ``size`` of the newest appeals in a warm process: one
+    warm-up batch, one timed, one under cProfile with its queries captured. The profile's
+    top entries go to stderr."""
+    import cProfile
+    import io
+    import pstats
+    import re
+    from collections import Counter
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from shegong.appeals.models import Appeal
+    from shegong.triage import services
+    from shegong.triage.models import TriageResult
+
+    ids = list(Appeal.objects.order_by("-pk").values_list("pk", flat=True)[: 3 * size])
+    TriageResult.objects.filter(appeal_id__in=ids).delete()
+    services.preload()
+    services.triage_many(ids[2 * size :])  # warm-up
+    t = time.perf_counter()
+    services.triage_many(ids[size : 2 * size])
+    timed = time.perf_counter() - t
+    prof = cProfile.Profile()
+    with CaptureQueriesContext(connection) as ctx:
+        prof.enable()
+        services.triage_many(ids[:size])
+        prof.disable()
+    kinds: Counter[str] = Counter()
+    for q in ctx.captured_queries:
+        sql = q["sql"]
+        match = re.match(
+            r'\s*(SELECT .*? FROM "?(\w+)"?|INSERT INTO "?(\w+)"?|UPDATE "?(\w+)"?|\w+)', sql
+        )
+        kinds[
+            next((g for g in match.groups()[1:] if g), match.group(0)) if match else sql[:30]
+        ] += 1
+    text = io.StringIO()
+    stats = pstats.Stats(prof, stream=text)
+    stats.sort_stats("cumulative").print_stats(r"shegong|jieba|numpy|sklearn", 40)
+    log(text.getvalue())
+    return {
+        "batch": size,
+        "ms_per_appeal": round(timed * 1000 / size, 2),
+        "queries": len(ctx.captured_queries),
+        "queries_by_table": dict(kinds.most_common()),
+    }
 
 
 def run_child(mode: str, arg: str, env: dict[str, str]) -> dict[str, Any]:
@@ -193,7 +257,7 @@ def phase(name: str, env: dict[str, str], n: int, *extra: str, batch: int = 1) -
     busy = run_worker(env, *extra)
     done = run_child("count", "", env)
     # first to last result stored: the steady drain rate, without the worker's start-up
-    per_job = done["span_seconds"] / max(done["triaged"] - 1, 1)
+    per_job = done["span_seconds"] / max(done["in_span"], 1)
     return {
         "appeals": n,
         "appeals_per_job": batch,
@@ -216,6 +280,12 @@ def main() -> None:
     ap.add_argument("--history", type=int, default=600, help="demo appeals (history)")
     ap.add_argument("--redis-url", default="redis://127.0.0.1:6379/14")
     ap.add_argument("--reuse", help="the data directory of an earlier run (skips the demo)")
+    ap.add_argument(
+        "--profile",
+        type=int,
+        metavar="K",
+        help="only profile triage_many on batches of K (cProfile on stderr, queries)",
+    )
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
@@ -238,6 +308,10 @@ def main() -> None:
         t = time.perf_counter()
         world = run_child("generate", str(args.history), {**base, "SHEGONG_TASKS": "immediate"})
         world["generate_seconds"] = round(time.perf_counter() - t, 1)
+    if args.profile:
+        profile = run_child("profile", str(args.profile), {**base, "SHEGONG_TASKS": "immediate"})
+        print(json.dumps({"benchmark": "tasks_profile", "world": world, **profile}))
+        return
     n = min(args.n, world["appeals"])
     fork_n = min(args.fork_n, n)
     db_env = {**base, "SHEGONG_TASKS": "database"}

@@ -5,6 +5,8 @@ shegong demo --size {small,city,metro}           生成演示城市
 shegong migrate | createsuperuser | worker | scheduler
                                                  数据库迁移 | 创建超级管理员 | 后台任务 | 定时任务
 shegong verify-audit | rotate-keys | keys        校验审计链 | 更换加密密钥 | 管理密钥
+shegong backup | restore <文件>                   备份内置数据库 | 从备份恢复
+shegong anonymise-appeals [--dry-run]            匿名化办结满期的诉求（不可恢复）
 shegong <其他管理命令> ...                        查看某条命令的说明：shegong <命令> --help
 """
 
@@ -17,6 +19,7 @@ ALIASES = {
     "verify-audit": "verify_audit",
     "rotate-keys": "rotate_keys",
     "create-superuser": "createsuperuser",
+    "anonymise-appeals": "anonymise_appeals",
 }
 
 

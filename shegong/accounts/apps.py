@@ -13,5 +13,6 @@ class AccountsConfig(AppConfig):
 
         register(
             NavItem("系统", "用户管理", "accounts:user-list", Cap.ACCOUNTS_VIEW, order=10),
+            NavItem("系统", "双因素认证", "accounts:otp-enrol", None, order=85),
             NavItem("系统", "API 令牌", "accounts:token-list", None, order=90),
         )

@@ -48,3 +48,24 @@ class TokenForm(forms.Form):
         choices=[(30, "30 天"), (90, "90 天"), (365, "1 年")],
         initial=90,
     )
+
+
+class PasswordResetForm(forms.Form):
+    """An administrator sets a temporary password; the owner must change it at next login."""
+
+    new_password = forms.CharField(label="临时密码", widget=forms.PasswordInput)
+    new_password2 = forms.CharField(label="再次输入临时密码", widget=forms.PasswordInput)
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("new_password") != data.get("new_password2"):
+            raise forms.ValidationError("两次输入的密码不一致")
+        return data
+
+
+class CodeForm(forms.Form):
+    code = forms.CharField(label="验证码", max_length=20)
+
+
+class RecoveryCodeForm(forms.Form):
+    recovery_code = forms.CharField(label="恢复码", max_length=20)

@@ -17,8 +17,15 @@ from shegong.lib.validators import ValidationFailure, validate_mobile
 from shegong.regions.models import Region
 from shegong.units.models import Unit
 
+from . import throttle
 from .models import ApiToken, User
-from .roles import Cap, Role
+from .roles import ADMIN_ROLES, Cap, Role
+
+# Roles only the superuser assigns or changes: the three administrators of 三员分立 and the
+# department's business administrator. Nobody else can mint or alter them.
+RESERVED_ROLES = ADMIN_ROLES | {Role.DEPT_ADMIN}
+# Roles that may use Django admin (the calendar and reference tables).
+STAFF_ROLES = frozenset({Role.DEPT_ADMIN, Role.SYSTEM_ADMIN})
 
 
 def _require(actor: User) -> None:
@@ -45,10 +52,13 @@ def _scope_targets(
 def _check_role(actor: User, role: str) -> None:
     if role not in Role.values:
         raise DomainError("角色无效")
-    # 三权分立: the administrator cannot create auditors for themselves to hide their tracks,
-    # and nobody below a superuser may mint another department administrator.
-    if role in (Role.AUDITOR, Role.DEPT_ADMIN) and not actor.is_superuser:
-        raise PermissionDenied("部门管理员和审计员账号只能由系统超级管理员创建或指定")
+    # 三员分立: no administrator grants an administrator's powers (their own or another's):
+    # the system, security and audit administrators and the department administrator are
+    # assigned by the superuser only.
+    if role in RESERVED_ROLES and not actor.is_superuser:
+        raise PermissionDenied(
+            "系统管理员、安全管理员、审计员和部门管理员账号只能由系统超级管理员创建或指定"
+        )
 
 
 def create_user(
@@ -61,7 +71,11 @@ def create_user(
     region_id: int | None = None,
     unit_id: int | None = None,
     phone: str = "",
+    must_change_password: bool = True,
 ) -> User:
+    """A new account. Its first password is the administrator's choice, so the owner must
+    change it at the first login; only the demo generator passes ``must_change_password=False``
+    (its accounts share a published demo password and are signed in by browser tests)."""
     _require(actor)
     _check_role(actor, role)
     username = username.strip()
@@ -84,15 +98,15 @@ def create_user(
         region=region,
         unit=unit,
         phone=phone,
-        is_staff=role == Role.DEPT_ADMIN,
+        is_staff=role in STAFF_ROLES,
+        must_change_password=must_change_password,
     )
     try:
         validate_password(password, user)
     except ValidationError as exc:
         raise DomainError("；".join(exc.messages), code="weak_password") from exc
     with transaction.atomic():
-        user.set_password(password)
-        user.password_changed_at = timezone.now()
+        user.set_password(password)  # also dates it (User.set_password)
         user.save()
         audit.record(
             "user_created",
@@ -126,15 +140,23 @@ def update_user(
             raise DomainError("用户不存在或不在您的管辖范围内")
         if user.is_superuser and not actor.is_superuser:
             raise PermissionDenied("不能修改超级管理员")
-        if user.role in (Role.AUDITOR, Role.DEPT_ADMIN) and not actor.is_superuser:
-            raise PermissionDenied("部门管理员和审计员账号只能由系统超级管理员修改")
+        if user.role in RESERVED_ROLES and not actor.is_superuser:
+            raise PermissionDenied(
+                "系统管理员、安全管理员、审计员和部门管理员账号只能由系统超级管理员修改"
+            )
+        if (
+            user.pk == actor.pk
+            and not actor.is_superuser
+            and _grants_change(user, role, region_id, unit_id, clear_region, clear_unit)
+        ):
+            raise PermissionDenied("不能修改自己的角色或管辖范围，请由其他管理员办理")
         before = audit.snapshot(user, ["full_name", "role", "region", "unit", "is_active", "phone"])
         if full_name is not None:
             user.full_name = full_name.strip()
         if role is not None and role != user.role:
             _check_role(actor, role)
             user.role = role
-            user.is_staff = role == Role.DEPT_ADMIN  # Django admin only for the calendar
+            user.is_staff = role in STAFF_ROLES  # Django admin: calendar, reference tables
         region, unit = _scope_targets(actor, region_id, unit_id)
         if region is not None or clear_region:
             user.region = region
@@ -163,16 +185,50 @@ def update_user(
     return user
 
 
-def reset_password(*, actor: User, user_id: int, new_password: str) -> User:
-    """An administrator resets a password; the owner uses :func:`change_own_password`."""
+def _grants_change(
+    user: User,
+    role: str | None,
+    region_id: int | None,
+    unit_id: int | None,
+    clear_region: bool,
+    clear_unit: bool,
+) -> bool:
+    """Whether an update would change the user's role or jurisdiction (their grants)."""
+    return (
+        (role is not None and role != user.role)
+        or (region_id is not None and region_id != user.region_id)
+        or (unit_id is not None and unit_id != user.unit_id)
+        or (clear_region and user.region_id is not None)
+        or (clear_unit and user.unit_id is not None)
+    )
+
+
+def managed_user(actor: User, user_id: int) -> User:
+    """The account ``actor`` may manage, locked for update (in a transaction): in scope, not a
+    superuser (unless the actor is one), not a reserved administrator role (unless the actor is
+    the superuser), and not the actor's own (credentials of one's own go through the owner's
+    pages: an administrator does not reset their own password or second factor)."""
     _require(actor)
+    user = User.objects.visible_to(actor).select_for_update().filter(pk=user_id).first()
+    if user is None:
+        raise DomainError("用户不存在或不在您的管辖范围内")
+    if user.is_superuser and not actor.is_superuser:
+        raise PermissionDenied("不能修改超级管理员")
+    if user.role in RESERVED_ROLES and not actor.is_superuser:
+        raise PermissionDenied(
+            "系统管理员、安全管理员、审计员和部门管理员账号只能由系统超级管理员修改"
+        )
+    if user.pk == actor.pk:
+        raise PermissionDenied("不能在用户管理中办理自己的账号，请在个人设置中修改")
+    return user
+
+
+def reset_password(*, actor: User, user_id: int, new_password: str) -> User:
+    """An administrator resets a password; the owner must change it at the next login.
+    The owner uses :func:`change_own_password`."""
     with transaction.atomic():
-        user = User.objects.visible_to(actor).select_for_update().filter(pk=user_id).first()
-        if user is None:
-            raise DomainError("用户不存在或不在您的管辖范围内")
-        if user.is_superuser and not actor.is_superuser:
-            raise PermissionDenied("不能修改超级管理员")
-        return _set_password(actor, user, new_password, "user_password_reset")
+        user = managed_user(actor, user_id)
+        return _set_password(actor, user, new_password, "user_password_reset", must_change=True)
 
 
 def change_own_password(*, actor: User, old_password: str, new_password: str) -> User:
@@ -180,75 +236,102 @@ def change_own_password(*, actor: User, old_password: str, new_password: str) ->
         user = User.objects.select_for_update().get(pk=actor.pk)
         if not user.check_password(old_password):
             raise DomainError("原密码不正确")
-        return _set_password(actor, user, new_password, "user_password_changed")
+        return _set_password(actor, user, new_password, "user_password_changed", must_change=False)
 
 
-def _set_password(actor: User, user: User, new_password: str, action: str) -> User:
+def _set_password(
+    actor: User, user: User, new_password: str, action: str, *, must_change: bool
+) -> User:
     try:
-        validate_password(new_password, user)
+        validate_password(new_password, user)  # includes the history (passwords.py)
     except ValidationError as exc:
         raise DomainError("；".join(exc.messages), code="weak_password") from exc
-    user.set_password(new_password)
-    user.password_changed_at = timezone.now()
+    user.set_password(new_password)  # dates it; the save keeps the former hash (User.save)
+    user.must_change_password = must_change
     user.failed_logins = 0
     user.locked_until = None
-    user.save(update_fields=["password", "password_changed_at", "failed_logins", "locked_until"])
+    user.save(
+        update_fields=[
+            "password",
+            "password_changed_at",
+            "must_change_password",
+            "failed_logins",
+            "locked_until",
+        ]
+    )
     audit.record(action, actor=actor, target=user)
     return user
 
 
-def record_login_failure(*, username: str, now: datetime | None = None) -> User | None:
-    """Count a failed login; lock after the configured number (等保: 限制非法登录次数)."""
+def password_expired(user: User, now: datetime | None = None) -> bool:
+    """Whether the password must be changed now: reset by an administrator, or older than
+    ``SHEGONG_PASSWORD_MAX_AGE_DAYS`` (0 = never expires)."""
+    if user.must_change_password:
+        return True
+    days = settings.SHEGONG_PASSWORD_MAX_AGE_DAYS
+    if not days:
+        return False
+    if user.password_changed_at is None:
+        # Undated (set before passwords were dated): expired. Only asked at login, so no one
+        # is stopped mid-session; the change dates it.
+        return True
+    return (now or timezone.now()) - user.password_changed_at > timedelta(days=days)
+
+
+def login_refused(*, username: str, address: str) -> bool:
+    """Whether this (username, address) pair or this address is throttled just now."""
+    return throttle.is_throttled(username=username, address=address)
+
+
+def record_login_failure(
+    *, username: str, address: str = "unknown", now: datetime | None = None
+) -> User | None:
+    """Count a failed login (等保: 限制非法登录次数) for the pair and the address.
+
+    A known account's failure is audited, one event each, with its count; an unknown name's
+    is only counted — the audit gets one event when an address is throttled, so a script
+    posting names cannot flood the chain or hold its lock."""
     now = now or timezone.now()
     with transaction.atomic():
-        user = User.objects.select_for_update().filter(username=username).first()
-        if user is None:
+        outcome = throttle.count_failure(username=username, address=address, now=now)
+        user = User.objects.filter(username=username).first()
+        if user is not None:
+            User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
+            user.refresh_from_db(fields=["failed_logins"])
+            note = f"failure {user.failed_logins}"
+            if outcome.pair_locked:
+                note += "; throttled for this address"
+            audit.record("user_login_failed", actor=None, target=user, success=False, note=note)
+        if outcome.address_locked:
             audit.record(
-                "user_login_failed",
+                "login_address_throttled",
                 actor=None,
-                target_type="accounts.user",
-                target_repr=username[:150],
+                target_type="accounts.address",
+                target_repr=address,
                 success=False,
-                note="unknown username",
+                note=f"{outcome.address_failures} failed logins",
             )
-            return None
-        User.objects.filter(pk=user.pk).update(failed_logins=F("failed_logins") + 1)
-        user.refresh_from_db(fields=["failed_logins"])
-        note = f"failure {user.failed_logins}"
-        if user.failed_logins >= settings.SHEGONG_LOGIN_MAX_FAILURES:
-            user.locked_until = now + timedelta(seconds=settings.SHEGONG_LOGIN_LOCK_SECONDS)
-            user.save(update_fields=["locked_until"])
-            note += "; account locked"
-        audit.record("user_login_failed", actor=None, target=user, success=False, note=note)
     return user
 
 
-def locked_until(*, username: str, now: datetime | None = None) -> datetime | None:
-    """When the account is locked, until when; None if it is not (or does not exist)."""
-    user = User.objects.filter(username=username).only("locked_until").first()
-    if user is None or not user.is_locked(now):
-        return None
-    return user.locked_until
-
-
-def record_login_success(*, user: User) -> None:
+def record_login_success(*, user: User, address: str = "unknown") -> None:
     with transaction.atomic():
         User.objects.filter(pk=user.pk).update(
             failed_logins=0, locked_until=None, last_login=timezone.now()
         )
+        throttle.forget_pair(username=user.username, address=address)
         audit.record("user_logged_in", actor=user, target=user)
 
 
 def unlock_user(*, actor: User, user_id: int) -> User:
-    _require(actor)
+    """解除锁定: clears the account's failure count and every (account, address) lock."""
     with transaction.atomic():
-        user = User.objects.visible_to(actor).select_for_update().filter(pk=user_id).first()
-        if user is None:
-            raise DomainError("用户不存在或不在您的管辖范围内")
+        user = managed_user(actor, user_id)  # in scope, not reserved, not one's own
         user.failed_logins = 0
         user.locked_until = None
         user.save(update_fields=["failed_logins", "locked_until"])
-        audit.record("user_unlocked", actor=actor, target=user)
+        released = throttle.unlock_account(username=user.username)
+        audit.record("user_unlocked", actor=actor, target=user, note=f"{released} locks released")
     return user
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth import authenticate, login, logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -22,12 +24,17 @@ from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
 from shegong.units.models import Unit
 
-from . import services
+from . import second_factor, services, throttle
 from .filters import UserFilterSet
 from .forms import LoginForm, PasswordChangeForm, TokenForm, UserCreateForm, UserEditForm
 from .http import AuthedHttpRequest, HtmxHttpRequest
+from .middleware import FORM_LOGIN, MUST_CHANGE, pending_step, safe_next
 from .models import ApiToken, User
 from .roles import Cap
+
+# One answer for every failure — wrong name, wrong password, disabled account, throttled —
+# with one status, so the page never says which usernames exist.
+LOGIN_FAILED = "用户名或密码不正确，或尝试次数过多，请稍后再试。"
 
 
 @require_http_methods(["GET", "POST"])
@@ -37,28 +44,38 @@ def login_view(request: HtmxHttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.method == "POST" and form.is_valid():
         username = form.cleaned_data["username"].strip()
-        locked_until = services.locked_until(username=username)
-        if locked_until is not None:
-            until = timezone.localtime(locked_until).strftime("%H:%M")
-            error = f"连续登录失败次数过多，账号已锁定至 {until}。如需立即解锁请联系管理员。"
+        address = throttle.client_address(request)
+        if services.login_refused(username=username, address=address):
+            error = LOGIN_FAILED  # the password is not even checked
         else:
             user = authenticate(request, username=username, password=form.cleaned_data["password"])
             if not isinstance(user, User):  # None: wrong name or password
-                failed = services.record_login_failure(username=username)
-                if failed is not None and failed.is_locked():
-                    error = "连续登录失败次数过多，账号已锁定 30 分钟。"
-                else:
-                    error = "用户名或密码不正确。"
+                services.record_login_failure(username=username, address=address)
+                error = LOGIN_FAILED
             else:
-                services.record_login_success(user=user)
+                services.record_login_success(user=user, address=address)
                 login(request, user)
+                request.session[FORM_LOGIN] = True
+                if services.password_expired(user):
+                    request.session[MUST_CHANGE] = True
                 if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):
                     next_url = ""
-                return redirect(next_url or "core:home")
+                target = next_url or reverse("core:home")
+                step = pending_step(request, user)
+                if step is not None:
+                    return redirect(f"{reverse(step)}?{urlencode({'next': target})}")
+                return redirect(target)
+    lock = settings.SHEGONG_LOGIN_LOCK_SECONDS
     return render(
         request,
         "accounts/login.html",
-        {"form": form, "error": error, "next": next_url},
+        {
+            "form": form,
+            "error": error,
+            "next": next_url,
+            "max_failures": settings.SHEGONG_LOGIN_MAX_FAILURES,
+            "lock_label": throttle.duration_label(lock),
+        },
         status=401 if error else 200,
     )
 
@@ -86,13 +103,20 @@ def password_change(request: AuthedHttpRequest) -> HttpResponse:
         else:
             user = request.user
             user.refresh_from_db()
-            login(request, user)  # keep the session valid after the hash changed
+            # Keep this session (and its verified second factor) valid after the hash changed.
+            update_session_auth_hash(request, user)
+            request.session.pop(MUST_CHANGE, None)
             messages.success(request, "密码已修改")
-            return redirect("core:home")
+            return redirect(safe_next(request, reverse("core:home")))
     return render(
         request,
         "accounts/password_change.html",
-        {"form": form, "breadcrumbs": [("修改密码", None)]},
+        {
+            "form": form,
+            "forced": bool(request.session.get(MUST_CHANGE)),
+            "next": safe_next(request, ""),
+            "breadcrumbs": [("修改密码", None)],
+        },
     )
 
 
@@ -136,6 +160,9 @@ def user_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "subject": subject,
             "form": form,
             "can_manage": can_manage,
+            "throttled": throttle.account_throttled(username=subject.username),
+            "has_second_factor": second_factor.confirmed_device(subject) is not None,
+            "needs_second_factor": second_factor.requires_second_factor(subject),
             "breadcrumbs": [("用户管理", reverse("accounts:user-list")), (subject.username, None)],
         },
     )
@@ -170,7 +197,9 @@ def user_create(request: AuthedHttpRequest) -> HttpResponse:
         except (DomainError, PermissionDenied) as exc:
             form.add_error(None, getattr(exc, "message", None) or str(exc))
         else:
-            messages.success(request, f"已创建用户 {user.username}")
+            messages.success(
+                request, f"已创建用户 {user.username}，其首次登录时须修改管理员设定的初始密码"
+            )
             return redirect("accounts:user-detail", pk=user.pk)
     return render(
         request,

@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import paginate
 
-from shegong.core.api import require_capability
+from shegong.core.api import FieldErrorOut, require_capability
 from shegong.core.exceptions import DomainError
 from shegong.core.pagination import CappedLimitOffsetPagination
 from shegong.core.roles import Cap
@@ -150,8 +150,11 @@ class RevealTextOut(Schema):
 
 
 class ErrorsOut(Schema):
-    detail: str
-    errors: dict[str, str]
+    """A refused intake (``errors`` by field) or a body that did not validate (``detail`` a
+    list of field errors)."""
+
+    detail: str | list[FieldErrorOut]
+    errors: dict[str, str] = {}
 
 
 def _detail(request: HttpRequest, appeal: Appeal) -> dict[str, Any]:

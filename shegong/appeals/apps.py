@@ -7,18 +7,26 @@ class AppealsConfig(AppConfig):
     verbose_name = "群众诉求"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
         from django.db.models.signals import post_migrate
 
         from shegong.core import documents
         from shegong.core.nav import NavItem, register
+        from shegong.core.panels import register_panel
         from shegong.core.roles import Cap
 
+        from .cockpit import AppealsPanel
         from .notices.docx import document_kinds
         from .search import ensure_text_index
+        from .search_short import ensure_grams_index, register_sqlite_function
 
+        register_panel(AppealsPanel())  # the cockpit's 群众诉求 panel (docs/cockpit.md)
         documents.register(*document_kinds())  # the notices' Office templates (文书模板)
         # A table rebuild (AlterField on SQLite) drops the text index's triggers.
         post_migrate.connect(ensure_text_index, sender=self, dispatch_uid="appeals-text-index")
+        # The short-term gram index: its SQLite triggers call a function of every connection.
+        connection_created.connect(register_sqlite_function, dispatch_uid="appeals-grams-fn")
+        post_migrate.connect(ensure_grams_index, sender=self, dispatch_uid="appeals-grams-index")
 
         register(
             NavItem("群众诉求", "工作台", "appeals:workbench", Cap.APPEALS_VIEW, order=10),

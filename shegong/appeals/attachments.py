@@ -108,6 +108,8 @@ def add_attachment(
             has_capability(actor, Cap.APPEALS_REGISTER) or has_capability(actor, Cap.APPEALS_HANDLE)
         ):
             raise PermissionDenied("您的角色不能上传附件")
+    if appeal.anonymised_at is not None:
+        raise DomainError("该诉求已匿名化，不能再添加附件")
     data = upload.read(MAX_BYTES + 1)
     if len(data) > MAX_BYTES:
         raise DomainError(f"附件“{name}”超过 20 MB")
@@ -138,9 +140,8 @@ def add_attachment(
             actor=actor,
             target=appeal,
             changes={
-                # A confidential file's name may name the petitioner ("张三的来信.pdf"):
-                # auditors, who never see identities, read these events.
-                "name": "（含身份信息的附件）" if confidential else name[:200],
+                # No file name: it may name the petitioner ("张三的来信.pdf"), auditors
+                # never see identities, and the audit chain outlives anonymisation.
                 "attachment": attachment.token,
                 "type": content_type,
                 "size": len(data),

@@ -49,6 +49,7 @@ register_action_labels(
         "work_order_escalated": "工单升级",
         "notice_template_created": "新建文书模板",
         "notice_template_changed": "修改文书模板",
+        "appeals_anonymised": "匿名化办结满期的诉求",
     }
 )
 register_field_labels(
@@ -88,6 +89,13 @@ register_field_labels(
         "on_time": "按时",
         "appeals": "诉求",
         "deadline": "期限",
+        "petitioners": "清除身份的诉求人",
+        "petitioners_kept": "保留身份的诉求人（仍有未到期诉求）",
+        "attachments": "删除的附件",
+        "years": "办结后年限",
+        "numbers": "诉求编号",
+        "failed": "未能匿名化（留待下次）",
+        "failed_numbers": "未能匿名化的诉求编号",
     }
 )
 register_target_labels({"appeals.ranking": "三率考核排名", "appeals.timeline": "诉求办理过程"})

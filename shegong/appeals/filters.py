@@ -1,17 +1,39 @@
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 import django_filters
+from django.db.models import Q
+from django.utils import timezone
 
 from shegong.core.filters import IdFilter
 from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
 
-from .choices import AppealKind, AppealStatus, Channel, Stream
-from .models import Appeal
+from .choices import OPEN_ORDER_STATES, AppealKind, AppealStatus, Channel, Stream
+from .models import Appeal, AppealQuerySet, WorkOrder
 from .search import number_q, text_search_q
 from .services.identity import identity_visible_q
+
+DUE_SOON = timedelta(hours=72)  # as the workbench's 临期 queue
+CLOCK_CHOICES = [("overdue", "已超期"), ("due_soon", "临期（72小时内到期）")]
+
+
+def clock_q(which: str, now: datetime) -> Q:
+    """Appeals with an open work order (待签收/办理中) past its deadline (``overdue``) or due
+    within 72 hours (``due_soon``): the cockpit's figures and the list they link to."""
+    orders = WorkOrder.objects.filter(status__in=OPEN_ORDER_STATES)
+    if which == "overdue":
+        orders = orders.filter(due_at__lt=now)
+    else:
+        orders = orders.filter(due_at__gte=now, due_at__lte=now + DUE_SOON)
+    return Q(pk__in=orders.values("appeal_id"))
+
+
+def counted_q() -> Q:
+    """What the cockpit counts (docs/cockpit.md): not a 检举控告, not merged into another."""
+    return ~Q(kind=AppealKind.XF_ACCUSATION) & ~Q(status=AppealStatus.MERGED)
 
 
 class AppealFilterSet(django_filters.FilterSet):
@@ -31,9 +53,44 @@ class AppealFilterSet(django_filters.FilterSet):
         label="登记止", field_name="registered_at", lookup_expr="date__lte"
     )
 
+    # The cockpit's drill-down (docs/cockpit.md): a figure's records with its filters.
+    category = django_filters.CharFilter(label="诉求类别（一级）", method="filter_category")
+    counted = django_filters.BooleanFilter(label="仅统计口径", method="filter_counted")
+    clock = django_filters.ChoiceFilter(label="时限", choices=CLOCK_CHOICES, method="filter_clock")
+    group = django_filters.BooleanFilter(label="集体访/联名", field_name="is_group")
+
     class Meta:
         model = Appeal
-        fields = ["q", "number", "status", "kind", "stream", "channel", "region", "since", "until"]
+        fields = [
+            "q",
+            "number",
+            "status",
+            "kind",
+            "stream",
+            "channel",
+            "region",
+            "since",
+            "until",
+            "category",
+            "counted",
+            "clock",
+            "group",
+        ]
+
+    def filter_category(self, queryset: AppealQuerySet, name: str, value: str) -> AppealQuerySet:
+        """Exact 一级 category; "-" is the appeals not yet categorised."""
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(category_l1="" if value == "-" else value)
+
+    def filter_counted(
+        self, queryset: AppealQuerySet, name: str, value: bool | None
+    ) -> AppealQuerySet:
+        return queryset.filter(counted_q()) if value else queryset
+
+    def filter_clock(self, queryset: AppealQuerySet, name: str, value: str) -> AppealQuerySet:
+        return queryset.filter(clock_q(value, timezone.now())) if value else queryset
 
     def filter_q(self, queryset: Any, name: str, value: str) -> Any:
         """Chinese substring search over the masked title and body, through the text index

@@ -13,6 +13,7 @@ does and shows nothing extra.
 | ``dispatch_advisor``   | Provider  | triage (panel, queue cell)    | ``DispatchAdvisor``   |
 | ``appeal_page_links``  | Listeners | suggestions (采纳评估 link)    | ``AppealPageLinks``   |
 | ``portal_publication`` | Provider  | suggestions (公开同意, 征集主题) | ``PortalPublication`` |
+| ``appeal_anonymised``  | Listeners | suggestions, triage (scrub)   | ``AppealAnonymised``  |
 """
 
 from __future__ import annotations
@@ -114,3 +115,17 @@ class PortalPublication(Protocol):
 
 
 portal_publication: Provider[PortalPublication] = Provider("appeals.portal_publication")
+
+
+@dataclass(frozen=True)
+class AppealAnonymised:
+    """An appeal's identity is being erased (services.anonymise, inside its transaction and
+    savepoint): listeners scrub their own rows about it with ``scrub(text, names)`` and
+    cut each text to its column's length. A listener that raises fails this appeal only
+    (it is left for a later run)."""
+
+    appeal: Appeal
+    names: tuple[str, ...]
+
+
+appeal_anonymised: Listeners[AppealAnonymised] = Listeners("appeals.appeal_anonymised")

@@ -198,7 +198,9 @@ class PortalSubmitForm(PortalForm):
                     "hx-trigger": "change",
                     "hx-target": target,
                     "hx-swap": "innerHTML",
-                    "hx-vals": 'js:{"parent": this.value}',
+                    # core/page.js sends the value as "parent" (hx-vals="js:…" needs eval,
+                    # which the Content-Security-Policy forbids).
+                    "data-sg-send-as": "parent",
                     "hx-params": "parent",
                     "hx-sync": "this:replace",
                 }

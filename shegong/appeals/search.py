@@ -20,7 +20,7 @@ specifics stay in this module.
     column (a trigram index cannot answer them).
   - PostgreSQL: a ``pg_trgm`` GIN index on ``UPPER(masked_search_text)``, which is what
     Django's ``icontains`` compares, so the ordinary look-up uses it (3 characters or more;
-    shorter terms are scanned).
+    shorter terms go through the gram index of ``search_short``).
 
   Both fall back to the plain ``icontains`` where the index cannot exist (an old SQLite,
   a PostgreSQL without ``pg_trgm``): same rows, slower.
@@ -44,6 +44,7 @@ from django.db.models import Q
 from django.db.models.expressions import RawSQL
 
 from .choices import STREAM_PREFIX
+from .search_short import short_term_q
 
 FTS_TABLE = "appeals_appeal_fts"
 PG_TRGM_INDEX = "appeal_masked_trgm"
@@ -107,6 +108,10 @@ def masked_text_q(term: str, *, using: str = "default") -> Q:
             # The term is a parameter (one quoted phrase); the SQL is a constant.
             pk__in=RawSQL(_FTS_MATCH, [_fts_phrase(term)])  # noqa: S611
         )
+    if len(term) < MIN_INDEXED_TERM:
+        short = short_term_q(term, using=using)
+        if short is not None:
+            return short
     return Q(masked_search_text__icontains=term)
 
 

@@ -39,6 +39,7 @@ from .choices import (
     WorkOrderStatus,
 )
 from .clocks_display import clock_state
+from .drill_filters import drill_filters
 from .filters import AppealFilterSet
 from .forms import error_text
 from .models import Appeal
@@ -130,6 +131,7 @@ def search(request: HttpRequest) -> HttpResponse:
         "query": query.urlencode(),
         "phone": phone,
         "phone_error": phone_error,
+        "drill_filters": drill_filters(filterset, user),
         "can_phone": user.has_capability(Cap.APPEALS_PERSON_HISTORY),
         "can_export": user.has_capability(Cap.EXPORT),
         "statuses": AppealStatus.choices,

@@ -7,6 +7,7 @@ files under ``SHEGONG_DATA_DIR``. ``SHEGONG_PRODUCTION=true`` turns on the harde
 
 from __future__ import annotations
 
+import json
 import secrets
 from pathlib import Path
 
@@ -14,7 +15,8 @@ from .env import env_bool, env_int, env_list, env_str, parse_database_url
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 DATA_DIR = Path(env_str("SHEGONG_DATA_DIR", str(BASE_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+# The data folder holds the embedded database, the key ring and staged imports: 0700.
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 PRODUCTION = env_bool("SHEGONG_PRODUCTION", False)
 DEBUG = env_bool("SHEGONG_DEBUG", False)
@@ -71,6 +73,9 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "ninja",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "csp",
     "shegong.core",
     "shegong.regions",
     "shegong.units",
@@ -81,16 +86,34 @@ INSTALLED_APPS = [
     "shegong.organizations",
     "shegong.demo",
     "shegong.volunteers",
+    "shegong.members",
+    "shegong.transfers",
+    "shegong.dues",
+    "shegong.orglife",
+    "shegong.study",
+    "shegong.compliance",
+    "shegong.privacy",
+    "shegong.serving",
+    "shegong.talent",
+    "shegong.cockpit",
+    "shegong.reports",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Below WhiteNoise, so static files keep their caching: Content-Security-Policy and
+    # Cache-Control: no-store on every answer Django renders (docs/security.md).
+    "csp.middleware.CSPMiddleware",
+    "shegong.core.headers.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Second factor and forced password change after login (accounts/middleware.py).
+    "django_otp.middleware.OTPMiddleware",
+    "shegong.accounts.middleware.LoginStepsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -153,10 +176,21 @@ else:
 
     raise ImproperlyConfigured(f"SHEGONG_TASKS={TASK_BACKEND!r}: use database, redis or immediate")
 
+# Task leases (core/worker_lease.py): a worker beats every SHEGONG_WORKER_HEARTBEAT seconds;
+# a task still running when its worker has been silent for SHEGONG_TASK_LEASE seconds is run
+# again (idempotent tasks) or failed with the reason (the rest).
+# Days operational records are kept, per kind (core/retention.py), e.g. {"sms": 365}.
+SHEGONG_RETENTION_DAYS = json.loads(env_str("SHEGONG_RETENTION_DAYS", "{}") or "{}")
+SHEGONG_WORKER_HEARTBEAT = env_int("SHEGONG_WORKER_HEARTBEAT", 10)
+SHEGONG_TASK_LEASE = env_int("SHEGONG_TASK_LEASE", 60)
+
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
+# No reuse of the current and the last N-1 former passwords (their hashes are kept).
+SHEGONG_PASSWORD_HISTORY = env_int("SHEGONG_PASSWORD_HISTORY", 5, minimum=0)
+SHEGONG_PASSWORD_HISTORY_KEPT = max(SHEGONG_PASSWORD_HISTORY, 1)
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {
@@ -166,6 +200,10 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "shegong.accounts.passwords.CharacterClassValidator"},
+    {
+        "NAME": "shegong.accounts.passwords.PasswordHistoryValidator",
+        "OPTIONS": {"count": SHEGONG_PASSWORD_HISTORY},
+    },
 ]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "core:home"
@@ -175,8 +213,21 @@ LOGOUT_REDIRECT_URL = "accounts:login"
 SESSION_COOKIE_AGE = env_int("SHEGONG_IDLE_TIMEOUT_SECONDS", 30 * 60)
 SESSION_SAVE_EVERY_REQUEST = True
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
-SHEGONG_LOGIN_MAX_FAILURES = env_int("SHEGONG_LOGIN_MAX_FAILURES", 5)
-SHEGONG_LOGIN_LOCK_SECONDS = env_int("SHEGONG_LOGIN_LOCK_SECONDS", 30 * 60)
+# Login throttling (accounts/throttle.py, docs/security.md "Login"): failures counted per
+# (username, client address) and per client address; a lock doubles at each repeat within a
+# day, up to the maximum. No lock ever applies to an account from every address.
+SHEGONG_LOGIN_MAX_FAILURES = env_int("SHEGONG_LOGIN_MAX_FAILURES", 5, minimum=1)
+SHEGONG_LOGIN_MAX_FAILURES_PER_ADDRESS = env_int(
+    "SHEGONG_LOGIN_MAX_FAILURES_PER_ADDRESS", 30, minimum=1
+)
+SHEGONG_LOGIN_LOCK_SECONDS = env_int("SHEGONG_LOGIN_LOCK_SECONDS", 30 * 60, minimum=1)
+SHEGONG_LOGIN_LOCK_MAX_SECONDS = env_int("SHEGONG_LOGIN_LOCK_MAX_SECONDS", 24 * 3600, minimum=1)
+# Password expiry (等保 practice: change every 90 days; 0 = never): checked at login.
+SHEGONG_PASSWORD_MAX_AGE_DAYS = env_int("SHEGONG_PASSWORD_MAX_AGE_DAYS", 90, minimum=0)
+# Second factor (TOTP, RFC 6238) for the roles of core.roles.roles_needing_second_factor.
+SHEGONG_SECOND_FACTOR_REQUIRED = env_bool("SHEGONG_SECOND_FACTOR_REQUIRED", True)
+SHEGONG_RECOVERY_CODES = env_int("SHEGONG_RECOVERY_CODES", 10, minimum=1)
+OTP_TOTP_ISSUER = env_str("SHEGONG_OTP_ISSUER", "社工平台")
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文")]
@@ -207,6 +258,10 @@ WHITENOISE_USE_FINDERS = not PRODUCTION
 SHEGONG_KEYS_FILE = Path(env_str("SHEGONG_KEYS_FILE", str(DATA_DIR / "keys.json")))
 SHEGONG_KEYS_JSON = env_str("SHEGONG_KEYS", "")
 SHEGONG_KEYS_CREATE = env_bool("SHEGONG_KEYS_CREATE", not PRODUCTION)
+# Signed checkpoints of the audit chain's head, outside the database (core/audit_checkpoint.py).
+SHEGONG_AUDIT_CHECKPOINT_FILE = Path(
+    env_str("SHEGONG_AUDIT_CHECKPOINT_FILE", str(DATA_DIR / "audit-checkpoints.jsonl"))
+)
 
 SHEGONG_CITY_NAME = env_str("SHEGONG_CITY_NAME", "示范市")
 
@@ -244,6 +299,10 @@ SHEGONG_PORTAL_SMS_CODE_TTL_SECONDS = env_int("SHEGONG_SMS_CODE_TTL_SECONDS", 60
 SHEGONG_PORTAL_SMS_MAX_ATTEMPTS = env_int("SHEGONG_SMS_MAX_CHECKS", 5, minimum=1)
 SHEGONG_PORTAL_SMS_VERIFIED_SECONDS = env_int("SHEGONG_SMS_VERIFIED_SECONDS", 1800, minimum=0)
 SHEGONG_AUDIT_RETENTION_DAYS = env_int("SHEGONG_AUDIT_RETENTION_DAYS", 180)
+# Closed appeals lose the petitioner's identity this many years after their last step
+# (appeals/services/anonymise.py, docs/privacy.md); at least 1 so every 复查/复核 window is over.
+# Irreversible, so off unless set explicitly (unset or 0: the daily job does nothing).
+SHEGONG_APPEAL_ANONYMISE_YEARS = env_int("SHEGONG_APPEAL_ANONYMISE_YEARS", 0, minimum=0) or None
 
 # Public intake: group commit through one writer thread per web process
 # (appeals/services/intake_queue.py); policy versions cached per process for a few seconds
@@ -261,8 +320,29 @@ SHEGONG_TRIAGE_ROUTING_HISTORY = env_int("SHEGONG_TRIAGE_ROUTING_HISTORY", 200_0
 SHEGONG_TRIAGE_MODEL_DIR = env_str("SHEGONG_TRIAGE_MODEL_DIR", "")
 
 NINJA_PAGINATION_PER_PAGE = 50
+# limit and offset bounded (a huge offset overflows the database): a 422, never a 500.
+NINJA_PAGINATION_CLASS = "shegong.core.pagination.BoundedLimitOffsetPagination"
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp): no inline script, style or event handler anywhere;
+# every script and style sheet is a vendored static file (no CDN). Chart initialisation reads
+# its data from json_script / data-* attributes; QR codes are inline SVG. No directive lists
+# csp.constants.NONCE, so django-csp 4 sends no nonce: a {{ request.csp_nonce }} in a
+# template would render a value the header does not carry, and the browser would block it.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 if PRODUCTION:

@@ -1,6 +1,10 @@
-"""Django admin for the editable holiday calendar and read-only audit views.
+"""Django admin for the editable holiday calendar and read-only audit views, and
+:class:`AuditedAdmin`, the base of every admin page that edits rows.
 
 Calendar edits go through the services so they are audited and reset the calendar cache.
+Other rows edited in the admin (routing rules, notice templates, skills) are audited by
+:class:`AuditedAdmin`: one event per row added, changed or deleted, with the diff, in the
+admin's transaction — the admin is no back door around the audit trail.
 """
 
 from __future__ import annotations
@@ -8,12 +12,61 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
+from django.db import models, transaction
+from django.db.models import QuerySet
+from django.forms import ModelForm
 from django.http import HttpRequest
 
-from . import services
+from . import audit, services
 from .models import AuditEvent, AuditVerification, CalendarDay, CalendarYear, SmsMessage
 from .permissions import has_capability
 from .roles import Cap
+from .scoping import signed_in
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """Rows saved or deleted here are audited (``admin_row_added`` / ``_changed`` /
+    ``_deleted``), like every change made through the services."""
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: models.Model,
+        form: ModelForm,
+        change: bool,
+    ) -> None:
+        before: dict[str, object] = {}
+        if change and obj.pk is not None:
+            stored = type(obj)._default_manager.filter(pk=obj.pk).first()
+            before = audit.snapshot(stored) if stored is not None else {}
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            audit.record(
+                "admin_row_changed" if change else "admin_row_added",
+                actor=signed_in(request.user),
+                target=obj,
+                changes=audit.diff(before, audit.snapshot(obj)),
+                note=f"系统管理后台：{obj._meta.verbose_name}",
+            )
+
+    def delete_model(self, request: HttpRequest, obj: models.Model) -> None:
+        label, pk, shown = obj._meta.label_lower, str(obj.pk), str(obj)[:255]
+        before = audit.snapshot(obj)
+        with transaction.atomic():
+            super().delete_model(request, obj)
+            audit.record(
+                "admin_row_deleted",
+                actor=signed_in(request.user),
+                target_type=label,
+                target_id=pk,
+                target_repr=shown,
+                changes=audit.diff(before, {}),
+                note=f"系统管理后台：{obj._meta.verbose_name}",
+            )
+
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[models.Model]) -> None:
+        for obj in queryset:
+            self.delete_model(request, obj)
 
 
 class CalendarManagerAdmin(admin.ModelAdmin):

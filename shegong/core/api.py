@@ -10,7 +10,9 @@ validation → 422, missing capability → 403.
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from typing import Any
 
 from django.apps import apps
@@ -19,13 +21,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
-from ninja import NinjaAPI
+from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
 from ninja.errors import ValidationError as SchemaValidationError
 from ninja.parser import Parser
 from ninja.security import APIKeyCookie, HttpBearer
 
-from shegong.lib.text import InvalidText, normalise_data, normalise_text
+from shegong.lib.text import MAX_ID, InvalidText, normalise_data, normalise_text
 
 from . import permissions
 from .exceptions import DomainError, StaleObject, TransitionNotAllowed
@@ -76,21 +78,118 @@ class TokenAuth(HttpBearer):
         return api_token.user
 
 
+# No number the API takes may leave a signed 64-bit integer's range: every integer column of
+# both databases stops there (beyond it SQLite raises OverflowError, PostgreSQL a DataError,
+# a 500 either way), and nothing here counts that high.
+_INTEGER_TEXT = re.compile(r"\s*[+-]?\d+\s*")
+
+
+class BadNumber(InvalidText):
+    """A JSON number the API refuses (answered 422 like a field error, ``loc`` the body)."""
+
+    def __init__(self, message: str, kind: str) -> None:
+        super().__init__(message, field="请求内容中")
+        self.kind = kind
+
+
+def _refuse_constant(name: str) -> float:
+    raise BadNumber("有无效的数值（不接受 NaN 或 Infinity）", "finite_number")
+
+
+def _bounded_number(value: str) -> int | float:
+    number = float(value) if any(c in value for c in ".eE") else int(value)
+    if abs(number) > MAX_ID:
+        raise BadNumber(f"有超出范围的数值（绝对值应不大于 {MAX_ID}）", "less_than_equal")
+    return number
+
+
 class TextParser(Parser):
     """JSON bodies decoded strictly as UTF-8 and normalised (``lib.text``): control characters
     removed, invalid UTF-8 and lone surrogates refused (400, in Chinese). Form and query
-    values are normalised too (the middleware has already removed their controls)."""
+    values are normalised too (the middleware has already removed their controls).
+
+    Numbers are bounded here, once for every operation: a JSON number, or a value of a query
+    parameter the operation declares as an integer, beyond ``MAX_ID`` is refused, and so are
+    JSON's ``NaN`` and ``Infinity`` (422, in Chinese, as a field error would be). A text query
+    parameter is not a number, however many digits it has."""
 
     def parse_body(self, request: HttpRequest) -> dict[str, Any]:
         text = normalise_text(request.body)
-        data: dict[str, Any] = normalise_data(json.loads(text))
+        parsed = json.loads(
+            text,
+            parse_int=_bounded_number,
+            parse_float=_bounded_number,
+            parse_constant=_refuse_constant,
+        )
+        data: dict[str, Any] = normalise_data(parsed)
         return data
 
     def parse_querydict(
         self, data: MultiValueDict[str, Any], list_fields: list[str], request: HttpRequest
     ) -> dict[str, Any]:
         parsed = super().parse_querydict(data, list_fields, request)
-        return {key: _normalised_param(value) for key, value in parsed.items()}
+        result = {key: _normalised_param(value) for key, value in parsed.items()}
+        integer_keys = _integer_query_keys(request)
+        errors = [
+            {
+                "type": "less_than_equal",
+                "loc": ["query", key],
+                "msg": "",
+                "ctx": {"le": MAX_ID},
+            }
+            for key, value in result.items()
+            if key in integer_keys
+            and any(_out_of_range(v) for v in (value if isinstance(value, list) else [value]))
+        ]
+        if errors:
+            raise SchemaValidationError(errors)
+        return result
+
+
+def _out_of_range(value: object) -> bool:
+    return (
+        isinstance(value, str)
+        and _INTEGER_TEXT.fullmatch(value) is not None
+        and abs(int(value)) > MAX_ID
+    )
+
+
+_ROUTE_PARAMETER = re.compile(r"<(?:\w+:)?(\w+)>")
+
+
+def _integer_query_keys(request: HttpRequest) -> frozenset[str]:
+    """The query parameters the requested operation declares as integers (or lists of them).
+
+    Only these are bounded by ``MAX_ID`` here: a text parameter may well be a long run of
+    digits (a 20-digit invoice number is an ordinary search term)."""
+    match = request.resolver_match
+    if match is None or request.method is None:
+        return frozenset()
+    path = "/" + _ROUTE_PARAMETER.sub(r"{\1}", match.route)
+    return _integer_query_parameters().get((request.method.lower(), path), frozenset())
+
+
+@functools.cache
+def _integer_query_parameters() -> dict[tuple[str, str], frozenset[str]]:
+    schema = api.get_openapi_schema()
+    return {
+        (method, path): frozenset(
+            parameter["name"]
+            for parameter in operation.get("parameters", [])
+            if parameter["in"] == "query" and _declares_integer(parameter["schema"])
+        )
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+def _declares_integer(schema: object) -> bool:
+    if not isinstance(schema, dict):
+        return False
+    if schema.get("type") == "integer":
+        return True
+    nested = [*schema.get("anyOf", []), *schema.get("oneOf", []), schema.get("items")]
+    return any(_declares_integer(part) for part in nested)
 
 
 def _normalised_param(value: Any) -> Any:
@@ -157,6 +256,9 @@ _HTTP_MESSAGES = {
 def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     # ninja wraps every parser exception as "Cannot parse request body"; say what was wrong.
     cause = exc.__cause__
+    if isinstance(cause, BadNumber):
+        error = {"type": cause.kind, "loc": ["body"], "msg": cause.message}
+        return api.create_response(request, {"detail": [error]}, status=422)
     if isinstance(cause, InvalidText):
         return api.create_response(request, {"detail": cause.message}, status=400)
     if isinstance(cause, ValueError) and exc.status_code == 400:
@@ -200,6 +302,10 @@ PYDANTIC_MESSAGES: dict[str, str] = {
     "less_than": "应小于 {lt}",
     "less_than_equal": "应不大于 {le}",
     "multiple_of": "应为 {multiple_of} 的倍数",
+    "finite_number": "应为有限的数字",
+    "decimal_max_digits": "最多 {max_digits} 位数字",
+    "decimal_max_places": "最多 {decimal_places} 位小数",
+    "decimal_whole_digits": "整数部分最多 {whole_digits} 位",
     "literal_error": "不是允许的取值（可选：{expected}）",
     "enum": "不是允许的取值（可选：{expected}）",
     "list_type": "应为列表",
@@ -236,6 +342,17 @@ def chinese_error_message(error: dict[str, Any]) -> str:
         return template.format(**ctx)
     except (KeyError, IndexError):
         return template.split("（")[0].split(" {")[0] or "格式不正确"
+
+
+class FieldErrorOut(Schema):
+    """One error of a body or parameter that did not validate: a 422's ``detail`` is then a
+    list of these (``msg`` in Chinese). Operations that document their own 422 accept this
+    form too (``detail: str | list[FieldErrorOut]``)."""
+
+    type: str
+    loc: list[str | int]
+    msg: str
+    ctx: dict[str, object] | None = None
 
 
 @api.exception_handler(SchemaValidationError)

@@ -1,5 +1,5 @@
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
 from django.utils import timezone
@@ -10,6 +10,7 @@ from shegong.lib.masking import mask_identifiers
 
 from .api import require_capability
 from .calendar import get_calendar
+from .exceptions import DomainError
 from .filters import AuditEventFilterSet
 from .models import AuditEvent
 from .roles import Cap
@@ -53,6 +54,13 @@ def list_audit_events(request: HttpRequest, filters: Query[AuditQuery]) -> Any:
     return AuditEventFilterSet(data, queryset=AuditEvent.objects.visible_to(request.user)).qs
 
 
+# A deadline is counted from a date of the platform's era, by at most ten years' worth of
+# days (or hours): beyond, the dates leave what a datetime holds (a 500) or predate
+# standard time (Beijing's offset was then +08:05:43, which no date-time format accepts).
+FIRST_YEAR, LAST_YEAR = 1970, 2100
+MAX_DEADLINE_VALUE = 3650
+
+
 class DeadlineOut(Schema):
     due: datetime
     end_date: date
@@ -64,11 +72,13 @@ class DeadlineOut(Schema):
 def compute_deadline(
     request: HttpRequest,
     start: datetime,
-    value: int,
+    value: Annotated[int, Query(ge=0, le=MAX_DEADLINE_VALUE, description="期限（天或小时）")],
     unit: Literal["natural_day", "working_day", "hour"] = "natural_day",
 ) -> Any:
     """Due time by the platform's calendar (民法典 第二百零一、二百零三条; 调休 aware)."""
     require_capability(request, Cap.CALENDAR_VIEW)
     if timezone.is_naive(start):
         start = timezone.make_aware(start)
+    if not FIRST_YEAR <= timezone.localtime(start).year <= LAST_YEAR:
+        raise DomainError(f"起算时间应在 {FIRST_YEAR} 年至 {LAST_YEAR} 年之间")
     return get_calendar().deadline(start, value, unit)

@@ -7,14 +7,17 @@ class CoreConfig(AppConfig):
     verbose_name = "平台基础"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
         from django.utils.module_loading import autodiscover_modules
 
-        from . import checks, periodic  # noqa: F401  (registers checks and periodic jobs)
+        from . import checks, headers, periodic  # noqa: F401  (registers checks and periodic jobs)
+        from .db import protect_sqlite_files
         from .nav import NavItem, register
         from .roles import Cap
 
         # Each app's audit_labels module names its audit actions in Chinese (audit_display).
         autodiscover_modules("audit_labels")
+        connection_created.connect(protect_sqlite_files, dispatch_uid="core.protect_sqlite")
 
         register(
             NavItem("系统", "审计日志", "core:audit-list", Cap.AUDIT_VIEW, order=30),

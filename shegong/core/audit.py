@@ -2,24 +2,31 @@
 
 Never from signals (they miss changes made by tasks and scripts). Action names are
 ``<noun>_<past participle>``: ``region_created``, ``user_role_changed``, ``pii_revealed``.
-Each event is hash-chained to the previous one with SM3 (GB/T 32905) under a row lock on
-the chain head, so the chain is a total order even with several app servers.
+Each event is hash-chained to the previous one with HMAC-SM3 (GB/T 32905) under a row lock
+on the chain head, so the chain is a total order even with several app servers. The HMAC key
+comes from the key ring, outside the database (``core.audit_checkpoint.audit_key``): a
+database writer cannot rewrite an event and recompute the chain. Signed checkpoints of the
+head, written outside the database at every verification, catch a cut tail.
 """
 
 from __future__ import annotations
 
 import contextvars
 import json
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any, Protocol
 
 from cryptography.hazmat.primitives import hashes
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import models, transaction
+from django.db import connections, models, transaction
 from django.utils import timezone
 
+from .audit_checkpoint import CheckpointTampered, latest_checkpoint, write_checkpoint
+from .audit_checkpoint import keyed_sm3 as keyed_sm3
 from .db import bulk_insert
 from .models import AuditChainHead, AuditEvent, AuditVerification
 from .pii import EncryptedField, Sensitive
@@ -88,6 +95,11 @@ def _canonical(event: AuditEvent) -> bytes:
 
 
 def compute_hash(event: AuditEvent) -> str:
+    return keyed_sm3(_canonical(event))
+
+
+def plain_hash(event: AuditEvent) -> str:
+    """The unkeyed SM3 of the chains written before the key (migration core 0008 reads it)."""
     digest = hashes.Hash(hashes.SM3())
     digest.update(_canonical(event))
     return digest.finalize().hex()
@@ -221,7 +233,9 @@ class ChainReport:
     detail: str
 
 
-def verify_chain(*, batch_size: int = 5000, save: bool = True) -> ChainReport:
+def verify_chain(
+    *, batch_size: int = 5000, save: bool = True, using: str = "default"
+) -> ChainReport:
     """Recompute every hash in order; report the first break (edit, gap, reorder, cut)."""
     prev = GENESIS
     expected_seq = 1
@@ -229,7 +243,11 @@ def verify_chain(*, batch_size: int = 5000, save: bool = True) -> ChainReport:
     report: ChainReport | None = None
     last_seq = 0
     while report is None:
-        rows = list(AuditEvent.objects.filter(seq__gte=expected_seq).order_by("seq")[:batch_size])
+        rows = list(
+            AuditEvent.objects.using(using)
+            .filter(seq__gte=expected_seq)
+            .order_by("seq")[:batch_size]
+        )
         if not rows:
             break
         for event in rows:
@@ -254,11 +272,17 @@ def verify_chain(*, batch_size: int = 5000, save: bool = True) -> ChainReport:
             expected_seq += 1
             checked += 1
     if report is None:
-        head = AuditChainHead.objects.filter(pk=1).first()
+        head = AuditChainHead.objects.using(using).filter(pk=1).first()
         if head is not None and (head.last_seq != last_seq or head.last_hash != prev):
             report = ChainReport(False, checked, last_seq + 1, f"第 {last_seq} 条之后的记录被删除")
-        else:
+        elif using != "default":  # another copy (a backup): the checkpoints are this one's
             report = ChainReport(True, checked, None, "审计链完整")
+        else:
+            report = _against_checkpoint(checked, last_seq)
+    if using != "default":
+        return report
+    if save and report.ok and last_seq:
+        write_checkpoint(last_seq, prev)
     if save:
         AuditVerification.objects.create(
             ok=report.ok,
@@ -267,3 +291,49 @@ def verify_chain(*, batch_size: int = 5000, save: bool = True) -> ChainReport:
             detail=report.detail,
         )
     return report
+
+
+def _against_checkpoint(checked: int, last_seq: int) -> ChainReport:
+    """The whole chain is still compared with the newest checkpoint written outside the
+    database: the event it names must still be there with the same hash."""
+    try:
+        point = latest_checkpoint()
+    except CheckpointTampered as exc:
+        return ChainReport(False, checked, None, exc.message)
+    if point is None:
+        return ChainReport(True, checked, None, "审计链完整")
+    if point.seq > last_seq:
+        return ChainReport(
+            False,
+            checked,
+            last_seq + 1,
+            f"校验点（{point.at[:19].replace('T', ' ')} UTC）记录审计链已有 {point.seq} 条，"
+            f"现在只到第 {last_seq} 条：第 {last_seq} 条之后的记录被删除",
+        )
+    stored = AuditEvent.objects.filter(seq=point.seq).values_list("hash", flat=True).first()
+    if stored != point.hash:
+        return ChainReport(
+            False,
+            checked,
+            point.seq,
+            f"第 {point.seq} 条记录与校验点（{point.at[:19].replace('T', ' ')} UTC）不符："
+            "审计链被改写",
+        )
+    return ChainReport(True, checked, None, "审计链完整")
+
+
+def verify_chain_in(database: Path) -> str:
+    """Verify the chain of another SQLite database file (a backup being restored); the
+    problem in Chinese, or "" when it is whole."""
+    alias = f"verify-{uuid.uuid4().hex[:8]}"
+    connections.databases[alias] = {
+        **connections.databases["default"],
+        "NAME": str(database),
+        "OPTIONS": {"timeout": 30},
+    }
+    try:
+        report = verify_chain(save=False, using=alias)
+    finally:
+        connections[alias].close()
+        del connections.databases[alias]
+    return "" if report.ok else report.detail

@@ -18,6 +18,12 @@ register_action_labels(
         "document_template_uploaded": "上传文书模板",
         "document_template_activated": "启用文书模板",
         "document_template_reverted": "文书模板恢复默认",
+        "audit_checkpoints_archived": "归档审计校验点（重建审计链）",
+        "database_restored": "从备份恢复数据库",
+        "records_purged": "清理超过保存期限的运行记录",
+        "admin_row_added": "系统管理后台新增记录",
+        "admin_row_changed": "系统管理后台修改记录",
+        "admin_row_deleted": "系统管理后台删除记录",
     }
 )
 register_field_labels(

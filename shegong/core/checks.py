@@ -44,3 +44,11 @@ def check_scoped_models(app_configs: Any = None, **kwargs: Any) -> list[Error]:
                 )
             )
     return errors
+
+
+@register()
+def check_retention(app_configs: object = None, **kwargs: object) -> list[Error]:
+    """SHEGONG_RETENTION_DAYS names known kinds and keeps each at least its minimum."""
+    from .retention import problems
+
+    return [Error(text, id="shegong.E020") for text in problems()]

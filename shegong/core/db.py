@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from django.db import connections, models, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 
 
 def reserve_ids(model: type[models.Model], count: int, using: str = "default") -> list[int]:
@@ -103,3 +105,25 @@ def _array_type(field: models.Field[Any, Any], connection: Any) -> str:
     if db_type is None:
         raise ValueError(f"bulk_insert: no column type for {field.name}")
     return f"{db_type}[]"
+
+
+_PROTECTED: set[str] = set()
+
+
+def protect_sqlite_files(sender: object, connection: BaseDatabaseWrapper, **kwargs: object) -> None:
+    """``connection_created``: the embedded database holds encrypted personal data, password
+    hashes and the audit chain; its files are readable by the server's account only (0600).
+    SQLite creates the -wal and -shm files with the database file's permissions."""
+    if connection.vendor != "sqlite":
+        return
+    name = str(connection.settings_dict.get("NAME") or "")
+    if not name or name == ":memory:" or name.startswith("file:") or name in _PROTECTED:
+        return
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(name + suffix)
+        try:
+            if path.exists() and path.stat().st_mode & 0o077:
+                path.chmod(0o600)
+        except OSError:  # owned by another account: the operator's choice, left alone
+            continue
+    _PROTECTED.add(name)

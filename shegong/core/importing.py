@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from django import forms
 from django.http import HttpRequest
 
-from .staging import load, stage
-from .tabular import Column, Table, read_table
+from .staging import discard, load, stage
+from .tabular import Column, Table, TableError, read_table
 
 
 class ImportUploadForm(forms.Form):
@@ -57,5 +57,9 @@ def read_posted_table(request: HttpRequest, columns: Sequence[Column]) -> Posted
         upload = form.cleaned_data["file"]
         token = stage(request.user, upload, upload.name)
     data, filename = load(request.user, token)
-    table = read_table(io.BytesIO(data), filename, columns=columns)
+    try:
+        table = read_table(io.BytesIO(data), filename, columns=columns)
+    except TableError:
+        discard(request.user, token)  # a refused file is not kept (it may hold personal data)
+        raise
     return PostedTable(token, filename, table, request.POST.get("confirm") == "1")

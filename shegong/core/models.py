@@ -153,6 +153,25 @@ class CalendarYear(models.Model):
         return f"{self.year}年{'（已完整录入）' if self.complete else ''}"
 
 
+class WorkerHeartbeat(models.Model):
+    """A task worker's sign of life (``core.worker_lease``): a running task whose worker has
+    not beaten for the lease time is recovered — run again if it is idempotent, failed with
+    a reason otherwise."""
+
+    worker_id = models.CharField("任务进程", max_length=64, unique=True)
+    host = models.CharField("主机", max_length=100)
+    pid = models.PositiveIntegerField("进程号")
+    started_at = models.DateTimeField("启动时间", auto_now_add=True)
+    beat_at = models.DateTimeField("最近心跳", db_index=True)
+
+    class Meta:
+        verbose_name = "后台任务进程心跳"
+        verbose_name_plural = "后台任务进程心跳"
+
+    def __str__(self) -> str:
+        return self.worker_id
+
+
 class PeriodicRun(models.Model):
     """One claimed slot of a periodic job; the unique key makes double scheduling harmless."""
 

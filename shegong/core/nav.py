@@ -6,6 +6,7 @@ the user holds its capability, so menus and permissions cannot drift apart.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,8 @@ class NavItem:
     capability: str | None
     order: int = 100
     icon: str = "•"
+    # A further condition beyond the capability (e.g. a citywide scope), checked per user.
+    when: Callable[[ScopedUser], bool] | None = None
 
 
 SECTIONS = ["工作台", "群众诉求", "党建", "志愿服务", "人才", "基础数据", "系统"]
@@ -41,6 +44,8 @@ def nav_for(user: ScopedUser | AnonymousUser | None) -> list[dict[str, Any]]:
     sections: dict[str, list[dict[str, str]]] = {}
     for item in sorted(_items, key=lambda i: i.order):
         if item.capability and not (user.is_superuser or user.has_capability(item.capability)):
+            continue
+        if item.when is not None and not item.when(user):
             continue
         try:
             url = reverse(item.url_name)

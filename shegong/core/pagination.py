@@ -31,7 +31,7 @@ from django.conf import settings
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
 from ninja import Field, Schema
-from ninja.pagination import PaginationBase
+from ninja.pagination import LimitOffsetPagination, PaginationBase
 
 DEFAULT_COUNT_CAP = 10_000
 EXACT_PARAM = "count"
@@ -198,6 +198,22 @@ def paginate_capped(
 
 # --- the API ---------------------------------------------------------------------------------
 
+# An API list's bounds: beyond MAX_LIMIT a page is an export, beyond MAX_OFFSET nobody pages
+# (and a huge OFFSET overflows the database's integers: a 500 on SQLite and PostgreSQL).
+MAX_LIMIT = 1000
+MAX_OFFSET = 10**9
+
+
+class BoundedLimitOffsetPagination(LimitOffsetPagination):
+    """ninja's ``LimitOffsetPagination`` with both numbers bounded (the project's default:
+    ``NINJA_PAGINATION_CLASS``); out of bounds is a 422 in Chinese."""
+
+    class Input(Schema):
+        limit: int = Field(
+            settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=MAX_LIMIT, description="每页条数"
+        )
+        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
+
 
 class CappedLimitOffsetPagination(PaginationBase):
     """``LimitOffsetPagination`` whose ``count`` stops at the cap unless ``exact_count`` is
@@ -206,9 +222,9 @@ class CappedLimitOffsetPagination(PaginationBase):
 
     class Input(Schema):
         limit: int = Field(
-            settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=1000, description="每页条数"
+            settings.NINJA_PAGINATION_PER_PAGE, ge=1, le=MAX_LIMIT, description="每页条数"
         )
-        offset: int = Field(0, ge=0, description="跳过的条数")
+        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="跳过的条数")
         exact_count: bool = Field(
             False, description="为真时 count 为精确总数（大表较慢）；默认最多数到上限"
         )

@@ -52,8 +52,13 @@ REGISTRY: dict[str, PeriodicJob] = {}
 
 
 def register_periodic(name: str, task: Any, *, every: str, at: str | None = None) -> None:
+    """Register a periodic job. Periodic tasks are idempotent (see above), so a run cut
+    short by a dying worker is run again (``core.worker_lease``)."""
+    from .worker_lease import retry_on_worker_loss
+
     parsed = time.fromisoformat(at) if at else None
     REGISTRY[name] = PeriodicJob(name=name, task=task, every=every, at=parsed)
+    retry_on_worker_loss(task)
 
 
 def _load_jobs() -> None:

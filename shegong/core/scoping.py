@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self, TypeVar
 
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
-from django.db import models
+from django.db import DataError, models
 from django.http import Http404
 
 from .tree import subtree_q
@@ -209,6 +209,8 @@ def _semi_join_q(
         if not (field.many_to_many or field.one_to_many):
             current = _related_model(field)
             continue
+        if isinstance(field, models.ManyToManyField):
+            return _m2m_semi_join_q(field, parts, i, path, filters)
         fk = getattr(field, "field", None)
         if not (
             isinstance(field, models.ManyToOneRel)
@@ -233,6 +235,40 @@ def _semi_join_q(
         target = "__".join([*parts[:i], fk.target_field.name, "in"])
         return models.Q(**{target: keys})
     return None
+
+
+def _m2m_semi_join_q(
+    field: models.ManyToManyField,
+    parts: list[str],
+    i: int,
+    path: str,
+    filters: Mapping[str, object],
+) -> models.Q | None:
+    """A forward many-to-many hop (``Supervision.appeals``) as two semi-joins: ``key IN
+    (SELECT source_id FROM through WHERE target_id IN (<the related rows in scope>))``;
+    the same rows as the join through the link table. None (keep the joined form) when the
+    path has ``path_filters``."""
+    if filters:
+        return None
+    related = _related_model(field)
+    through = getattr(field.remote_field, "through", None)
+    if related is None or not (isinstance(through, type) and issubclass(through, models.Model)):
+        return None
+    source = through._meta.get_field(field.m2m_field_name())
+    target = through._meta.get_field(field.m2m_reverse_field_name())
+    if not (isinstance(source, models.ForeignKey) and isinstance(target, models.ForeignKey)):
+        return None
+    rest = "__".join(parts[i + 1 :])
+    inner = _semi_join_q(related, rest, path, {})
+    if inner is None:
+        if _is_multi_valued(related, rest):
+            return None
+        inner = subtree_q(path, _prefix(rest))
+    related_keys = related._base_manager.filter(inner).values(target.target_field.attname)
+    keys = through._base_manager.filter(**{f"{target.attname}__in": related_keys}).values(
+        source.attname
+    )
+    return models.Q(**{"__".join([*parts[:i], source.target_field.name, "in"]): keys})
 
 
 def _related_model(field: object) -> type[models.Model] | None:
@@ -266,6 +302,7 @@ def get_visible_or_404(
         raise TypeError(f"{model.__name__} declares no Scope")
     try:
         row: _M = rows.visible_to(user).get(**lookup)
-    except (ObjectDoesNotExist, ValueError, TypeError) as exc:
+    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError, DataError) as exc:
+        # A key no row can have (text, a number beyond the column) is a 404 as well.
         raise Http404 from exc
     return row

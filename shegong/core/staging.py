@@ -3,7 +3,11 @@
 The person checks the dry-run report, then confirms; the confirmed commit re-reads the
 very same bytes (never a second upload that could differ). Files live under
 ``MEDIA_ROOT/imports/<user id>/`` so one user can never commit another's upload, and are
-removed after commit or after a day.
+removed after commit, on cancel, or after a day (``sweep_staged`` runs hourly for every
+user; the person's next upload also sweeps their own folder).
+
+The files may hold ID numbers and phone numbers in clear (that is what a roster is), so the
+folders are ``0700`` and the files ``0600``: only the server's own account can read them.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from django.contrib.auth.models import AnonymousUser
 from .scoping import Actor, signed_in
 
 MAX_BYTES = 50 * 1024 * 1024
+MAX_AGE_SECONDS = 86400
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
 
 
@@ -30,10 +35,27 @@ class StagingError(ValueError):
         self.message = message
 
 
-def _dir(user: Actor | AnonymousUser) -> Path:
-    path = Path(settings.MEDIA_ROOT) / "imports" / str(signed_in(user).pk)
-    path.mkdir(parents=True, exist_ok=True)
+def _root() -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports"
+
+
+def _private_dir(path: Path) -> Path:
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
     return path
+
+
+def _dir(user: Actor | AnonymousUser) -> Path:
+    _private_dir(_root())
+    return _private_dir(_root() / str(signed_in(user).pk))
+
+
+def _write_private(path: Path, content: bytes) -> None:
+    """Write ``content`` to a new file readable by the server's account only."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(content)
 
 
 def stage(user: Actor | AnonymousUser, upload: IO[bytes], filename: str) -> str:
@@ -49,7 +71,7 @@ def stage(user: Actor | AnonymousUser, upload: IO[bytes], filename: str) -> str:
         (_dir(user) / f"{token}{suffix}", data),
         (_dir(user) / f"{token}.name", Path(filename).name[:200].encode("utf-8")),
     ):
-        path.write_bytes(content)
+        _write_private(path, content)
         # Age is measured on this process's clock, not the file system's (a shared volume on
         # another host, or a clock moved for tests, must not expire a fresh upload).
         os.utime(path, (now, now))
@@ -77,8 +99,26 @@ def discard(user: Actor | AnonymousUser, token: str) -> None:
             path.unlink(missing_ok=True)
 
 
-def _cleanup(directory: Path, max_age: float = 86400) -> None:
+def _cleanup(directory: Path, max_age: float = MAX_AGE_SECONDS) -> int:
     now = time.time()
+    removed = 0
     for path in directory.iterdir():
-        if now - path.stat().st_mtime > max_age:
-            path.unlink(missing_ok=True)
+        try:
+            if path.is_file() and now - path.stat().st_mtime > max_age:
+                path.unlink(missing_ok=True)
+                removed += 1
+        except FileNotFoundError:  # removed meanwhile by another process
+            continue
+    return removed
+
+
+def sweep_staged(max_age: float = MAX_AGE_SECONDS) -> int:
+    """Remove every user's staged files older than ``max_age`` seconds; the number removed."""
+    root = _root()
+    if not root.is_dir():
+        return 0
+    removed = 0
+    for directory in root.iterdir():
+        if directory.is_dir():
+            removed += _cleanup(directory, max_age)
+    return removed

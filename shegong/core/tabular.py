@@ -29,6 +29,8 @@ from openpyxl.styles import Font
 
 from shegong.lib.text import printable_for_xml, strip_controls
 
+from .spreadsheet_limits import SpreadsheetTooLarge, check_extent, check_spreadsheet
+
 MAX_ROWS = 200_000
 
 
@@ -405,8 +407,19 @@ def _read_sheet(data: bytes) -> tuple[list[list[str]], Sequence[Any]]:
     from python_calamine import CalamineWorkbook
 
     try:
+        check_spreadsheet(data)
+    except SpreadsheetTooLarge as exc:
+        raise TableError(exc.message) from exc
+    try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         sheet = workbook.get_sheet_by_index(0)
+    except Exception as exc:  # calamine raises several error types for corrupt files
+        raise TableError("无法读取表格文件，文件可能已损坏或不是 Excel 格式") from exc
+    try:
+        check_extent(sheet.height, sheet.width)
+    except SpreadsheetTooLarge as exc:
+        raise TableError(exc.message) from exc
+    try:
         rows = [[_clean(v) for v in row] for row in sheet.to_python(skip_empty_area=False)]
     except Exception as exc:  # calamine raises several error types for corrupt files
         raise TableError("无法读取表格文件，文件可能已损坏或不是 Excel 格式") from exc

@@ -45,3 +45,38 @@ def resend_sms() -> int:
 
 
 register_periodic("core.sms_resend", resend_sms, every="minutes:5")
+
+
+@task()
+def sweep_staged_imports() -> int:
+    """Delete import files staged for a dry run more than a day ago (they may hold personal
+    data in clear)."""
+    from .staging import sweep_staged
+
+    return sweep_staged()
+
+
+register_periodic("core.sweep_staged_imports", sweep_staged_imports, every="hourly")
+
+
+@task()
+def recover_stale_tasks() -> dict[str, int]:
+    """Tasks left RUNNING by a worker that died: run again or failed with the reason."""
+    from .worker_lease import recover_stale_tasks as recover
+
+    requeued, failed = recover()
+    return {"requeued": requeued, "failed": failed}
+
+
+register_periodic("core.recover_stale_tasks", recover_stale_tasks, every="minutes:1")
+
+
+@task()
+def purge_expired_records() -> dict[str, int]:
+    """Operational records past their retention (core.retention); audit events are kept."""
+    from .retention import purge_expired
+
+    return purge_expired()
+
+
+register_periodic("core.purge_expired_records", purge_expired_records, every="daily", at="03:10")

@@ -24,7 +24,7 @@ from .http import HtmxHttpRequest
 from .models import AuditEvent, AuditVerification, CalendarDay, CalendarYear
 from .permissions import capability_required, has_capability, need_capability
 from .pii import EncryptedField
-from .roles import Cap
+from .roles import Cap, Role
 from .scoping import Scope, ScopedQuerySet, get_visible_or_404
 from .services import reveal_personal_data
 
@@ -32,6 +32,10 @@ from .services import reveal_personal_data
 @login_required
 def home(request: HtmxHttpRequest) -> HttpResponse:
     user = request.user
+    # The leader's home is the cockpit (issue 17); the department and the streets get its
+    # smaller version below their cards (``cockpit:summary``, loaded by HTMX).
+    if getattr(user, "role", "") == Role.LEADER and has_capability(user, Cap.COCKPIT_VIEW):
+        return redirect("cockpit:cockpit")
     cards: list[dict[str, str | int]] = []
     for label, model_label, url_name in (
         ("辖区区划", "regions.Region", "regions:list"),
@@ -60,6 +64,7 @@ def home(request: HtmxHttpRequest) -> HttpResponse:
             "cards": cards,
             "calendar_warning": calendar_warning,
             "can_manage_calendar": has_capability(user, Cap.CALENDAR_MANAGE),
+            "cockpit_summary": has_capability(user, Cap.COCKPIT_VIEW),
             "today": today,
             "is_workday_today": _safe_is_workday(today),
         },

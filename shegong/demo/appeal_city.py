@@ -137,6 +137,7 @@ def build_city(root: User, rng: random.Random, log: Callable[[str], object]) -> 
                 password=password,
                 region_id=region_id,
                 unit_id=unit.pk,
+                must_change_password=False,  # the published demo password
                 phone=mobile(rng),
             )
             (whistlers if prefix == "c" else handlers)[unit.pk] = user

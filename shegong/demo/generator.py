@@ -419,6 +419,7 @@ def _generate(
             password=DEMO_PASSWORD,
             region_id=region.pk if region else None,
             unit_id=unit.pk if unit else None,
+            must_change_password=False,  # the published demo password
             phone=_mobile(rng),
         )
         result.accounts.append(
@@ -433,6 +434,7 @@ def _generate(
             role=Role.STREET_STAFF,
             password=DEMO_PASSWORD,
             region_id=street.pk,
+            must_change_password=False,  # the published demo password
             phone=_mobile(rng),
         )
     from .appeals import generate_appeals
@@ -444,6 +446,15 @@ def _generate(
     from .volunteers import generate_volunteers
 
     generate_volunteers(size_name, rng=rng, log=log)
+    from .party import generate_party
+
+    generate_party(size_name, rng=rng, log=log)
+    from shegong.talent.demo import generate as generate_talent
+
+    generate_talent(size_name, rng=rng, log=log)
+    from shegong.serving.demo import generate as generate_serving
+
+    generate_serving(size_name, rng=rng, log=log)
     result.users = User.objects.count()
     result.seconds = time.monotonic() - started
     return result

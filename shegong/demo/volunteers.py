@@ -176,33 +176,7 @@ def generate_volunteers(
             services.add_member(actor=actor, team_id=team.pk, volunteer_id=v.pk)
 
     log("志愿服务历史 …")
-    history: list[tuple[int, dict[str, str]]] = []
-    for i in range(size.history_rows):
-        v = rng.choice(volunteers)
-        title, content, _ = rng.choice(ACTIVITIES)
-        day = today - timedelta(days=rng.randint(20, 700))
-        history.append(
-            (
-                i + 2,
-                dict(
-                    zip(
-                        HOURS_COLUMNS,
-                        [
-                            v.number,
-                            day.isoformat(),
-                            title,
-                            content,
-                            str(rng.choice([1, 1.5, 2, 2.5, 3, 4, 6])),
-                            v.region.code,
-                            f"{v.region.name}志愿服务队",
-                            "双报到" if i % 17 == 0 else "补录",
-                            "",
-                        ],
-                        strict=True,
-                    )
-                ),
-            )
-        )
+    history = _history_rows(volunteers, size.history_rows, rng, today)
     for start in range(0, len(history), 20000):
         report = services.import_hours(actor=root, rows=history[start : start + 20000], commit=True)
         if not report.committed:
@@ -314,6 +288,38 @@ AWARDS = [
     ("五星级志愿者", "市志愿服务联合会", "other", False),
     ("优秀志愿服务工作者", "district", "county", True),
 ]
+
+
+def _history_rows(
+    volunteers: list[Volunteer], count: int, rng: random.Random, today: date
+) -> list[tuple[int, dict[str, str]]]:
+    """Rows of the historical-hours import: at most one row per volunteer and day, so the
+    import's duplicate and daily-cap checks (which a real import must pass too) never refuse
+    a demo row. Before, a random draw of the same volunteer, day, activity and hours twice
+    made ``shegong demo --size city`` fail on some seeds and dates."""
+    taken: set[tuple[int, date]] = set()
+    rows: list[tuple[int, dict[str, str]]] = []
+    for i in range(count):
+        v = rng.choice(volunteers)
+        day = today - timedelta(days=rng.randint(20, 700))
+        while (v.pk, day) in taken:
+            v = rng.choice(volunteers)
+            day = today - timedelta(days=rng.randint(20, 700))
+        taken.add((v.pk, day))
+        title, content, _ = rng.choice(ACTIVITIES)
+        values = [
+            v.number,
+            day.isoformat(),
+            title,
+            content,
+            str(rng.choice([1, 1.5, 2, 2.5, 3, 4, 6])),
+            v.region.code,
+            f"{v.region.name}志愿服务队",
+            "双报到" if i % 17 == 0 else "补录",
+            "",
+        ]
+        rows.append((len(rows) + 2, dict(zip(HOURS_COLUMNS, values, strict=True))))
+    return rows
 
 
 def _grantor(volunteer: Volunteer, kind: str) -> str:

@@ -8,7 +8,12 @@ class OrganizationsConfig(AppConfig):
 
     def ready(self) -> None:
         from shegong.core.nav import NavItem, register
+        from shegong.core.panels import register_panel
         from shegong.core.roles import Cap
+
+        from .cockpit import CoveragePanel
+
+        register_panel(CoveragePanel())  # the cockpit's panel (docs/cockpit.md)
 
         register(
             NavItem("党建", "两新覆盖", "organizations:coverage", Cap.ORGS_VIEW, order=10),

@@ -1,18 +1,25 @@
-from typing import Any
+from typing import Annotated, Any
 
 from django.http import HttpRequest
 from ninja import FilterSchema, Query, Router, Schema, Status
 from ninja.pagination import paginate
+from pydantic import Field
 
 from shegong.core.api import require_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404, signed_in
+from shegong.lib.text import MAX_ID
 
 from . import services
+from .choices import RegionLevel
 from .filters import RegionFilterSet
 from .models import Region
 
 router = Router(tags=["行政区划"])
+
+# The database refuses a negative population (a CHECK constraint: a 500 if it got that far).
+Population = Annotated[int, Field(ge=0, le=MAX_ID)]
+Level = Annotated[int, Field(ge=min(RegionLevel.values), le=max(RegionLevel.values))]
 
 
 class RegionOut(Schema):
@@ -29,14 +36,14 @@ class RegionOut(Schema):
 class RegionIn(Schema):
     code: str
     name: str
-    level: int
+    level: Level
     parent_id: int | None = None
-    population: int | None = None
+    population: Population | None = None
 
 
 class RegionPatch(Schema):
     name: str | None = None
-    population: int | None = None
+    population: Population | None = None
     is_active: bool | None = None
 
 

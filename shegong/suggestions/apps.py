@@ -11,11 +11,12 @@ class SuggestionsConfig(AppConfig):
         from shegong.core.nav import NavItem, register
         from shegong.core.roles import Cap
 
-        from .extensions import link_evaluation, portal
+        from .extensions import link_evaluation, portal, scrub_evaluation
 
         # The citizen portal (appeals) offers 公开同意 and 征集主题 links through this.
         hooks.portal_publication.register(portal)
         hooks.appeal_page_links.register(link_evaluation)
+        hooks.appeal_anonymised.register(scrub_evaluation)
 
         register(
             NavItem("群众诉求", "人民建议", "suggestions:list", Cap.SUGGESTIONS_VIEW, order=40),

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 from django.urls import reverse
 
 from shegong.appeals.choices import AppealKind
-from shegong.appeals.hooks import AppealLink, AppealPageLinks, PortalSubmission
+from shegong.appeals.hooks import AppealAnonymised, AppealLink, AppealPageLinks, PortalSubmission
+from shegong.lib.anonymise import scrub
 
 from .services import (
     active_publication_consent,
@@ -21,6 +22,23 @@ if TYPE_CHECKING:
     from shegong.appeals.models import Appeal
 
     from .models import PublicationConsent
+
+
+def scrub_evaluation(event: AppealAnonymised) -> None:
+    """The evaluation's reasons, its milestones' evidence and its rewards' notes lose the
+    identifiers and names of the anonymised appeal (each cut to its column's length)."""
+    from .models import ImplementationMilestone, Reward, SuggestionEvaluation
+
+    names = event.names
+    for evaluation in SuggestionEvaluation.objects.filter(appeal=event.appeal):
+        evaluation.reasons = scrub(evaluation.reasons, names)
+        evaluation.save(update_fields=["reasons"])
+        for milestone in ImplementationMilestone.objects.filter(evaluation=evaluation):
+            milestone.evidence = scrub(milestone.evidence, names)
+            milestone.save(update_fields=["evidence"])
+        for reward in Reward.objects.filter(evaluation=evaluation):
+            reward.note = scrub(reward.note, names)[: Reward._meta.get_field("note").max_length]
+            reward.save(update_fields=["note"])
 
 
 def link_evaluation(page: AppealPageLinks) -> None:

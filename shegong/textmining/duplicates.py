@@ -384,7 +384,39 @@ class NearDuplicateIndex:
         """A :class:`GroupSignal` when ≥ ``min_people`` distinct persons (counting the caller's
         ``person_key``) raised near the same text within ``window`` before ``time``."""
         sig = self.signature(text)
+        return self._group(
+            sig, self._candidates(sig), time, window, person_key, threshold, min_people
+        )
+
+    def check(
+        self,
+        text: str,
+        *,
+        time: datetime,
+        window: timedelta = timedelta(days=7),
+        person_key: str | None = None,
+        min_people: int = 5,
+        limit: int | None = 10,
+        exclude: Hashable | None = None,
+    ) -> tuple[list[DuplicateMatch], GroupSignal | None]:
+        """:meth:`query` and :meth:`group_check` of one text together (the same results),
+        its signature and band candidates computed once instead of twice."""
+        sig = self.signature(text)
         cand = self._candidates(sig)
+        ex = None if exclude is None else str(exclude)
+        matches = self._rank(sig, cand, self.threshold, limit, ex)
+        return matches, self._group(sig, cand, time, window, person_key, None, min_people)
+
+    def _group(
+        self,
+        sig: npt.NDArray[np.uint32],
+        cand: npt.NDArray[np.intp],
+        time: datetime,
+        window: timedelta,
+        person_key: str | None,
+        threshold: float | None,
+        min_people: int,
+    ) -> GroupSignal | None:
         if cand.size == 0:
             return None
         t0 = to_epoch(time - window)

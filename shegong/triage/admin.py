@@ -5,13 +5,14 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from shegong.core.admin import AuditedAdmin
 from shegong.core.permissions import has_capability
 from shegong.core.roles import Cap
 
 from .models import RoutingRule
 
 
-class PolicyManagerAdmin(admin.ModelAdmin):
+class PolicyManagerAdmin(AuditedAdmin):
     """Visible and editable only for roles with ``appeals.policy``."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:

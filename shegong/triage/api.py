@@ -19,7 +19,7 @@ from .services import accept_suggestion, routing_accuracy
 router = Router(tags=["智能分拣"])
 
 
-class SuggestionOut(Schema):
+class TriageSuggestionOut(Schema):
     unit_id: int
     unit_name: str
     score: float
@@ -38,7 +38,7 @@ class TriageOut(Schema):
     category_l2: str
     category_reason: str
     confidence: float
-    suggestions: list[SuggestionOut]
+    suggestions: list[TriageSuggestionOut]
     duplicates: list[DuplicateOut]
     same_person: list[int]
     possible_group: bool

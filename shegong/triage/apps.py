@@ -11,11 +11,12 @@ class TriageConfig(AppConfig):
         from shegong.core.nav import NavItem, register
         from shegong.core.roles import Cap
 
-        from .extensions import advisor, queue_triage
+        from .extensions import advisor, forget_links, queue_triage
 
         # appeals declares these points and never imports triage (docs/architecture.md).
         hooks.appeals_registered.register(queue_triage)
         hooks.dispatch_advisor.register(advisor)
+        hooks.appeal_anonymised.register(forget_links)
 
         register(NavItem("群众诉求", "诉求热点", "triage:hotspots", Cap.APPEALS_DISPATCH, order=35))
 

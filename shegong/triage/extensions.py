@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 
-from shegong.appeals.hooks import AppealsRegistered
+from shegong.appeals.hooks import AppealAnonymised, AppealsRegistered
 
 if TYPE_CHECKING:
     from shegong.appeals.models import Appeal
@@ -25,6 +25,23 @@ def queue_triage(event: AppealsRegistered) -> None:
     from .tasks import triage_appeals_task
 
     triage_appeals_task.enqueue(list(event.appeal_ids))
+
+
+def forget_links(event: AppealAnonymised) -> None:
+    """An anonymised appeal keeps no link to the same person's other appeals or to its
+    duplicates, and their rows drop their link to it."""
+    from .models import TriageResult
+
+    appeal = event.appeal
+    TriageResult.objects.filter(appeal=appeal).update(same_person=[], duplicates=[])
+    if appeal.petitioner_id is None:
+        return
+    for result in TriageResult.objects.filter(appeal__petitioner_id=appeal.petitioner_id):
+        same = [pk for pk in result.same_person if pk != appeal.pk]
+        dups = [d for d in result.duplicates if d.get("appeal_id") != appeal.pk]
+        if same != result.same_person or dups != result.duplicates:
+            result.same_person, result.duplicates = same, dups
+            result.save(update_fields=["same_person", "duplicates"])
 
 
 class TriageAdvisor:

@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
 DUPLICATE_DAYS = 90
 HISTORY_DAYS = 365
+# The petitioner's encrypted fields: triage links a person's appeals by the blind indexes
+# only, so it never reads (nor decrypts) these.
+PETITIONER_SECRETS = ("name", "phone", "id_number", "address")
 LOCAL_STREET_OFFICE = -1  # a vote for "the street office where it happened"
 # A long-lived worker's near-duplicate index only grows (removing an entry frees nothing):
 # it is rebuilt from the last DUPLICATE_DAYS once it holds this many days more.
@@ -121,6 +124,8 @@ def get_index(now: datetime | None = None) -> Any:
         fresh = (
             Appeal.objects.filter(pk__gt=_last_pk, registered_at__gte=since)
             .select_related("petitioner")
+            # the blind indexes only: nothing personal is decrypted for the index
+            .defer(*(f"petitioner__{f}" for f in PETITIONER_SECRETS))
             .order_by("pk")
         )
         for appeal in fresh.iterator(chunk_size=500):

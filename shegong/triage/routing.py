@@ -6,10 +6,11 @@ often the top suggestion was right (``routing_accuracy``)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from shegong.appeals.choices import AppealKind, AppealStatus
@@ -28,7 +29,11 @@ from .indexes import (
 )
 from .models import RoutingRule, TriageResult
 
+if TYPE_CHECKING:
+    from shegong.textmining import UnitSuggestion
+
 MIN_CATEGORY_CASES = 5
+Add = Callable[[Unit, float, str], None]  # a suggestion: unit, score, reason
 
 
 def street_code(region: Any) -> str | None:
@@ -45,14 +50,114 @@ def _street_prefix(region: Any) -> str | None:
     return "/" + "/".join(parts[: parts.index(code) + 1]) + "/"
 
 
+@dataclass
+class RoutingData:
+    """What routing needs for a batch of appeals, read in a constant number of queries
+    (``routing_data``): the active rules of the batch's categories, the street offices of
+    its streets, the accused units of its 检举控告, and — after the in-memory history
+    search (``Router.suggest``) and the category counts — the units they vote for and the
+    numbers of the example appeals quoted in the reasons."""
+
+    rules: list[RoutingRule] = field(default_factory=list)
+    offices: dict[str, Unit] = field(default_factory=dict)  # street code → its office
+    accused: dict[int, list[Unit]] = field(default_factory=dict)  # appeal pk → accused
+    # appeal pk → (similar closed appeals' units, category counts by 本区/全市); None when
+    # the routing history is empty (then neither votes).
+    votes: dict[int, tuple[list[UnitSuggestion], list[tuple[str, Counter[int]]]] | None] = field(
+        default_factory=dict
+    )
+    units: dict[int, Unit] = field(default_factory=dict)
+    numbers: dict[int, str] = field(default_factory=dict)
+
+
+def routing_data(
+    items: Sequence[tuple[Appeal, str, str]], *, now: datetime, k: int = 3
+) -> RoutingData:
+    """Everything ``suggest_units`` needs for ``(appeal, category_l1, category_l2)`` items,
+    in at most six queries whatever their number. The appeals carry ``region``."""
+    from shegong.textmining import Router
+
+    data = RoutingData()
+    l1s = {l1 for _, l1, _ in items}
+    if l1s:
+        data.rules = list(
+            RoutingRule.objects.filter(is_active=True, category_l1__in=l1s)
+            .select_related("unit", "region")
+            .order_by("-priority", "pk")
+        )
+    codes = {code for a, _, _ in items if (code := street_code(a.region))}
+    if codes:
+        offices = (
+            Unit.objects.filter(kind=UnitKind.STREET_OFFICE, region__code__in=codes, is_active=True)
+            .select_related("region")
+            .order_by("pk")
+        )
+        for office in offices:
+            data.offices.setdefault(office.region.code, office)
+    accusations = [a.pk for a, _, _ in items if a.kind == AppealKind.XF_ACCUSATION]
+    if accusations:
+        links = (
+            Appeal.accused_units.through.objects.filter(appeal_id__in=accusations)
+            .select_related("unit__superior_body", "unit__parent")
+            .order_by("unit__code", "unit_id")
+        )
+        for link in links:
+            data.accused.setdefault(link.appeal_id, []).append(link.unit)
+    with _lock:
+        history = get_routing_history(now)
+        router = Router((), history, rule_weight=0.0)
+        for appeal, l1, l2 in items:
+            if not len(history):
+                data.votes[appeal.pk] = None
+                continue
+            district = _district_of_code(appeal.region.code)
+            by_category = [
+                (where, Counter(_category_units.get((l1, key), Counter())))
+                for where, key in (("本区", district or "-"), ("全市", ""))
+            ]
+            found = router.suggest(
+                _text(appeal),
+                category_l1=l1 or None,
+                category_l2=l2 or None,
+                region_code=appeal.region.code,
+                k=k,
+                exclude=[str(appeal.pk)],  # a closed appeal re-triaged must not vote for itself
+            )
+            data.votes[appeal.pk] = (found, by_category)
+    unit_ids: set[int] = set()
+    example_ids: set[int] = set()
+    for votes in data.votes.values():
+        if votes is None:
+            continue
+        found, by_category = votes
+        unit_ids.update(int(s.unit) for s in found)
+        example_ids.update(int(i) for s in found for r in s.reasons for i in r.appeal_ids[:3])
+        for _where, counts in by_category:
+            unit_ids.update(u for u, _ in counts.most_common(k) if u != LOCAL_STREET_OFFICE)
+    if unit_ids:
+        data.units = Unit.objects.in_bulk(unit_ids)
+    if example_ids:
+        data.numbers = dict(Appeal.objects.filter(pk__in=example_ids).values_list("pk", "number"))
+    return data
+
+
 def suggest_units(
-    appeal: Appeal, category_l1: str, category_l2: str, *, now: datetime, k: int = 3
+    appeal: Appeal,
+    category_l1: str,
+    category_l2: str,
+    *,
+    now: datetime,
+    k: int = 3,
+    data: RoutingData | None = None,
 ) -> list[dict[str, Any]]:
     """Top-``k`` units: rules, then history, then the street office; reasons in Chinese.
     For a 检举控告: never the accused unit or a unit below it, and the accused's superior
-    (信访工作条例 第三十条)."""
+    (信访工作条例 第三十条). ``data``: ``routing_data`` of a batch that holds this appeal
+    (read here for this appeal alone when not given)."""
+    if data is None:
+        data = routing_data([(appeal, category_l1, category_l2)], now=now, k=k)
     found: dict[int, dict[str, Any]] = {}
-    accused = _accused(appeal)
+    accused = data.accused.get(appeal.pk, [])
 
     def add(unit: Unit, score: float, reason: str) -> None:
         if any(unit.path.startswith(a.path) for a in accused):
@@ -64,12 +169,9 @@ def suggest_units(
         row["reasons"].append(reason)
 
     path = appeal.region.path
-    rules = (
-        RoutingRule.objects.filter(is_active=True, category_l1=category_l1)
-        .filter(Q(category_l2="") | Q(category_l2=category_l2))
-        .select_related("unit", "region")
-        .order_by("-priority", "pk")
-    )
+    rules = [
+        r for r in data.rules if r.category_l1 == category_l1 and r.category_l2 in ("", category_l2)
+    ]
     for i, rule in enumerate(rules):
         if rule.region is not None and not path.startswith(rule.region.path):
             continue
@@ -80,8 +182,12 @@ def suggest_units(
             max(0.9 - 0.01 * i, 0.7),
             f"分拨规则：类别“{cat}”、{where}（优先级 {rule.priority}）→ {rule.unit.name}",
         )
-    office = street_office(appeal)
-    _suggest_from_history(appeal, category_l1, category_l2, add, now=now, k=k, office=office)
+    code = street_code(appeal.region)
+    office = data.offices.get(code) if code else None
+    votes = data.votes.get(appeal.pk)
+    if votes is not None:
+        _suggest_from_category(category_l1, votes[1], add, k=k, office=office, units=data.units)
+        _suggest_from_history(votes[0], add, units=data.units, numbers=data.numbers)
     if office is not None:
         add(office, 0.3, f"诉求发生地属{office.region.name}，属地街道兜底")
     for unit in accused:
@@ -145,43 +251,10 @@ def accusation_category(appeal: Appeal, l1: str, l2: str) -> tuple[str, str, str
 
 
 def _suggest_from_history(
-    appeal: Appeal,
-    category_l1: str,
-    category_l2: str,
-    add: Any,
-    *,
-    now: datetime,
-    k: int,
-    office: Unit | None,
+    found: list[UnitSuggestion], add: Add, *, units: dict[int, Unit], numbers: dict[int, str]
 ) -> None:
     """What dispatchers did with similar closed appeals (``textmining.Router``): units of the
     most similar past appeals, weighted by similarity, same district and same category."""
-    from shegong.textmining import Router
-
-    with _lock:
-        history = get_routing_history(now)
-        if not len(history):
-            return
-        district = _district_of_code(appeal.region.code)
-        by_category = [
-            (where, Counter(_category_units.get((category_l1, key), Counter())))
-            for where, key in (("本区", district or "-"), ("全市", ""))
-        ]
-        router = Router((), history, rule_weight=0.0)
-        found = router.suggest(
-            _text(appeal),
-            category_l1=category_l1 or None,
-            category_l2=category_l2 or None,
-            region_code=appeal.region.code,
-            k=k,
-            exclude=[str(appeal.pk)],  # a closed appeal re-triaged must not vote for itself
-        )
-    _suggest_from_category(category_l1, by_category, add, k=k, office=office)
-    if not found:
-        return
-    units = Unit.objects.in_bulk([int(s.unit) for s in found])
-    example_ids = {int(i) for s in found for r in s.reasons for i in r.appeal_ids[:3]}
-    numbers = dict(Appeal.objects.filter(pk__in=example_ids).values_list("pk", "number"))
     for suggestion in found:
         unit = units.get(int(suggestion.unit))
         if unit is None or not unit.is_active:
@@ -199,10 +272,11 @@ def _suggest_from_history(
 def _suggest_from_category(
     category_l1: str,
     by_category: list[tuple[str, Counter[int]]],
-    add: Any,
+    add: Add,
     *,
     k: int,
     office: Unit | None,
+    units: dict[int, Unit],
 ) -> None:
     """Which units dispatchers gave closed appeals of this category — in the district if
     it has at least MIN_CATEGORY_CASES of them, else city-wide. "The local street office"
@@ -213,9 +287,7 @@ def _suggest_from_category(
         total = sum(counts.values())
         if total < MIN_CATEGORY_CASES:
             continue
-        top = counts.most_common(k)
-        units = Unit.objects.in_bulk([u for u, _ in top if u != LOCAL_STREET_OFFICE])
-        for unit_id, n in top:
+        for unit_id, n in counts.most_common(k):
             unit = office if unit_id == LOCAL_STREET_OFFICE else units.get(unit_id)
             if unit is None or not unit.is_active:
                 continue

@@ -12,6 +12,7 @@ from __future__ import annotations
 from django_tasks import task
 
 from shegong.core.periodic import register_periodic
+from shegong.core.worker_lease import retry_on_worker_loss
 
 
 @task()
@@ -26,6 +27,11 @@ def triage_appeals_task(appeal_ids: list[int]) -> int:
     from .services import triage_many
 
     return triage_many([int(i) for i in appeal_ids])
+
+
+# Triage replaces an appeal's result: safe to run again after a worker died mid-task.
+retry_on_worker_loss(triage_appeal_task)
+retry_on_worker_loss(triage_appeals_task)
 
 
 @task()

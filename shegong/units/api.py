@@ -103,6 +103,11 @@ def create_unit(request: HttpRequest, payload: UnitIn) -> Any:
 @router.patch("/units/{unit_id}", response=UnitOut)
 def update_unit(request: HttpRequest, unit_id: int, payload: UnitPatch) -> Any:
     get_visible_or_404(Unit, request.user, pk=unit_id)
-    return services.update_unit(
-        actor=signed_in(request.user), unit_id=unit_id, **payload.dict(exclude_unset=True)
-    )
+    # null keeps a field as it is (none of them may be empty in the database), except the
+    # 上级行政机关, which null clears.
+    values = {
+        key: value
+        for key, value in payload.dict(exclude_unset=True).items()
+        if value is not None or key == "superior_body_id"
+    }
+    return services.update_unit(actor=signed_in(request.user), unit_id=unit_id, **values)

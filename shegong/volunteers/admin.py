@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from shegong.core.admin import AuditedAdmin
+
 from .models import Skill, VolunteerPolicy
 
 
@@ -18,4 +20,4 @@ class VolunteerPolicyAdmin(admin.ModelAdmin):
         return False
 
 
-admin.site.register(Skill)
+admin.site.register(Skill, AuditedAdmin)

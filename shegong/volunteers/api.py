@@ -141,7 +141,7 @@ class AwardOut(RecordOut):
     proof_note: str
 
 
-class EvaluationOut(RecordOut):
+class VolunteerEvaluationOut(RecordOut):
     signup_id: int | None
     activity_id: int | None
     title: str
@@ -230,7 +230,7 @@ def list_awards(request: HttpRequest, filters: Query[RecordFilter]) -> Any:
     return _records(request, AwardRecord, filters)
 
 
-@router.get("/volunteer-evaluations", response=list[EvaluationOut])
+@router.get("/volunteer-evaluations", response=list[VolunteerEvaluationOut])
 @paginate
 def list_evaluations(request: HttpRequest, filters: Query[RecordFilter]) -> Any:
     """服务评价 (记录办法 第十条)."""

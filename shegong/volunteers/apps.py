@@ -8,7 +8,12 @@ class VolunteersConfig(AppConfig):
 
     def ready(self) -> None:
         from shegong.core.nav import NavItem, register
+        from shegong.core.panels import register_panel
         from shegong.core.roles import Cap
+
+        from .cockpit import VolunteersPanel
+
+        register_panel(VolunteersPanel())  # the cockpit's panel (docs/cockpit.md)
 
         register(
             NavItem("志愿服务", "志愿者", "volunteers:list", Cap.VOLUNTEERS_VIEW, order=10),

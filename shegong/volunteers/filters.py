@@ -6,11 +6,13 @@ import contextlib
 from typing import Any
 
 import django_filters
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from shegong.core.filters import IdFilter
 from shegong.core.pii import blind_index
+from shegong.core.tree import subtree_q
 from shegong.lib.validators import ValidationFailure, validate_mobile
+from shegong.regions.models import Region
 
 from .choices import ActivityStatus, EntryKind, GuardianConsent, VolunteerStatus
 from .models import Activity, HoursEntry, Volunteer
@@ -72,7 +74,17 @@ class HoursFilterSet(django_filters.FilterSet):
     )
     until = django_filters.DateFilter(label="至", field_name="service_date", lookup_expr="lte")
     activity = IdFilter(label="活动", field_name="activity_id")
+    # The cockpit's drill-down: the entries whose place lies in a region's subtree.
+    region = IdFilter(label="区划", method="filter_region")
 
     class Meta:
         model = HoursEntry
-        fields = ["volunteer", "kind", "since", "until", "activity"]
+        fields = ["volunteer", "kind", "since", "until", "activity", "region"]
+
+    def filter_region(
+        self, queryset: QuerySet[HoursEntry], name: str, value: int
+    ) -> QuerySet[HoursEntry]:
+        root = Region.objects.filter(pk=value).only("path").first()
+        if root is None:
+            return queryset.none()
+        return queryset.filter(subtree_q(root.path, "region__path"))

@@ -10,7 +10,6 @@ from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,46 +21,9 @@ from shegong.lib.masking import mask_phone
 
 from . import services
 from .forms import LoginForm, PhoneChangeForm, PortalRegisterForm
-from .models import (
-    Volunteer,
-)
+from .portal_session import SESSION_KEY, client_ip, next_url, sign_in
 
-SESSION_KEY = "volunteer_portal"
 SMS_SERVICE = "志愿服务"
-
-
-# --- the volunteer's session -------------------------------------------------------------
-
-
-def current_volunteer(request: HtmxHttpRequest) -> Volunteer | None:
-    data = request.session.get(SESSION_KEY)
-    if not data or data.get("expires", 0) < time.time():
-        return None
-    return Volunteer.objects.select_related("region").filter(pk=data.get("id")).first()
-
-
-def sign_in(request: HtmxHttpRequest, volunteer: Volunteer) -> None:
-    request.session.cycle_key()  # no session fixation
-    request.session[SESSION_KEY] = {"id": volunteer.pk, "expires": time.time() + 8 * 3600}
-
-
-def need_volunteer(request: HtmxHttpRequest) -> Volunteer | HttpResponse:
-    volunteer = current_volunteer(request)
-    if volunteer is None:
-        messages.info(request, "请先用手机号码登录")
-        return redirect(f"{reverse('volunteer_portal:login')}?next={request.get_full_path()}")
-    return volunteer
-
-
-def client_ip(request: HtmxHttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
-
-
-def next_url(request: HtmxHttpRequest, default: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, {request.get_host()}):
-        return target
-    return default
 
 
 @require_POST

@@ -44,19 +44,11 @@ from .models import (
     TrainingRecord,
     Volunteer,
 )
-from .portal_auth import (
-    GUARDIAN_SESSION_KEY,
-    client_ip,
-    current_volunteer,
-    guardian_confirmed,
-    need_volunteer,
-    next_url,
-    sign_in,
-    sms_code_ok,
-)
-from .portal_auth import (
+from .portal_auth import GUARDIAN_SESSION_KEY, guardian_confirmed, sms_code_ok
+from .portal_session import (
     SESSION_KEY as SESSION_KEY,  # re-exported: tests sign a volunteer in with it
 )
+from .portal_session import client_ip, current_volunteer, need_volunteer, next_url, sign_in
 
 # --- pages -------------------------------------------------------------------------------
 

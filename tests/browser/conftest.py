@@ -15,12 +15,14 @@ files. Either way each screenshot a test writes must be a PNG image.
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from conftest import PASSWORD
 
@@ -65,6 +67,36 @@ def _allow_orm_beside_playwright() -> Iterator[None]:
         yield
 
 
+# Every page of every browser test reports what the Content-Security-Policy blocked
+# (``securitypolicyviolation`` events, issue 16 item 7): a test that met one fails.
+_CSP_WATCH = """
+document.addEventListener("securitypolicyviolation", function (e) {
+  window.sgCspViolation([e.effectiveDirective, e.blockedURI, e.sourceFile + ":" + e.lineNumber,
+                         (e.sample || "").slice(0, 60), location.pathname].join(" | "));
+});
+"""
+
+
+class WatchedBrowser:
+    """The session's Chromium; each context it opens records the policy's violations."""
+
+    def __init__(self, browser: Any) -> None:
+        self._browser = browser
+        self.csp_violations: list[str] = []
+
+    def new_context(self, **options: Any) -> Any:
+        context = self._browser.new_context(**options)
+        context.expose_function("sgCspViolation", self._record)
+        context.add_init_script(_CSP_WATCH)
+        return context
+
+    def _record(self, violation: str) -> None:
+        self.csp_violations.append(violation)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._browser, name)
+
+
 @pytest.fixture(scope="session")
 def browser(_allow_orm_beside_playwright: None) -> Iterator[Any]:
     if not CHROMIUM.exists():
@@ -76,9 +108,18 @@ def browser(_allow_orm_beside_playwright: None) -> Iterator[Any]:
             executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
         )
         try:
-            yield browser
+            yield WatchedBrowser(browser)
         finally:
             browser.close()
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(browser: WatchedBrowser) -> Iterator[None]:
+    browser.csp_violations.clear()
+    yield
+    assert not browser.csp_violations, "Content-Security-Policy violations:\n" + "\n".join(
+        sorted(set(browser.csp_violations))
+    )
 
 
 def _new_page(browser: Any, **context_options: Any) -> Iterator[Any]:
@@ -128,4 +169,23 @@ def login(page: Any, live_server: Any, username: str, password: str = PASSWORD) 
     page.fill("#id_username", username)
     page.fill("#id_password", password)
     page.get_by_role("button", name="登录").click()
-    page.wait_for_url(f"{live_server.url}/")
+    page.wait_for_load_state()
+    if "/accounts/second-factor/" in page.url:
+        # Roles that may reveal or export personal data enrol (first time) or type a code,
+        # as a person would with an authenticator app.
+        from shegong.accounts.testing import current_code
+
+        page.fill("#id_code", current_code(username))
+        page.locator("form button.btn-primary").click()
+        page.wait_for_load_state()
+        proceed = page.get_by_role("link", name="我已保存，继续")
+        if proceed.count():
+            proceed.click()
+    try:
+        # The home page; a leader's home is the cockpit (core.views.home redirects there).
+        page.wait_for_url(re.compile(re.escape(live_server.url) + r"/(cockpit/)?$"))
+    except PlaywrightTimeoutError as exc:
+        # Say where the login stopped (a password to change, a refused code) instead of a bare
+        # timeout.
+        main = page.locator("main").inner_text() if page.locator("main").count() else ""
+        raise AssertionError(f"{username} 登录后停在 {page.url}：{main[:300]}") from exc

@@ -14,19 +14,24 @@ def _menu_labels(page: Any) -> list[str]:
     return [text.strip() for text in page.locator("[data-testid=nav] a.nav-link").all_inner_texts()]
 
 
-def _registry_labels(role: str) -> set[str]:
-    """What the nav registry grants ``role`` by ROLE_CAPABILITIES alone (no user object)."""
+def _registry_labels(role: str, citywide: bool) -> set[str]:
+    """What the nav registry grants ``role`` by ROLE_CAPABILITIES alone (no user object),
+    for a jurisdiction that is or is not the whole city (entries with a ``when``)."""
     from shegong.core.nav import nav_for
     from shegong.core.roles import capabilities_of
 
     caps = capabilities_of(role)
     stub = SimpleNamespace(
-        is_authenticated=True, is_superuser=False, has_capability=lambda cap: cap in caps
+        is_authenticated=True,
+        is_active=True,
+        is_superuser=False,
+        has_citywide_scope=citywide,
+        has_capability=lambda cap: cap in caps,
     )
     return {item["label"] for section in nav_for(stub) for item in section["items"]}
 
 
-def _assert_menu(page: Any, role: str, present: set[str]) -> None:
+def _assert_menu(page: Any, role: str, present: set[str], *, citywide: bool = True) -> None:
     labels = _menu_labels(page)
     assert labels[0] == "首页"
     shown = set(labels[1:])
@@ -35,7 +40,7 @@ def _assert_menu(page: Any, role: str, present: set[str]) -> None:
     absent = ALL_ENTRIES - present
     assert not (absent & shown), f"should not see {absent & shown}; menu is {labels}"
     # Exactly the registry's entries for the role: nothing leaks in, nothing is dropped.
-    assert shown == _registry_labels(role), labels
+    assert shown == _registry_labels(role, citywide), labels
 
 
 def test_dept_admin_menu(world: Any, live_server: Any, page: Any, screenshot_dir: Any) -> None:
@@ -75,7 +80,12 @@ def test_street_phone_menu_and_subtree(
     regions_link = nav.get_by_role("link", name="行政区划")
     regions_link.wait_for(state="visible")
     assert page.get_by_role("button", name="打开菜单").inner_text().strip() == "☰ 菜单"
-    _assert_menu(page, "street_staff", {"行政区划", "单位", "用户管理", "节假日与期限", "API 令牌"})
+    _assert_menu(
+        page,
+        "street_staff",
+        {"行政区划", "单位", "用户管理", "节假日与期限", "API 令牌"},
+        citywide=False,
+    )
     # Bootstrap marks the off-canvas ``.showing`` while it slides in, ``.show`` once it is in.
     page.locator("#sg-sidebar.show:not(.showing)").wait_for()
     page.screenshot(path=screenshot_dir / "phone-menu-street.png")

@@ -47,6 +47,7 @@ def manager_and_team(world: Any) -> tuple[Any, Any]:
         region_id=world.north.pk,
         unit_id=world.street_unit_n.pk,
         phone="13700002222",
+        must_change_password=False,
     )
     team = services.create_team(
         actor=manager,

@@ -35,10 +35,12 @@ from .oversight import (
     SupervisionQuerySet,
     SupervisionReport,
 )
+from .rollup import AppealDayStat, RollupMark
 
 __all__ = [
     "APPEALS_VIEW",
     "Appeal",
+    "AppealDayStat",
     "AppealEvent",
     "AppealPolicy",
     "AppealQuerySet",
@@ -56,6 +58,7 @@ __all__ = [
     "PolicyClock",
     "Review",
     "Revisit",
+    "RollupMark",
     "ScoreAppeal",
     "Supervision",
     "SupervisionQuerySet",

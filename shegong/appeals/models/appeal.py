@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import models
 from django.db.models import Q
 
 from shegong.core.pii import BlindIndexField, EncryptedField
 from shegong.core.roles import Cap
-from shegong.core.scoping import Scope, ScopedQuerySet
+from shegong.core.scoping import Scope, ScopedQuerySet, ScopedUser
 from shegong.core.tree import path_prefixes
 from shegong.lib.masking import mask_identifiers
 
@@ -174,18 +175,29 @@ class Petitioner(models.Model):
         return str(self.name) or "匿名"
 
 
+def accused_hidden_q(user: ScopedUser | AnonymousUser | None, *, via: str = "") -> Q | None:
+    """The 检举控告 ``user`` may not see (信访工作条例 第三十条): those against the user's
+    unit or a unit above it; None when nothing is hidden (no unit, a superuser). ``via``:
+    the foreign key from the queried model to the appeal (``"appeal"`` for work orders),
+    ``""`` for appeals themselves."""
+    unit_path = getattr(user, "scope_unit_path", None)
+    if not unit_path or getattr(user, "is_superuser", False):
+        return None
+    accused = Appeal.accused_units.through.objects.filter(
+        unit__path__in=path_prefixes(unit_path)
+    ).values("appeal_id")
+    kind = f"{via}__kind" if via else "kind"
+    key = f"{via}_id" if via else "pk"
+    return Q(**{kind: AppealKind.XF_ACCUSATION}) & Q(**{f"{key}__in": accused})
+
+
 class AppealQuerySet(ScopedQuerySet):
     def visible_to(self, user: Any) -> AppealQuerySet:
         """Scope, then 信访工作条例 第三十条: the accused unit (and anyone inside it) never
         sees a 检举控告 against it. The units above it (its supervisors) may handle it."""
         qs = super().visible_to(user)
-        unit_path = getattr(user, "scope_unit_path", None)
-        if unit_path and not user.is_superuser:
-            accused = Appeal.accused_units.through.objects.filter(
-                unit__path__in=path_prefixes(unit_path)
-            ).values("appeal_id")
-            qs = qs.exclude(Q(kind=AppealKind.XF_ACCUSATION) & Q(pk__in=accused))
-        return qs
+        hidden = accused_hidden_q(user)
+        return qs.exclude(hidden) if hidden is not None else qs
 
     def open(self) -> AppealQuerySet:
         return self.filter(
@@ -306,6 +318,9 @@ class Appeal(models.Model):
     reply_text = models.TextField("答复意见", blank=True)
     replied_at = models.DateTimeField("答复时间", null=True, blank=True)
     closed_at = models.DateTimeField("办结时间", null=True, blank=True)
+    # Set when the petitioner's identity and the identifiers in the texts were erased
+    # (services.anonymise, N years after the last step); irreversible.
+    anonymised_at = models.DateTimeField("匿名化时间", null=True, blank=True)
     merged_into = models.ForeignKey(
         "self",
         verbose_name="并入",
@@ -344,6 +359,9 @@ class Appeal(models.Model):
         indexes = [
             models.Index(fields=["status", "registered_at"]),
             models.Index(fields=["region", "registered_at"]),
+            # The cockpit's rollup (``appeals.rollup.sync``) reads the appeals written since
+            # its last run.
+            models.Index(fields=["updated_at"], name="appeal_updated_at"),
             # Columns NULL in almost every row: a full index on them looks useless to the
             # planner's statistics (SQLite counts all NULLs as one value), so the merged or
             # split appeals of one appeal were found by scanning another index. A partial
@@ -370,6 +388,13 @@ class Appeal(models.Model):
             # ordered by its own clock. The open rows of a status are a small share of the
             # table, so a partial index per queue holds only them, serves the ORDER BY and
             # the count; ``status = 'registered'`` implies the condition on both databases.
+            # The daily anonymisation (services.anonymise.due_appeals): closed appeals not yet
+            # anonymised, by closing time; the anonymised (old) rows leave the index.
+            models.Index(
+                fields=["closed_at"],
+                condition=Q(anonymised_at__isnull=True, closed_at__isnull=False),
+                name="appeal_to_anonymise",
+            ),
             models.Index(
                 fields=["triage_due_at"],
                 condition=Q(status=AppealStatus.REGISTERED),
@@ -388,9 +413,10 @@ class Appeal(models.Model):
         ]
 
     def __str__(self) -> str:
-        # Audit rows, the admin and notifications print this: identifiers typed into the
-        # title are masked (issue #12).
-        return f"{self.number} {mask_identifiers(self.title)}"
+        # The audit chain's ``target_repr`` is this (``audit.record(target=appeal)``) and the
+        # chain can never be rewritten: the number only, never the title, which may carry a
+        # name that anonymisation must be able to erase (docs/privacy.md).
+        return self.number
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # A save of only some fields that include the title or body refreshes the masked copy.

@@ -109,6 +109,15 @@ class Review(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["appeal", "level"], name="one_review_per_level")
         ]
+        indexes = [
+            # The workbench's 待复查复核 (count and page) of a reviewing unit: undecided
+            # reviews are few, so an index of only those, by reviewing unit.
+            models.Index(
+                fields=["reviewer_unit"],
+                condition=models.Q(decided_at__isnull=True),
+                name="review_open_by_unit",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.appeal_id} {self.get_level_display()}"

@@ -22,6 +22,7 @@ from ..choices import (
     WorkOrderStatus,
 )
 from ..models import Appeal, AppealEvent, WorkOrder
+from ..tasks import request_rollup_sync
 
 
 def next_appeal_status(appeal: Appeal, action: str) -> str:
@@ -61,6 +62,8 @@ def bump(obj: Appeal | WorkOrder, fields: list[str]) -> None:
     if updated != 1:
         raise StaleObject("该诉求刚被其他人修改过，请刷新页面后再操作")
     obj.version += 1
+    if isinstance(obj, Appeal):
+        request_rollup_sync()  # the cockpit's daily rollup, after commit
 
 
 def build_event(

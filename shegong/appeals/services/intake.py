@@ -37,6 +37,7 @@ from ..choices import (
 )
 from ..models import Appeal, AppealEvent, AppealPolicy, IdempotencyRecord, Petitioner
 from ..search import normalise_code
+from ..tasks import request_rollup_sync
 from .common import build_event, event
 from .policies import compute_deadline, policy_for
 from .review import finality_conflict
@@ -383,6 +384,7 @@ def _write_rows(items: list[_Prepared]) -> list[Appeal]:
             )
         )
     bulk_insert(Appeal, appeals)
+    request_rollup_sync()  # the cockpit's daily rollup counts them once this commits
     bulk_insert(
         AppealEvent,
         [_registration_event(item, appeal) for item, appeal in zip(items, appeals, strict=True)],

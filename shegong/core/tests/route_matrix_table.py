@@ -10,57 +10,9 @@ or 404 for those without the right). Outcomes are described in test_route_matrix
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
+from shegong.core.tests.route_matrix_rows import PERSONAS, Row, row, staff
 
-# Personas of conftest.build_world plus the volunteer managers of volunteers' Kit, a
-# volunteer signed in on the volunteer portal, and nobody.
-PERSONAS = (
-    "dept_admin",
-    "dispatcher",
-    "handler_unit_a",
-    "handler_unit_b",
-    "street_north",
-    "street_south",
-    "community_north",
-    "district_leader",
-    "leader",
-    "auditor",
-    "secretary",
-    "vm_north",
-    "vm_south",
-    "volunteer",
-    "anon",
-)
-
-
-@dataclass(frozen=True)
-class Row:
-    default: Any
-    overrides: dict[str, Any] = field(default_factory=dict)
-    post: Row | None = None
-
-    def expected(self, persona: str) -> Any:
-        return self.overrides.get(persona, self.default)
-
-
-def _outcome(text: str) -> Any:
-    return int(text) if text in ("403", "404", "405") else text
-
-
-def row(default: Any, *exceptions: str, post: Row | None = None) -> Row:
-    overrides: dict[str, Any] = {}
-    for spec in exceptions:
-        personas, _, outcome = spec.rpartition("=")
-        for persona in personas.split():
-            assert persona in PERSONAS, f"unknown persona {persona!r}"
-            overrides[persona] = _outcome(outcome)
-    return Row(default, overrides, post)
-
-
-def staff(default: Any, *exceptions: str, post: Row | None = None) -> Row:
-    """A staff page or operation: nobody signed in and the portal volunteer go to login."""
-    return row(default, *exceptions, "volunteer anon=login", post=post)
+__all__ = ["API", "PAGES", "PERSONAS", "Row", "row", "staff"]
 
 
 PAGES: dict[str, Row] = {
@@ -93,6 +45,13 @@ PAGES: dict[str, Row] = {
     ),
     "accounts:user-edit": staff(405, post=staff(403, "dept_admin=ok")),
     "accounts:user-unlock": staff(405, post=staff(403, "dept_admin=ok")),
+    "accounts:user-password-reset": staff(403, "dept_admin=ok"),
+    "accounts:user-second-factor-reset": staff(405, post=staff(403, "dept_admin=ok")),
+    # The second factor: every signed-in person may enrol (verify without a device goes to
+    # enrolment); new recovery codes only from a session that passed the second factor.
+    "accounts:otp-enrol": staff("ok"),
+    "accounts:otp-verify": staff("ok"),
+    "accounts:otp-recovery-codes": staff(405, post=staff(403)),
     "accounts:token-list": staff("ok"),
     "accounts:token-revoke": staff(405, post=staff(404, "street_north=ok")),
     "regions:list": staff("ok"),
@@ -517,7 +476,8 @@ PAGES: dict[str, Row] = {
     "open311:request": row(404, post=row(405)),
     "open311:not-found": row(404),
     "admin:index": staff("login", "dept_admin=ok"),
-    "admin:login": row("ok"),
+    # Not an entrance (accounts/middleware.py): signed in → on to admin, else the login page.
+    "admin:login": staff("ok"),
     "admin:logout": row("ok", "dept_admin=405"),
     "admin:password_change": staff("login", "dept_admin=ok"),
     "admin:password_change_done": staff("login", "dept_admin=ok"),
@@ -787,3 +747,15 @@ API: dict[str, Row] = {
         403, "street_north community_north vm_north=ok", "street_south vm_south=404"
     ),
 }
+
+
+def _party_rows() -> None:
+    """Rows of the party apps (issue 15), kept in ``shegong/<app>/tests/route_rows.py``."""
+    from shegong.core.tests.routes import party_route_modules
+
+    for module in party_route_modules():
+        PAGES.update(module.PAGES)
+        API.update(module.API)
+
+
+_party_rows()

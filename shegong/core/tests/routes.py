@@ -12,6 +12,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import import_module
+from types import ModuleType
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -162,7 +164,7 @@ def demo_objects(world: Any) -> dict[str, Any]:
     orgs.update_organization(actor=world.root, org_id=org.pk, formal_members=9)
     rules.run_rules()
     finding = Finding.objects.order_by("pk").first()
-    return {
+    objects = {
         "appeal": appeal,
         "suggestion": suggestion,
         "supervision": supervision,
@@ -179,9 +181,39 @@ def demo_objects(world: Any) -> dict[str, Any]:
         "org": org,
         "finding": finding,
     }
+    for module in party_route_modules():
+        objects.update(module.objects(world, objects))
+    return objects
 
 
 Sample = Callable[[Any, dict[str, Any]], dict[str, Any]]
+
+# The party apps (issue 15) keep their permission-matrix rows, URL samples and sample objects
+# beside their code, in ``shegong/<app>/tests/route_rows.py``: ``PAGES`` and ``API`` (rows, as
+# in route_matrix_table.py), ``SAMPLES`` (URL name → arguments), optionally ``PATH_PARAMS``
+# (API path parameter → value, merged into test_route_matrix.py's) and ``objects(world,
+# objects) -> dict`` (the app's sample objects, built through its services; it may use the
+# objects built before it, in the order of ``PARTY_APPS``).
+# privacy (a person's data on lawful request) keeps its rows the same way.
+# The apps of issues 17–19 (serving, talent, cockpit, reports) too, in that order.
+PARTY_APPS = (
+    "members",
+    "transfers",
+    "dues",
+    "orglife",
+    "study",
+    "compliance",
+    "privacy",
+    "serving",
+    "talent",
+    "cockpit",
+    "reports",
+)
+
+
+def party_route_modules() -> list[ModuleType]:
+    return [import_module(f"shegong.{app}.tests.route_rows") for app in PARTY_APPS]
+
 
 # URL name → arguments for a route with parameters (world, objects).
 SAMPLES: dict[str, Sample] = {
@@ -189,6 +221,8 @@ SAMPLES: dict[str, Sample] = {
     "accounts:user-detail": lambda w, o: {"pk": w.street_north.pk},
     "accounts:user-edit": lambda w, o: {"pk": w.street_north.pk},
     "accounts:user-unlock": lambda w, o: {"pk": w.street_north.pk},
+    "accounts:user-password-reset": lambda w, o: {"pk": w.street_north.pk},
+    "accounts:user-second-factor-reset": lambda w, o: {"pk": w.street_north.pk},
     "accounts:token-revoke": lambda w, o: {"pk": 1},
     "regions:detail": lambda w, o: {"pk": w.north.pk},
     "regions:edit": lambda w, o: {"pk": w.north.pk},
@@ -246,3 +280,6 @@ SAMPLES: dict[str, Sample] = {
     "volunteer_portal:checkin": lambda w, o: {"token": "not-a-token"},
     "volunteer_portal:verify": lambda w, o: {"code": o["certificate"].verify_code},
 }
+
+for _module in party_route_modules():
+    SAMPLES.update(_module.SAMPLES)

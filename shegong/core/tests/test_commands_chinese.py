@@ -85,6 +85,8 @@ def test_the_shegong_front_prints_chinese_help(capsys) -> None:
         "verify",
         "audit",
         "rotate",
+        "backup",
+        "restore",
         "keys",
         "small",
         "city",
@@ -92,4 +94,6 @@ def test_the_shegong_front_prints_chinese_help(capsys) -> None:
         "size",
         "host",
         "port",
+        "anonymise",
+        "appeals",
     }

@@ -14,15 +14,19 @@ person entered, not what the software says.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from html.parser import HTMLParser
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from django.test import Client, RequestFactory, override_settings
 from django.urls import URLPattern
 
 from shegong.core.tests.routes import SAMPLES, demo_objects, walk_routes
+
+if TYPE_CHECKING:
+    from shegong.accounts.models import User
+    from shegong.volunteers.models import Volunteer
 
 pytestmark = pytest.mark.django_db
 
@@ -273,22 +277,29 @@ def _data_strings(world: Any, objs: dict[str, Any]) -> tuple[str, ...]:
     return tuple(sorted((v for v in values if v), key=len, reverse=True))
 
 
-def test_every_page_as_every_role_is_chinese(world: Any) -> None:
+def persona_client(persona: str | None, users: Mapping[str, User], volunteer: Volunteer) -> Client:
+    """A client signed in as ``persona``: a staff user, ``volunteer`` (a phone session of the
+    volunteer portal), or nobody (``None`` or ``""``)."""
     from shegong.volunteers.portal_views import SESSION_KEY
 
+    client = Client()
+    if persona == "volunteer":
+        session = client.session
+        session[SESSION_KEY] = {"id": volunteer.pk, "expires": 10**12}
+        session.save()
+    elif persona:
+        client.force_login(users[persona])
+    return client
+
+
+def test_every_page_as_every_role_is_chinese(world: Any) -> None:
     objs = demo_objects(world)
     users = {**world.users, "root": world.root, "vm_north": objs["kit"].vm_north}
     data = _data_strings(world, objs)
     urls = _url_list(world, objs)
     found: dict[str, set[str]] = {}
     for persona in PERSONAS:
-        client = Client()
-        if persona == "volunteer":
-            session = client.session
-            session[SESSION_KEY] = {"id": objs["volunteer"].pk, "expires": 10**12}
-            session.save()
-        elif persona:
-            client.force_login(users[persona])
+        client = persona_client(persona, users, objs["volunteer"])
         queue = list(urls)
         seen = {url for _, url in urls}
         while queue:

@@ -78,7 +78,7 @@ def test_notifications_page_lists_only_my_own_and_marks_read(world, client_for) 
     page = client.get("/notifications/").content.decode()
     assert "给领导的通知" in page
     assert "给派单员的通知" not in page
-    home = client.get("/").content.decode()
+    home = client.get("/", follow=True).content.decode()  # a leader's home is the cockpit
     assert 'data-testid="notifications"' in home
     client.post("/notifications/")
     assert not Notification.objects.filter(user=world.leader, read_at__isnull=True).exists()

@@ -28,7 +28,7 @@ from __future__ import annotations
 import json
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
@@ -47,6 +47,7 @@ from shegong.core.tests.routes import (
     Route,
     api_operations,
     demo_objects,
+    party_route_modules,
     walk_routes,
 )
 
@@ -220,6 +221,26 @@ PATH_PARAMS: dict[str, Any] = {
     "user_id": lambda w, o: w.street_north.pk,
     "volunteer_id": lambda w, o: o["volunteer"].pk,
 }
+# The party apps' API path parameters, from their tests/route_rows.py (``PATH_PARAMS``). A
+# module's parameters name its own objects on its own API paths (``order_id`` on
+# /api/serving/… is a service order, on /api/work-orders/… an appeal's work order: on SQLite
+# both are pk 1, on PostgreSQL not); a name new here also serves every other path.
+ROUTE_PATH_PARAMS: dict[tuple[str, str], Callable[..., object]] = {}
+for _module in party_route_modules():
+    _params = getattr(_module, "PATH_PARAMS", {})
+    for _name, _value in _params.items():
+        PATH_PARAMS.setdefault(_name, _value)
+    for _key in getattr(_module, "API", {}):
+        _path = _key.split(" ", 1)[1]
+        for _name, _value in _params.items():
+            if "{" + _name + "}" in _path:
+                ROUTE_PATH_PARAMS[(_path, _name)] = _value
+
+
+def path_param(path: str, name: str) -> Callable[..., object] | None:
+    """The sample value of path parameter ``name`` on API path ``path`` (a function of the
+    world and the matrix's objects), or None when no object is named so."""
+    return ROUTE_PATH_PARAMS.get((path, name)) or PATH_PARAMS.get(name)
 
 
 # Body fields the schema cannot tell (a field name checked by the operation itself), so the
@@ -266,9 +287,9 @@ def _api_url(op: Operation, world: Any, objs: dict[str, Any]) -> str:
     query = []
     for param in op.params:
         if param["in"] == "path":
-            path = path.replace(
-                "{" + param["name"] + "}", str(PATH_PARAMS[param["name"]](world, objs))
-            )
+            sample = path_param(op.path, param["name"])
+            assert sample is not None, f"{op.key}: no sample for {{{param['name']}}}"
+            path = path.replace("{" + param["name"] + "}", str(sample(world, objs)))
         elif param.get("required"):
             query.append((param["name"], _example(param["schema"])))
     return path + ("?" + urlencode(query) if query else "")

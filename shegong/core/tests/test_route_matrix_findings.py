@@ -13,8 +13,10 @@ from shegong.core.models import AuditEvent
 pytestmark = pytest.mark.django_db
 
 
-def test_the_admin_login_page_opens_for_nobody(db: Any) -> None:
-    assert Client().get("/admin/login/").status_code == 200
+def test_the_admin_login_page_sends_nobody_to_the_platform_login(db: None) -> None:
+    # The admin has no login of its own: the platform's (with its second factor) is the one door.
+    response = Client().get("/admin/login/")
+    assert response["Location"].startswith("/accounts/login/")
 
 
 def test_an_empty_activity_status_is_a_chinese_error_not_a_500(world: Any, client_for: Any) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.http import Http404
 
+from conftest import World
 from shegong.accounts.models import User
 from shegong.core.models import AuditEvent
 from shegong.core.scoping import get_visible_or_404
@@ -110,3 +111,14 @@ def test_get_visible_or_404_on_a_model_without_scope_is_a_programming_error(worl
 
     with pytest.raises(TypeError):
         get_visible_or_404(CalendarDay, world.dept_admin, pk=1)
+
+
+@pytest.mark.django_db
+def test_a_key_beyond_any_column_is_a_404(world: World) -> None:
+    from django.http import Http404
+
+    from shegong.core.scoping import get_visible_or_404
+    from shegong.units.models import Unit
+
+    with pytest.raises(Http404):
+        get_visible_or_404(Unit, world.dept_admin, pk=2**70)

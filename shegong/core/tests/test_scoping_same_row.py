@@ -17,12 +17,7 @@ from shegong.accounts.models import User
 from shegong.core.roles import Role
 from shegong.core.scoping import Scope, _semi_join_q
 
-from .test_scoping_equivalence import (  # noqa: F401 (varied_city: a fixture)
-    new_visible_pks,
-    personas,
-    reference_visible_pks,
-    varied_city,
-)
+from .test_scoping_equivalence import SECOND_HOP, new_visible_pks, reference_visible_pks
 
 pytestmark = pytest.mark.django_db
 
@@ -79,30 +74,6 @@ def test_the_joined_form_agrees_on_the_crossed_memberships(
     assert old == _seen(world, "north", crossed)
 
 
-SECOND_HOP = [
-    # (scope on Region through two reverse hops, whether it is a semi-join)
-    (
-        Scope(
-            capability=None,
-            unit=("appeals__work_orders__unit",),
-            path_filters={
-                "appeals__work_orders__unit": {"appeals__work_orders__status": "pending"}
-            },
-        ),
-        True,
-    ),
-    (Scope(capability=None, unit=("appeals__work_orders__unit",)), True),
-    (
-        Scope(
-            capability=None,
-            unit=("appeals__work_orders__unit",),
-            path_filters={"appeals__work_orders__unit": {"appeals__status": "closed"}},
-        ),
-        False,  # a filter on the first hop only: the joined form
-    ),
-]
-
-
 @pytest.mark.parametrize(("scope", "semi_join"), SECOND_HOP)
 def test_a_second_reverse_hop_takes_the_expected_form(scope: Scope, semi_join: bool) -> None:
     from shegong.regions.models import Region
@@ -110,20 +81,3 @@ def test_a_second_reverse_hop_takes_the_expected_form(scope: Scope, semi_join: b
     rel = scope.unit[0]
     built = _semi_join_q(Region, rel, "/1/", scope.path_filters.get(rel, {}))
     assert (built is not None) == semi_join
-
-
-@pytest.mark.usefixtures("varied_city")
-@pytest.mark.parametrize(("scope", "semi_join"), SECOND_HOP)
-def test_a_second_reverse_hop_sees_what_the_joined_form_saw(
-    scope: Scope, semi_join: bool, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from shegong.regions.models import Region
-
-    monkeypatch.setattr(Region, "scope", scope, raising=False)
-    differing = [
-        user.username
-        for user in personas()
-        if user.scope_unit_path
-        and reference_visible_pks(Region, user) != new_visible_pks(Region, user)
-    ]
-    assert differing == []

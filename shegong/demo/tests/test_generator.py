@@ -14,7 +14,8 @@ pytestmark = pytest.mark.django_db
 
 
 def test_small_city_goes_through_the_services_and_is_consistent() -> None:
-    result = generate("small", log=lambda _m: None)
+    # Twenty appeals are enough here (the appeals demo has its own test at full size).
+    result = generate("small", log=lambda _m: None, appeals=20)
     size = SIZES["small"]
     expected_regions = 1 + size.districts * (
         1 + size.streets * (1 + size.communities * (1 + size.grids))
@@ -57,8 +58,17 @@ def test_region_rows_have_valid_codes_for_every_size() -> None:
 
 
 def test_demo_command_is_idempotent_with_if_empty(capsys) -> None:
-    call_command("demo", "--size", "small")
+    call_command("demo", "--size", "small", "--appeals", "10")
     call_command("demo", "--size", "small", "--if-empty")
     out = capsys.readouterr().out
     assert "演示城市已存在，跳过生成" in out
     assert "dept_admin" in out
+
+
+def test_small_city_has_confirmed_service_orders_of_the_street() -> None:
+    from shegong.serving.choices import OrderStatus
+    from shegong.serving.models import ServiceOrder
+
+    generate("small", log=lambda _m: None, appeals=20)
+    street = User.objects.get(username="street")
+    assert ServiceOrder.objects.visible_to(street).filter(status=OrderStatus.CONFIRMED).exists()

@@ -34,14 +34,21 @@ COUNT = 360
 STEPS = 40
 
 
-@pytest.fixture
-def history_demo(db, monkeypatch):
-    monkeypatch.setitem(demo_appeals.APPEAL_COUNTS, "small", COUNT)
-    monkeypatch.setattr(demo_appeals, "STEP_APPEALS", STEPS)
-    monkeypatch.setattr(demo_appeals, "HISTORY_CHUNK", 100)
+@pytest.fixture(scope="module")
+def _history_demo_built(module_db):
+    """Built once for the module (each test reads it; its own changes roll back)."""
     logged: list[str] = []
-    result = generate("small", log=logged.append)
+    with pytest.MonkeyPatch.context() as patch, module_db.unblock():
+        patch.setitem(demo_appeals.APPEAL_COUNTS, "small", COUNT)
+        patch.setattr(demo_appeals, "STEP_APPEALS", STEPS)
+        patch.setattr(demo_appeals, "HISTORY_CHUNK", 100)
+        result = generate("small", log=logged.append)
     return result, logged
+
+
+@pytest.fixture
+def history_demo(_history_demo_built, db):
+    return _history_demo_built
 
 
 def test_the_history_demo_passes_the_production_checks(history_demo) -> None:

@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 
 
 def test_small_demo_volunteers_go_through_the_services() -> None:
-    generate("small", log=lambda _m: None)
+    generate("small", log=lambda _m: None, appeals=20)  # the volunteers part is full size
     assert Volunteer.objects.count() == SIZES["small"].volunteers
     assert Activity.objects.filter(status="published").exists()
     assert Signup.objects.filter(attendance="confirmed").exists()

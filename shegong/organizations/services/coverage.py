@@ -21,7 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -40,6 +40,7 @@ from ..models import (
     CoverageSnapshotRow,
     Entity,
     Finding,
+    PartyOrganization,
     administered_paths,
 )
 
@@ -407,3 +408,94 @@ def trend(
             }
         )
     return out
+
+
+# --- party-member counts of organizations ------------------------------------------------------
+#
+# An organization's 正式/预备党员 figures come from its member records (members app) as soon
+# as it has at least one record (any stage or standing); until then the imported/entered
+# counts on the organization stay in use. The member rows are read through the reverse
+# relation ``member_records`` (organizations may not import members: import layers); the
+# values below are ``members.choices`` Standing ON_ROLL and Stage FULL / PROBATIONARY.
+_ON_ROLL = ("active", "transferring")
+_FULL, _PROBATIONARY = "full", "probationary"
+SOURCE_RECORDS = "党员名册"
+SOURCE_IMPORTED = "导入数"
+
+
+@dataclass(frozen=True)
+class MemberCount:
+    formal: int
+    probationary: int
+    from_records: bool
+
+    @property
+    def total(self) -> int:
+        return self.formal + self.probationary
+
+    @property
+    def source(self) -> str:
+        return SOURCE_RECORDS if self.from_records else SOURCE_IMPORTED
+
+
+CountRow = tuple[int, int, int, int, int, int]
+
+
+def _count_rows(orgs: QuerySet[PartyOrganization]) -> QuerySet[PartyOrganization, CountRow]:
+    roll = Q(member_records__standing__in=_ON_ROLL)
+    return (
+        orgs.order_by()
+        .values("pk")
+        .annotate(
+            records=Count("member_records"),
+            formal=Count("member_records", filter=roll & Q(member_records__stage=_FULL)),
+            prob=Count("member_records", filter=roll & Q(member_records__stage=_PROBATIONARY)),
+        )
+        .values_list("pk", "formal_members", "probationary_members", "records", "formal", "prob")
+    )
+
+
+def member_counts(orgs: Iterable[PartyOrganization]) -> dict[int, MemberCount]:
+    """org id → its member figures and their source (one query for the lot)."""
+    ids = [o.pk for o in orgs]
+    out = {}
+    for pk, imported_f, imported_p, records, formal, prob in _count_rows(
+        PartyOrganization.objects.filter(pk__in=ids)
+    ):
+        out[pk] = (
+            MemberCount(formal, prob, True)
+            if records
+            else MemberCount(imported_f, imported_p, False)
+        )
+    return out
+
+
+def member_count_of(org: PartyOrganization) -> MemberCount:
+    return member_counts([org])[org.pk]
+
+
+@dataclass
+class MemberTotals:
+    """Figures of many organizations, each from its own source, with how many used which."""
+
+    formal: int = 0
+    probationary: int = 0
+    orgs_from_records: int = 0
+    orgs_imported: int = 0
+
+
+def member_totals(orgs: QuerySet[PartyOrganization]) -> MemberTotals:
+    """Totals over ``orgs`` (a scoped queryset of organizations)."""
+    totals = MemberTotals()
+    for _pk, imported_f, imported_p, records, formal, prob in _count_rows(orgs).iterator(
+        chunk_size=5000
+    ):
+        if records:
+            totals.formal += formal
+            totals.probationary += prob
+            totals.orgs_from_records += 1
+        else:
+            totals.formal += imported_f
+            totals.probationary += imported_p
+            totals.orgs_imported += 1
+    return totals

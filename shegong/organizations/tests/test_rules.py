@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from shegong.core.models import AuditEvent
 from shegong.organizations.choices import CoverageMode, FindingStatus, Rule
@@ -15,6 +18,14 @@ from shegong.organizations.services.rules import run_rules
 
 pytestmark = pytest.mark.django_db
 TODAY = date(2026, 11, 29)
+
+
+@pytest.fixture(autouse=True)
+def _clock_on_today() -> Iterator[None]:
+    """The rules run for TODAY and the services (换届 "not later than today") read the clock:
+    both on the same day, whatever day the suite runs."""
+    with time_machine.travel(datetime(2026, 11, 29, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))):
+        yield
 
 
 def _open(rule: str) -> list[Finding]:

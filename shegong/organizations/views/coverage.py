@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -16,6 +17,7 @@ from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response
 from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.roles import Cap
+from shegong.core.tree import subtree_q
 from shegong.lib.text import parse_id
 from shegong.regions.models import Region
 
@@ -26,6 +28,7 @@ from ..choices import (
 )
 from ..models import (
     CoveragePolicy,
+    PartyOrganization,
 )
 from ..services import coverage as coverage_services
 from ..services import policy as policy_services
@@ -84,9 +87,16 @@ def coverage(request: AuthedHttpRequest) -> HttpResponse:
         else sum(g["open_findings"] for g in data.street_gaps),
         "can_manage": has_capability(request.user, Cap.ORGS_MANAGE),
         "can_export": has_capability(request.user, Cap.EXPORT),
+        "org_members": coverage_services.member_totals(_orgs_under(request, root)),
         "breadcrumbs": [("两新覆盖", None)],
     }
     return render(request, "organizations/coverage.html", context)
+
+
+def _orgs_under(request: AuthedHttpRequest, root: Region | None) -> QuerySet[PartyOrganization]:
+    """Active party organizations the user sees, inside the page's region."""
+    orgs = PartyOrganization.objects.visible_to(request.user).active()
+    return orgs.filter(subtree_q(root.path, "region__path")) if root is not None else orgs
 
 
 @capability_required(Cap.ORGS_VIEW, Cap.EXPORT)

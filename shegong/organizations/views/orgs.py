@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -38,6 +40,7 @@ from ..models import (
     Finding,
     PartyOrganization,
 )
+from ..services import coverage as coverage_services
 from ..services import entities as entity_services
 from ..services import orgs as org_services
 from .common import (
@@ -60,6 +63,9 @@ def org_list(request: AuthedHttpRequest) -> HttpResponse:
         base = visible
     filterset = OrgFilterSet(params, queryset=base.select_related("region", "parent"))
     page = Paginator(filterset.qs, 50).get_page(request.GET.get("page"))
+    counts = coverage_services.member_counts(page.object_list)
+    for o in page.object_list:
+        o.member_count = counts.get(o.pk)
     parent = None
     parent_id = request.GET.get("parent", "")
     if (parent_pk := parse_id(parent_id)) is not None:
@@ -93,8 +99,28 @@ ORG_EXPORT_HEADERS = [
     "任期届满",
     "正式党员",
     "预备党员",
+    "党员数来源",
     "书记",
 ]
+
+
+def _chunked(
+    queryset: QuerySet[PartyOrganization], size: int = 2000
+) -> Iterator[list[PartyOrganization]]:
+    chunk: list[PartyOrganization] = []
+    for o in queryset.iterator(chunk_size=size):
+        chunk.append(o)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _count_cells(count: coverage_services.MemberCount | None) -> list[int | str]:
+    if count is None:
+        return ["", "", ""]
+    return [count.formal, count.probationary, count.source]
 
 
 @capability_required(Cap.ORGS_VIEW, Cap.EXPORT)
@@ -117,16 +143,17 @@ def org_export(request: AuthedHttpRequest) -> HttpResponse:
             o.name,
             o.get_kind_display(),
             o.get_status_display(),
-            o.parent.code if o.parent_id else "",
+            o.parent.code if o.parent is not None else "",
             o.region.code,
             o.founded_on or "",
             o.term_started_on or "",
             o.term_ends_on(policy) or "",
-            o.formal_members,
-            o.probationary_members,
+            *_count_cells(counts.get(o.pk)),
             secretaries.get(o.pk, ""),
         ]
-        for o in queryset.iterator(chunk_size=2000)
+        for chunk in _chunked(queryset)
+        for counts in [coverage_services.member_counts(chunk)]
+        for o in chunk
     )
     return export_response(
         request,
@@ -190,6 +217,7 @@ def org_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "entities_count": entities.count(),
         "findings": Finding.objects.visible_to(request.user).filter(organization=org)[:50],
         "term_ends_on": org.term_ends_on(policy),
+        "member_count": coverage_services.member_count_of(org),
         "kinds": OrgKind.choices,
         "posts": CommitteePost.choices,
         "is_branch": org.kind in BRANCH_KINDS,

@@ -113,3 +113,29 @@ def test_evaluation_helper_on_samples() -> None:
     assert ev.queries == len(TEXTS)
     assert ev.recall == 1.0
     assert ev.precision == 1.0
+
+
+def _group_index() -> tuple[NearDuplicateIndex, datetime]:
+    idx = NearDuplicateIndex()
+    now = datetime(2026, 3, 10)
+    rng = random.Random(1)
+    for n in range(6):
+        copy, _ = edit_text(TEXTS[3][1], rng, operations=1)
+        idx.add(f"g{n}", copy, person_key=f"p{n % 4}", time=now - timedelta(days=n))
+    return idx, now
+
+
+def test_check_finds_what_query_finds() -> None:
+    idx, now = _group_index()
+    found, _group = idx.check(TEXTS[3][1], time=now, person_key="p9", exclude="g0")
+    assert found == idx.query(TEXTS[3][1], exclude="g0")
+
+
+def test_check_signals_what_group_check_signals() -> None:
+    idx, now = _group_index()
+    _found, group = idx.check(TEXTS[3][1], time=now, person_key="p9", min_people=5)
+    assert group == idx.group_check(TEXTS[3][1], time=now, person_key="p9", min_people=5)
+
+
+def test_check_of_an_empty_index_finds_nothing() -> None:
+    assert NearDuplicateIndex().check(TEXTS[0][1], time=datetime(2026, 3, 10)) == ([], None)

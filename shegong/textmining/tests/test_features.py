@@ -52,3 +52,26 @@ def test_multimap_lookup_merge_and_roundtrip() -> None:
     again = SortedMultiMap.from_arrays(k, v)
     assert sorted(again.lookup([3])[0].tolist()) == got
     assert mm.counts([3, 4, 5555]).tolist() == [14, 14, 0]
+
+
+def test_multimap_reads_every_entry_of_several_keys_in_order() -> None:
+    mm = SortedMultiMap()
+    mm.add([5, 5, 5, 9, 9, 2], [10, 11, 12, 20, 21, 30])
+    values, which = mm.lookup([9, 4, 5, 2])
+    assert list(zip(which.tolist(), values.tolist(), strict=True)) == [
+        (0, 20),
+        (0, 21),
+        (2, 10),
+        (2, 11),
+        (2, 12),
+        (3, 30),
+    ]
+
+
+def test_multimap_reads_the_most_recent_entries_of_several_keys() -> None:
+    mm = SortedMultiMap()
+    mm.add([5, 5, 5, 9, 9], [10, 11, 12, 20, 21])
+    mm.add([5, 9], [13, 22])
+    values, which = mm.lookup_recent([5, 9], per_key=2)
+    pairs = sorted(zip(which.tolist(), values.tolist(), strict=True))
+    assert pairs == [(0, 12), (0, 13), (1, 21), (1, 22)]

@@ -275,11 +275,11 @@ def failing_triage(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The worker's triage of any appeal fails (logged by ``triage_many``)."""
     tried: list[int] = []
 
-    def broken(appeal_id: int, **kwargs: object) -> NoReturn:
-        tried.append(appeal_id)
+    def broken(appeal: Appeal, *args: object, **kwargs: object) -> NoReturn:
+        tried.append(appeal.pk)
         raise ValueError("model broken")
 
-    monkeypatch.setattr(services, "triage_appeal", broken)
+    monkeypatch.setattr(services, "_triage_one", broken)
     return tried
 
 

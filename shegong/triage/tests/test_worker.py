@@ -3,6 +3,7 @@ process before the first task, and the RQ worker does not fork per job."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import NoReturn
@@ -112,6 +113,8 @@ def test_max_jobs_reaches_the_database_worker(
     calls: list[dict[str, object]] = []
     monkeypatch.setattr(worker, "call_command", lambda *a, **kw: calls.append(kw))
     monkeypatch.setattr(worker, "preload_apps", lambda *a: None)
+    monkeypatch.setattr(worker, "recover_stale_tasks", lambda: (0, 0))
+    monkeypatch.setattr(worker, "start_heartbeat", lambda worker_id: threading.Event())
     settings.TASK_BACKEND = "database"
     options = {"no_scheduler": True, "batch": True, "no_preload": True, "fork": False}
     worker.Command().handle(**options, max_jobs=7)

@@ -177,8 +177,12 @@ def append_entries(
     confirmer: Any = None,
     now: datetime | None = None,
     cause: str = "",
+    confirmer_label: str = "",
 ) -> list[HoursEntry]:
     """Append ``drafts`` to their volunteers' chains (joins the caller's transaction).
+
+    ``confirmer_label`` names who confirmed when it is not a staff user (a resident who
+    confirmed a service by SMS code); by default the confirmer's name, or 志愿者本人.
 
     The calling service records one audit event for what it did (a confirmation, an
     import batch, a reversal); here each volunteer's new head is anchored in the audit
@@ -204,7 +208,7 @@ def append_entries(
         if missing:
             raise DomainError("志愿者不存在")
         confirmer_id = confirmer.pk if getattr(confirmer, "pk", None) else None
-        who = actor_repr(confirmer)
+        who = confirmer_label[:150] or actor_repr(confirmer)
         changed: list[Volunteer] = []
         for vid in sorted(by_volunteer):
             volunteer = locked[vid]

@@ -41,6 +41,7 @@ class Kit:
             region_id=world.north.pk,
             unit_id=world.street_unit_n.pk,
             phone="13700002222",
+            must_change_password=False,
         )
         self.vm_south = accounts.create_user(
             actor=world.root,
@@ -51,6 +52,7 @@ class Kit:
             region_id=world.south.pk,
             unit_id=world.street_unit_s.pk,
             phone="13700003333",
+            must_change_password=False,
         )
 
     def volunteer(

@@ -208,6 +208,8 @@ def set_category(
     with transaction.atomic():
         appeal = _load_appeal(actor, appeal_id)
         check_version(appeal, expected_version)
+        if appeal.anonymised_at is not None:
+            raise DomainError("该诉求已匿名化，不能再修改类别")
         before = "/".join(c for c in (appeal.category_l1, appeal.category_l2) if c)
         appeal.category_l1, appeal.category_l2, appeal.category_by = l1, l2, actor
         bump(appeal, ["category_l1", "category_l2", "category_by"])

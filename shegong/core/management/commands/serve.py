@@ -5,6 +5,9 @@ hands it to its children), so Python uses every core: one process is held to one
 GIL. The children share nothing but the database, exactly like several app servers behind a
 load balancer; see docs/operations.md. ``--switch-interval`` shortens CPython's GIL switch
 interval in the web processes (see ``_serve``).
+
+The task worker is supervised (``core.supervise``: restarted with back-off when it exits),
+and every child ends with ``serve`` even when ``serve`` is killed (``core.lifeline``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,9 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from shegong.core.lifeline import die_with_parent
 from shegong.core.management.base import Command as ShegongCommand
+from shegong.core.supervise import Supervisor
 
 
 class Command(ShegongCommand):
@@ -51,20 +56,27 @@ class Command(ShegongCommand):
         parser.add_argument("--no-worker", action="store_true", help="不启动后台任务进程")
         parser.add_argument("--no-migrate", action="store_true", help="启动前不执行数据库迁移")
         parser.add_argument("--listen-fd", type=int, help="内部使用：在继承的套接字上提供服务")
+        parser.add_argument("--parent-pid", type=int, help="内部使用：该进程退出时本进程随之退出")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from shegong.core.pii import keyring
 
         if options["listen_fd"] is not None:
+            if options.get("parent_pid"):
+                die_with_parent(options["parent_pid"])
             self._serve(options, socket.socket(fileno=options["listen_fd"]))
             return
         processes = _process_count(options["processes"])
         if not options["no_migrate"]:
             call_command("migrate", interactive=False, verbosity=0)
         keyring()  # create or load the personal-data keys before the first request
-        worker = None
+        worker: Supervisor | None = None
         if not options["no_worker"] and settings.TASK_BACKEND != "immediate":
-            worker = subprocess.Popen([sys.executable, "-m", "shegong.cli", "worker"])
+            worker = Supervisor(
+                [sys.executable, "-m", "shegong.cli", "worker", "--parent-pid", str(os.getpid())],
+                write=self.stdout.write,
+            )
+            worker.start()
         url = f"http://{options['host']}:{options['port']}"
         children: list[subprocess.Popen[bytes]] = []
 
@@ -88,6 +100,7 @@ class Command(ShegongCommand):
                             *("--listen-fd", str(fd), "--threads", str(options["threads"])),
                             *("--switch-interval", str(options["switch_interval"])),
                             *("--trusted-proxy", options["trusted_proxy"]),
+                            *("--parent-pid", str(os.getpid())),
                         ],
                         pass_fds=(fd,),
                     )
@@ -101,15 +114,16 @@ class Command(ShegongCommand):
                 time.sleep(0.5)
             raise CommandError("有一个网页服务进程已退出，正在停止其他进程")
         finally:
-            for proc in [*children, worker]:
-                if proc is not None and proc.poll() is None:
+            if worker is not None:
+                worker.stop()
+            for proc in children:
+                if proc.poll() is None:
                     proc.terminate()
-            for proc in [*children, worker]:
-                if proc is not None:
-                    try:
-                        proc.wait(timeout=10)
-                    except subprocess.TimeoutExpired:
-                        proc.kill()
+            for proc in children:
+                try:
+                    proc.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
 
     def _serve(self, options: dict[str, Any], sock: socket.socket | None) -> None:
         from django.core.servers.basehttp import get_internal_wsgi_application

@@ -13,6 +13,10 @@ so the first jobs are as fast as the rest (one line each on stdout: 已预加载
 Apps are found by that method name; core imports none of them. ``--max-jobs N`` exits
 after N jobs so a process manager (supervisor, systemd ``Restart=always``) starts a fresh
 one: memory a long-lived worker gathered is given back.
+
+On the database backend each worker beats a heartbeat and recovers, when it starts, the
+tasks a dead worker left RUNNING (``core.worker_lease``). ``--parent-pid`` (passed by
+``shegong serve``) ends the worker with its parent (``core.lifeline``).
 """
 
 from __future__ import annotations
@@ -32,8 +36,10 @@ from rq.job import Job
 from rq.queue import Queue
 from rq.worker import SimpleWorker
 
+from shegong.core.lifeline import die_with_parent
 from shegong.core.management.base import Command as ShegongCommand
 from shegong.core.periodic import scheduler_loop
+from shegong.core.worker_lease import new_worker_id, recover_stale_tasks, start_heartbeat
 
 logger = logging.getLogger("shegong.worker")
 
@@ -103,6 +109,12 @@ class Command(ShegongCommand):
             help="处理这么多任务后退出（由 supervisor/systemd 重启，以回收内存）",
         )
         parser.add_argument(
+            "--parent-pid",
+            type=int,
+            default=None,
+            help="内部使用：该进程退出时本进程随之退出（由网页服务命令传入）",
+        )
+        parser.add_argument(
             "--fork",
             action="store_true",
             help="Redis 后端：每个任务在新派生的子进程中运行（RQ 默认方式，较慢）",
@@ -111,6 +123,8 @@ class Command(ShegongCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if settings.TASK_BACKEND == "immediate":
             raise CommandError("SHEGONG_TASKS=immediate 时任务在请求中直接执行，不需要后台任务进程")
+        if options.get("parent_pid"):
+            die_with_parent(options["parent_pid"])
         if not options["no_preload"]:
             preload_apps(self.stdout.write)
         if not options["no_scheduler"] and not options["batch"]:
@@ -127,4 +141,21 @@ class Command(ShegongCommand):
             extra = {"batch": True} if options["batch"] else {}
             if options.get("max_jobs"):
                 extra["max_tasks"] = options["max_jobs"]
-            call_command("db_worker", queue_name="*", no_startup_delay=True, reload=False, **extra)
+            # Tasks a dead worker left RUNNING are recovered before this one starts; its own
+            # heartbeat lets the next one recover after it (core.worker_lease).
+            worker_id = new_worker_id()
+            requeued, failed = recover_stale_tasks()
+            if requeued or failed:
+                self.stdout.write(f"已恢复中断的任务：重新排队 {requeued} 个，标记失败 {failed} 个")
+            stop = start_heartbeat(worker_id)
+            try:
+                call_command(
+                    "db_worker",
+                    queue_name="*",
+                    no_startup_delay=True,
+                    reload=False,
+                    worker_id=worker_id,
+                    **extra,
+                )
+            finally:
+                stop.set()

@@ -14,7 +14,9 @@
       animation: false,
       textStyle: { fontFamily: font },
       color: ["#c8161d", "#1f5fbf"],
-      tooltip: { trigger: "axis", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
+      // richText: the tooltip is drawn in the chart itself; the HTML one writes style="…"
+      // attributes, which the Content-Security-Policy blocks.
+      tooltip: { trigger: "axis", renderMode: "richText", valueFormatter: function (v) { return v === null ? "—" : v + "%"; } },
       legend: { data: ["组织覆盖率", "工作覆盖率"], top: 0 },
       grid: { left: 8, right: 16, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "category", data: data.trend.dates },
@@ -34,7 +36,7 @@
       animation: false,
       textStyle: { fontFamily: font },
       color: ["#c8161d", "#e0a100"],
-      tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+      tooltip: { trigger: "axis", renderMode: "richText", axisPointer: { type: "shadow" } },
       legend: { data: ["两个覆盖空白", "待处理问题"], top: 0 },
       grid: { left: 8, right: 32, top: 32, bottom: 8, containLabel: true },
       xAxis: { type: "value", name: "个", minInterval: 1 },

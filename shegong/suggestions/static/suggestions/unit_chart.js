@@ -12,7 +12,8 @@
     animation: false,
     color: ["#1f5fbf", "#2e9d5b"],
     textStyle: { fontFamily: '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif' },
-    tooltip: { trigger: "axis", axisPointer: { type: "shadow" } },
+    // richText: drawn in the chart; the HTML tooltip writes style="…" (blocked by the CSP).
+    tooltip: { trigger: "axis", renderMode: "richText", axisPointer: { type: "shadow" } },
     legend: { data: ["收到", "答复"], top: 0 },
     grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true },
     xAxis: { type: "value", name: "件", minInterval: 1 },

@@ -1,0 +1,228 @@
+"""Benchmark: the leaders' cockpit page and every panel's API at scale (issue 17).
+
+Prints one JSON object. Target (issue 17): the cockpit page and every panel API < 300 ms p95
+server time on SQLite and PostgreSQL with ≥ 5,000,000 appeals over 3 years; the baseline in
+the same run is the direct query of the same appeal figures over the raw rows (what the
+panel would cost without its daily rollup): ``ratio_p95`` = baseline p95 / page p95.
+
+    .venv/bin/python bench/cockpit.py --appeals 200000                 # SQLite
+    .venv/bin/python bench/cockpit.py --appeals 1000000 --postgres
+
+In a fresh ``SHEGONG_DATA_DIR`` (SQLite) or a scratch PostgreSQL database (dropped after):
+the demo city of ``--size`` (its regions, units, accounts, 两新 entities and volunteers through
+the demo generator, its own appeals turned off), then ``--appeals`` history appeals bulk-loaded
+over three years exactly as ``appeals_intake.py --history`` does (``preload_history``), given
+一级 categories by one UPDATE (the history rows have none), then ``shegong appeals_rollup
+--rebuild`` (timed). Measured, ``--runs`` times after a warm-up, in process through Django's
+test client (server time: request in to response out): ``GET /cockpit/`` and ``GET
+/api/cockpit/panels/{key}`` for every panel, as the city leader and as a district leader, for
+the last 30 days and for a whole year; the baseline runs the appeals panel's period figures
+(KPIs, by day with last year's days, by category, by region) as ``GROUP BY``s over
+``Appeal.objects.visible_to(user)`` in the same process, same filters.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+PG_DB = "shegong_cockpit_bench"
+CATEGORIES = [
+    "城乡建设",
+    "环境保护",
+    "交通运输",
+    "劳动和社会保障",
+    "卫生计生",
+    "市场监管",
+    "公共安全",
+]
+
+
+def log(*args: object) -> None:
+    print(*args, file=sys.stderr, flush=True)
+
+
+def p95(samples: list[float]) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+
+
+def timed(fn: object, runs: int) -> dict[str, float]:
+    assert callable(fn)
+    fn()  # warm-up
+    samples = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        fn()
+        samples.append((time.perf_counter() - started) * 1000)
+    return {
+        "p50_ms": round(statistics.median(samples), 1),
+        "p95_ms": round(p95(samples), 1),
+        "max_ms": round(max(samples), 1),
+    }
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shegong.conf.settings")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from appeals_intake import preload_history
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+    from django.db.models import Count, Sum
+    from django.test import Client
+    from django.utils import timezone
+
+    from shegong.accounts import services as accounts
+    from shegong.accounts.models import User
+    from shegong.appeals import cockpit as appeals_cockpit
+    from shegong.appeals.cockpit import direct, same_day_last_year
+    from shegong.appeals.models import Appeal, AppealDayStat
+    from shegong.cockpit.query import build_query, read_filters
+    from shegong.core.panels import CockpitQuery, all_panels
+    from shegong.core.roles import Role
+    from shegong.demo import appeals as demo_appeals
+    from shegong.demo.generator import generate
+    from shegong.regions.models import Region
+
+    settings.ALLOWED_HOSTS = ["*"]
+    # force_login cannot do the login steps (second factor): trust it, as the test settings do.
+    settings.SHEGONG_TRUST_FORCED_LOGIN = True
+    out: dict[str, object] = {"backend": connection.vendor, "appeals_target": args.appeals}
+    started = time.monotonic()
+    call_command("migrate", interactive=False, verbosity=0)
+    demo_appeals.APPEAL_COUNTS[args.size] = 0
+    generate(args.size, log=lambda _m: None)
+    out["city_seconds"] = round(time.monotonic() - started, 1)
+    rng = random.Random(args.seed)
+    out["history"] = preload_history(args.appeals, rng, log, args.workers)
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cases = " ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(CATEGORIES))
+        cursor.execute(
+            f"UPDATE appeals_appeal SET category_l1 = CASE (id % {len(CATEGORIES)}) "  # noqa: S608
+            f"{cases} END WHERE category_l1 = ''"
+        )
+        cursor.execute("ANALYZE")
+    out["categorise_seconds"] = round(time.monotonic() - started, 1)
+    started = time.monotonic()
+    call_command("appeals_rollup", "--rebuild", stdout=open(os.devnull, "w"))  # noqa: SIM115
+    out["rollup_rebuild_seconds"] = round(time.monotonic() - started, 1)
+    out["appeals"] = Appeal.objects.count()
+    out["rollup_rows"] = AppealDayStat.objects.count()
+    out["regions"] = Region.objects.count()
+
+    city = Region.objects.get(parent__isnull=True)
+    district = Region.objects.filter(parent=city).order_by("code").first()
+    assert district is not None
+    root = User.objects.filter(is_superuser=True).first()
+    people = {}
+    for name, region in (("bench_city_leader", city), ("bench_district_leader", district)):
+        people[name] = User.objects.filter(username=name).first() or accounts.create_user(
+            actor=root,
+            username=name,
+            full_name=name,
+            role=Role.LEADER,
+            password="Bench@Pass2026",  # noqa: S106 — throwaway benchmark account
+            region_id=region.pk,
+            must_change_password=False,
+        )
+    newest = timezone.localdate(Appeal.objects.order_by("-registered_at").first().registered_at)
+    periods = {
+        "30_days": {"start": (newest - timedelta(days=29)).isoformat(), "end": newest.isoformat()},
+        "year": {"start": (newest - timedelta(days=364)).isoformat(), "end": newest.isoformat()},
+    }
+    results: dict[str, object] = {}
+    for who, user in people.items():
+        client = Client()
+        client.force_login(user)
+        for period_name, params in periods.items():
+            key = f"{who}/{period_name}"
+            row: dict[str, object] = {}
+            row["page"] = timed(lambda p=params, c=client: _ok(c.get("/cockpit/", p)), args.runs)
+            for provider in all_panels():
+                path = f"/api/cockpit/panels/{provider.key}"
+                row[f"api_{provider.key}"] = timed(
+                    lambda p=params, c=client, u=path: _ok(c.get(u, p)), args.runs
+                )
+            query = build_query(user, read_filters(user, params))
+
+            def baseline(query: CockpitQuery = query) -> None:
+                """The appeals panel's period figures straight from the raw rows."""
+                lo, hi = appeals_cockpit.rollup.day_bounds(query.start, query.end)
+                llo, lhi = appeals_cockpit.rollup.day_bounds(
+                    same_day_last_year(query.start), same_day_last_year(query.end)
+                )
+                rows = direct(query).filter(registered_at__gte=lo, registered_at__lt=hi)
+                list(appeals_cockpit.rollup.aggregate(rows))  # by day × region × category
+                rows.aggregate(n=Count("pk"), g=Sum("headcount"))
+                last = direct(query).filter(registered_at__gte=llo, registered_at__lt=lhi)
+                list(appeals_cockpit.rollup.aggregate(last))
+
+            row["baseline_direct_query"] = timed(baseline, args.runs)
+            page = row["page"]
+            base = row["baseline_direct_query"]
+            assert isinstance(page, dict)
+            assert isinstance(base, dict)
+            row["ratio_p95"] = round(base["p95_ms"] / max(page["p95_ms"], 0.1), 2)
+            results[key] = row
+            log(key, json.dumps(row, ensure_ascii=False))
+    out["results"] = results
+    return out
+
+
+def _ok(response: object) -> None:
+    status = getattr(response, "status_code", 0)
+    if status != 200:
+        raise SystemExit(f"unexpected status {status}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--appeals", type=int, default=200_000)
+    parser.add_argument("--size", default="small", help="demo city (regions, units, accounts)")
+    parser.add_argument("--runs", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=20261207)
+    parser.add_argument("--workers", type=int, default=2, help="PostgreSQL load processes")
+    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--pg-url", default="postgres://root@127.0.0.1:5432/")
+    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.inner:
+        print(json.dumps(run(args), ensure_ascii=False))
+        return
+    with tempfile.TemporaryDirectory(prefix="cockpit-bench-") as data_dir:
+        env = {**os.environ, "SHEGONG_DATA_DIR": data_dir, "SHEGONG_TASKS": "immediate"}
+        env["DATABASE_URL"] = f"sqlite:///{data_dir}/bench.sqlite3"
+        if args.postgres:
+            subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "root", PG_DB])
+            subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "root", PG_DB], check=True)
+            env["DATABASE_URL"] = args.pg_url.rstrip("/") + "/" + PG_DB
+        command = [sys.executable, __file__, "--inner", *sys.argv[1:]]
+        try:
+            result = subprocess.run(command, env=env, capture_output=True, text=True)
+        finally:
+            if args.postgres:
+                subprocess.run(["dropdb", "--if-exists", "-h", "127.0.0.1", "-U", "root", PG_DB])
+        sys.stderr.write(result.stderr[-4000:])
+        if result.returncode:
+            raise SystemExit(result.returncode)
+        print(result.stdout.strip().splitlines()[-1])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,53 @@
+"""The cockpit's daily rollup of appeals (issue 17, docs/cockpit.md).
+
+One row per Beijing registration day × region (the appeal's own region) × 一级 category,
+counting only the appeals the cockpit counts (``rollup.COUNTED``: not a 检举控告, not
+merged into another). A cache of a ``GROUP BY`` over ``Appeal``, never a source of its
+own: ``appeals.rollup.sync`` recomputes every day touched by an appeal written since the
+last run (``updated_at``), ``shegong appeals_rollup --rebuild`` recomputes all of it, and
+tests compare it with the direct query.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class AppealDayStat(models.Model):
+    day = models.DateField("登记日期")
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    category = models.CharField("诉求类别（一级）", max_length=50, blank=True)
+    registered = models.PositiveIntegerField("登记件数", default=0)
+    open = models.PositiveIntegerField("在办件数", default=0)
+    closed = models.PositiveIntegerField("办结件数", default=0)
+    group = models.PositiveIntegerField("集体访/联名件数", default=0)
+    headcount = models.PositiveIntegerField("集体访/联名人数", default=0)
+
+    class Meta:
+        verbose_name = "诉求日汇总"
+        verbose_name_plural = "诉求日汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "region", "category"], name="appeal_day_stat_once"
+            )
+        ]
+        indexes = [models.Index(fields=["region", "day"], name="appeal_day_stat_region")]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.region_id} {self.category}: {self.registered}"
+
+
+class RollupMark(models.Model):
+    """How far ``appeals.rollup.sync`` has read (``Appeal.updated_at``); one row per rollup."""
+
+    name = models.CharField(max_length=40, unique=True)
+    synced_to = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "汇总进度"
+        verbose_name_plural = "汇总进度"
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.synced_to}"

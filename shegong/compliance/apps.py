@@ -1,0 +1,22 @@
+from django.apps import AppConfig
+
+
+class ComplianceConfig(AppConfig):
+    name = "shegong.compliance"
+    label = "compliance"
+    verbose_name = "组织生活合规"
+
+    def ready(self) -> None:
+        from shegong.core.nav import NavItem, register
+        from shegong.core.panels import register_panel
+        from shegong.core.roles import Cap
+
+        from .cockpit import CompliancePanel
+
+        register_panel(CompliancePanel())  # the cockpit's 组织生活合规 panel (docs/cockpit.md)
+
+        register(
+            NavItem("党建", "组织生活合规", "compliance:home", Cap.COMPLIANCE_VIEW, order=60),
+            NavItem("党建", "合规问题", "compliance:findings", Cap.COMPLIANCE_VIEW, order=61),
+            NavItem("党建", "合规参数", "compliance:policy", Cap.COMPLIANCE_POLICY, order=69),
+        )

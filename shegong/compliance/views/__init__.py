@@ -1,0 +1,3 @@
+from .pages import branch, finding_handle, findings, home, policy, recheck, table
+
+__all__ = ["branch", "finding_handle", "findings", "home", "policy", "recheck", "table"]

@@ -1,0 +1,207 @@
+"""Demo data of the orglife app (issue 15), made through its services; see ``party.py``.
+
+Every branch at city and metro size (a few at small size; the demo secretary's first, then
+those with the most members) gets up to three years of 组织生活 (not before it was
+founded). 60 % keep every meeting: monthly 主题党日 and 支委会, quarterly 支部党员大会 and
+党课, a Q4 组织生活会, a yearly 民主评议 with grades and 谈心谈话; the rest have a patchy
+history (months without a 主题党日, quarters without a 党员大会), and some of those only
+started recently, so the compliance engine finds both compliant and non-compliant branches.
+About one in eight minutes is saved late; one in twenty held meetings has none. Branches
+without members still get meetings (no attendance rows).
+
+The meetings are written through ``orglife.services.bulk.bulk_record_meetings``: the same
+checks, rows (stored quorum, record times), attendance, grades and audit events as
+plan → mark_present → hold → save_minutes → set_grades one by one, in batches. The first
+``UPCOMING`` branches also get this month's 主题党日 planned (``plan_meeting``)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from shegong.accounts.models import User
+from shegong.lib.partyrules.meetings import excellent_cap
+from shegong.lib.partyrules.months import Month
+from shegong.members.choices import Stage
+from shegong.members.models import Member
+from shegong.organizations.choices import BRANCH_KINDS, OrgStatus
+from shegong.organizations.models import OrgAdministrator, PartyOrganization
+from shegong.orglife import services
+from shegong.orglife.choices import MeetingKind
+from shegong.orglife.services.bulk import PastMeeting, bulk_record_meetings
+
+# size → (branches with a history (None = all), share of them keeping every meeting)
+SIZES: dict[str, tuple[int | None, float]] = {
+    "small": (4, 0.25),
+    "city": (None, 0.6),
+    "metro": (None, 0.6),
+}
+FLUSH = 5_000  # meetings per call of the bulk path
+UPCOMING = 50  # branches (administered first) with this month's 主题党日 planned
+TITLES = {
+    MeetingKind.THEME_DAY: [
+        "学习贯彻党的创新理论",
+        "志愿服务进社区",
+        "重温入党誓词",
+        "党员积分评议",
+    ],
+    MeetingKind.COMMITTEE: ["研究本月党建工作", "讨论发展党员计划", "研究党费收缴情况"],
+    MeetingKind.ASSEMBLY: ["季度党员大会", "讨论接收预备党员", "通报支部工作"],
+    MeetingKind.LECTURE: ["书记讲党课", "专题党课：党章学习", "党史专题党课"],
+    MeetingKind.ORG_LIFE: ["年度组织生活会"],
+    MeetingKind.EVALUATION: ["年度民主评议党员"],
+    MeetingKind.HEART_TALK: ["支委与党员谈心谈话"],
+}
+
+
+def _plan(start: Month, end: Month, rng: random.Random, patchy: bool) -> list[tuple[str, date]]:
+    out: list[tuple[str, date]] = []
+    month = start
+    while month <= end:
+        skip = patchy and rng.random() < 0.35
+        if not skip:
+            out.append(
+                (MeetingKind.THEME_DAY, month.first_day + timedelta(days=rng.randint(0, 20)))
+            )
+        if not patchy or rng.random() < 0.5:
+            out.append(
+                (MeetingKind.COMMITTEE, month.first_day + timedelta(days=rng.randint(0, 25)))
+            )
+        if month.month % 3 == 2:
+            if not patchy or rng.random() < 0.6:
+                out.append(
+                    (MeetingKind.ASSEMBLY, month.first_day + timedelta(days=rng.randint(5, 25)))
+                )
+            if not patchy or rng.random() < 0.5:
+                out.append(
+                    (MeetingKind.LECTURE, month.first_day + timedelta(days=rng.randint(0, 25)))
+                )
+        if month.month == 11 and (not patchy or rng.random() < 0.5):
+            out.append((MeetingKind.ORG_LIFE, month.first_day + timedelta(days=rng.randint(0, 25))))
+        if month.month == 12 and (not patchy or rng.random() < 0.5):
+            out.append(
+                (MeetingKind.EVALUATION, month.first_day + timedelta(days=rng.randint(0, 15)))
+            )
+        if month.month == 6 and (not patchy or rng.random() < 0.5):
+            out.append(
+                (MeetingKind.HEART_TALK, month.first_day + timedelta(days=rng.randint(0, 25)))
+            )
+        month = month.plus(1)
+    return out
+
+
+def _at(day: date, hour: int) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time(hour, 0)))
+
+
+def _meeting(
+    org_id: int,
+    kind: str,
+    day: date,
+    members: list[tuple[int, str]],
+    rng: random.Random,
+    now: datetime,
+) -> PastMeeting:
+    """One held meeting as the secretary would record it: the plan, the sign-in sheet
+    (whole-branch kinds), the minutes (one in eight late, one in twenty never), the grades
+    of a 民主评议 (优秀 up to the cap)."""
+    committee = min(5, max(3, len(members) // 5)) if kind == MeetingKind.COMMITTEE else None
+    data = services.MeetingData(
+        kind=kind,
+        title=rng.choice(TITLES[MeetingKind(kind)]),
+        held_on=day,
+        place=rng.choice(["党群服务中心", "支部活动室", "社区会议室"]),
+        host="支部书记",
+        committee_size=committee,
+        committee_present=rng.randint(committee // 2, committee) if committee else None,
+    )
+    evening = min(_at(day, 20), now)
+    past = PastMeeting(org_id, data, evening)
+    if kind not in (MeetingKind.COMMITTEE, MeetingKind.HEART_TALK) and members:
+        share = rng.uniform(0.45, 0.95)
+        past.present_ids = [pk for pk, _stage in members if rng.random() < share]
+    if rng.random() < 0.05:
+        return past  # no minutes
+    late = rng.random() < 0.125
+    saved = day + timedelta(days=rng.randint(9, 30) if late else rng.randint(0, 3))
+    past.minutes = f"会议由支部书记主持。{data.title}。与会党员结合实际作了交流发言。"
+    past.minutes_at = min(_at(saved, 21), now)
+    if kind == MeetingKind.EVALUATION:
+        graded = [pk for pk, stage in members if stage != Stage.PROBATIONARY]
+        cap = excellent_cap(len(graded))
+        past.grades = {pk: ("excellent" if i < cap else "qualified") for i, pk in enumerate(graded)}
+    return past
+
+
+def _chosen(size_name: str) -> tuple[list[int], int]:
+    """The branches with a history (the administered ones first, then the largest) and
+    how many of them keep every meeting (the rest are patchy or started late)."""
+    limit, diligent = SIZES.get(size_name, SIZES["small"])
+    branches = PartyOrganization.objects.filter(status=OrgStatus.ACTIVE, kind__in=BRANCH_KINDS)
+    administered = list(
+        OrgAdministrator.objects.filter(organization__in=branches)
+        .order_by("pk")
+        .values_list("organization_id", flat=True)
+    )
+    by_members = list(
+        branches.annotate(n=Count("member_records", filter=Q(member_records__standing="active")))
+        .order_by("-n", "pk")
+        .values_list("pk", flat=True)
+    )
+    chosen = list(dict.fromkeys(administered + by_members))[:limit]
+    return chosen, max(1, round(len(chosen) * diligent)) if chosen else 0
+
+
+def generate(size_name: str, *, rng: random.Random, log: Callable[[str], object]) -> None:
+    root = User.objects.get(username="admin")
+    chosen, full_n = _chosen(size_name)
+    founded = dict(
+        PartyOrganization.objects.filter(kind__in=BRANCH_KINDS).values_list("pk", "founded_on")
+    )
+    roll: dict[int, list[tuple[int, str]]] = {}
+    for pk, org_id, stage in (
+        Member.objects.party_members().order_by("pk").values_list("pk", "organization_id", "stage")
+    ):
+        roll.setdefault(org_id, []).append((pk, stage))
+    today = timezone.localdate()
+    now = timezone.now()
+    this_month = Month.of(today)
+    pending: list[PastMeeting] = []
+    count = 0
+    for i, org_id in enumerate(chosen):
+        members = roll.get(org_id, [])
+        full = i < full_n
+        start = (
+            this_month.plus(-36)
+            if full or rng.random() < 0.6
+            else this_month.plus(-rng.randint(3, 30))
+        )
+        since = founded.get(org_id)
+        if since is not None and Month.of(since) > start:
+            start = Month.of(since)
+        for kind, day in _plan(start, this_month.plus(-1), rng, patchy=not full):
+            pending.append(_meeting(org_id, kind, min(day, today), members, rng, now))
+        if len(pending) >= FLUSH or i == len(chosen) - 1:
+            count += len(bulk_record_meetings(actor=root, meetings=pending))
+            pending = []
+            log(f"  {i + 1:,}/{len(chosen):,} 个党支部，{count:,} 次会议")
+    # this month's 主题党日, still to come: the secretary's QR sign-in on the day
+    for org_id in chosen[:UPCOMING]:
+        services.plan_meeting(
+            actor=root,
+            organization_id=org_id,
+            data=services.MeetingData(
+                kind=MeetingKind.THEME_DAY,
+                title="本月主题党日",
+                held_on=max(today, this_month.first_day + timedelta(days=14)),
+                place="党群服务中心",
+            ),
+        )
+    log(
+        f"组织生活：{len(chosen):,} 个党支部，{count:,} 次会议"
+        f"（{full_n:,} 个支部三年记录完整，其余有缺漏或起步较晚）"
+    )

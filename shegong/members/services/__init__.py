@@ -1,0 +1,1 @@
+"""Members services: records, 发展党员 steps, the roster spreadsheet, reminders."""

@@ -1,0 +1,32 @@
+"""What serving registers into lower apps' extension points (see apps.py)."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from shegong.appeals.choices import AppealStatus
+from shegong.appeals.hooks import AppealLink, AppealPageLinks
+from shegong.core.permissions import has_capability
+from shegong.core.roles import Cap
+
+from .models import ServiceOrder
+
+
+def link_orders(page: AppealPageLinks) -> None:
+    """The staff appeal page links to the service orders converted from it (those the
+    viewer may see), and to the conversion form for those who may convert."""
+    orders = ServiceOrder.objects.visible_to(page.user).filter(appeal=page.appeal)
+    for order in orders.order_by("pk")[:5]:
+        page.links.append(
+            AppealLink(
+                f"服务订单 {order.number}（{order.get_status_display()}） ›",
+                reverse("serving:order", args=[order.pk]),
+            )
+        )
+    if (
+        has_capability(page.user, Cap.SERVING_CONVERT)
+        and page.appeal.status == AppealStatus.DISPATCHED
+    ):
+        page.links.append(
+            AppealLink("转为志愿服务订单 ›", reverse("serving:convert", args=[page.appeal.pk]))
+        )

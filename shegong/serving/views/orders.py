@@ -1,0 +1,271 @@
+"""Staff pages of service orders: list, new need, conversion from an appeal, the order
+page (suggestions with reasons, assignment, check-in QR, confirmation, reply, close)."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_http_methods, require_POST
+
+from shegong.accounts.http import AuthedHttpRequest
+from shegong.appeals.choices import AppealStatus
+from shegong.appeals.models import Appeal
+from shegong.core.exceptions import DomainError
+from shegong.core.pagination import paginate_capped
+from shegong.core.permissions import capability_required, has_capability, need_capability
+from shegong.core.roles import Cap
+from shegong.core.scoping import get_visible_or_404
+from shegong.core.tree import subtree_q
+from shegong.lib.text import parse_id
+from shegong.regions.models import Region
+
+from .. import services
+from ..choices import OPEN_ORDER_STATES, OrderStatus
+from ..forms import NeedFields, NeedForm
+from ..models import OrderPhoto, ServiceOrder
+from ..services.needs import communities_for
+
+UNMET = [OrderStatus.OPEN, OrderStatus.FULL, OrderStatus.DONE]
+
+
+def _date(value: str | None) -> datetime.date | None:
+    try:
+        return datetime.date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def filtered(request: AuthedHttpRequest) -> QuerySet[ServiceOrder]:
+    qs = ServiceOrder.objects.visible_to(request.user).select_related("community")
+    get = request.GET
+    status = get.get("status", "")
+    if status == "unmet":
+        qs = qs.filter(status__in=UNMET)
+    elif status in OrderStatus.values:
+        qs = qs.filter(status=status)
+    if kind := get.get("kind"):
+        qs = qs.filter(kind=kind)
+    community = parse_id(get.get("community", ""))
+    if community is not None:
+        qs = qs.filter(community_id=community)
+    region = parse_id(get.get("region", ""))
+    if region is not None:
+        node = Region.objects.visible_to(request.user).filter(pk=region).first()
+        qs = qs.filter(subtree_q(node.path, "community__path")) if node else qs.none()
+    if get.get("matched") == "1":
+        qs = qs.filter(first_claimed_at__isnull=False)
+    tz = timezone.get_current_timezone()
+    if start := _date(get.get("start")):
+        qs = qs.filter(created_at__gte=datetime.datetime.combine(start, datetime.time.min, tz))
+    if end := _date(get.get("end")):
+        after = end + datetime.timedelta(days=1)
+        qs = qs.filter(created_at__lt=datetime.datetime.combine(after, datetime.time.min, tz))
+    return qs.order_by("-created_at", "-pk")
+
+
+@capability_required(Cap.SERVING_VIEW)
+def order_list(request: AuthedHttpRequest) -> HttpResponse:
+    page = paginate_capped(request, filtered(request), 30)
+    return render(
+        request,
+        "serving/order_list.html",
+        {
+            "page": page,
+            "statuses": OrderStatus.choices,
+            "can_manage": has_capability(request.user, Cap.SERVING_MANAGE),
+            "breadcrumbs": [("服务订单", None)],
+        },
+    )
+
+
+@capability_required(Cap.SERVING_MANAGE)
+@require_http_methods(["GET", "POST"])
+def order_new(request: AuthedHttpRequest) -> HttpResponse:
+    communities = Region.objects.visible_to(request.user)
+    form = NeedForm(request.POST or None, communities=communities)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.create_need(
+                actor=request.user,
+                data=services.NeedData(**form.need_values()),
+                kind=form.cleaned_data["kind"],
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已登记服务需求 {order.number}")
+            return redirect("serving:order", pk=order.pk)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "serving/order_form.html",
+        {
+            "form": form,
+            "page_title": "登记社区需求",
+            "breadcrumbs": [("服务订单", reverse("serving:orders")), ("登记社区需求", None)],
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def convert(request: AuthedHttpRequest, appeal_pk: int) -> HttpResponse:
+    need_capability(request, Cap.SERVING_CONVERT)
+    need_capability(request, Cap.APPEALS_VIEW)
+    appeal = get_visible_or_404(Appeal, request.user, pk=appeal_pk)
+    lead = appeal.work_orders.filter(role="lead", status__in=["pending", "signed"]).first()
+    communities = communities_for(appeal)
+    initial: dict[str, object] = {"title": appeal.title[:120]}
+    if appeal.region.level == 4:
+        initial["community"] = appeal.region.pk
+    if lead is not None and lead.due_at:
+        initial["due_at"] = timezone.localtime(lead.due_at).strftime("%Y-%m-%dT%H:%M")
+    form = NeedFields(request.POST or None, communities=communities, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.convert_appeal(
+                actor=request.user,
+                appeal_id=appeal.pk,
+                data=services.NeedData(**form.need_values()),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"已转为服务订单 {order.number}，诉求仍由原承办单位办理")
+            return redirect("serving:order", pk=order.pk)
+    return render(
+        request,
+        "serving/convert.html",
+        {
+            "form": form,
+            "appeal": appeal,
+            "lead": lead,
+            "breadcrumbs": [
+                (f"诉求 {appeal.number}", reverse("appeals:detail", args=[appeal.pk])),
+                ("转为服务订单", None),
+            ],
+        },
+        status=422 if request.method == "POST" else 200,
+    )
+
+
+def _qr_svg(text: str) -> str:
+    import qrcode
+    import qrcode.image.svg
+
+    image = qrcode.make(text, image_factory=qrcode.image.svg.SvgPathImage, box_size=10, border=2)
+    return image.to_string(encoding="unicode")
+
+
+@capability_required(Cap.SERVING_VIEW)
+def order_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    order = get_visible_or_404(ServiceOrder, request.user, pk=pk)
+    user = request.user
+    can_manage = has_capability(user, Cap.SERVING_MANAGE)
+    suggestions = None
+    if order.status in OPEN_ORDER_STATES and order.places_left:
+        suggestions = services.rank(order, limit=10)
+    qr = None
+    if order.status in OPEN_ORDER_STATES or order.status == OrderStatus.DONE:
+        url = request.build_absolute_uri(
+            reverse("serving:checkin", args=[services.checkin_token(order.pk)])
+        )
+        qr = {"url": url, "svg": mark_safe(_qr_svg(url))}  # noqa: S308 — our own URL
+    return render(
+        request,
+        "serving/order_detail.html",
+        {
+            "order": order,
+            "claims": order.claims.select_related("volunteer", "report").order_by("pk"),
+            "photos": order.photos.all(),
+            "suggestions": suggestions,
+            "qr": qr,
+            "can_manage": can_manage,
+            "can_reply": services.may_reply(user, order),
+            "can_close": bool(
+                order.appeal_replied_at
+                and order.appeal
+                and order.appeal.status == AppealStatus.REPLIED
+                and has_capability(user, Cap.APPEALS_DISPATCH)
+            ),
+            "breadcrumbs": [("服务订单", reverse("serving:orders")), (order.number, None)],
+        },
+    )
+
+
+ACTION_CAPS = {
+    "assign": Cap.SERVING_MANAGE,
+    "confirm": Cap.SERVING_MANAGE,
+    "cancel": Cap.SERVING_MANAGE,
+    "photo": Cap.SERVING_MANAGE,
+    "reply": Cap.APPEALS_HANDLE,
+    "close": Cap.APPEALS_DISPATCH,
+}
+
+
+@login_required
+@require_POST
+def order_action(request: AuthedHttpRequest, pk: int, action: str) -> HttpResponse:
+    """assign / confirm / cancel / photo (the community), reply (the appeal's handling
+    unit), close (the dispatcher), each through its service."""
+    if action not in ACTION_CAPS:
+        raise Http404
+    need_capability(request, Cap.SERVING_VIEW)
+    need_capability(request, ACTION_CAPS[action])
+    order = get_visible_or_404(ServiceOrder, request.user, pk=pk)
+    user = request.user
+    try:
+        if action == "assign":
+            volunteer = parse_id(request.POST.get("volunteer", ""))
+            if volunteer is None:
+                raise DomainError("请选择志愿者")
+            services.assign(actor=user, order_id=order.pk, volunteer_id=volunteer)
+            messages.success(request, "已指派")
+        elif action == "confirm":
+            services.confirm_by_community(actor=user, order_id=order.pk)
+            messages.success(request, "已确认服务完成，服务时长已记入志愿服务台账")
+        elif action == "reply":
+            services.reply_appeal(actor=user, order_id=order.pk)
+            messages.success(request, "已以服务结果答复诉求")
+        elif action == "close":
+            services.close_with_service(actor=user, order_id=order.pk)
+            messages.success(request, "诉求已办结")
+        elif action == "cancel":
+            services.cancel_order(
+                actor=user, order_id=order.pk, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, "服务订单已取消")
+        else:
+            upload = request.FILES.get("photo")
+            if upload is None:
+                raise DomainError("请选择照片")
+            services.add_photo(volunteer_id=None, actor=user, order_id=order.pk, upload=upload)
+            messages.success(request, "照片已上传")
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc) or "您的角色不能执行此操作")
+    return redirect("serving:order", pk=order.pk)
+
+
+@login_required
+def photo(request: AuthedHttpRequest, token: str) -> FileResponse:
+    need_capability(request, Cap.SERVING_VIEW)
+    row = OrderPhoto.objects.filter(
+        token=token, order__in=ServiceOrder.objects.visible_to(request.user)
+    ).first()
+    if row is None:
+        raise Http404
+    response = FileResponse(row.file.open("rb"), content_type=row.content_type)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

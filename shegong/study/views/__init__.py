@@ -1,0 +1,37 @@
+from .leaders import gaps, secretary_detail, secretary_link, secretary_list, secretary_review
+from .learning import (
+    branch,
+    branch_plan,
+    branch_session,
+    cadre,
+    department,
+    department_plan,
+    department_session,
+    home,
+    member_records,
+    mine,
+    record_delete,
+    session_attendance,
+    session_detail,
+)
+
+__all__ = [
+    "branch",
+    "branch_plan",
+    "branch_session",
+    "cadre",
+    "department",
+    "department_plan",
+    "department_session",
+    "gaps",
+    "home",
+    "member_records",
+    "mine",
+    "record_delete",
+    "secretary_detail",
+    "secretary_link",
+    "secretary_list",
+    "secretary_review",
+    "session_attendance",
+    "session_detail",
+]

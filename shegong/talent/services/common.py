@@ -1,0 +1,65 @@
+"""Loading rows through the actor's scope; the policy; small shared helpers."""
+
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from shegong.accounts.models import User
+from shegong.core.exceptions import DomainError
+from shegong.regions.models import Region
+from shegong.units.models import Unit
+
+from ..models import Person, TalentPolicy
+
+
+def policy() -> TalentPolicy:
+    return TalentPolicy.current()
+
+
+def load_person(actor: User, person_id: int, *, lock: bool = False) -> Person:
+    qs = Person.objects.visible_to(actor).select_related("unit", "region")
+    if lock:
+        qs = qs.select_for_update(of=("self",))
+    person = qs.filter(pk=person_id).first()
+    if person is None:
+        raise DomainError("人员不存在或不在您的管辖范围内", code="not_found")
+    return person
+
+
+def own_person(actor: User) -> Person:
+    """The person linked to the actor's account (the 「我的」 pages)."""
+    person = (
+        Person.objects.select_related("unit", "region")
+        .filter(account=actor, left_on__isnull=True)
+        .first()
+    )
+    if person is None:
+        raise DomainError("您的账号未关联社会工作人才档案，请联系所在单位管理员", code="no_person")
+    return person
+
+
+def visible_unit(actor: User, unit_id: int) -> Unit:
+    unit = Unit.objects.visible_to(actor).filter(pk=unit_id, is_active=True).first()
+    if unit is None:
+        raise DomainError("单位不存在、已停用或不在您的管辖范围内")
+    return unit
+
+
+def visible_region(actor: User, region_id: int) -> Region:
+    region = Region.objects.visible_to(actor).filter(pk=region_id, is_active=True).first()
+    if region is None:
+        raise DomainError("区域不存在、已停用或不在您的管辖范围内")
+    return region
+
+
+def clean_hours(value: object, *, maximum: int = 200) -> Decimal:
+    try:
+        hours = Decimal(str(value).strip())
+        if not hours.is_finite():  # NaN, sNaN, Infinity compare by raising
+            raise InvalidOperation
+        hours = hours.quantize(Decimal("0.1"))
+    except (InvalidOperation, ValueError):
+        raise DomainError("学时应为数字，例如 3 或 1.5") from None
+    if hours <= 0 or hours > maximum:
+        raise DomainError(f"学时应大于0且不超过{maximum}")
+    return hours

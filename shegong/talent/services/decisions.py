@@ -1,0 +1,114 @@
+"""Incentives and consequences as decisions with their basis; approval by ``TALENT_DECIDE``.
+Nothing is decided automatically: ``suggestions`` only says what the record would support."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from shegong.accounts.models import User
+from shegong.core import audit
+from shegong.core.exceptions import DomainError
+from shegong.core.permissions import require_capability
+from shegong.core.roles import Cap
+
+from .. import rules
+from ..choices import DecisionKind, DecisionStatus
+from ..models import Decision, Person
+from .common import load_person, policy
+from .evaluation import history
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    kind: str
+    text: str
+
+
+def suggestions(person: Person) -> list[Suggestion]:
+    """What the grade history would support (shown beside the person; never acted on)."""
+    p = policy()
+    graded = [(e.cycle.year, e.grade) for e in history(person)]
+    out: list[Suggestion] = []
+    streak = rules.failing_streak(graded, p.failing)
+    if streak >= p.failing_years:
+        out.append(
+            Suggestion(DecisionKind.DISMISSAL, f"连续{streak}年考核{p.failing}，可依规提出解聘")
+        )
+    elif streak == 1:
+        out.append(
+            Suggestion(DecisionKind.DEMOTION, f"最近一年考核{p.failing}，可依规提出降级或诫勉")
+        )
+    excellent = rules.failing_streak(graded, p.excellent)
+    if excellent >= 1:
+        out.append(
+            Suggestion(DecisionKind.AWARD, f"连续{excellent}年考核{p.excellent}，可提出表彰或晋升")
+        )
+    return out
+
+
+def propose(*, actor: User, person_id: int, kind: str, title: str, basis: str) -> Decision:
+    require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能提出激励或处理建议")
+    if kind not in DecisionKind.values:
+        raise DomainError("决定类型不正确")
+    if not title.strip() or not basis.strip():
+        raise DomainError("请填写事项和依据")
+    with transaction.atomic():
+        person = load_person(actor, person_id, lock=True)
+        if person.account_id == actor.pk:
+            raise DomainError("不能对本人提出激励或处理建议")
+        facts = {
+            "grades": {str(e.cycle.year): e.grade for e in history(person)},
+            "suggestions": [s.text for s in suggestions(person)],
+        }
+        decision = Decision.objects.create(
+            person=person,
+            kind=kind,
+            title=title.strip(),
+            basis=basis.strip(),
+            basis_facts=facts,
+            proposed_by=actor,
+            proposed_at=timezone.now(),
+        )
+        audit.record(
+            "talent_decision_proposed",
+            actor=actor,
+            target=decision,
+            changes={"kind": [None, kind]},
+        )
+    return decision
+
+
+def decide(*, actor: User, decision_id: int, approve: bool, note: str) -> Decision:
+    require_capability(actor, Cap.TALENT_DECIDE, "您的角色不能审批激励与处理决定")
+    if not note.strip():
+        raise DomainError("请填写审批意见")
+    with transaction.atomic():
+        decision = (
+            Decision.objects.visible_to(actor)
+            .select_for_update(of=("self",))
+            .select_related("person", "person__region")
+            .filter(pk=decision_id)
+            .first()
+        )
+        if decision is None:
+            raise DomainError("决定不存在或不在您的管辖范围内", code="not_found")
+        if decision.status != DecisionStatus.PROPOSED:
+            raise DomainError("该决定已审批")
+        if decision.proposed_by_id == actor.pk:
+            raise DomainError("提出人不能审批自己提出的决定")
+        if decision.person.account_id == actor.pk:
+            raise DomainError("不能审批关于本人的决定")
+        decision.status = DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED
+        decision.decided_by, decision.decided_at = actor, timezone.now()
+        decision.decision_note = note.strip()
+        decision.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        audit.record(
+            "talent_decision_decided",
+            actor=actor,
+            target=decision,
+            changes={"status": [DecisionStatus.PROPOSED, decision.status]},
+        )
+    return decision

@@ -1,0 +1,1 @@
+"""Talent pages: one module per area, routed from ``urls.py``."""

@@ -1,0 +1,176 @@
+"""The figures page (+ XLSX), the parameters page and the roster import."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods
+
+from shegong.accounts.http import AuthedHttpRequest
+from shegong.core.exceptions import DomainError
+from shegong.core.exporting import export_response, file_response
+from shegong.core.importing import ImportUploadForm, UploadInvalid, read_posted_table
+from shegong.core.permissions import capability_required
+from shegong.core.roles import Cap
+from shegong.core.staging import StagingError, discard
+from shegong.core.tabular import TableError
+from shegong.regions.choices import RegionLevel
+
+from ..models import PostLadder, TalentPolicy
+from ..services import figures, imports
+from ..services.policy import NUMBER_FIELDS, update_policy
+from .common import CRUMB, caps
+
+
+def _figures(request: AuthedHttpRequest) -> dict[str, object]:
+    today = timezone.localdate()
+    user = request.user
+    year, grades = figures.grade_distribution(user)
+    return {
+        "today": today,
+        "overall": figures.certified_overall(user, today),
+        "hours": figures.hours_completion(user, today),
+        "units": figures.certified_by_unit(user, today),
+        "streets": figures.certified_by_region(user, today, RegionLevel.STREET),
+        "districts": figures.certified_by_region(user, today, RegionLevel.DISTRICT),
+        "grade_year": year,
+        "grades": grades,
+        "expiring": figures.expiring(user, today),
+        "staffing": figures.staffing(user, RegionLevel.STREET),
+        "standard": TalentPolicy.current().staffing_per_10k,
+    }
+
+
+def _xlsx_rows(request: AuthedHttpRequest) -> list[list[object]]:
+    today = timezone.localdate()
+    user = request.user
+    rows: list[list[object]] = []
+    for scope, items in (
+        ("单位", figures.certified_by_unit(user, today)),
+        ("街道", figures.certified_by_region(user, today, RegionLevel.STREET)),
+        ("区县", figures.certified_by_region(user, today, RegionLevel.DISTRICT)),
+    ):
+        rows += [["持证率", scope, r.label, r.numerator, r.denominator, r.rate] for r in items]
+    hours = figures.hours_completion(user, today)
+    rows.append(["学时完成率", "合计", "", hours.numerator, hours.denominator, hours.rate])
+    year, grades = figures.grade_distribution(user)
+    rows += [
+        ["考核等次", f"{year}年度", r.label, r.numerator, r.denominator, r.rate] for r in grades
+    ]
+    rows += [
+        ["社区工作者配备", "街道", r.label, r.numerator, r.denominator, r.rate]
+        for r in figures.staffing(user, RegionLevel.STREET)
+    ]
+    return rows
+
+
+@capability_required(Cap.TALENT_VIEW)
+def figures_page(request: AuthedHttpRequest) -> HttpResponse:
+    if request.GET.get("format") in {"xlsx", "csv"}:
+        rows = _xlsx_rows(request)
+        return export_response(
+            request,
+            what="talent.figures",
+            count=len(rows),
+            basename="社会工作人才统计",
+            headers=["指标", "范围", "名称", "分子（实有）", "分母（应有）", "比率（%）"],
+            rows=rows,
+        )
+    context = _figures(request)
+    context.update({"breadcrumbs": [CRUMB, ("人才统计", None)], **caps(request)})
+    return render(request, "talent/figures.html", context)
+
+
+@capability_required(Cap.TALENT_POLICY)
+@require_http_methods(["GET", "POST"])
+def policy_page(request: AuthedHttpRequest) -> HttpResponse:
+    current = TalentPolicy.current()
+    ladder = PostLadder.current()
+    if request.method == "POST":
+        try:
+            update_policy(actor=request.user, data=request.POST)
+        except DomainError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "已保存人才工作参数")
+            return redirect("talent:policy")
+    fields = [
+        (
+            name,
+            TalentPolicy._meta.get_field(name),
+            request.POST.get(name) if request.method == "POST" else getattr(current, name),
+        )
+        for name in NUMBER_FIELDS
+    ]
+    return render(
+        request,
+        "talent/policy.html",
+        {
+            "policy": current,
+            "fields": fields,
+            "grades": request.POST.get("grades")
+            if request.method == "POST"
+            else "、".join(current.grade_list),
+            "ladder": ladder,
+            "ladders": PostLadder.objects.order_by("name"),
+            "ladder_text": request.POST.get("ladder_posts")
+            if request.method == "POST"
+            else "\n".join(
+                f"{post}：{bounds[0]}-{bounds[1]}" for post, bounds in ladder.posts.items()
+            ),
+            "years_per_step": request.POST.get("years_per_step")
+            if request.method == "POST"
+            else ladder.years_per_step,
+            "breadcrumbs": [CRUMB, ("人才参数", None)],
+        },
+    )
+
+
+@capability_required(Cap.TALENT_MANAGE)
+def import_template(request: AuthedHttpRequest) -> HttpResponse:
+    return file_response(
+        "社会工作人才名册导入模板",
+        imports.IMPORT_COLUMNS,
+        imports.template_rows(),
+        request.GET.get("format", "xlsx"),
+    )
+
+
+@capability_required(Cap.TALENT_MANAGE)
+@require_http_methods(["GET", "POST"])
+def import_view(request: AuthedHttpRequest) -> HttpResponse:
+    """Upload → dry run (every bad row, in Chinese) → confirm → all-or-nothing commit."""
+    context: dict[str, object] = {
+        "form": ImportUploadForm(),
+        "columns": imports.IMPORT_COLUMNS,
+        "required": imports.REQUIRED_COLUMNS,
+        "breadcrumbs": [CRUMB, ("导入人才名册", None)],
+    }
+    if request.method == "POST":
+        try:
+            posted = read_posted_table(request, imports.IMPORT_SPEC)
+            report = imports.import_people(
+                actor=request.user, rows=posted.table.rows, commit=posted.commit
+            )
+        except UploadInvalid as exc:
+            context["form"] = exc.form
+            return render(request, "talent/import.html", context, status=422)
+        except (StagingError, TableError) as exc:
+            context["file_error"] = exc.message
+            return render(request, "talent/import.html", context, status=422)
+        if report.committed:
+            discard(request.user, posted.token)
+            messages.success(request, f"导入完成：新建档案 {report.created} 份")
+            return redirect("talent:people")
+        context.update(
+            {
+                "report": report,
+                "token": posted.token,
+                "filename": posted.filename,
+                "errors": report.errors[:1000],
+                "warnings": [*posted.table.warnings, *report.notes],
+            }
+        )
+    return render(request, "talent/import.html", context)

@@ -1,0 +1,3 @@
+from .transfer import Transfer, TransferQuerySet, TransferStep
+
+__all__ = ["Transfer", "TransferQuerySet", "TransferStep"]
