@@ -24,6 +24,7 @@ the last 30 days and for a whole year; the baseline runs the appeals panel's per
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import random
@@ -79,7 +80,6 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     import django
 
     django.setup()
-    from appeals_intake import preload_history
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
@@ -95,30 +95,18 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     from shegong.cockpit.query import build_query, read_filters
     from shegong.core.panels import CockpitQuery, all_panels
     from shegong.core.roles import Role
-    from shegong.demo import appeals as demo_appeals
-    from shegong.demo.generator import generate
     from shegong.regions.models import Region
 
     settings.ALLOWED_HOSTS = ["*"]
     # force_login cannot do the login steps (second factor): trust it, as the test settings do.
     settings.SHEGONG_TRUST_FORCED_LOGIN = True
     out: dict[str, object] = {"backend": connection.vendor, "appeals_target": args.appeals}
-    started = time.monotonic()
     call_command("migrate", interactive=False, verbosity=0)
-    demo_appeals.APPEAL_COUNTS[args.size] = 0
-    generate(args.size, log=lambda _m: None)
-    out["city_seconds"] = round(time.monotonic() - started, 1)
-    rng = random.Random(args.seed)
-    out["history"] = preload_history(args.appeals, rng, log, args.workers)
-    started = time.monotonic()
-    with connection.cursor() as cursor:
-        cases = " ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(CATEGORIES))
-        cursor.execute(
-            f"UPDATE appeals_appeal SET category_l1 = CASE (id % {len(CATEGORIES)}) "  # noqa: S608
-            f"{cases} END WHERE category_l1 = ''"
-        )
-        cursor.execute("ANALYZE")
-    out["categorise_seconds"] = round(time.monotonic() - started, 1)
+    if args.data_dir and Appeal.objects.count() >= args.appeals:
+        log("re-using the data in", args.data_dir)
+        out["reused"] = True
+    else:
+        _build(args, out)
     started = time.monotonic()
     call_command("appeals_rollup", "--rebuild", stdout=open(os.devnull, "w"))  # noqa: SIM115
     out["rollup_rebuild_seconds"] = round(time.monotonic() - started, 1)
@@ -185,6 +173,31 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     return out
 
 
+def _build(args: argparse.Namespace, out: dict[str, object]) -> None:
+    """The demo city without its appeals, then the bulk-loaded, categorised history."""
+    from appeals_intake import preload_history
+    from django.db import connection
+
+    from shegong.demo import appeals as demo_appeals
+    from shegong.demo.generator import generate
+
+    started = time.monotonic()
+    demo_appeals.APPEAL_COUNTS[args.size] = 0
+    generate(args.size, log=lambda _m: None)
+    out["city_seconds"] = round(time.monotonic() - started, 1)
+    rng = random.Random(args.seed)
+    out["history"] = preload_history(args.appeals, rng, log, args.workers)
+    started = time.monotonic()
+    with connection.cursor() as cursor:
+        cases = " ".join(f"WHEN {i} THEN '{c}'" for i, c in enumerate(CATEGORIES))
+        cursor.execute(
+            f"UPDATE appeals_appeal SET category_l1 = CASE (id % {len(CATEGORIES)}) "  # noqa: S608
+            f"{cases} END WHERE category_l1 = ''"
+        )
+        cursor.execute("ANALYZE")
+    out["categorise_seconds"] = round(time.monotonic() - started, 1)
+
+
 def _ok(response: object) -> None:
     status = getattr(response, "status_code", 0)
     if status != 200:
@@ -200,12 +213,24 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="PostgreSQL load processes")
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--pg-url", default="postgres://root@127.0.0.1:5432/")
+    parser.add_argument(
+        "--data-dir",
+        help="SQLite: keep the data in this directory and re-use it when it already holds "
+        "--appeals appeals (the rollup is rebuilt either way)",
+    )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.inner:
         print(json.dumps(run(args), ensure_ascii=False))
         return
-    with tempfile.TemporaryDirectory(prefix="cockpit-bench-") as data_dir:
+    if args.data_dir and args.postgres:
+        raise SystemExit("--data-dir 只用于 SQLite")
+    with contextlib.ExitStack() as stack:
+        if args.data_dir:
+            Path(args.data_dir).mkdir(parents=True, exist_ok=True)
+            data_dir = str(Path(args.data_dir).resolve())
+        else:
+            data_dir = stack.enter_context(tempfile.TemporaryDirectory(prefix="cockpit-bench-"))
         env = {**os.environ, "SHEGONG_DATA_DIR": data_dir, "SHEGONG_TASKS": "immediate"}
         env["DATABASE_URL"] = f"sqlite:///{data_dir}/bench.sqlite3"
         if args.postgres:

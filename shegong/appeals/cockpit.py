@@ -1,7 +1,8 @@
 """The appeals panel of the cockpit (issue 17, docs/cockpit.md).
 
-Counts come from the daily rollup (``models.AppealDayStat``, kept by ``rollup.sync``) for
-the period figures and from indexed direct queries for the state of now (open, due soon,
+Counts come from the daily and monthly rollups (``models.AppealDayStat`` and
+``AppealMonthStat``, kept by ``rollup.sync``: whole months from the month table, the edge days
+from the day table) for the period figures and from indexed direct queries for the state of now (open, due soon,
 overdue) and the month's 三率 (the assessment's own per-unit counters). Every figure is
 limited to ``region_root(query)``: for a region-scoped viewer that subtree is inside the
 viewer's scope, so the rollup over it equals ``Appeal.objects.visible_to(user)`` inside it
@@ -30,7 +31,7 @@ from shegong.units.models import Unit
 from . import rollup
 from .choices import OPEN_APPEAL_STATES
 from .filters import clock_q, counted_q
-from .models import Appeal, AppealDayStat
+from .models import Appeal, AppealDayStat, AppealMonthStat
 from .services import assessment
 
 UNCATEGORISED = "-"  # the drill-down's code for "no 一级 category yet"
@@ -69,13 +70,49 @@ def _category_q(query: CockpitQuery, field: str) -> Q:
     return Q(**{field: "" if query.category == UNCATEGORISED else query.category})
 
 
-def stats(query: CockpitQuery, start: datetime.date, end: datetime.date) -> QuerySet[AppealDayStat]:
-    """The rollup rows of the period inside the query's region and category."""
+# Longer periods show their registrations per month (from the month rollup) instead of
+# per day: a year of daily rows is ~365 × regions × categories rows to read.
+DAILY_UP_TO_DAYS = 92
+
+
+def where(query: CockpitQuery) -> Q:
+    """The rollup rows inside the query's region (the regions of its subtree, looked up
+    through the path index — no join per rollup row) and category."""
     root = region_root(query)
-    rows = AppealDayStat.objects.filter(day__gte=start, day__lte=end)
+    q = _category_q(query, "category")
     if root is not None:
-        rows = rows.filter(subtree_q(root, "region__path"))
-    return rows.filter(_category_q(query, "category"))
+        q &= Q(region_id__in=Region.objects.filter(subtree_q(root)).values("pk"))
+    return q
+
+
+def stats(query: CockpitQuery, start: datetime.date, end: datetime.date) -> QuerySet[AppealDayStat]:
+    """The daily rollup rows of the period inside the query's region and category."""
+    return AppealDayStat.objects.filter(where(query), day__gte=start, day__lte=end)
+
+
+def period_totals(
+    query: CockpitQuery, start: datetime.date, end: datetime.date, *fields: str
+) -> dict[str, int]:
+    """The sums of ``fields`` over the period: whole months from the month rollup, the
+    edge days from the day rollup (``rollup.period_parts``)."""
+    totals = dict.fromkeys(fields, 0)
+    for part in rollup.period_parts(start, end, where(query)):
+        sums = part.aggregate(**{f: Sum(f) for f in fields})
+        for field in fields:
+            totals[field] += int(sums[field] or 0)
+    return totals
+
+
+def period_by(
+    query: CockpitQuery, start: datetime.date, end: datetime.date, field: str
+) -> dict[str | int, int]:
+    """Registered appeals of the period per value of ``field`` (``category``,
+    ``region_id``)."""
+    counts: dict[str | int, int] = defaultdict(int)
+    for part in rollup.period_parts(start, end, where(query)):
+        for key, n in part.values_list(field).annotate(n=Sum("registered")).values_list(field, "n"):
+            counts[key] += int(n or 0)
+    return counts
 
 
 def direct(query: CockpitQuery) -> QuerySet[Appeal]:
@@ -90,14 +127,10 @@ def direct(query: CockpitQuery) -> QuerySet[Appeal]:
 
 
 def open_now(query: CockpitQuery) -> int:
-    """当前在办 from the rollup's ``open`` column over every day (a day's row is recomputed
-    whenever one of its appeals changes, so its ``open`` is the appeals of that day open
-    now, as of the last sync): no scan of the appeals."""
-    rows = AppealDayStat.objects.all()
-    root = region_root(query)
-    if root is not None:
-        rows = rows.filter(subtree_q(root, "region__path"))
-    total = rows.filter(_category_q(query, "category")).aggregate(n=Sum("open"))["n"]
+    """当前在办 from the month rollup's ``open`` column over every month (a day's row, and
+    its month's, is recomputed whenever one of its appeals changes, so its ``open`` is the
+    appeals of that day open now, as of the last sync): no scan of the appeals."""
+    total = AppealMonthStat.objects.filter(where(query), open__gt=0).aggregate(n=Sum("open"))["n"]
     return int(total or 0)
 
 
@@ -145,20 +178,18 @@ class AppealsPanel:
 
     def kpis(self, query: CockpitQuery, as_of: datetime.datetime | None = None) -> Figure:
         period = period_params(query.start, query.end)
-        totals = stats(query, query.start, query.end).aggregate(
-            registered=Sum("registered"), closed=Sum("closed"), group=Sum("group")
+        totals = period_totals(query, query.start, query.end, "registered", "closed", "group")
+        last = period_totals(
+            query, same_day_last_year(query.start), same_day_last_year(query.end), "registered"
         )
-        last = stats(
-            query, same_day_last_year(query.start), same_day_last_year(query.end)
-        ).aggregate(registered=Sum("registered"))
         now = timezone.now()
         counts = {
             "open": open_now(query),
             "due_soon": clock_count(query, "due_soon", now),
             "overdue": clock_count(query, "overdue", now),
         }
-        registered = int(totals["registered"] or 0)
-        previous = int(last["registered"] or 0)
+        registered = totals["registered"]
+        previous = last["registered"]
         yoy = round(100 * (registered - previous) / previous, 1) if previous else 0.0
         last_period = period_params(same_day_last_year(query.start), same_day_last_year(query.end))
         open_states = "&".join(f"status={s}" for s in sorted(OPEN_APPEAL_STATES))
@@ -166,12 +197,10 @@ class AppealsPanel:
             Point("登记件数", registered, search_url(query, **period)),
             Point(
                 "其中已办结",
-                int(totals["closed"] or 0),
+                totals["closed"],
                 search_url(query, status="closed", **period),
             ),
-            Point(
-                "集体访/联名", int(totals["group"] or 0), search_url(query, group="true", **period)
-            ),
+            Point("集体访/联名", totals["group"], search_url(query, group="true", **period)),
             Point("去年同期登记", previous, search_url(query, **last_period)),
             Point("同比增减（%）", yoy, None),
             Point("当前在办", counts["open"], f"{search_url(query)}&{open_states}"),
@@ -195,6 +224,8 @@ class AppealsPanel:
         )
 
     def by_day(self, query: CockpitQuery) -> Figure:
+        if (query.end - query.start).days >= DAILY_UP_TO_DAYS:
+            return self.by_month(query)
         this_year = dict(
             stats(query, query.start, query.end)
             .values_list("day")
@@ -237,14 +268,55 @@ class AppealsPanel:
             note="每日登记的诉求件数（按登记日期），口径同“登记件数”；去年同期为上一年同一日。",
         )
 
-    def by_category(self, query: CockpitQuery) -> Figure:
-        rows = (
-            stats(query, query.start, query.end)
-            .values_list("category")
-            .annotate(n=Sum("registered"))
-            .values_list("category", "n")
+    def by_month(self, query: CockpitQuery) -> Figure:
+        """The registrations per month of a long period, with the same months a year
+        earlier (a partial month at either end counts its days inside the period)."""
+        this_year = rollup.monthly(query.start, query.end, where(query))
+        last_start, last_end = same_day_last_year(query.start), same_day_last_year(query.end)
+        last_year = rollup.monthly(last_start, last_end, where(query))
+        months = []
+        month = query.start.replace(day=1)
+        while month <= query.end:
+            months.append(month)
+            month = rollup.next_month(month)
+
+        def bounds(month: datetime.date, lo: datetime.date, hi: datetime.date) -> dict[str, str]:
+            last_day = rollup.next_month(month) - datetime.timedelta(days=1)
+            return period_params(max(month, lo), min(last_day, hi))
+
+        current = tuple(
+            Point(
+                f"{m:%Y-%m}",
+                this_year.get(m, 0),
+                search_url(query, **bounds(m, query.start, query.end)),
+            )
+            for m in months
         )
-        ordered = sorted(((c, int(n or 0)) for c, n in rows if n), key=lambda r: (-r[1], r[0]))
+        previous = []
+        for m in months:
+            before = same_day_last_year(m)
+            previous.append(
+                Point(
+                    f"{m:%Y-%m}",
+                    last_year.get(before, 0),
+                    search_url(query, **bounds(before, last_start, last_end)),
+                )
+            )
+        return Figure(
+            key="appeals.by_day",
+            title="每月登记量及去年同期",
+            chart="line",
+            series=(Series("本期", current), Series("去年同期", tuple(previous))),
+            unit="件",
+            note=(
+                f"所选期间超过{DAILY_UP_TO_DAYS}天时按月显示：每月登记的诉求件数（按登记日期），"
+                "口径同“登记件数”；期间首尾不满一月的，只计期间内的日子；去年同期为上一年同月。"
+            ),
+        )
+
+    def by_category(self, query: CockpitQuery) -> Figure:
+        rows = period_by(query, query.start, query.end, "category").items()
+        ordered = sorted(((str(c), n) for c, n in rows if n), key=lambda r: (-r[1], r[0]))
         points = tuple(
             Point(
                 c or "未分类",
@@ -268,12 +340,11 @@ class AppealsPanel:
         root = region_root(query)
         depth = len([p for p in (root or "/").strip("/").split("/") if p])
         counts: dict[str, int] = defaultdict(int)
-        rows = (
-            stats(query, query.start, query.end)
-            .values_list("region__path")
-            .annotate(n=Sum("registered"))
-            .values_list("region__path", "n")
+        by_id = period_by(query, query.start, query.end, "region_id")
+        paths: dict[str | int, str] = dict(
+            Region.objects.filter(pk__in=list(by_id)).values_list("pk", "path")
         )
+        rows = [(paths[pk], n) for pk, n in by_id.items() if pk in paths]
         for path, n in rows:
             parts = [p for p in path.strip("/").split("/") if p]
             key = "/" + "/".join(parts[: min(depth + 1, len(parts))]) + "/"

@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from .choices import OPEN_APPEAL_STATES, AppealStatus
 from .filters import counted_q
-from .models import Appeal, AppealDayStat, RollupMark
+from .models import Appeal, AppealDayStat, AppealMonthStat, RollupMark
 
 NAME = "appeal_day"
 SLACK = timedelta(minutes=10)
@@ -98,7 +98,106 @@ def _recompute(days: set[datetime.date]) -> int:
         AppealDayStat.objects.filter(day__in=chunk).delete()
         AppealDayStat.objects.bulk_create(rows, batch_size=2000)
         written += len(rows)
+    _recompute_months({d.replace(day=1) for d in days})
     return written
+
+
+def next_month(month: datetime.date) -> datetime.date:
+    return (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _recompute_months(months: set[datetime.date]) -> None:
+    """Replace the month rows of ``months`` (first days) by the sums of their day rows."""
+    for month in sorted(months):
+        rows = (
+            AppealDayStat.objects.filter(day__gte=month, day__lt=next_month(month))
+            .values("region_id", "category")
+            .annotate(
+                r=Sum("registered"),
+                o=Sum("open"),
+                c=Sum("closed"),
+                g=Sum("group"),
+                h=Sum("headcount"),
+            )
+            .order_by()
+        )
+        stats = [
+            AppealMonthStat(
+                month=month,
+                region_id=row["region_id"],
+                category=row["category"],
+                registered=row["r"] or 0,
+                open=row["o"] or 0,
+                closed=row["c"] or 0,
+                group=row["g"] or 0,
+                headcount=row["h"] or 0,
+            )
+            for row in rows
+        ]
+        AppealMonthStat.objects.filter(month=month).delete()
+        AppealMonthStat.objects.bulk_create(stats, batch_size=2000)
+
+
+class Period(TypedDict):
+    """A period cut for the rollup: whole months read from the month table, the rest of
+    the days (at most two partial months, one at each end) from the day table."""
+
+    months: tuple[datetime.date, datetime.date] | None  # first and last whole month
+    days: list[tuple[datetime.date, datetime.date]]  # inclusive day ranges
+
+
+def split(start: datetime.date, end: datetime.date) -> Period:
+    """``[start, end]`` as whole months plus edge days; a period inside one month, or
+    without a whole month, is all days."""
+    first = start if start.day == 1 else next_month(start)
+    after = next_month(end) if next_month(end) - timedelta(days=1) == end else end.replace(day=1)
+    if first >= after:
+        return {"months": None, "days": [(start, end)] if start <= end else []}
+    days = []
+    if start < first:
+        days.append((start, first - timedelta(days=1)))
+    if after <= end:
+        days.append((after, end))
+    last = (after - timedelta(days=1)).replace(day=1)
+    return {"months": (first, last), "days": days}
+
+
+def period_parts(
+    start: datetime.date, end: datetime.date, where: Q
+) -> list[QuerySet[AppealDayStat] | QuerySet[AppealMonthStat]]:
+    """The rollup rows of ``[start, end]`` matching ``where`` (on the fields the two tables
+    share: ``region``, ``category``, the counts): month rows for the whole months and day
+    rows for the edges. Sum a count over every part to get the period's."""
+    period = split(start, end)
+    parts: list[QuerySet[AppealDayStat] | QuerySet[AppealMonthStat]] = [
+        AppealDayStat.objects.filter(where, day__gte=lo, day__lte=hi) for lo, hi in period["days"]
+    ]
+    if period["months"] is not None:
+        lo, hi = period["months"]
+        parts.append(AppealMonthStat.objects.filter(where, month__gte=lo, month__lte=hi))
+    return parts
+
+
+def monthly(start: datetime.date, end: datetime.date, where: Q) -> dict[datetime.date, int]:
+    """Registered appeals per month (first day) of ``[start, end]`` (partial months at
+    the ends counted over their days in the period)."""
+    period = split(start, end)
+    counts: dict[datetime.date, int] = {}
+    for lo, hi in period["days"]:
+        n = AppealDayStat.objects.filter(where, day__gte=lo, day__lte=hi).aggregate(
+            n=Sum("registered")
+        )["n"]
+        counts[lo.replace(day=1)] = int(n or 0)
+    if period["months"] is not None:
+        lo, hi = period["months"]
+        rows = (
+            AppealMonthStat.objects.filter(where, month__gte=lo, month__lte=hi)
+            .values_list("month")
+            .annotate(n=Sum("registered"))
+            .values_list("month", "n")
+        )
+        counts.update({month: int(n or 0) for month, n in rows})
+    return counts
 
 
 def _mark() -> RollupMark:
@@ -152,17 +251,22 @@ def rebuild_days(days: Iterable[datetime.date] | None = None) -> set[datetime.da
     first = Appeal.objects.order_by("registered_at").values_list("registered_at", flat=True).first()
     last = Appeal.objects.order_by("-registered_at").values_list("registered_at", flat=True).first()
     AppealDayStat.objects.all().delete()
+    AppealMonthStat.objects.all().delete()
     if first is None or last is None:
         return set()
     start = timezone.localdate(first)
     end = timezone.localdate(last)
     all_days: set[datetime.date] = set()
-    cursor = start
-    while cursor <= end:
-        chunk = {cursor + timedelta(days=i) for i in range(31) if cursor + timedelta(days=i) <= end}
+    month = start.replace(day=1)
+    while month <= end:  # month by month, so each month's row is written once
+        chunk = {
+            month + timedelta(days=i)
+            for i in range((next_month(month) - month).days)
+            if start <= month + timedelta(days=i) <= end
+        }
         _recompute(chunk)
         all_days |= chunk
-        cursor += timedelta(days=31)
+        month = next_month(month)
     return all_days
 
 

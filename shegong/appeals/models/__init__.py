@@ -35,13 +35,14 @@ from .oversight import (
     SupervisionQuerySet,
     SupervisionReport,
 )
-from .rollup import AppealDayStat, RollupMark
+from .rollup import AppealDayStat, AppealMonthStat, RollupMark
 
 __all__ = [
     "APPEALS_VIEW",
     "Appeal",
     "AppealDayStat",
     "AppealEvent",
+    "AppealMonthStat",
     "AppealPolicy",
     "AppealQuerySet",
     "AssessmentConfig",

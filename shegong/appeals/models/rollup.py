@@ -39,6 +39,37 @@ class AppealDayStat(models.Model):
         return f"{self.day} {self.region_id} {self.category}: {self.registered}"
 
 
+class AppealMonthStat(models.Model):
+    """The same counts per Beijing calendar month × region × 一级 category: the sum of the
+    month's ``AppealDayStat`` rows, rewritten whenever one of its days is (``rollup``). A
+    year's figures read twelve months of it instead of 365 days of the daily table, and
+    当前在办 sums its ``open`` (docs/cockpit.md, bench/README.md)."""
+
+    month = models.DateField("月份")  # the month's first day
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    category = models.CharField("诉求类别（一级）", max_length=50, blank=True)
+    registered = models.PositiveIntegerField("登记件数", default=0)
+    open = models.PositiveIntegerField("在办件数", default=0)
+    closed = models.PositiveIntegerField("办结件数", default=0)
+    group = models.PositiveIntegerField("集体访/联名件数", default=0)
+    headcount = models.PositiveIntegerField("集体访/联名人数", default=0)
+
+    class Meta:
+        verbose_name = "诉求月汇总"
+        verbose_name_plural = "诉求月汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "region", "category"], name="appeal_month_stat_once"
+            )
+        ]
+        indexes = [models.Index(fields=["region", "month"], name="appeal_month_stat_region")]
+
+    def __str__(self) -> str:
+        return f"{self.month:%Y-%m} {self.region_id} {self.category}: {self.registered}"
+
+
 class RollupMark(models.Model):
     """How far ``appeals.rollup.sync`` has read (``Appeal.updated_at``); one row per rollup."""
 
