@@ -128,7 +128,7 @@ def objects(world: World, objects: dict[str, object]) -> dict[str, object]:
     from django.utils import timezone
 
     from shegong.talent.services import credentials, decisions, evaluation, training
-    from shegong.talent.testing import make_person
+    from shegong.talent.sample import make_person
 
     admin = world.dept_admin
     person = make_person(
