@@ -49,7 +49,5 @@ def test_demo_does_not_import_test_helpers() -> None:
     from pathlib import Path
 
     imports = _imports_of(Path(demo.__file__).read_text(encoding="utf-8"))
-    testish = {
-        m for m in imports if {"testing", "tests", "pytest", "conftest"} & set(m.split("."))
-    }
+    testish = {m for m in imports if {"testing", "tests", "pytest", "conftest"} & set(m.split("."))}
     assert testish == set()
