@@ -31,6 +31,7 @@ register_action_labels(
         "talent_appeal_answered": "答复考核等次复核",
         "talent_decision_proposed": "提出激励或处理建议",
         "talent_decision_decided": "审批激励或处理决定",
+        "talent_decision_applied": "执行激励或处理决定（调整岗位或离岗）",
         "talent_policy_changed": "修改人才工作参数",
         "talent_reminders_sent": "发送证书再登记与学时提醒",
     }
@@ -45,6 +46,9 @@ register_field_labels(
         "kind": "类型",
         "sent": "发送条数",
         "ladder": "岗位等级序列",
+        "post": "岗位",
+        "decision": "决定",
+        "left_on": "离岗日期",
     }
 )
 

@@ -26,8 +26,8 @@ from shegong.units.models import Unit
 
 from .choices import Category
 from .models import Person, PostLadder
+from .sample import id_number, make_person
 from .services import credentials, decisions, evaluation, training
-from .testing import id_number, make_person
 
 UNITS = {"small": 6, "city": 40, "metro": 120}
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"

@@ -1,14 +1,16 @@
 """The talent panel of the cockpit (``core.panels``): 持证率, hours completion, grade
 distribution, expiring credentials, staffing against the standard. Every figure counts rows
 ``visible_to(query.user)`` through ``services.figures`` (the same functions as the figures
-page), narrowed to ``query.region_id`` when given."""
+page), limited to ``region_root(query)``: the query's region (``query.region_id``, checked
+by the cockpit to lie in the viewer's jurisdiction) or else the viewer's own region —
+always intersected with what the viewer may see. Drill-down links carry the region."""
 
 from __future__ import annotations
 
 from django.urls import reverse
 from django.utils import timezone
 
-from shegong.core.panels import CockpitQuery, Figure, Point, Series
+from shegong.core.panels import CockpitQuery, Figure, Point, Series, region_root
 from shegong.core.roles import Cap
 from shegong.regions.choices import RegionLevel
 
@@ -25,20 +27,27 @@ class TalentPanel:
     def figures(self, query: CockpitQuery) -> list[Figure]:
         user = query.user
         today = min(query.end, timezone.localdate())
+        root = region_root(query)
         people_url = reverse("talent:people")
+        region = f"&{query.region_param()}" if query.region_id else ""
         p = TalentPolicy.current()  # the note states the hours the policy requires
-        overall = figures.certified_overall(user, today)
-        hours = figures.hours_completion(user, today)
-        year, grades = figures.grade_distribution(user)
-        expiring = figures.expiring(user, today)
-        streets = figures.certified_by_region(user, today, RegionLevel.STREET)
-        staffing = figures.staffing(user, RegionLevel.STREET)
+        overall = figures.certified_overall(user, today, root)
+        hours = figures.hours_completion(user, today, root)
+        year, grades = figures.grade_distribution(user, root)
+        expiring = figures.expiring(user, today, root)
+        streets = figures.certified_by_region(user, today, RegionLevel.STREET, root)
+        staffing = figures.staffing(user, RegionLevel.STREET, root)
         out = [
             Figure(
                 "talent.certified",
                 "持证率",
                 "kpi",
-                (Series("持证率", (Point("持证率", overall.rate, f"{people_url}?certified=1"),)),),
+                (
+                    Series(
+                        "持证率",
+                        (Point("持证率", overall.rate, f"{people_url}?certified=1{region}"),),
+                    ),
+                ),
                 unit="%",
                 note=f"在岗人员中持有处于登记有效期内职业资格证书的人数（{overall.numerator}）"
                 f"÷在岗人员数（{overall.denominator}），按{today}计",

@@ -106,6 +106,10 @@ class Decision(models.Model):
     title = models.CharField("事项", max_length=120)
     basis = models.TextField("依据")
     basis_facts = models.JSONField("依据数据（提出时）", default=dict, blank=True)
+    # 晋升/降级: the post when proposed and the post decided; approval moves the person
+    # (``services.decisions.decide``), refused if the post changed in between.
+    post_from = models.CharField("原岗位", max_length=30, blank=True)
+    post_to = models.CharField("调整后岗位", max_length=30, blank=True)
     status = models.CharField(
         "状态", max_length=10, choices=DecisionStatus.choices, default=DecisionStatus.PROPOSED
     )

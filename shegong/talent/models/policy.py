@@ -10,14 +10,25 @@ DEFAULT_GRADES = ["优秀", "称职", "基本称职", "不称职"]
 # post → [lowest level, highest level]; degree → equivalent years of service.
 DEFAULT_POSTS = {"社区正职": [7, 18], "社区副职": [4, 15], "其他社区工作者": [1, 12]}
 DEFAULT_DEGREE_YEARS = {"bachelor": 3, "master": 5, "doctor": 7}
-# 四岗二十四级 (e.g. 宁夏 2025, one step every 2 years): a template to adjust to the local
-# document — the ranges below are placeholders the department must check (docs/talent.md).
+# 四岗二十四级: the ladder some provinces publish instead of 三岗十八级 (domain rules §8:
+# e.g. 宁夏 2025, one step every 2 years). Adopted from the parameters page
+# (``services.policy.adopt_four_posts``), then edited there like any ladder. What is sourced
+# and what is assumed (docs/rules/talent-rules.md repeats it):
+# - sourced (secondary, not checked against the local document): four posts, levels 1–24,
+#   one level every 2 years;
+# - post names: the commonly used 社区正职 / 社区副职 / 社区委员 / 社区专职工作者;
+# - ASSUMED, no source found: each post's range. Built like 三岗十八级 (where each post's
+#   range lies 3 levels above the next one's): each post spans 15 levels, 3 above the next,
+#   the top post ending at 24;
+# - ASSUMED: the degree equivalents of 三岗十八级 (学士 3, 硕士 5, 博士 7 years).
+FOUR_POSTS_NAME = "四岗二十四级"
 FOUR_POSTS_TEMPLATE = {
-    "社区正职": [9, 24],
-    "社区副职": [6, 21],
-    "社区委员": [3, 18],
-    "其他社区工作者": [1, 16],
+    "社区正职": [10, 24],
+    "社区副职": [7, 21],
+    "社区委员": [4, 18],
+    "社区专职工作者": [1, 15],
 }
+FOUR_POSTS_YEARS_PER_STEP = 2
 
 
 class PostLadder(models.Model):

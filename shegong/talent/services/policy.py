@@ -13,7 +13,13 @@ from shegong.core.exceptions import DomainError
 from shegong.core.permissions import require_capability
 from shegong.core.roles import Cap
 
-from ..models import PostLadder, TalentPolicy
+from ..models import Person, PostLadder, TalentPolicy
+from ..models.policy import (
+    DEFAULT_DEGREE_YEARS,
+    FOUR_POSTS_NAME,
+    FOUR_POSTS_TEMPLATE,
+    FOUR_POSTS_YEARS_PER_STEP,
+)
 
 NUMBER_FIELDS = [
     "hours_assistant",
@@ -122,3 +128,38 @@ def use_ladder(*, actor: User, ladder_id: int) -> PostLadder:
             changes={"ladder": [None, ladder.name]},
         )
     return ladder
+
+
+def adopt_four_posts(*, actor: User) -> PostLadder:
+    """Make 四岗二十四级 current, created from ``FOUR_POSTS_TEMPLATE`` the first time (an
+    existing row keeps the ranges the department has edited)."""
+    require_capability(actor, Cap.TALENT_POLICY, "您的角色不能修改人才工作参数")
+    with transaction.atomic():
+        ladder, created = PostLadder.objects.get_or_create(
+            name=FOUR_POSTS_NAME,
+            defaults={
+                "posts": FOUR_POSTS_TEMPLATE,
+                "years_per_step": FOUR_POSTS_YEARS_PER_STEP,
+                "degree_years": DEFAULT_DEGREE_YEARS,
+            },
+        )
+        if created:
+            audit.record(
+                "talent_policy_changed",
+                actor=actor,
+                target=ladder,
+                changes={"ladder": [None, str(FOUR_POSTS_TEMPLATE)]},
+            )
+        return use_ladder(actor=actor, ladder_id=ladder.pk)
+
+
+def people_off_ladder(actor: User, ladder: PostLadder) -> int:
+    """Active people (that ``actor`` sees) whose post is not a post of ``ladder``: their
+    level is not computed (未定岗) until their post is changed."""
+    return (
+        Person.objects.visible_to(actor)
+        .active()
+        .exclude(post="")
+        .exclude(post__in=list(ladder.posts))
+        .count()
+    )

@@ -41,8 +41,8 @@ def kit(world: World) -> TalentKit:
 def build_kit(world: World) -> TalentKit:
     from shegong.accounts import services as accounts
     from shegong.core.roles import Role
+    from shegong.talent.sample import make_person
     from shegong.talent.services.people import link_account
-    from shegong.talent.testing import make_person
 
     admin = world.dept_admin
     worker = make_person(

@@ -127,8 +127,8 @@ def objects(world: World, objects: dict[str, object]) -> dict[str, object]:
     北一社区 with the worker's evaluation — built through the services."""
     from django.utils import timezone
 
+    from shegong.talent.sample import make_person
     from shegong.talent.services import credentials, decisions, evaluation, training
-    from shegong.talent.testing import make_person
 
     admin = world.dept_admin
     person = make_person(

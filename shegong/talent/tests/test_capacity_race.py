@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from shegong.core.exceptions import DomainError
 from shegong.talent.models import Enrolment
+from shegong.talent.sample import make_person
 from shegong.talent.services import training
-from shegong.talent.testing import make_person
 
 from .conftest import TalentKit
 

@@ -10,8 +10,8 @@ from django.core.exceptions import PermissionDenied
 
 from shegong.core.exceptions import DomainError
 from shegong.talent.models import Cycle, Evaluation
+from shegong.talent.sample import make_person
 from shegong.talent.services import decisions, evaluation
-from shegong.talent.testing import make_person
 
 from .conftest import TalentKit, at
 

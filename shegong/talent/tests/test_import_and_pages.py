@@ -11,10 +11,10 @@ import time_machine
 
 from shegong.core.tabular import read_table, xlsx_bytes
 from shegong.talent.models import PostLadder, TalentPolicy
+from shegong.talent.sample import id_number
 from shegong.talent.services import credentials, imports
 from shegong.talent.services.people import ladder_of
 from shegong.talent.services.policy import update_policy
-from shegong.talent.testing import id_number
 
 from .conftest import TalentKit, at
 

@@ -9,7 +9,7 @@ from shegong.accounts.models import User
 from shegong.core.pii import plain
 from shegong.core.roles import Role
 from shegong.talent.models import Person
-from shegong.talent.testing import id_number
+from shegong.talent.sample import id_number
 
 from .conftest import ClientFor, TalentKit, at
 

@@ -19,9 +19,16 @@ from shegong.core.tabular import TableError
 from shegong.regions.choices import RegionLevel
 
 from ..models import PostLadder, TalentPolicy
+from ..models.policy import FOUR_POSTS_NAME
 from ..services import figures, imports
-from ..services.policy import NUMBER_FIELDS, update_policy
-from .common import CRUMB, caps
+from ..services.policy import (
+    NUMBER_FIELDS,
+    adopt_four_posts,
+    people_off_ladder,
+    update_policy,
+    use_ladder,
+)
+from .common import CRUMB, caps, parse_int
 
 
 def _figures(request: AuthedHttpRequest) -> dict[str, object]:
@@ -83,9 +90,30 @@ def figures_page(request: AuthedHttpRequest) -> HttpResponse:
     return render(request, "talent/figures.html", context)
 
 
+def _switch_ladder(request: AuthedHttpRequest) -> HttpResponse:
+    choice = request.POST.get("use_ladder", "")
+    try:
+        if choice == "four_posts":
+            ladder = adopt_four_posts(actor=request.user)
+        else:
+            ladder = use_ladder(actor=request.user, ladder_id=parse_int(choice, "岗位等级序列"))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect("talent:policy")
+    messages.success(request, f"已启用岗位等级序列“{ladder.name}”")
+    if off := people_off_ladder(request.user, ladder):
+        messages.warning(
+            request,
+            f"{off}名在岗人员的岗位不在该序列中，其等级显示为未定岗，请在人员档案中调整岗位",
+        )
+    return redirect("talent:policy")
+
+
 @capability_required(Cap.TALENT_POLICY)
 @require_http_methods(["GET", "POST"])
 def policy_page(request: AuthedHttpRequest) -> HttpResponse:
+    if request.method == "POST" and "use_ladder" in request.POST:
+        return _switch_ladder(request)
     current = TalentPolicy.current()
     ladder = PostLadder.current()
     if request.method == "POST":
@@ -114,7 +142,9 @@ def policy_page(request: AuthedHttpRequest) -> HttpResponse:
             if request.method == "POST"
             else "、".join(current.grade_list),
             "ladder": ladder,
-            "ladders": PostLadder.objects.order_by("name"),
+            "ladders": PostLadder.objects.exclude(pk=ladder.pk).order_by("name"),
+            "four_posts": FOUR_POSTS_NAME,
+            "four_posts_exists": PostLadder.objects.filter(name=FOUR_POSTS_NAME).exists(),
             "ladder_text": request.POST.get("ladder_posts")
             if request.method == "POST"
             else "\n".join(

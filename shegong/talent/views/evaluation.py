@@ -140,8 +140,7 @@ def evaluation_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     )
 
 
-@capability_required(Cap.TALENT_VIEW)
-def decision_list(request: AuthedHttpRequest) -> HttpResponse:
+def _decisions_page(request: AuthedHttpRequest, **extra: object) -> HttpResponse:
     rows = Decision.objects.visible_to(request.user).select_related("person", "proposed_by")
     return render(
         request,
@@ -150,13 +149,20 @@ def decision_list(request: AuthedHttpRequest) -> HttpResponse:
             "page": paginate_capped(request, rows.order_by("-proposed_at", "pk"), 50),
             "breadcrumbs": [("激励与处理", None)],
             **caps(request),
+            **extra,
         },
     )
+
+
+@capability_required(Cap.TALENT_VIEW)
+def decision_list(request: AuthedHttpRequest) -> HttpResponse:
+    return _decisions_page(request)
 
 
 @capability_required(Cap.TALENT_DECIDE)
 @require_POST
 def decision_decide(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """On a refusal the list again with the reason and the note typed for this decision."""
     get_visible_or_404(Decision, request.user, pk=pk)
     try:
         decisions.decide(
@@ -167,6 +173,6 @@ def decision_decide(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         )
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, "已审批")
+        return _decisions_page(request, data=request.POST, failed=pk)
+    messages.success(request, "已审批")
     return redirect("talent:decisions")

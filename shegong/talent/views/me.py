@@ -29,8 +29,7 @@ def _person(request: AuthedHttpRequest) -> Person | None:
         return None
 
 
-@login_required
-def me(request: AuthedHttpRequest) -> HttpResponse:
+def _page(request: AuthedHttpRequest, **extra: object) -> HttpResponse:
     person = _person(request)
     if person is None:
         return render(request, "talent/me.html", {"person": None})
@@ -54,8 +53,14 @@ def me(request: AuthedHttpRequest) -> HttpResponse:
             "review_stage": CycleStatus.REVIEW,
             "publicity_stage": CycleStatus.PUBLICITY,
             "breadcrumbs": [("我的培训与证书", None)],
+            **extra,
         },
     )
+
+
+@login_required
+def me(request: AuthedHttpRequest) -> HttpResponse:
+    return _page(request)
 
 
 @login_required
@@ -96,9 +101,26 @@ def checkin(request: AuthedHttpRequest, token: str) -> HttpResponse:
     )
 
 
+def _kept_in(request: AuthedHttpRequest, pk: int, appeal: bool) -> str:
+    """Where the page shows the refused text: the form it came from if the page still
+    shows that form, else a read-only box ("box")."""
+    person = _person(request)
+    row = person.evaluations.select_related("cycle").filter(pk=pk).first() if person else None
+    if row is None:
+        return "box"
+    status = row.cycle.status
+    if not appeal and status in (CycleStatus.SELF, CycleStatus.REVIEW):
+        return "report"
+    if appeal and status == CycleStatus.PUBLICITY and row.appealed_at is None:
+        return "appeal"
+    return "box"
+
+
 @login_required
 @require_POST
 def me_report(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The 述职 or the request for review; on a refusal the page again with the reason and
+    the text typed (in the form, or shown as not saved when the form is gone)."""
     try:
         if request.POST.get("appeal") == "1":
             evaluation.appeal_grade(
@@ -112,6 +134,12 @@ def me_report(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             done = "已提交述职"
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
+        appeal = request.POST.get("appeal") == "1"
+        return _page(
+            request,
+            failed=pk,
+            kept=request.POST.get("text", ""),
+            kept_in=_kept_in(request, pk, appeal),
+        )
+    messages.success(request, done)
     return redirect("talent:me")

@@ -3,6 +3,8 @@ decisions), new/edit, and the actions on a person's page."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.db import transaction
 from django.db.models import QuerySet
@@ -137,11 +139,9 @@ def person_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     return render(request, "talent/person_form.html", _form_context(request, person))
 
 
-@capability_required(Cap.TALENT_VIEW)
-def person_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    person = get_visible_or_404(Person, request.user, pk=pk)
+def _detail_context(request: AuthedHttpRequest, person: Person) -> dict[str, object]:
     today = timezone.localdate()
-    context = {
+    return {
         "person": person,
         "ladder": people.ladder_of(person, today=today),
         "statuses": [credentials.status_of(c, today) for c in person.credentials.all()],
@@ -153,22 +153,41 @@ def person_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         "levels": CredentialLevel.choices,
         "posting_kinds": PostingKind.choices,
         "decision_kinds": decisions.DecisionKind.choices,
+        "posts": list(PostLadder.current().posts),
         "units": Unit.objects.visible_to(request.user).filter(is_active=True).order_by("path"),
         "today": today,
         "breadcrumbs": [CRUMB, (str(person), None)],
         **caps(request),
     }
-    return render(request, "talent/person_detail.html", context)
 
 
-def _act(request: AuthedHttpRequest, pk: int, done: str, action: object) -> HttpResponse:
+@capability_required(Cap.TALENT_VIEW)
+def person_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    person = get_visible_or_404(Person, request.user, pk=pk)
+    return render(request, "talent/person_detail.html", _detail_context(request, person))
+
+
+def _act(
+    request: AuthedHttpRequest,
+    pk: int,
+    done: str,
+    action: Callable[[], object],
+    *,
+    form: str,
+    row: int = 0,
+) -> HttpResponse:
+    """Run ``action``; on success back to the person's page, on a refusal the page again
+    with the reason and what was typed in the form ``form`` (of the credential or posting
+    ``row``), its section open."""
     try:
-        assert callable(action)
         action()
     except DomainError as exc:
         messages.error(request, exc.message)
-    else:
-        messages.success(request, done)
+        person = get_visible_or_404(Person, request.user, pk=pk)
+        context = _detail_context(request, person)
+        context.update(data=request.POST, failed=form, failed_row=row)
+        return render(request, "talent/person_detail.html", context)
+    messages.success(request, done)
     return redirect("talent:person", pk)
 
 
@@ -189,7 +208,7 @@ def credential_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             title=post.get("title", ""),
         )
 
-    return _act(request, pk, "已登记证书", run)
+    return _act(request, pk, "已登记证书", run, form="credential")
 
 
 @capability_required(Cap.TALENT_MANAGE)
@@ -207,7 +226,7 @@ def credential_renew(request: AuthedHttpRequest, pk: int, cid: int) -> HttpRespo
         else:
             credentials.renew(actor=request.user, credential_id=cid, on=day)
 
-    return _act(request, pk, "已办理登记", run)
+    return _act(request, pk, "已办理登记", run, form="register", row=cid)
 
 
 @capability_required(Cap.TALENT_MANAGE)
@@ -235,7 +254,7 @@ def hours_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 evidence=post.get("evidence", ""),
             )
 
-    return _act(request, pk, "已录入学时", run)
+    return _act(request, pk, "已录入学时", run, form="hours")
 
 
 @capability_required(Cap.TALENT_MANAGE)
@@ -254,7 +273,7 @@ def posting_add(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             ends_on=parse_date(post.get("ends_on"), "结束日期") or timezone.localdate(),
         )
 
-    return _act(request, pk, "已安排实践锻炼", run)
+    return _act(request, pk, "已安排实践锻炼", run, form="posting")
 
 
 @capability_required(Cap.TALENT_MANAGE)
@@ -273,7 +292,7 @@ def posting_close(request: AuthedHttpRequest, pk: int, posting_id: int) -> HttpR
             hours=post.get("hours", "0") or "0",
         )
 
-    return _act(request, pk, "已完成期满鉴定", run)
+    return _act(request, pk, "已完成期满鉴定", run, form="close", row=posting_id)
 
 
 @capability_required(Cap.TALENT_MANAGE)
@@ -289,6 +308,7 @@ def decision_propose(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             kind=post.get("kind", ""),
             title=post.get("title", ""),
             basis=post.get("basis", ""),
+            post=post.get("post", ""),
         )
 
-    return _act(request, pk, "已提出，待审批", run)
+    return _act(request, pk, "已提出，待审批", run, form="decision")

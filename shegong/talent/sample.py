@@ -1,4 +1,6 @@
-"""Helpers that build talent rows through the services (tests and the demo)."""
+"""Sample rows built through the services: valid synthetic ID numbers and a person with
+defaults. Used by the demo (``demo.py``) and by the tests; it is ordinary application code
+(no test framework), so the demo does not depend on test helpers."""
 
 from __future__ import annotations
 
