@@ -24,7 +24,6 @@ register_action_labels(
         "service_appeal_replied": "以服务结果答复诉求",
         "serving_policy_updated": "修改双报到服务规则",
         "service_order_relinked": "服务订单改随新的主办工单",
-        "service_contact_revealed": "查看服务订单居民联系电话",
     }
 )
 register_field_labels(
