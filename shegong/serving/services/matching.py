@@ -2,13 +2,14 @@
 available at the time, reliable and not overloaded — each with its reasons; minors and
 unsuitable people excluded (the volunteer rules, docs/rules/serving-rules.md).
 
-Cost: the pool is read ring by ring (the community, then its street, then its district),
-each ring at most ``POOL`` rows (skill holders first) through the region path index joined
-to the volunteers' region index, so a suggestion reads a few hundred rows whatever the size
+Cost: the pool of ``POOL`` people is filled in order — the community's reported members,
+then ring by ring (the community, then its street, then its district) the ring's skill
+holders and as many other residents as it still lacks — through the region path index
+joined to the volunteers' region index, so a suggestion reads a few hundred rows whatever the size
 of the registry, in a fixed number of queries: the two policies, the skills asked for, the
 community's path, the reported members, one or two per ring read, the skills held, the
 claims (workload and who is already on the order, one query) and the shown names — at
-most 14 for ``rank`` (``suggest`` first loads the order in scope), 8 to 10 when the
+most 14 for ``rank`` (``suggest`` first loads the order in scope), 7 to 10 when the
 community alone fills the pool (tests/test_matching.py, bench/matching.py)."""
 
 from __future__ import annotations
@@ -144,11 +145,14 @@ def candidates(
     community (distance 0) and the active volunteers living ring by ring around it.
 
     Bounded: one query for the reported members (``LIMIT pool``) and, per ring until
-    ``pool`` people are found, at most two (skill holders ``LIMIT pool/2``, then anyone
-    ``LIMIT pool``) — each a range scan of the region path index joined to the
-    volunteers' region index, the ring's inner ring left out, the 双报到 flag read per row
-    through the open-report index. Whatever the size of the registry, a suggestion reads
-    at most ``pool + 3 × 1.5 pool`` rows in at most seven queries."""
+    ``pool`` people are found, at most two: the ring's skill holders (``LIMIT pool/2``,
+    always read, so a skill is found even when reported members fill the pool), then
+    anyone living there, only as many as the pool still lacks. Each is a range scan of the
+    region path index joined to the volunteers' region index, the ring's inner ring left
+    out, the 双报到 flag read per row through the open-report index. Whatever the size of
+    the registry, a suggestion reads at most ``pool + 3 × 1.5 pool`` rows in at most seven
+    queries; where the community's reported members fill the pool, ``pool + pool/2`` rows
+    in two."""
     found: dict[int, tuple[Person, int, bool]] = {}
     reported_rows = (
         DualReport.objects.active()
@@ -177,7 +181,8 @@ def candidates(
                 volunteer_id=OuterRef("pk"), skill_id__in=skills
             )
             rows += _people(base.filter(Exists(holds)), pool // 2)
-        rows += _people(base, pool)
+        if len(found) < pool:
+            rows += _people(base, pool - len(found))
         for person, reported in rows:
             found.setdefault(person.pk, (person, distance, reported))
         if len(found) >= pool:

@@ -170,3 +170,22 @@ def test_a_full_first_ring_leaves_the_outer_rings_unread(
         {0},
         QUERIES_ALL_RINGS - 1 - 1 - 2 - 2,
     )
+
+
+def test_reported_members_fill_the_pool_before_other_residents_but_not_skills(
+    world: World, kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.matching, "POOL", 2)
+    reported = [kit.volunteer(), kit.volunteer()]
+    for member in reported:
+        services.report_member(
+            actor=world.street_north, volunteer_id=member.pk, community_id=world.north_one.pk
+        )
+    kit.volunteer()  # a resident without the skill: the pool is already full
+    nurse = kit.volunteer(skills=("医疗护理",))
+    services.get_policy()
+    order = services.create_need(actor=world.street_north, data=need(world, skills=["医疗护理"]))
+    result = services.suggest(actor=world.street_north, order_id=order.pk)
+    assert ids(result) == [nurse.pk, reported[0].pk, reported[1].pk]
+    # The ring's residents are not read at all: one query fewer than with an open pool.
+    assert count_queries(world, order.pk) == QUERIES_ALL_RINGS - 2 - 2 - 1
