@@ -26,6 +26,8 @@ community subtree, active, ``LIMIT 150``, raw SQL).
     .venv/bin/python bench/matching.py                       # SQLite, 1,000,000 / 300,000
     .venv/bin/python bench/matching.py --postgres
     .venv/bin/python bench/matching.py --volunteers 100000 --members 30000   # quick
+    .venv/bin/python bench/matching.py --data-dir /tmp/match   # SQLite kept; a second run
+                                                               # reuses it (migrate, measure)
 """
 
 from __future__ import annotations
@@ -41,6 +43,10 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shegong.accounts.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 SKILLS = (
@@ -144,8 +150,17 @@ def main() -> None:
     parser.add_argument("--samples", type=int, default=200)
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--seed", type=int, default=19)
+    parser.add_argument(
+        "--data-dir",
+        default="",
+        help="SQLite only: keep the database there; if it already holds the data, reuse it",
+    )
     args = parser.parse_args()
-    data_dir = tempfile.mkdtemp(prefix="shegong-bench-match-")
+    if args.data_dir and args.postgres:
+        parser.error("--data-dir is for SQLite only")
+    keep = bool(args.data_dir)
+    data_dir = args.data_dir or tempfile.mkdtemp(prefix="shegong-bench-match-")
+    os.makedirs(data_dir, exist_ok=True)
     os.environ["SHEGONG_DATA_DIR"] = data_dir
     os.environ["SHEGONG_TASKS"] = "immediate"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shegong.conf.settings")
@@ -172,33 +187,25 @@ def main() -> None:
 
             with psycopg.connect(base, autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{scratch_db}"')
-        shutil.rmtree(data_dir, ignore_errors=True)
+        if not keep:
+            shutil.rmtree(data_dir, ignore_errors=True)
     print(json.dumps(result, ensure_ascii=False))
 
 
-def run(args: argparse.Namespace) -> dict[str, object]:
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+def build(args: argparse.Namespace, root: User) -> tuple[list[int], float, float]:
+    """The data set: regions, volunteers, members, 双报到 (see the module docstring)."""
     from django.db import connection
     from django.utils import timezone
 
-    from shegong.accounts.models import User
     from shegong.lib.validators import id_check_digit
     from shegong.members.models import Member
     from shegong.organizations.services import orgs
     from shegong.regions import services as region_services
     from shegong.regions.models import Region
     from shegong.serving import services
-    from shegong.serving.models import DualReport
     from shegong.volunteers import services as vol
     from shegong.volunteers.models import Skill, Volunteer
 
-    rng = random.Random(args.seed)
-    log(f"migrate ({connection.vendor})")
-    call_command("migrate", verbosity=0)
-    root = User.objects.create_superuser("bench", password=None)
     report = region_services.import_regions(
         actor=root, rows=region_rows(args.communities), commit=True
     )
@@ -291,6 +298,39 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     log(f"members and reports in {member_seconds:.0f}s; analyze")
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
+    return communities, volunteer_seconds, member_seconds
+
+
+def run(args: argparse.Namespace) -> dict[str, object]:
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+    from django.db import connection
+    from django.utils import timezone
+
+    from shegong.accounts.models import User
+    from shegong.members.models import Member
+    from shegong.regions.models import Region
+    from shegong.serving import services
+    from shegong.serving.models import DualReport
+    from shegong.volunteers.models import Volunteer
+
+    rng = random.Random(args.seed)
+    log(f"migrate ({connection.vendor})")
+    call_command("migrate", verbosity=0)
+    reused = User.objects.filter(username="bench").exists() and DualReport.objects.exists()
+    if reused:
+        log("reusing the data already built in --data-dir")
+        root = User.objects.get(username="bench")
+        communities = list(
+            Region.objects.filter(level=4).order_by("pk").values_list("pk", flat=True)
+        )
+        volunteer_seconds = member_seconds = 0.0
+    else:
+        root = User.objects.create_superuser("bench", password=None)
+        communities, volunteer_seconds, member_seconds = build(args, root)
+    n_comm = len(communities)
 
     now = timezone.now()
     orders = []

@@ -11,7 +11,10 @@ class ServingConfig(AppConfig):
     verbose_name = "双报到与服务订单"
 
     def ready(self) -> None:
+        from django.db.models.signals import post_save
+
         from shegong.appeals import hooks
+        from shegong.appeals.models import WorkOrder
         from shegong.core.nav import NavItem, register
         from shegong.core.panels import register_panel
         from shegong.core.roles import Cap
@@ -19,6 +22,7 @@ class ServingConfig(AppConfig):
         from . import audit_labels  # noqa: F401 — registers the Chinese action names
         from .extensions import link_orders
         from .figures import ServingPanel
+        from .services.follow import follow_lead
 
         register(
             NavItem("双报到与服务", "服务订单", "serving:orders", Cap.SERVING_VIEW, order=10),
@@ -28,3 +32,4 @@ class ServingConfig(AppConfig):
         )
         hooks.appeal_page_links.register(link_orders)
         register_panel(ServingPanel())
+        post_save.connect(follow_lead, sender=WorkOrder, dispatch_uid="serving.follow_lead")

@@ -23,6 +23,7 @@ register_action_labels(
         "service_order_confirmed": "确认服务完成",
         "service_appeal_replied": "以服务结果答复诉求",
         "serving_policy_updated": "修改双报到服务规则",
+        "service_order_relinked": "服务订单改随新的主办工单",
     }
 )
 register_field_labels(
@@ -39,6 +40,7 @@ register_field_labels(
         "method": "确认方式",
         "entries": "台账记录",
         "photo": "照片",
+        "due_after_work_order": "服务完成期限晚于工单办理期限",
     }
 )
 

@@ -12,6 +12,7 @@ from django.core.validators import MaxValueValidator
 from django.db.models import QuerySet
 from django.utils.datastructures import MultiValueDict
 
+from shegong.core.exceptions import DomainError
 from shegong.organizations.models import PartyOrganization
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
@@ -20,6 +21,7 @@ from shegong.volunteers.models import Skill
 
 from .choices import NeedKind
 from .models import ServingPolicy
+from .services.claims import PHOTO_MAX_BYTES, photo_kind
 from .services.reports import REASONS
 
 
@@ -280,3 +282,39 @@ class ServiceReportForm(StyledForm):
         label="服务情况", max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
     photo = forms.FileField(label="现场照片（可选）", required=False)
+
+
+class PhotoForm(StyledForm):
+    """Staff upload a photo of the service on the order page. The size is bounded before
+    the file is read, the type sniffed from its first bytes (``services.claims.photo_kind``,
+    the same check the service repeats on the whole file)."""
+
+    photo = forms.FileField(
+        label="现场照片",
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    def __init__(
+        self, data: Data = None, files: MultiValueDict[str, UploadedFile] | None = None
+    ) -> None:
+        super().__init__(data, files)
+        self.fields["photo"].error_messages.update(
+            {
+                "required": "请选择照片",
+                "empty": "照片文件是空的",
+                "invalid": "请选择照片文件",
+                "missing": "请选择照片",
+            }
+        )
+
+    def clean_photo(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["photo"]
+        if upload.size is not None and upload.size > PHOTO_MAX_BYTES:
+            raise forms.ValidationError("照片不能超过 10 MB")
+        head = upload.read(64)
+        upload.seek(0)
+        try:
+            photo_kind(head)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        return upload

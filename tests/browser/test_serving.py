@@ -29,6 +29,7 @@ pytestmark = pytest.mark.browser
 
 MEMBER_PHONE = "13966667777"
 RESIDENT_PHONE = "13912345678"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 TZ = ZoneInfo("Asia/Shanghai")
 
 
@@ -175,6 +176,19 @@ def test_appeal_to_service_to_ledger_to_closed_appeal(
     handler = handler_context.new_page()
     login(handler, live_server, "street_north")
     handler.goto(f"{url}/serving/orders/{order.pk}/")
+    # The resident's phone is masked; revealed with a reason (HTMX, audited).
+    assert RESIDENT_PHONE not in handler.content()
+    handler.get_by_text("查看完整号码").click()
+    handler.get_by_test_id("reveal-reason").fill("联系李大爷确认服务")
+    handler.get_by_test_id("reveal-phone").click()
+    handler.get_by_test_id("revealed").get_by_text(RESIDENT_PHONE).wait_for()
+    # A photo of the service through the page's upload form.
+    handler.set_input_files(
+        "#id_photo", files=[{"name": "现场.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    handler.get_by_test_id("photo-form").get_by_role("button", name="上传").click()
+    handler.get_by_text("照片已上传").wait_for()
+    handler.get_by_test_id("photos").get_by_text("照片1").wait_for()
     handler.get_by_test_id("reply-appeal").click()
     handler.get_by_text("已以服务结果答复诉求").wait_for()
     handler_context.close()
@@ -188,3 +202,8 @@ def test_appeal_to_service_to_ledger_to_closed_appeal(
     appeal.refresh_from_db()
     assert appeal.status == AppealStatus.CLOSED
     assert order.number in appeal.reply_text
+    assert "现场照片1张" in appeal.reply_text
+    from shegong.core.models import AuditEvent
+
+    revealed = AuditEvent.objects.get(action="pii_revealed", target_id=str(order.pk))
+    assert revealed.note == "联系李大爷确认服务"

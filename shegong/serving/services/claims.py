@@ -239,13 +239,27 @@ def scan(*, volunteer_id: int, token: str, now: datetime | None = None) -> Claim
     return claim
 
 
+def photo_kind(data: bytes) -> tuple[str, str]:
+    """(content type, extension) of an accepted photo: at most ``PHOTO_MAX_BYTES``, an image
+    by its content (the appeals' magic-byte sniffing), never by its name or declared type."""
+    if len(data) > PHOTO_MAX_BYTES:
+        raise DomainError("照片不能超过 10 MB")
+    kind = sniff(data)
+    if kind is None or kind[0] not in IMAGE_TYPES:
+        raise DomainError("只能上传 JPG、PNG 或 WebP 照片")
+    return kind
+
+
 def add_photo(
     *, volunteer_id: int | None, actor: User | None, order_id: int, upload: IO[bytes]
 ) -> OrderPhoto:
     """A photo of the service: checked by content (the appeals' magic-byte sniffing, images
     only), size-limited, stored under a random name. By a claimant or by staff in scope."""
     if actor is not None:
+        require_capability(actor, Cap.SERVING_MANAGE, "您的角色不能上传服务照片")
         order = load_order(actor, order_id)
+        if order.status == OrderStatus.CANCELLED:
+            raise DomainError("该服务订单已取消")
         claim = None
     else:
         if volunteer_id is None:
@@ -260,14 +274,9 @@ def add_photo(
             raise DomainError("您没有认领这项服务")
         order = claim.order
     data = upload.read(PHOTO_MAX_BYTES + 1)
-    if len(data) > PHOTO_MAX_BYTES:
-        raise DomainError("照片不能超过 10 MB")
-    kind = sniff(data)
-    if kind is None or kind[0] not in IMAGE_TYPES:
-        raise DomainError("只能上传 JPG、PNG 或 WebP 照片")
+    content_type, extension = photo_kind(data)
     if order.photos.count() >= PHOTOS_PER_ORDER:
         raise DomainError(f"每项服务最多 {PHOTOS_PER_ORDER} 张照片")
-    content_type, extension = kind
     with transaction.atomic():
         photo = OrderPhoto(
             order=order,

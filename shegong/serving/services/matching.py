@@ -2,9 +2,15 @@
 available at the time, reliable and not overloaded — each with its reasons; minors and
 unsuitable people excluded (the volunteer rules, docs/rules/serving-rules.md).
 
-Cost: the pool is read ring by ring (the community, then its street, then its district),
-each ring at most ``POOL`` rows through the volunteers' region index, so a suggestion
-reads a few hundred rows whatever the size of the registry (bench/matching.py)."""
+Cost: the pool of ``POOL`` people is filled in order — the community's reported members,
+then ring by ring (the community, then its street, then its district) the ring's skill
+holders and as many other residents as it still lacks — through the region path index
+joined to the volunteers' region index, so a suggestion reads a few hundred rows whatever the size
+of the registry, in a fixed number of queries: the two policies, the skills asked for, the
+community's path, the reported members, one or two per ring read, the skills held, the
+claims (workload and who is already on the order, one query) and the shown names — at
+most 14 for ``rank`` (``suggest`` first loads the order in scope), 7 to 10 when the
+community alone fills the pool (tests/test_matching.py, bench/matching.py)."""
 
 from __future__ import annotations
 
@@ -12,14 +18,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Count, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from shegong.accounts.models import User
 from shegong.core.permissions import require_capability
 from shegong.core.pii import plain
 from shegong.core.roles import Cap
-from shegong.core.tree import subtree_q
+from shegong.core.tree import path_prefixes, subtree_q
 from shegong.lib.masking import mask_name
 from shegong.regions.models import Region
 from shegong.volunteers.choices import Availability, VolunteerStatus
@@ -86,8 +92,12 @@ PERSON_FIELDS = (
 )
 
 
-def _people(qs: QuerySet[Volunteer], limit: int) -> list[Person]:
-    return [Person(*row) for row in qs.values_list(*PERSON_FIELDS)[:limit]]
+def _people(rows: QuerySet[Volunteer], limit: int) -> list[tuple[Person, bool]]:
+    """(person, reported to the order's community) for at most ``limit`` rows."""
+    return [
+        (Person(*row[:-1]), bool(row[-1]))
+        for row in rows.values_list(*PERSON_FIELDS, "reported")[:limit]
+    ]
 
 
 def slot_of(moment: datetime) -> str:
@@ -123,46 +133,58 @@ def exclusion_reason(
     return None
 
 
-def _ring(order_region: Region, distance: int) -> Region | None:
-    node: Region | None = order_region
-    for _ in range(distance):
-        node = node.parent if node is not None else None
-    return node
+def ring_paths(community_path: str) -> list[str]:
+    """The paths of the rings around a community: itself, its street, its district."""
+    return list(reversed(path_prefixes(community_path)))[: len(DISTANCE_SCORE)]
 
 
 def candidates(
-    order: ServiceOrder, skills: list[int], *, pool: int = POOL
-) -> dict[int, tuple[Person, int]]:
-    """volunteer id → (person, distance) for the reported members of the community
-    (distance 0) and the volunteers living ring by ring around it."""
-    found: dict[int, tuple[Person, int]] = {}
-    reported = (
+    order: ServiceOrder, skills: list[int], *, community_path: str, pool: int = POOL
+) -> dict[int, tuple[Person, int, bool]]:
+    """volunteer id → (person, distance, reported) for the reported members of the
+    community (distance 0) and the active volunteers living ring by ring around it.
+
+    Bounded: one query for the reported members (``LIMIT pool``) and, per ring until
+    ``pool`` people are found, at most two: the ring's skill holders (``LIMIT pool/2``,
+    always read, so a skill is found even when reported members fill the pool), then
+    anyone living there, only as many as the pool still lacks. Each is a range scan of the
+    region path index joined to the volunteers' region index, the ring's inner ring left
+    out, the 双报到 flag read per row through the open-report index. Whatever the size of
+    the registry, a suggestion reads at most ``pool + 3 × 1.5 pool`` rows in at most seven
+    queries; where the community's reported members fill the pool, ``pool + pool/2`` rows
+    in two."""
+    found: dict[int, tuple[Person, int, bool]] = {}
+    reported_rows = (
         DualReport.objects.active()
         .filter(community_id=order.community_id, volunteer__isnull=False)
-        .values_list("volunteer_id", flat=True)[:pool]
+        .values_list(*(f"volunteer__{f}" for f in PERSON_FIELDS))[:pool]
     )
-    for person in _people(Volunteer.objects.filter(pk__in=list(reported)), pool):
-        found[person.pk] = (person, 0)
-    seen_regions: set[int] = set()
-    for distance in (0, 1, 2):
-        ring = _ring(order.community, distance)
-        if ring is None:
-            break
-        # The ring's regions first (a small range scan of the region tree), then the
-        # volunteers through their region index.
-        region_ids = [
-            pk
-            for pk in Region.objects.filter(subtree_q(ring.path)).values_list("pk", flat=True)
-            if pk not in seen_regions
-        ]
-        seen_regions.update(region_ids)
-        base = Volunteer.objects.filter(region_id__in=region_ids, status=VolunteerStatus.ACTIVE)
-        rows: list[Person] = []
+    for row in reported_rows:
+        found[row[0]] = (Person(*row), 0, True)
+    reported_here = Exists(
+        DualReport.objects.active().filter(
+            community_id=order.community_id, volunteer_id=OuterRef("pk")
+        )
+    )
+    inner = ""
+    for distance, path in enumerate(ring_paths(community_path)):
+        ring = subtree_q(path, "region__path")
+        if inner:
+            ring &= ~subtree_q(inner, "region__path")
+        inner = path
+        base = Volunteer.objects.filter(ring, status=VolunteerStatus.ACTIVE).annotate(
+            reported=reported_here
+        )
+        rows: list[tuple[Person, bool]] = []
         if skills:
-            rows += _people(base.filter(skills__in=skills).distinct(), pool // 2)
-        rows += _people(base, pool)
-        for person in rows:
-            found.setdefault(person.pk, (person, distance))
+            holds = Volunteer.skills.through.objects.filter(
+                volunteer_id=OuterRef("pk"), skill_id__in=skills
+            )
+            rows += _people(base.filter(Exists(holds)), pool // 2)
+        if len(found) < pool:
+            rows += _people(base, pool - len(found))
+        for person, reported in rows:
+            found.setdefault(person.pk, (person, distance, reported))
         if len(found) >= pool:
             break
     return found
@@ -182,29 +204,26 @@ def rank(order: ServiceOrder, *, limit: int = 10, now: datetime | None = None) -
     adult_age = volunteer_policy().adult_age
     names = dict(order.skills.values_list("pk", "name"))
     skills_wanted = set(names)
-    pool = candidates(order, sorted(skills_wanted))
+    community_path = Region.objects.filter(pk=order.community_id).values_list("path", flat=True)
+    pool = candidates(order, sorted(skills_wanted), community_path=community_path.get(), pool=POOL)
     ids = list(pool)
     have: dict[int, set[int]] = defaultdict(set)
-    for vid, sid in Volunteer.skills.through.objects.filter(
-        volunteer_id__in=ids, skill_id__in=skills_wanted
-    ).values_list("volunteer_id", "skill_id"):
-        have[vid].add(sid)
-    open_claims = dict(
-        Claim.objects.filter(volunteer_id__in=ids, status__in=ACTIVE_CLAIMS)
-        .values("volunteer_id")
-        .annotate(n=Count("id"))
-        .values_list("volunteer_id", "n")
-    )
-    taken = set(
-        Claim.objects.filter(
-            order=order, volunteer_id__in=ids, status__in=LIVE_CLAIM_STATES
-        ).values_list("volunteer_id", flat=True)
-    )
-    reported = set(
-        DualReport.objects.active()
-        .filter(community_id=order.community_id, volunteer_id__in=ids)
-        .values_list("volunteer_id", flat=True)
-    )
+    if skills_wanted:
+        for vid, sid in Volunteer.skills.through.objects.filter(
+            volunteer_id__in=ids, skill_id__in=skills_wanted
+        ).values_list("volunteer_id", "skill_id"):
+            have[vid].add(sid)
+    # Workload and the people already on this order in one pass over their claims.
+    open_claims: dict[int, int] = defaultdict(int)
+    taken: set[int] = set()
+    for vid, order_id, status in Claim.objects.filter(
+        Q(status__in=ACTIVE_CLAIMS) | Q(order_id=order.pk, status__in=LIVE_CLAIM_STATES),
+        volunteer_id__in=ids,
+    ).values_list("volunteer_id", "order_id", "status"):
+        if status in ACTIVE_CLAIMS:
+            open_claims[vid] += 1
+        if order_id == order.pk and status in LIVE_CLAIM_STATES:
+            taken.add(vid)
     slot = slot_of(order.starts_at)
     weights = (
         policy.weight_distance,
@@ -215,7 +234,7 @@ def rank(order: ServiceOrder, *, limit: int = 10, now: datetime | None = None) -
     total_weight = sum(weights) or 1
     suggestions: list[Suggestion] = []
     excluded: list[Exclusion] = []
-    for vid, (volunteer, distance) in pool.items():
+    for vid, (volunteer, distance, reported) in pool.items():
         name = ""
         if vid in taken:
             continue
@@ -227,7 +246,7 @@ def rank(order: ServiceOrder, *, limit: int = 10, now: datetime | None = None) -
             excluded.append(Exclusion(vid, name, why_not))
             continue
         reasons = [DISTANCE_LABEL[distance]]
-        if vid in reported:
+        if reported:
             reasons.insert(0, "已向本社区报到的在职党员")
         matched = have.get(vid, set())
         skill_score = len(matched) / len(skills_wanted) if skills_wanted else 1.0
@@ -254,7 +273,7 @@ def rank(order: ServiceOrder, *, limit: int = 10, now: datetime | None = None) -
         score = sum(w * p for w, p in zip(weights, parts, strict=True)) / total_weight
         score *= avail_factor
         suggestions.append(
-            Suggestion(vid, name, round(score * 100, 1), distance, reasons, vid in reported)
+            Suggestion(vid, name, round(score * 100, 1), distance, reasons, reported)
         )
     suggestions.sort(key=lambda s: (-s.score, s.distance, s.volunteer_id))
     shown, excluded = suggestions[:limit], excluded[:EXCLUDED_SHOWN]

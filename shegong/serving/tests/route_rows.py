@@ -33,6 +33,24 @@ PAGES: dict[str, Row] = {
     "serving:order-action": staff(
         405, post=staff(403, "dept_admin street_north community_north=ok", "street_south=404")
     ),
+    # Staff photo upload: the managers in scope (GET the form; POST without a file: 422).
+    "serving:order-photo": staff(
+        403,
+        "dept_admin street_north community_north=ok",
+        "street_south=404",
+        post=staff(403, "dept_admin street_north community_north=422", "street_south=404"),
+    ),
+    # The resident's phone (POST, a reason required: none given, 422) for the roles that may
+    # see personal data (pii.reveal) in scope; out of scope 404 before the role is asked;
+    # leaders and the branch secretary see the order but not the phone: 403.
+    "serving:order-contact": staff(
+        405,
+        post=staff(
+            403,
+            "dept_admin dispatcher street_north community_north vm_north=422",
+            "handler_unit_a handler_unit_b street_south vm_south=404",
+        ),
+    ),
     "serving:convert": staff(
         403,
         "dispatcher street_north community_north=ok",
@@ -82,6 +100,8 @@ SAMPLES: dict[str, Callable[[World, dict[str, object]], dict[str, object]]] = {
         "pk": getattr(o["serving_order"], "pk", 0),
         "action": "confirm",
     },
+    "serving:order-photo": _pk("serving_order"),
+    "serving:order-contact": _pk("serving_order"),
     "serving:convert": lambda w, o: {"appeal_pk": getattr(o["appeal"], "pk", 0)},
     "serving:photo": lambda w, o: {"token": getattr(o["serving_photo"], "token", "")},
     "serving:report-end": _pk("serving_report"),

@@ -6,6 +6,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from shegong.core.exceptions import DomainError
 from shegong.regions.models import Region
@@ -115,3 +117,75 @@ def test_a_reported_member_living_elsewhere_counts_as_near(world: World, kit: Ki
 def test_suggestions_mask_names(world: World, kit: Kit) -> None:
     kit.volunteer(name="张志愿")
     assert ranked(world).suggestions[0].name == "张**"
+
+
+def count_queries(world: World, order_id: int) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        services.suggest(actor=world.street_north, order_id=order_id)
+    return len(queries)
+
+
+# One suggestion: the actor's scoped load of the order, the two policies, the skills asked
+# for, the community's path, the reported members, two per ring (skill holders, anyone) for
+# the three rings, the skills held, the claims, the shown names.
+QUERIES_ALL_RINGS = 15
+
+
+def test_the_queries_per_suggestion_do_not_grow_with_the_candidates(world: World, kit: Kit) -> None:
+    kit.volunteer(skills=("医疗护理",))
+    services.get_policy()  # created on first use: not part of a suggestion
+    order = services.create_need(
+        actor=world.street_north, data=need(world, skills=["医疗护理"], elderly_alone=True)
+    )
+    alone = count_queries(world, order.pk)
+    street = Region.objects.get(code="339901001002")
+    district = Region.objects.get(code="339901002001")
+    many = [kit.volunteer(skills=("医疗护理",)) for _ in range(3)] + [kit.volunteer()]
+    many += [kit.volunteer(region=street, age=16) for _ in range(3)]
+    many += [kit.volunteer(region=district, actor=world.root) for _ in range(3)]
+    services.report_member(
+        actor=world.street_north, volunteer_id=many[-1].pk, community_id=world.north_one.pk
+    )
+    for i, volunteer in enumerate(many[:3]):
+        other = services.create_need(actor=world.street_north, data=need(world, title=f"服务{i}"))
+        services.claim_order(volunteer_id=volunteer.pk, order_id=other.pk)
+    services.claim_order(volunteer_id=many[3].pk, order_id=order.pk)
+    result = services.suggest(actor=world.street_north, order_id=order.pk)
+    assert (len(result.suggestions) + len(result.excluded), alone) == (10, QUERIES_ALL_RINGS)
+    assert count_queries(world, order.pk) == QUERIES_ALL_RINGS
+
+
+def test_a_full_first_ring_leaves_the_outer_rings_unread(
+    world: World, kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.matching, "POOL", 3)
+    services.get_policy()
+    order = services.create_need(actor=world.street_north, data=need(world))
+    for _ in range(3):
+        kit.volunteer()
+    kit.volunteer(region=Region.objects.get(code="339901001002"))
+    result = services.suggest(actor=world.street_north, order_id=order.pk)
+    # No skills asked for: one query per ring, and only the first ring read.
+    assert ({s.distance for s in result.suggestions}, count_queries(world, order.pk)) == (
+        {0},
+        QUERIES_ALL_RINGS - 1 - 1 - 2 - 2,
+    )
+
+
+def test_reported_members_fill_the_pool_before_other_residents_but_not_skills(
+    world: World, kit: Kit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(services.matching, "POOL", 2)
+    reported = [kit.volunteer(), kit.volunteer()]
+    for member in reported:
+        services.report_member(
+            actor=world.street_north, volunteer_id=member.pk, community_id=world.north_one.pk
+        )
+    kit.volunteer()  # a resident without the skill: the pool is already full
+    nurse = kit.volunteer(skills=("医疗护理",))
+    services.get_policy()
+    order = services.create_need(actor=world.street_north, data=need(world, skills=["医疗护理"]))
+    result = services.suggest(actor=world.street_north, order_id=order.pk)
+    assert ids(result) == [nurse.pk, reported[0].pk, reported[1].pk]
+    # The ring's residents are not read at all: one query fewer than with an open pool.
+    assert count_queries(world, order.pk) == QUERIES_ALL_RINGS - 2 - 2 - 1

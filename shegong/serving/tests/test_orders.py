@@ -252,3 +252,67 @@ def test_reply_on_time_is_judged_by_the_appeal_clock(world, kit, signed_appeal) 
         services.reply_appeal(actor=world.street_north, order_id=order.pk)
     replied = signed_appeal.events.get(kind=EventKind.REPLIED)
     assert replied.clock_met is False
+
+
+def test_a_reassigned_appeal_takes_its_service_order_to_the_new_lead(
+    world, kit, signed_appeal
+) -> None:
+    order = services.convert_appeal(
+        actor=world.dispatcher, appeal_id=signed_appeal.pk, data=need(world), now=NOW
+    )
+    old = lead(signed_appeal)
+    wf.reassign_appeal(
+        actor=world.dispatcher,
+        appeal_id=signed_appeal.pk,
+        lead_unit_id=world.unit_a.pk,
+        reason="属住建局职责",
+        now=NOW,
+    )
+    new = signed_appeal.work_orders.get(role=WorkOrderRole.LEAD, status="pending")
+    order.refresh_from_db()
+    assert (order.work_order_id, new.pk != old.pk) == (new.pk, True)
+    assert ServiceOrder.objects.visible_to(world.handler_unit_a).filter(pk=order.pk).exists()
+    note = signed_appeal.events.filter(kind=EventKind.NOTE, work_order=new).get()
+    assert note.note == f"服务订单{order.number}改随新的主办工单，由{world.unit_a.name}答复"
+    # The new unit signs, the service is done and confirmed, the new unit replies by the
+    # new work order's clock.
+    wf.sign_order(actor=world.handler_unit_a, order_id=new.pk, now=NOW)
+    served(world, kit, order, kit.volunteer())
+    with time_machine.travel(at(2026, 3, 5, 12), tick=False):
+        services.confirm_by_community(actor=world.street_north, order_id=order.pk)
+        services.reply_appeal(actor=world.handler_unit_a, order_id=order.pk)
+    replied = signed_appeal.events.get(kind=EventKind.REPLIED)
+    assert (replied.work_order_id, replied.clock_met) == (new.pk, True)
+
+
+def test_a_returned_lead_then_dispatched_again_relinks_the_order(world, kit, signed_appeal) -> None:
+    order = services.convert_appeal(
+        actor=world.dispatcher, appeal_id=signed_appeal.pk, data=need(world), now=NOW
+    )
+    wf.return_order(
+        actor=world.street_north, order_id=lead(signed_appeal).pk, reason="不属本街道职责", now=NOW
+    )
+    order.refresh_from_db()
+    assert order.work_order.status == "returned"  # waits: no lead until dispatched again
+    wf.dispatch_appeal(
+        actor=world.dispatcher, appeal_id=signed_appeal.pk, lead_unit_id=world.unit_b.pk, now=NOW
+    )
+    order.refresh_from_db()
+    assert (order.work_order.unit_id, order.work_order.status) == (world.unit_b.pk, "pending")
+
+
+def test_a_cancelled_or_replied_order_stays_with_its_work_order(world, signed_appeal) -> None:
+    order = services.convert_appeal(
+        actor=world.dispatcher, appeal_id=signed_appeal.pk, data=need(world), now=NOW
+    )
+    old = order.work_order_id
+    services.cancel_order(actor=world.street_north, order_id=order.pk, reason="居民已自行解决")
+    wf.reassign_appeal(
+        actor=world.dispatcher,
+        appeal_id=signed_appeal.pk,
+        lead_unit_id=world.unit_a.pk,
+        reason="属住建局职责",
+        now=NOW,
+    )
+    order.refresh_from_db()
+    assert order.work_order_id == old

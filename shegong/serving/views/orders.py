@@ -30,8 +30,9 @@ from shegong.regions.models import Region
 
 from .. import services
 from ..choices import OPEN_ORDER_STATES, OrderStatus
-from ..forms import NeedFields, NeedForm
+from ..forms import NeedFields, NeedForm, PhotoForm
 from ..models import OrderPhoto, ServiceOrder
+from ..services.contact import may_reveal_contact, reveal_contact
 from ..services.needs import communities_for
 
 UNMET = [OrderStatus.OPEN, OrderStatus.FULL, OrderStatus.DONE]
@@ -191,6 +192,10 @@ def order_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "suggestions": suggestions,
             "qr": qr,
             "can_manage": can_manage,
+            "photo_form": (
+                PhotoForm() if can_manage and order.status != OrderStatus.CANCELLED else None
+            ),
+            "can_reveal_contact": may_reveal_contact(user, order),
             "can_reply": services.may_reply(user, order),
             "can_close": bool(
                 order.appeal_replied_at
@@ -207,7 +212,6 @@ ACTION_CAPS = {
     "assign": Cap.SERVING_MANAGE,
     "confirm": Cap.SERVING_MANAGE,
     "cancel": Cap.SERVING_MANAGE,
-    "photo": Cap.SERVING_MANAGE,
     "reply": Cap.APPEALS_HANDLE,
     "close": Cap.APPEALS_DISPATCH,
 }
@@ -216,8 +220,8 @@ ACTION_CAPS = {
 @login_required
 @require_POST
 def order_action(request: AuthedHttpRequest, pk: int, action: str) -> HttpResponse:
-    """assign / confirm / cancel / photo (the community), reply (the appeal's handling
-    unit), close (the dispatcher), each through its service."""
+    """assign / confirm / cancel (the community), reply (the appeal's handling unit),
+    close (the dispatcher), each through its service."""
     if action not in ACTION_CAPS:
         raise Http404
     need_capability(request, Cap.SERVING_VIEW)
@@ -240,22 +244,73 @@ def order_action(request: AuthedHttpRequest, pk: int, action: str) -> HttpRespon
         elif action == "close":
             services.close_with_service(actor=user, order_id=order.pk)
             messages.success(request, "诉求已办结")
-        elif action == "cancel":
+        else:
             services.cancel_order(
                 actor=user, order_id=order.pk, reason=request.POST.get("reason", "")
             )
             messages.success(request, "服务订单已取消")
-        else:
-            upload = request.FILES.get("photo")
-            if upload is None:
-                raise DomainError("请选择照片")
-            services.add_photo(volunteer_id=None, actor=user, order_id=order.pk, upload=upload)
-            messages.success(request, "照片已上传")
     except DomainError as exc:
         messages.error(request, exc.message)
     except PermissionDenied as exc:
         messages.error(request, str(exc) or "您的角色不能执行此操作")
     return redirect("serving:order", pk=order.pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def order_photo(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """Staff add a photo of the service (the community's managers, in scope). On an error
+    the form is shown again with the reason in Chinese (422)."""
+    need_capability(request, Cap.SERVING_VIEW)
+    need_capability(request, Cap.SERVING_MANAGE)
+    order = get_visible_or_404(ServiceOrder, request.user, pk=pk)
+    posted = request.method == "POST"
+    form = PhotoForm(request.POST, request.FILES) if posted else PhotoForm()
+    if posted and form.is_valid():
+        try:
+            services.add_photo(
+                volunteer_id=None,
+                actor=request.user,
+                order_id=order.pk,
+                upload=form.cleaned_data["photo"],
+            )
+        except DomainError as exc:
+            form.add_error("photo", exc.message)
+        else:
+            messages.success(request, "照片已上传")
+            return redirect(reverse("serving:order", args=[order.pk]) + "#photos")
+    return render(
+        request,
+        "serving/photo_form.html",
+        {
+            "order": order,
+            "form": form,
+            "breadcrumbs": [
+                ("服务订单", reverse("serving:orders")),
+                (order.number, reverse("serving:order", args=[order.pk])),
+                ("上传现场照片", None),
+            ],
+        },
+        status=422 if posted else 200,
+    )
+
+
+@login_required
+@require_POST
+def order_contact(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """HTMX: the resident's phone in full after a reason is given; audited. Out of scope:
+    404; a role that may not see personal data (or this petitioner's identity): 403."""
+    need_capability(request, Cap.SERVING_VIEW)
+    order = get_visible_or_404(ServiceOrder, request.user, pk=pk)
+    try:
+        value = reveal_contact(
+            actor=request.user, order=order, reason=request.POST.get("reason", "")
+        )
+    except DomainError as exc:
+        return render(
+            request, "core/partials/_reveal_error.html", {"message": exc.message}, status=422
+        )
+    return render(request, "core/partials/_revealed.html", {"value": value})
 
 
 @login_required

@@ -1,0 +1,67 @@
+"""A service order converted from an appeal follows the appeal's current lead work order.
+
+When the lead work order is returned (退单) or withdrawn (改派) and the appeal is dispatched
+again — by the dispatcher, or by the territorial fallback after repeated returns — appeals
+creates a new lead work order. The service orders of that appeal that still wait on a reply
+(not cancelled, not yet replied) are re-linked to it in the same transaction: the new unit
+sees them (``ServiceOrder`` scope ``work_order__unit``), replies with their evidence by the
+new work order's clock (``completion.reply_appeal``), and the appeal's 办理记录 and the
+audit trail say so. Connected to ``post_save`` of ``appeals.WorkOrder`` in
+``ServingConfig.ready`` (appeals sits below serving and does not know about it)."""
+
+from __future__ import annotations
+
+from django.utils import timezone
+
+from shegong.appeals.choices import EventKind, WorkOrderRole, WorkOrderStatus
+from shegong.appeals.models import WorkOrder
+from shegong.appeals.services.common import event
+from shegong.core import audit
+
+from ..choices import NeedKind, OrderStatus
+from ..models import ServiceOrder
+
+
+def follow_lead(
+    sender: type[WorkOrder], instance: WorkOrder, created: bool, **kwargs: object
+) -> None:
+    """``post_save`` receiver: re-link the appeal's waiting service orders to a new lead."""
+    if not created or instance.role != WorkOrderRole.LEAD:
+        return
+    if instance.status not in (WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED):
+        return
+    waiting = list(
+        ServiceOrder.objects.select_for_update(of=("self",))
+        .filter(appeal_id=instance.appeal_id, kind=NeedKind.APPEAL, appeal_replied_at=None)
+        .exclude(status=OrderStatus.CANCELLED)
+        .exclude(work_order=instance)
+        .select_related("work_order__unit")
+    )
+    if not waiting:
+        return
+    at = instance.dispatched_at or timezone.now()
+    for order in waiting:
+        before = order.work_order
+        order.work_order = instance
+        order.save(update_fields=["work_order"])
+        late = instance.due_at is not None and order.due_at > instance.due_at
+        audit.record(
+            "service_order_relinked",
+            actor=instance.dispatched_by,
+            target=order,
+            at=at,
+            changes={
+                "work_order": [before.pk if before else None, instance.pk],
+                "unit": [before.unit.code if before else None, instance.unit.code],
+                "due_after_work_order": late,
+            },
+        )
+        event(
+            instance.appeal,
+            EventKind.NOTE,
+            actor=instance.dispatched_by,
+            at=at,
+            work_order=instance,
+            note=f"服务订单{order.number}改随新的主办工单，由{instance.unit.name}答复"
+            + ("（服务完成期限晚于新的办理期限）" if late else ""),
+        )
