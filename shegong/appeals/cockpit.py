@@ -2,12 +2,12 @@
 
 Counts come from the daily and monthly rollups (``models.AppealDayStat`` and
 ``AppealMonthStat``, kept by ``rollup.sync``: whole months from the month table, the edge days
-from the day table) for the period figures and from indexed direct queries for the state of now (open, due soon,
-overdue) and the month's 三率 (the assessment's own per-unit counters). Every figure is
-limited to ``region_root(query)``: for a region-scoped viewer that subtree is inside the
-viewer's scope, so the rollup over it equals ``Appeal.objects.visible_to(user)`` inside it
-(the scope's unit paths only add rows outside it; the 检举控告 its 第三十条 hides are never
-counted) — ``tests/test_cockpit_scope.py`` proves it per role.
+from the day table) for the period figures and from indexed direct queries for the state of
+now (open, due soon, overdue) and the month's 三率 (the assessment's own per-unit counters).
+Every figure is limited to ``region_root(query)``: for a region-scoped viewer that subtree is
+inside the viewer's scope, so the rollup over it equals ``Appeal.objects.visible_to(user)``
+inside it (the scope's unit paths only add rows outside it; the 检举控告 its 第三十条 hides
+are never counted) — ``tests/test_cockpit_scope.py`` proves it per role.
 """
 
 from __future__ import annotations

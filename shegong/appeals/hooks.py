@@ -14,6 +14,7 @@ does and shows nothing extra.
 | ``appeal_page_links``  | Listeners | suggestions (采纳评估 link)    | ``AppealPageLinks``   |
 | ``portal_publication`` | Provider  | suggestions (公开同意, 征集主题) | ``PortalPublication`` |
 | ``appeal_anonymised``  | Listeners | suggestions, triage (scrub)   | ``AppealAnonymised``  |
+| ``work_order_created`` | Listeners | serving (follow the new lead) | ``WorkOrderCreated``  |
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from shegong.lib.registry import Listeners, Provider
 
 if TYPE_CHECKING:
-    from .models import Appeal
+    from .models import Appeal, WorkOrder
 
 
 @dataclass(frozen=True)
@@ -129,3 +130,17 @@ class AppealAnonymised:
 
 
 appeal_anonymised: Listeners[AppealAnonymised] = Listeners("appeals.appeal_anonymised")
+
+
+@dataclass(frozen=True)
+class WorkOrderCreated:
+    """A work order was dispatched (first dispatch, re-dispatch after 退单/改派, the
+    territorial fallback): ``services.workflow.dispatch._new_order``."""
+
+    work_order: WorkOrder
+
+
+work_order_created: Listeners[WorkOrderCreated] = Listeners("appeals.work_order_created")
+"""Called inside the dispatching transaction, right after the work order is written, so a
+listener's writes commit or roll back with the dispatch (a listener that raises aborts it).
+Bulk history imports (``services.history_steps``) write work orders without calling it."""

@@ -34,6 +34,11 @@ def reveal_personal_data(
     field = obj._meta.get_field(field_name)
     if not isinstance(field, EncryptedField):
         raise DomainError("该字段不是受保护的个人信息")
+    # A model whose field carries someone else's protected identity (a service order holds
+    # the petitioner's phone) answers ``reveal_allowed(actor, field_name)``.
+    allowed = getattr(obj, "reveal_allowed", None)
+    if callable(allowed) and not allowed(actor, field_name):
+        raise PermissionDenied("您的角色不能查看该记录的这项个人信息")
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise DomainError("请填写查看原因（至少2个字）", code="reason_required")

@@ -11,10 +11,7 @@ class ServingConfig(AppConfig):
     verbose_name = "双报到与服务订单"
 
     def ready(self) -> None:
-        from django.db.models.signals import post_save
-
         from shegong.appeals import hooks
-        from shegong.appeals.models import WorkOrder
         from shegong.core.nav import NavItem, register
         from shegong.core.panels import register_panel
         from shegong.core.roles import Cap
@@ -32,4 +29,4 @@ class ServingConfig(AppConfig):
         )
         hooks.appeal_page_links.register(link_orders)
         register_panel(ServingPanel())
-        post_save.connect(follow_lead, sender=WorkOrder, dispatch_uid="serving.follow_lead")
+        hooks.work_order_created.register(follow_lead)

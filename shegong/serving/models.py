@@ -17,7 +17,7 @@ from django.db.models import Q
 
 from shegong.core.pii import BlindIndexField, EncryptedField
 from shegong.core.roles import Cap
-from shegong.core.scoping import Scope, ScopedQuerySet
+from shegong.core.scoping import Scope, ScopedQuerySet, ScopedUser
 
 from .choices import ClaimStatus, ConfirmMethod, NeedKind, OrderStatus, ReportKind
 
@@ -229,6 +229,16 @@ class ServiceOrder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def reveal_allowed(self, actor: ScopedUser, field_name: str) -> bool:
+        """Asked by ``core.services.reveal_personal_data`` (the generic /pii/ route): an
+        order converted from an appeal carries the petitioner's phone, so appeals' identity
+        rule applies (a confidential petitioner, a 检举控告: the department's only)."""
+        if self.appeal is None:
+            return True
+        from shegong.appeals.services.identity import can_see_identity
+
+        return can_see_identity(actor, self.appeal)
 
     @property
     def vulnerable(self) -> bool:

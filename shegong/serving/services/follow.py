@@ -6,7 +6,7 @@ creates a new lead work order. The service orders of that appeal that still wait
 (not cancelled, not yet replied) are re-linked to it in the same transaction: the new unit
 sees them (``ServiceOrder`` scope ``work_order__unit``), replies with their evidence by the
 new work order's clock (``completion.reply_appeal``), and the appeal's 办理记录 and the
-audit trail say so. Connected to ``post_save`` of ``appeals.WorkOrder`` in
+audit trail say so. Registered on appeals' extension point ``hooks.work_order_created`` in
 ``ServingConfig.ready`` (appeals sits below serving and does not know about it)."""
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from __future__ import annotations
 from django.utils import timezone
 
 from shegong.appeals.choices import EventKind, WorkOrderRole, WorkOrderStatus
-from shegong.appeals.models import WorkOrder
+from shegong.appeals.hooks import WorkOrderCreated
 from shegong.appeals.services.common import event
 from shegong.core import audit
 
@@ -22,11 +22,10 @@ from ..choices import NeedKind, OrderStatus
 from ..models import ServiceOrder
 
 
-def follow_lead(
-    sender: type[WorkOrder], instance: WorkOrder, created: bool, **kwargs: object
-) -> None:
-    """``post_save`` receiver: re-link the appeal's waiting service orders to a new lead."""
-    if not created or instance.role != WorkOrderRole.LEAD:
+def follow_lead(created: WorkOrderCreated) -> None:
+    """Re-link the appeal's waiting service orders to a new lead work order."""
+    instance = created.work_order
+    if instance.role != WorkOrderRole.LEAD:
         return
     if instance.status not in (WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED):
         return

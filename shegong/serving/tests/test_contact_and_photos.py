@@ -102,6 +102,25 @@ def test_a_confidential_petitioner_stays_hidden_from_the_street(
     assert "13912345678" in revealed.content.decode()
 
 
+def test_the_generic_reveal_route_keeps_the_identity_rule(
+    world, client_for, signed_appeal: Appeal
+) -> None:
+    """core's /pii/… route reveals any scoped model's encrypted field: it asks the order too."""
+    order = services.convert_appeal(
+        actor=world.dispatcher, appeal_id=signed_appeal.pk, data=need(world), now=NOW
+    )
+    type(signed_appeal).objects.filter(pk=signed_appeal.pk).update(identity_confidential=True)
+    url = f"/pii/serving.ServiceOrder/{order.pk}/resident_phone/"
+    response = client_for(world.street_north).post(url, {"reason": "联系居民"})
+    assert (response.status_code, "13912345678" in response.content.decode()) == (403, False)
+
+
+def test_the_generic_reveal_route_still_reveals_a_wish_phone(world, client_for, order) -> None:
+    url = f"/pii/serving.ServiceOrder/{order.pk}/resident_phone/"
+    response = client_for(world.street_north).post(url, {"reason": "联系居民"})
+    assert (response.status_code, PHONE in response.content.decode()) == (200, True)
+
+
 # --- photos ---------------------------------------------------------------------------------
 
 

@@ -15,6 +15,7 @@ from shegong.core.notify import notify
 from shegong.core.permissions import require_capability
 from shegong.units.models import Unit
 
+from ... import hooks
 from ...choices import (
     AppealAction,
     AppealStatus,
@@ -78,6 +79,8 @@ def _new_order(
         due_at=due_at,
         due_provisional=provisional,
     )
+    for listener in hooks.work_order_created:
+        listener(hooks.WorkOrderCreated(order))
     notify(
         _unit_users(unit),
         f"新工单：{appeal.title}",
