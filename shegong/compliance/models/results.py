@@ -98,6 +98,9 @@ class BranchQuarter(models.Model):
                 name="bq_quarter_street_cover_idx",
             ),
             models.Index(fields=["quarter", "region_path"], name="bq_quarter_path_idx"),
+            # The table's "按上次合规检查（…）": the newest ``computed_at`` of a quarter is one
+            # index entry (was a sort of the quarter's 20,000 rows: ~100 ms on SQLite).
+            models.Index(fields=["quarter", "computed_at"], name="bq_quarter_computed_idx"),
         ]
 
     def __str__(self) -> str:

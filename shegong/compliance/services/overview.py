@@ -150,6 +150,19 @@ AGGREGATES = {
 }
 
 
+# The aggregate names of ``AGGREGATES`` → the ``BranchQuarter`` column of one branch.
+BRANCH_COLUMNS = {
+    "two_new_n": "two_new",
+    "compliant_n": "compliant",
+    "missing_n": "missing",
+    "kinds_short_n": "kinds_short",
+    "quorum_n": "quorum_failed",
+    "minutes_missing_n": "minutes_missing",
+    "minutes_late_n": "minutes_late",
+    "lapse_n": "lapse_risks",
+}
+
+
 def table_rows(rows: QuerySet[BranchQuarter], by: str) -> list[dict[str, int | str | bool | None]]:
     """The ``GROUP BY`` of the city table (``by`` = district, street or sector)."""
     column = {"district": "district_id", "street": "street_id", "sector": "two_new"}[by]
@@ -225,22 +238,14 @@ def _row(key: str, label: str, g: Mapping[str, object], drill: str) -> TableRow:
 
 
 def _branch_rows(rows: QuerySet[BranchQuarter]) -> list[TableRow]:
+    """One row per branch (at most 500): the counters and the branch's name only (the
+    rows' ``detail`` is not read)."""
     out = []
-    for r in rows.select_related("organization").order_by(
-        "-two_new", "compliant", "organization__name"
+    for values in rows.order_by("-two_new", "compliant", "organization__name").values(
+        "organization_id", "organization__name", *BRANCH_COLUMNS.values()
     )[:500]:
-        g: dict[str, object] = {
-            "branches": 1,
-            "two_new_n": int(r.two_new),
-            "compliant_n": int(r.compliant),
-            "missing_n": r.missing,
-            "kinds_short_n": r.kinds_short,
-            "quorum_n": r.quorum_failed,
-            "minutes_missing_n": r.minutes_missing,
-            "minutes_late_n": r.minutes_late,
-            "lapse_n": r.lapse_risks,
-        }
-        out.append(
-            _row(str(r.organization_id), r.organization.name, g, f"branch/{r.organization_id}/")
-        )
+        g = {name: values[column] for name, column in BRANCH_COLUMNS.items()}
+        g["branches"] = 1
+        org_id = values["organization_id"]
+        out.append(_row(str(org_id), values["organization__name"], g, f"branch/{org_id}/"))
     return out
