@@ -4,7 +4,7 @@ template showed (numbers localised, names escaped, links), and the page serves t
 from __future__ import annotations
 
 import random
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 import pytest
 import time_machine
@@ -12,16 +12,23 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
 
+from shegong.compliance import testing as t
+from shegong.compliance.models import AreaQuarter, BranchQuarter
 from shegong.compliance.services.engine import run_compliance
-from shegong.compliance.services.overview import TableRow
+from shegong.compliance.services.judge import quarter_of
+from shegong.compliance.services.overview import TableRow, city_table, last_run
 from shegong.compliance.views.pages import table_body
+from shegong.organizations.models import Entity
+from shegong.organizations.services import orgs
+from shegong.orglife.models import Meeting
+from shegong.regions.models import Region
 
 NOW = datetime(2026, 12, 20, 10, tzinfo=timezone.get_fixed_timezone(480))
 
 # The row markup the template rendered cell by cell before ``table_body`` (the reference).
 PER_CELL = Template(
     "{% for r in rows %}<tr>\n"
-    "<td>{% if by == \"branch\" %}<a href=\"{% url 'compliance:branch' r.key %}\">{{ r.label }}"
+    '<td>{% if by == "branch" %}<a href="{% url \'compliance:branch\' r.key %}">{{ r.label }}'
     '</a>{% elif r.drill %}<a href="{{ r.drill }}&amp;quarter={{ quarter }}">{{ r.label }}</a>'
     "{% else %}{{ r.label }}{% endif %}</td>\n"
     '<td class="text-end">{{ r.branches }}</td><td class="text-end">{{ r.two_new }}</td>'
@@ -31,7 +38,7 @@ PER_CELL = Template(
     '<td class="text-end">{{ r.minutes_late }}</td>'
     '<td class="text-end">{{ r.lapse_risks }}</td></tr>\n{% endfor %}'
 )
-LABELS = ["第1区", "A&B <联合> 党支部", "\"引号\"支部", "（未归属）", "O'Neil 支部"]
+LABELS = ["第1区", "A&B <联合> 党支部", '"引号"支部', "（未归属）", "O'Neil 支部"]
 
 
 def _random_rows(rng: random.Random, by: str) -> list[TableRow]:
@@ -87,3 +94,90 @@ def test_table_page_shows_the_rows_escaped_and_linked(world, branch, client_for)
         f'<a href="?by=street&amp;district={row["key"]}&amp;quarter=2026Q4">{row["label"]}</a>'
         in city.content.decode()
     )
+
+
+# --- the per-street sums (AreaQuarter) equal the GROUP BY over the branch rows ----------
+
+TODAY = date(2027, 2, 10)
+KINDS = ["assembly", "committee", "group", "lecture", "theme_day", "org_life", "evaluation"]
+
+
+def _tables(user, quarter: int, *, totals: bool) -> dict[tuple[str, str], list[TableRow]]:
+    out = {}
+    for by in ("district", "street", "sector"):
+        for name, filters in (
+            ("all", {}),
+            ("district", {"district": user.region.children.order_by("code").first().pk}),
+            ("street", {"street": Region.objects.filter(level=3).order_by("code").first().pk}),
+            ("two_new", {"two_new_only": True}),
+        ):
+            out[(by, name)] = city_table(user, quarter, by, totals=totals, **filters)
+    return out
+
+
+def _meetings(rng: random.Random, org_id: int, n: int) -> None:
+    for _ in range(n):
+        day = date(2026, 1, 1) + timedelta(days=rng.randint(0, 400))
+        t.meeting(org_id, rng.choice(KINDS), day, minutes=rng.choice(["", "记录"]))
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("seed", [1, 2])
+def test_area_sums_equal_the_branch_rows_also_after_a_rejudgement(world, seed) -> None:
+    rng = random.Random(seed)
+    places = [world.north_one, world.south_one, world.north, world.district_b]
+    branches = [
+        orgs.create_organization(
+            actor=world.root,
+            code=f"A-{seed}-{i}",
+            name=f"汇总党支部{i}",
+            kind="branch",
+            region_id=rng.choice(places).pk,
+        )
+        for i in range(8)
+    ]
+    for i, org in enumerate(branches[:3]):
+        Entity.objects.create(
+            credit_code=f"91339900MA{seed}{i:07d}",
+            name=f"两新企业{i}",
+            kind="enterprise",
+            region=org.region,
+            organization=org,
+            coverage_mode="joint",
+        )
+    for org in branches:
+        for _ in range(rng.randint(0, 12)):
+            t.member(org.pk, joined=date(2024, 1, 1))
+        _meetings(rng, org.pk, rng.randint(0, 20))
+    admin = world.dept_admin
+    quarters = (quarter_of(TODAY) - 1, quarter_of(TODAY))
+    with time_machine.travel(datetime(2027, 2, 10, 3, tzinfo=NOW.tzinfo), tick=False):
+        run_compliance(today=TODAY)
+    before = {q: _tables(admin, q, totals=True) for q in quarters}
+    for q in quarters:
+        assert before[q] == _tables(admin, q, totals=False)
+        assert sum(r["branches"] for r in before[q][("district", "all")]) == len(branches)
+    # A re-judgement of one branch (重新检查) after its meetings changed: the sums follow.
+    changed = branches[rng.randrange(len(branches))]
+    Meeting.objects.filter(organization=changed).delete()
+    with time_machine.travel(datetime(2027, 2, 11, 3, tzinfo=NOW.tzinfo), tick=False):
+        run_compliance(today=TODAY, org_ids=[changed.pk])
+    for q in quarters:
+        assert _tables(admin, q, totals=True) == _tables(admin, q, totals=False)
+    assert any(_tables(admin, q, totals=True) != before[q] for q in quarters)
+    assert last_run(admin, quarters[0]) == datetime(2027, 2, 11, 3, tzinfo=NOW.tzinfo)
+    assert AreaQuarter.objects.count() == len(
+        set(BranchQuarter.objects.values_list("quarter", "district", "street", "two_new"))
+    )
+
+
+@pytest.mark.django_db
+def test_a_street_scope_groups_its_own_branch_rows(world, branch, make_other_branch) -> None:
+    make_other_branch()
+    with time_machine.travel(NOW, tick=False):
+        run_compliance()
+        quarter = quarter_of(NOW.date())
+        city = city_table(world.dept_admin, quarter, "district")
+        street = city_table(world.users["street_north"], quarter, "district")
+    assert [r["branches"] for r in city] == [2]
+    assert [r["branches"] for r in street] == [1]

@@ -25,7 +25,7 @@ from shegong.organizations.choices import BRANCH_KINDS
 from shegong.organizations.models import OrgAdministrator, PartyOrganization
 
 from ..choices import OPEN_STATUSES, FindingStatus, Rule
-from ..models import BranchQuarter, ComplianceFinding, CompliancePolicy
+from ..models import ComplianceFinding, CompliancePolicy
 from ..services import actions, overview
 from ..services.judge import quarter_bounds, quarter_of
 
@@ -117,13 +117,7 @@ def table(request: AuthedHttpRequest) -> HttpResponse:
     rows = overview.city_table(
         request.user, quarter, by, district=district, street=street, two_new_only=two_new
     )
-    last = (
-        BranchQuarter.objects.visible_to(request.user)
-        .filter(quarter=quarter)
-        .order_by("-computed_at")
-        .values_list("computed_at", flat=True)
-        .first()
-    )
+    last = overview.last_run(request.user, quarter)
     current = quarter_of(timezone.localdate())
     quarters = [
         (f"{q // 4}Q{q % 4 + 1}", f"{q // 4}年第{q % 4 + 1}季度")
