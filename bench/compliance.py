@@ -80,16 +80,31 @@ def timed(fn, runs: int) -> dict[str, float]:
     }
 
 
-def setup_env(backend: str) -> None:
-    data_dir = tempfile.mkdtemp(prefix="shegong-compliance-")
+def marker_path(data_dir: str, backend: str) -> Path:
+    return Path(data_dir) / f"built-{backend}.json"
+
+
+def setup_env(backend: str, keep_dir: str | None, reuse: bool) -> str:
+    """The scratch database: a fresh one in a temporary directory, or (``--data-dir``) the
+    SQLite file / the PostgreSQL database kept from an earlier run with the same sizes
+    (``reuse``: the marker file written after the build says so)."""
+    if keep_dir:
+        Path(keep_dir).mkdir(parents=True, exist_ok=True)
+        data_dir = str(Path(keep_dir).resolve())
+    else:
+        data_dir = tempfile.mkdtemp(prefix="shegong-compliance-")
     os.environ["SHEGONG_DATA_DIR"] = data_dir
     os.environ["SHEGONG_TASKS"] = "immediate"
     if backend == "sqlite":
-        os.environ["DATABASE_URL"] = f"sqlite:///{data_dir}/bench.sqlite3"
+        db = Path(data_dir) / "bench.sqlite3"
+        if not reuse and db.exists():
+            db.unlink()
+        os.environ["DATABASE_URL"] = f"sqlite:///{db}"
     else:
-        host = ["-h", "127.0.0.1", "-U", "root"]
-        subprocess.run(["dropdb", *host, "--if-exists", PG_DB], check=True)
-        subprocess.run(["createdb", *host, PG_DB], check=True)
+        if not reuse:
+            host = ["-h", "127.0.0.1", "-U", "root"]
+            subprocess.run(["dropdb", *host, "--if-exists", PG_DB], check=True)
+            subprocess.run(["createdb", *host, PG_DB], check=True)
         os.environ["DATABASE_URL"] = f"postgres://root@127.0.0.1:5432/{PG_DB}"
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shegong.conf.settings")
     sys.path.insert(0, str(ROOT))
@@ -99,6 +114,7 @@ def setup_env(backend: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    return data_dir
 
 
 def insert_rows(table: str, columns: list[str], rows: list[tuple]) -> None:
@@ -373,6 +389,7 @@ def materialise() -> dict[str, object]:
 
     from shegong.compliance.services.engine import run_compliance
     from shegong.compliance.services.judge import quarter_of
+    from shegong.compliance.services.totals import refresh_area_quarters
 
     current = quarter_of(TODAY)
     start = time.monotonic()
@@ -390,6 +407,7 @@ def materialise() -> dict[str, object]:
                 f"SELECT %s, {cols} FROM compliance_branchquarter WHERE quarter = %s",
                 [q, current - 1],
             )
+    refresh_area_quarters()  # the copies' per-street sums, as an engine run writes them
     with connection.cursor() as cur:
         cur.execute("ANALYZE")
     return {"engine_2_quarters_s": engine_s, **result.as_dict()}
@@ -472,24 +490,24 @@ def _ratio(page: dict[str, float], base: dict[str, float]) -> dict[str, float]:
     return {**page, "ratio_p95": round(page["p95_ms"] / base["p95_ms"], 4)}
 
 
-def measure(runs: int) -> dict[str, object]:
+def measure(runs: int, baseline_runs: int | None = None) -> dict[str, object]:
     from django.conf import settings
     from django.test import Client
 
     from shegong.accounts.models import User
     from shegong.compliance.models import BranchQuarter
     from shegong.compliance.services.judge import quarter_of
-    from shegong.compliance.services.overview import table_rows
+    from shegong.compliance.services.overview import city_table, table_rows
     from shegong.regions.models import Region
 
     quarter = quarter_of(TODAY) - 1  # the last complete quarter
     label = f"{quarter // 4}Q{quarter % 4 + 1}"
     year_q = f"year={quarter // 4}&quarter={quarter % 4 + 1}"
     street = Region.objects.get(code="339901001")
-    slow = max(3, runs // 6)
+    slow = baseline_runs or max(3, runs // 6)
     out: dict[str, object] = {"quarter": label, "street_branches": 0}
     base_city = timed(lambda: direct_table(quarter), slow)
-    base_street = timed(lambda: direct_table(quarter, street.path), runs)
+    base_street = timed(lambda: direct_table(quarter, street.path), baseline_runs or runs)
     out["baseline_city_direct"] = base_city
     out["baseline_street_direct"] = base_street
 
@@ -522,9 +540,15 @@ def measure(runs: int) -> dict[str, object]:
     rows = BranchQuarter.objects.filter(quarter=quarter)
     mat = table_rows(rows, "district")
     direct = direct_table(quarter)
+    want = [(d[1], d[2], d[3]) for d in direct]
     out["city_agrees_with_direct"] = [
         (r["branches"], r["compliant_n"], r["missing_n"]) for r in mat
-    ] == [(d[1], d[2], d[3]) for d in direct]
+    ] == want
+    # What the department's page shows: read from the per-street sums (AreaQuarter).
+    shown = city_table(User.objects.get(username="dept"), quarter, "district")
+    out["city_page_agrees_with_direct"] = sorted(
+        (r["key"], r["branches"], r["compliant"], r["missing"]) for r in shown
+    ) == sorted((str(Region.objects.get(code=d[0]).pk), *d[1:]) for d in direct)
     mine = sorted(
         (str(o), int(c), m)
         for o, c, m in rows.filter(street_id=street.pk).values_list(
@@ -537,22 +561,104 @@ def measure(runs: int) -> dict[str, object]:
     return out
 
 
+def profile(runs: int) -> dict[str, object]:
+    """Where a request's server time goes: each query's time (``CaptureQueriesContext``)
+    and the functions with the most cumulative time (``cProfile``), per URL of the bench."""
+    import cProfile
+    import pstats
+
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from shegong.accounts.models import User
+    from shegong.compliance.services.judge import quarter_of
+    from shegong.regions.models import Region
+
+    quarter = quarter_of(TODAY) - 1
+    label = f"{quarter // 4}Q{quarter % 4 + 1}"
+    year_q = f"year={quarter // 4}&quarter={quarter % 4 + 1}"
+    street = Region.objects.get(code="339901001")
+    settings.SHEGONG_TRUST_FORCED_LOGIN = True
+    city, staff = Client(), Client()
+    city.force_login(User.objects.get(username="dept"))
+    staff.force_login(User.objects.get(username="street"))
+    urls = [
+        (city, f"/compliance/table/?by=district&quarter={label}"),
+        (city, f"/compliance/table/?by=street&quarter={label}"),
+        (city, f"/api/compliance/table?by=district&{year_q}"),
+        (staff, f"/compliance/table/?by=branch&street={street.pk}&quarter={label}"),
+        (staff, f"/api/compliance/table?by=branch&street={street.pk}&{year_q}"),
+    ]
+    out: dict[str, object] = {}
+    for client, url in urls:
+        client.get(url)  # warm-up
+        samples = []
+        for _ in range(5):
+            with CaptureQueriesContext(connection) as ctx:
+                start = time.perf_counter()
+                client.get(url)
+                samples.append((time.perf_counter() - start) * 1000)
+        total = statistics.median(samples)  # the queries are those of the last request
+        queries = [(float(q["time"]) * 1000, q["sql"][:160]) for q in ctx.captured_queries]
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(max(1, runs // 10)):
+            client.get(url)
+        prof.disable()
+        buf = io.StringIO()
+        pstats.Stats(prof, stream=buf).sort_stats("cumulative").print_stats(30)
+        pstats.Stats(prof, stream=buf).sort_stats("tottime").print_stats(12)
+        log(
+            f"=== {url}: {total:.1f} ms, {len(queries)} queries, "
+            f"{sum(t for t, _ in queries):.1f} ms in SQL"
+        )
+        for t, sql in sorted(queries, reverse=True):
+            log(f"  {t:8.1f} ms  {sql}")
+        log(buf.getvalue()[:9000])
+        out[url] = {
+            "ms": round(total, 1),
+            "queries": len(queries),
+            "sql_ms": round(sum(t for t, _ in queries), 1),
+        }
+    return out
+
+
 def run_one(backend: str, args: argparse.Namespace) -> dict[str, object]:
-    setup_env(backend)
-    log(f"[{backend}] building {args.branches} branches, {args.members} members")
-    build_t = build(args.branches, args.members, args.seed, args.years)
-    log(f"[{backend}] build {build_t}; materialising")
-    mat = materialise()
+    sizes = {k: getattr(args, k) for k in ("branches", "members", "years", "seed")}
+    reuse = False
+    if args.data_dir:
+        marker = marker_path(args.data_dir, backend)
+        reuse = marker.exists() and json.loads(marker.read_text())["sizes"] == sizes
+    data_dir = setup_env(backend, args.data_dir, reuse)
+    if reuse:
+        built = json.loads(marker_path(data_dir, backend).read_text())
+        build_t, mat = built["build"], built["materialise"]
+        log(f"[{backend}] re-using the data in {data_dir} ({sizes})")
+    else:
+        log(f"[{backend}] building {args.branches} branches, {args.members} members")
+        build_t = build(args.branches, args.members, args.seed, args.years)
+        log(f"[{backend}] build {build_t}; materialising")
+        mat = materialise()
+        if args.data_dir:
+            marker_path(data_dir, backend).write_text(
+                json.dumps({"sizes": sizes, "build": build_t, "materialise": mat})
+            )
+    if args.build_only:
+        return {"build": build_t, "materialise": mat, "reused": reuse}
+    if args.profile:
+        return {"profile": profile(args.runs)}
     log(f"[{backend}] {mat}; measuring")
-    figures = measure(args.runs)
-    if backend == "postgresql":
+    figures = measure(args.runs, args.baseline_runs)
+    if backend == "postgresql" and not args.data_dir:
         from django.db import connections
 
         connections.close_all()
         subprocess.run(
             ["dropdb", "-h", "127.0.0.1", "-U", "root", "--if-exists", PG_DB], check=False
         )
-    return {"build": build_t, "materialise": mat, "figures": figures}
+    return {"build": build_t, "materialise": mat, "reused": reuse, "figures": figures}
 
 
 def main() -> None:
@@ -563,6 +669,20 @@ def main() -> None:
     parser.add_argument("--years", type=int, default=3, help="years of meetings (to TODAY)")
     parser.add_argument("--runs", type=int, default=30)
     parser.add_argument("--seed", type=int, default=15)
+    parser.add_argument(
+        "--data-dir",
+        help="keep the bench data (the SQLite file here; the PostgreSQL database is not "
+        "dropped) and re-use it on the next run with the same sizes",
+    )
+    parser.add_argument(
+        "--baseline-runs",
+        type=int,
+        help="runs of each direct baseline (default: max(3, runs/6) city, runs street)",
+    )
+    parser.add_argument("--build-only", action="store_true", help="build (with --data-dir)")
+    parser.add_argument(
+        "--profile", action="store_true", help="per-query times and cProfile per URL (stderr)"
+    )
     args = parser.parse_args()
     backends = ["sqlite", "postgresql"] if args.backend == "both" else [args.backend]
     result: dict[str, object] = {
@@ -592,6 +712,9 @@ def main() -> None:
                 str(args.seed),
                 "--years",
                 str(args.years),
+                *(["--data-dir", args.data_dir] if args.data_dir else []),
+                *(["--build-only"] if args.build_only else []),
+                *(["--baseline-runs", str(args.baseline_runs)] if args.baseline_runs else []),
             ]
             out = subprocess.run(cmd, check=True, capture_output=True, text=True)
             sys.stderr.write(out.stderr)

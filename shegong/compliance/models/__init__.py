@@ -1,5 +1,5 @@
 from .findings import ComplianceFinding
 from .policy import CompliancePolicy
-from .results import BranchQuarter
+from .results import AreaQuarter, BranchQuarter
 
-__all__ = ["BranchQuarter", "ComplianceFinding", "CompliancePolicy"]
+__all__ = ["AreaQuarter", "BranchQuarter", "ComplianceFinding", "CompliancePolicy"]

@@ -49,6 +49,7 @@ from .judge import (
     sized_plan,
 )
 from .reconcile import reconcile
+from .totals import refresh_area_quarters
 
 # How far back a lapse run is traced (so its first month, part of the finding's key, is
 # stable while the run goes on).
@@ -143,6 +144,7 @@ def run_compliance(
     if org_ids is None:
         with transaction.atomic():
             result.closed = close_findings_of_closed_branches(actor, now)
+    refresh_area_quarters(wanted)  # the city table's sums (whole quarters: cheap and exact)
     with transaction.atomic():
         audit.record(
             "compliance_run",

@@ -8,7 +8,9 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import SafeString
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shegong.accounts.http import AuthedHttpRequest
@@ -23,7 +25,7 @@ from shegong.organizations.choices import BRANCH_KINDS
 from shegong.organizations.models import OrgAdministrator, PartyOrganization
 
 from ..choices import OPEN_STATUSES, FindingStatus, Rule
-from ..models import BranchQuarter, ComplianceFinding, CompliancePolicy
+from ..models import ComplianceFinding, CompliancePolicy
 from ..services import actions, overview
 from ..services.judge import quarter_bounds, quarter_of
 
@@ -55,6 +57,54 @@ def _quarter(request: AuthedHttpRequest) -> int:
     return quarter_of(today)
 
 
+_CELL = '<td class="text-end">{}</td>'
+_ROW = "<tr>\n<td>{}</td>\n" + _CELL * 9 + "</tr>\n"
+
+
+def table_body(rows: list[overview.TableRow], by: str, quarter: str) -> SafeString:
+    """The table's rows as HTML, built in one pass (escaped by ``format_html``): a metro
+    city's table by street has 200 rows × 10 cells, and rendering them cell by cell through
+    the template engine was most of the page's server time."""
+
+    def label(r: overview.TableRow) -> SafeString | str:
+        if by == "branch":
+            return format_html(
+                '<a href="{}">{}</a>', reverse("compliance:branch", args=[r["key"]]), r["label"]
+            )
+        if r["drill"]:
+            return format_html(
+                '<a href="{}&amp;quarter={}">{}</a>', r["drill"], quarter, r["label"]
+            )
+        return r["label"]
+
+    shown: dict[int, SafeString] = {}  # the counts repeat: localise and escape each once
+
+    def n(value: int) -> SafeString:
+        if value not in shown:  # as ``{{ value }}`` shows it (thousand separators)
+            shown[value] = escape(formats.localize(value))
+        return shown[value]
+
+    return format_html_join(
+        "",
+        _ROW,
+        (
+            (
+                label(r),
+                n(r["branches"]),
+                n(r["two_new"]),
+                n(r["compliant"]),
+                r["rate"],
+                n(r["missing"]),
+                n(r["quorum_failed"]),
+                n(r["minutes_missing"]),
+                n(r["minutes_late"]),
+                n(r["lapse_risks"]),
+            )
+            for r in rows
+        ),
+    )
+
+
 @capability_required(Cap.COMPLIANCE_VIEW)
 def table(request: AuthedHttpRequest) -> HttpResponse:
     by = request.GET.get("by", "district")
@@ -67,13 +117,7 @@ def table(request: AuthedHttpRequest) -> HttpResponse:
     rows = overview.city_table(
         request.user, quarter, by, district=district, street=street, two_new_only=two_new
     )
-    last = (
-        BranchQuarter.objects.visible_to(request.user)
-        .filter(quarter=quarter)
-        .order_by("-computed_at")
-        .values_list("computed_at", flat=True)
-        .first()
-    )
+    last = overview.last_run(request.user, quarter)
     current = quarter_of(timezone.localdate())
     quarters = [
         (f"{q // 4}Q{q % 4 + 1}", f"{q // 4}年第{q % 4 + 1}季度")
@@ -84,6 +128,7 @@ def table(request: AuthedHttpRequest) -> HttpResponse:
         "compliance/table.html",
         {
             "rows": rows,
+            "body": table_body(rows, by, f"{quarter // 4}Q{quarter % 4 + 1}"),
             "by": by,
             "group_label": overview.GROUPS[by],
             "groups": overview.GROUPS,
