@@ -78,7 +78,7 @@ class HotspotsPanel:
                 "诉求热点（最近一次计算）",
                 "table",
                 series,
-                "件",
+                "",
                 NOTE,
                 columns=("热点（地点·类别）", "排名", "近7天件数", "基线（件）", "z 值"),
                 as_of=as_of,
