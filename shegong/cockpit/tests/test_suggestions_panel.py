@@ -111,6 +111,8 @@ def test_adopted_suggestions_equal_the_direct_query_per_role(
         len(direct(user, Outcome.PARTLY, lo, hi)),
     )
     assert listed(user, kpi["采纳"].url or "") == direct(user, Outcome.ADOPTED, lo, hi)
+    decided = listed(user, kpi["已评估"].url or "")
+    assert (kpi["已评估"].value, kpi["人民建议"].value) == (len(decided), len(decided) + 1)
     by_month = figs["suggestions.adopted_by_month"]
     assert [s.name for s in by_month.series] == ["采纳", "部分采纳"]
     assert sum(p.value for s in by_month.series for p in s.points) == adopted + partly
