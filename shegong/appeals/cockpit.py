@@ -31,7 +31,8 @@ from shegong.units.models import Unit
 from . import rollup
 from .choices import OPEN_APPEAL_STATES
 from .filters import clock_q, counted_q
-from .models import Appeal, AppealDayStat, AppealMonthStat
+from .models import Appeal, AppealDayStat, AppealMonthStat, AssessmentFact
+from .models.appeal import accused_hidden_q
 from .services import assessment
 
 UNCATEGORISED = "-"  # the drill-down's code for "no 一级 category yet"
@@ -172,6 +173,7 @@ class AppealsPanel:
                 as_of=as_of,
             ),
             self.ranking(query),
+            self.street_rates(query),
         ]
 
     # --- figures ---------------------------------------------------------------------------
@@ -421,5 +423,72 @@ class AppealsPanel:
                 "所选期间末所在月份、所选区划内各单位的三率（免责核减后），与“三率考核”页同一算法："
                 "分母为有效回访件数；响应率＝已联系／有效回访，解决率＝已解决／有效回访，"
                 "满意率＝（满意＋基本满意×权重）／有效回访；有效回访不足规定件数的单位不排名。"
+            ),
+        )
+
+    def street_rates(self, query: CockpitQuery) -> Figure:
+        """三率 by street (by the appeal's place) for the month of the period's end: the
+        三率考核 page's 按街道 figures (``assessment.region_rollup`` over the month's facts)
+        inside the query's region — one GROUP BY over the facts of one month (the ``month``
+        index) whose place lies in the subtree."""
+        month = query.end.replace(day=1)
+        root = region_root(query)
+        # Path depth: city 0, district 1, street 2; below a street, the chosen region itself.
+        depth = max(2, len([p for p in (root or "/").strip("/").split("/") if p]) - 1)
+        facts = AssessmentFact.objects.filter(month=month)
+        if root is not None:
+            facts = facts.filter(subtree_q(root, "region_path"))
+        # visible_to inside a region subtree hides only the 检举控告 against the viewer's unit
+        # (第三十条): a short list of appeals, taken out by id (no join of the facts).
+        hidden = accused_hidden_q(query.user)
+        if hidden is not None:
+            facts = facts.exclude(appeal_id__in=Appeal.objects.filter(hidden).values("pk"))
+        figures = assessment.region_rollup(facts=facts, depth=depth)
+        names = dict(
+            Region.objects.visible_to(query.user)
+            .filter(path__in=list(figures))
+            .values_list("path", "name")
+        )
+        ordered = sorted(
+            ((path, fig[1]) for path, fig in figures.items() if path in names),
+            key=lambda row: (-(row[1].composite or 0), names[row[0]]),
+        )
+
+        def pct(v: float | None) -> float:
+            return round(100 * v, 1) if v is not None else 0.0
+
+        series = tuple(
+            Series(
+                names[path],
+                (
+                    Point("综合得分", pct(fig.composite), None),
+                    Point("响应率", pct(fig.response), None),
+                    Point("解决率", pct(fig.resolution), None),
+                    Point("满意率", pct(fig.satisfaction), None),
+                    Point("答复", float(fig.counts["replied"]), None),
+                    Point("有效回访", float(fig.counts["revisited"]), None),
+                ),
+            )
+            for path, fig in ordered
+        )
+        return Figure(
+            key="appeals.street_rates",
+            title=f"{month.year}年{month.month}月 街道三率",
+            chart="table",
+            series=series,
+            columns=(
+                "街道（乡镇）",
+                "综合得分（%）",
+                "响应率（%）",
+                "解决率（%）",
+                "满意率（%）",
+                "答复（轮次）",
+                "有效回访（轮次）",
+            ),
+            note=(
+                "所选期间末所在月份，按诉求发生地汇总到街道（乡镇）的三率（免责核减后），"
+                "与“三率考核”页“按街道（乡镇）”同一算法：按答复月份统计各办理轮次，"
+                "分母为有效回访；所选区划在街道以下时为该区划本身。"
+                "不按诉求类别筛选；无可列出的单条记录清单，故不可点击。"
             ),
         )

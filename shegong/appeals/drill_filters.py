@@ -1,6 +1,7 @@
 """The line 「筛选：…」 over the appeal list: the filters a cockpit drill-down (or any link)
 opened it with, which the search form does not show — the date range, region, category,
-clock, statistics scope — so a user sees why the list is narrowed (docs/cockpit.md)."""
+clock, statistics scope — so a user sees why the list is narrowed (docs/cockpit.md); and the
+hidden fields that keep those filters when the user searches inside the list."""
 
 from __future__ import annotations
 
@@ -10,13 +11,55 @@ from shegong.regions.models import Region
 from .choices import AppealStatus
 from .filters import CLOCK_CHOICES, AppealFilterSet
 
+# The filters the search form has no visible field for: a drill-down opens the list with them
+# and the form carries them as hidden fields, so a keyword search stays inside the figure.
+HIDDEN = (
+    "number",
+    "stream",
+    "channel",
+    "region",
+    "since",
+    "until",
+    "category",
+    "counted",
+    "clock",
+    "group",
+)
 
-def drill_filters(filterset: AppealFilterSet, user: User) -> list[str]:
+
+class DrillFilters(list[str]):
+    """The phrases of the line 「筛选：…」; ``hidden`` = the (name, value) pairs the search
+    form carries (the template renders them as ``<input type="hidden">``)."""
+
+    def __init__(self, parts: list[str], hidden: list[tuple[str, str]]) -> None:
+        super().__init__(parts)
+        self.hidden = hidden
+        # Several statuses (当前在办) do not fit the single status select: they are hidden
+        # fields and the select is shown disabled.
+        self.statuses = [value for name, value in hidden if name == "status"]
+
+
+def _hidden(filterset: AppealFilterSet) -> list[tuple[str, str]]:
+    """The valid narrowing filters as typed in the URL, in a stable order."""
+    data = filterset.form.cleaned_data
+    raw = filterset.form.data
+    out: list[tuple[str, str]] = []
+    for name in HIDDEN:
+        value = data.get(name)
+        if value is None or value == "":
+            continue
+        out.append((name, str(raw.get(name)).strip()))  # as typed (the last of repeats)
+    if len(data.get("status") or []) > 1:
+        out.extend(("status", str(v)) for v in data["status"])
+    return out
+
+
+def drill_filters(filterset: AppealFilterSet, user: User) -> DrillFilters:
     """The narrowing filters in force, each as a short Chinese phrase (invalid ones are
-    ignored by the filterset, and so here)."""
+    ignored by the filterset, and so here), with the hidden fields that keep them."""
     form = filterset.form
     if not form.is_valid():
-        return []
+        return DrillFilters([], [])
     data = form.cleaned_data
     parts: list[str] = []
     since, until = data.get("since"), data.get("until")
@@ -43,4 +86,4 @@ def drill_filters(filterset: AppealFilterSet, user: User) -> list[str]:
         parts.append("集体访/联名")
     if data.get("counted"):
         parts.append("统计口径（不含检举控告类、已并入的重复件）")
-    return parts
+    return DrillFilters(parts, _hidden(filterset))

@@ -8,7 +8,12 @@ class StudyConfig(AppConfig):
 
     def ready(self) -> None:
         from shegong.core.nav import NavItem, register
+        from shegong.core.panels import register_panel
         from shegong.core.roles import Cap
+
+        from .cockpit import StudyPanel
+
+        register_panel(StudyPanel())  # the cockpit's panel (docs/cockpit.md)
 
         register(
             NavItem("党建", "理论学习", "study:home", Cap.STUDY_VIEW, order=50),

@@ -9,9 +9,13 @@ class SuggestionsConfig(AppConfig):
     def ready(self) -> None:
         from shegong.appeals import hooks
         from shegong.core.nav import NavItem, register
+        from shegong.core.panels import register_panel
         from shegong.core.roles import Cap
 
+        from .cockpit import SuggestionsPanel
         from .extensions import link_evaluation, portal, scrub_evaluation
+
+        register_panel(SuggestionsPanel())  # the cockpit's panel (docs/cockpit.md)
 
         # The citizen portal (appeals) offers 公开同意 and 征集主题 links through this.
         hooks.portal_publication.register(portal)

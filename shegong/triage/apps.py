@@ -9,9 +9,13 @@ class TriageConfig(AppConfig):
     def ready(self) -> None:
         from shegong.appeals import hooks
         from shegong.core.nav import NavItem, register
+        from shegong.core.panels import register_panel
         from shegong.core.roles import Cap
 
+        from .cockpit import HotspotsPanel
         from .extensions import advisor, forget_links, queue_triage
+
+        register_panel(HotspotsPanel())  # the cockpit's panel (docs/cockpit.md)
 
         # appeals declares these points and never imports triage (docs/architecture.md).
         hooks.appeals_registered.register(queue_triage)

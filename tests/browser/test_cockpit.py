@@ -96,3 +96,109 @@ def test_leaders_see_their_own_figures_and_drill_into_a_bar(
             finally:
                 context.close()
         assert seen == {"leader": "5", "district_leader": "4"}
+
+
+APRIL = datetime(2026, 4, 20, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
+
+def make_suggestions_hotspots_and_study(world: Any) -> None:
+    """Adopted suggestions (北一 ×2 采纳 + 1 部分采纳, 南一 ×1 采纳), a hotspot in 北街道 and
+    members' study records, all through the apps' services."""
+    from datetime import date, timedelta
+    from decimal import Decimal
+
+    from shegong.organizations.services import orgs
+    from shegong.reports.tests.conftest import maker
+    from shegong.study.services import plans
+    from shegong.study.testing import make_member
+    from shegong.suggestions.services import evaluation as ev
+    from shegong.suggestions.tests.conftest import Builder
+    from shegong.triage import services as triage
+    from shegong.triage.hotspots import compute_hotspots
+
+    b = Builder(world)
+    for day, region, outcome in [
+        (2, world.north_one, "adopted"),
+        (9, world.north_one, "adopted"),
+        (12, world.north_one, "partly"),
+        (5, world.south_one, "adopted"),
+    ]:
+        when = APRIL.replace(day=day, hour=9)
+        appeal = b.suggestion(now=when, region_id=region.pk)
+        b.dispatch(appeal, world.unit_a, now=when + timedelta(hours=1))
+        ev.start_evaluation(
+            actor=world.dispatcher, appeal_id=appeal.pk, now=when + timedelta(hours=2)
+        )
+        ev.evaluate_suggestion(
+            actor=world.handler_unit_a,
+            appeal_id=appeal.pk,
+            outcome=outcome,
+            reasons="建议可行，予以研究落实",
+            conversion_target="benefit",
+            now=when + timedelta(days=2),
+        )
+    make = maker(world)
+    for minute in range(5):
+        make(
+            now=APRIL.replace(hour=8, minute=minute),
+            title="农民工工资被拖欠",
+            body="我们在工地干了半年，施工单位拖欠农民工工资三个月，一直不发，请帮忙追讨。",
+        )
+    triage.triage_pending(now=APRIL.replace(hour=8, minute=30))
+    compute_hotspots(now=APRIL.replace(hour=9), notify_top=0)
+    branch = orgs.create_organization(
+        actor=world.root,
+        code="S-N1",
+        name="北一社区党支部",
+        kind="branch",
+        region_id=world.north_one.pk,
+        formal_members=3,
+    )
+    for i, hours in enumerate(("2.5", "4.0")):
+        plans.add_record(
+            actor=world.dept_admin,
+            kind="online",
+            title="学习党的二十届全会精神",
+            studied_on=date(2026, 4, 3 + i),
+            hours=Decimal(hours),
+            member_id=make_member(branch, name=f"北{i}").pk,
+        )
+
+
+def test_a_leader_sees_suggestions_hotspots_and_study_and_drills_into_adopted_suggestions(
+    world: Any, live_server: Any, browser: Any, screenshot_dir: Path
+) -> None:
+    with time_machine.travel(APRIL, tick=True):
+        make_suggestions_hotspots_and_study(world)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 900})
+        try:
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            login(page, live_server, "district_leader")
+            page.goto(f"{live_server.url}/cockpit/?start=2026-04-01&end=2026-04-20")
+            kpi = page.get_by_test_id("figure-suggestions.kpi")
+            assert kpi.get_by_test_id("kpi-3").locator(".sg-stat").inner_text() == "3"  # 采纳
+            hotspots = page.get_by_test_id("figure-hotspots.table")
+            assert "北街道·" in hotspots.locator("tbody").inner_text()
+            study = page.get_by_test_id("figure-study.kpi")
+            assert study.get_by_test_id("kpi-1").locator(".sg-stat").inner_text() == "6.5"
+            bars = wait_for_chart(page, "suggestions.adopted_by_region")
+            page.get_by_test_id("panel-hotspots").scroll_into_view_if_needed()
+            page.screenshot(path=str(screenshot_dir / "cockpit-suggestions-hotspots.png"))
+            page.get_by_test_id("panel-study").scroll_into_view_if_needed()
+            page.screenshot(path=str(screenshot_dir / "cockpit-study.png"))
+            # The widest red (采纳) bar is 北街道's two adopted suggestions.
+            widths = [
+                (bars.nth(i).bounding_box() or {"width": 0})["width"] for i in range(bars.count())
+            ]
+            widest = bars.nth(widths.index(max(widths)))
+            widest.scroll_into_view_if_needed()
+            widest.click(force=True)
+            page.wait_for_url("**/suggestions/**")
+            assert "outcome=adopted" in page.url
+            assert f"region={world.north.pk}" in page.url
+            rows = page.get_by_test_id("suggestion-table").locator("tbody tr")
+            assert rows.count() == 2
+            page.screenshot(path=str(screenshot_dir / "cockpit-suggestions-drill-down.png"))
+        finally:
+            context.close()

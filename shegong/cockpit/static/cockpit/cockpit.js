@@ -21,7 +21,7 @@
       color: colors,
       // richText: the HTML tooltip writes style="…" attributes, which the CSP blocks.
       tooltip: { trigger: fig.chart === "pie" || fig.chart === "treemap" ? "item" : "axis", renderMode: "richText" },
-      grid: { left: 8, right: 24, top: 32, bottom: 8, containLabel: true }
+      grid: { left: 8, right: 40, top: 32, bottom: 8, containLabel: true }
     };
     var first = fig.series[0] ? fig.series[0].points : [];
     var labels = first.map(function (p) { return p.label; });
@@ -45,7 +45,7 @@
     }
     base.tooltip.axisPointer = { type: "shadow" };
     base.xAxis = { type: "value", name: fig.unit, minInterval: 1 };
-    base.yAxis = { type: "category", data: labels, inverse: true, axisLabel: { width: 120, overflow: "truncate" } };
+    base.yAxis = { type: "category", data: labels, inverse: true, axisLabel: { width: 160, overflow: "truncate" } };
     base.series = fig.series.map(function (s) {
       return { name: s.name, type: "bar", barMaxWidth: 28, stack: fig.chart === "stacked_bar" ? "all" : undefined,
         data: s.points.map(function (p) { return p.value; }) };
