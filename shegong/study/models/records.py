@@ -87,6 +87,8 @@ class StudyRecord(models.Model):
         indexes = [
             models.Index(fields=["member", "studied_on"], name="study_member_idx"),
             models.Index(fields=["user", "studied_on"], name="study_user_idx"),
+            # the cockpit's 理论学习 panel reads one period of everyone's records
+            models.Index(fields=["studied_on", "member"], name="study_day_idx"),
         ]
 
     def __str__(self) -> str:
