@@ -20,7 +20,7 @@ from shegong.core.roles import Cap
 from .. import rules
 from ..choices import CredentialLevel, CredentialState, HoursSource
 from ..models import Credential, HoursRecord, Person, Registration, TalentPolicy
-from .common import clean_hours, load_person, policy
+from .common import clean_hours, clean_text, load_person, policy
 
 
 def _load(actor: User, credential_id: int) -> Credential:
@@ -49,8 +49,8 @@ def add_credential(
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能维护证书")
     if level not in CredentialLevel.values:
         raise DomainError("证书等级不正确")
-    if not number.strip():
-        raise DomainError("请填写证书编号")
+    number = clean_text(number, "证书编号", 40, required="请填写证书编号")
+    title = clean_text(title, "证书名称", 60)
     if passed_on > timezone.localdate():
         raise DomainError("取得日期不能晚于今天")
     try:
@@ -232,10 +232,8 @@ def add_hours(
     """Hours entered by staff, with the evidence they saw (a certificate, a list)."""
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能录入学时")
     amount = clean_hours(hours)
-    if not title.strip():
-        raise DomainError("请填写学习内容")
-    if not evidence.strip():
-        raise DomainError("录入学时应注明证明材料")
+    title = clean_text(title, "学习内容", 120, required="请填写学习内容")
+    evidence = clean_text(evidence, "证明材料", 200, required="录入学时应注明证明材料")
     if studied_on > timezone.localdate():
         raise DomainError("学习日期不能晚于今天")
     with transaction.atomic():
@@ -261,8 +259,7 @@ def add_hours(
 def credit_degree(*, actor: User, person_id: int, completed_on: date, evidence: str) -> HoursRecord:
     """A completed social-work degree counts the policy's ``degree_hours`` at once (once)."""
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能录入学时")
-    if not evidence.strip():
-        raise DomainError("请注明学历证书编号等证明材料")
+    evidence = clean_text(evidence, "证明材料", 200, required="请注明学历证书编号等证明材料")
     p = policy()
     with transaction.atomic():
         person = load_person(actor, person_id, lock=True)

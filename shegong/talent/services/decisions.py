@@ -23,7 +23,7 @@ from shegong.core.roles import Cap
 from .. import rules
 from ..choices import DecisionKind, DecisionStatus
 from ..models import Decision, Person, PostLadder
-from .common import load_person, policy
+from .common import clean_text, load_person, policy
 from .evaluation import history
 
 
@@ -86,7 +86,8 @@ def propose(
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能提出激励或处理建议")
     if kind not in DecisionKind.values:
         raise DomainError("决定类型不正确")
-    if not title.strip() or not basis.strip():
+    title = clean_text(title, "事项", 120, required="请填写事项和依据")
+    if not basis.strip():
         raise DomainError("请填写事项和依据")
     post = post.strip() if kind in POST_CHANGES else ""
     with transaction.atomic():

@@ -20,7 +20,7 @@ from shegong.members.models import Member
 from .. import rules
 from ..choices import Category
 from ..models import Person, PostLadder
-from .common import load_person, visible_region, visible_unit
+from .common import clean_text, load_person, visible_region, visible_unit
 
 DUPLICATE = "该身份证号已有人才档案（同一人只能有一份档案）"
 
@@ -48,6 +48,10 @@ def _check(data: PersonInput, ladder: PostLadder, *, editing: bool = False) -> t
         raise DomainError("人员类别不正确")
     if not editing and not data.name.strip():
         raise DomainError("请填写姓名")
+    clean_text(data.name, "姓名", 50)
+    clean_text(data.note, "备注", 255)
+    if data.started_on is not None and data.started_on > timezone.localdate():
+        raise DomainError("从事社区工作起始日期不能晚于今天")
     try:
         id_number = ""
         if data.id_number.strip() or not editing:

@@ -26,7 +26,14 @@ from shegong.lib.text import parse_id
 
 from ..choices import ClassKind, HoursSource, PostingKind
 from ..models import Enrolment, HoursRecord, Person, Posting, TrainingClass
-from .common import clean_hours, load_person, own_person, visible_region, visible_unit
+from .common import (
+    clean_hours,
+    clean_text,
+    load_person,
+    own_person,
+    visible_region,
+    visible_unit,
+)
 
 TOKEN_SALT = "shegong.talent.checkin"  # noqa: S105 — a signing namespace, not a secret
 TOKEN_TTL_DEFAULT = 180
@@ -56,8 +63,8 @@ def create_class(
     require_capability(actor, Cap.TALENT_TRAINING, "您的角色不能举办培训班")
     if kind not in ClassKind.values:
         raise DomainError("培训类型不正确")
-    if not title.strip():
-        raise DomainError("请填写培训班名称")
+    title = clean_text(title, "培训班名称", 100, required="请填写培训班名称")
+    place = clean_text(place, "地点", 120)
     if ends_at <= starts_at:
         raise DomainError("结束时间应晚于开始时间")
     if not 1 <= capacity <= MAX_CAPACITY:
