@@ -79,6 +79,8 @@ def add_credential(
 def _register(actor: User, credential: Credential, on: date, p: TalentPolicy) -> Registration:
     if credential.period_start is not None:
         raise DomainError("该证书已首次登记，请办理再登记")
+    if on > timezone.localdate():
+        raise DomainError("登记日期不能晚于今天")
     if on < credential.passed_on:
         raise DomainError("登记日期不能早于取得证书日期")
     deadline = rules.first_registration_deadline(credential.passed_on, p.first_registration_months)
@@ -125,6 +127,8 @@ def renew(*, actor: User, credential_id: int, on: date) -> Credential:
         credential = _load(actor, credential_id)
         if credential.period_start is None or credential.valid_until is None:
             raise DomainError("该证书尚未首次登记")
+        if on > timezone.localdate():
+            raise DomainError("登记日期不能晚于今天")
         opens = rules.renewal_opens(credential.valid_until, p.renewal_window_months)
         if on < opens:
             raise DomainError(
@@ -260,6 +264,8 @@ def credit_degree(*, actor: User, person_id: int, completed_on: date, evidence: 
     """A completed social-work degree counts the policy's ``degree_hours`` at once (once)."""
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能录入学时")
     evidence = clean_text(evidence, "证明材料", 200, required="请注明学历证书编号等证明材料")
+    if completed_on > timezone.localdate():
+        raise DomainError("完成学历教育日期不能晚于今天")
     p = policy()
     with transaction.atomic():
         person = load_person(actor, person_id, lock=True)
