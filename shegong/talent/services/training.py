@@ -290,6 +290,8 @@ def close_posting(
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能鉴定实践锻炼")
     if not assessment.strip():
         raise DomainError("请填写期满鉴定")
+    if on > timezone.localdate():
+        raise DomainError("鉴定日期不能晚于今天")
     amount = clean_hours(hours) if str(hours).strip() not in ("", "0") else Decimal("0")
     with transaction.atomic():
         posting = (

@@ -86,3 +86,28 @@ def test_a_degree_completed_after_today_is_refused(kit: TalentKit) -> None:
             completed_on=date(2027, 6, 30),
             evidence="学位证 123",
         )
+
+
+@time_machine.travel(at(2026, 9, 1), tick=False)
+def test_a_posting_assessed_after_today_is_refused(kit: TalentKit) -> None:
+    """The closing assessment's date is the study date of the hours it credits: a date after
+    today credited hours in a future period."""
+    from shegong.talent.services import training
+
+    p = training.start_posting(
+        actor=kit.world.street_north,
+        person_id=kit.worker.pk,
+        kind="sink",
+        host_unit_id=kit.world.street_unit_n.pk,
+        starts_on=date(2026, 3, 1),
+        ends_on=date(2026, 8, 31),
+    )
+    with pytest.raises(DomainError, match="鉴定日期不能晚于今天"):
+        training.close_posting(
+            actor=kit.world.street_north,
+            posting_id=p.pk,
+            assessment="表现良好",
+            on=date(2029, 12, 31),
+            hours=8,
+        )
+    assert HoursRecord.objects.filter(person=kit.worker).count() == 0
