@@ -75,3 +75,10 @@ def clean_text(value: object, label: str, max_length: int, *, required: str = ""
     if len(text) > max_length:
         raise DomainError(f"{label}不能超过{max_length}个字（现为{len(text)}个字）")
     return text
+
+
+def not_own(actor: User, person: Person, what: str) -> None:
+    """Staff do not certify themselves: no credential, registration or hours on the record
+    linked to their own account (another manager records them)."""
+    if person.account_id is not None and person.account_id == actor.pk:
+        raise DomainError(f"不能为本人{what}，请由其他管理员办理")

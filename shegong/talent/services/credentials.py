@@ -20,7 +20,7 @@ from shegong.core.roles import Cap
 from .. import rules
 from ..choices import CredentialLevel, CredentialState, HoursSource
 from ..models import Credential, HoursRecord, Person, Registration, TalentPolicy
-from .common import clean_hours, clean_text, load_person, policy
+from .common import clean_hours, clean_text, load_person, not_own, policy
 
 
 def _load(actor: User, credential_id: int) -> Credential:
@@ -56,6 +56,7 @@ def add_credential(
     try:
         with transaction.atomic():
             person = load_person(actor, person_id, lock=True)
+            not_own(actor, person, "登记证书")
             credential = Credential.objects.create(
                 person=person,
                 level=level,
@@ -114,6 +115,7 @@ def register(*, actor: User, credential_id: int, on: date) -> Credential:
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能维护证书")
     with transaction.atomic():
         credential = _load(actor, credential_id)
+        not_own(actor, credential.person, "办理证书登记")
         _register(actor, credential, on, policy())
     return credential
 
@@ -125,6 +127,7 @@ def renew(*, actor: User, credential_id: int, on: date) -> Credential:
     p = policy()
     with transaction.atomic():
         credential = _load(actor, credential_id)
+        not_own(actor, credential.person, "办理证书登记")
         if credential.period_start is None or credential.valid_until is None:
             raise DomainError("该证书尚未首次登记")
         if on > timezone.localdate():
@@ -242,6 +245,7 @@ def add_hours(
         raise DomainError("学习日期不能晚于今天")
     with transaction.atomic():
         person = load_person(actor, person_id, lock=True)
+        not_own(actor, person, "录入学时")
         record = HoursRecord.objects.create(
             person=person,
             source=HoursSource.MANUAL,
@@ -269,6 +273,7 @@ def credit_degree(*, actor: User, person_id: int, completed_on: date, evidence: 
     p = policy()
     with transaction.atomic():
         person = load_person(actor, person_id, lock=True)
+        not_own(actor, person, "录入学时")
         if HoursRecord.objects.filter(person=person, source=HoursSource.DEGREE).exists():
             raise DomainError("社会工作学历教育已折算过学时")
         record = HoursRecord.objects.create(

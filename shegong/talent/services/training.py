@@ -30,6 +30,7 @@ from .common import (
     clean_hours,
     clean_text,
     load_person,
+    not_own,
     own_person,
     visible_region,
     visible_unit,
@@ -250,6 +251,7 @@ def mark_attended(*, actor: User, enrolment_id: int) -> HoursRecord:
         )
         if enrolment is None:
             raise DomainError("报名记录不存在或不在您的管辖范围内", code="not_found")
+        not_own(actor, enrolment.person, "代为登记签到（请扫码签到）")
         if enrolment.attended_at is not None:
             raise DomainError("已签到", code="already")
         return _attend(enrolment, actor, "代为登记")
@@ -303,6 +305,7 @@ def close_posting(
         )
         if posting is None:
             raise DomainError("实践锻炼记录不存在或不在您的管辖范围内", code="not_found")
+        not_own(actor, posting.person, "鉴定实践锻炼")
         if posting.closed_on is not None:
             raise DomainError("该实践锻炼已鉴定")
         if on < posting.starts_on:
