@@ -63,3 +63,22 @@ def clean_hours(value: object, *, maximum: int = 200) -> Decimal:
     if hours <= 0 or hours > maximum:
         raise DomainError(f"学时应大于0且不超过{maximum}")
     return hours
+
+
+def clean_text(value: object, label: str, max_length: int, *, required: str = "") -> str:
+    """``value`` stripped; ``required`` is the message when it is blank (blank allowed when
+    empty). Longer than ``max_length`` characters is refused in Chinese before it reaches
+    a column of that length (PostgreSQL: ``value too long``, a 500)."""
+    text = str(value if value is not None else "").strip()
+    if required and not text:
+        raise DomainError(required)
+    if len(text) > max_length:
+        raise DomainError(f"{label}不能超过{max_length}个字（现为{len(text)}个字）")
+    return text
+
+
+def not_own(actor: User, person: Person, what: str) -> None:
+    """Staff do not certify themselves: no credential, registration or hours on the record
+    linked to their own account (another manager records them)."""
+    if person.account_id is not None and person.account_id == actor.pk:
+        raise DomainError(f"不能为本人{what}，请由其他管理员办理")

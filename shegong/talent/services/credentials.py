@@ -20,7 +20,7 @@ from shegong.core.roles import Cap
 from .. import rules
 from ..choices import CredentialLevel, CredentialState, HoursSource
 from ..models import Credential, HoursRecord, Person, Registration, TalentPolicy
-from .common import clean_hours, load_person, policy
+from .common import clean_hours, clean_text, load_person, not_own, policy
 
 
 def _load(actor: User, credential_id: int) -> Credential:
@@ -49,13 +49,14 @@ def add_credential(
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能维护证书")
     if level not in CredentialLevel.values:
         raise DomainError("证书等级不正确")
-    if not number.strip():
-        raise DomainError("请填写证书编号")
+    number = clean_text(number, "证书编号", 40, required="请填写证书编号")
+    title = clean_text(title, "证书名称", 60)
     if passed_on > timezone.localdate():
         raise DomainError("取得日期不能晚于今天")
     try:
         with transaction.atomic():
             person = load_person(actor, person_id, lock=True)
+            not_own(actor, person, "登记证书")
             credential = Credential.objects.create(
                 person=person,
                 level=level,
@@ -79,6 +80,8 @@ def add_credential(
 def _register(actor: User, credential: Credential, on: date, p: TalentPolicy) -> Registration:
     if credential.period_start is not None:
         raise DomainError("该证书已首次登记，请办理再登记")
+    if on > timezone.localdate():
+        raise DomainError("登记日期不能晚于今天")
     if on < credential.passed_on:
         raise DomainError("登记日期不能早于取得证书日期")
     deadline = rules.first_registration_deadline(credential.passed_on, p.first_registration_months)
@@ -112,6 +115,7 @@ def register(*, actor: User, credential_id: int, on: date) -> Credential:
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能维护证书")
     with transaction.atomic():
         credential = _load(actor, credential_id)
+        not_own(actor, credential.person, "办理证书登记")
         _register(actor, credential, on, policy())
     return credential
 
@@ -123,8 +127,11 @@ def renew(*, actor: User, credential_id: int, on: date) -> Credential:
     p = policy()
     with transaction.atomic():
         credential = _load(actor, credential_id)
+        not_own(actor, credential.person, "办理证书登记")
         if credential.period_start is None or credential.valid_until is None:
             raise DomainError("该证书尚未首次登记")
+        if on > timezone.localdate():
+            raise DomainError("登记日期不能晚于今天")
         opens = rules.renewal_opens(credential.valid_until, p.renewal_window_months)
         if on < opens:
             raise DomainError(
@@ -232,14 +239,13 @@ def add_hours(
     """Hours entered by staff, with the evidence they saw (a certificate, a list)."""
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能录入学时")
     amount = clean_hours(hours)
-    if not title.strip():
-        raise DomainError("请填写学习内容")
-    if not evidence.strip():
-        raise DomainError("录入学时应注明证明材料")
+    title = clean_text(title, "学习内容", 120, required="请填写学习内容")
+    evidence = clean_text(evidence, "证明材料", 200, required="录入学时应注明证明材料")
     if studied_on > timezone.localdate():
         raise DomainError("学习日期不能晚于今天")
     with transaction.atomic():
         person = load_person(actor, person_id, lock=True)
+        not_own(actor, person, "录入学时")
         record = HoursRecord.objects.create(
             person=person,
             source=HoursSource.MANUAL,
@@ -261,11 +267,13 @@ def add_hours(
 def credit_degree(*, actor: User, person_id: int, completed_on: date, evidence: str) -> HoursRecord:
     """A completed social-work degree counts the policy's ``degree_hours`` at once (once)."""
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能录入学时")
-    if not evidence.strip():
-        raise DomainError("请注明学历证书编号等证明材料")
+    evidence = clean_text(evidence, "证明材料", 200, required="请注明学历证书编号等证明材料")
+    if completed_on > timezone.localdate():
+        raise DomainError("完成学历教育日期不能晚于今天")
     p = policy()
     with transaction.atomic():
         person = load_person(actor, person_id, lock=True)
+        not_own(actor, person, "录入学时")
         if HoursRecord.objects.filter(person=person, source=HoursSource.DEGREE).exists():
             raise DomainError("社会工作学历教育已折算过学时")
         record = HoursRecord.objects.create(

@@ -3,9 +3,10 @@ Nothing is decided automatically: ``suggestions`` only says what the record woul
 
 An approved decision takes effect on the person in the approval's transaction (audited as
 ``talent_decision_applied``): 晋升/降级 move the person to the post named when proposing
-(a post of the current ladder, above resp. below the current one; the level then follows
-from the ladder), 解聘 marks the person as left on the approval day. 表彰奖励 changes no
-record field."""
+(a post of the current ladder, above resp. below the current one — checked again at
+approval, as the ladder may have been switched or edited meanwhile; refused for a person
+who has left; the level then follows from the ladder), 解聘 marks the person as left on
+the approval day. 表彰奖励 changes no record field."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from shegong.core.roles import Cap
 from .. import rules
 from ..choices import DecisionKind, DecisionStatus
 from ..models import Decision, Person, PostLadder
-from .common import load_person, policy
+from .common import clean_text, load_person, policy
 from .evaluation import history
 
 
@@ -86,7 +87,8 @@ def propose(
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能提出激励或处理建议")
     if kind not in DecisionKind.values:
         raise DomainError("决定类型不正确")
-    if not title.strip() or not basis.strip():
+    title = clean_text(title, "事项", 120, required="请填写事项和依据")
+    if not basis.strip():
         raise DomainError("请填写事项和依据")
     post = post.strip() if kind in POST_CHANGES else ""
     with transaction.atomic():
@@ -131,10 +133,14 @@ def _apply(actor: User, decision: Decision) -> None:
         person.save(update_fields=["left_on", "updated_at"])
         changes = {"left_on": [None, str(person.left_on)]}
     else:
+        if person.left_on is not None:
+            raise DomainError(f"该人员已于{person.left_on:%Y年%m月%d日}离岗，不能调整岗位")
         if person.post != decision.post_from:
             raise DomainError(
                 f"提出后该人员岗位已变更（现为「{person.post or '未定岗'}」），请重新提出"
             )
+        # the ladder may have been switched or edited since the proposal
+        _check_post(decision.kind, person.post, decision.post_to)
         person.post = decision.post_to
         person.save(update_fields=["post", "updated_at"])
         changes = {"post": [decision.post_from, decision.post_to]}

@@ -17,7 +17,7 @@ from shegong.core.roles import Cap
 from .. import rules
 from ..choices import CycleStatus
 from ..models import Cycle, Evaluation, Person
-from .common import own_person, policy, visible_region
+from .common import clean_text, own_person, policy, visible_region
 from .evidence import evidence_for, frozen
 
 
@@ -26,6 +26,7 @@ def open_cycle(*, actor: User, year: int, region_id: int, name: str = "") -> Cyc
     require_capability(actor, Cap.TALENT_EVALUATE, "您的角色不能组织考核")
     if not 2000 <= year <= 2100:
         raise DomainError("考核年度不正确")
+    name = clean_text(name, "考核名称", 100)
     region = visible_region(actor, region_id)
     with transaction.atomic():
         # one evaluation per person per year: a cycle of the same year for this region,

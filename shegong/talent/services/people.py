@@ -20,7 +20,7 @@ from shegong.members.models import Member
 from .. import rules
 from ..choices import Category
 from ..models import Person, PostLadder
-from .common import load_person, visible_region, visible_unit
+from .common import clean_text, load_person, visible_region, visible_unit
 
 DUPLICATE = "该身份证号已有人才档案（同一人只能有一份档案）"
 
@@ -48,6 +48,10 @@ def _check(data: PersonInput, ladder: PostLadder, *, editing: bool = False) -> t
         raise DomainError("人员类别不正确")
     if not editing and not data.name.strip():
         raise DomainError("请填写姓名")
+    clean_text(data.name, "姓名", 50)
+    clean_text(data.note, "备注", 255)
+    if data.started_on is not None and data.started_on > timezone.localdate():
+        raise DomainError("从事社区工作起始日期不能晚于今天")
     try:
         id_number = ""
         if data.id_number.strip() or not editing:
@@ -112,6 +116,7 @@ def update_person(*, actor: User, person_id: int, data: PersonInput) -> Person:
     id_number, phone = _check(data, PostLadder.current(), editing=True)
     with transaction.atomic():
         person = load_person(actor, person_id, lock=True)
+        _not_own(actor, person)
         if id_number:
             other = Person.objects.filter(id_number_bidx=blind_index("id_number", id_number))
             if other.exclude(pk=person.pk).exists():
@@ -129,6 +134,14 @@ def update_person(*, actor: User, person_id: int, data: PersonInput) -> Person:
 
 
 UNKNOWN_ACCOUNT = "平台账号「{}」不存在、已停用或不在您的管辖范围内"
+OWN_RECORD = "不能修改本人的人才档案（含岗位和关联账号），请由其他管理员办理"
+
+
+def _not_own(actor: User, person: Person) -> None:
+    """The checks against grading, proposing or approving for oneself rest on
+    ``Person.account``: the linked account may not edit the record or unlink itself."""
+    if person.account_id is not None and person.account_id == actor.pk:
+        raise DomainError(OWN_RECORD)
 
 
 def account_by_username(actor: User, username: str) -> User:
@@ -148,6 +161,7 @@ def link_account(*, actor: User, person_id: int, account: User | None) -> Person
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能维护人才档案")
     with transaction.atomic():
         person = load_person(actor, person_id, lock=True)
+        _not_own(actor, person)
         if account is not None:
             visible = User.objects.visible_to(actor).filter(pk=account.pk, is_active=True)
             if not visible.exists():

@@ -48,6 +48,9 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "staffing_per_10k": (0, 1000),
 }
 MAX_YEARS_PER_STEP = 20
+# the columns a grade and a post are stored in (Evaluation.grade, Person.post, Decision.post_*)
+MAX_GRADE_NAME = 10
+MAX_POST_NAME = 30
 _LINE = re.compile(r"^\s*(.+?)\s*[:：]\s*(\d+)\s*[-－~～至]\s*(\d+)\s*$")
 
 
@@ -63,6 +66,8 @@ def parse_posts(text: str) -> dict[str, list[int]]:
         low, high = int(match.group(2)), int(match.group(3))
         if not 1 <= low <= high <= 60:
             raise DomainError(f"岗位等级第{number}行的等级范围不正确")
+        if len(match.group(1)) > MAX_POST_NAME:
+            raise DomainError(f"岗位等级第{number}行：岗位名称不能超过{MAX_POST_NAME}个字")
         posts[match.group(1)] = [low, high]
     if not posts:
         raise DomainError("请至少填写一个岗位")
@@ -86,6 +91,8 @@ def update_policy(*, actor: User, data: Mapping[str, str]) -> TalentPolicy:
     grades = [g.strip() for g in re.split(r"[、,，\s]+", str(data.get("grades", ""))) if g.strip()]
     if len(grades) < 2 or len(set(grades)) != len(grades):
         raise DomainError("考核等次至少两个且不能重复，由高到低用顿号分隔")
+    if any(len(g) > MAX_GRADE_NAME for g in grades):
+        raise DomainError(f"考核等次名称不能超过{MAX_GRADE_NAME}个字")
     posts = parse_posts(str(data.get("ladder_posts", "")))
     step = str(data.get("years_per_step", "")).strip()
     if not step.isdigit() or not 1 <= int(step) <= MAX_YEARS_PER_STEP:

@@ -26,7 +26,15 @@ from shegong.lib.text import parse_id
 
 from ..choices import ClassKind, HoursSource, PostingKind
 from ..models import Enrolment, HoursRecord, Person, Posting, TrainingClass
-from .common import clean_hours, load_person, own_person, visible_region, visible_unit
+from .common import (
+    clean_hours,
+    clean_text,
+    load_person,
+    not_own,
+    own_person,
+    visible_region,
+    visible_unit,
+)
 
 TOKEN_SALT = "shegong.talent.checkin"  # noqa: S105 — a signing namespace, not a secret
 TOKEN_TTL_DEFAULT = 180
@@ -56,8 +64,8 @@ def create_class(
     require_capability(actor, Cap.TALENT_TRAINING, "您的角色不能举办培训班")
     if kind not in ClassKind.values:
         raise DomainError("培训类型不正确")
-    if not title.strip():
-        raise DomainError("请填写培训班名称")
+    title = clean_text(title, "培训班名称", 100, required="请填写培训班名称")
+    place = clean_text(place, "地点", 120)
     if ends_at <= starts_at:
         raise DomainError("结束时间应晚于开始时间")
     if not 1 <= capacity <= MAX_CAPACITY:
@@ -243,6 +251,7 @@ def mark_attended(*, actor: User, enrolment_id: int) -> HoursRecord:
         )
         if enrolment is None:
             raise DomainError("报名记录不存在或不在您的管辖范围内", code="not_found")
+        not_own(actor, enrolment.person, "代为登记签到（请扫码签到）")
         if enrolment.attended_at is not None:
             raise DomainError("已签到", code="already")
         return _attend(enrolment, actor, "代为登记")
@@ -283,6 +292,8 @@ def close_posting(
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能鉴定实践锻炼")
     if not assessment.strip():
         raise DomainError("请填写期满鉴定")
+    if on > timezone.localdate():
+        raise DomainError("鉴定日期不能晚于今天")
     amount = clean_hours(hours) if str(hours).strip() not in ("", "0") else Decimal("0")
     with transaction.atomic():
         posting = (
@@ -294,6 +305,7 @@ def close_posting(
         )
         if posting is None:
             raise DomainError("实践锻炼记录不存在或不在您的管辖范围内", code="not_found")
+        not_own(actor, posting.person, "鉴定实践锻炼")
         if posting.closed_on is not None:
             raise DomainError("该实践锻炼已鉴定")
         if on < posting.starts_on:

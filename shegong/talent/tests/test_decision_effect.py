@@ -103,3 +103,29 @@ def test_approval_is_refused_when_the_post_changed_meanwhile(kit: TalentKit) -> 
     with pytest.raises(DomainError, match="岗位已变更"):
         _decide(kit, pk)
     assert Person.objects.get(pk=kit.worker.pk).post == "社区正职"
+
+
+@time_machine.travel(at(2026, 1, 10), tick=False)
+def test_approval_is_refused_when_the_post_left_the_current_ladder(kit: TalentKit) -> None:
+    """Proposed on 三岗十八级, the ladder switched to 四岗二十四级 before approval: the
+    proposed post is no longer a post of the current ladder, so it is not applied."""
+    from shegong.talent.services import policy
+
+    Person.objects.filter(pk=kit.worker.pk).update(post="社区副职")
+    pk = _propose(kit, "demotion", "其他社区工作者")
+    policy.adopt_four_posts(actor=kit.world.root)
+    with pytest.raises(DomainError, match="不在当前岗位等级序列"):
+        _decide(kit, pk)
+    assert (
+        Person.objects.get(pk=kit.worker.pk).post,
+        decisions.Decision.objects.get(pk=pk).status,
+    ) == ("社区副职", "proposed")
+
+
+@time_machine.travel(at(2026, 1, 10), tick=False)
+def test_approval_of_a_post_change_is_refused_for_a_person_who_left(kit: TalentKit) -> None:
+    pk = _propose(kit, "promotion", "社区副职")
+    Person.objects.filter(pk=kit.worker.pk).update(left_on=timezone.localdate())
+    with pytest.raises(DomainError, match="离岗，不能调整岗位"):
+        _decide(kit, pk)
+    assert Person.objects.get(pk=kit.worker.pk).post == "其他社区工作者"
