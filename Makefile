@@ -8,7 +8,10 @@ PYTEST := $(BIN)/python -m pytest -q -p no:cacheprovider -n $(TEST_WORKERS) --du
 
 .PHONY: setup run test test-fast test-dated lint bench demo-metro clean screenshots
 
-$(STAMP): pyproject.toml constraints.txt
+# The stamp's name carries the checksum of pyproject.toml and constraints.txt, so it is
+# rebuilt when their content changes — not when a fresh checkout (or a git worktree sharing
+# this virtualenv) gives them a newer modification time.
+$(STAMP):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade "pip>=24"
 	$(BIN)/python -m pip install --quiet -e ".[dev]" -c constraints.txt
