@@ -14,8 +14,10 @@ the demo generator, its own appeals turned off), then ``--appeals`` history appe
 over three years exactly as ``appeals_intake.py --history`` does (``preload_history``), given
 一级 categories by one UPDATE (the history rows have none), then ``shegong appeals_rollup
 --rebuild`` (timed). Measured, ``--runs`` times after a warm-up, in process through Django's
-test client (server time: request in to response out): ``GET /cockpit/`` and ``GET
-/api/cockpit/panels/{key}`` for every panel, as the city leader and as a district leader, for
+test client (server time: request in to response out): ``GET /cockpit/`` (the page, which
+loads each panel by its own request), ``GET /cockpit/?full=1`` (every panel counted in one
+request: what a browser without JavaScript waits for), ``GET /cockpit/panel/{key}/`` and
+``GET /api/cockpit/panels/{key}`` for every panel, as the city leader and as a district leader, for
 the last 30 days and for a whole year; the baseline runs the appeals panel's period figures
 (KPIs, by day with last year's days, by category, by region) as ``GROUP BY``s over
 ``Appeal.objects.visible_to(user)`` in the same process, same filters.
@@ -142,10 +144,18 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             key = f"{who}/{period_name}"
             row: dict[str, object] = {}
             row["page"] = timed(lambda p=params, c=client: _ok(c.get("/cockpit/", p)), args.runs)
+            full = {**params, "full": "1"}
+            row["page_all_panels_in_one_request"] = timed(
+                lambda p=full, c=client: _ok(c.get("/cockpit/", p)), args.runs
+            )
             for provider in all_panels():
                 path = f"/api/cockpit/panels/{provider.key}"
                 row[f"api_{provider.key}"] = timed(
                     lambda p=params, c=client, u=path: _ok(c.get(u, p)), args.runs
+                )
+                fragment = f"/cockpit/panel/{provider.key}/"
+                row[f"panel_{provider.key}"] = timed(
+                    lambda p=params, c=client, u=fragment: _ok(c.get(u, p)), args.runs
                 )
             query = build_query(user, read_filters(user, params))
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
-from django.http import HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
@@ -47,11 +49,33 @@ def _children(request: AuthedHttpRequest, filters: Filters) -> list[Region]:
     return rows
 
 
+def _filter_query(filters: Filters) -> str:
+    """The filters as the panels' query string (normalised: what the page shows)."""
+    params = {"start": filters.start.isoformat(), "end": filters.end.isoformat()}
+    if filters.region is not None:
+        params["region"] = str(filters.region.pk)
+    if filters.category:
+        params["category"] = filters.category
+    return urlencode(params)
+
+
 @capability_required(Cap.COCKPIT_VIEW)
 @require_GET
 def cockpit(request: AuthedHttpRequest) -> HttpResponse:
-    filters, panels, error = cockpit_panels(request)
+    """The page and its filters; each panel is counted by its own request
+    (``panel``, HTMX on load), so the page appears at once and a slow panel holds up no
+    other. ``?full=1`` counts every panel in this request (without JavaScript)."""
+    full = request.GET.get("full") == "1"
+    if full:
+        filters, panels, error = cockpit_panels(request)
+    else:
+        try:
+            filters, error = read_filters(request.user, request.GET), ""
+        except BadFilter as exc:
+            filters, error = None, exc.message
+        panels = []
     status = 400 if error else 200
+    pending = [] if full or filters is None else list(panels_for(request.user))
     return render(
         request,
         "cockpit/cockpit.html",
@@ -59,6 +83,9 @@ def cockpit(request: AuthedHttpRequest) -> HttpResponse:
             "filters": filters,
             "panels": panels,
             "display": display(panels),
+            "pending": pending,
+            "filter_query": _filter_query(filters) if filters else "",
+            "data_id": "cockpit-data",
             "error": error,
             "form_values": {
                 "start": filters.start.isoformat() if filters else request.GET.get("start", ""),
@@ -71,6 +98,28 @@ def cockpit(request: AuthedHttpRequest) -> HttpResponse:
             "can_upload": request.user.has_capability(Cap.REPORTS_MANAGE),
         },
         status=status,
+    )
+
+
+@capability_required(Cap.COCKPIT_VIEW)
+@require_GET
+def panel(request: AuthedHttpRequest, key: str) -> HttpResponse:
+    """One panel of the cockpit (HTMX fragment), counted for the request's filters."""
+    if not any(p.key == key for p in panels_for(request.user)):
+        raise Http404
+    _, panels, error = cockpit_panels(request, keys=(key,))
+    return render(
+        request,
+        "cockpit/_panel_frame.html",
+        {
+            "key": key,
+            "panels": panels,
+            "display": display(panels),
+            "data_id": f"cockpit-data-{key}",
+            "error": error,
+            "has_map": boundaries.current() is not None,
+        },
+        status=400 if error else 200,
     )
 
 

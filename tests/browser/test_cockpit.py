@@ -48,10 +48,20 @@ def registered(page: Any) -> str:
     return figure.get_by_test_id("kpi-1").locator(".sg-stat").inner_text().strip()
 
 
+def wait_for_panels(page: Any) -> None:
+    """Every panel loaded (each comes by its own HTMX request after the page)."""
+    pending = page.locator("[data-cockpit-pending]")
+    for _ in range(300):
+        if not pending.count():
+            return
+        time.sleep(0.1)
+    raise AssertionError("panels still loading: " + ", ".join(pending.all_inner_texts()))
+
+
 def wait_for_chart(page: Any, key: str) -> Any:
     """The bars of one chart (ECharts draws SVG paths once the script has run)."""
     bars = page.locator(f'[data-cockpit-figure="{key}"] svg path[fill="#c8161d"]')
-    for _ in range(100):
+    for _ in range(300):
         if bars.count():
             return bars
         time.sleep(0.1)
@@ -73,6 +83,7 @@ def test_leaders_see_their_own_figures_and_drill_into_a_bar(
                 login(page, live_server, username)
                 assert page.url.endswith("/cockpit/")  # the leader's home is the cockpit
                 page.goto(f"{live_server.url}/cockpit/{period}")
+                wait_for_panels(page)
                 seen[username] = registered(page)
                 bars = wait_for_chart(page, "appeals.by_region")
                 page.screenshot(
@@ -176,6 +187,7 @@ def test_a_leader_sees_suggestions_hotspots_and_study_and_drills_into_adopted_su
             page.set_default_timeout(30_000)
             login(page, live_server, "district_leader")
             page.goto(f"{live_server.url}/cockpit/?start=2026-04-01&end=2026-04-20")
+            wait_for_panels(page)
             kpi = page.get_by_test_id("figure-suggestions.kpi")
             assert kpi.get_by_test_id("kpi-3").locator(".sg-stat").inner_text() == "3"  # 采纳
             hotspots = page.get_by_test_id("figure-hotspots.table")

@@ -19,6 +19,9 @@ _PAGE = staff(403, _VIEW, post=staff(403, _VIEW.replace("=ok", "=405")))
 PAGES: dict[str, Row] = {
     "cockpit:cockpit": _PAGE,
     "cockpit:summary": _PAGE,
+    # One panel (the page loads each by HTMX): the sample is the appeals panel, which every
+    # cockpit viewer has.
+    "cockpit:panel": _PAGE,
     "cockpit:boundaries-json": _PAGE,
     # Uploading the map's boundaries (Cap.REPORTS_MANAGE): the department only.
     "cockpit:boundaries": staff(403, "dept_admin=ok"),
@@ -27,7 +30,9 @@ API: dict[str, Row] = {
     "GET /api/cockpit/panels": staff(403, _VIEW),
     "GET /api/cockpit/panels/{panel_key}": staff(403, _VIEW),
 }
-SAMPLES: dict[str, Callable[[World, dict[str, object]], dict[str, object]]] = {}
+SAMPLES: dict[str, Callable[[World, dict[str, object]], dict[str, object]]] = {
+    "cockpit:panel": lambda w, o: {"key": "appeals"},
+}
 PATH_PARAMS: dict[str, Callable[[World, dict[str, object]], object]] = {
     "panel_key": lambda w, o: "appeals",
 }

@@ -152,12 +152,20 @@ def test_a_day_point_lists_exactly_its_records(world: World, appeals: None) -> N
 def test_page_shows_each_roles_own_figure(
     world: World, appeals: None, client_for: ClientFor
 ) -> None:
-    city = client_for(world.leader).get("/cockpit/", PERIOD)
-    district = client_for(world.district_leader).get("/cockpit/", PERIOD)
+    city = client_for(world.leader).get("/cockpit/panel/appeals/", PERIOD)
+    district = client_for(world.district_leader).get("/cockpit/panel/appeals/", PERIOD)
     assert (
         city.context["panels"][0]["figures"][0]["series"][0]["points"][0]["value"],
         district.context["panels"][0]["figures"][0]["series"][0]["points"][0]["value"],
     ) == (5, 4)
+
+
+@time_machine.travel(NOW, tick=False)
+def test_the_page_without_script_counts_every_panel_itself(
+    world: World, appeals: None, client_for: ClientFor
+) -> None:
+    page = client_for(world.district_leader).get("/cockpit/", {**PERIOD, "full": "1"})
+    assert page.context["panels"][0]["figures"][0]["series"][0]["points"][0]["value"] == 4
 
 
 @time_machine.travel(NOW, tick=False)

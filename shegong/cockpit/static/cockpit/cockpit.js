@@ -1,18 +1,14 @@
-/* The cockpit's charts: every figure of every panel (data in #cockpit-data, written by
-   json_script), drawn with the vendored ECharts. The same numbers are in the table beside
-   each chart; a click on a bar, point or cell opens the list of the records it counts. */
+/* The cockpit's charts: every figure of every panel, drawn with the vendored ECharts. Each
+   panel arrives by its own HTMX request (views.panel) with its data in a json_script
+   element (#cockpit-data-<key>; #cockpit-data when the page counted every panel itself).
+   The same numbers are in the table beside each chart; a click on a bar, point or cell
+   opens the list of the records it counts. */
 (function () {
   "use strict";
-  var source = document.getElementById("cockpit-data");
-  if (!source || !window.echarts) { return; }
-  var panels = JSON.parse(source.textContent);
+  if (!window.echarts) { return; }
   var font = '"PingFang SC", "Microsoft YaHei", "Noto Sans CJK SC", "WenQuanYi Micro Hei", sans-serif';
   var colors = ["#c8161d", "#1f5fbf", "#e0a100", "#2e8b57", "#7b3fa0", "#555555"];
   var charts = [];
-  var figures = {};
-  panels.forEach(function (panel) {
-    panel.figures.forEach(function (fig) { figures[fig.key] = fig; });
-  });
 
   function option(fig) {
     var base = {
@@ -84,7 +80,7 @@
     charts.push(chart);
   }
 
-  document.querySelectorAll("[data-cockpit-figure]").forEach(function (holder) {
+  function drawHolder(holder, figures) {
     var fig = figures[holder.getAttribute("data-cockpit-figure")];
     if (!fig || !fig.series.length || !fig.series[0].points.length) { holder.classList.add("d-none"); return; }
     if (fig.chart === "bar" || fig.chart === "stacked_bar") {
@@ -100,6 +96,37 @@
     } else {
       draw(holder, fig, null);
     }
+  }
+
+  // Every panel's data inside ``root`` not drawn yet, with the charts beside it.
+  function drawIn(root) {
+    root.querySelectorAll('script[id^="cockpit-data"]').forEach(function (source) {
+      if (source.getAttribute("data-drawn")) { return; }
+      source.setAttribute("data-drawn", "1");
+      var figures = {};
+      JSON.parse(source.textContent).forEach(function (panel) {
+        panel.figures.forEach(function (fig) { figures[fig.key] = fig; });
+      });
+      source.parentElement.querySelectorAll("[data-cockpit-figure]").forEach(function (holder) {
+        drawHolder(holder, figures);
+      });
+    });
+  }
+
+  drawIn(document);
+  document.body.addEventListener("htmx:load", function (event) { drawIn(event.detail.elt); });
+  // A panel whose request failed says so instead of 正在统计 for ever.
+  document.body.addEventListener("htmx:responseError", function (event) {
+    var status = event.detail.elt.querySelector("[data-cockpit-status]");
+    if (status) {
+      status.textContent = "该部分统计失败，请稍后刷新页面重试。";
+      status.classList.add("text-danger");
+      event.detail.elt.removeAttribute("aria-busy");
+    }
+  });
+  document.body.addEventListener("htmx:sendError", function (event) {
+    var status = event.detail.elt.querySelector("[data-cockpit-status]");
+    if (status) { status.textContent = "网络连接失败，请稍后刷新页面重试。"; status.classList.add("text-danger"); }
   });
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 })();
