@@ -9,6 +9,10 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from shegong.appeals.choices import AppealKind, AppealStatus, Channel, WorkOrderRole
+from shegong.appeals.services import workflow as wf
+from shegong.appeals.services.intake import IntakeData, submit_appeal
+from shegong.appeals.services.merge import merge_appeals
 from shegong.core.exceptions import DomainError
 from shegong.serving import services
 from shegong.serving.choices import ClaimStatus
@@ -17,6 +21,7 @@ from .conftest import at
 
 if TYPE_CHECKING:
     from conftest import World
+    from shegong.appeals.models import Appeal
     from shegong.volunteers.tests.conftest import Kit
 
 pytestmark = pytest.mark.django_db
@@ -103,3 +108,49 @@ def test_api_refuses_a_far_future_window_in_chinese(world: World, client_for) ->
 def test_an_over_long_description_is_refused_in_chinese(world: World) -> None:
     with pytest.raises(DomainError, match="详细说明"):
         services.create_need(actor=world.street_north, data=need(world, description="很" * 5000))
+
+
+def test_the_appeal_is_not_replied_around_an_open_service_order(
+    world: World, signed_appeal: Appeal
+) -> None:
+    """The lead unit's ordinary reply (the appeals page) waits for the appeal's open service
+    orders too — not only the reply with the service's evidence."""
+    order = services.convert_appeal(
+        actor=world.dispatcher, appeal_id=signed_appeal.pk, data=need(world)
+    )
+    lead = signed_appeal.work_orders.get(role=WorkOrderRole.LEAD)
+    with pytest.raises(DomainError, match="未完成的服务订单"):
+        wf.reply_order(actor=world.street_north, order_id=lead.pk, text="已联系社区安排志愿者")
+    services.cancel_order(actor=world.street_north, order_id=order.pk, reason="居民已自行解决")
+    wf.reply_order(actor=world.street_north, order_id=lead.pk, text="居民已自行解决，答复办结")
+    signed_appeal.refresh_from_db()
+    assert signed_appeal.status == AppealStatus.REPLIED
+
+
+def test_an_appeal_with_an_open_service_order_is_not_merged_away(
+    world: World, signed_appeal: Appeal
+) -> None:
+    """Merging cancels the appeal's work orders; its open service order would be left on a
+    cancelled work order that can never be replied — refused until the order is cancelled."""
+    other, _code = submit_appeal(
+        actor=None,
+        data=IntakeData(
+            kind=AppealKind.HL_COMPLAINT,
+            channel=Channel.PORTAL,
+            title="独居老人就医无人陪同",
+            body="北一社区5号楼独居老人下周复查需要陪同，家属不在本地。",
+            region_id=world.north_one.pk,
+            name="王阿姨",
+            phone="13912345670",
+        ),
+    )
+    services.convert_appeal(actor=world.dispatcher, appeal_id=signed_appeal.pk, data=need(world))
+    with pytest.raises(DomainError, match="未完成的服务订单"):
+        merge_appeals(
+            actor=world.dispatcher,
+            lead_id=other.pk,
+            duplicate_ids=[signed_appeal.pk],
+            reason="同一老人同一事项",
+        )
+    signed_appeal.refresh_from_db()
+    assert signed_appeal.status == AppealStatus.DISPATCHED
