@@ -13,7 +13,7 @@ does and shows nothing extra.
 | ``dispatch_advisor``   | Provider  | triage (panel, queue cell)    | ``DispatchAdvisor``   |
 | ``appeal_page_links``  | Listeners | suggestions (采纳评估 link)    | ``AppealPageLinks``   |
 | ``portal_publication`` | Provider  | suggestions (公开同意, 征集主题) | ``PortalPublication`` |
-| ``appeal_anonymised``  | Listeners | suggestions, triage (scrub)   | ``AppealAnonymised``  |
+| ``appeal_anonymised``  | Listeners | suggestions, triage, serving  | ``AppealAnonymised``  |
 | ``work_order_created`` | Listeners | serving (follow the new lead) | ``WorkOrderCreated``  |
 | ``lead_closing``       | Listeners | serving (open service orders) | ``LeadClosing``       |
 """

@@ -17,7 +17,7 @@ class ServingConfig(AppConfig):
         from shegong.core.roles import Cap
 
         from . import audit_labels  # noqa: F401 — registers the Chinese action names
-        from .extensions import link_orders
+        from .extensions import link_orders, scrub_orders
         from .figures import ServingPanel
         from .services.follow import follow_lead, refuse_while_serving
 
@@ -31,3 +31,4 @@ class ServingConfig(AppConfig):
         register_panel(ServingPanel())
         hooks.work_order_created.register(follow_lead)
         hooks.lead_closing.register(refuse_while_serving)
+        hooks.appeal_anonymised.register(scrub_orders)

@@ -8,12 +8,15 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pytest
+import time_machine
 
 from shegong.appeals.choices import AppealKind, AppealStatus, Channel, WorkOrderRole
+from shegong.appeals.services import anonymise
 from shegong.appeals.services import workflow as wf
 from shegong.appeals.services.intake import IntakeData, submit_appeal
 from shegong.appeals.services.merge import merge_appeals
 from shegong.core.exceptions import DomainError
+from shegong.core.pii import plain
 from shegong.serving import services
 from shegong.serving.choices import ClaimStatus
 
@@ -154,3 +157,37 @@ def test_an_appeal_with_an_open_service_order_is_not_merged_away(
         )
     signed_appeal.refresh_from_db()
     assert signed_appeal.status == AppealStatus.DISPATCHED
+
+
+def test_an_anonymised_appeal_takes_the_residents_data_off_its_service_order(
+    world: World, kit: Kit, signed_appeal: Appeal
+) -> None:
+    """Conversion copied the petitioner's name and phone onto the order; when the appeal is
+    anonymised after its retention period, the order's copy goes too and its texts lose the
+    name (appeals.hooks.appeal_anonymised)."""
+    order = services.convert_appeal(
+        actor=world.dispatcher,
+        appeal_id=signed_appeal.pk,
+        data=need(world, description="李大爷腿脚不便，电话13912345678"),
+    )
+    volunteer = kit.volunteer()
+    services.claim_order(volunteer_id=volunteer.pk, order_id=order.pk)
+    token = services.checkin_token(order.pk)
+    services.scan(volunteer_id=volunteer.pk, token=token, now=at(2026, 3, 5, 8, 55))
+    services.scan(volunteer_id=volunteer.pk, token=token, now=at(2026, 3, 5, 11, 20))
+    services.submit_report(
+        volunteer_id=volunteer.pk, order_id=order.pk, text="陪同李大爷完成复查并送回家中"
+    )
+    with time_machine.travel(at(2026, 3, 5, 12), tick=False):
+        services.confirm_by_resident(order_id=order.pk, phone="13912345678")
+        services.reply_appeal(actor=world.street_north, order_id=order.pk)
+        services.close_with_service(actor=world.dispatcher, order_id=order.pk)
+    anonymise.anonymise_due(now=at(2032, 6, 1, 4), years=5)
+    signed_appeal.refresh_from_db()
+    assert signed_appeal.anonymised_at is not None
+    order.refresh_from_db()
+    assert (plain(order.resident_name), plain(order.resident_phone)) == ("", "")
+    assert order.resident_phone_bidx == ""
+    texts = order.title + order.description + order.report
+    assert [w for w in ("李大爷", "13912345678") if w in texts] == []
+    assert "复查" in order.report
