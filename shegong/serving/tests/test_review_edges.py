@@ -87,7 +87,8 @@ def test_the_page_refuses_a_far_future_window_in_chinese_keeping_the_input(
     )
     assert response.status_code == 422
     body = response.content.decode()
-    assert "一年" in body and "修理水龙头" in body
+    assert "一年" in body
+    assert "修理水龙头" in body
 
 
 def test_api_refuses_a_far_future_window_in_chinese(world: World, client_for) -> None:
@@ -191,3 +192,41 @@ def test_an_anonymised_appeal_takes_the_residents_data_off_its_service_order(
     texts = order.title + order.description + order.report
     assert [w for w in ("李大爷", "13912345678") if w in texts] == []
     assert "复查" in order.report
+
+
+BIG = "99999999999999999999999"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/serving/?start=0001-01-01&end=9999-12-31",
+        "/serving/figures/?start=0001-01-01&end=9999-12-31",
+        "/serving/figures/?start=0001-01-01&end=9999-12-31&export=1",
+        "/api/serving/figures?start=0001-01-01&end=9999-12-31",
+    ],
+)
+def test_the_calendars_ends_as_a_period_are_no_server_error(
+    world: World, client_for, url: str
+) -> None:
+    assert client_for(world.street_north).get(url).status_code == 200
+
+
+@pytest.mark.parametrize("bad", [{"community": BIG}, {"skills": BIG}, {"skills": "²"}])
+def test_an_impossible_id_in_the_need_form_is_refused_in_chinese(
+    world: World, client_for, bad: dict[str, str]
+) -> None:
+    form = {
+        "kind": "wish",
+        "title": "修理水龙头",
+        "community": world.north_one.pk,
+        "address": "北一社区3号楼",
+        "starts_at": "2026-03-05T09:00",
+        "ends_at": "2026-03-05T10:00",
+        "people_needed": "1",
+    }
+    response = client_for(world.street_north).post("/serving/orders/new/", {**form, **bad})
+    assert response.status_code == 422
+    body = response.content.decode()
+    assert "修理水龙头" in body
+    assert "请选择" in body
