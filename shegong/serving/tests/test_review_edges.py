@@ -230,3 +230,23 @@ def test_an_impossible_id_in_the_need_form_is_refused_in_chinese(
     body = response.content.decode()
     assert "修理水龙头" in body
     assert "请选择" in body
+
+
+def test_an_order_from_an_appeal_shows_the_petitioner_only_to_who_may_see_identity(
+    world: World, client_for, signed_appeal: Appeal
+) -> None:
+    """The order page follows appeals' identity rule for the petitioner copied at
+    conversion: a leader (服务订单 in scope, no 诉求人身份) sees neither the masked name nor
+    the masked phone; the street staff who may see identity do."""
+    order = services.convert_appeal(
+        actor=world.dispatcher, appeal_id=signed_appeal.pk, data=need(world)
+    )
+    url = f"/serving/orders/{order.pk}/"
+    hidden = client_for(world.users["leader"]).get(url)
+    assert hidden.status_code == 200
+    body = hidden.content.decode()
+    assert "139****5678" not in body
+    assert "李*" not in body
+    assert "诉求人身份" in body
+    shown = client_for(world.street_north).get(url).content.decode()
+    assert "139****5678" in shown

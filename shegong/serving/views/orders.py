@@ -32,7 +32,7 @@ from .. import services
 from ..choices import OPEN_ORDER_STATES, OrderStatus
 from ..forms import NeedFields, NeedForm, PhotoForm
 from ..models import OrderPhoto, ServiceOrder
-from ..services.contact import may_reveal_contact, reveal_contact
+from ..services.contact import may_reveal_contact, may_see_resident, reveal_contact
 from ..services.needs import communities_for
 
 UNMET = [OrderStatus.OPEN, OrderStatus.FULL, OrderStatus.DONE]
@@ -199,6 +199,7 @@ def order_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 PhotoForm() if can_manage and order.status != OrderStatus.CANCELLED else None
             ),
             "can_reveal_contact": may_reveal_contact(user, order),
+            "can_see_resident": may_see_resident(user, order),
             "can_reply": services.may_reply(user, order),
             "can_close": bool(
                 order.appeal_replied_at
