@@ -44,8 +44,8 @@ def scrub_orders(event: AppealAnonymised) -> None:
     for order in ServiceOrder.objects.filter(appeal=event.appeal):
         for name in SCRUBBED_TEXTS:
             text = scrub(getattr(order, name) or "", event.names)
-            limit = ServiceOrder._meta.get_field(name).max_length
-            setattr(order, name, text[:limit] if limit else text)
+            limit = getattr(ServiceOrder._meta.get_field(name), "max_length", None)
+            setattr(order, name, text[:limit] if isinstance(limit, int) else text)
         order.resident_name = ""
         order.resident_phone = ""
         order.save(

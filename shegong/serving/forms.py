@@ -71,7 +71,7 @@ class IdChoiceField(_Choice):
     """A choice by id that refuses an impossible id ("99999999999999999999", "²") as an
     invalid choice instead of handing it to the database (SQLite: OverflowError)."""
 
-    def to_python(self, value: object) -> object:
+    def to_python(self, value: object) -> Model | None:
         if value not in self.empty_values and parse_id(value) is None:
             raise forms.ValidationError(
                 self.error_messages["invalid_choice"], code="invalid_choice"
@@ -82,7 +82,7 @@ class IdChoiceField(_Choice):
 class IdMultipleChoiceField(_MultipleChoice):
     """The same for a multiple choice."""
 
-    def clean(self, value: object) -> object:
+    def clean(self, value: object) -> QuerySet[Model]:
         if isinstance(value, list | tuple) and any(parse_id(v) is None for v in value if v):
             raise forms.ValidationError("请从列表中选择", code="invalid_choice")
         return super().clean(value)

@@ -32,7 +32,7 @@ from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 from shegong.volunteers.models import Skill
 
-from ..choices import NeedKind, OrderStatus
+from ..choices import ClaimStatus, NeedKind, OrderStatus
 from ..models import ServiceOrder
 from .common import community, community_in_scope, load_order, new_number
 
@@ -255,6 +255,9 @@ def cancel_order(
         order = load_order(actor, order_id, lock=True)
         if order.status not in (OrderStatus.OPEN, OrderStatus.FULL):
             raise DomainError("该服务订单已完成或已取消")
+        if order.claims.filter(status__in=[ClaimStatus.IN, ClaimStatus.OUT]).exists():
+            # their hours would land nowhere: the community confirms the service instead
+            raise DomainError("已有志愿者签到，不能取消；请待服务完成后确认")
         order.status = OrderStatus.CANCELLED
         order.save(update_fields=["status"])
         appeal = order.appeal

@@ -250,3 +250,18 @@ def test_an_order_from_an_appeal_shows_the_petitioner_only_to_who_may_see_identi
     assert "诉求人身份" in body
     shown = client_for(world.street_north).get(url).content.decode()
     assert "139****5678" in shown
+
+
+def test_an_order_someone_has_checked_in_to_is_not_cancelled(world: World, kit: Kit) -> None:
+    """Cancelling would leave the checked-in volunteer's hours nowhere: refused; the
+    community confirms (or the volunteer checks out) instead."""
+    order = services.create_need(actor=world.street_north, data=need(world))
+    volunteer = kit.volunteer()
+    services.claim_order(volunteer_id=volunteer.pk, order_id=order.pk)
+    services.scan(
+        volunteer_id=volunteer.pk,
+        token=services.checkin_token(order.pk),
+        now=at(2026, 3, 5, 8, 55),
+    )
+    with pytest.raises(DomainError, match="已有志愿者签到"):
+        services.cancel_order(actor=world.street_north, order_id=order.pk, reason="居民临时外出")
