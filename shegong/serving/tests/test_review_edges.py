@@ -265,3 +265,24 @@ def test_an_order_someone_has_checked_in_to_is_not_cancelled(world: World, kit: 
     )
     with pytest.raises(DomainError, match="已有志愿者签到"):
         services.cancel_order(actor=world.street_north, order_id=order.pk, reason="居民临时外出")
+
+
+@pytest.mark.parametrize("flag", ["elderly_alone", "disabled", "minors"])
+def test_a_minor_is_not_assigned_to_a_vulnerable_resident_by_page_or_api(
+    world: World, kit: Kit, client_for, flag: str
+) -> None:
+    """The exclusion holds on the staff paths too: the order page's 指派 and the API's
+    assign refuse a minor (with the guardian's consent) in Chinese, and no claim is made."""
+    minor = kit.volunteer(age=16)
+    order = services.create_need(actor=world.street_north, data=need(world, **{flag: True}))
+    c = client_for(world.street_north)
+    page = c.post(f"/serving/orders/{order.pk}/assign/", {"volunteer": minor.pk}, follow=True)
+    assert "未成年人不承担" in page.content.decode()
+    api = c.post(
+        f"/api/serving/orders/{order.pk}/assign",
+        data=json.dumps({"volunteer_id": minor.pk}),
+        content_type="application/json",
+    )
+    assert api.status_code in (400, 409, 422)
+    assert "未成年人不承担" in api.json()["detail"]
+    assert not order.claims.exists()
