@@ -286,3 +286,27 @@ def test_a_minor_is_not_assigned_to_a_vulnerable_resident_by_page_or_api(
     assert api.status_code in (400, 409, 422)
     assert "未成年人不承担" in api.json()["detail"]
     assert not order.claims.exists()
+
+
+def test_confirmation_waits_for_a_volunteer_still_checked_in(world: World, kit: Kit) -> None:
+    """A volunteer checked in and not yet out would keep an open claim for ever (it counts
+    towards the workload limit) and lose the hours: the confirmation waits while they can
+    still check out; once the check-out margin is over it goes ahead and their claim ends
+    without hours."""
+    order = services.create_need(actor=world.street_north, data=need(world, people_needed=2))
+    done, still_in = kit.volunteer(), kit.volunteer()
+    token = services.checkin_token(order.pk)
+    for volunteer in (done, still_in):
+        services.claim_order(volunteer_id=volunteer.pk, order_id=order.pk)
+        services.scan(volunteer_id=volunteer.pk, token=token, now=at(2026, 3, 5, 8, 55))
+    services.scan(volunteer_id=done.pk, token=token, now=at(2026, 3, 5, 11, 20))
+    with (
+        time_machine.travel(at(2026, 3, 5, 11, 30), tick=False),
+        pytest.raises(DomainError, match="未签退"),
+    ):
+        services.confirm_by_community(actor=world.street_north, order_id=order.pk)
+    with time_machine.travel(at(2026, 3, 5, 14, 30), tick=False):
+        services.confirm_by_community(actor=world.street_north, order_id=order.pk)
+    claims = {c.volunteer_id: c for c in order.claims.all()}
+    assert claims[done.pk].status == ClaimStatus.OUT
+    assert (claims[still_in.pk].status, claims[still_in.pk].hours) == (ClaimStatus.CANCELLED, None)
