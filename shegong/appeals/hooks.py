@@ -13,8 +13,9 @@ does and shows nothing extra.
 | ``dispatch_advisor``   | Provider  | triage (panel, queue cell)    | ``DispatchAdvisor``   |
 | ``appeal_page_links``  | Listeners | suggestions (采纳评估 link)    | ``AppealPageLinks``   |
 | ``portal_publication`` | Provider  | suggestions (公开同意, 征集主题) | ``PortalPublication`` |
-| ``appeal_anonymised``  | Listeners | suggestions, triage (scrub)   | ``AppealAnonymised``  |
+| ``appeal_anonymised``  | Listeners | suggestions, triage, serving  | ``AppealAnonymised``  |
 | ``work_order_created`` | Listeners | serving (follow the new lead) | ``WorkOrderCreated``  |
+| ``lead_closing``       | Listeners | serving (open service orders) | ``LeadClosing``       |
 """
 
 from __future__ import annotations
@@ -144,3 +145,19 @@ work_order_created: Listeners[WorkOrderCreated] = Listeners("appeals.work_order_
 """Called inside the dispatching transaction, right after the work order is written, so a
 listener's writes commit or roll back with the dispatch (a listener that raises aborts it).
 Bulk history imports (``services.history_steps``) write work orders without calling it."""
+
+
+@dataclass(frozen=True)
+class LeadClosing:
+    """An appeal's work order is about to be replied (``action`` "reply",
+    ``services.workflow.handling.reply_order``, lead work orders only) or cancelled by a
+    merge (``action`` "merge", ``services.merge``)."""
+
+    work_order: WorkOrder
+    action: str
+
+
+lead_closing: Listeners[LeadClosing] = Listeners("appeals.lead_closing")
+"""Called inside the transaction before anything is written. A listener refuses by raising
+``DomainError`` (its Chinese message reaches the user); the reply or merge is then rolled
+back. serving refuses while the appeal has an open service order."""

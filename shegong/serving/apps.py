@@ -17,9 +17,9 @@ class ServingConfig(AppConfig):
         from shegong.core.roles import Cap
 
         from . import audit_labels  # noqa: F401 — registers the Chinese action names
-        from .extensions import link_orders
+        from .extensions import link_orders, scrub_orders
         from .figures import ServingPanel
-        from .services.follow import follow_lead
+        from .services.follow import follow_lead, refuse_while_serving
 
         register(
             NavItem("双报到与服务", "服务订单", "serving:orders", Cap.SERVING_VIEW, order=10),
@@ -30,3 +30,5 @@ class ServingConfig(AppConfig):
         hooks.appeal_page_links.register(link_orders)
         register_panel(ServingPanel())
         hooks.work_order_created.register(follow_lead)
+        hooks.lead_closing.register(refuse_while_serving)
+        hooks.appeal_anonymised.register(scrub_orders)

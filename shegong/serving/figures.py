@@ -40,8 +40,16 @@ class Figures:
     unmet_by_community: list[tuple[int, str, int]]
 
 
+# A typed period is read within these years: 0001-01-01 or 9999-12-31 would overflow when
+# the day's bounds are turned into UTC times (a 500 on the page, the XLSX and the API).
+FIRST_DAY = datetime.date(1900, 1, 1)
+LAST_DAY = datetime.date(2999, 12, 31)
+
+
 def _window(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, ...]:
     tz = timezone.get_current_timezone()
+    start = min(max(start, FIRST_DAY), LAST_DAY)
+    end = min(max(end, FIRST_DAY), LAST_DAY)
     low = datetime.datetime.combine(start, datetime.time.min, tzinfo=tz)
     high = datetime.datetime.combine(end + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz)
     return low, high

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import TypedDict
+from typing import TYPE_CHECKING, TypedDict
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.core.validators import MaxValueValidator
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.utils.datastructures import MultiValueDict
 
 from shegong.core.exceptions import DomainError
+from shegong.lib.text import parse_id
 from shegong.organizations.models import PartyOrganization
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
@@ -58,6 +59,35 @@ def _dt(label: str, required: bool = True) -> forms.DateTimeField:
 Data = Mapping[str, object] | None
 
 
+if TYPE_CHECKING:
+    _Choice = forms.ModelChoiceField[Model]
+    _MultipleChoice = forms.ModelMultipleChoiceField[Model]
+else:
+    _Choice = forms.ModelChoiceField
+    _MultipleChoice = forms.ModelMultipleChoiceField
+
+
+class IdChoiceField(_Choice):
+    """A choice by id that refuses an impossible id ("99999999999999999999", "²") as an
+    invalid choice instead of handing it to the database (SQLite: OverflowError)."""
+
+    def to_python(self, value: object) -> Model | None:
+        if value not in self.empty_values and parse_id(value) is None:
+            raise forms.ValidationError(
+                self.error_messages["invalid_choice"], code="invalid_choice"
+            )
+        return super().to_python(value)
+
+
+class IdMultipleChoiceField(_MultipleChoice):
+    """The same for a multiple choice."""
+
+    def clean(self, value: object) -> QuerySet[Model]:
+        if isinstance(value, list | tuple) and any(parse_id(v) is None for v in value if v):
+            raise forms.ValidationError("请从列表中选择", code="invalid_choice")
+        return super().clean(value)
+
+
 class StyledForm(forms.Form):
     def __init__(
         self,
@@ -84,7 +114,7 @@ class NeedFields(StyledForm):
     description = forms.CharField(
         label="详细说明", required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
-    community = forms.ModelChoiceField(
+    community = IdChoiceField(
         label="服务社区", queryset=Region.objects.none(), empty_label="请选择社区"
     )
     address = forms.CharField(label="服务地点", max_length=200)
@@ -92,9 +122,7 @@ class NeedFields(StyledForm):
     ends_at = _dt("服务结束")
     due_at = _dt("完成期限", required=False)
     people_needed = forms.IntegerField(label="需要人数", min_value=1, max_value=50, initial=1)
-    skills = forms.ModelMultipleChoiceField(
-        label="所需技能", queryset=Skill.objects.all(), required=False
-    )
+    skills = IdMultipleChoiceField(label="所需技能", queryset=Skill.objects.all(), required=False)
     elderly_alone = forms.BooleanField(label="服务对象为独居老人", required=False)
     disabled = forms.BooleanField(label="服务对象为残疾人", required=False)
     minors = forms.BooleanField(label="服务对象为未成年人", required=False)
@@ -148,10 +176,10 @@ class MemberReportForm(StyledForm):
     member_id_number = forms.CharField(
         label="党员身份证号（有党员档案时填写）", max_length=18, required=False
     )
-    community = forms.ModelChoiceField(
+    community = IdChoiceField(
         label="报到社区", queryset=Region.objects.none(), empty_label="请选择社区"
     )
-    home_unit = forms.ModelChoiceField(
+    home_unit = IdChoiceField(
         label="工作单位", queryset=Unit.objects.all(), required=False, empty_label="（未登记）"
     )
     unit_name = forms.CharField(
@@ -169,15 +197,15 @@ class MemberReportForm(StyledForm):
 
 
 class OrgReportForm(StyledForm):
-    organization = forms.ModelChoiceField(
+    organization = IdChoiceField(
         label="报到党组织",
         queryset=PartyOrganization.objects.none(),
         empty_label="请选择党组织",
     )
-    community = forms.ModelChoiceField(
+    community = IdChoiceField(
         label="报到社区", queryset=Region.objects.none(), empty_label="请选择社区"
     )
-    home_unit = forms.ModelChoiceField(
+    home_unit = IdChoiceField(
         label="所在单位", queryset=Unit.objects.all(), required=False, empty_label="（未登记）"
     )
     reason = forms.ChoiceField(label="报到依据", choices=list(REASONS.items()), initial="paired")
@@ -253,7 +281,7 @@ class PolicyForm(forms.ModelForm[ServingPolicy]):
 
 
 class WishForm(StyledForm):
-    community = forms.ModelChoiceField(
+    community = IdChoiceField(
         label="所在社区",
         queryset=Region.objects.filter(level=RegionLevel.COMMUNITY, is_active=True).order_by(
             "path"

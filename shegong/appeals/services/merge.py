@@ -16,6 +16,7 @@ from shegong.core.permissions import require_capability
 from shegong.core.pii import blind_index, plain
 from shegong.core.roles import Cap
 
+from .. import hooks
 from ..choices import AppealAction, AppealStatus, EventKind, WorkOrderAction, WorkOrderStatus
 from ..models import Appeal, AppealQuerySet
 from .common import bump, event, next_appeal_status, next_order_status, reason_required
@@ -46,6 +47,8 @@ def merge_appeals(
             for order in dup.work_orders.filter(
                 status__in=[WorkOrderStatus.PENDING, WorkOrderStatus.SIGNED]
             ):
+                for listener in hooks.lead_closing:
+                    listener(hooks.LeadClosing(order, "merge"))
                 order.status = next_order_status(order, WorkOrderAction.CANCEL)
                 order.closed_at = now
                 bump(order, ["status", "closed_at"])

@@ -224,7 +224,10 @@ def scan(*, volunteer_id: int, token: str, now: datetime | None = None) -> Claim
         elif claim.status == ClaimStatus.IN:
             claim.status = ClaimStatus.OUT
             claim.checked_out_at = now
-            claim.hours = _hours(max(claim.checked_in_at or now, order.starts_at), now)
+            # the overlap of check-in → check-out with the service window (serving-rules)
+            claim.hours = _hours(
+                max(claim.checked_in_at or now, order.starts_at), min(now, order.ends_at)
+            )
             action = "service_checked_out"
         else:
             raise DomainError("您已签退，无需再次扫码")

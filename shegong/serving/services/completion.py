@@ -5,7 +5,7 @@ the appeals services with the order's evidence."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +22,7 @@ from shegong.core.roles import Cap
 from shegong.lib.masking import mask_name
 from shegong.volunteers.choices import EntryKind
 from shegong.volunteers.models import HoursEntry
+from shegong.volunteers.services.common import get_policy as volunteer_policy
 from shegong.volunteers.services.ledger import EntryDraft, append_entries
 
 from ..choices import ClaimStatus, ConfirmMethod, NeedKind, OrderStatus
@@ -43,13 +44,19 @@ def _confirm(
     )
     if not served:
         raise DomainError("还没有志愿者完成签到签退，不能确认")
+    margin = timedelta(minutes=volunteer_policy().late_checkout_minutes)
+    still_in = Claim.objects.filter(order=order, status=ClaimStatus.IN)
+    if now <= order.ends_at + margin and still_in.exists():
+        # they may still check out; confirming now would leave their claim open for ever
+        raise DomainError("还有志愿者在服务中（未签退），请待其签退后再确认")
     order.status = OrderStatus.CONFIRMED
     order.confirmed_at = now
     order.confirm_method = method
     order.confirmed_by = actor
     order.save(update_fields=["status", "confirmed_at", "confirm_method", "confirmed_by"])
+    # the unserved places, and (the check-out margin over) who never checked out: no hours
     Claim.objects.filter(
-        order=order, status__in=[ClaimStatus.CLAIMED, ClaimStatus.ASSIGNED]
+        order=order, status__in=[ClaimStatus.CLAIMED, ClaimStatus.ASSIGNED, ClaimStatus.IN]
     ).update(status=ClaimStatus.CANCELLED)
     drafts = [
         EntryDraft(

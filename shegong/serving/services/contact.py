@@ -22,6 +22,13 @@ from shegong.core.roles import Cap
 from ..models import ServiceOrder
 
 
+def may_see_resident(user: User, order: ServiceOrder) -> bool:
+    """Whether the order page shows the resident's masked name and phone at all: for an
+    order converted from an appeal they are the petitioner's, shown (even masked) only to
+    whom appeals' identity rule allows, as on the appeal's own page."""
+    return order.appeal is None or can_see_identity(user, order.appeal)
+
+
 def may_reveal_contact(user: User, order: ServiceOrder) -> bool:
     """Whether the page offers the reveal control (the service checks again)."""
     if not order.resident_phone or not has_capability(user, Cap.PII_REVEAL):

@@ -14,9 +14,10 @@ from __future__ import annotations
 from django.utils import timezone
 
 from shegong.appeals.choices import EventKind, WorkOrderRole, WorkOrderStatus
-from shegong.appeals.hooks import WorkOrderCreated
+from shegong.appeals.hooks import LeadClosing, WorkOrderCreated
 from shegong.appeals.services.common import event
 from shegong.core import audit
+from shegong.core.exceptions import DomainError
 
 from ..choices import NeedKind, OrderStatus
 from ..models import ServiceOrder
@@ -64,3 +65,28 @@ def follow_lead(created: WorkOrderCreated) -> None:
             note=f"服务订单{order.number}改随新的主办工单，由{instance.unit.name}答复"
             + ("（服务完成期限晚于新的办理期限）" if late else ""),
         )
+
+
+def refuse_while_serving(closing: LeadClosing) -> None:
+    """The appeal waits on its open service orders: its lead work order is not replied
+    (the appeals page's ordinary reply included) nor cancelled by a merge while one of
+    them is still open, claimed or reported but unconfirmed. Registered on appeals'
+    ``hooks.lead_closing``; ``completion.reply_appeal`` passes once every order of the
+    appeal is confirmed or cancelled."""
+    numbers = list(
+        ServiceOrder.objects.filter(
+            appeal_id=closing.work_order.appeal_id,
+            kind=NeedKind.APPEAL,
+            status__in=[OrderStatus.OPEN, OrderStatus.FULL, OrderStatus.DONE],
+        )
+        .order_by("pk")
+        .values_list("number", flat=True)[:5]
+    )
+    if not numbers:
+        return
+    listed = "、".join(numbers)
+    if closing.action == "merge":
+        raise DomainError(f"该诉求还有未完成的服务订单（{listed}），请先取消服务订单再合并")
+    raise DomainError(
+        f"该诉求还有未完成的服务订单（{listed}），请待服务确认后以服务结果答复，或先取消服务订单"
+    )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.db import transaction
 from django.db.models import QuerySet
@@ -32,7 +32,7 @@ from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
 from shegong.volunteers.models import Skill
 
-from ..choices import NeedKind, OrderStatus
+from ..choices import ClaimStatus, NeedKind, OrderStatus
 from ..models import ServiceOrder
 from .common import community, community_in_scope, load_order, new_number
 
@@ -57,6 +57,18 @@ class NeedData:
     resident_phone: str = ""
 
 
+# How far ahead a need may be planned, and how long its window and deadline may run: a
+# bound on what a typed date can be (a year 9999 window would overflow the check-in
+# margins), generous for a community project.
+HORIZON = timedelta(days=366)
+TEXT_LIMITS = (
+    ("title", "服务内容", 120),
+    ("address", "服务地点", 200),
+    ("description", "详细说明", 2000),
+    ("resident_name", "居民姓名", 50),
+)
+
+
 def _aware(value: datetime) -> datetime:
     """A time without a zone (the API accepts ISO text) is read as local (Beijing) time."""
     return timezone.make_aware(value) if timezone.is_naive(value) else value
@@ -72,15 +84,24 @@ def _clean(data: NeedData, now: datetime) -> None:
         raise DomainError("请填写服务内容")
     if not data.address:
         raise DomainError("请填写服务地点")
+    for name, label, limit in TEXT_LIMITS:
+        if len((getattr(data, name) or "").strip()) > limit:
+            raise DomainError(f"{label}不能超过{limit}字")
     if data.starts_at >= data.ends_at:
         raise DomainError("服务结束时间应晚于开始时间")
     if data.ends_at <= now:
         raise DomainError("服务时间已过，请重新选择")
+    if data.starts_at > now + HORIZON:
+        raise DomainError("服务开始时间应在一年之内")
+    if data.ends_at - data.starts_at > HORIZON:
+        raise DomainError("服务时间跨度不能超过一年")
     if not 1 <= data.people_needed <= 50:
         raise DomainError("需要人数应为1至50人")
     data.due_at = data.due_at or data.ends_at
     if data.due_at < data.ends_at:
         raise DomainError("完成期限不能早于服务结束时间")
+    if data.due_at - data.ends_at > HORIZON:
+        raise DomainError("完成期限不能晚于服务结束后一年")
     if data.resident_phone:
         try:
             data.resident_phone = validate_mobile(data.resident_phone)
@@ -234,6 +255,9 @@ def cancel_order(
         order = load_order(actor, order_id, lock=True)
         if order.status not in (OrderStatus.OPEN, OrderStatus.FULL):
             raise DomainError("该服务订单已完成或已取消")
+        if order.claims.filter(status__in=[ClaimStatus.IN, ClaimStatus.OUT]).exists():
+            # their hours would land nowhere: the community confirms the service instead
+            raise DomainError("已有志愿者签到，不能取消；请待服务完成后确认")
         order.status = OrderStatus.CANCELLED
         order.save(update_fields=["status"])
         appeal = order.appeal

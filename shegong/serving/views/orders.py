@@ -32,17 +32,20 @@ from .. import services
 from ..choices import OPEN_ORDER_STATES, OrderStatus
 from ..forms import NeedFields, NeedForm, PhotoForm
 from ..models import OrderPhoto, ServiceOrder
-from ..services.contact import may_reveal_contact, reveal_contact
+from ..services.contact import may_reveal_contact, may_see_resident, reveal_contact
 from ..services.needs import communities_for
 
 UNMET = [OrderStatus.OPEN, OrderStatus.FULL, OrderStatus.DONE]
 
 
 def _date(value: str | None) -> datetime.date | None:
+    """A typed date, or None when it is not one or lies outside 1900–2999 (the calendar's
+    ends overflow as a period's bounds)."""
     try:
-        return datetime.date.fromisoformat(value or "")
+        day = datetime.date.fromisoformat(value or "")
     except ValueError:
         return None
+    return day if 1900 <= day.year <= 2999 else None
 
 
 def filtered(request: AuthedHttpRequest) -> QuerySet[ServiceOrder]:
@@ -196,6 +199,7 @@ def order_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 PhotoForm() if can_manage and order.status != OrderStatus.CANCELLED else None
             ),
             "can_reveal_contact": may_reveal_contact(user, order),
+            "can_see_resident": may_see_resident(user, order),
             "can_reply": services.may_reply(user, order),
             "can_close": bool(
                 order.appeal_replied_at

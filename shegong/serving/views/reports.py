@@ -266,10 +266,13 @@ def figures_page(request: AuthedHttpRequest) -> HttpResponse:
 
 
 def _parse(value: str | None) -> datetime.date | None:
+    """A typed date, or None when it is not one or lies outside 1900–2999 (the calendar's
+    ends overflow as a period's bounds)."""
     try:
-        return datetime.date.fromisoformat(value or "")
+        day = datetime.date.fromisoformat(value or "")
     except ValueError:
         return None
+    return day if 1900 <= day.year <= 2999 else None
 
 
 @capability_required(Cap.SERVING_POLICY)

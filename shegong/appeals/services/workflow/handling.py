@@ -16,6 +16,7 @@ from shegong.core.permissions import require_capability
 from shegong.core.roles import Cap
 from shegong.units.models import Unit
 
+from ... import hooks
 from ...choices import (
     AppealAction,
     ClockKey,
@@ -207,6 +208,9 @@ def reply_order(
         order = _load_order(actor, order_id)
         require_unit(actor, order)
         check_version(order, expected_version)
+        if order.role == WorkOrderRole.LEAD:
+            for listener in hooks.lead_closing:
+                listener(hooks.LeadClosing(order, "reply"))
         before = order.status
         order.status = next_order_status(order, WorkOrderAction.REPLY)
         order.replied_at = now
