@@ -410,6 +410,16 @@ class Appeal(models.Model):
                 condition=Q(status=AppealStatus.REPLIED),
                 name="appeal_queue_to_close",
             ),
+            # 人民建议 are a small share of the appeals: the cockpit's 人民建议 panel and the
+            # suggestions list read one period of them in a region subtree (``stream =
+            # 'suggestion'`` implies the condition). With (region, registered_at) the planner,
+            # which starts from the regions, reads only the suggestions (bench/README.md:
+            # 0.78 s → 0.04 s for a city's year at 600,000 appeals on SQLite).
+            models.Index(
+                fields=["region", "registered_at"],
+                condition=Q(stream=Stream.SUGGESTION),
+                name="appeal_suggestion_registered",
+            ),
         ]
 
     def __str__(self) -> str:
