@@ -207,6 +207,10 @@ def answer_appeal(
     if new_grade and new_grade not in p.grade_list:
         raise DomainError("考核等次不正确")
     with transaction.atomic():
+        # The cycle row first, as ``grade`` takes it: the lock of the unit's 优秀 quota.
+        Cycle.objects.visible_to(actor).select_for_update(of=("self",)).filter(
+            evaluations__pk=evaluation_id
+        ).first()
         evaluation = (
             Evaluation.objects.visible_to(actor)
             .select_for_update(of=("self",))

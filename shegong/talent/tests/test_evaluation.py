@@ -188,3 +188,35 @@ def test_department_approves(kit: TalentKit) -> None:
         ).status
         == "approved"
     )
+
+
+@time_machine.travel(at(2027, 1, 10), tick=False)
+def test_answering_an_appeal_locks_the_cycle_before_the_quota(kit: TalentKit) -> None:
+    """As ``grade`` does: two reviewers cannot both fill the last 优秀 place, one by grading
+    and one by answering an appeal (the cycle row is the quota's lock, taken first)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cycle = _cycle(kit)
+    for row in cycle.evaluations.all():
+        evaluation.grade(
+            actor=kit.world.street_north, evaluation_id=row.pk, grade="称职", comment="一般"
+        )
+    evaluation.advance(actor=kit.world.dept_admin, cycle_id=cycle.pk)
+    evaluation.advance(
+        actor=kit.world.dept_admin, cycle_id=cycle.pk, publicity_until=date(2027, 1, 20)
+    )
+    mine = cycle.evaluations.get(person=kit.worker)
+    evaluation.appeal_grade(actor=kit.sw_user, evaluation_id=mine.pk, text="全年无超期")
+    with CaptureQueriesContext(connection) as queries:
+        evaluation.answer_appeal(
+            actor=kit.world.street_north, evaluation_id=mine.pk, result="维持", new_grade=""
+        )
+    reads = [
+        q["sql"]
+        for q in queries.captured_queries
+        if q["sql"].startswith("SELECT")
+        and ('FROM "talent_cycle"' in q["sql"] or 'FROM "talent_evaluation"' in q["sql"])
+    ]
+    locked = "FOR UPDATE" in reads[0] or connection.vendor == "sqlite"
+    assert (reads[0].split(" FROM ")[1].split()[0], locked) == ('"talent_cycle"', True)
