@@ -80,3 +80,25 @@ def purge_expired_records() -> dict[str, int]:
 
 
 register_periodic("core.purge_expired_records", purge_expired_records, every="daily", at="03:10")
+
+
+@task()
+def refresh_planner_statistics() -> str:
+    """SQLite: ``ANALYZE`` under ``PRAGMA analysis_limit`` — fresh planner statistics for
+    every table and index (a new partial index is only chosen once its statistics exist; a
+    table grown tenfold needs new ones), each index sampled on a bounded number of rows so
+    the job stays quick at millions of rows. PostgreSQL's autovacuum keeps its own."""
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        return "skipped"
+    with connection.cursor() as cursor:
+        cursor.execute(f"PRAGMA analysis_limit={ANALYSIS_LIMIT}")
+        cursor.execute("ANALYZE")
+    return "analyzed"
+
+
+ANALYSIS_LIMIT = 1000  # rows sampled per index (https://sqlite.org/lang_analyze.html)
+register_periodic(
+    "core.refresh_planner_statistics", refresh_planner_statistics, every="daily", at="04:20"
+)
