@@ -17,9 +17,7 @@ def _stat_rows() -> int:
         cursor.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")
         if cursor.fetchone() is None:
             return 0
-        cursor.execute(
-            "SELECT COUNT(*) FROM sqlite_stat1 WHERE idx = 'appeal_suggestion_registered'"
-        )
+        cursor.execute("SELECT COUNT(*) FROM sqlite_stat1")
         return int(cursor.fetchone()[0])
 
 
