@@ -29,3 +29,74 @@ def test_figures_export_with_start_after_end_is_refused(world, client_for) -> No
     response = client_for(world.street_north).get(f"/serving/figures/?{REVERSED}&export=1")
     assert response.status_code == 422
     assert "开始日期不能晚于结束日期" in response.content.decode()
+
+
+def test_a_cancel_reason_over_500_characters_is_refused(world) -> None:
+    from shegong.core.exceptions import DomainError
+    from shegong.serving import services
+    from shegong.serving.tests.test_orders import need
+
+    order = services.create_need(actor=world.street_north, data=need(world))
+    with pytest.raises(DomainError, match="取消原因不能超过500个字"):
+        services.cancel_order(actor=world.street_north, order_id=order.pk, reason="因" * 501)
+    order.refresh_from_db()
+    assert order.status == "open"
+    services.cancel_order(actor=world.street_north, order_id=order.pk, reason="因" * 500)
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+
+
+def test_a_refused_cancel_shows_the_page_again_with_the_reason(world, kit, client_for) -> None:
+    from shegong.serving import services
+    from shegong.serving.tests.test_orders import need
+
+    from .conftest import at
+
+    order = services.create_need(actor=world.street_north, data=need(world))
+    volunteer = kit.volunteer()
+    services.claim_order(volunteer_id=volunteer.pk, order_id=order.pk)
+    services.scan(
+        volunteer_id=volunteer.pk,
+        token=services.checkin_token(order.pk),
+        now=at(2026, 3, 5, 8, 55),
+    )
+    response = client_for(world.street_north).post(
+        f"/serving/orders/{order.pk}/cancel/", {"reason": "居民临时外出，改日再约"}
+    )
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "已有志愿者签到" in body
+    assert 'value="居民临时外出，改日再约"' in body
+    order.refresh_from_db()
+    assert order.status == "full"
+
+
+def test_a_too_long_cancel_reason_on_the_page_is_refused_and_kept(world, client_for) -> None:
+    from shegong.serving import services
+    from shegong.serving.tests.test_orders import need
+
+    order = services.create_need(actor=world.street_north, data=need(world))
+    reason = "因" * 501
+    response = client_for(world.street_north).post(
+        f"/serving/orders/{order.pk}/cancel/", {"reason": reason}
+    )
+    body = response.content.decode()
+    assert response.status_code == 422
+    assert "取消原因不能超过500个字" in body
+    assert reason in body
+    assert 'maxlength="500"' in body
+    order.refresh_from_db()
+    assert order.status == "open"
+
+
+def test_cancelling_a_cancelled_order_on_the_page_says_why(world, client_for) -> None:
+    from shegong.serving import services
+    from shegong.serving.tests.test_orders import need
+
+    order = services.create_need(actor=world.street_north, data=need(world))
+    services.cancel_order(actor=world.street_north, order_id=order.pk, reason="居民已自行解决")
+    response = client_for(world.street_north).post(
+        f"/serving/orders/{order.pk}/cancel/", {"reason": "重复登记"}
+    )
+    assert response.status_code == 422
+    assert "该服务订单已完成或已取消" in response.content.decode()
