@@ -100,3 +100,49 @@ def test_cancelling_a_cancelled_order_on_the_page_says_why(world, client_for) ->
     )
     assert response.status_code == 422
     assert "该服务订单已完成或已取消" in response.content.decode()
+
+
+@pytest.mark.parametrize("flag", ["elderly_alone", "disabled", "minors"])
+def test_a_minor_does_not_see_vulnerable_orders_nearby(world, kit, flag: str) -> None:
+    """The nearby list leaves out what the claim would refuse (a minor, a vulnerable
+    resident); an adult sees both orders, the minor only the ordinary one."""
+    from shegong.serving import services
+    from shegong.serving.services.portal import nearby_orders
+    from shegong.serving.tests.test_orders import need
+
+    vulnerable = services.create_need(actor=world.street_north, data=need(world, **{flag: True}))
+    ordinary = services.create_need(
+        actor=world.street_north, data=need(world, title="更换楼道灯泡")
+    )
+    minor = kit.volunteer(age=16)
+    adult = kit.volunteer(age=30)
+    assert [n.order.pk for n in nearby_orders(minor)] == [ordinary.pk]
+    assert {n.order.pk for n in nearby_orders(adult)} == {vulnerable.pk, ordinary.pk}
+
+
+def test_a_minor_sees_vulnerable_orders_when_the_policy_allows_it(world, kit) -> None:
+    from shegong.serving import services
+    from shegong.serving.services.common import get_policy
+    from shegong.serving.services.portal import nearby_orders
+    from shegong.serving.tests.test_orders import need
+
+    policy = get_policy()
+    policy.vulnerable_adult_only = False
+    policy.save()
+    order = services.create_need(actor=world.street_north, data=need(world, elderly_alone=True))
+    minor = kit.volunteer(age=16)
+    assert [n.order.pk for n in nearby_orders(minor)] == [order.pk]
+
+
+def test_the_nearby_page_of_a_minor_leaves_out_a_vulnerable_order(world, kit) -> None:
+    from shegong.serving import services
+    from shegong.serving.tests.test_orders import need
+    from shegong.serving.tests.test_views import volunteer_client
+
+    order = services.create_need(
+        actor=world.street_north, data=need(world, title="陪同残疾人复查", disabled=True)
+    )
+    kit.volunteer(age=16, phone="13977770016")
+    c = volunteer_client("13977770016")
+    assert "陪同残疾人复查" not in c.get("/serving/nearby/").content.decode()
+    assert c.get(f"/serving/nearby/{order.pk}/").status_code == 404
