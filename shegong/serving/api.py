@@ -182,4 +182,5 @@ def serving_figures(request: AuthedHttpRequest, query: Query[ServingFiguresQuery
     today = timezone.localdate()
     start = query.start or date(today.year, 1, 1)
     end = query.end or today
+    figures.check_period(start, end)
     return figures.compute(request.user, start, end, query.region)

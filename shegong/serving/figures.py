@@ -15,6 +15,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from shegong.core.exceptions import DomainError
 from shegong.core.panels import CockpitQuery, Figure, Point, Series
 from shegong.core.roles import Cap
 from shegong.core.scoping import ScopedUser
@@ -44,6 +45,12 @@ class Figures:
 # the day's bounds are turned into UTC times (a 500 on the page, the XLSX and the API).
 FIRST_DAY = datetime.date(1900, 1, 1)
 LAST_DAY = datetime.date(2999, 12, 31)
+
+
+def check_period(start: datetime.date, end: datetime.date) -> None:
+    """Refuse a reversed period (it would count nothing) with a Chinese message."""
+    if start > end:
+        raise DomainError("开始日期不能晚于结束日期")
 
 
 def _window(start: datetime.date, end: datetime.date) -> tuple[datetime.datetime, ...]:

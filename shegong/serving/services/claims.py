@@ -4,7 +4,9 @@ short report.
 Two claims of the last place: the place is taken by one conditional UPDATE
 (``places_taken < people_needed``) — on PostgreSQL the second UPDATE waits for the
 first's row lock and re-checks the condition, on SQLite transactions are IMMEDIATE — so
-only one succeeds (test_claim_race.py runs it with two connections on PostgreSQL)."""
+only one succeeds (test_claim_race.py runs it with two connections on PostgreSQL).
+The open-claims limit is checked after the place is taken, under the volunteer's row lock,
+so one volunteer's two simultaneous claims cannot both pass it (test_claim_race.py too)."""
 
 from __future__ import annotations
 
@@ -86,10 +88,15 @@ def _take_place(order: ServiceOrder, now: datetime) -> None:
 def _new_claim(
     order: ServiceOrder, volunteer: Volunteer, now: datetime, *, actor: User | None
 ) -> Claim:
-    report = _eligible(volunteer, order, now)
     try:
         with transaction.atomic():
             _take_place(order, now)
+            # One volunteer claiming two orders at once: the open claims are counted under
+            # the volunteer's row lock, so the second waits and sees the first's claim. The
+            # order row is locked first (by the UPDATE), as confirmation locks the order and
+            # then the volunteers' ledger rows.
+            list(Volunteer.objects.select_for_update().filter(pk=volunteer.pk).values_list("pk"))
+            report = _eligible(volunteer, order, now)
             claim = Claim.objects.create(
                 order=order,
                 volunteer=volunteer,

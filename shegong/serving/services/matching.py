@@ -108,6 +108,24 @@ def slot_of(moment: datetime) -> str:
     return Availability.WEEKDAY_EVENING if local.hour >= 18 else Availability.WEEKDAY_DAY
 
 
+def barred_as_minor(
+    volunteer: Volunteer | Person,
+    order: ServiceOrder,
+    *,
+    today: date,
+    policy: ServingPolicy,
+    adult_age: int,
+) -> bool:
+    """A minor is not sent to a vulnerable resident (elderly alone, disabled, minors) while
+    the policy says so — for a suggestion, a claim, an assignment and the portal's nearby
+    list alike."""
+    return (
+        order.vulnerable
+        and policy.vulnerable_adult_only
+        and age_on(volunteer.birth_date, today) < adult_age
+    )
+
+
 def exclusion_reason(
     volunteer: Volunteer | Person,
     order: ServiceOrder,
@@ -122,7 +140,7 @@ def exclusion_reason(
     if volunteer.status != VolunteerStatus.ACTIVE:
         return "志愿者状态不是在册"
     minor = age_on(volunteer.birth_date, today) < adult_age
-    if minor and order.vulnerable and policy.vulnerable_adult_only:
+    if barred_as_minor(volunteer, order, today=today, policy=policy, adult_age=adult_age):
         return "未成年人不承担独居老人、残疾人、未成年人的上门服务"
     if minor and volunteer.guardian_consent_at is None:
         return "未成年人须经监护人同意"

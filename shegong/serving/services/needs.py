@@ -243,6 +243,10 @@ def convert_appeal(
     return order
 
 
+# The reason goes into the appeal's 办理记录 and the audit note.
+CANCEL_REASON_MAX = 500
+
+
 def cancel_order(
     *, actor: User, order_id: int, reason: str, now: datetime | None = None
 ) -> ServiceOrder:
@@ -250,6 +254,8 @@ def cancel_order(
     reason = (reason or "").strip()
     if len(reason) < 2:
         raise DomainError("请填写取消原因")
+    if len(reason) > CANCEL_REASON_MAX:
+        raise DomainError(f"取消原因不能超过{CANCEL_REASON_MAX}个字")
     now = now or timezone.now()
     with transaction.atomic():
         order = load_order(actor, order_id, lock=True)

@@ -7,12 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db.models import Q
+from django.utils import timezone
 
 from shegong.core.tree import subtree_q
 from shegong.volunteers.models import Volunteer
+from shegong.volunteers.services.common import get_policy as volunteer_policy
 
 from ..choices import OPEN_ORDER_STATES, ClaimStatus
 from ..models import Claim, DualReport, ServiceOrder
+from .common import get_policy
+from .matching import barred_as_minor
 
 
 @dataclass
@@ -30,7 +34,8 @@ def _district_path(volunteer: Volunteer) -> str:
 
 def nearby_orders(volunteer: Volunteer, limit: int = 50) -> list[Nearby]:
     """Open orders in the communities the volunteer reported to or in their district,
-    nearest first (own community, reported community, street, district)."""
+    nearest first (own community, reported community, street, district); for a minor,
+    without the vulnerable residents' orders a claim would refuse (``barred_as_minor``)."""
     reported = list(
         DualReport.objects.active()
         .filter(volunteer=volunteer)
@@ -50,8 +55,11 @@ def nearby_orders(volunteer: Volunteer, limit: int = 50) -> list[Nearby]:
         .values_list("order_id", flat=True)
     )
     home = volunteer.region.path
+    today, policy, adult_age = timezone.localdate(), get_policy(), volunteer_policy().adult_age
     rows = []
     for order in qs:
+        if barred_as_minor(volunteer, order, today=today, policy=policy, adult_age=adult_age):
+            continue
         path = order.community.path
         if home.startswith(path):
             rank, label = 0, "本社区"

@@ -33,7 +33,7 @@ from ..choices import OPEN_ORDER_STATES, OrderStatus
 from ..forms import NeedFields, NeedForm, PhotoForm
 from ..models import OrderPhoto, ServiceOrder
 from ..services.contact import may_reveal_contact, may_see_resident, reveal_contact
-from ..services.needs import communities_for
+from ..services.needs import CANCEL_REASON_MAX, communities_for
 
 UNMET = [OrderStatus.OPEN, OrderStatus.FULL, OrderStatus.DONE]
 
@@ -173,7 +173,18 @@ def _qr_svg(text: str) -> str:
 
 @capability_required(Cap.SERVING_VIEW)
 def order_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
-    order = get_visible_or_404(ServiceOrder, request.user, pk=pk)
+    return _detail_page(request, get_visible_or_404(ServiceOrder, request.user, pk=pk))
+
+
+def _detail_page(
+    request: AuthedHttpRequest,
+    order: ServiceOrder,
+    *,
+    cancel_error: str = "",
+    cancel_reason: str = "",
+) -> HttpResponse:
+    """The order page; a refused cancel shows it again (422) with the error and the typed
+    reason in the open cancel form."""
     user = request.user
     can_manage = has_capability(user, Cap.SERVING_MANAGE)
     suggestions = None
@@ -207,8 +218,12 @@ def order_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
                 and order.appeal.status == AppealStatus.REPLIED
                 and has_capability(user, Cap.APPEALS_DISPATCH)
             ),
+            "cancel_error": cancel_error,
+            "cancel_reason": cancel_reason,
+            "cancel_reason_max": CANCEL_REASON_MAX,
             "breadcrumbs": [("服务订单", reverse("serving:orders")), (order.number, None)],
         },
+        status=422 if cancel_error else 200,
     )
 
 
@@ -249,9 +264,11 @@ def order_action(request: AuthedHttpRequest, pk: int, action: str) -> HttpRespon
             services.close_with_service(actor=user, order_id=order.pk)
             messages.success(request, "诉求已办结")
         else:
-            services.cancel_order(
-                actor=user, order_id=order.pk, reason=request.POST.get("reason", "")
-            )
+            reason = request.POST.get("reason", "")
+            try:
+                services.cancel_order(actor=user, order_id=order.pk, reason=reason)
+            except DomainError as exc:
+                return _detail_page(request, order, cancel_error=exc.message, cancel_reason=reason)
             messages.success(request, "服务订单已取消")
     except DomainError as exc:
         messages.error(request, exc.message)

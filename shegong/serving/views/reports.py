@@ -226,6 +226,15 @@ def figures_page(request: AuthedHttpRequest) -> HttpResponse:
     start = _parse(request.GET.get("start")) or datetime.date(today.year, 1, 1)
     end = _parse(request.GET.get("end")) or today
     region = parse_id(request.GET.get("region", ""))
+    try:
+        figures.check_period(start, end)
+    except DomainError as exc:
+        return render(
+            request,
+            "serving/figures.html",
+            {"error": exc.message, "start": start, "end": end, "breadcrumbs": [("服务统计", None)]},
+            status=422,
+        )
     data = figures.compute(request.user, start, end, region)
     if request.GET.get("export"):
         need_capability(request, Cap.EXPORT)
