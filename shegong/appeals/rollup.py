@@ -184,10 +184,15 @@ def monthly(start: datetime.date, end: datetime.date, where: Q) -> dict[datetime
     period = split(start, end)
     counts: dict[datetime.date, int] = {}
     for lo, hi in period["days"]:
-        n = AppealDayStat.objects.filter(where, day__gte=lo, day__lte=hi).aggregate(
-            n=Sum("registered")
-        )["n"]
-        counts[lo.replace(day=1)] = int(n or 0)
+        # a run of edge days without a whole month between may still cross a month's end
+        rows = (
+            AppealDayStat.objects.filter(where, day__gte=lo, day__lte=hi)
+            .values_list("day", "registered")
+            .order_by()
+        )
+        for day, n in rows:
+            month = day.replace(day=1)
+            counts[month] = counts.get(month, 0) + int(n or 0)
     if period["months"] is not None:
         lo, hi = period["months"]
         rows = (

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 import time_machine
+from django.db.models import Q
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -195,3 +196,13 @@ def test_a_period_under_the_limit_stays_daily(world: World, history: list[Appeal
     figs = provider.figures(build_query(world.leader, read_filters(world.leader, params)))
     by_day = next(f for f in figs if f.key == "appeals.by_day")
     assert len(by_day.series[0].points) == DAILY_UP_TO_DAYS
+
+
+@db
+@time_machine.travel(NOW, tick=False)
+def test_edge_days_across_a_months_end_count_in_their_own_months(
+    world: World, history: list[Appeal]
+) -> None:
+    """20 Oct – 15 Nov holds no whole month: one run of days, counted per its months."""
+    counts = rollup.monthly(datetime.date(2026, 10, 20), datetime.date(2026, 11, 15), Q())
+    assert counts.get(datetime.date(2026, 10, 1), 0) == 0
