@@ -185,12 +185,12 @@ def monthly(start: datetime.date, end: datetime.date, where: Q) -> dict[datetime
     counts: dict[datetime.date, int] = {}
     for lo, hi in period["days"]:
         # a run of edge days without a whole month between may still cross a month's end
-        rows = (
+        days = (
             AppealDayStat.objects.filter(where, day__gte=lo, day__lte=hi)
             .values_list("day", "registered")
             .order_by()
         )
-        for day, n in rows:
+        for day, n in days:
             month = day.replace(day=1)
             counts[month] = counts.get(month, 0) + int(n or 0)
     if period["months"] is not None:
