@@ -14,13 +14,16 @@ One dry run/commit cycle, whichever app:
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from django import forms
-from django.http import HttpRequest
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 
-from .staging import discard, load, stage
+from .staging import StagingError, discard, load, stage
 from .tabular import Column, Table, TableError, read_table
 
 
@@ -63,3 +66,54 @@ def read_posted_table(request: HttpRequest, columns: Sequence[Column]) -> Posted
         discard(request.user, token)  # a refused file is not kept (it may hold personal data)
         raise
     return PostedTable(token, filename, table, request.POST.get("confirm") == "1")
+
+
+class ImportReport(Protocol):
+    """What a roster import returns (``members.services.transfer.import_members``,
+    ``talent.services.imports.import_people``)."""
+
+    @property
+    def committed(self) -> bool: ...
+    @property
+    def created(self) -> int: ...
+    @property
+    def errors(self) -> Sequence[object]: ...
+    @property
+    def notes(self) -> Sequence[str]: ...
+
+
+def roster_import_page(
+    request: HttpRequest,
+    *,
+    columns: Sequence[Column],
+    run: Callable[[list[tuple[int, dict[str, str]]], bool], ImportReport],
+    template: str,
+    context: dict[str, object],
+    done_url: str,
+) -> HttpResponse:
+    """Upload → dry run (every bad row, in Chinese) → confirm → all-or-nothing commit: the
+    page body of a roster import. ``run(rows, commit)`` is the app's import service."""
+    if request.method == "POST":
+        try:
+            posted = read_posted_table(request, columns)
+            report = run(posted.table.rows, posted.commit)
+        except UploadInvalid as exc:
+            context["form"] = exc.form
+            return render(request, template, context, status=422)
+        except (StagingError, TableError) as exc:
+            context["file_error"] = exc.message
+            return render(request, template, context, status=422)
+        if report.committed:
+            discard(request.user, posted.token)
+            messages.success(request, f"导入完成：新建档案 {report.created} 份")
+            return redirect(done_url)
+        context.update(
+            {
+                "report": report,
+                "token": posted.token,
+                "filename": posted.filename,
+                "errors": report.errors[:1000],
+                "warnings": [*posted.table.warnings, *report.notes],
+            }
+        )
+    return render(request, template, context)

@@ -15,12 +15,12 @@ from django.views.decorators.http import require_http_methods
 from shegong.accounts.http import AuthedHttpRequest
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
-from shegong.core.importing import ImportUploadForm, UploadInvalid, read_posted_table
+from shegong.core.importing import ImportUploadForm, roster_import_page
 from shegong.core.pagination import paginate_capped
 from shegong.core.permissions import capability_required, has_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
-from shegong.core.staging import StagingError, discard, load
+from shegong.core.staging import StagingError, load
 from shegong.core.tabular import TableError, read_table
 from shegong.organizations.choices import OrgStatus
 from shegong.organizations.models import Entity, PartyOrganization
@@ -270,29 +270,13 @@ def import_view(request: AuthedHttpRequest) -> HttpResponse:
         "required": transfer.REQUIRED_COLUMNS,
         "breadcrumbs": [BASE_CRUMB, ("导入党员名册", None)],
     }
-    if request.method == "POST":
-        try:
-            posted = read_posted_table(request, transfer.IMPORT_SPEC)
-            report = transfer.import_members(
-                actor=request.user, rows=posted.table.rows, commit=posted.commit
-            )
-        except UploadInvalid as exc:
-            context["form"] = exc.form
-            return render(request, "members/import.html", context, status=422)
-        except (StagingError, TableError) as exc:
-            context["file_error"] = exc.message
-            return render(request, "members/import.html", context, status=422)
-        if report.committed:
-            discard(request.user, posted.token)
-            messages.success(request, f"导入完成：新建档案 {report.created} 份")
-            return redirect("members:list")
-        context.update(
-            {
-                "report": report,
-                "token": posted.token,
-                "filename": posted.filename,
-                "errors": report.errors[:1000],
-                "warnings": [*posted.table.warnings, *report.notes],
-            }
-        )
-    return render(request, "members/import.html", context)
+    return roster_import_page(
+        request,
+        columns=transfer.IMPORT_SPEC,
+        run=lambda rows, commit: transfer.import_members(
+            actor=request.user, rows=rows, commit=commit
+        ),
+        template="members/import.html",
+        context=context,
+        done_url="members:list",
+    )

@@ -11,11 +11,9 @@ from django.views.decorators.http import require_http_methods
 from shegong.accounts.http import AuthedHttpRequest
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
-from shegong.core.importing import ImportUploadForm, UploadInvalid, read_posted_table
+from shegong.core.importing import ImportUploadForm, roster_import_page
 from shegong.core.permissions import capability_required
 from shegong.core.roles import Cap
-from shegong.core.staging import StagingError, discard
-from shegong.core.tabular import TableError
 from shegong.regions.choices import RegionLevel
 
 from ..models import PostLadder, TalentPolicy
@@ -178,29 +176,13 @@ def import_view(request: AuthedHttpRequest) -> HttpResponse:
         "required": imports.REQUIRED_COLUMNS,
         "breadcrumbs": [CRUMB, ("导入人才名册", None)],
     }
-    if request.method == "POST":
-        try:
-            posted = read_posted_table(request, imports.IMPORT_SPEC)
-            report = imports.import_people(
-                actor=request.user, rows=posted.table.rows, commit=posted.commit
-            )
-        except UploadInvalid as exc:
-            context["form"] = exc.form
-            return render(request, "talent/import.html", context, status=422)
-        except (StagingError, TableError) as exc:
-            context["file_error"] = exc.message
-            return render(request, "talent/import.html", context, status=422)
-        if report.committed:
-            discard(request.user, posted.token)
-            messages.success(request, f"导入完成：新建档案 {report.created} 份")
-            return redirect("talent:people")
-        context.update(
-            {
-                "report": report,
-                "token": posted.token,
-                "filename": posted.filename,
-                "errors": report.errors[:1000],
-                "warnings": [*posted.table.warnings, *report.notes],
-            }
-        )
-    return render(request, "talent/import.html", context)
+    return roster_import_page(
+        request,
+        columns=imports.IMPORT_SPEC,
+        run=lambda rows, commit: imports.import_people(
+            actor=request.user, rows=rows, commit=commit
+        ),
+        template="talent/import.html",
+        context=context,
+        done_url="talent:people",
+    )
