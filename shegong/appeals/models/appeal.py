@@ -147,7 +147,20 @@ class PolicyClock(models.Model):
 
 
 class PetitionerQuerySet(ScopedQuerySet):
-    pass
+    def same_person(self, *, phone_bidx: str = "", id_bidx: str = "") -> PetitionerQuerySet:
+        """The petitioner rows of one person: same phone or same ID number (blind indexes).
+
+        Filter appeals with ``petitioner_id__in=Petitioner.objects.same_person(…).values("pk")``,
+        never with ``Q(petitioner__phone_bidx=…) | Q(petitioner__id_number_bidx=…)``: an OR
+        across the join leaves SQLite no index to start from, and it scans every appeal (0.2 s
+        at 50,000 appeals, linear in the table). This way it reads the two blind-index
+        entries, then the appeals by ``petitioner_id``."""
+        person = Q(pk__in=[])
+        if phone_bidx:
+            person |= Q(phone_bidx=phone_bidx)
+        if id_bidx:
+            person |= Q(id_number_bidx=id_bidx)
+        return self.filter(person)
 
 
 class Petitioner(models.Model):

@@ -18,7 +18,7 @@ from shegong.core.roles import Cap
 
 from .. import hooks
 from ..choices import AppealAction, AppealStatus, EventKind, WorkOrderAction, WorkOrderStatus
-from ..models import Appeal, AppealQuerySet
+from ..models import Appeal, AppealQuerySet, Petitioner
 from .common import bump, event, next_appeal_status, next_order_status, reason_required
 from .intake import IntakeData, submit_appeal
 from .workflow import DISPATCH, _load_appeal
@@ -135,11 +135,10 @@ def person_history(*, actor: User | AnonymousUser, appeal: Appeal) -> AppealQuer
     petitioner = appeal.petitioner
     if petitioner is None:
         return Appeal.objects.none()
-    condition = Q(pk__in=[])
-    if petitioner.phone_bidx:
-        condition |= Q(petitioner__phone_bidx=petitioner.phone_bidx)
-    if petitioner.id_number_bidx:
-        condition |= Q(petitioner__id_number_bidx=petitioner.id_number_bidx)
+    people = Petitioner.objects.same_person(
+        phone_bidx=petitioner.phone_bidx, id_bidx=petitioner.id_number_bidx
+    )
+    condition = Q(petitioner_id__in=people.values("pk"))
     return (
         Appeal.objects.visible_to(actor)
         .filter(condition)

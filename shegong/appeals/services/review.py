@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from shegong.accounts.models import User
@@ -34,7 +34,7 @@ from ..choices import (
     Stream,
     WorkOrderRole,
 )
-from ..models import Appeal, Review
+from ..models import Appeal, Petitioner, Review
 from .common import accused_conflict, acts_for_unit, event
 from .policies import compute_deadline
 from .workflow import _load_appeal, _unit_users
@@ -316,14 +316,10 @@ def final_appeals_of(*, phone_bidx: str, id_bidx: str) -> QuerySet[Appeal]:
 
     The few final appeals first (the partial index ``appeal_finality_set``), then the
     person among them: every 信访 intake asks this."""
-    person = Q(pk__in=[])
-    if phone_bidx:
-        person |= Q(petitioner__phone_bidx=phone_bidx)
-    if id_bidx:
-        person |= Q(petitioner__id_number_bidx=id_bidx)
     if not (phone_bidx or id_bidx):
         return Appeal.objects.none()
-    return Appeal.objects.filter(finality_at__isnull=False).filter(person)
+    people = Petitioner.objects.same_person(phone_bidx=phone_bidx, id_bidx=id_bidx)
+    return Appeal.objects.filter(finality_at__isnull=False, petitioner_id__in=people.values("pk"))
 
 
 def finality_conflict(*, phone_bidx: str, id_bidx: str, text: str) -> Appeal | None:
