@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TypedDict
+from typing import TypedDict, TypeVar
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -184,12 +184,26 @@ AREA_AGGREGATES = {
 }
 
 
+_Rows = TypeVar("_Rows", QuerySet[AreaQuarter], QuerySet[BranchQuarter])
+
+
 def sees_whole_city(user: User) -> bool:
     """Whether ``user``'s table may be read from ``AreaQuarter`` (sums per street): only
     for a scope that is the whole city (a narrower one need not be a set of streets)."""
     return user.is_superuser or (
         user.has_capability(Cap.COMPLIANCE_VIEW) and user.has_citywide_scope
     )
+
+
+def _narrow(rows: _Rows, *, district: int | None, street: int | None, two_new_only: bool) -> _Rows:
+    """The table's filters, the same on the per-street sums and on the branch rows."""
+    if district is not None:
+        rows = rows.filter(district_id=district)
+    if street is not None:
+        rows = rows.filter(street_id=street)
+    if two_new_only:
+        rows = rows.filter(two_new=True)
+    return rows
 
 
 def area_rows(
@@ -202,13 +216,12 @@ def area_rows(
     two_new_only: bool = False,
 ) -> list[dict[str, int | str | bool | None]]:
     """``table_rows`` from the per-street sums (same figures, 400 rows instead of 20,000)."""
-    rows = AreaQuarter.objects.visible_to(user).filter(quarter=quarter)
-    if district is not None:
-        rows = rows.filter(district_id=district)
-    if street is not None:
-        rows = rows.filter(street_id=street)
-    if two_new_only:
-        rows = rows.filter(two_new=True)
+    rows = _narrow(
+        AreaQuarter.objects.visible_to(user).filter(quarter=quarter),
+        district=district,
+        street=street,
+        two_new_only=two_new_only,
+    )
     column = {"district": "district_id", "street": "street_id", "sector": "two_new"}[by]
     sums = {f"sum_{name}": aggregate for name, aggregate in AREA_AGGREGATES.items()}
     return [
@@ -244,13 +257,12 @@ def city_table(
 ) -> list[TableRow]:
     """The table (``totals=False``: always grouped from the branch rows, the reference the
     tests compare the per-street sums with)."""
-    rows = BranchQuarter.objects.visible_to(user).filter(quarter=quarter)
-    if district is not None:
-        rows = rows.filter(district_id=district)
-    if street is not None:
-        rows = rows.filter(street_id=street)
-    if two_new_only:
-        rows = rows.filter(two_new=True)
+    rows = _narrow(
+        BranchQuarter.objects.visible_to(user).filter(quarter=quarter),
+        district=district,
+        street=street,
+        two_new_only=two_new_only,
+    )
     if by == "branch":
         return _branch_rows(rows)
     if totals and sees_whole_city(user):
