@@ -244,7 +244,10 @@ def mark_attended(*, actor: User, enrolment_id: int) -> HoursRecord:
     require_capability(actor, Cap.TALENT_TRAINING, "您的角色不能登记签到")
     with transaction.atomic():
         enrolment = (
-            Enrolment.objects.select_for_update(of=("self",))
+            # scoped through the person as well as the class: a class open to a district
+            # holds other streets' enrolments
+            Enrolment.objects.visible_to(actor)
+            .select_for_update(of=("self",))
             .select_related("training", "person")
             .filter(pk=enrolment_id, training__in=TrainingClass.objects.visible_to(actor))
             .first()
