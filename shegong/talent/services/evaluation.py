@@ -17,7 +17,7 @@ from shegong.core.roles import Cap
 from .. import rules
 from ..choices import CycleStatus
 from ..models import Cycle, Evaluation, Person
-from .common import clean_text, own_person, policy, visible_region
+from .common import OPINION_MAX, SELF_REPORT_MAX, clean_text, own_person, policy, visible_region
 from .evidence import evidence_for, frozen
 
 
@@ -103,8 +103,7 @@ def advance(*, actor: User, cycle_id: int, publicity_until: date | None = None) 
 
 def submit_self_report(*, actor: User, evaluation_id: int, text: str) -> Evaluation:
     """The person's own 述职 (through their linked account)."""
-    if not text.strip():
-        raise DomainError("请填写述职内容")
+    text = clean_text(text, "述职内容", SELF_REPORT_MAX, required="请填写述职内容")
     with transaction.atomic():
         person = own_person(actor)
         evaluation = (
@@ -117,7 +116,7 @@ def submit_self_report(*, actor: User, evaluation_id: int, text: str) -> Evaluat
             raise DomainError("考核记录不存在", code="not_found")
         if evaluation.cycle.status not in (CycleStatus.SELF, CycleStatus.REVIEW):
             raise DomainError("述职阶段已结束")
-        evaluation.self_report = text.strip()
+        evaluation.self_report = text
         evaluation.save(update_fields=["self_report"])
         audit.record("talent_self_report", actor=actor, target=person)
     return evaluation
@@ -130,8 +129,7 @@ def grade(*, actor: User, evaluation_id: int, grade: str, comment: str) -> Evalu
     p = policy()
     if grade not in p.grade_list:
         raise DomainError("考核等次不正确")
-    if not comment.strip():
-        raise DomainError("请填写评定意见")
+    comment = clean_text(comment, "评定意见", OPINION_MAX, required="请填写评定意见")
     with transaction.atomic():
         evaluation = (
             Evaluation.objects.visible_to(actor)
@@ -158,7 +156,7 @@ def grade(*, actor: User, evaluation_id: int, grade: str, comment: str) -> Evalu
                 )
         before = evaluation.grade
         evaluation.grade = grade
-        evaluation.comment = comment.strip()
+        evaluation.comment = comment
         evaluation.reviewer = actor
         evaluation.reviewed_at = timezone.now()
         evaluation.evidence = frozen(evidence_for(evaluation.person, cycle.year))
@@ -171,8 +169,7 @@ def grade(*, actor: User, evaluation_id: int, grade: str, comment: str) -> Evalu
 
 def appeal_grade(*, actor: User, evaluation_id: int, text: str) -> Evaluation:
     """The person asks for a review of their grade during publicity."""
-    if not text.strip():
-        raise DomainError("请填写复核理由")
+    text = clean_text(text, "复核理由", OPINION_MAX, required="请填写复核理由")
     with transaction.atomic():
         person = own_person(actor)
         evaluation = (
@@ -191,7 +188,7 @@ def appeal_grade(*, actor: User, evaluation_id: int, text: str) -> Evaluation:
             raise DomainError("只能在公示期内申请复核")
         if evaluation.appealed_at is not None:
             raise DomainError("已申请复核")
-        evaluation.appeal_text, evaluation.appealed_at = text.strip(), timezone.now()
+        evaluation.appeal_text, evaluation.appealed_at = text, timezone.now()
         evaluation.save(update_fields=["appeal_text", "appealed_at"])
         audit.record("talent_grade_appealed", actor=actor, target=evaluation)
     return evaluation
@@ -202,8 +199,7 @@ def answer_appeal(
 ) -> Evaluation:
     require_capability(actor, Cap.TALENT_EVALUATE, "您的角色不能答复复核")
     p = policy()
-    if not result.strip():
-        raise DomainError("请填写复核结果")
+    result = clean_text(result, "复核结果", OPINION_MAX, required="请填写复核结果")
     if new_grade and new_grade not in p.grade_list:
         raise DomainError("考核等次不正确")
     with transaction.atomic():
@@ -225,7 +221,7 @@ def answer_appeal(
         if evaluation.appeal_result:
             raise DomainError("复核已答复")
         before = evaluation.grade
-        evaluation.appeal_result = result.strip()
+        evaluation.appeal_result = result
         if new_grade and new_grade != before:
             if new_grade == p.excellent:
                 peers = Evaluation.objects.filter(

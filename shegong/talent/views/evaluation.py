@@ -19,7 +19,7 @@ from shegong.regions.models import Region
 
 from ..models import Cycle, Decision, Evaluation
 from ..services import decisions, evaluation
-from ..services.common import policy
+from ..services.common import TEXT_LIMITS, policy
 from ..services.evidence import evidence_for
 from .common import caps, parse_date, parse_int
 
@@ -130,6 +130,7 @@ def evaluation_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
             "history": evaluation.history(item.person),
             "grades": policy().grade_list,
             "data": request.POST if request.method == "POST" else None,
+            "limits": TEXT_LIMITS,
             "breadcrumbs": [
                 CYCLES,
                 (item.cycle.name, f"/talent/cycles/{item.cycle_id}/"),
@@ -148,6 +149,7 @@ def _decisions_page(request: AuthedHttpRequest, **extra: object) -> HttpResponse
         {
             "page": paginate_capped(request, rows.order_by("-proposed_at", "pk"), 50),
             "breadcrumbs": [("激励与处理", None)],
+            "limits": TEXT_LIMITS,
             **caps(request),
             **extra,
         },

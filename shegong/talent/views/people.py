@@ -27,6 +27,7 @@ from shegong.units.models import Unit
 from ..choices import Category, CredentialLevel, Degree, PostingKind
 from ..models import Credential, Person, Posting, PostLadder
 from ..services import credentials, decisions, evaluation, people, training
+from ..services.common import TEXT_LIMITS
 from .common import CRUMB, caps, parse_date, parse_int
 
 
@@ -156,6 +157,7 @@ def _detail_context(request: AuthedHttpRequest, person: Person) -> dict[str, obj
         "posts": list(PostLadder.current().posts),
         "units": Unit.objects.visible_to(request.user).filter(is_active=True).order_by("path"),
         "today": today,
+        "limits": TEXT_LIMITS,
         "breadcrumbs": [CRUMB, (str(person), None)],
         **caps(request),
     }
