@@ -3,9 +3,12 @@ publicity, appeal of a grade; the grade history across years."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from shegong.accounts.models import User
@@ -239,6 +242,63 @@ def answer_appeal(
             changes={"grade": [before, evaluation.grade]},
         )
     return evaluation
+
+
+@dataclass(frozen=True)
+class UnitQuota:
+    """What the 优秀 quota comes to for one unit in one cycle, said plainly where it is
+    shown: the rule rounds down (``rules.excellent_quota``), so a small unit may have no
+    place at all — unchanged until the department confirms otherwise."""
+
+    unit_id: int
+    unit_name: str
+    assessed: int
+    taken: int
+    quota: int
+    percent: int
+    excellent: str
+
+    @property
+    def text(self) -> str:
+        return (
+            f"本单位共{self.assessed}人，按{self.percent}%计{self.excellent}名额为"
+            f"{self.quota}个，已评{self.taken}个"
+        )
+
+    @property
+    def note(self) -> str:
+        """Why a unit has no place (empty when it has one)."""
+        if self.quota or self.percent <= 0:
+            return ""
+        needed = -(-100 // self.percent)  # the smallest unit with one place
+        return (
+            f"不足{needed}人的单位按现行规则没有{self.excellent}名额"
+            "（按比例向下取整；规则如需调整，须经部门确认）"
+        )
+
+
+def unit_quotas(cycle: Cycle, unit_ids: Iterable[int]) -> list[UnitQuota]:
+    """The quota of each of ``unit_ids`` in ``cycle`` (one query), counted as ``grade``
+    counts it: every evaluation of the unit in the cycle."""
+    p = policy()
+    rows = (
+        Evaluation.objects.filter(cycle=cycle, unit_id__in=list(unit_ids))
+        .values("unit_id", "unit__name")
+        .annotate(assessed=Count("pk"), taken=Count("pk", filter=Q(grade=p.excellent)))
+        .order_by("unit__name", "unit_id")
+    )
+    return [
+        UnitQuota(
+            unit_id=r["unit_id"],
+            unit_name=r["unit__name"],
+            assessed=r["assessed"],
+            taken=r["taken"],
+            quota=rules.excellent_quota(r["assessed"], p.excellent_quota_percent),
+            percent=p.excellent_quota_percent,
+            excellent=p.excellent,
+        )
+        for r in rows
+    ]
 
 
 def history(person: Person) -> list[Evaluation]:

@@ -83,11 +83,13 @@ def cycle_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         .select_related("person", "unit")
         .order_by("unit__name", "pk")
     )
+    units = rows.order_by().values_list("unit_id", flat=True).distinct()
     return render(
         request,
         "talent/cycle_detail.html",
         {
             "cycle": cycle,
+            "quotas": evaluation.unit_quotas(cycle, units),
             "page": paginate_capped(request, rows, 50),
             "policy": policy(),
             "breadcrumbs": [CYCLES, (cycle.name, None)],
@@ -127,6 +129,7 @@ def evaluation_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         {
             "item": item,
             "facts": evidence_for(item.person, item.cycle.year),
+            "quota": evaluation.unit_quotas(item.cycle, [item.unit_id])[0],
             "history": evaluation.history(item.person),
             "grades": policy().grade_list,
             "data": request.POST if request.method == "POST" else None,
