@@ -16,7 +16,7 @@ from shegong.core.scoping import get_visible_or_404
 from shegong.regions.choices import RegionLevel
 
 from .choices import Category
-from .models import Credential, Person, TrainingClass
+from .models import Credential, Enrolment, Person, TrainingClass
 from .services import credentials, figures, training
 from .services.common import own_person
 from .services.people import ladder_of
@@ -125,6 +125,26 @@ class EnrolmentOut(Schema):
     attended_at: datetime | None
 
 
+class ClassEnrolmentOut(Schema):
+    """An enrolment on a class's list: the person's masked name and unit."""
+
+    id: int
+    person_id: int
+    name_masked: str
+    unit_id: int
+    enrolled_at: datetime
+    attended_at: datetime | None
+    method: str
+
+    @staticmethod
+    def resolve_name_masked(obj: Enrolment) -> str:
+        return str(obj.person.name)
+
+    @staticmethod
+    def resolve_unit_id(obj: Enrolment) -> int:
+        return obj.person.unit_id
+
+
 class HoursOut(Schema):
     id: int
     hours: float
@@ -181,6 +201,20 @@ def get_person(request: HttpRequest, person_id: int) -> object:
 def list_classes(request: HttpRequest) -> object:
     require_capability(request, Cap.TALENT_VIEW)
     return TrainingClass.objects.visible_to(request.user).order_by("-starts_at", "pk")
+
+
+@router.get("/talent/classes/{class_id}/enrolments", response=list[ClassEnrolmentOut])
+@paginate
+def list_class_enrolments(request: HttpRequest, class_id: int) -> object:
+    """The class's enrolments of people in the caller's scope (as on the class page)."""
+    require_capability(request, Cap.TALENT_VIEW)
+    item = get_visible_or_404(TrainingClass, request.user, pk=class_id)
+    return (
+        Enrolment.objects.visible_to(request.user)
+        .filter(training=item)
+        .select_related("person")
+        .order_by("enrolled_at", "pk")
+    )
 
 
 @router.get("/talent/figures", response=TalentFiguresOut)

@@ -58,12 +58,23 @@ class TrainingClass(models.Model):
         return str(self.region.path)
 
 
+class EnrolmentQuerySet(ScopedQuerySet):
+    pass
+
+
 class Enrolment(models.Model):
+    """One person enrolled in one class. Seen through the person (their region or unit),
+    not through the class: a class may be open to a whole district or the city, and its
+    page shows each viewer only the enrolments of people in their scope."""
+
     training = models.ForeignKey(TrainingClass, on_delete=models.CASCADE, related_name="enrolments")
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="enrolments")
     enrolled_at = models.DateTimeField("报名时间")
     attended_at = models.DateTimeField("签到时间", null=True, blank=True)
     method = models.CharField("签到方式", max_length=10, blank=True)
+
+    scope = Scope(capability=Cap.TALENT_VIEW, region="person__region", unit="person__unit")
+    objects = EnrolmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = "培训报名"

@@ -77,6 +77,18 @@ def clean_text(value: object, label: str, max_length: int, *, required: str = ""
     return text
 
 
+# Long free texts (TextField columns, so only the request size cap bounded them): a
+# narrative 5,000 characters, a reason or an opinion 2,000 — the scale of the other apps'
+# (appeals: a citizen's 补充内容 5,000, a 回访 comment 2,000; serving: 服务情况 1,000).
+# The pages show each limit beside its field (``TEXT_LIMITS``) and refuse more in Chinese
+# with the text kept (``clean_text``).
+SELF_REPORT_MAX = 5000  # 个人述职
+BASIS_MAX = 5000  # 决定的依据
+OPINION_MAX = 2000  # 评定意见, 复核理由, 复核结果, 审批意见, 期满鉴定
+
+TEXT_LIMITS = {"self_report": SELF_REPORT_MAX, "basis": BASIS_MAX, "opinion": OPINION_MAX}
+
+
 def not_own(actor: User, person: Person, what: str) -> None:
     """Staff do not certify themselves: no credential, registration or hours on the record
     linked to their own account (another manager records them)."""

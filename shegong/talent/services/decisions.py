@@ -24,7 +24,7 @@ from shegong.core.roles import Cap
 from .. import rules
 from ..choices import DecisionKind, DecisionStatus
 from ..models import Decision, Person, PostLadder
-from .common import clean_text, load_person, policy
+from .common import BASIS_MAX, OPINION_MAX, clean_text, load_person, policy
 from .evaluation import history
 
 
@@ -88,8 +88,7 @@ def propose(
     if kind not in DecisionKind.values:
         raise DomainError("决定类型不正确")
     title = clean_text(title, "事项", 120, required="请填写事项和依据")
-    if not basis.strip():
-        raise DomainError("请填写事项和依据")
+    basis = clean_text(basis, "依据", BASIS_MAX, required="请填写事项和依据")
     post = post.strip() if kind in POST_CHANGES else ""
     with transaction.atomic():
         person = load_person(actor, person_id, lock=True)
@@ -105,7 +104,7 @@ def propose(
             person=person,
             kind=kind,
             title=title.strip(),
-            basis=basis.strip(),
+            basis=basis,
             basis_facts=facts,
             post_from=person.post if kind in POST_CHANGES else "",
             post_to=post,
@@ -154,8 +153,7 @@ def _apply(actor: User, decision: Decision) -> None:
 
 def decide(*, actor: User, decision_id: int, approve: bool, note: str) -> Decision:
     require_capability(actor, Cap.TALENT_DECIDE, "您的角色不能审批激励与处理决定")
-    if not note.strip():
-        raise DomainError("请填写审批意见")
+    note = clean_text(note, "审批意见", OPINION_MAX, required="请填写审批意见")
     with transaction.atomic():
         decision = (
             Decision.objects.visible_to(actor)
@@ -174,7 +172,7 @@ def decide(*, actor: User, decision_id: int, approve: bool, note: str) -> Decisi
             raise DomainError("不能审批关于本人的决定")
         decision.status = DecisionStatus.APPROVED if approve else DecisionStatus.REJECTED
         decision.decided_by, decision.decided_at = actor, timezone.now()
-        decision.decision_note = note.strip()
+        decision.decision_note = note
         decision.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         if approve:
             _apply(actor, decision)

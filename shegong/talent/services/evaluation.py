@@ -3,9 +3,12 @@ publicity, appeal of a grade; the grade history across years."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from shegong.accounts.models import User
@@ -17,7 +20,7 @@ from shegong.core.roles import Cap
 from .. import rules
 from ..choices import CycleStatus
 from ..models import Cycle, Evaluation, Person
-from .common import clean_text, own_person, policy, visible_region
+from .common import OPINION_MAX, SELF_REPORT_MAX, clean_text, own_person, policy, visible_region
 from .evidence import evidence_for, frozen
 
 
@@ -103,8 +106,7 @@ def advance(*, actor: User, cycle_id: int, publicity_until: date | None = None) 
 
 def submit_self_report(*, actor: User, evaluation_id: int, text: str) -> Evaluation:
     """The person's own 述职 (through their linked account)."""
-    if not text.strip():
-        raise DomainError("请填写述职内容")
+    text = clean_text(text, "述职内容", SELF_REPORT_MAX, required="请填写述职内容")
     with transaction.atomic():
         person = own_person(actor)
         evaluation = (
@@ -117,7 +119,7 @@ def submit_self_report(*, actor: User, evaluation_id: int, text: str) -> Evaluat
             raise DomainError("考核记录不存在", code="not_found")
         if evaluation.cycle.status not in (CycleStatus.SELF, CycleStatus.REVIEW):
             raise DomainError("述职阶段已结束")
-        evaluation.self_report = text.strip()
+        evaluation.self_report = text
         evaluation.save(update_fields=["self_report"])
         audit.record("talent_self_report", actor=actor, target=person)
     return evaluation
@@ -130,8 +132,7 @@ def grade(*, actor: User, evaluation_id: int, grade: str, comment: str) -> Evalu
     p = policy()
     if grade not in p.grade_list:
         raise DomainError("考核等次不正确")
-    if not comment.strip():
-        raise DomainError("请填写评定意见")
+    comment = clean_text(comment, "评定意见", OPINION_MAX, required="请填写评定意见")
     with transaction.atomic():
         evaluation = (
             Evaluation.objects.visible_to(actor)
@@ -158,7 +159,7 @@ def grade(*, actor: User, evaluation_id: int, grade: str, comment: str) -> Evalu
                 )
         before = evaluation.grade
         evaluation.grade = grade
-        evaluation.comment = comment.strip()
+        evaluation.comment = comment
         evaluation.reviewer = actor
         evaluation.reviewed_at = timezone.now()
         evaluation.evidence = frozen(evidence_for(evaluation.person, cycle.year))
@@ -171,8 +172,7 @@ def grade(*, actor: User, evaluation_id: int, grade: str, comment: str) -> Evalu
 
 def appeal_grade(*, actor: User, evaluation_id: int, text: str) -> Evaluation:
     """The person asks for a review of their grade during publicity."""
-    if not text.strip():
-        raise DomainError("请填写复核理由")
+    text = clean_text(text, "复核理由", OPINION_MAX, required="请填写复核理由")
     with transaction.atomic():
         person = own_person(actor)
         evaluation = (
@@ -191,7 +191,7 @@ def appeal_grade(*, actor: User, evaluation_id: int, text: str) -> Evaluation:
             raise DomainError("只能在公示期内申请复核")
         if evaluation.appealed_at is not None:
             raise DomainError("已申请复核")
-        evaluation.appeal_text, evaluation.appealed_at = text.strip(), timezone.now()
+        evaluation.appeal_text, evaluation.appealed_at = text, timezone.now()
         evaluation.save(update_fields=["appeal_text", "appealed_at"])
         audit.record("talent_grade_appealed", actor=actor, target=evaluation)
     return evaluation
@@ -202,8 +202,7 @@ def answer_appeal(
 ) -> Evaluation:
     require_capability(actor, Cap.TALENT_EVALUATE, "您的角色不能答复复核")
     p = policy()
-    if not result.strip():
-        raise DomainError("请填写复核结果")
+    result = clean_text(result, "复核结果", OPINION_MAX, required="请填写复核结果")
     if new_grade and new_grade not in p.grade_list:
         raise DomainError("考核等次不正确")
     with transaction.atomic():
@@ -225,7 +224,7 @@ def answer_appeal(
         if evaluation.appeal_result:
             raise DomainError("复核已答复")
         before = evaluation.grade
-        evaluation.appeal_result = result.strip()
+        evaluation.appeal_result = result
         if new_grade and new_grade != before:
             if new_grade == p.excellent:
                 peers = Evaluation.objects.filter(
@@ -243,6 +242,63 @@ def answer_appeal(
             changes={"grade": [before, evaluation.grade]},
         )
     return evaluation
+
+
+@dataclass(frozen=True)
+class UnitQuota:
+    """What the 优秀 quota comes to for one unit in one cycle, said plainly where it is
+    shown: the rule rounds down (``rules.excellent_quota``), so a small unit may have no
+    place at all — unchanged until the department confirms otherwise."""
+
+    unit_id: int
+    unit_name: str
+    assessed: int
+    taken: int
+    quota: int
+    percent: int
+    excellent: str
+
+    @property
+    def text(self) -> str:
+        return (
+            f"本单位共{self.assessed}人，按{self.percent}%计{self.excellent}名额为"
+            f"{self.quota}个，已评{self.taken}个"
+        )
+
+    @property
+    def note(self) -> str:
+        """Why a unit has no place (empty when it has one)."""
+        if self.quota or self.percent <= 0:
+            return ""
+        needed = -(-100 // self.percent)  # the smallest unit with one place
+        return (
+            f"不足{needed}人的单位按现行规则没有{self.excellent}名额"
+            "（按比例向下取整；规则如需调整，须经部门确认）"
+        )
+
+
+def unit_quotas(cycle: Cycle, unit_ids: Iterable[int]) -> list[UnitQuota]:
+    """The quota of each of ``unit_ids`` in ``cycle`` (one query), counted as ``grade``
+    counts it: every evaluation of the unit in the cycle."""
+    p = policy()
+    rows = (
+        Evaluation.objects.filter(cycle=cycle, unit_id__in=list(unit_ids))
+        .values("unit_id", "unit__name")
+        .annotate(assessed=Count("pk"), taken=Count("pk", filter=Q(grade=p.excellent)))
+        .order_by("unit__name", "unit_id")
+    )
+    return [
+        UnitQuota(
+            unit_id=r["unit_id"],
+            unit_name=r["unit__name"],
+            assessed=r["assessed"],
+            taken=r["taken"],
+            quota=rules.excellent_quota(r["assessed"], p.excellent_quota_percent),
+            percent=p.excellent_quota_percent,
+            excellent=p.excellent,
+        )
+        for r in rows
+    ]
 
 
 def history(person: Person) -> list[Evaluation]:

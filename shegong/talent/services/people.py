@@ -33,7 +33,9 @@ class PersonInput:
     unit_id: int
     region_id: int
     phone: str = ""
-    post: str = ""
+    # the post when creating ("" = 未定岗); when editing ``None`` keeps it, and a different
+    # post is refused: after registration the post moves only by an approved decision
+    post: str | None = None
     started_on: date | None = None
     degree: str = ""
     social_work_degree_on: date | None = None
@@ -59,11 +61,30 @@ def _check(data: PersonInput, ladder: PostLadder, *, editing: bool = False) -> t
         phone = validate_mobile(data.phone) if data.phone.strip() else ""
     except ValidationFailure as exc:
         raise DomainError(f"身份证号或手机号码有误：{exc.message}") from None
-    if data.post and ladder.range_of(data.post) is None:
-        raise DomainError(f"岗位「{data.post}」不在当前岗位等级序列「{ladder.name}」中")
-    if data.category == Category.COMMUNITY_WORKER and data.post and data.started_on is None:
-        raise DomainError("社区工作者定岗的，请填写从事社区工作起始日期")
+    if not editing:
+        post = (data.post or "").strip()
+        if post and ladder.range_of(post) is None:
+            raise DomainError(f"岗位「{post}」不在当前岗位等级序列「{ladder.name}」中")
+        _check_start(data, post)
     return id_number, phone
+
+
+def _check_start(data: PersonInput, post: str) -> None:
+    if data.category == Category.COMMUNITY_WORKER and post and data.started_on is None:
+        raise DomainError("社区工作者定岗的，请填写从事社区工作起始日期")
+
+
+POST_BY_DECISION = (
+    "岗位只能通过审批通过的晋升或降级决定调整（等级随岗位和任职年限确定），"
+    "不能在档案中直接修改；请在人员页面提出晋升或降级建议，现岗位「{}」"
+)
+
+
+def _same_post(data: PersonInput, person: Person) -> None:
+    """Editing never moves the post: ``None`` keeps it, the stored post is accepted as is,
+    anything else is refused (``services.decisions`` moves it on approval)."""
+    if data.post is not None and data.post.strip() != person.post:
+        raise DomainError(POST_BY_DECISION.format(person.post or "未定岗"))
 
 
 def _apply(person: Person, actor: User, data: PersonInput, id_number: str, phone: str) -> None:
@@ -77,7 +98,8 @@ def _apply(person: Person, actor: User, data: PersonInput, id_number: str, phone
         person.phone = phone
     person.unit = visible_unit(actor, data.unit_id)
     person.region = visible_region(actor, data.region_id)
-    person.post = data.post
+    if not editing:  # afterwards only an approved decision moves it (``_same_post``)
+        person.post = (data.post or "").strip()
     person.started_on = data.started_on
     person.degree = data.degree
     person.social_work_degree_on = data.social_work_degree_on
@@ -117,6 +139,8 @@ def update_person(*, actor: User, person_id: int, data: PersonInput) -> Person:
     with transaction.atomic():
         person = load_person(actor, person_id, lock=True)
         _not_own(actor, person)
+        _same_post(data, person)
+        _check_start(data, person.post)
         if id_number:
             other = Person.objects.filter(id_number_bidx=blind_index("id_number", id_number))
             if other.exclude(pk=person.pk).exists():

@@ -27,6 +27,7 @@ from shegong.lib.text import parse_id
 from ..choices import ClassKind, HoursSource, PostingKind
 from ..models import Enrolment, HoursRecord, Person, Posting, TrainingClass
 from .common import (
+    OPINION_MAX,
     clean_hours,
     clean_text,
     load_person,
@@ -244,7 +245,10 @@ def mark_attended(*, actor: User, enrolment_id: int) -> HoursRecord:
     require_capability(actor, Cap.TALENT_TRAINING, "您的角色不能登记签到")
     with transaction.atomic():
         enrolment = (
-            Enrolment.objects.select_for_update(of=("self",))
+            # scoped through the person as well as the class: a class open to a district
+            # holds other streets' enrolments
+            Enrolment.objects.visible_to(actor)
+            .select_for_update(of=("self",))
             .select_related("training", "person")
             .filter(pk=enrolment_id, training__in=TrainingClass.objects.visible_to(actor))
             .first()
@@ -290,8 +294,7 @@ def close_posting(
     *, actor: User, posting_id: int, assessment: str, on: date, hours: object = 0
 ) -> Posting:
     require_capability(actor, Cap.TALENT_MANAGE, "您的角色不能鉴定实践锻炼")
-    if not assessment.strip():
-        raise DomainError("请填写期满鉴定")
+    assessment = clean_text(assessment, "期满鉴定", OPINION_MAX, required="请填写期满鉴定")
     if on > timezone.localdate():
         raise DomainError("鉴定日期不能晚于今天")
     amount = clean_hours(hours) if str(hours).strip() not in ("", "0") else Decimal("0")
@@ -310,7 +313,7 @@ def close_posting(
             raise DomainError("该实践锻炼已鉴定")
         if on < posting.starts_on:
             raise DomainError("鉴定日期不能早于开始日期")
-        posting.assessment, posting.closed_on, posting.hours = assessment.strip(), on, amount
+        posting.assessment, posting.closed_on, posting.hours = assessment, on, amount
         posting.save(update_fields=["assessment", "closed_on", "hours"])
         if amount:
             HoursRecord.objects.create(

@@ -72,6 +72,7 @@ API: dict[str, Row] = {
     "GET /api/talent/people": _VIEW,
     "GET /api/talent/people/{person_id}": _VIEW_ONE,
     "GET /api/talent/classes": _VIEW,
+    "GET /api/talent/classes/{class_id}/enrolments": _VIEW_ONE,
     "GET /api/talent/figures": _VIEW,
     # no persona's account is linked to a person: 422 with the Chinese reason
     "GET /api/talent/me": staff("422"),

@@ -61,11 +61,11 @@ def test_another_manager_may_edit_the_record(kit: TalentKit) -> None:
         id_number="",
         unit_id=kit.world.street_unit_n.pk,
         region_id=kit.world.north_one.pk,
-        post="社区副职",
         started_on=own.started_on or kit.worker.started_on,
+        note="另一管理员核对",
     )
     people.update_person(actor=kit.world.dept_admin, person_id=own.pk, data=data)
-    assert Person.objects.get(pk=own.pk).post == "社区副职"
+    assert Person.objects.get(pk=own.pk).note == "另一管理员核对"
 
 
 @time_machine.travel(at(2026, 10, 20), tick=False)

@@ -19,7 +19,7 @@ from shegong.regions.models import Region
 
 from ..models import Cycle, Decision, Evaluation
 from ..services import decisions, evaluation
-from ..services.common import policy
+from ..services.common import TEXT_LIMITS, policy
 from ..services.evidence import evidence_for
 from .common import caps, parse_date, parse_int
 
@@ -83,11 +83,13 @@ def cycle_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         .select_related("person", "unit")
         .order_by("unit__name", "pk")
     )
+    units = rows.order_by().values_list("unit_id", flat=True).distinct()
     return render(
         request,
         "talent/cycle_detail.html",
         {
             "cycle": cycle,
+            "quotas": evaluation.unit_quotas(cycle, units),
             "page": paginate_capped(request, rows, 50),
             "policy": policy(),
             "breadcrumbs": [CYCLES, (cycle.name, None)],
@@ -127,9 +129,11 @@ def evaluation_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
         {
             "item": item,
             "facts": evidence_for(item.person, item.cycle.year),
+            "quota": evaluation.unit_quotas(item.cycle, [item.unit_id])[0],
             "history": evaluation.history(item.person),
             "grades": policy().grade_list,
             "data": request.POST if request.method == "POST" else None,
+            "limits": TEXT_LIMITS,
             "breadcrumbs": [
                 CYCLES,
                 (item.cycle.name, f"/talent/cycles/{item.cycle_id}/"),
@@ -148,6 +152,7 @@ def _decisions_page(request: AuthedHttpRequest, **extra: object) -> HttpResponse
         {
             "page": paginate_capped(request, rows.order_by("-proposed_at", "pk"), 50),
             "breadcrumbs": [("激励与处理", None)],
+            "limits": TEXT_LIMITS,
             **caps(request),
             **extra,
         },

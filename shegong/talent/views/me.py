@@ -19,7 +19,7 @@ from shegong.core.exceptions import DomainError
 from ..choices import CycleStatus
 from ..models import Person
 from ..services import credentials, evaluation, training
-from ..services.common import own_person
+from ..services.common import TEXT_LIMITS, own_person
 
 
 def _person(request: AuthedHttpRequest) -> Person | None:
@@ -52,6 +52,7 @@ def _page(request: AuthedHttpRequest, **extra: object) -> HttpResponse:
             "self_stage": CycleStatus.SELF,
             "review_stage": CycleStatus.REVIEW,
             "publicity_stage": CycleStatus.PUBLICITY,
+            "limits": TEXT_LIMITS,
             "breadcrumbs": [("我的培训与证书", None)],
             **extra,
         },

@@ -27,6 +27,7 @@ from shegong.units.models import Unit
 from ..choices import Category, CredentialLevel, Degree, PostingKind
 from ..models import Credential, Person, Posting, PostLadder
 from ..services import credentials, decisions, evaluation, people, training
+from ..services.common import TEXT_LIMITS
 from .common import CRUMB, caps, parse_date, parse_int
 
 
@@ -78,7 +79,9 @@ def _form_context(request: AuthedHttpRequest, person: Person | None) -> dict[str
     }
 
 
-def _input(request: AuthedHttpRequest) -> people.PersonInput:
+def _input(request: AuthedHttpRequest, *, editing: bool = False) -> people.PersonInput:
+    """The form's fields. Editing, the form shows the post read-only and sends none (the
+    service keeps it; a post sent anyway must be the stored one)."""
     post = request.POST
     return people.PersonInput(
         category=post.get("category", ""),
@@ -87,7 +90,7 @@ def _input(request: AuthedHttpRequest) -> people.PersonInput:
         unit_id=parse_int(post.get("unit"), "所在单位"),
         region_id=parse_int(post.get("region"), "服务区域"),
         phone=post.get("phone", ""),
-        post=post.get("post", ""),
+        post=post.get("post") if editing else post.get("post", ""),
         started_on=parse_date(post.get("started_on"), "从事社区工作起始日期", required=False),
         degree=post.get("degree", "") if post.get("degree", "") in Degree.values else "",
         note=post.get("note", ""),
@@ -127,7 +130,7 @@ def person_edit(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     person = get_visible_or_404(Person, request.user, pk=pk)
     if request.method == "POST":
         try:
-            data, account = _input(request), _account(request)
+            data, account = _input(request, editing=True), _account(request)
             with transaction.atomic():
                 people.update_person(actor=request.user, person_id=pk, data=data)
                 people.link_account(actor=request.user, person_id=pk, account=account)
@@ -156,6 +159,7 @@ def _detail_context(request: AuthedHttpRequest, person: Person) -> dict[str, obj
         "posts": list(PostLadder.current().posts),
         "units": Unit.objects.visible_to(request.user).filter(is_active=True).order_by("path"),
         "today": today,
+        "limits": TEXT_LIMITS,
         "breadcrumbs": [CRUMB, (str(person), None)],
         **caps(request),
     }

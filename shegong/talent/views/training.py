@@ -4,16 +4,19 @@ the QR code (HTMX partial, polled) and the organiser's actions."""
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import QuerySet
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shegong.accounts.http import AuthedHttpRequest
 from shegong.core.exceptions import DomainError
+from shegong.core.exporting import export_response
 from shegong.core.pagination import paginate_capped
-from shegong.core.permissions import capability_required
+from shegong.core.permissions import capability_required, need_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 from shegong.regions.models import Region
@@ -76,16 +79,55 @@ def class_new(request: AuthedHttpRequest) -> HttpResponse:
     )
 
 
+def visible_enrolments(request: AuthedHttpRequest, item: TrainingClass) -> QuerySet[Enrolment]:
+    """The class's enrolments of people in the viewer's scope (the page, its export and the
+    API list the same rows): a class may be open to a district or the city, its other
+    enrolments are not the viewer's to see, nor to count."""
+    return (
+        Enrolment.objects.visible_to(request.user)
+        .filter(training=item)
+        .select_related("person", "person__unit")
+        .order_by("enrolled_at", "pk")
+    )
+
+
+ENROLMENT_HEADERS = ["姓名", "单位", "报名时间", "签到时间", "签到方式"]
+
+
+def _export(request: AuthedHttpRequest, item: TrainingClass) -> HttpResponse:
+    need_capability(request, Cap.EXPORT)
+    rows = [
+        [
+            str(e.person),  # masked name
+            e.person.unit.name,
+            timezone.localtime(e.enrolled_at).strftime("%Y-%m-%d %H:%M"),
+            timezone.localtime(e.attended_at).strftime("%Y-%m-%d %H:%M") if e.attended_at else "",
+            e.method,
+        ]
+        for e in visible_enrolments(request, item)
+    ]
+    return export_response(
+        request,
+        what="talent.enrolment",
+        count=len(rows),
+        basename=f"{item.title}-报名与签到",
+        headers=ENROLMENT_HEADERS,
+        rows=rows,
+    )
+
+
 @capability_required(Cap.TALENT_VIEW)
 def class_detail(request: AuthedHttpRequest, pk: int) -> HttpResponse:
     item = get_visible_or_404(TrainingClass, request.user, pk=pk)
-    enrolments = item.enrolments.select_related("person", "person__unit").order_by("enrolled_at")
-    enrolled = set(enrolments.values_list("person_id", flat=True))
+    if request.GET.get("format") in {"xlsx", "csv"}:
+        return _export(request, item)
+    enrolments = list(visible_enrolments(request, item))
     candidates = (
         Person.objects.visible_to(request.user)
         .active()
         .filter(region__path__startswith=item.region.path)
-        .exclude(pk__in=enrolled)
+        .exclude(enrolments__training=item)
+        .select_related("unit")
         .order_by("unit_id", "pk")[:200]
     )
     return render(
@@ -120,8 +162,9 @@ def class_enrol(request: AuthedHttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def class_attend(request: AuthedHttpRequest, pk: int, enrolment_id: int) -> HttpResponse:
     get_visible_or_404(TrainingClass, request.user, pk=pk)
-    if not Enrolment.objects.filter(pk=enrolment_id, training_id=pk).exists():
-        raise Http404  # an enrolment of another class
+    in_scope = Enrolment.objects.visible_to(request.user)
+    if not in_scope.filter(pk=enrolment_id, training_id=pk).exists():
+        raise Http404  # an enrolment of another class, or of a person out of scope
     try:
         training.mark_attended(actor=request.user, enrolment_id=enrolment_id)
     except DomainError as exc:
