@@ -1,11 +1,13 @@
 """The line 「筛选：…」 over the appeal list: the filters a cockpit drill-down (or any link)
 opened it with, which the search form does not show — the date range, region, category,
 clock, statistics scope — so a user sees why the list is narrowed (docs/cockpit.md); and the
-hidden fields that keep those filters when the user searches inside the list."""
+hidden fields that keep those filters when the user searches inside the list. The shared
+machinery is ``core.drill`` (the suggestion list uses it too)."""
 
 from __future__ import annotations
 
 from shegong.accounts.models import User
+from shegong.core import drill
 from shegong.regions.models import Region
 
 from .choices import AppealStatus
@@ -27,13 +29,11 @@ HIDDEN = (
 )
 
 
-class DrillFilters(list[str]):
-    """The phrases of the line 「筛选：…」; ``hidden`` = the (name, value) pairs the search
-    form carries (the template renders them as ``<input type="hidden">``)."""
+class DrillFilters(drill.DrillFilters):
+    """``core.drill.DrillFilters`` with the statuses of a drill-down by several statuses."""
 
     def __init__(self, parts: list[str], hidden: list[tuple[str, str]]) -> None:
-        super().__init__(parts)
-        self.hidden = hidden
+        super().__init__(parts, hidden)
         # Several statuses (当前在办) do not fit the single status select: they are hidden
         # fields and the select is shown disabled.
         self.statuses = [value for name, value in hidden if name == "status"]
@@ -42,13 +42,7 @@ class DrillFilters(list[str]):
 def _hidden(filterset: AppealFilterSet) -> list[tuple[str, str]]:
     """The valid narrowing filters as typed in the URL, in a stable order."""
     data = filterset.form.cleaned_data
-    raw = filterset.form.data
-    out: list[tuple[str, str]] = []
-    for name in HIDDEN:
-        value = data.get(name)
-        if value is None or value == "":
-            continue
-        out.append((name, str(raw.get(name)).strip()))  # as typed (the last of repeats)
+    out = drill.hidden_filters(filterset.form, HIDDEN)
     if len(data.get("status") or []) > 1:
         out.extend(("status", str(v)) for v in data["status"])
     return out
@@ -62,16 +56,13 @@ def drill_filters(filterset: AppealFilterSet, user: User) -> DrillFilters:
         return DrillFilters([], [])
     data = form.cleaned_data
     parts: list[str] = []
-    since, until = data.get("since"), data.get("until")
-    if since or until:
-        start = since.isoformat() if since else "不限"
-        end = until.isoformat() if until else "不限"
-        same_day = since is not None and since == until
-        parts.append(f"登记日期 {start}" if same_day else f"登记日期 {start} 至 {end}")
+    period = drill.date_range_phrase("登记日期", data.get("since"), data.get("until"))
+    if period:
+        parts.append(period)
     region_id = data.get("region")
     if region_id:
         region = Region.objects.visible_to(user).filter(pk=region_id).only("name").first()
-        parts.append(f"区划 {region.name}（含下级）" if region else "区划（不可见）")
+        parts.append(drill.region_phrase(region.name if region else None))
     category = (data.get("category") or "").strip()
     if category:
         parts.append("诉求类别 未分类" if category == "-" else f"诉求类别 {category}")

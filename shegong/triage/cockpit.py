@@ -11,12 +11,16 @@ for a user without a region. A hotspot without a known street is shown to a supe
 Period: the table keeps only the last computation; it is shown when its day lies in the
 chosen period, else the figure is empty and says why (a past period has no stored
 hotspots). Category: a chosen 一级 category keeps the hotspots of that category.
-Drill-down: a hotspot counts appeals by triage's machine category in a rolling 7-day window,
-which no list reproduces exactly, so its numbers carry no link.
+What is counted: the cockpit's appeals (no 检举控告, no appeal merged into another,
+``appeals.filters.counted_q``) by triage's machine category in the 7 days before the
+computation. Drill-down: each hotspot keeps the ids it counts, and its 近7天件数 links to
+the list of exactly those (``triage:hotspot-appeals``); a row computed before the ids were
+kept has no link.
 """
 
 from __future__ import annotations
 
+from django.urls import reverse
 from django.utils import timezone
 
 from shegong.core.panels import NOWHERE, CockpitQuery, Figure, Point, Series, region_root
@@ -27,9 +31,9 @@ from .models import Hotspot
 
 NOTE = (
     "智能分拣每10分钟（有新分拣时）计算的诉求热点：近7天内某一级类别在某街道的登记件数"
-    "显著高于其前3周基线（z 值为偏离程度），取前20个。类别为智能分拣判断的类别，"
-    "统计全部登记诉求。只保留最近一次计算：其计算日期在所选期间内时显示，否则为空。"
-    "热点按其街道归入所选区划；不可点击（无与之完全一致的诉求清单），示例诉求见“诉求热点”页。"
+    "显著高于其前3周基线（z 值为偏离程度），取前20个。类别为智能分拣判断的类别；"
+    "不含检举控告类和已并入其他诉求的重复件。只保留最近一次计算：其计算日期在所选期间内时显示，"
+    "否则为空。热点按其街道归入所选区划；点击件数查看该次计算计入的诉求。"
 )
 
 
@@ -44,6 +48,14 @@ def hotspots_in(query: CockpitQuery) -> list[Hotspot]:
     if query.category:
         rows = rows.filter(label=query.category)
     return [h for h in rows if query.start <= timezone.localdate(h.computed_at) <= query.end]
+
+
+def appeals_url(hotspot: Hotspot) -> str | None:
+    """The list of exactly the appeals the hotspot counts; none for a row computed before
+    the ids were kept (its ``appeal_ids`` do not add up to its count)."""
+    if len(hotspot.appeal_ids) != hotspot.count:
+        return None
+    return reverse("triage:hotspot-appeals", args=[hotspot.pk])
 
 
 class HotspotsPanel:
@@ -64,14 +76,14 @@ class HotspotsPanel:
                 f"{h.place}·{h.label}",
                 (
                     Point("排名", float(h.rank), None),
-                    Point("近7天件数", float(h.count), None),
+                    Point("近7天件数", float(h.count), appeals_url(h)),
                     Point("基线（件）", round(h.baseline, 1), None),
                     Point("z 值", round(h.z, 1), None),
                 ),
             )
             for h in rows
         )
-        counts = tuple(Point(f"{h.place}·{h.label}", float(h.count), None) for h in rows)
+        counts = tuple(Point(f"{h.place}·{h.label}", float(h.count), appeals_url(h)) for h in rows)
         return [
             Figure(
                 "hotspots.table",

@@ -1,4 +1,4 @@
-"""Hotspots: category × street bursts over the last 30 days (``compute_hotspots``), the
+"""Hotspots: category × street bursts of the last 7 days (``compute_hotspots``), the
 10-minute job that recomputes them only when something changed (``refresh_hotspots``), and
 the dispatchers' notice of a new one."""
 
@@ -10,6 +10,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from shegong.appeals.filters import counted_q
 from shegong.appeals.models import Appeal
 from shegong.core.roles import Cap
 
@@ -19,7 +20,13 @@ from .routing import street_code
 
 
 def compute_hotspots(*, now: datetime | None = None, notify_top: int = 3) -> int:
-    """Daily: category × street bursts over the last 30 days; replaces ``Hotspot`` rows."""
+    """Category × street bursts of the last 7 days over their 3-week baseline (the appeals
+    of the last 30 days are read); replaces the ``Hotspot`` rows.
+
+    Reads the appeals the cockpit counts (``counted_q``, docs/cockpit.md): a 检举控告 is
+    never read (信访工作条例 第三十条: its words must not surface in a hotspot's keywords
+    or samples) and an appeal merged into another is counted once, in that one. Each hotspot
+    keeps the ids it counts (``appeal_ids``), the list its number links to."""
     from shegong.regions.models import Region
     from shegong.textmining import HotspotRecord, detect_hotspots
 
@@ -27,7 +34,7 @@ def compute_hotspots(*, now: datetime | None = None, notify_top: int = 3) -> int
 
     now = now or timezone.now()
     rows = (
-        Appeal.objects.filter(registered_at__gte=now - timedelta(days=30))
+        Appeal.objects.filter(counted_q(), registered_at__gte=now - timedelta(days=30))
         .select_related("region", "triage")
         .order_by("pk")
     )
@@ -74,6 +81,7 @@ def compute_hotspots(*, now: datetime | None = None, notify_top: int = 3) -> int
                     z=round(h.z, 3),
                     keywords=list(h.keywords),
                     sample_appeal_ids=[int(i) for i in (h.representative_ids or h.ids)[:3]],
+                    appeal_ids=sorted(int(i) for i in h.ids),
                     computed_at=now,
                 )
             )

@@ -2,7 +2,7 @@
 
 Invariants: a ``TriageResult`` is derived data (recomputable at any time by
 ``services.triage_appeal``) except its ``accepted_*`` fields, which record the dispatcher's
-decision; ``Hotspot`` rows are replaced as a whole by each daily run.
+decision; ``Hotspot`` rows are replaced as a whole by each computation.
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ from django.conf import settings
 from django.db import models
 
 from shegong.core.roles import Cap
-from shegong.core.scoping import Scope, ScopedQuerySet
+from shegong.core.scoping import Scope, ScopedQuerySet, ScopedUser
+from shegong.core.tree import subtree_q
 
 
 class RoutingRule(models.Model):
@@ -80,11 +81,22 @@ class TriageResult(models.Model):
 
 
 class HotspotQuerySet(ScopedQuerySet):
-    pass
+    def in_region_of(self, user: ScopedUser) -> HotspotQuerySet:
+        """The region part of the scope, for whoever sees appeals (the cockpit's panel and
+        the list a hotspot's number opens; ``visible_to`` also asks for the dispatchers'
+        capability): the hotspots whose street lies in the user's region subtree. A hotspot
+        without a known street is a superuser's only; a user without a region sees none."""
+        path = user.scope_region_path
+        if path:
+            return self.filter(subtree_q(path, "region__path"))
+        return self.all() if user.is_superuser else self.none()
 
 
 class Hotspot(models.Model):
-    """A category × street burst over its own baseline (last daily run only)."""
+    """A category × street burst over its own baseline (the last computation only).
+
+    Counts the cockpit's appeals (``appeals.filters.counted_q``): never a 检举控告 (第三十条:
+    not in its count, keywords or samples) nor an appeal merged into another."""
 
     rank = models.PositiveIntegerField("排名")
     label = models.CharField("主题", max_length=100)
@@ -97,6 +109,9 @@ class Hotspot(models.Model):
     z = models.FloatField("z 值")
     keywords = models.JSONField("关键词", default=list)
     sample_appeal_ids = models.JSONField("示例诉求", default=list)
+    # The ids of the appeals ``count`` counts (so ``count == len(appeal_ids)``): the list a
+    # hotspot's number opens (``views.hotspot_appeals``) shows exactly these.
+    appeal_ids = models.JSONField("计入的诉求", default=list)
     computed_at = models.DateTimeField("计算时间")
 
     scope = Scope(capability=Cap.APPEALS_DISPATCH, region="region")

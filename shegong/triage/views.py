@@ -1,20 +1,21 @@
 """Triage pages: the appeal page's panel (polled while triage is pending), accept a
-suggestion (POST) and the hotspot list."""
+suggestion (POST), the hotspot list and the appeals a hotspot counts."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from shegong.accounts.http import AuthedHttpRequest
 from shegong.appeals.models import Appeal
 from shegong.core.exceptions import DomainError
-from shegong.core.permissions import has_capability, need_capability
+from shegong.core.permissions import capability_required, has_capability, need_capability
 from shegong.core.roles import Cap
 from shegong.core.scoping import get_visible_or_404
 from shegong.lib.text import parse_id
@@ -70,3 +71,27 @@ def hotspots(request: HttpRequest) -> HttpResponse:
         "triage/hotspots.html",
         {"hotspots": rows, "accuracy": routing_accuracy(request.user)},
     )
+
+
+@capability_required(Cap.APPEALS_VIEW)
+def hotspot_appeals(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """The appeals a hotspot counts (its ``appeal_ids``): what its number opens on the
+    诉求热点 page and on the cockpit, so the list has exactly as many rows as the number
+    (docs/cockpit.md). For whoever sees appeals, like the cockpit panel: the hotspot must lie
+    in the viewer's region (else 404), the appeals are read through ``visible_to``."""
+    user = request.user
+    hotspot = get_object_or_404(Hotspot.objects.in_region_of(user), pk=pk)
+    rows = (
+        Appeal.objects.visible_to(user)
+        .filter(pk__in=hotspot.appeal_ids)
+        .select_related("region", "lead_unit")
+        .order_by("-registered_at", "-pk")
+    )
+    page = Paginator(rows, 30).get_page(request.GET.get("page"))
+    context = {
+        "hotspot": hotspot,
+        "page": page,
+        "query": "",
+        "breadcrumbs": [("群众诉求", None), ("诉求热点", None), (hotspot.place, None)],
+    }
+    return render(request, "triage/hotspot_appeals.html", context)

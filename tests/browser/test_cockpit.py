@@ -211,6 +211,9 @@ def test_a_leader_sees_suggestions_hotspots_and_study_and_drills_into_adopted_su
             assert f"region={world.north.pk}" in page.url
             rows = page.get_by_test_id("suggestion-table").locator("tbody tr")
             assert rows.count() == 2
+            # The list says which filters the bar applied (docs/cockpit.md).
+            applied = page.get_by_test_id("drill-filters").inner_text()
+            assert "登记日期 2026-04-01 至 2026-04-20；区划 北街道（含下级）" in applied
             page.screenshot(path=str(screenshot_dir / "cockpit-suggestions-drill-down.png"))
         finally:
             context.close()

@@ -186,6 +186,12 @@ PAGES: dict[str, Row] = {
         ),
     ),
     "triage:hotspots": staff(403, "dispatcher=ok"),
+    # The appeals a hotspot counts: whoever sees appeals, in the hotspot's region (北街道).
+    "triage:hotspot-appeals": staff(
+        "ok",
+        "handler_unit_a handler_unit_b street_south community_north=404",
+        "auditor secretary vm_north vm_south=403",
+    ),
     # the 分拣中 panel's poll: the appeal's scope first (404), then the dispatch capability
     "triage:panel": staff(
         404, "dept_admin street_north community_north district_leader leader=403", "dispatcher=ok"

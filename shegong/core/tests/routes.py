@@ -105,6 +105,7 @@ def demo_objects(world: Any) -> dict[str, Any]:
     from shegong.organizations.testing import credit_code
     from shegong.suggestions.services.themes import ThemeData, create_theme
     from shegong.suggestions.tests.conftest import Builder
+    from shegong.triage.models import Hotspot
     from shegong.volunteers import services as vol
     from shegong.volunteers.tests.conftest import Kit
 
@@ -164,6 +165,19 @@ def demo_objects(world: Any) -> dict[str, Any]:
     orgs.update_organization(actor=world.root, org_id=org.pk, formal_members=9)
     rules.run_rules()
     finding = Finding.objects.order_by("pk").first()
+    # A hotspot is a computed cache row (triage.hotspots replaces them all): one in 北街道.
+    hotspot = Hotspot.objects.create(
+        rank=1,
+        label="劳动保障",
+        place=world.north.name,
+        region=world.north,
+        count=1,
+        baseline=0.5,
+        z=3.5,
+        appeal_ids=[appeal.pk],
+        sample_appeal_ids=[appeal.pk],
+        computed_at=now,
+    )
     objects = {
         "appeal": appeal,
         "suggestion": suggestion,
@@ -180,6 +194,7 @@ def demo_objects(world: Any) -> dict[str, Any]:
         "entity": entity,
         "org": org,
         "finding": finding,
+        "hotspot": hotspot,
     }
     for module in party_route_modules():
         objects.update(module.objects(world, objects))
@@ -218,6 +233,7 @@ def party_route_modules() -> list[ModuleType]:
 # URL name → arguments for a route with parameters (world, objects).
 SAMPLES: dict[str, Sample] = {
     "triage:panel": lambda w, o: {"appeal_id": o["appeal"].pk},
+    "triage:hotspot-appeals": lambda w, o: {"pk": o["hotspot"].pk},
     "accounts:user-detail": lambda w, o: {"pk": w.street_north.pk},
     "accounts:user-edit": lambda w, o: {"pk": w.street_north.pk},
     "accounts:user-unlock": lambda w, o: {"pk": w.street_north.pk},

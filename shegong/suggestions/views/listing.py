@@ -20,6 +20,7 @@ from shegong.core.permissions import capability_required
 from shegong.core.roles import Cap
 
 from ..choices import Outcome, ThemeStatus
+from ..drill_filters import drill_filters, narrowed
 from ..filters import STATE_CHOICES, SuggestionFilterSet
 from ..forms import (
     OUTCOME_BADGE,
@@ -72,9 +73,11 @@ def suggestion_list(request: AuthedHttpRequest) -> HttpResponse:
         )
     query = request.GET.copy()
     query.pop("page", None)
-    counts = _state_counts(base, now)
+    drill = drill_filters(filterset, user)
+    counts = _state_counts(narrowed(base, drill), now)
     context = {
         "filter": filterset,
+        "drill_filters": drill,
         "page": page,
         "rows": rows,
         "query": query.urlencode(),
