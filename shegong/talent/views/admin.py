@@ -12,7 +12,7 @@ from shegong.accounts.http import AuthedHttpRequest
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
 from shegong.core.importing import ImportUploadForm, roster_import_page
-from shegong.core.permissions import capability_required
+from shegong.core.permissions import capability_required, need_capability
 from shegong.core.roles import Cap
 from shegong.regions.choices import RegionLevel
 
@@ -74,6 +74,7 @@ def _xlsx_rows(request: AuthedHttpRequest) -> list[list[object]]:
 @capability_required(Cap.TALENT_VIEW)
 def figures_page(request: AuthedHttpRequest) -> HttpResponse:
     if request.GET.get("format") in {"xlsx", "csv"}:
+        need_capability(request, Cap.EXPORT)  # as every export (the link shows only with it)
         rows = _xlsx_rows(request)
         return export_response(
             request,
