@@ -103,7 +103,8 @@ def _switch_ladder(request: AuthedHttpRequest) -> HttpResponse:
     if off := people_off_ladder(request.user, ladder):
         messages.warning(
             request,
-            f"{off}名在岗人员的岗位不在该序列中，其等级显示为未定岗，请在人员档案中调整岗位",
+            f"{off}名在岗人员的岗位不在该序列中，其等级显示为未定岗；岗位不能在档案中直接修改，"
+            "须逐人提出晋升或降级决定，经审批后重新定岗",
         )
     return redirect("talent:policy")
 
