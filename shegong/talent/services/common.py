@@ -68,8 +68,11 @@ def clean_hours(value: object, *, maximum: int = 200) -> Decimal:
 def clean_text(value: object, label: str, max_length: int, *, required: str = "") -> str:
     """``value`` stripped; ``required`` is the message when it is blank (blank allowed when
     empty). Longer than ``max_length`` characters is refused in Chinese before it reaches
-    a column of that length (PostgreSQL: ``value too long``, a 500)."""
-    text = str(value if value is not None else "").strip()
+    a column of that length (PostgreSQL: ``value too long``, a 500). A line break counts as
+    one character, as the form's ``maxlength`` counts it (browsers submit it as CR LF): it
+    is kept as LF."""
+    text = str(value if value is not None else "").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.strip()
     if required and not text:
         raise DomainError(required)
     if len(text) > max_length:

@@ -64,3 +64,24 @@ def test_switching_back_and_people_off_the_ladder_are_counted(
     assert "1名在岗人员的岗位不在该序列中" in body.content.decode()
     client.post("/talent/policy/", {"use_ladder": str(first.pk)})
     assert PostLadder.current().pk == first.pk
+
+
+@time_machine.travel(at(2026, 6, 10), tick=False)
+def test_the_switch_message_points_to_a_decision_not_the_record(
+    kit: TalentKit, client_for: ClientFor
+) -> None:
+    """A post moves only by an approved 晋升/降级 decision (the record's form shows it
+    read-only): the count of people off the new ladder says so, not 「在人员档案中调整」."""
+    body = client_for(kit.world.dept_admin).post(
+        "/talent/policy/", {"use_ladder": "four_posts"}, follow=True
+    )
+    assert "须逐人提出晋升或降级决定，经审批后重新定岗" in body.content.decode()
+
+
+@time_machine.travel(at(2026, 6, 10), tick=False)
+def test_the_ladder_section_does_not_send_the_user_to_the_record(
+    kit: TalentKit, client_for: ClientFor
+) -> None:
+    page = client_for(kit.world.dept_admin).get("/talent/policy/").content.decode()
+    section = page.split('data-testid="ladders"', 1)[1].split("</section>", 1)[0]
+    assert ("在档案中调整岗位" in section, "晋升或降级决定" in section) == (False, True)

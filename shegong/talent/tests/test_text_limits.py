@@ -194,3 +194,17 @@ def test_the_page_refuses_one_more_and_keeps_the_text(
     body = response.content.decode()
     refused = f"{case.label}不能超过{case.limit}个字" in body
     assert (response.status_code, refused, typed in body) == (200, True, True)
+
+
+@pytest.mark.parametrize("name", list(CASES))
+@time_machine.travel(at(2026, 1, 10), tick=False)
+def test_a_line_break_counts_as_one_character(kit: TalentKit, name: str) -> None:
+    """A browser counts a line break as one character against ``maxlength`` but submits it
+    as CR LF: text of exactly the limit as the form counts it is saved (its line breaks
+    as LF), not refused as over the limit."""
+    case = CASES[name]
+    pk = case.setup(kit)
+    lines = case.limit // 100
+    text = "\r\n".join(["述" * 99] * lines) + "述"  # the form counts 100 × lines = the limit
+    case.write(kit, pk, text)
+    assert case.stored(kit, pk) == text.replace("\r\n", "\n")

@@ -12,7 +12,7 @@ from shegong.accounts.http import AuthedHttpRequest
 from shegong.core.exceptions import DomainError
 from shegong.core.exporting import export_response, file_response
 from shegong.core.importing import ImportUploadForm, roster_import_page
-from shegong.core.permissions import capability_required
+from shegong.core.permissions import capability_required, need_capability
 from shegong.core.roles import Cap
 from shegong.regions.choices import RegionLevel
 
@@ -74,6 +74,7 @@ def _xlsx_rows(request: AuthedHttpRequest) -> list[list[object]]:
 @capability_required(Cap.TALENT_VIEW)
 def figures_page(request: AuthedHttpRequest) -> HttpResponse:
     if request.GET.get("format") in {"xlsx", "csv"}:
+        need_capability(request, Cap.EXPORT)  # as every export (the link shows only with it)
         rows = _xlsx_rows(request)
         return export_response(
             request,
@@ -102,7 +103,8 @@ def _switch_ladder(request: AuthedHttpRequest) -> HttpResponse:
     if off := people_off_ladder(request.user, ladder):
         messages.warning(
             request,
-            f"{off}名在岗人员的岗位不在该序列中，其等级显示为未定岗，请在人员档案中调整岗位",
+            f"{off}名在岗人员的岗位不在该序列中，其等级显示为未定岗；岗位不能在档案中直接修改，"
+            "须逐人提出晋升或降级决定，经审批后重新定岗",
         )
     return redirect("talent:policy")
 
