@@ -255,21 +255,27 @@ class RoutingHistory:
         top = np.argpartition(-scores, k - 1)[:k] if docs.size > k else np.arange(docs.size)
         top = top[np.argsort(-scores[top], kind="stable")]
         top = top[scores[top] >= min_similarity]
-        in_top = np.isin(inverse, top)
-        shared: dict[int, set[int]] = {int(j): set() for j in top}
-        for pos, term in zip(inverse[in_top].tolist(), terms[which[in_top]].tolist(), strict=True):
-            shared[pos].add(term)
+        # the query terms each top document shares: the postings of the top documents,
+        # grouped by document (one sort, then a slice per document)
+        mark = np.zeros(docs.size, dtype=bool)
+        mark[top] = True
+        sel = np.flatnonzero(mark[inverse])
+        owner = inverse[sel]
+        order = np.argsort(owner, kind="stable")
+        owner, shared_terms = owner[order], terms[which[sel[order]]]
+        lo = np.searchsorted(owner, top, side="left").tolist()
+        hi = np.searchsorted(owner, top, side="right").tolist()
         out: list[SimilarAppeal] = []
-        for j in top:
-            d = int(docs[j])
+        rows = zip(docs[top].tolist(), scores[top].tolist(), lo, hi, strict=True)
+        for d, score, a, b in rows:
             out.append(
                 SimilarAppeal(
                     self._ids[d],
                     self._unit_names[self._units[d]],
-                    round(min(float(scores[j]), 1.0), 4),
+                    round(min(score, 1.0), 4),
                     self._regions[d],
                     self._cats[d],
-                    frozenset(shared[int(j)]),
+                    frozenset(shared_terms[a:b].tolist()),
                 )
             )
         return out
