@@ -155,12 +155,18 @@ SAME_PERSON_MAX = 20
 BATCH_MAX = 200
 
 
+# What triage reads of an appeal (its text, kind, time, place and petitioner; the number for
+# the audit event): the other columns, encrypted ones among them, stay in the database.
+APPEAL_FIELDS = ("number", "kind", "title", "body", "registered_at", "region", "petitioner")
+PETITIONER_FIELDS = ("petitioner__phone_bidx", "petitioner__id_number_bidx")
+
+
 def _load(appeal_ids: Iterable[int]) -> list[Appeal]:
     """The appeals with their region and petitioner (blind indexes only), by primary key."""
     return list(
         Appeal.objects.filter(pk__in=list(appeal_ids))
         .select_related("region", "petitioner")
-        .defer(*(f"petitioner__{f}" for f in PETITIONER_SECRETS))
+        .only(*APPEAL_FIELDS, *PETITIONER_FIELDS)
         .order_by("pk")
     )
 
