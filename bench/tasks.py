@@ -122,7 +122,13 @@ def child(mode: str, arg: str) -> None:
         # A batch's results share its start time: the span from the first to the last
         # start covers every appeal but those of the last batch.
         last = TriageResult.objects.filter(computed_at=agg["last"]).count() if agg["n"] else 0
-        out = {"triaged": agg["n"], "span_seconds": span, "in_span": agg["n"] - last}
+        out = {
+            "triaged": agg["n"],
+            "span_seconds": span,
+            "in_span": agg["n"] - last,
+            "first": agg["first"].timestamp() if agg["n"] else None,
+            "last": agg["last"].timestamp() if agg["n"] else None,
+        }
     elif mode == "profile":
         out = _profile(int(arg))
     elif mode == "page":
@@ -239,13 +245,33 @@ def run_child(mode: str, arg: str, env: dict[str, str]) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_worker(env: dict[str, str], *extra: str) -> dict[str, float]:
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a running process so far (``/proc/<pid>/stat``)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_worker(env: dict[str, str], *extra: str) -> dict[str, Any]:
     """``shegong worker --batch`` until the queue is empty: wall seconds, CPU seconds (user
-    + system, of the worker and any child it waited for) and peak RSS."""
+    + system), peak RSS, and the worker's CPU seconds so far sampled every 20 ms as
+    ``(wall time, CPU seconds)`` pairs (``cpu_between``)."""
     cmd = [sys.executable, "-m", "shegong.cli", "worker", "--batch", "--no-scheduler", *extra]
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(proc.pid, 0)
+    samples: list[tuple[float, float]] = []
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        cpu = _cpu_seconds(proc.pid)
+        if cpu is not None:
+            samples.append((time.time(), cpu))
+        time.sleep(0.02)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     seconds = time.perf_counter() - t
     if status != 0:
         raise SystemExit(f"worker failed: {cmd} status {status}")
@@ -253,7 +279,16 @@ def run_worker(env: dict[str, str], *extra: str) -> dict[str, float]:
         "seconds": seconds,
         "cpu_seconds": usage.ru_utime + usage.ru_stime,
         "peak_rss_mb": usage.ru_maxrss / 1024,
+        "samples": samples,
     }
+
+
+def cpu_between(samples: list[tuple[float, float]], start: float, end: float) -> float:
+    """The worker's CPU seconds from wall time ``start`` to ``end`` (the samples around
+    each, the later one at the start and the earlier at the end: a slight undercount)."""
+    at_start = next((cpu for t, cpu in samples if t >= start), samples[-1][1])
+    at_end = next((cpu for t, cpu in reversed(samples) if t <= end), samples[0][1])
+    return max(at_end - at_start, 0.0)
 
 
 def phase(name: str, env: dict[str, str], n: int, *extra: str, batch: int = 1) -> dict[str, Any]:
@@ -266,9 +301,12 @@ def phase(name: str, env: dict[str, str], n: int, *extra: str, batch: int = 1) -
     done = run_child("count", "", env)
     # first to last result stored: the steady drain rate, without the worker's start-up
     per_job = done["span_seconds"] / max(done["in_span"], 1)
-    # CPU the appeals cost the worker: its CPU on the full queue minus on the empty one
-    # (start-up, model, indexes), whatever else the machine runs.
-    cpu_ms = (busy["cpu_seconds"] - idle["cpu_seconds"]) * 1000 / max(done["triaged"], 1)
+    # CPU the appeals cost the worker, whatever else the machine runs: its CPU from the
+    # first to the last stored batch start, over the same appeals as ms_per_appeal.
+    cpu_ms = None
+    if done["in_span"] and busy["samples"]:
+        cpu = cpu_between(busy["samples"], done["first"], done["last"])
+        cpu_ms = cpu * 1000 / done["in_span"]
     return {
         "appeals": n,
         "appeals_per_job": batch,
@@ -280,7 +318,7 @@ def phase(name: str, env: dict[str, str], n: int, *extra: str, batch: int = 1) -
         "appeals_per_second": round(1 / per_job, 1) if per_job else None,
         "worker_cpu_seconds": round(busy["cpu_seconds"], 2),
         "worker_start_cpu_seconds": round(idle["cpu_seconds"], 2),
-        "cpu_ms_per_appeal": round(cpu_ms, 2),
+        "cpu_ms_per_appeal": round(cpu_ms, 2) if cpu_ms is not None else None,
         "worker_peak_rss_mb": round(busy["peak_rss_mb"], 1),
     }
 

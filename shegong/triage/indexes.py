@@ -140,7 +140,11 @@ def _person_key_of(phone_bidx: str | None, id_number_bidx: str | None) -> str | 
     return str(phone_bidx or id_number_bidx or "") or None
 
 
-def _index_rows(rows: list[tuple[Any, ...]], *, remember: bool) -> None:
+# (pk, title, body, registered_at, phone_bidx, id_number_bidx) of an appeal to index
+IndexRow = tuple[int, str, str, datetime, str | None, str | None]
+
+
+def _index_rows(rows: list[IndexRow], *, remember: bool) -> None:
     """Index ``(pk, title, body, registered_at, phone_bidx, id_number_bidx)`` rows not yet
     indexed, in one ``add_signatures`` (what ``_index_add`` does one by one)."""
     from shegong.textmining.normalize import match_key
@@ -198,7 +202,7 @@ def get_index(now: datetime | None = None) -> Any:
         )
         _recent.clear()
         remember = True
-        chunk: list[tuple[Any, ...]] = []
+        chunk: list[IndexRow] = []
         for row in fresh.iterator(chunk_size=500):
             chunk.append(row)
             if len(chunk) == 500:
