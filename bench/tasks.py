@@ -23,6 +23,9 @@ the steady drain rate: the time from the first to the last stored result
 ``worker_start_seconds`` is the same command on an empty queue (Django start, model load,
 index build) and ``drain_seconds`` the wall time from start to empty queue.
 ``ratio_ms_per_appeal`` is against the database worker of the same run.
+``cpu_ms_per_appeal`` is the worker's own CPU (sampled from ``/proc/<pid>/stat``) over the
+same span and appeals: what the appeals cost it, whatever else the machine runs.
+``--phases`` runs only the named phases.
 ``web_first_view`` opens the appeal page of an untriaged appeal in a fresh process
 (Django test client, as a dispatcher), then another one: their times (the first request
 of a process pays Django's own start-up) and the process's RSS after, which no longer
