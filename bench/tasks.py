@@ -23,6 +23,9 @@ the steady drain rate: the time from the first to the last stored result
 ``worker_start_seconds`` is the same command on an empty queue (Django start, model load,
 index build) and ``drain_seconds`` the wall time from start to empty queue.
 ``ratio_ms_per_appeal`` is against the database worker of the same run.
+``cpu_ms_per_appeal`` is the worker's own CPU (sampled from ``/proc/<pid>/stat``) over the
+same span and appeals: what the appeals cost it, whatever else the machine runs.
+``--phases`` runs only the named phases.
 ``web_first_view`` opens the appeal page of an untriaged appeal in a fresh process
 (Django test client, as a dispatcher), then another one: their times (the first request
 of a process pays Django's own start-up) and the process's RSS after, which no longer
@@ -122,7 +125,13 @@ def child(mode: str, arg: str) -> None:
         # A batch's results share its start time: the span from the first to the last
         # start covers every appeal but those of the last batch.
         last = TriageResult.objects.filter(computed_at=agg["last"]).count() if agg["n"] else 0
-        out = {"triaged": agg["n"], "span_seconds": span, "in_span": agg["n"] - last}
+        out = {
+            "triaged": agg["n"],
+            "span_seconds": span,
+            "in_span": agg["n"] - last,
+            "first": agg["first"].timestamp() if agg["n"] else None,
+            "last": agg["last"].timestamp() if agg["n"] else None,
+        }
     elif mode == "profile":
         out = _profile(int(arg))
     elif mode == "page":
@@ -196,9 +205,10 @@ def _profile(size: int) -> dict[str, Any]:
     TriageResult.objects.filter(appeal_id__in=ids).delete()
     services.preload()
     services.triage_many(ids[2 * size :])  # warm-up
-    t = time.perf_counter()
+    load = os.getloadavg()
+    t, cpu = time.perf_counter(), time.process_time()
     services.triage_many(ids[size : 2 * size])
-    timed = time.perf_counter() - t
+    timed, cpu = time.perf_counter() - t, time.process_time() - cpu
     prof = cProfile.Profile()
     with CaptureQueriesContext(connection) as ctx:
         prof.enable()
@@ -220,6 +230,8 @@ def _profile(size: int) -> dict[str, Any]:
     return {
         "batch": size,
         "ms_per_appeal": round(timed * 1000 / size, 2),
+        "cpu_ms_per_appeal": round(cpu * 1000 / size, 2),
+        "loadavg": [round(x, 2) for x in load],
         "queries": len(ctx.captured_queries),
         "queries_by_table": dict(kinds.most_common()),
     }
@@ -236,16 +248,50 @@ def run_child(mode: str, arg: str, env: dict[str, str]) -> dict[str, Any]:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def run_worker(env: dict[str, str], *extra: str) -> dict[str, float]:
-    """``shegong worker --batch`` until the queue is empty: wall seconds and peak RSS."""
+def _cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of a running process so far (``/proc/<pid>/stat``)."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            fields = fh.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_worker(env: dict[str, str], *extra: str) -> dict[str, Any]:
+    """``shegong worker --batch`` until the queue is empty: wall seconds, CPU seconds (user
+    + system), peak RSS, and the worker's CPU seconds so far sampled every 20 ms as
+    ``(wall time, CPU seconds)`` pairs (``cpu_between``)."""
     cmd = [sys.executable, "-m", "shegong.cli", "worker", "--batch", "--no-scheduler", *extra]
     t = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.DEVNULL)
-    _pid, status, usage = os.wait4(proc.pid, 0)
+    samples: list[tuple[float, float]] = []
+    while True:
+        pid, status, usage = os.wait4(proc.pid, os.WNOHANG)
+        if pid:
+            break
+        cpu = _cpu_seconds(proc.pid)
+        if cpu is not None:
+            samples.append((time.time(), cpu))
+        time.sleep(0.02)
+    proc.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     seconds = time.perf_counter() - t
     if status != 0:
         raise SystemExit(f"worker failed: {cmd} status {status}")
-    return {"seconds": seconds, "peak_rss_mb": usage.ru_maxrss / 1024}
+    return {
+        "seconds": seconds,
+        "cpu_seconds": usage.ru_utime + usage.ru_stime,
+        "peak_rss_mb": usage.ru_maxrss / 1024,
+        "samples": samples,
+    }
+
+
+def cpu_between(samples: list[tuple[float, float]], start: float, end: float) -> float:
+    """The worker's CPU seconds from wall time ``start`` to ``end`` (the samples around
+    each, the later one at the start and the earlier at the end: a slight undercount)."""
+    at_start = next((cpu for t, cpu in samples if t >= start), samples[-1][1])
+    at_end = next((cpu for t, cpu in reversed(samples) if t <= end), samples[0][1])
+    return max(at_end - at_start, 0.0)
 
 
 def phase(name: str, env: dict[str, str], n: int, *extra: str, batch: int = 1) -> dict[str, Any]:
@@ -258,6 +304,12 @@ def phase(name: str, env: dict[str, str], n: int, *extra: str, batch: int = 1) -
     done = run_child("count", "", env)
     # first to last result stored: the steady drain rate, without the worker's start-up
     per_job = done["span_seconds"] / max(done["in_span"], 1)
+    # CPU the appeals cost the worker, whatever else the machine runs: its CPU from the
+    # first to the last stored batch start, over the same appeals as ms_per_appeal.
+    cpu_ms = None
+    if done["in_span"] and busy["samples"]:
+        cpu = cpu_between(busy["samples"], done["first"], done["last"])
+        cpu_ms = cpu * 1000 / done["in_span"]
     return {
         "appeals": n,
         "appeals_per_job": batch,
@@ -267,6 +319,9 @@ def phase(name: str, env: dict[str, str], n: int, *extra: str, batch: int = 1) -
         "drain_seconds": round(busy["seconds"], 2),
         "ms_per_appeal": round(per_job * 1000, 1),
         "appeals_per_second": round(1 / per_job, 1) if per_job else None,
+        "worker_cpu_seconds": round(busy["cpu_seconds"], 2),
+        "worker_start_cpu_seconds": round(idle["cpu_seconds"], 2),
+        "cpu_ms_per_appeal": round(cpu_ms, 2) if cpu_ms is not None else None,
         "worker_peak_rss_mb": round(busy["peak_rss_mb"], 1),
     }
 
@@ -285,6 +340,11 @@ def main() -> None:
         type=int,
         metavar="K",
         help="only profile triage_many on batches of K (cProfile on stderr, queries)",
+    )
+    ap.add_argument(
+        "--phases",
+        help="comma-separated phases to run (page, database, redis, redis_fork, "
+        "redis_fork_cold, database_batched, redis_batched; default all)",
     )
     ap.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = ap.parse_args()
@@ -312,24 +372,37 @@ def main() -> None:
         profile = run_child("profile", str(args.profile), {**base, "SHEGONG_TASKS": "immediate"})
         print(json.dumps({"benchmark": "tasks_profile", "world": world, **profile}))
         return
+    load_before = os.getloadavg()
     n = min(args.n, world["appeals"])
     fork_n = min(args.fork_n, n)
     db_env = {**base, "SHEGONG_TASKS": "database"}
     redis_env = {**base, "SHEGONG_TASKS": "redis", "REDIS_URL": args.redis_url}
-    page = run_child("page", "", db_env)
-    results = {"database": phase("database", db_env, n)}
-    results["redis"] = phase("redis", redis_env, n)
-    results["redis_fork"] = phase("redis_fork", redis_env, fork_n, "--fork")
+    wanted = set(args.phases.split(",")) if args.phases else None
+
+    def want(name: str) -> bool:
+        return wanted is None or name in wanted
+
+    page = run_child("page", "", db_env) if want("page") else None
+    results: dict[str, dict[str, Any]] = {}
+    if want("database"):
+        results["database"] = phase("database", db_env, n)
+    if want("redis"):
+        results["redis"] = phase("redis", redis_env, n)
+    if want("redis_fork"):
+        results["redis_fork"] = phase("redis_fork", redis_env, fork_n, "--fork")
     cold_n = min(args.cold_n, n)
-    results["redis_fork_cold"] = phase(
-        "redis_fork_cold", redis_env, cold_n, "--fork", "--no-preload"
-    )
-    if args.batch > 1:
+    if want("redis_fork_cold"):
+        results["redis_fork_cold"] = phase(
+            "redis_fork_cold", redis_env, cold_n, "--fork", "--no-preload"
+        )
+    if args.batch > 1 and want("database_batched"):
         results["database_batched"] = phase("database_batched", db_env, n, batch=args.batch)
+    if args.batch > 1 and want("redis_batched"):
         results["redis_batched"] = phase("redis_batched", redis_env, n, batch=args.batch)
-    baseline = results["database"]["ms_per_appeal"]
+    baseline = results["database"]["ms_per_appeal"] if "database" in results else None
     for row in results.values():
-        row["ratio_ms_per_appeal"] = round(row["ms_per_appeal"] / baseline, 2)
+        if baseline:
+            row["ratio_ms_per_appeal"] = round(row["ms_per_appeal"] / baseline, 2)
     print(
         json.dumps(
             {
@@ -337,10 +410,11 @@ def main() -> None:
                 "database": "sqlite",
                 "world": world,
                 "web_first_view": page,
-                "baseline": "database",
+                "baseline": "database" if baseline else None,
                 **results,
                 "cpu_count": os.cpu_count(),
-                "loadavg_before": os.getloadavg(),
+                "loadavg_before": load_before,
+                "loadavg_after": os.getloadavg(),
             },
             ensure_ascii=False,
         )

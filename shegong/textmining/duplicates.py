@@ -137,9 +137,11 @@ class NearDuplicateIndex:
 
     # -- signatures ------------------------------------------------------------------------
 
-    def signature(self, text: str) -> npt.NDArray[np.uint32]:
-        """The MinHash signature of a raw text (normalised here)."""
-        return self._hasher.signature(shingle_hashes(match_key(text), self.shingle))
+    def signature(self, text: str, *, key: str | None = None) -> npt.NDArray[np.uint32]:
+        """The MinHash signature of a raw text (normalised here; ``key``: its ``match_key``,
+        when the caller has it)."""
+        key = match_key(text) if key is None else key
+        return self._hasher.signature(shingle_hashes(key, self.shingle))
 
     def _band_keys(self, sigs: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint64]:
         """``(n, bands)`` band hashes; band number is mixed in so bands share one table."""
@@ -401,7 +403,28 @@ class NearDuplicateIndex:
     ) -> tuple[list[DuplicateMatch], GroupSignal | None]:
         """:meth:`query` and :meth:`group_check` of one text together (the same results),
         its signature and band candidates computed once instead of twice."""
-        sig = self.signature(text)
+        return self.check_signature(
+            self.signature(text),
+            time=time,
+            window=window,
+            person_key=person_key,
+            min_people=min_people,
+            limit=limit,
+            exclude=exclude,
+        )
+
+    def check_signature(
+        self,
+        sig: npt.NDArray[np.uint32],
+        *,
+        time: datetime,
+        window: timedelta = timedelta(days=7),
+        person_key: str | None = None,
+        min_people: int = 5,
+        limit: int | None = 10,
+        exclude: Hashable | None = None,
+    ) -> tuple[list[DuplicateMatch], GroupSignal | None]:
+        """:meth:`check` for a precomputed signature (from :meth:`signature`)."""
         cand = self._candidates(sig)
         ex = None if exclude is None else str(exclude)
         matches = self._rank(sig, cand, self.threshold, limit, ex)

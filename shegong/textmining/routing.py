@@ -155,8 +155,8 @@ class RoutingHistory:
         n = max(self._n, 1)
         return np.log((n + 1) / (self._df[terms] + 1)).astype(np.float32) + np.float32(1.0)
 
-    def _terms(self, text: str) -> npt.NDArray[np.int64]:
-        return unique_sorted(bigram_hashes(match_key(text), BUCKETS))
+    def _terms(self, text: str, key: str | None = None) -> npt.NDArray[np.int64]:
+        return unique_sorted(bigram_hashes(match_key(text) if key is None else key, BUCKETS))
 
     def _select(self, terms: npt.NDArray[np.int64], limit: int) -> npt.NDArray[np.int64]:
         if terms.size <= limit:
@@ -227,16 +227,18 @@ class RoutingHistory:
         k: int = 20,
         min_similarity: float = 0.05,
         exclude: Iterable[str] = (),
+        key: str | None = None,
     ) -> list[SimilarAppeal]:
         """The ``k`` most similar recorded appeals, most similar first; ``exclude``: appeal
-        ids to leave out (the appeal being routed, when it is itself recorded)."""
+        ids to leave out (the appeal being routed, when it is itself recorded); ``key``: the
+        text's ``match_key``, when the caller has it."""
         skip = set(exclude)
         if skip:
-            found = self.similar(text, k=k + len(skip), min_similarity=min_similarity)
+            found = self.similar(text, k=k + len(skip), min_similarity=min_similarity, key=key)
             return [s for s in found if s.appeal_id not in skip][:k]
         if self._n == 0:
             return []
-        terms = self._select(self._terms(text), self.terms_per_doc)
+        terms = self._select(self._terms(text, key), self.terms_per_doc)
         if terms.size == 0:
             return []
         idf = self._idf(terms)
@@ -253,21 +255,27 @@ class RoutingHistory:
         top = np.argpartition(-scores, k - 1)[:k] if docs.size > k else np.arange(docs.size)
         top = top[np.argsort(-scores[top], kind="stable")]
         top = top[scores[top] >= min_similarity]
-        in_top = np.isin(inverse, top)
-        shared: dict[int, set[int]] = {int(j): set() for j in top}
-        for pos, term in zip(inverse[in_top].tolist(), terms[which[in_top]].tolist(), strict=True):
-            shared[pos].add(term)
+        # the query terms each top document shares: the postings of the top documents,
+        # grouped by document (one sort, then a slice per document)
+        mark = np.zeros(docs.size, dtype=bool)
+        mark[top] = True
+        sel = np.flatnonzero(mark[inverse])
+        owner = inverse[sel]
+        order = np.argsort(owner, kind="stable")
+        owner, shared_terms = owner[order], terms[which[sel[order]]]
+        lo = np.searchsorted(owner, top, side="left").tolist()
+        hi = np.searchsorted(owner, top, side="right").tolist()
         out: list[SimilarAppeal] = []
-        for j in top:
-            d = int(docs[j])
+        rows = zip(docs[top].tolist(), scores[top].tolist(), lo, hi, strict=True)
+        for d, score, a, b in rows:
             out.append(
                 SimilarAppeal(
                     self._ids[d],
                     self._unit_names[self._units[d]],
-                    round(min(float(scores[j]), 1.0), 4),
+                    round(min(score, 1.0), 4),
                     self._regions[d],
                     self._cats[d],
-                    frozenset(shared[int(j)]),
+                    frozenset(shared_terms[a:b].tolist()),
                 )
             )
         return out
@@ -394,9 +402,11 @@ class Router:
         k: int = 3,
         explain: bool = True,
         exclude: Iterable[str] = (),
+        key: str | None = None,
     ) -> list[UnitSuggestion]:
         """Top-``k`` unit suggestions for one appeal, best first (may be fewer or empty).
-        ``exclude``: recorded appeal ids that must not vote (the appeal itself)."""
+        ``exclude``: recorded appeal ids that must not vote (the appeal itself); ``key``: the
+        text's ``match_key``, when the caller has it."""
         cats = [c for c in (category_l1, category_l2) if c]
         scores: dict[str, float] = {}
         reasons: dict[str, list[Reason]] = {}
@@ -419,7 +429,7 @@ class Router:
                 )
             )
         similar = (
-            self.history.similar(text, k=self.neighbours, exclude=exclude)
+            self.history.similar(text, k=self.neighbours, exclude=exclude, key=key)
             if len(self.history)
             else []
         )

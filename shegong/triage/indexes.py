@@ -21,6 +21,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
 from django.db.models import Q
 from django.utils import timezone
 
@@ -82,6 +84,7 @@ def reset_caches() -> None:
     with _lock:
         _index, _index_since = None, None
         _indexed.clear()
+        _recent.clear()
         _last_pk = 0
     reset_history()
 
@@ -97,12 +100,74 @@ def _person_key(appeal: Appeal) -> str | None:
     return str(p.phone_bidx or p.id_number_bidx or "") or None
 
 
-def _index_add(appeal: Appeal) -> None:
+# The match key and signature of what the last catch-up indexed (the appeals of the batch
+# being triaged, mostly), so the batch's near-duplicate checks do not compute them again.
+# Only kept for a catch-up of at most RECENT_MAX appeals (not for the first build).
+RECENT_MAX = 1000
+_recent: dict[str, tuple[str, str, npt.NDArray[np.uint32]]] = {}  # key → (text, key, sig)
+
+
+def text_signature(appeal: Appeal) -> tuple[str, npt.NDArray[np.uint32]]:
+    """The ``match_key`` of the appeal's text and its near-duplicate signature: from the last
+    catch-up when it indexed this very text, else computed. Callers hold ``_lock``."""
+    from shegong.textmining.normalize import match_key
+
+    text = _text(appeal)
+    known = _recent.get(str(appeal.pk))
+    if known is not None and known[0] == text:
+        return known[1], known[2]
+    key = match_key(text)
+    return key, _index.signature(text, key=key)
+
+
+def _index_add(appeal: Appeal, sig: npt.NDArray[np.uint32] | None = None) -> None:
     key = str(appeal.pk)
     if key in _indexed:
         return
-    _index.add(key, _text(appeal), person_key=_person_key(appeal), time=appeal.registered_at)
+    if sig is None:
+        sig = _index.signature(_text(appeal))
+    _index.add_signatures(
+        [key],
+        sig[np.newaxis, :],
+        person_keys=[_person_key(appeal)],
+        times=[appeal.registered_at],
+    )
     _indexed.add(key)
+
+
+def _person_key_of(phone_bidx: str | None, id_number_bidx: str | None) -> str | None:
+    """``_person_key`` from the petitioner's blind indexes (both None: no petitioner)."""
+    return str(phone_bidx or id_number_bidx or "") or None
+
+
+# (pk, title, body, registered_at, phone_bidx, id_number_bidx) of an appeal to index
+IndexRow = tuple[int, str, str, datetime, str | None, str | None]
+
+
+def _index_rows(rows: list[IndexRow], *, remember: bool) -> None:
+    """Index ``(pk, title, body, registered_at, phone_bidx, id_number_bidx)`` rows not yet
+    indexed, in one ``add_signatures`` (what ``_index_add`` does one by one)."""
+    from shegong.textmining.normalize import match_key
+
+    rows = [r for r in rows if str(r[0]) not in _indexed]
+    if not rows:
+        return
+    keys, sigs = [], []
+    for pk, title, body, _at, _phone, _id_number in rows:
+        text = f"{title}\n{body}"
+        mkey = match_key(text)
+        sig = _index.signature(text, key=mkey)
+        keys.append(str(pk))
+        sigs.append(sig)
+        if remember:
+            _recent[str(pk)] = (text, mkey, sig)
+    _index.add_signatures(
+        keys,
+        np.vstack(sigs),
+        person_keys=[_person_key_of(r[4], r[5]) for r in rows],
+        times=[r[3] for r in rows],
+    )
+    _indexed.update(keys)
 
 
 def get_index(now: datetime | None = None) -> Any:
@@ -117,20 +182,37 @@ def get_index(now: datetime | None = None) -> Any:
         if _index_since is not None and since - _index_since > timedelta(days=INDEX_REBUILD_DAYS):
             _index, _index_since, _last_pk = None, None, 0
             _indexed.clear()
+            _recent.clear()
         if _index is None:
             from shegong.textmining import NearDuplicateIndex
 
             _index, _index_since = NearDuplicateIndex(), since
         fresh = (
             Appeal.objects.filter(pk__gt=_last_pk, registered_at__gte=since)
-            .select_related("petitioner")
-            # the blind indexes only: nothing personal is decrypted for the index
-            .defer(*(f"petitioner__{f}" for f in PETITIONER_SECRETS))
             .order_by("pk")
+            # the blind indexes only: nothing personal is decrypted for the index
+            .values_list(
+                "pk",
+                "title",
+                "body",
+                "registered_at",
+                "petitioner__phone_bidx",
+                "petitioner__id_number_bidx",
+            )
         )
-        for appeal in fresh.iterator(chunk_size=500):
-            _index_add(appeal)
-            _last_pk = max(_last_pk, appeal.pk)
+        _recent.clear()
+        remember = True
+        chunk: list[IndexRow] = []
+        for row in fresh.iterator(chunk_size=500):
+            chunk.append(row)
+            if len(chunk) == 500:
+                remember = remember and len(_recent) + len(chunk) <= RECENT_MAX
+                _index_rows(chunk, remember=remember)
+                _last_pk = max(_last_pk, chunk[-1][0])
+                chunk = []
+        if chunk:
+            _index_rows(chunk, remember=remember and len(_recent) + len(chunk) <= RECENT_MAX)
+            _last_pk = max(_last_pk, chunk[-1][0])
         return _index
 
 

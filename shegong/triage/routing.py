@@ -71,10 +71,15 @@ class RoutingData:
 
 
 def routing_data(
-    items: Sequence[tuple[Appeal, str, str]], *, now: datetime, k: int = 3
+    items: Sequence[tuple[Appeal, str, str]],
+    *,
+    now: datetime,
+    k: int = 3,
+    keys: dict[int, str] | None = None,
 ) -> RoutingData:
     """Everything ``suggest_units`` needs for ``(appeal, category_l1, category_l2)`` items,
-    in at most six queries whatever their number. The appeals carry ``region``."""
+    in at most six queries whatever their number. The appeals carry ``region``; ``keys``:
+    the ``match_key`` of each appeal's text (by pk), when the caller has them."""
     from shegong.textmining import Router
 
     data = RoutingData()
@@ -122,6 +127,7 @@ def routing_data(
                 region_code=appeal.region.code,
                 k=k,
                 exclude=[str(appeal.pk)],  # a closed appeal re-triaged must not vote for itself
+                key=keys.get(appeal.pk) if keys else None,
             )
             data.votes[appeal.pk] = (found, by_category)
     unit_ids: set[int] = set()

@@ -27,6 +27,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, TypedDict
 
+import numpy as np
+import numpy.typing as npt
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -56,6 +58,7 @@ from .indexes import (  # noqa: F401 — re-exported
     get_routing_history,
     one_catch_up,
     reset_caches,
+    text_signature,
 )
 from .models import TriageResult
 from .routing import (  # noqa: F401 — re-exported
@@ -152,12 +155,18 @@ SAME_PERSON_MAX = 20
 BATCH_MAX = 200
 
 
+# What triage reads of an appeal (its text, kind, time, place and petitioner; the number for
+# the audit event): the other columns, encrypted ones among them, stay in the database.
+APPEAL_FIELDS = ("number", "kind", "title", "body", "registered_at", "region", "petitioner")
+PETITIONER_FIELDS = ("petitioner__phone_bidx", "petitioner__id_number_bidx")
+
+
 def _load(appeal_ids: Iterable[int]) -> list[Appeal]:
     """The appeals with their region and petitioner (blind indexes only), by primary key."""
     return list(
         Appeal.objects.filter(pk__in=list(appeal_ids))
         .select_related("region", "petitioner")
-        .defer(*(f"petitioner__{f}" for f in PETITIONER_SECRETS))
+        .only(*APPEAL_FIELDS, *PETITIONER_FIELDS)
         .order_by("pk")
     )
 
@@ -297,8 +306,14 @@ def _read_batch(appeals: list[Appeal], *, now: datetime) -> Batch:
         l1, l2, reason = accusation_category(appeal, pred.category_l1, pred.category_l2 or "")
         categories[appeal.pk] = (l1, l2, float(pred.confidence), reason)
     with one_catch_up(now):  # the indexes catch up once for the whole batch
-        routing = routing_data([(a, *categories[a.pk][:2]) for a in appeals], now=now)
-        matches, groups = _near_duplicates(appeals, now=now)
+        # each text's match key and signature, once (the catch-up has most of them)
+        prepared = {a.pk: text_signature(a) for a in appeals}
+        routing = routing_data(
+            [(a, *categories[a.pk][:2]) for a in appeals],
+            now=now,
+            keys={pk: key for pk, (key, _sig) in prepared.items()},
+        )
+        matches, groups = _near_duplicates(appeals, prepared, now=now)
     since = now - timedelta(days=DUPLICATE_DAYS)
     candidates = {pk for found in matches.values() for pk in found}
     numbers: dict[int, str] = {}
@@ -334,17 +349,22 @@ def _triage_one(appeal: Appeal, batch: Batch) -> TriageValues:
 
 
 def _near_duplicates(
-    appeals: list[Appeal], *, now: datetime
+    appeals: list[Appeal],
+    prepared: dict[int, tuple[str, npt.NDArray[np.uint32]]],
+    *,
+    now: datetime,
 ) -> tuple[dict[int, dict[int, float]], dict[int, int]]:
     """Per appeal: the near-duplicates in the index (pk → similarity) and the people of a
     group appeal (0 if none), each appeal added to the index after its own query, in
-    primary-key order. Callers hold ``_lock`` (``one_catch_up``)."""
+    primary-key order; ``prepared``: each appeal's ``text_signature``. Callers hold
+    ``_lock`` (``one_catch_up``)."""
     index = get_index(now)
     matches: dict[int, dict[int, float]] = {}
     groups: dict[int, int] = {}
     for appeal in appeals:
-        found, group = index.check(
-            _text(appeal),
+        sig = prepared[appeal.pk][1]
+        found, group = index.check_signature(
+            sig,
             exclude=str(appeal.pk),
             limit=10,
             time=appeal.registered_at,
@@ -356,7 +376,7 @@ def _near_duplicates(
             int(m.key): float(m.similarity) for m in found if str(m.key).isdigit()
         }
         groups[appeal.pk] = group.people if group is not None else 0
-        _index_add(appeal)
+        _index_add(appeal, sig)
     return matches, groups
 
 

@@ -231,3 +231,84 @@ def test_a_failing_batch_is_tried_one_by_one(
     services.triage_many([*ids, bad.pk])
     stored = set(TriageResult.objects.values_list("appeal_id", flat=True))
     assert (stored, bool(cache.get(services.FAILED_KEY.format(bad.pk)))) == (set(ids), True)
+
+
+# -- a few hundred texts ------------------------------------------------------------------
+
+
+def _varied_texts(n: int) -> list[tuple[str, str]]:
+    """``n`` texts made from the demo's built-in appeals (the tests do not read the shared
+    data set): each as it is, its body cut to two thirds (a near-duplicate), joined with
+    another one's body, and another one's text with a remark (cycling in that order)."""
+    from shegong.demo.appeal_texts import FALLBACK_MESSAGES
+
+    msgs = FALLBACK_MESSAGES
+    out = []
+    for i in range(n):
+        title, body, _category = msgs[i % len(msgs)]
+        other = msgs[(i * 7 + 3) % len(msgs)]
+        variant = (i // len(msgs)) % 4
+        if variant == 1:
+            body = body[: len(body) * 2 // 3]
+        elif variant == 2:
+            body = f"{body}另外，{other[1]}"
+        elif variant == 3:
+            title, body = other[0], f"{other[1]}（第 {i} 次反映）"
+        out.append((title, body))
+    return out
+
+
+@pytest.fixture
+def many(world: World, make_appeal: MakeAppeal) -> list[int]:
+    """240 appeals of varied texts from 12 people, ten more copies of one text from ten
+    others (a group appeal), the first 60 closed by two units (the routing history), a
+    rule for one category."""
+    ids = []
+    for i, (title, body) in enumerate(_varied_texts(240)):
+        appeal, _code = make_appeal(title=title, body=body, phone=f"139000000{i % 12:02d}")
+        ids.append(appeal.pk)
+    title, body = _varied_texts(1)[0]
+    for i in range(10):
+        appeal, _code = make_appeal(title=title, body=body, phone=f"138000000{i:02d}")
+        ids.append(appeal.pk)
+    model = services.get_model()
+    for n, appeal in enumerate(Appeal.objects.filter(pk__in=ids[:60]).order_by("pk")):
+        Appeal.objects.filter(pk=appeal.pk).update(
+            status=AppealStatus.CLOSED,
+            closed_at=timezone.now(),
+            lead_unit=world.unit_a if n % 3 else world.unit_b,
+            category_l1=model.predict_one(appeal.title, appeal.body).category_l1,
+        )
+    RoutingRule.objects.create(category_l1="城乡建设", region=world.district, unit=world.unit_b)
+    TriageResult.objects.all().delete()
+    return ids
+
+
+def test_batches_of_fifty_give_each_of_250_appeals_its_result_alone(many: list[int]) -> None:
+    now = timezone.now()
+    services.reset_caches()
+    for pk in many:
+        services.triage_appeal(pk, now=now)
+    alone = _results(many)
+    TriageResult.objects.all().delete()
+    services.reset_caches()
+    for start in range(0, len(many), 50):
+        services.triage_many(many[start : start + 50], now=now)
+    assert _results(many) == alone
+
+
+def test_the_250_appeals_carry_every_kind_of_finding(many: list[int]) -> None:
+    """The comparison above is not trivially equal: duplicates, a group appeal, the same
+    person's appeals, the rule's and the history's reasons are all in it."""
+    services.triage_many(many[:200], now=timezone.now())
+    services.triage_many(many[200:], now=timezone.now())
+    rows = _results(many).values()
+    reasons = [r for row in rows for s in row["suggestions"] for r in s["reasons"]]
+    found = {
+        "rules": any("分拨规则" in r for r in reasons),
+        "history": any("相似的已办结诉求" in r for r in reasons),
+        "duplicates": any(row["duplicates"] for row in rows),
+        "group": any(row["group_people"] for row in rows),
+        "same_person": any(row["same_person"] for row in rows),
+    }
+    assert found == dict.fromkeys(found, True)

@@ -336,3 +336,27 @@ def test_a_long_lived_history_is_kept_within_the_week(closed: Closer) -> None:
     Appeal.objects.filter(pk=kept.pk).delete()
     with time_machine.travel(timezone.now() + timedelta(days=6)), indexes._lock:
         assert len(indexes.get_routing_history()) == 2
+
+
+# -- the catch-up's signatures -----------------------------------------------------------
+
+
+def test_a_check_uses_the_signature_of_the_text_it_is_given(make_appeal: MakeAppeal) -> None:
+    """The catch-up keeps the signatures of what it indexed for the batch's checks; an
+    appeal whose text changed since is signed anew, never with the stale signature."""
+    from shegong.textmining.normalize import match_key
+
+    appeal, _code = make_appeal(title="路灯不亮", body="北一社区3号楼前路灯坏了两周。")
+    with indexes.one_catch_up():
+        appeal.body = "北一社区5号楼电梯停运三天，老人上下楼困难。"
+        key, sig = indexes.text_signature(appeal)
+        fresh = indexes.get_index().signature(indexes._text(appeal))
+    assert (key, sig.tolist()) == (match_key(indexes._text(appeal)), fresh.tolist())
+
+
+def test_the_catch_up_keeps_the_signatures_of_the_batch(make_appeal: MakeAppeal) -> None:
+    appeal, _code = make_appeal(title="路灯不亮", body="北一社区3号楼前路灯坏了两周。")
+    with indexes.one_catch_up():
+        kept = indexes._recent.get(str(appeal.pk))
+        fresh = indexes.get_index().signature(indexes._text(appeal))
+    assert (kept[2].tolist() if kept else None) == fresh.tolist()
