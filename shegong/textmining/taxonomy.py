@@ -119,8 +119,12 @@ class Taxonomy:
             for t in terms:
                 df[t] = df.get(t, 0) + 1
         n = max(len(raw), 1)
+        # Terms in sorted order, not a set's: a set of strings iterates in an order that
+        # changes with PYTHONHASHSEED, and so would the float sums and the ties below, i.e.
+        # two processes could guess different classes for one text.
         prof = {
-            l2: {t: len(t) * math.log(1 + n / df[t]) for t in terms} for l2, terms in raw.items()
+            l2: {t: len(t) * math.log(1 + n / df[t]) for t in sorted(terms)}
+            for l2, terms in raw.items()
         }
         self._profiles[l1] = prof
         return prof
