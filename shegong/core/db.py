@@ -62,11 +62,6 @@ def bulk_insert(
     meta = model._meta
     with_pk = objs[0].pk is not None
     fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
-    quote = connection.ops.quote_name
-    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - names from the model
-        quote(meta.db_table), ", ".join(quote(str(f.column)) for f in fields)
-    )
-    row_sql = "({})".format(", ".join(["%s"] * len(fields)))
     rows: list[list[Any]] = []
     for obj in objs:
         if (obj.pk is not None) != with_pk:
@@ -76,6 +71,33 @@ def bulk_insert(
         )
         obj._state.adding = False
         obj._state.db = using
+    insert_columns(model, [f.attname for f in fields], rows, using=using)
+
+
+def insert_columns(
+    model: type[models.Model],
+    names: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    using: str = "default",
+) -> None:
+    """INSERT ``rows`` of values already prepared for the database (``get_db_prep_save``)
+    into the columns of the fields named ``names`` (attnames), in one statement per chunk.
+
+    ``bulk_insert`` without model instances, for rows by the million where building and
+    preparing an instance per row is most of the cost (the demo's attendance rows); the
+    caller prepares each distinct value once and must name every column without a database
+    default."""
+    if not rows:
+        return
+    connection = connections[using]
+    meta = model._meta
+    by_attname = {f.attname: f for f in meta.concrete_fields}
+    fields = [by_attname[name] for name in names]
+    quote = connection.ops.quote_name
+    head = "INSERT INTO {} ({}) VALUES ".format(  # noqa: S608 - names from the model
+        quote(meta.db_table), ", ".join(quote(str(f.column)) for f in fields)
+    )
+    row_sql = "({})".format(", ".join(["%s"] * len(fields)))
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # One array per column through unnest(): the statement text is the same for any
