@@ -35,7 +35,7 @@ from shegong.volunteers.services.common import get_policy as volunteer_policy
 from ..choices import ClaimStatus, OrderStatus
 from ..models import Claim, DualReport, OrderPhoto, ServiceOrder
 from .common import get_policy, load_order
-from .matching import ACTIVE_CLAIMS, exclusion_reason
+from .matching import exclusion_reason, open_claims_of
 
 TOKEN_SALT = "shegong.serving.checkin"  # noqa: S105 — a signing namespace, not a secret
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
@@ -56,7 +56,7 @@ def _eligible(volunteer: Volunteer, order: ServiceOrder, now: datetime) -> DualR
         home = volunteer.region.path
         if district is None or not home.startswith(district.path):
             raise DomainError("该服务不在您居住的区县，也不是您报到的社区")
-    open_claims = Claim.objects.filter(volunteer=volunteer, status__in=ACTIVE_CLAIMS).count()
+    open_claims = open_claims_of(volunteer.pk)
     why_not = exclusion_reason(
         volunteer,
         order,
