@@ -193,7 +193,7 @@ def read_token(token: str) -> int:
     return order_id
 
 
-def _hours(start: datetime, end: datetime) -> Decimal:
+def served_hours(start: datetime, end: datetime) -> Decimal:
     policy = volunteer_policy()
     seconds = max(0, int((end - start).total_seconds()))
     step = max(1, policy.rounding_minutes) * 60
@@ -232,7 +232,7 @@ def scan(*, volunteer_id: int, token: str, now: datetime | None = None) -> Claim
             claim.status = ClaimStatus.OUT
             claim.checked_out_at = now
             # the overlap of check-in → check-out with the service window (serving-rules)
-            claim.hours = _hours(
+            claim.hours = served_hours(
                 max(claim.checked_in_at or now, order.starts_at), min(now, order.ends_at)
             )
             action = "service_checked_out"
