@@ -69,3 +69,48 @@ def test_the_pages_show_the_reason_and_no_claim_button(world, kit) -> None:
     assert f"不能认领：{NO_SHOW_REASON}" in listed
     assert f"不能认领：{NO_SHOW_REASON}" in page
     assert 'data-testid="claim"' not in page
+
+
+# ---- minors when vulnerable_adult_only is off (docs/rules/serving-rules.md) ------------
+
+
+def _adult_only_off() -> None:
+    from shegong.serving.services.common import get_policy
+
+    policy = get_policy()
+    policy.vulnerable_adult_only = False
+    policy.save()
+
+
+def test_with_the_switch_off_a_minor_with_consent_claims_a_vulnerable_order(world, kit) -> None:
+    _adult_only_off()
+    order = services.create_need(actor=world.street_north, data=need(world, elderly_alone=True))
+    minor = kit.volunteer(age=16)
+    claim = services.claim_order(volunteer_id=minor.pk, order_id=order.pk)
+    assert claim.order_id == order.pk
+
+
+def test_with_the_switch_off_a_minor_without_consent_may_not_claim(world, kit) -> None:
+    _adult_only_off()
+    order = services.create_need(actor=world.street_north, data=need(world, elderly_alone=True))
+    minor = kit.volunteer(age=16)
+    Volunteer.objects.filter(pk=minor.pk).update(guardian_consent_at=None)
+    with pytest.raises(DomainError, match="未成年人须经监护人同意"):
+        services.claim_order(volunteer_id=minor.pk, order_id=order.pk)
+
+
+def test_a_minor_without_consent_sees_the_reason_in_the_list(world, kit) -> None:
+    _adult_only_off()
+    services.create_need(actor=world.street_north, data=need(world, elderly_alone=True))
+    minor = kit.volunteer(age=16)
+    Volunteer.objects.filter(pk=minor.pk).update(guardian_consent_at=None)
+    minor.refresh_from_db()
+    assert [row.blocked for row in nearby_orders(minor)] == ["未成年人须经监护人同意"]
+
+
+def test_with_the_switch_off_a_minor_with_consent_is_suggested(world, kit) -> None:
+    _adult_only_off()
+    order = services.create_need(actor=world.street_north, data=need(world, elderly_alone=True))
+    minor = kit.volunteer(age=16)
+    result = services.rank(order)
+    assert minor.pk in {s.volunteer_id for s in result.suggestions}
