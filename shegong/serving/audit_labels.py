@@ -18,6 +18,7 @@ register_action_labels(
         "service_claim_cancelled": "取消认领",
         "service_checked_in": "服务签到",
         "service_checked_out": "服务签退",
+        "service_checkout_recorded": "补登签退",
         "service_photo_added": "上传服务照片",
         "service_reported": "提交服务情况",
         "service_order_confirmed": "确认服务完成",

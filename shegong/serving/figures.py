@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import urlencode
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -90,14 +90,12 @@ def compute(
         met=Count("pk", filter=Q(status=OrderStatus.CONFIRMED)),
         cancelled=Count("pk", filter=Q(status=OrderStatus.CANCELLED)),
         matched=Count("pk", filter=Q(first_claimed_at__isnull=False)),
+        # time to match, averaged in the database (AVG of an interval; NULL lags left out)
+        lag=Avg(
+            ExpressionWrapper(F("first_claimed_at") - F("created_at"), output_field=DurationField())
+        ),
     )
-    lags = [
-        (claimed - created).total_seconds() / 3600
-        for created, claimed in orders.filter(first_claimed_at__isnull=False).values_list(
-            "created_at", "first_claimed_at"
-        )
-        if claimed is not None
-    ]
+    lag: datetime.timedelta | None = counts["lag"]
     kinds = dict(NeedKind.choices)
     by_kind = [
         (row["kind"], kinds[row["kind"]], row["n"], row["met"])
@@ -133,7 +131,7 @@ def compute(
         met=counts["met"],
         cancelled=counts["cancelled"],
         matched=counts["matched"],
-        avg_match_hours=round(sum(lags) / len(lags), 1) if lags else None,
+        avg_match_hours=round(lag.total_seconds() / 3600, 1) if lag is not None else None,
         by_kind=by_kind,
         hours_by_unit=by_unit,
         hours_by_branch=by_branch,

@@ -312,6 +312,16 @@ class ServiceReportForm(StyledForm):
     photo = forms.FileField(label="现场照片（可选）", required=False)
 
 
+class CheckoutForm(StyledForm):
+    """补登签退 on the order page: which claim, the real check-out time, and why."""
+
+    claim = forms.IntegerField(label="志愿者", error_messages={"invalid": "请选择志愿者"})
+    at = _dt("签退时间")
+    reason = forms.CharField(
+        label="补登原因", max_length=200, error_messages={"max_length": "补登原因不能超过200个字"}
+    )
+
+
 class PhotoForm(StyledForm):
     """Staff upload a photo of the service on the order page. The size is bounded before
     the file is read, the type sniffed from its first bytes (``services.claims.photo_kind``,

@@ -277,6 +277,17 @@ class Claim(models.Model):
     assigned_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
+    # A check-out the volunteer forgot, recorded afterwards by the community
+    # (``services.checkout.record_checkout``): who recorded it and why.
+    checkout_recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="补登签退人",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    checkout_reason = models.CharField("补登签退原因", max_length=200, blank=True)
 
     scope = Scope(
         capability=Cap.SERVING_VIEW, region="order__community", unit="order__work_order__unit"

@@ -11,9 +11,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("", orders.order_list, name="orders"),
     path("orders/new/", orders.order_new, name="order-new"),
     path("orders/<int:pk>/", orders.order_detail, name="order"),
-    # before the actions' pattern, which would take "photos" and "contact" as an action
+    # before the actions' pattern, which would take "photos", "contact" and "checkout" as an action
     path("orders/<int:pk>/photos/", orders.order_photo, name="order-photo"),
     path("orders/<int:pk>/contact/", orders.order_contact, name="order-contact"),
+    path("orders/<int:pk>/checkout/", orders.order_checkout, name="order-checkout"),
     path("orders/<int:pk>/<str:action>/", orders.order_action, name="order-action"),
     path("convert/<int:appeal_pk>/", orders.convert, name="convert"),
     path("photos/<str:token>/", orders.photo, name="photo"),

@@ -1,5 +1,6 @@
 """The serving services (the only writers of this app's rows). Import from the package."""
 
+from .checkout import record_checkout
 from .claims import (
     add_photo,
     assign,
@@ -46,6 +47,7 @@ __all__ = [
     "progress",
     "rank",
     "read_token",
+    "record_checkout",
     "reply_appeal",
     "report_member",
     "report_organization",

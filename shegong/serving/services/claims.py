@@ -35,7 +35,7 @@ from shegong.volunteers.services.common import get_policy as volunteer_policy
 from ..choices import ClaimStatus, OrderStatus
 from ..models import Claim, DualReport, OrderPhoto, ServiceOrder
 from .common import get_policy, load_order
-from .matching import ACTIVE_CLAIMS, exclusion_reason
+from .matching import exclusion_reason, open_claims_of
 
 TOKEN_SALT = "shegong.serving.checkin"  # noqa: S105 — a signing namespace, not a secret
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
@@ -56,7 +56,7 @@ def _eligible(volunteer: Volunteer, order: ServiceOrder, now: datetime) -> DualR
         home = volunteer.region.path
         if district is None or not home.startswith(district.path):
             raise DomainError("该服务不在您居住的区县，也不是您报到的社区")
-    open_claims = Claim.objects.filter(volunteer=volunteer, status__in=ACTIVE_CLAIMS).count()
+    open_claims = open_claims_of(volunteer.pk)
     why_not = exclusion_reason(
         volunteer,
         order,
@@ -193,7 +193,7 @@ def read_token(token: str) -> int:
     return order_id
 
 
-def _hours(start: datetime, end: datetime) -> Decimal:
+def served_hours(start: datetime, end: datetime) -> Decimal:
     policy = volunteer_policy()
     seconds = max(0, int((end - start).total_seconds()))
     step = max(1, policy.rounding_minutes) * 60
@@ -232,7 +232,7 @@ def scan(*, volunteer_id: int, token: str, now: datetime | None = None) -> Claim
             claim.status = ClaimStatus.OUT
             claim.checked_out_at = now
             # the overlap of check-in → check-out with the service window (serving-rules)
-            claim.hours = _hours(
+            claim.hours = served_hours(
                 max(claim.checked_in_at or now, order.starts_at), min(now, order.ends_at)
             )
             action = "service_checked_out"

@@ -6,6 +6,7 @@ the appeals services with the order's evidence."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
@@ -30,6 +31,23 @@ from ..models import Claim, ServiceOrder
 from .common import load_order
 
 CONFIRMABLE = (OrderStatus.DONE, OrderStatus.FULL, OrderStatus.OPEN)
+
+
+def ledger_draft(claim: Claim, order: ServiceOrder, now: datetime) -> EntryDraft:
+    """The hours ledger entry of a served claim (kind 双报到 when claimed under a 双报到),
+    for the order's confirmation and for a check-out recorded after it alike."""
+    return EntryDraft(
+        volunteer_id=claim.volunteer_id,
+        kind=EntryKind.DUAL_REPORT if claim.report_id else EntryKind.SERVICE,
+        hours=claim.hours or Decimal("0"),
+        service_date=timezone.localdate(claim.checked_out_at or now),
+        region_id=order.community_id,
+        title=order.title,
+        organizer=order.community.name,
+        content=(order.report or order.title)[:255],
+        report_unit_id=claim.report.home_unit_id if claim.report else None,
+        source_ref=f"serving.claim:{claim.pk}",
+    )
 
 
 def _confirm(
@@ -58,22 +76,7 @@ def _confirm(
     Claim.objects.filter(
         order=order, status__in=[ClaimStatus.CLAIMED, ClaimStatus.ASSIGNED, ClaimStatus.IN]
     ).update(status=ClaimStatus.CANCELLED)
-    drafts = [
-        EntryDraft(
-            volunteer_id=claim.volunteer_id,
-            kind=EntryKind.DUAL_REPORT if claim.report_id else EntryKind.SERVICE,
-            hours=claim.hours,
-            service_date=timezone.localdate(claim.checked_out_at or now),
-            region_id=order.community_id,
-            title=order.title,
-            organizer=order.community.name,
-            content=(order.report or order.title)[:255],
-            report_unit_id=claim.report.home_unit_id if claim.report else None,
-            source_ref=f"serving.claim:{claim.pk}",
-        )
-        for claim in served
-        if claim.hours
-    ]
+    drafts = [ledger_draft(claim, order, now) for claim in served if claim.hours]
     label = "居民短信确认" if method == ConfirmMethod.SMS else ""
     entries = append_entries(
         drafts, confirmer=actor, now=now, cause="service_order_confirmed", confirmer_label=label

@@ -151,6 +151,12 @@ def exclusion_reason(
     return None
 
 
+def open_claims_of(volunteer_id: int) -> int:
+    """The volunteer's claims not yet served (the open-claims limit counts these) — read
+    the same way by a claim and by the portal's nearby list."""
+    return Claim.objects.filter(volunteer_id=volunteer_id, status__in=ACTIVE_CLAIMS).count()
+
+
 def ring_paths(community_path: str) -> list[str]:
     """The paths of the rings around a community: itself, its street, its district."""
     return list(reversed(path_prefixes(community_path)))[: len(DISTANCE_SCORE)]

@@ -16,7 +16,7 @@ from shegong.volunteers.services.common import get_policy as volunteer_policy
 from ..choices import OPEN_ORDER_STATES, ClaimStatus
 from ..models import Claim, DualReport, ServiceOrder
 from .common import get_policy
-from .matching import barred_as_minor
+from .matching import barred_as_minor, exclusion_reason, open_claims_of
 
 
 @dataclass
@@ -24,6 +24,8 @@ class Nearby:
     order: ServiceOrder
     distance: str
     claimed: bool
+    # why the volunteer may not claim it (the claim's own reason), or ""
+    blocked: str = ""
 
 
 def _district_path(volunteer: Volunteer) -> str:
@@ -35,7 +37,12 @@ def _district_path(volunteer: Volunteer) -> str:
 def nearby_orders(volunteer: Volunteer, limit: int = 50) -> list[Nearby]:
     """Open orders in the communities the volunteer reported to or in their district,
     nearest first (own community, reported community, street, district); for a minor,
-    without the vulnerable residents' orders a claim would refuse (``barred_as_minor``)."""
+    without the vulnerable residents' orders a claim would refuse (``barred_as_minor``).
+
+    Each order not yet claimed carries ``blocked``: the reason the claim would refuse it
+    (``matching.exclusion_reason`` with the same open-claims count — not in the register,
+    no guardian consent, too many no-shows for a vulnerable resident, too many open
+    claims), so the list never offers what the claim refuses."""
     reported = list(
         DualReport.objects.active()
         .filter(volunteer=volunteer)
@@ -56,10 +63,24 @@ def nearby_orders(volunteer: Volunteer, limit: int = 50) -> list[Nearby]:
     )
     home = volunteer.region.path
     today, policy, adult_age = timezone.localdate(), get_policy(), volunteer_policy().adult_age
+    open_claims = open_claims_of(volunteer.pk)
     rows = []
     for order in qs:
         if barred_as_minor(volunteer, order, today=today, policy=policy, adult_age=adult_age):
             continue
+        blocked = ""
+        if order.pk not in mine:
+            blocked = (
+                exclusion_reason(
+                    volunteer,
+                    order,
+                    today=today,
+                    policy=policy,
+                    adult_age=adult_age,
+                    open_claims=open_claims,
+                )
+                or ""
+            )
         path = order.community.path
         if home.startswith(path):
             rank, label = 0, "本社区"
@@ -69,7 +90,7 @@ def nearby_orders(volunteer: Volunteer, limit: int = 50) -> list[Nearby]:
             rank, label = 2, "同街道"
         else:
             rank, label = 3, "同区县"
-        rows.append((rank, Nearby(order, label, order.pk in mine)))
+        rows.append((rank, Nearby(order, label, order.pk in mine, blocked)))
     rows.sort(key=lambda r: (r[0], r[1].order.starts_at))
     return [r[1] for r in rows[:limit]]
 
@@ -83,8 +104,11 @@ def my_claims(volunteer: Volunteer) -> list[Claim]:
     )
 
 
-def order_for_volunteer(volunteer: Volunteer, order_id: int) -> tuple[ServiceOrder, Claim | None]:
-    """An order the volunteer may see: one near them, or one they claimed."""
+def order_for_volunteer(
+    volunteer: Volunteer, order_id: int
+) -> tuple[ServiceOrder, Claim | None, str]:
+    """An order the volunteer may see: one near them, or one they claimed; with the reason
+    they may not claim it (the nearby list's ``blocked``), or ""."""
     order = ServiceOrder.objects.select_related("community").filter(pk=order_id).first()
     claim = (
         Claim.objects.live().filter(order_id=order_id, volunteer=volunteer).first()
@@ -93,9 +117,12 @@ def order_for_volunteer(volunteer: Volunteer, order_id: int) -> tuple[ServiceOrd
     )
     if order is None:
         raise LookupError(order_id)
-    if claim is None and order.pk not in {n.order.pk for n in nearby_orders(volunteer, 500)}:
+    if claim is not None:
+        return order, claim, ""
+    row = next((n for n in nearby_orders(volunteer, 500) if n.order.pk == order.pk), None)
+    if row is None:
         raise LookupError(order_id)
-    return order, claim
+    return order, None, row.blocked
 
 
 def order_by_number(number: str) -> ServiceOrder | None:

@@ -51,6 +51,10 @@ PAGES: dict[str, Row] = {
             "handler_unit_a handler_unit_b street_south vm_south=404",
         ),
     ),
+    # 补登签退 (POST only): the managers in scope; nothing posted: 422 (the page again).
+    "serving:order-checkout": staff(
+        405, post=staff(403, "dept_admin street_north community_north=422", "street_south=404")
+    ),
     "serving:convert": staff(
         403,
         "dispatcher street_north community_north=ok",
@@ -102,6 +106,7 @@ SAMPLES: dict[str, Callable[[World, dict[str, object]], dict[str, object]]] = {
     },
     "serving:order-photo": _pk("serving_order"),
     "serving:order-contact": _pk("serving_order"),
+    "serving:order-checkout": _pk("serving_order"),
     "serving:convert": lambda w, o: {"appeal_pk": getattr(o["appeal"], "pk", 0)},
     "serving:photo": lambda w, o: {"token": getattr(o["serving_photo"], "token", "")},
     "serving:report-end": _pk("serving_report"),

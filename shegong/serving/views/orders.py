@@ -30,7 +30,7 @@ from shegong.regions.models import Region
 
 from .. import services
 from ..choices import OPEN_ORDER_STATES, OrderStatus
-from ..forms import NeedFields, NeedForm, PhotoForm
+from ..forms import CheckoutForm, NeedFields, NeedForm, PhotoForm
 from ..models import OrderPhoto, ServiceOrder
 from ..services.contact import may_reveal_contact, may_see_resident, reveal_contact
 from ..services.needs import CANCEL_REASON_MAX, communities_for
@@ -182,9 +182,10 @@ def _detail_page(
     *,
     cancel_error: str = "",
     cancel_reason: str = "",
+    checkout: CheckoutForm | None = None,
 ) -> HttpResponse:
-    """The order page; a refused cancel shows it again (422) with the error and the typed
-    reason in the open cancel form."""
+    """The order page; a refused cancel or 补登签退 shows it again (422) with the error and
+    the typed values in the open form."""
     user = request.user
     can_manage = has_capability(user, Cap.SERVING_MANAGE)
     suggestions = None
@@ -221,10 +222,51 @@ def _detail_page(
             "cancel_error": cancel_error,
             "cancel_reason": cancel_reason,
             "cancel_reason_max": CANCEL_REASON_MAX,
+            "checkout": _checkout_context(checkout),
             "breadcrumbs": [("服务订单", reverse("serving:orders")), (order.number, None)],
         },
-        status=422 if cancel_error else 200,
+        status=422 if cancel_error or checkout is not None else 200,
     )
+
+
+def _checkout_context(form: CheckoutForm | None) -> dict[str, object]:
+    """The refused 补登签退: its claim (whose form opens), typed values and first error."""
+    if form is None:
+        return {}
+    errors = [str(e) for field in form.errors.values() for e in field]
+    return {
+        "claim": parse_id(str(form.data.get("claim", ""))),
+        "at": form.data.get("at", ""),
+        "reason": form.data.get("reason", ""),
+        "error": errors[0] if errors else "",
+    }
+
+
+@login_required
+@require_POST
+def order_checkout(request: AuthedHttpRequest, pk: int) -> HttpResponse:
+    """补登签退: the community records the check-out a volunteer forgot
+    (``services.record_checkout``). Refused: the page again (422) with the typed values."""
+    need_capability(request, Cap.SERVING_VIEW)
+    need_capability(request, Cap.SERVING_MANAGE)
+    order = get_visible_or_404(ServiceOrder, request.user, pk=pk)
+    form = CheckoutForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        if not order.claims.filter(pk=data["claim"]).exists():
+            form.add_error("claim", "请选择本订单的志愿者")
+        else:
+            try:
+                claim = services.record_checkout(
+                    actor=request.user, claim_id=data["claim"], at=data["at"], reason=data["reason"]
+                )
+            except DomainError as exc:
+                form.add_error(None, exc.message)
+            else:
+                note = "，服务时长已记入志愿服务台账" if claim.entry_id else ""
+                messages.success(request, f"已补登签退，本次{claim.hours}小时{note}")
+                return redirect("serving:order", pk=order.pk)
+    return _detail_page(request, order, checkout=form)
 
 
 ACTION_CAPS = {

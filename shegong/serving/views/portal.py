@@ -157,7 +157,7 @@ def order(request: HtmxHttpRequest, pk: int) -> HttpResponse:
     if isinstance(volunteer, HttpResponse):
         return volunteer
     try:
-        row, claim = reads.order_for_volunteer(volunteer, pk)
+        row, claim, blocked = reads.order_for_volunteer(volunteer, pk)
     except LookupError:
         raise Http404 from None
     form = ServiceReportForm(request.POST or None, request.FILES or None)
@@ -185,6 +185,7 @@ def order(request: HtmxHttpRequest, pk: int) -> HttpResponse:
         {
             "order": row,
             "claim": claim,
+            "blocked": blocked,
             "form": form,
             "can_report": claim is not None and claim.status == ClaimStatus.OUT,
             "page_title": row.title,
