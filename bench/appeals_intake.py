@@ -160,7 +160,9 @@ class RowFactory:
     of database values for ``executemany``.
     """
 
-    def __init__(self, rng: random.Random, *, copy: bool = False) -> None:
+    def __init__(
+        self, rng: random.Random, *, copy: bool = False, categories: tuple[str, ...] = ()
+    ) -> None:
         from django.db import connection
 
         from shegong.appeals.choices import KIND_STREAM, STREAM_PREFIX
@@ -181,6 +183,7 @@ class RowFactory:
         self.messages, self.source = load_messages()
         encode: Any = _copy_value if copy else (lambda v: v)
         self.encode = encode
+        self.categories = [encode(c) for c in categories]
         if copy:
             self.when: Any = datetime.isoformat
             self.flag: Any = {True: "t", False: "f"}.__getitem__
@@ -257,6 +260,8 @@ class RowFactory:
         row[i["body"]] = body
         row[i["masked_search_text"]] = masked
         row[i["region_id"]] = region_id
+        if self.categories:  # 一级 category by id, as an UPDATE … CASE id % n would give
+            row[i["category_l1"]] = self.categories[pk % len(self.categories)]
         row[i["address"]] = f"{place}{rng.randint(1, 40)}号楼附近"
         row[i["petitioner_id"]] = rng.choice(self.petitioners)
         row[i["identity_confidential"]] = self.flag(rng.random() < 0.05)
@@ -358,15 +363,18 @@ def _drop_secondary_indexes(tables: list[str]) -> list[str]:
     return [definition for _, definition in found]
 
 
-def _load_range(job: tuple[int, int, int, int, int, datetime, timedelta, list[int]]) -> int:
+LoadJob = tuple[int, int, int, int, int, datetime, timedelta, list[int], tuple[str, ...]]
+
+
+def _load_range(job: LoadJob) -> int:
     """Write history rows ``lo``..``hi``-1 (runs in a worker process on PostgreSQL)."""
     from django.db import connection, transaction
 
     from shegong.appeals.models import Appeal, AppealEvent
 
-    lo, hi, count, start_id, start_event, first, span, petitioners = job
+    lo, hi, count, start_id, start_event, first, span, petitioners, categories = job
     rng = random.Random(lo)
-    factory = RowFactory(rng, copy=connection.vendor == "postgresql")
+    factory = RowFactory(rng, copy=connection.vendor == "postgresql", categories=categories)
     factory.add_petitioners(petitioners)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -391,8 +399,18 @@ def _load_range(job: tuple[int, int, int, int, int, datetime, timedelta, list[in
     return hi - lo
 
 
-def preload_history(count: int, rng: random.Random, log: Any, workers: int) -> dict[str, Any]:
-    """Bulk path for --history only: earlier appeals + one 'registered' event each."""
+def preload_history(
+    count: int,
+    rng: random.Random,
+    log: Any,
+    workers: int,
+    *,
+    categories: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Bulk path for --history only: earlier appeals + one 'registered' event each.
+
+    ``categories``: give each row the 一级 category ``categories[id % len]`` (default: none,
+    as the model's default)."""
     import multiprocessing
 
     from django.db import connection
@@ -418,7 +436,11 @@ def preload_history(count: int, rng: random.Random, log: Any, workers: int) -> d
     rebuild = _drop_secondary_indexes(tables) if postgres else []
     step = 250_000
     jobs = [
-        (lo, min(lo + step, count), count, start_id, start_event, first, span, petitioners)
+        (
+            lo,
+            min(lo + step, count),
+            *(count, start_id, start_event, first, span, petitioners, categories),
+        )
         for lo in range(0, count, step)
     ]
     written = 0
@@ -459,6 +481,61 @@ def preload_history(count: int, rng: random.Random, log: Any, workers: int) -> d
         "load_seconds": round(load_seconds, 1),
         "rows_per_s": round(count / max(seconds, 1e-9)),
     }
+
+
+def add_closed_work_orders() -> int:
+    """One closed lead work order per finished history appeal that has a lead unit, built
+    from the appeal row in one INSERT … SELECT (defaults from the model's field list)."""
+    from django.db import connection
+
+    from shegong.appeals.models import Appeal, WorkOrder
+
+    fields = [f for f in WorkOrder._meta.concrete_fields if f.attname != "id"]
+    from_appeal = {
+        "appeal_id": "a.id",
+        "unit_id": "a.lead_unit_id",
+        "dispatched_at": "a.accepted_at",
+        "sign_due_at": "a.accepted_at",
+        "signed_at": "a.accepted_at",
+        "due_at": "a.replied_at",
+        "replied_at": "a.replied_at",
+        "closed_at": "a.closed_at",
+        "reply_text": "a.reply_text",
+    }
+    fixed = {"role": "lead", "status": "closed"}
+    columns, selects, params = [], [], []
+    for f in fields:
+        columns.append(f'"{f.column}"')
+        if f.attname in from_appeal:
+            selects.append(from_appeal[f.attname])
+        elif f.attname in fixed:
+            selects.append("%s")
+            params.append(fixed[f.attname])
+        else:
+            default = f.get_default()
+            if hasattr(default, "value"):
+                default = default.value
+            if isinstance(default, (dict, list)):
+                default = json.dumps(default)
+            selects.append("%s")
+            params.append(default)
+    table, source = WorkOrder._meta.db_table, Appeal._meta.db_table
+    sql = (  # names from the models' metadata
+        f'INSERT INTO "{table}" ({", ".join(columns)}) '  # noqa: S608
+        f'SELECT {", ".join(selects)} FROM "{source}" a '
+        "WHERE a.lead_unit_id IS NOT NULL AND a.status = 'closed' AND a.id > %s"
+    )
+    demo_max = WorkOrder.objects.order_by("-appeal_id").values_list("appeal_id", flat=True).first()
+    postgres = connection.vendor == "postgresql"
+    rebuild = _drop_secondary_indexes([table]) if postgres else []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, demo_max or 0])
+        written = cursor.rowcount
+        if postgres:
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+        for statement in rebuild:
+            cursor.execute(statement)
+    return written
 
 
 HISTORY_END_DAYS = 130  # history ends before the demo's 120 days would start
