@@ -242,7 +242,8 @@ def main() -> None:
     parser.add_argument(
         "--data-dir",
         help="SQLite: keep the data in this directory and re-use it when it already holds "
-        "--appeals appeals (the rollup is rebuilt either way)",
+        "--appeals appeals; with --keep-db: the directory of that database's keys (a kept "
+        "PostgreSQL database is unreadable without the keys it was built with)",
     )
     parser.add_argument(
         "--keep-db",
@@ -262,8 +263,8 @@ def main() -> None:
     if args.inner:
         print(json.dumps(run(args), ensure_ascii=False))
         return
-    if args.data_dir and args.postgres:
-        raise SystemExit("--data-dir 只用于 SQLite")
+    if args.data_dir and args.postgres and not args.keep_db:
+        raise SystemExit("--data-dir 只用于 SQLite，或与 --keep-db 同用（保存该库的密钥）")
     if args.keep_db and not args.postgres:
         raise SystemExit("--keep-db 只用于 PostgreSQL")
     with contextlib.ExitStack() as stack:
