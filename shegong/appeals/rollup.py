@@ -270,7 +270,9 @@ _COUNTS = ("registered", "open", "closed", "group", "headcount")
 def _insert_all() -> None:
     """Every day row in one ``INSERT … SELECT`` over ``aggregate(every appeal)`` (the very
     query ``_recompute`` reads), then every month row in one over the day rows: the
-    database groups millions of appeals without a row passing through Python."""
+    database groups millions of appeals without a row passing through Python. Written in
+    (day, region, category) order: a period's rows lie together in the table (grouped by
+    hash they were scattered, ~1.5 rows per page read at 5,000,000 appeals)."""
     columns = ", ".join(f'"{c}"' for c in ("day", "region_id", "category", *_COUNTS))
     day_sql, day_params = aggregate(Appeal.objects.all()).query.sql_with_params()
     months = (
@@ -288,13 +290,14 @@ def _insert_all() -> None:
         cursor.execute(
             f'INSERT INTO "{AppealDayStat._meta.db_table}" ({columns}) '  # noqa: S608
             "SELECT t.day, t.region_id, t.category_l1, t.n, t.n_open, t.n_closed, t.n_group, "
-            f"COALESCE(t.n_headcount, 0) FROM ({day_sql}) t",
+            f"COALESCE(t.n_headcount, 0) FROM ({day_sql}) t ORDER BY 1, 2, 3",
             day_params,
         )
         cursor.execute(
             f'INSERT INTO "{AppealMonthStat._meta.db_table}" ({month_columns}) '  # noqa: S608
             "SELECT t.m, t.region_id, t.category, COALESCE(t.r, 0), COALESCE(t.o, 0), "
-            f"COALESCE(t.c, 0), COALESCE(t.g, 0), COALESCE(t.h, 0) FROM ({month_sql}) t",
+            f"COALESCE(t.c, 0), COALESCE(t.g, 0), COALESCE(t.h, 0) FROM ({month_sql}) t "
+            "ORDER BY 1, 2, 3",
             month_params,
         )
 
