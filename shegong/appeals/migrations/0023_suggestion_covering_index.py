@@ -20,6 +20,6 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='appeal',
-            index=models.Index(condition=models.Q(('stream', 'suggestion')), fields=['region', 'registered_at', 'kind', 'id'], name='appeal_suggestion_covering'),
+            index=models.Index(condition=models.Q(('stream', 'suggestion')), fields=['region', 'registered_at', 'kind', 'id', 'stream'], name='appeal_suggestion_covering'),
         ),
     ]
