@@ -160,7 +160,9 @@ class RowFactory:
     of database values for ``executemany``.
     """
 
-    def __init__(self, rng: random.Random, *, copy: bool = False) -> None:
+    def __init__(
+        self, rng: random.Random, *, copy: bool = False, categories: tuple[str, ...] = ()
+    ) -> None:
         from django.db import connection
 
         from shegong.appeals.choices import KIND_STREAM, STREAM_PREFIX
@@ -181,6 +183,7 @@ class RowFactory:
         self.messages, self.source = load_messages()
         encode: Any = _copy_value if copy else (lambda v: v)
         self.encode = encode
+        self.categories = [encode(c) for c in categories]
         if copy:
             self.when: Any = datetime.isoformat
             self.flag: Any = {True: "t", False: "f"}.__getitem__
@@ -257,6 +260,8 @@ class RowFactory:
         row[i["body"]] = body
         row[i["masked_search_text"]] = masked
         row[i["region_id"]] = region_id
+        if self.categories:  # 一级 category by id, as an UPDATE … CASE id % n would give
+            row[i["category_l1"]] = self.categories[pk % len(self.categories)]
         row[i["address"]] = f"{place}{rng.randint(1, 40)}号楼附近"
         row[i["petitioner_id"]] = rng.choice(self.petitioners)
         row[i["identity_confidential"]] = self.flag(rng.random() < 0.05)
@@ -358,15 +363,62 @@ def _drop_secondary_indexes(tables: list[str]) -> list[str]:
     return [definition for _, definition in found]
 
 
-def _load_range(job: tuple[int, int, int, int, int, datetime, timedelta, list[int]]) -> int:
+LoadJob = tuple[int, int, int, int, int, datetime, timedelta, list[int], tuple[str, ...]]
+
+
+# The SQLite search indexes' triggers on appeals_appeal (migrations 0014 and 0018) and what
+# re-creates each set with its index rebuilt in one pass over the table.
+SQLITE_SEARCH_TRIGGERS = {
+    "appeals_appeal_fts_ai": "fts",
+    "appeals_appeal_fts_ad": "fts",
+    "appeals_appeal_fts_au": "fts",
+    "appeals_appeal_grams_ai": "grams",
+    "appeals_appeal_grams_ad": "grams",
+    "appeals_appeal_grams_au": "grams",
+}
+
+
+def _drop_sqlite_search_triggers() -> set[str]:
+    """SQLite bulk-load practice: the per-row triggers that keep the two FTS5 indexes
+    (trigram, and grams through the Python function ``shegong_grams``) cost two thirds of
+    the load (bench/README.md); drop them, load, then ``_rebuild_sqlite_search`` indexes
+    every row in one pass and re-creates them. Returns the index kinds dropped."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s",
+            ["appeals_appeal"],
+        )
+        names = [name for (name,) in cursor.fetchall() if name in SQLITE_SEARCH_TRIGGERS]
+        for name in names:
+            cursor.execute(f'DROP TRIGGER "{name}"')  # a name from the constant above
+    return {SQLITE_SEARCH_TRIGGERS[name] for name in names}
+
+
+def _rebuild_sqlite_search(kinds: set[str]) -> None:
+    """Re-create the dropped triggers; with them missing, the products' installers rebuild
+    the index from every row first (FTS5 'rebuild'; the grams refilled by one INSERT …
+    SELECT shegong_grams(...)) — what the triggers would have written row by row."""
+    from django.db import connection
+
+    from shegong.appeals import search, search_short
+
+    if "fts" in kinds:
+        search.install_sqlite_fts(connection, create=False)
+    if "grams" in kinds:
+        search_short.install_sqlite_grams(connection, create=False)
+
+
+def _load_range(job: LoadJob) -> int:
     """Write history rows ``lo``..``hi``-1 (runs in a worker process on PostgreSQL)."""
     from django.db import connection, transaction
 
     from shegong.appeals.models import Appeal, AppealEvent
 
-    lo, hi, count, start_id, start_event, first, span, petitioners = job
+    lo, hi, count, start_id, start_event, first, span, petitioners, categories = job
     rng = random.Random(lo)
-    factory = RowFactory(rng, copy=connection.vendor == "postgresql")
+    factory = RowFactory(rng, copy=connection.vendor == "postgresql", categories=categories)
     factory.add_petitioners(petitioners)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
@@ -391,8 +443,18 @@ def _load_range(job: tuple[int, int, int, int, int, datetime, timedelta, list[in
     return hi - lo
 
 
-def preload_history(count: int, rng: random.Random, log: Any, workers: int) -> dict[str, Any]:
-    """Bulk path for --history only: earlier appeals + one 'registered' event each."""
+def preload_history(
+    count: int,
+    rng: random.Random,
+    log: Any,
+    workers: int,
+    *,
+    categories: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """Bulk path for --history only: earlier appeals + one 'registered' event each.
+
+    ``categories``: give each row the 一级 category ``categories[id % len]`` (default: none,
+    as the model's default)."""
     import multiprocessing
 
     from django.db import connection
@@ -416,9 +478,14 @@ def preload_history(count: int, rng: random.Random, log: Any, workers: int) -> d
     tables = [Appeal._meta.db_table, AppealEvent._meta.db_table]
     postgres = connection.vendor == "postgresql"
     rebuild = _drop_secondary_indexes(tables) if postgres else []
+    search_indexes = set() if postgres else _drop_sqlite_search_triggers()
     step = 250_000
     jobs = [
-        (lo, min(lo + step, count), count, start_id, start_event, first, span, petitioners)
+        (
+            lo,
+            min(lo + step, count),
+            *(count, start_id, start_event, first, span, petitioners, categories),
+        )
         for lo in range(0, count, step)
     ]
     written = 0
@@ -435,6 +502,9 @@ def preload_history(count: int, rng: random.Random, log: Any, workers: int) -> d
             rate = written / (time.monotonic() - started)
             log(f"history {written:,}/{count:,} ({rate:,.0f} rows/s)")
     load_seconds = time.monotonic() - started
+    if search_indexes:
+        _rebuild_sqlite_search(search_indexes)
+        log(f"search indexes rebuilt ({time.monotonic() - started - load_seconds:.0f} s)")
     with connection.cursor() as cursor:
         if postgres:
             cursor.execute("SET maintenance_work_mem = '512MB'")
@@ -446,6 +516,11 @@ def preload_history(count: int, rng: random.Random, log: Any, workers: int) -> d
                     f'(SELECT MAX(id) FROM "{table}"))'
                 )
                 cursor.execute(sql)
+            # what autovacuum does to a table after millions of inserts, done now: the
+            # visibility map that lets the planner answer from an index only (the 人民建议
+            # count, bench/README.md)
+            for table in tables:
+                cursor.execute(f'VACUUM "{table}"')
         cursor.execute("ANALYZE")
     seconds = time.monotonic() - started
     return {
@@ -454,11 +529,68 @@ def preload_history(count: int, rng: random.Random, log: Any, workers: int) -> d
         "petitioner_pool": len(people),
         "method": "COPY" if postgres else "executemany",
         "workers": workers if postgres else 1,
-        "indexes_rebuilt_after_load": len(rebuild),
+        "indexes_rebuilt_after_load": len(rebuild) + len(search_indexes),
         "seconds": round(seconds, 1),
         "load_seconds": round(load_seconds, 1),
         "rows_per_s": round(count / max(seconds, 1e-9)),
     }
+
+
+def add_closed_work_orders() -> int:
+    """One closed lead work order per finished history appeal that has a lead unit, built
+    from the appeal row in one INSERT … SELECT (defaults from the model's field list)."""
+    from django.db import connection
+
+    from shegong.appeals.models import Appeal, WorkOrder
+
+    fields = [f for f in WorkOrder._meta.concrete_fields if f.attname != "id"]
+    from_appeal = {
+        "appeal_id": "a.id",
+        "unit_id": "a.lead_unit_id",
+        "dispatched_at": "a.accepted_at",
+        "sign_due_at": "a.accepted_at",
+        "signed_at": "a.accepted_at",
+        "due_at": "a.replied_at",
+        "replied_at": "a.replied_at",
+        "closed_at": "a.closed_at",
+        "reply_text": "a.reply_text",
+    }
+    fixed = {"role": "lead", "status": "closed"}
+    columns, selects, params = [], [], []
+    for f in fields:
+        columns.append(f'"{f.column}"')
+        if f.attname in from_appeal:
+            selects.append(from_appeal[f.attname])
+        elif f.attname in fixed:
+            selects.append("%s")
+            params.append(fixed[f.attname])
+        else:
+            default = f.get_default()
+            if hasattr(default, "value"):
+                default = default.value
+            if isinstance(default, (dict, list)):
+                default = json.dumps(default)
+            selects.append("%s")
+            params.append(default)
+    table, source = WorkOrder._meta.db_table, Appeal._meta.db_table
+    sql = (  # names from the models' metadata
+        f'INSERT INTO "{table}" ({", ".join(columns)}) '  # noqa: S608
+        f'SELECT {", ".join(selects)} FROM "{source}" a '
+        "WHERE a.lead_unit_id IS NOT NULL AND a.status = 'closed' AND a.id > %s"
+    )
+    demo_max = WorkOrder.objects.order_by("-appeal_id").values_list("appeal_id", flat=True).first()
+    postgres = connection.vendor == "postgresql"
+    rebuild = _drop_secondary_indexes([table]) if postgres else []
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, demo_max or 0])
+        written = cursor.rowcount
+        if postgres:
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+        for statement in rebuild:
+            cursor.execute(statement)
+        if postgres:
+            cursor.execute(f'VACUUM "{table}"')
+    return written
 
 
 HISTORY_END_DAYS = 130  # history ends before the demo's 120 days would start

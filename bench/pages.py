@@ -49,6 +49,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from appeals_intake import (  # the bench's shared helpers
     PG_DEFAULT,
+    add_closed_work_orders,
     free_port,
     percentile,
     preload_history,
@@ -75,54 +76,6 @@ def _django() -> None:
     django.setup()
 
 
-def _work_orders() -> int:
-    """One closed lead work order per finished history appeal that has a lead unit, built
-    from the appeal row in one INSERT … SELECT (defaults from the model's field list)."""
-    from django.db import connection
-
-    from shegong.appeals.models import Appeal, WorkOrder
-
-    fields = [f for f in WorkOrder._meta.concrete_fields if f.attname != "id"]
-    from_appeal = {
-        "appeal_id": "a.id",
-        "unit_id": "a.lead_unit_id",
-        "dispatched_at": "a.accepted_at",
-        "sign_due_at": "a.accepted_at",
-        "signed_at": "a.accepted_at",
-        "due_at": "a.replied_at",
-        "replied_at": "a.replied_at",
-        "closed_at": "a.closed_at",
-        "reply_text": "a.reply_text",
-    }
-    fixed = {"role": "lead", "status": "closed"}
-    columns, selects, params = [], [], []
-    for f in fields:
-        columns.append(f'"{f.column}"')
-        if f.attname in from_appeal:
-            selects.append(from_appeal[f.attname])
-        elif f.attname in fixed:
-            selects.append("%s")
-            params.append(fixed[f.attname])
-        else:
-            default = f.get_default()
-            if hasattr(default, "value"):
-                default = default.value
-            if isinstance(default, (dict, list)):
-                default = json.dumps(default)
-            selects.append("%s")
-            params.append(default)
-    table, source = WorkOrder._meta.db_table, Appeal._meta.db_table
-    sql = (  # names from the models' metadata
-        f'INSERT INTO "{table}" ({", ".join(columns)}) '  # noqa: S608
-        f'SELECT {", ".join(selects)} FROM "{source}" a '
-        "WHERE a.lead_unit_id IS NOT NULL AND a.status = 'closed' AND a.id > %s"
-    )
-    demo_max = WorkOrder.objects.order_by("-appeal_id").values_list("appeal_id", flat=True).first()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, demo_max or 0])
-        return cursor.rowcount
-
-
 def phase_setup(args: argparse.Namespace) -> None:
     _django()
     from django.core.management import call_command
@@ -141,7 +94,7 @@ def phase_setup(args: argparse.Namespace) -> None:
     if args.history:
         out["history"] = preload_history(args.history, rng, log, args.history_workers)
         t = time.monotonic()
-        out["history"]["work_orders"] = _work_orders()
+        out["history"]["work_orders"] = add_closed_work_orders()
         # History rows bypass intake, which fills masked_search_text (what search reads);
         # the public texts carry no identifiers, so title + body stand in for the masked text.
         with connection.cursor() as cursor:

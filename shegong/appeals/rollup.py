@@ -22,9 +22,9 @@ from collections.abc import Iterable
 from datetime import timedelta
 from typing import TypedDict
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
 from .choices import OPEN_APPEAL_STATES, AppealStatus
@@ -248,7 +248,7 @@ def needs_sync() -> bool:
 
 
 def rebuild_days(days: Iterable[datetime.date] | None = None) -> set[datetime.date]:
-    """Recompute ``days`` (all days when None): the whole table, month by month."""
+    """Recompute ``days``; all days when None: the whole table, set-based."""
     if days is not None:
         wanted = set(days)
         _recompute(wanted)
@@ -259,20 +259,47 @@ def rebuild_days(days: Iterable[datetime.date] | None = None) -> set[datetime.da
     AppealMonthStat.objects.all().delete()
     if first is None or last is None:
         return set()
+    _insert_all()
     start = timezone.localdate(first)
-    end = timezone.localdate(last)
-    all_days: set[datetime.date] = set()
-    month = start.replace(day=1)
-    while month <= end:  # month by month, so each month's row is written once
-        chunk = {
-            month + timedelta(days=i)
-            for i in range((next_month(month) - month).days)
-            if start <= month + timedelta(days=i) <= end
-        }
-        _recompute(chunk)
-        all_days |= chunk
-        month = next_month(month)
-    return all_days
+    return {start + timedelta(days=i) for i in range((timezone.localdate(last) - start).days + 1)}
+
+
+_COUNTS = ("registered", "open", "closed", "group", "headcount")
+
+
+def _insert_all() -> None:
+    """Every day row in one ``INSERT … SELECT`` over ``aggregate(every appeal)`` (the very
+    query ``_recompute`` reads), then every month row in one over the day rows: the
+    database groups millions of appeals without a row passing through Python. Written in
+    (day, region, category) order: a period's rows lie together in the table (grouped by
+    hash they were scattered, ~1.5 rows per page read at 5,000,000 appeals)."""
+    columns = ", ".join(f'"{c}"' for c in ("day", "region_id", "category", *_COUNTS))
+    day_sql, day_params = aggregate(Appeal.objects.all()).query.sql_with_params()
+    months = (
+        AppealDayStat.objects.annotate(m=TruncMonth("day"))
+        .values("m", "region_id", "category")
+        .annotate(
+            r=Sum("registered"), o=Sum("open"), c=Sum("closed"), g=Sum("group"), h=Sum("headcount")
+        )
+        .order_by()
+    )
+    month_sql, month_params = months.query.sql_with_params()
+    month_columns = columns.replace('"day"', '"month"', 1)
+    with connection.cursor() as cursor:
+        # Table and column names are the models' own; the values are the ORM's parameters.
+        cursor.execute(
+            f'INSERT INTO "{AppealDayStat._meta.db_table}" ({columns}) '  # noqa: S608
+            "SELECT t.day, t.region_id, t.category_l1, t.n, t.n_open, t.n_closed, t.n_group, "
+            f"COALESCE(t.n_headcount, 0) FROM ({day_sql}) t ORDER BY 1, 2, 3",
+            day_params,
+        )
+        cursor.execute(
+            f'INSERT INTO "{AppealMonthStat._meta.db_table}" ({month_columns}) '  # noqa: S608
+            "SELECT t.m, t.region_id, t.category, COALESCE(t.r, 0), COALESCE(t.o, 0), "
+            f"COALESCE(t.c, 0), COALESCE(t.g, 0), COALESCE(t.h, 0) FROM ({month_sql}) t "
+            "ORDER BY 1, 2, 3",
+            month_params,
+        )
 
 
 def rebuild() -> int:

@@ -427,11 +427,15 @@ class Appeal(models.Model):
             # suggestions list read one period of them in a region subtree (``stream =
             # 'suggestion'`` implies the condition). With (region, registered_at) the planner,
             # which starts from the regions, reads only the suggestions (bench/README.md:
-            # 0.78 s → 0.04 s for a city's year at 600,000 appeals on SQLite).
+            # 0.78 s → 0.04 s for a city's year at 600,000 appeals on SQLite). ``kind``, ``id``
+            # and ``stream`` make it covering (the panel's count also filters on kind and
+            # stream and joins the evaluations by id; SQLite covers only the columns in the
+            # index, the condition's too): an index-only scan, where at 5,000,000 appeals
+            # PostgreSQL read one heap page per suggestion (a district's year: 354 → 41 ms).
             models.Index(
-                fields=["region", "registered_at"],
+                fields=["region", "registered_at", "kind", "id", "stream"],
                 condition=Q(stream=Stream.SUGGESTION),
-                name="appeal_suggestion_registered",
+                name="appeal_suggestion_covering",
             ),
         ]
 

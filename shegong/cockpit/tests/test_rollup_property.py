@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from shegong.appeals import rollup
 from shegong.appeals.choices import AppealKind, AppealStatus
-from shegong.appeals.models import Appeal, AppealDayStat
+from shegong.appeals.models import Appeal, AppealDayStat, AppealMonthStat
 from shegong.appeals.services import merge
 from shegong.appeals.services import workflow as wf
 from shegong.appeals.services.common import bump
@@ -142,10 +142,40 @@ def test_rollup_equals_direct_query_after_late_corrections(
 
 @time_machine.travel(at(2026, 3, 25, 9), tick=False)
 def test_rebuild_equals_direct_query(world: World, make_appeal: MakeAppeal) -> None:
+    # the set-based rebuild (one INSERT … SELECT): every column, groups with a headcount,
+    # closed and categorised rows, two regions, days in several months
     for day in range(5):
-        make_appeal(now=START + timedelta(days=day * 40), region_id=world.south_one.pk)
+        appeal = make_appeal(
+            now=START + timedelta(days=day * 40, hours=day * 5),
+            region_id=(world.south_one if day % 2 else world.north_one).pk,
+        )
+        appeal.category_l1 = CATEGORIES[day % 3]
+        appeal.is_group, appeal.headcount = day % 2 == 0, 4 + day
+        appeal.status = AppealStatus.CLOSED if day == 3 else appeal.status
+        bump(appeal, ["category_l1", "is_group", "headcount", "status"])
     rollup.rebuild()
     assert rows_of_rollup() == rows_of_direct()
+
+
+@time_machine.travel(at(2026, 3, 25, 9), tick=False)
+def test_rebuild_month_rows_are_the_sums_of_the_day_rows(
+    world: World, make_appeal: MakeAppeal
+) -> None:
+    for day in range(6):
+        appeal = make_appeal(now=START + timedelta(days=day * 17), region_id=world.south_one.pk)
+        appeal.is_group, appeal.headcount = True, 3
+        bump(appeal, ["is_group", "headcount"])
+    rollup.rebuild()
+    sums: dict[tuple[datetime.date, int, str], list[int]] = {}
+    for day, region, category, *counts in rows_of_rollup():
+        row = sums.setdefault((day.replace(day=1), region, category), [0] * 5)
+        row[:] = [a + b for a, b in zip(row, counts, strict=True)]
+    months = set(
+        AppealMonthStat.objects.values_list(
+            "month", "region_id", "category", "registered", "open", "closed", "group", "headcount"
+        )
+    )
+    assert months == {(*key, *counts) for key, counts in sums.items()}
 
 
 @time_machine.travel(at(2026, 3, 25, 9), tick=False)
