@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from uuid import UUID
 
 from django.db import connections, models, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
@@ -47,6 +50,10 @@ def reserve_ids(model: type[models.Model], count: int, using: str = "default") -
     raise NotImplementedError(f"reserve_ids: unsupported database {connection.vendor}")
 
 
+# A value ready for the driver (what ``get_db_prep_save`` returns for Shegong's columns).
+DbValue = int | float | Decimal | str | bytes | date | UUID | None
+
+
 def bulk_insert(
     model: type[models.Model], objs: Sequence[models.Model], using: str = "default"
 ) -> None:
@@ -77,7 +84,7 @@ def bulk_insert(
 def insert_columns(
     model: type[models.Model],
     names: Sequence[str],
-    rows: Sequence[Sequence[Any]],
+    rows: Sequence[Sequence[DbValue]],
     using: str = "default",
 ) -> None:
     """INSERT ``rows`` of values already prepared for the database (``get_db_prep_save``)
