@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from shegong.core.panels import CockpitQuery, Figure, Point, Series, region_root
 from shegong.core.roles import Cap
-from shegong.core.tree import subtree_q
+from shegong.core.tree import PATH_END, subtree_q
 from shegong.regions.models import Region
 from shegong.units.models import Unit
 
@@ -81,9 +81,18 @@ def where(query: CockpitQuery) -> Q:
     through the path index — no join per rollup row) and category."""
     root = region_root(query)
     q = _category_q(query, "category")
-    if root is not None:
+    if root is not None and not _whole_tree(root):
         q &= Q(region_id__in=Region.objects.filter(subtree_q(root)).values("pk"))
     return q
+
+
+def _whole_tree(root: str) -> bool:
+    """Whether the subtree at ``root`` holds every region (the city leader's): then every
+    rollup row is inside it (its region is a required key) and the rows need no region
+    condition. At metro size the condition is an IN list of 168,337 region ids, built again
+    for each of the panel's queries: 0.2–0.3 s each, 2.7 s for the 30-day appeals panel."""
+    outside = Q(path__lt=root) | Q(path__gte=root + PATH_END)
+    return not Region.objects.filter(outside).exists()
 
 
 def stats(query: CockpitQuery, start: datetime.date, end: datetime.date) -> QuerySet[AppealDayStat]:
