@@ -55,14 +55,7 @@ def drill_filters(filterset: AppealFilterSet, user: User) -> DrillFilters:
     if not form.is_valid():
         return DrillFilters([], [])
     data = form.cleaned_data
-    parts: list[str] = []
-    period = drill.date_range_phrase("登记日期", data.get("since"), data.get("until"))
-    if period:
-        parts.append(period)
-    region_id = data.get("region")
-    if region_id:
-        region = Region.objects.visible_to(user).filter(pk=region_id).only("name").first()
-        parts.append(drill.region_phrase(region.name if region else None))
+    parts = drill.period_and_region_parts(data, lambda pk: _region_name(user, pk))
     category = (data.get("category") or "").strip()
     if category:
         parts.append("诉求类别 未分类" if category == "-" else f"诉求类别 {category}")
@@ -78,3 +71,8 @@ def drill_filters(filterset: AppealFilterSet, user: User) -> DrillFilters:
     if data.get("counted"):
         parts.append("统计口径（不含检举控告类、已并入的重复件）")
     return DrillFilters(parts, _hidden(filterset))
+
+
+def _region_name(user: User, pk: int) -> str | None:
+    region = Region.objects.visible_to(user).filter(pk=pk).only("name").first()
+    return region.name if region else None

@@ -14,7 +14,7 @@ the list's own (each list knows how to name its region, unit or category). Templ
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from urllib.parse import urlencode
 
 from django import forms
@@ -66,3 +66,24 @@ def region_phrase(name: str | None) -> str:
     """A region filter (a subtree) by the region's name; ``None`` when the viewer cannot see
     the region (the list is then empty, and the name is not revealed)."""
     return f"区划 {name}（含下级）" if name else "区划（不可见）"
+
+
+def period_and_region_parts(
+    data: Mapping[str, object], region_name: Callable[[int], str | None]
+) -> list[str]:
+    """The phrases of the filters every drill-down list shares: the registration period
+    (``since``/``until``) and the region subtree (``region``; ``region_name`` looks the id up
+    within the viewer's scope, core knowing no regions)."""
+    parts: list[str] = []
+    since, until = data.get("since"), data.get("until")
+    period = date_range_phrase(
+        "登记日期",
+        since if isinstance(since, datetime.date) else None,
+        until if isinstance(until, datetime.date) else None,
+    )
+    if period:
+        parts.append(period)
+    region_id = data.get("region")
+    if isinstance(region_id, int) and region_id:
+        parts.append(region_phrase(region_name(region_id)))
+    return parts

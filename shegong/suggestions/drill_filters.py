@@ -27,14 +27,7 @@ def drill_filters(filterset: SuggestionFilterSet, user: User) -> drill.DrillFilt
     if not form.is_valid():
         return drill.DrillFilters([], [])
     data = form.cleaned_data
-    parts: list[str] = []
-    period = drill.date_range_phrase("登记日期", data.get("since"), data.get("until"))
-    if period:
-        parts.append(period)
-    region_id = data.get("region")
-    if region_id:
-        region = Region.objects.visible_to(user).filter(pk=region_id).only("name").first()
-        parts.append(drill.region_phrase(region.name if region else None))
+    parts = drill.period_and_region_parts(data, lambda pk: _region_name(user, pk))
     unit_id = data.get("unit")
     if unit_id:
         # Named as the list names it: through a suggestion the viewer may see (the
@@ -57,3 +50,8 @@ def narrowed(base: QuerySet[Appeal], filters: drill.DrillFilters) -> QuerySet[Ap
     for name, value in filters.hidden:
         data.appendlist(name, value)
     return SuggestionFilterSet(data, queryset=base).qs
+
+
+def _region_name(user: User, pk: int) -> str | None:
+    region = Region.objects.visible_to(user).filter(pk=pk).only("name").first()
+    return region.name if region else None
