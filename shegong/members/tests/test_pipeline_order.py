@@ -33,27 +33,36 @@ def _stored(member: Member) -> tuple[date | None, str]:
 
 @pytest.fixture
 def crowd(world, party, make_member) -> dict:
-    """60 applicants due soon in the branch, and one overdue applicant, created last, in a
-    branch whose path sorts after it."""
+    """60 applicants due soon in one branch, and one overdue applicant, created last, in a
+    branch whose path sorts after theirs. Paths are made of ids, and ids of a different
+    number of digits sort the other way as text ('/1000/' < '/997/'), so of two new branches
+    the one that sorts first by path takes the 60."""
     with PINNED:
-        for _ in range(60):
-            make_member(party.branch, "applicant", applied_on=date(2026, 6, 1))
-        late_branch = orgs.create_organization(
-            actor=world.root,
-            code="N-B9",
-            name="测试N-B9",
-            kind="branch",
-            region_id=world.north_one.pk,
-            parent_id=party.committee.pk,
+        branches = sorted(
+            (
+                orgs.create_organization(
+                    actor=world.root,
+                    code=f"N-B{n}",
+                    name=f"测试N-B{n}",
+                    kind="branch",
+                    region_id=world.north_one.pk,
+                    parent_id=party.committee.pk,
+                )
+                for n in (8, 9)
+            ),
+            key=lambda org: str(org.path),
         )
+        early_branch, late_branch = branches
+        for _ in range(60):
+            make_member(early_branch, "applicant", applied_on=date(2026, 6, 1))
         late = make_member(late_branch, "applicant", applied_on=date(2026, 1, 5))
-    return {"late": late, "late_branch": late_branch}
+    return {"late": late, "late_branch": late_branch, "early_branch": early_branch}
 
 
 @PINNED
-def test_the_overdue_branch_sorts_last_by_path(party, crowd: dict) -> None:
+def test_the_overdue_branch_sorts_last_by_path(crowd: dict) -> None:
     # the precondition of the next test: ordered by path, the overdue person is on page 2
-    assert str(crowd["late_branch"].path) > str(party.branch.path)
+    assert str(crowd["late_branch"].path) > str(crowd["early_branch"].path)
 
 
 @PINNED
