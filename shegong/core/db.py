@@ -50,6 +50,9 @@ def reserve_ids(model: type[models.Model], count: int, using: str = "default") -
     raise NotImplementedError(f"reserve_ids: unsupported database {connection.vendor}")
 
 
+# Any model field (a column of a bulk write).
+Column = models.Field[Any, Any]
+
 # A value ready for the driver (what ``get_db_prep_save`` returns for Shegong's columns).
 DbValue = int | float | Decimal | str | bytes | date | UUID | None
 
@@ -69,16 +72,53 @@ def bulk_insert(
     meta = model._meta
     with_pk = objs[0].pk is not None
     fields = [f for f in meta.concrete_fields if with_pk or not f.primary_key]
-    rows: list[list[Any]] = []
+    plain = [(f.attname, _plain_type(f)) for f in fields]
+    rows: list[list[DbValue]] = []
     for obj in objs:
         if (obj.pk is not None) != with_pk:
             raise ValueError("bulk_insert: either every row has its primary key or none has")
-        rows.append(
-            [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in fields]
-        )
+        values = obj.__dict__
+        row: list[DbValue] = []
+        for f, (attname, kind) in zip(fields, plain, strict=True):
+            value = values.get(attname, _MISSING) if kind is not None else _MISSING
+            if value is None or (type(value) is kind and isinstance(value, str | int)):
+                row.append(value)  # what get_db_prep_save returns for it, unchanged
+            else:
+                row.append(f.get_db_prep_save(f.pre_save(obj, True), connection=connection))
+        rows.append(row)
         obj._state.adding = False
         obj._state.db = using
     insert_columns(model, [f.attname for f in fields], rows, using=using)
+
+
+_MISSING = object()
+
+# Field classes whose ``pre_save`` reads the attribute and whose ``get_db_prep_save``
+# returns a value of this exact Python type unchanged (``to_python``/``int()`` of a str or
+# an int, on both backends): ``bulk_insert`` skips the call chain for those values. Exact
+# classes only — a subclass (an encrypted or path field) may prepare differently.
+_PLAIN: dict[type, type] = {
+    models.CharField: str,
+    models.TextField: str,
+    models.SlugField: str,
+    models.IntegerField: int,
+    models.BigIntegerField: int,
+    models.SmallIntegerField: int,
+    models.PositiveIntegerField: int,
+    models.PositiveBigIntegerField: int,
+    models.PositiveSmallIntegerField: int,
+    models.AutoField: int,
+    models.BigAutoField: int,
+    models.BooleanField: bool,
+}
+
+
+def _plain_type(field: Column) -> type | None:
+    """The Python type whose values ``field`` writes unchanged, or None (always prepare)."""
+    if isinstance(field, models.ForeignKey):
+        target = field.target_field
+        return _PLAIN.get(type(target)) if not target.is_relation else None
+    return _PLAIN.get(type(field))
 
 
 def insert_columns(
@@ -128,7 +168,7 @@ def insert_columns(
             )
 
 
-def _array_type(field: models.Field[Any, Any], connection: Any) -> str:
+def _array_type(field: Column, connection: Any) -> str:
     """The PostgreSQL array type of a column, e.g. ``varchar(32)[]``, ``timestamptz[]``."""
     db_type = field.rel_db_type(connection) if field.is_relation else field.db_type(connection)
     if db_type is None:

@@ -189,6 +189,9 @@ def _one(actor: User, past: PastMeeting, branch: _Branch) -> _Written:
     if past.minutes:
         _minutes(actor, past, meeting, entries)
     grades = _grades(actor, past, meeting, attending, entries) if past.grades else []
+    label = str(meeting)[:255]  # what record_many would compute once per event
+    for entry in entries:
+        entry.target_repr = entry.target_repr or label
     return _Written(meeting, rows, grades, entries)
 
 

@@ -38,6 +38,7 @@ def _move(meeting: Meeting, to: str) -> None:
 
 # Upper bound of the committee counts typed in (a 支委会 has a handful of members).
 MAX_COMMITTEE = 99
+KINDS = frozenset(MeetingKind.values)  # Choices.values is rebuilt on every access
 
 
 def _check_present(size: int | None, present: int | None) -> None:
@@ -59,7 +60,7 @@ class MeetingData:
 
 
 def _clean(data: MeetingData) -> MeetingData:
-    if data.kind not in MeetingKind.values:
+    if data.kind not in KINDS:
         raise DomainError("请选择会议类型")
     if not data.title.strip():
         raise DomainError("请填写会议主题")
