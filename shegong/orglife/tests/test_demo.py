@@ -50,3 +50,41 @@ def test_small_demo(demo):
     # 6 graded (the 预备党员 is not): at most 2 优秀
     evaluation = held.filter(kind="evaluation").first()
     assert evaluation.grades.filter(grade="excellent").count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_record_each_branch_history_once(branch):
+    """With two forked recorders every branch's planned history is written exactly once —
+    the same meetings and sign-in sheets one process writes — and the audit chain holds."""
+    from shegong.accounts.models import User
+    from shegong.core.audit import verify_chain
+    from shegong.demo import party_orglife
+
+    User.objects.create_superuser("admin", password="x")
+    for _ in range(5):
+        branch.member("full")
+    with time_machine.travel("2026-06-10 10:00 +0800", tick=False):
+        world = party_orglife.plan_world("small", random.Random(7))
+        planned = sorted(
+            (
+                m.organization_id,
+                m.data.kind,
+                m.data.held_on,
+                m.data.title,
+                tuple(sorted(m.present_ids)),
+            )
+            for i in range(len(world.chosen))
+            for m in party_orglife.branch_meetings(world, i)
+        )
+        party_orglife.generate("small", rng=random.Random(7), log=lambda _m: None, workers=2)
+    present: dict[int, list[int]] = {}
+    for meeting_id, member_id in Attendance.objects.filter(status="present").values_list(
+        "meeting_id", "member_id"
+    ):
+        present.setdefault(meeting_id, []).append(member_id)
+    written = sorted(
+        (m.organization_id, m.kind, m.held_on, m.title, tuple(sorted(present.get(m.pk, []))))
+        for m in Meeting.objects.filter(status="held")
+    )
+    assert written == planned
+    assert verify_chain(save=False).ok
