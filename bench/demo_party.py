@@ -1,13 +1,17 @@
 """Benchmark: the demo's party world (issue 15), phase by phase.
 
-``prepare SIZE`` runs ``shegong.demo.generator.generate`` (``--appeals 0``) up to the party
-phase and saves the database there (``party0.sqlite3``, ``VACUUM INTO``) with the random
-generator's state; ``party SIZE [module …] [pipeline=N] [--profile]`` copies that database
-back and runs the party modules (all, or the ones named) one by one with the same code
-``shegong demo`` runs, printing wall and CPU seconds and peak RSS per module (``--profile``:
-a cProfile dump per module next to the database). ``pipeline=N`` caps the branches with
-people on the 发展党员 path (a scaled run). SQLite only; ``SHEGONG_DATA_DIR`` is the
-working directory (keep its ``keys.json`` and ``secret_key`` with the saved database).
+``prepare SIZE`` runs ``shegong.demo.generator.generate`` (``--appeals 0``) up to the
+party phase and saves the database there (``party0.sqlite3``, ``VACUUM INTO``) with the
+random generator's state; ``party SIZE [module …] [pipeline=N] [--profile]`` copies that
+database back and runs the party modules (all, or the ones named) one by one with the same
+code ``shegong demo`` runs, printing wall and CPU seconds and peak RSS per module
+(``--profile``: a cProfile dump per module next to the database); without names it runs the
+party modules, and ``talent`` and ``serving`` (the rest of ``shegong demo``'s order) only
+when named. ``more SIZE module …`` runs the named modules on the database as it is (no copy
+back), e.g. ``more metro talent serving`` after a whole ``party`` run. ``pipeline=N`` caps
+the branches with people on the 发展党员 path (a scaled run). SQLite only;
+``SHEGONG_DATA_DIR`` is the working directory (keep its ``keys.json`` and ``secret_key``
+with the saved database).
 
     SHEGONG_DATA_DIR=/tmp/city PYTHONPATH=$PWD .venv/bin/python bench/demo_party.py prepare city
     SHEGONG_DATA_DIR=/tmp/city PYTHONPATH=$PWD .venv/bin/python bench/demo_party.py party city
@@ -48,7 +52,7 @@ class Stop(Exception):
 def main() -> None:
     mode, size = sys.argv[1], sys.argv[2]
     data_dir = os.environ["SHEGONG_DATA_DIR"]
-    if mode == "party":
+    if mode == "party":  # "more": go on in the database as it is (no copy back)
         for suffix in ("", "-wal", "-shm"):
             if os.path.exists(f"{data_dir}/shegong.sqlite3{suffix}"):
                 os.remove(f"{data_dir}/shegong.sqlite3{suffix}")
@@ -99,6 +103,9 @@ def main() -> None:
         if a.startswith("pipeline="):
             caps = party.party_members.CAPS[size]
             party.party_members.CAPS[size] = (caps[0], caps[1], int(a.split("=")[1]))
+    import shegong.serving.demo as serving
+    import shegong.talent.demo as talent
+
     modules = (
         party.party_branches,
         party.party_members,
@@ -107,10 +114,12 @@ def main() -> None:
         party.party_orglife,
         party.party_study,
         party.party_compliance,
+        talent,  # what `shegong demo` runs after the party world
+        serving,
     )
     for module in modules:
-        name = module.__name__.rsplit(".", 1)[-1]
-        if only and name not in only:
+        name = module.__name__.removesuffix(".demo").rsplit(".", 1)[-1]
+        if (only and name not in only) or (not only and name in ("talent", "serving")):
             continue
         profiler = cProfile.Profile() if "--profile" in args else None
         wall, cpu = time.monotonic(), time.process_time()
