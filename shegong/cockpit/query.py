@@ -12,6 +12,7 @@ from shegong.accounts.models import User
 from shegong.core.exceptions import DomainError
 from shegong.core.panels import CockpitQuery
 from shegong.regions.models import Region
+from shegong.regions.subtree import holds_every_region
 
 DEFAULT_DAYS = 30
 MAX_DAYS = 366 * 3
@@ -78,4 +79,5 @@ def build_query(user: User, filters: Filters) -> CockpitQuery:
         region_id=region.pk if region is not None else None,
         category=filters.category or None,
         region_path=region.path if region is not None else None,
+        whole_tree=region is not None and holds_every_region(region.path),
     )

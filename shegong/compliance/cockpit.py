@@ -10,9 +10,8 @@ from urllib.parse import urlencode
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 
-from shegong.core.panels import CockpitQuery, Figure, Point, Series, region_root
+from shegong.core.panels import CockpitQuery, Figure, Point, Series, narrow
 from shegong.core.roles import Cap
-from shegong.core.tree import subtree_q
 
 from .choices import OPEN_STATUSES, Rule
 from .models import BranchQuarter, ComplianceFinding
@@ -22,15 +21,13 @@ from .services.judge import quarter_of
 def branch_rows(query: CockpitQuery) -> QuerySet[BranchQuarter]:
     """The branches judged for the quarter of the period's end, in the query's scope."""
     rows = BranchQuarter.objects.visible_to(query.user).filter(quarter=quarter_of(query.end))
-    root = region_root(query)
-    return rows.filter(subtree_q(root, "region_path")) if root is not None else rows
+    return rows.filter(narrow(query, "region_path"))
 
 
 def open_findings(query: CockpitQuery) -> QuerySet[ComplianceFinding]:
     """The findings still open (待处理、已上报上级), any date, in the query's scope."""
     rows = ComplianceFinding.objects.visible_to(query.user).filter(status__in=OPEN_STATUSES)
-    root = region_root(query)
-    return rows.filter(subtree_q(root, "region_path")) if root is not None else rows
+    return rows.filter(narrow(query, "region_path"))
 
 
 class CompliancePanel:

@@ -29,7 +29,10 @@ import datetime
 from dataclasses import dataclass, field
 from typing import Literal, Protocol
 
+from django.db.models import Q
+
 from .scoping import ScopedUser
+from .tree import subtree_q
 
 ChartKind = Literal["kpi", "bar", "stacked_bar", "line", "pie", "table", "heatmap", "treemap"]
 
@@ -50,6 +53,10 @@ class CockpitQuery:
     # by ``shegong.cockpit.query.build_query`` after checking the region is in the user's
     # jurisdiction; providers read it through ``region_root``.
     region_path: str | None = None
+    # True when that subtree holds every region (the city's leader, with one root region),
+    # set by ``build_query``: then every row is inside it and ``narrow`` adds no condition —
+    # at metro size a path range joined to 168,337 regions is most of a panel's time.
+    whole_tree: bool = False
 
     def region_param(self) -> str:
         """``region=<id>`` for a drill-down URL ('' when the figures cover everything)."""
@@ -114,6 +121,16 @@ def region_root(query: CockpitQuery) -> str | None:
     if user.scope_region_path:
         return user.scope_region_path
     return None if user.is_superuser else NOWHERE
+
+
+def narrow(query: CockpitQuery, path_field: str) -> Q:
+    """The condition keeping the rows whose region path (``path_field``, e.g.
+    ``"region__path"``) lies in ``region_root(query)``; none when there is no root or the
+    root's subtree is the whole tree (``query.whole_tree``)."""
+    root = region_root(query)
+    if root is None or (query.whole_tree and root != NOWHERE):
+        return Q()
+    return subtree_q(root, path_field)
 
 
 _PANELS: dict[str, PanelProvider] = {}

@@ -154,7 +154,10 @@ class ServingPanel:
     order = 60
 
     def figures(self, query: CockpitQuery) -> list[Figure]:
-        f = compute(query.user, query.start, query.end, query.region_id)
+        # the whole tree needs no region condition (a join to every region of a metro city)
+        f = compute(
+            query.user, query.start, query.end, None if query.whole_tree else query.region_id
+        )
         s, e, r = query.start, query.end, query.region_id
         rate = round(100 * f.met / f.total, 1) if f.total else 0.0
         return [

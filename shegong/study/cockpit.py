@@ -17,9 +17,8 @@ from decimal import Decimal
 
 from django.db.models import Count, QuerySet, Sum
 
-from shegong.core.panels import NOWHERE, CockpitQuery, Figure, Point, Series, region_root
+from shegong.core.panels import NOWHERE, CockpitQuery, Figure, Point, Series, narrow, region_root
 from shegong.core.roles import Cap
-from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
 
 from .choices import StudyKind
@@ -40,10 +39,7 @@ def records_in(query: CockpitQuery) -> QuerySet[StudyRecord]:
     rows = StudyRecord.objects.visible_to(query.user).filter(
         member__isnull=False, studied_on__gte=query.start, studied_on__lte=query.end
     )
-    root = region_root(query)
-    if root is not None:
-        rows = rows.filter(subtree_q(root, REGION_PATH))
-    return rows
+    return rows.filter(narrow(query, REGION_PATH))
 
 
 class StudyPanel:

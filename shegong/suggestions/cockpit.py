@@ -23,9 +23,8 @@ from django.utils import timezone
 from shegong.accounts.models import User
 from shegong.appeals.choices import Stream
 from shegong.appeals.models import Appeal
-from shegong.core.panels import NOWHERE, CockpitQuery, Figure, Point, Series, region_root
+from shegong.core.panels import NOWHERE, CockpitQuery, Figure, Point, Series, narrow, region_root
 from shegong.core.roles import Cap
-from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
 
 from .choices import ADOPTED_OUTCOMES, Outcome
@@ -72,10 +71,7 @@ def suggestions_in(query: CockpitQuery) -> QuerySet[Appeal]:
     rows = suggestions_of(user).filter(
         stream=Stream.SUGGESTION, registered_at__gte=lo, registered_at__lt=hi
     )
-    root = region_root(query)
-    if root is not None:
-        rows = rows.filter(subtree_q(root, "region__path"))
-    return rows
+    return rows.filter(narrow(query, "region__path"))
 
 
 def _months(start: datetime.date, end: datetime.date) -> list[datetime.date]:

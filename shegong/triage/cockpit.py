@@ -23,9 +23,8 @@ from __future__ import annotations
 from django.urls import reverse
 from django.utils import timezone
 
-from shegong.core.panels import NOWHERE, CockpitQuery, Figure, Point, Series, region_root
+from shegong.core.panels import NOWHERE, CockpitQuery, Figure, Point, Series, narrow, region_root
 from shegong.core.roles import Cap
-from shegong.core.tree import subtree_q
 
 from .models import Hotspot
 
@@ -43,8 +42,7 @@ def hotspots_in(query: CockpitQuery) -> list[Hotspot]:
     if root == NOWHERE:
         return []
     rows = Hotspot.objects.select_related("region").order_by("rank")
-    if root is not None:
-        rows = rows.filter(subtree_q(root, "region__path"))
+    rows = rows.filter(narrow(query, "region__path"))
     if query.category:
         rows = rows.filter(label=query.category)
     return [h for h in rows if query.start <= timezone.localdate(h.computed_at) <= query.end]

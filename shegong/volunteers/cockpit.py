@@ -11,9 +11,8 @@ from urllib.parse import urlencode
 from django.db.models import Count, Sum
 from django.urls import reverse
 
-from shegong.core.panels import NOWHERE, CockpitQuery, Figure, Point, Series, region_root
+from shegong.core.panels import NOWHERE, CockpitQuery, Figure, Point, Series, narrow, region_root
 from shegong.core.roles import Cap
-from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
 
 from .models import HoursEntry
@@ -45,16 +44,28 @@ class VolunteersPanel:
         entries = HoursEntry.objects.visible_to(query.user).filter(
             service_date__gte=query.start, service_date__lte=query.end
         )
-        if root is not None:
-            entries = entries.filter(subtree_q(root, "region__path"))
+        entries = entries.filter(narrow(query, "region__path"))
         totals = entries.aggregate(hours=Sum("hours"), people=Count("volunteer", distinct=True))
         depth = len([p for p in (root or "/").strip("/").split("/") if p])
         hours: dict[str, Decimal] = defaultdict(Decimal)
-        for path, n in (
-            entries.values_list("region__path")
+        # summed per region id along the date index, then the few regions' paths looked up
+        # (grouping by the joined path read every row's region first: 0.7 s for a metro year)
+        by_region = dict(
+            entries.order_by()
+            .values_list("region_id")
             .annotate(n=Sum("hours"))
-            .values_list("region__path", "n")
-        ):
+            .values_list("region_id", "n")
+        )
+        ids = list(by_region)
+        paths = (
+            row
+            for start in range(0, len(ids), 10_000)  # within SQLite's parameter limit
+            for row in Region.objects.filter(pk__in=ids[start : start + 10_000]).values_list(
+                "pk", "path"
+            )
+        )
+        for pk, path in paths:
+            n = by_region[pk]
             parts = [p for p in path.strip("/").split("/") if p]
             hours["/" + "/".join(parts[: min(depth + 1, len(parts))]) + "/"] += n or Decimal(0)
         regions = {

@@ -38,6 +38,7 @@ from django.db.models.functions import Coalesce
 from shegong.core.scoping import ScopedUser
 from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
+from shegong.regions.subtree import holds_every_region
 
 from ..choices import Category, CredentialLevel
 from ..models import Credential, Evaluation, HoursRecord, Person
@@ -56,13 +57,20 @@ class Row:
         return round(self.numerator * 100 / self.denominator, 1) if self.denominator else 0.0
 
 
+def _inside(root: str | None, path_field: str) -> Q:
+    """Rows whose region path lies under ``root``; no condition for the whole tree (a path
+    range joined to every region of a metro city costs more than the rest of the panel)."""
+    if root is None or holds_every_region(root):
+        return Q()
+    return subtree_q(root, path_field)
+
+
 def _people(user: ScopedUser, root: str | None) -> QuerySet[Person]:
-    people = Person.objects.visible_to(user).active()
-    return people.filter(subtree_q(root, "region__path")) if root is not None else people
+    return Person.objects.visible_to(user).active().filter(_inside(root, "region__path"))
 
 
 def _under(qs: QuerySet[Credential], root: str | None) -> QuerySet[Credential]:
-    return qs.filter(subtree_q(root, "person__region__path")) if root is not None else qs
+    return qs.filter(_inside(root, "person__region__path"))
 
 
 def _holding(today: date) -> Q:
@@ -146,8 +154,7 @@ def hours_completion(user: ScopedUser, today: date, root: str | None = None) -> 
 
 def grade_distribution(user: ScopedUser, root: str | None = None) -> tuple[int | None, list[Row]]:
     evaluations = Evaluation.objects.visible_to(user).exclude(grade="")
-    if root is not None:
-        evaluations = evaluations.filter(subtree_q(root, "person__region__path"))
+    evaluations = evaluations.filter(_inside(root, "person__region__path"))
     year = evaluations.order_by("-cycle__year").values_list("cycle__year", flat=True).first()
     if year is None:
         return None, []
