@@ -19,8 +19,9 @@ with the saved database).
     SHEGONG_DATA_DIR=/tmp/city PYTHONPATH=$PWD .venv/bin/python bench/demo_party.py \\
         party metro party_branches party_members party_orglife party_compliance pipeline=200
 
-If the volunteers' generator fails (it did at city size on 2026-12-07: a duplicate hour
-row), ``prepare`` reports it and goes on: the party world does not read volunteers.
+If the volunteers' generator fails (it did at city size on 2026-12-07, a duplicate hour
+row, since fixed: docs/demo.md "Any date"), ``prepare`` reports it and goes on: the party
+world does not read volunteers.
 """
 
 from __future__ import annotations

@@ -47,9 +47,8 @@ class _Ids:
     def make(self, region_code: str, min_age: int, max_age: int) -> str:
         while True:
             age = self.rng.randint(min_age, max_age)
-            birth = self.today.replace(year=self.today.year - age) - timedelta(
-                days=self.rng.randint(1, 360)
-            )
+            # add_years, not date.replace: on 29 February "age years ago" may have no such day
+            birth = add_years(self.today, -age) - timedelta(days=self.rng.randint(1, 360))
             body = f"{region_code[:6]}{birth:%Y%m%d}{self.rng.randint(0, 999):03d}"
             number = body + id_check_digit(body)
             if number not in self.used:

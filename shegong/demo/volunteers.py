@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from shegong.accounts.models import User
 from shegong.core.exceptions import DomainError
+from shegong.lib.partyrules.months import add_years
 from shegong.lib.validators import id_check_digit
 from shegong.regions.choices import RegionLevel
 from shegong.regions.models import Region
@@ -85,7 +86,8 @@ ACTIVITIES = [
 
 
 def _id_number(rng: random.Random, region_code: str, age: int, today: date) -> str:
-    birth = today.replace(year=today.year - age) - timedelta(days=rng.randint(1, 360))
+    # add_years, not date.replace: on 29 February "age years ago" may have no such day
+    birth = add_years(today, -age) - timedelta(days=rng.randint(1, 360))
     body = f"{region_code[:6]}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
     return body + id_check_digit(body)
 
@@ -290,21 +292,26 @@ AWARDS = [
 ]
 
 
+HISTORY_DAYS = 681  # imported history: 20 to 700 days before today
+
+
 def _history_rows(
     volunteers: list[Volunteer], count: int, rng: random.Random, today: date
 ) -> list[tuple[int, dict[str, str]]]:
     """Rows of the historical-hours import: at most one row per volunteer and day, so the
     import's duplicate and daily-cap checks (which a real import must pass too) never refuse
     a demo row. Before, a random draw of the same volunteer, day, activity and hours twice
-    made ``shegong demo --size city`` fail on some seeds and dates."""
+    made ``shegong demo --size city`` fail on some seeds and dates (seed 20261128 on
+    2026-12-07: "与第815行重复"). Never more rows than volunteer-days, so the draw ends."""
     taken: set[tuple[int, date]] = set()
+    count = min(count, len(volunteers) * HISTORY_DAYS)
     rows: list[tuple[int, dict[str, str]]] = []
     for i in range(count):
         v = rng.choice(volunteers)
-        day = today - timedelta(days=rng.randint(20, 700))
+        day = today - timedelta(days=rng.randint(20, 19 + HISTORY_DAYS))
         while (v.pk, day) in taken:
             v = rng.choice(volunteers)
-            day = today - timedelta(days=rng.randint(20, 700))
+            day = today - timedelta(days=rng.randint(20, 19 + HISTORY_DAYS))
         taken.add((v.pk, day))
         title, content, _ = rng.choice(ACTIVITIES)
         values = [
