@@ -8,19 +8,20 @@ panel would cost without its daily rollup): ``ratio_p95`` = baseline p95 / page 
     .venv/bin/python bench/cockpit.py --appeals 200000                 # SQLite
     .venv/bin/python bench/cockpit.py --appeals 1000000 --postgres
 
-In a fresh ``SHEGONG_DATA_DIR`` (SQLite) or a scratch PostgreSQL database (dropped after):
-the demo city of ``--size`` (its regions, units, accounts, 两新 entities and volunteers through
-the demo generator, its own appeals turned off), then ``--appeals`` history appeals bulk-loaded
-over three years exactly as ``appeals_intake.py --history`` does (``preload_history``), given
-一级 categories by one UPDATE (the history rows have none), then ``shegong appeals_rollup
---rebuild`` (timed). Measured, ``--runs`` times after a warm-up, in process through Django's
-test client (server time: request in to response out): ``GET /cockpit/`` (the page, which
-loads each panel by its own request), ``GET /cockpit/?full=1`` (every panel counted in one
-request: what a browser without JavaScript waits for), ``GET /cockpit/panel/{key}/`` and
-``GET /api/cockpit/panels/{key}`` for every panel, as the city leader and as a district leader, for
-the last 30 days and for a whole year; the baseline runs the appeals panel's period figures
-(KPIs, by day with last year's days, by category, by region) as ``GROUP BY``s over
-``Appeal.objects.visible_to(user)`` in the same process, same filters.
+In a fresh ``SHEGONG_DATA_DIR`` (SQLite) or a scratch PostgreSQL database (dropped after): the
+demo city of ``--size`` (its regions, units, accounts, 两新 entities and volunteers through the
+demo generator, its own appeals turned off; or, with ``--existing-city``, the city already in
+``--data-dir``'s ``bench.sqlite3`` — a copy of a whole metro demo), then ``--appeals`` history
+appeals bulk-loaded over three years exactly as ``appeals_intake.py --history`` does
+(``preload_history``), given 一级 categories by one UPDATE (the history rows have none), then
+``shegong appeals_rollup --rebuild`` (timed). Measured, ``--runs`` times after a warm-up, in
+process through Django's test client (server time: request in to response out): ``GET
+/cockpit/`` (the page, which loads each panel by its own request), ``GET /cockpit/?full=1``
+(every panel counted in one request: what a browser without JavaScript waits for), ``GET
+/cockpit/panel/{key}/`` and ``GET /api/cockpit/panels/{key}`` for every panel, as the city
+leader and as a district leader, for the last 30 days and for a whole year; the baseline runs
+the appeals panel's period figures (KPIs, by day with last year's days, by category, by region)
+as ``GROUP BY``s over ``Appeal.objects.visible_to(user)`` in the same process, same filters.
 """
 
 from __future__ import annotations
@@ -216,10 +217,16 @@ def _build(args: argparse.Namespace, out: dict[str, object]) -> None:
 
     from shegong.demo import appeals as demo_appeals
     from shegong.demo.generator import generate
+    from shegong.regions.models import Region
 
     started = time.monotonic()
-    demo_appeals.APPEAL_COUNTS[args.size] = 0
-    generate(args.size, log=lambda _m: None)
+    if args.existing_city:
+        if not Region.objects.filter(parent__isnull=True).exists():
+            raise SystemExit("--existing-city：数据库中没有演示城市")
+        log("loading the history into the existing city")
+    else:
+        demo_appeals.APPEAL_COUNTS[args.size] = 0
+        generate(args.size, log=lambda _m: None)
     out["city_seconds"] = round(time.monotonic() - started, 1)
     rng = random.Random(args.seed)
     # 一级 categories by id (CATEGORIES[id % 7]) written with the rows (was one UPDATE of
@@ -288,6 +295,13 @@ def main() -> None:
         default="rebuild",
         help="re-used data: rebuild the rollup (timed) or only sync it (a new build always "
         "rebuilds)",
+    )
+    parser.add_argument(
+        "--existing-city",
+        action="store_true",
+        help="SQLite with --data-dir: its bench.sqlite3 already holds a demo city (e.g. a copy "
+        "of a metro demo's database, with its keys.json and secret_key): load the --appeals "
+        "history appeals into it instead of generating --size",
     )
     parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
