@@ -14,13 +14,19 @@ class AppealsConfig(AppConfig):
         from shegong.core.nav import NavItem, register
         from shegong.core.panels import register_panel
         from shegong.core.roles import Cap
+        from shegong.core.tree import register_path_copy
+        from shegong.regions.models import Region
 
         from .cockpit import AppealsPanel
+        from .models import AppealDayStat, AppealMonthStat
         from .notices.docx import document_kinds
         from .search import ensure_text_index
         from .search_short import ensure_grams_index, register_sqlite_function
 
         register_panel(AppealsPanel())  # the cockpit's 群众诉求 panel (docs/cockpit.md)
+        # The rollup's copies of the region path follow a region move (docs/cockpit.md).
+        register_path_copy(Region, AppealDayStat, "region_path")
+        register_path_copy(Region, AppealMonthStat, "region_path")
         documents.register(*document_kinds())  # the notices' Office templates (文书模板)
         # A table rebuild (AlterField on SQLite) drops the text index's triggers.
         post_migrate.connect(ensure_text_index, sender=self, dispatch_uid="appeals-text-index")

@@ -7,10 +7,17 @@ string range ``[path, path + "~")`` — a plain B-tree range scan on SQLite and 
 alike, which is what makes jurisdiction scoping (``core.scoping``) cheap at city scale.
 Invariant: ``path`` of a node always starts with its parent's path; only
 :func:`assign_path` and :func:`move_subtree` write it.
+
+Copies of a node's path stored on other rows (a rollup limited by a path range without a
+join) are declared with :func:`register_path_copy` — by the app that owns them, in its
+``AppConfig.ready()``, so this layer never imports it — and :func:`move_subtree` rewrites
+them in the same transaction and with the same prefix swap as the tree's own paths. A copy
+meant "as at the time" (a fact of record) is not registered and keeps its old path.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Self, TypeVar
 
 from django.db import models, transaction
@@ -77,6 +84,39 @@ def depth_of(path: str) -> int:
     return path.count("/") - 2
 
 
+@dataclass(frozen=True)
+class PathCopy:
+    """``model.field`` holds a copy of some tree node's ``path`` (whole, not a prefix)."""
+
+    model: type[models.Model]
+    field: str
+
+
+_PATH_COPIES: dict[type[models.Model], list[PathCopy]] = {}
+
+
+def register_path_copy(tree: type[TreeNode], model: type[models.Model], field: str) -> None:
+    """Declare that ``model.field`` copies the path of a ``tree`` node and follows moves:
+    :func:`move_subtree` rewrites the copies of the moved subtree with the tree (idempotent:
+    registering twice is registering once)."""
+    copy = PathCopy(model, field)
+    copies = _PATH_COPIES.setdefault(_concrete(tree), [])
+    if copy not in copies:
+        copies.append(copy)
+
+
+def path_copies(tree: type[TreeNode]) -> tuple[PathCopy, ...]:
+    return tuple(_PATH_COPIES.get(_concrete(tree), ()))
+
+
+def _concrete(model: type[models.Model]) -> type[models.Model]:
+    return model._meta.concrete_model or model
+
+
+def _swap_prefix(field: str, old_path: str, new_path: str) -> Concat:
+    return Concat(Value(new_path), Substr(F(field), Length(Value(old_path)) + 1))
+
+
 def assign_path(node: N) -> N:
     """Set path/depth from the parent and the node's segment, and store them."""
     parent_path = node.parent.path if node.parent_id and node.parent else "/"
@@ -87,7 +127,8 @@ def assign_path(node: N) -> N:
 
 
 def move_subtree(node: N, new_parent: N | None) -> N:
-    """Re-parent ``node`` (and/or re-key it) and rewrite its subtree's paths in one UPDATE."""
+    """Re-parent ``node`` (and/or re-key it) and rewrite its subtree's paths in one UPDATE,
+    and the registered copies of them (:func:`register_path_copy`) in one UPDATE each."""
     if new_parent is not None and new_parent.path.startswith(node.path):
         raise ValueError("cannot move a node under its own subtree")
     model = type(node)
@@ -98,9 +139,13 @@ def move_subtree(node: N, new_parent: N | None) -> N:
         model._base_manager.filter(pk=node.pk).update(parent=new_parent)
         if new_path != old_path:
             model._base_manager.filter(subtree_q(old_path)).update(
-                path=Concat(Value(new_path), Substr(F("path"), Length(Value(old_path)) + 1)),
+                path=_swap_prefix("path", old_path, new_path),
                 depth=F("depth") + depth_shift,
             )
+            for copy in path_copies(model):
+                copy.model._base_manager.filter(subtree_q(old_path, copy.field)).update(
+                    **{copy.field: _swap_prefix(copy.field, old_path, new_path)}
+                )
     node.parent = new_parent
     node.path = new_path
     node.depth = depth_of(new_path)

@@ -6,11 +6,19 @@ merged into another). A cache of a ``GROUP BY`` over ``Appeal``, never a source 
 own: ``appeals.rollup.sync`` recomputes every day touched by an appeal written since the
 last run (``updated_at``), ``shegong appeals_rollup --rebuild`` recomputes all of it, and
 tests compare it with the direct query.
+
+``region_path`` is a copy of the region's ``path``, written with the row: the cockpit limits
+the rows to a region's subtree by a range of it (``core.tree.subtree_q``) with no join to
+the regions and no list of region ids. ``region_path`` follows a region move in the move's
+own transaction (``core.tree.register_path_copy``, registered in ``AppealsConfig.ready``).
 """
 
 from __future__ import annotations
 
 from django.db import models
+
+# The columns the cockpit reads from a rollup row besides its date and path.
+ROLLUP_READS = ("category", "registered", "open", "closed", "group", "headcount")
 
 
 class AppealDayStat(models.Model):
@@ -18,6 +26,7 @@ class AppealDayStat(models.Model):
     region = models.ForeignKey(
         "regions.Region", on_delete=models.CASCADE, related_name="+", db_index=False
     )
+    region_path = models.CharField("区划路径", max_length=255, default="")
     category = models.CharField("诉求类别（一级）", max_length=50, blank=True)
     registered = models.PositiveIntegerField("登记件数", default=0)
     open = models.PositiveIntegerField("在办件数", default=0)
@@ -33,7 +42,14 @@ class AppealDayStat(models.Model):
                 fields=["day", "region", "category"], name="appeal_day_stat_once"
             )
         ]
-        indexes = [models.Index(fields=["region", "day"], name="appeal_day_stat_region")]
+        indexes = [
+            models.Index(fields=["region", "day"], name="appeal_day_stat_region"),
+            # A subtree's rows (a path range) of a period (a day range, checked in the index)
+            # without reading the table: the index holds every column the cockpit reads
+            # (SQLite picks the (day, …) unique index instead when this one is not covering;
+            # docs/cockpit.md). The whole tree (the city) reads the day range instead.
+            models.Index(fields=["region_path", "day", *ROLLUP_READS], name="appeal_day_stat_path"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.day} {self.region_id} {self.category}: {self.registered}"
@@ -49,6 +65,7 @@ class AppealMonthStat(models.Model):
     region = models.ForeignKey(
         "regions.Region", on_delete=models.CASCADE, related_name="+", db_index=False
     )
+    region_path = models.CharField("区划路径", max_length=255, default="")
     category = models.CharField("诉求类别（一级）", max_length=50, blank=True)
     registered = models.PositiveIntegerField("登记件数", default=0)
     open = models.PositiveIntegerField("在办件数", default=0)
@@ -64,7 +81,12 @@ class AppealMonthStat(models.Model):
                 fields=["month", "region", "category"], name="appeal_month_stat_once"
             )
         ]
-        indexes = [models.Index(fields=["region", "month"], name="appeal_month_stat_region")]
+        indexes = [
+            models.Index(fields=["region", "month"], name="appeal_month_stat_region"),
+            models.Index(
+                fields=["region_path", "month", *ROLLUP_READS], name="appeal_month_stat_path"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.month:%Y-%m} {self.region_id} {self.category}: {self.registered}"

@@ -24,7 +24,7 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from shegong.accounts.models import User, staff_user
@@ -296,10 +296,15 @@ def monthly_ranking(
     *, month: date, unit_ids: Iterable[int] | None = None, cfg: AssessmentConfig | None = None
 ) -> list[RankRow]:
     """Units ranked by adjusted composite for one month, with red/yellow marks.
-    Reads the per-unit counters (one row per unit), not the facts."""
+    Reads the per-unit counters (one row per unit), not the facts. ``unit_ids`` given as a
+    queryset (``Unit.objects.visible_to(user).values_list("pk", flat=True)``) is a subquery
+    of the same statement: the ids never pass through Python (for the city's ~16,000 units
+    an IN list of parameters cost 0.67 s on SQLite)."""
     cfg = cfg or config()
     qs = UnitMonthStat.objects.filter(month=month)
-    if unit_ids is not None:
+    if isinstance(unit_ids, QuerySet):
+        qs = qs.filter(unit_id__in=unit_ids)
+    elif unit_ids is not None:
         qs = qs.filter(unit_id__in=list(unit_ids))
     fields = ["unit_id", "unit__name", *COUNTERS, *(f"ex_{k}" for k in COUNTERS)]
     rows = []
