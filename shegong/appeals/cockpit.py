@@ -25,8 +25,9 @@ from django.utils import timezone
 
 from shegong.core.panels import CockpitQuery, Figure, Point, Series, region_root
 from shegong.core.roles import Cap
-from shegong.core.tree import PATH_END, subtree_q
+from shegong.core.tree import subtree_q
 from shegong.regions.models import Region
+from shegong.regions.subtree import holds_every_region
 from shegong.units.models import Unit
 
 from . import rollup
@@ -85,18 +86,18 @@ def where(query: CockpitQuery) -> Q:
     metro world, built again for each of the panel's ~25 queries.)"""
     root = region_root(query)
     q = _category_q(query, "category")
-    if root is not None and not _whole_tree(root):
+    if root is not None and not _whole_tree(query, root):
         q &= subtree_q(root, "region_path")
     return q
 
 
-def _whole_tree(root: str) -> bool:
+def _whole_tree(query: CockpitQuery, root: str) -> bool:
     """Whether the subtree at ``root`` holds every region (the city leader's): then every
     rollup row is inside it and the rows need no region condition — the day or month range
     alone picks them (a path range over the whole table would make SQLite read all of its
-    years through the path index)."""
-    outside = Q(path__lt=root) | Q(path__gte=root + PATH_END)
-    return not Region.objects.filter(outside).exists()
+    years through the path index). ``build_query`` has asked once (``query.whole_tree``);
+    a query built elsewhere asks here."""
+    return query.whole_tree or holds_every_region(root)
 
 
 def child_prefix(root: str) -> Substr:
@@ -406,7 +407,7 @@ class AppealsPanel:
         month = query.end.replace(day=1)
         root = region_root(query)
         units = Unit.objects.visible_to(query.user)
-        if root is not None and not _whole_tree(root):
+        if root is not None and not _whole_tree(query, root):
             # (for the whole tree the range would read every region: 0.1 s at metro size)
             units = units.filter(subtree_q(root, "region__path"))
         # the units as a subquery (no list of ~16,000 unit ids for the city: 0.67 s)
