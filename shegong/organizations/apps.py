@@ -10,10 +10,18 @@ class OrganizationsConfig(AppConfig):
         from shegong.core.nav import NavItem, register
         from shegong.core.panels import register_panel
         from shegong.core.roles import Cap
+        from shegong.core.tree import register_path_copy
+        from shegong.regions.models import Region
 
         from .cockpit import CoveragePanel
+        from .models import CoverageCell, Entity, Finding
 
         register_panel(CoveragePanel())  # the cockpit's panel (docs/cockpit.md)
+        # Scoped by their copies of the region's path: the copies follow a region move
+        # (core.tree.register_path_copy), or the old street would keep seeing them.
+        register_path_copy(Region, Entity, "region_path")
+        register_path_copy(Region, Finding, "region_path")
+        register_path_copy(Region, CoverageCell, "street_path")
 
         register(
             NavItem("党建", "两新覆盖", "organizations:coverage", Cap.ORGS_VIEW, order=10),
