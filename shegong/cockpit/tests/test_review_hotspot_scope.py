@@ -24,7 +24,13 @@ def test_the_city_leader_does_not_see_a_hotspot_without_a_street(
     h = Hotspot.objects.order_by("rank").first()
     assert h is not None
     Hotspot.objects.create(
-        rank=99, label="无街道", place="未知", region=None, count=7, baseline=1.0, z=9.0,
+        rank=99,
+        label="无街道",
+        place="未知",
+        region=None,
+        count=7,
+        baseline=1.0,
+        z=9.0,
         computed_at=h.computed_at,
     )
     assert not world.leader.is_superuser
