@@ -17,6 +17,7 @@ class AppealsConfig(AppConfig):
         from shegong.core.tree import register_path_copy
         from shegong.regions.models import Region
 
+        from . import rollup
         from .cockpit import AppealsPanel
         from .models import AppealDayStat, AppealMonthStat
         from .notices.docx import document_kinds
@@ -25,8 +26,9 @@ class AppealsConfig(AppConfig):
 
         register_panel(AppealsPanel())  # the cockpit's 群众诉求 panel (docs/cockpit.md)
         # The rollup's copies of the region path follow a region move (docs/cockpit.md).
-        register_path_copy(Region, AppealDayStat, "region_path")
-        register_path_copy(Region, AppealMonthStat, "region_path")
+        # (under the sync's lock: a sync racing the move neither keeps nor writes old paths)
+        register_path_copy(Region, AppealDayStat, "region_path", lock=rollup.lock_for_move)
+        register_path_copy(Region, AppealMonthStat, "region_path", lock=rollup.lock_for_move)
         documents.register(*document_kinds())  # the notices' Office templates (文书模板)
         # A table rebuild (AlterField on SQLite) drops the text index's triggers.
         post_migrate.connect(ensure_text_index, sender=self, dispatch_uid="appeals-text-index")

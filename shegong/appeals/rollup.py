@@ -23,7 +23,7 @@ from datetime import timedelta
 from typing import NotRequired, TypedDict
 
 from django.db import connection, transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncMonth
 from django.utils import timezone
 
@@ -119,8 +119,11 @@ def _recompute_months(months: set[datetime.date]) -> None:
     for month in sorted(months):
         rows = (
             AppealDayStat.objects.filter(day__gte=month, day__lt=next_month(month))
-            .values("region_id", "region_path", "category")
+            .values("region_id", "category")
             .annotate(
+                # one row per region whatever its day rows say (a path copy left behind
+                # must not make two month rows for one region: appeal_month_stat_once)
+                path=Max("region_path"),
                 r=Sum("registered"),
                 o=Sum("open"),
                 c=Sum("closed"),
@@ -133,7 +136,7 @@ def _recompute_months(months: set[datetime.date]) -> None:
             AppealMonthStat(
                 month=month,
                 region_id=row["region_id"],
-                region_path=row["region_path"],
+                region_path=row["path"],
                 category=row["category"],
                 registered=row["r"] or 0,
                 open=row["o"] or 0,
@@ -217,6 +220,15 @@ def monthly(start: datetime.date, end: datetime.date, where: Q) -> dict[datetime
 def _mark() -> RollupMark:
     mark, _ = RollupMark.objects.get_or_create(name=NAME)
     return RollupMark.objects.select_for_update().get(pk=mark.pk)
+
+
+def lock_for_move() -> None:
+    """A region move's lock before it rewrites the rollup's path copies (``AppealsConfig``
+    registers it): the sync holds the same row for its whole transaction, so a sync that
+    read the old paths commits first and the move's rewrite then sees its rows; or the
+    sync waits and reads the new paths (PostgreSQL's READ COMMITTED; SQLite runs the two
+    one after the other anyway)."""
+    _mark()
 
 
 def sync(now: datetime.datetime | None = None) -> int:

@@ -17,6 +17,8 @@ meant "as at the time" (a fact of record) is not registered and keeps its old pa
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Self, TypeVar
 
@@ -90,16 +92,25 @@ class PathCopy:
 
     model: type[models.Model]
     field: str
+    # Called in the move's transaction before the copies are rewritten: takes the lock the
+    # copies' own writer holds (a rollup's sync), so a writer that read the old path either
+    # commits before the rewrite (which then sees its rows) or reads the new path after.
+    lock: Callable[[], object] | None = dataclasses.field(default=None, compare=False)
 
 
 _PATH_COPIES: dict[type[models.Model], list[PathCopy]] = {}
 
 
-def register_path_copy(tree: type[TreeNode], model: type[models.Model], field: str) -> None:
-    """Declare that ``model.field`` copies the path of a ``tree`` node and follows moves:
-    :func:`move_subtree` rewrites the copies of the moved subtree with the tree (idempotent:
-    registering twice is registering once)."""
-    copy = PathCopy(model, field)
+def register_path_copy(
+    tree: type[TreeNode],
+    model: type[models.Model],
+    field_name: str,
+    lock: Callable[[], object] | None = None,
+) -> None:
+    """Declare that ``model.field_name`` copies the path of a ``tree`` node and follows
+    moves: :func:`move_subtree` rewrites the copies of the moved subtree with the tree
+    (idempotent: registering twice is registering once). ``lock``: see ``PathCopy``."""
+    copy = PathCopy(model, field_name, lock)
     copies = _PATH_COPIES.setdefault(_concrete(tree), [])
     if copy not in copies:
         copies.append(copy)
@@ -143,6 +154,8 @@ def move_subtree(node: N, new_parent: N | None) -> N:
                 depth=F("depth") + depth_shift,
             )
             for copy in path_copies(model):
+                if copy.lock is not None:
+                    copy.lock()
                 copy.model._base_manager.filter(subtree_q(old_path, copy.field)).update(
                     **{copy.field: _swap_prefix(copy.field, old_path, new_path)}
                 )

@@ -24,9 +24,11 @@ from __future__ import annotations
 import multiprocessing
 import os
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
+from multiprocessing.connection import wait
+from multiprocessing.process import BaseProcess
 
 from django.db import connections, transaction
 from django.db.models import Count, Q
@@ -240,8 +242,13 @@ def _in_workers(world: _World, workers: int, log: Callable[[str], object]) -> in
     processes = [context.Process(target=run, args=(k,)) for k in range(workers)]
     for process in processes:
         process.start()
-    for process in processes:
-        process.join()
+    try:
+        _wait(processes)
+    finally:  # an interrupted parent (Ctrl-C) leaves no child writing on its own
+        for process in processes:
+            if process.is_alive():
+                process.terminate()
+                process.join()
     results: dict[int, int | str] = {}
     while not counts.empty():  # every child has exited: what they put is there
         share, result = counts.get()
@@ -250,6 +257,20 @@ def _in_workers(world: _World, workers: int, log: Callable[[str], object]) -> in
     if failed or len(results) < workers or any(p.exitcode for p in processes):
         raise RuntimeError(f"组织生活演示数据生成失败：{'；'.join(failed) or '子进程异常退出'}")
     return sum(r for r in results.values() if isinstance(r, int))
+
+
+def _wait(processes: Sequence[BaseProcess]) -> None:
+    """Until every process has exited; the first one to fail stops the others (their
+    finished batches stay: each batch is one transaction)."""
+    pending = {process.sentinel: process for process in processes}
+    while pending:
+        for ready in wait(list(pending)):
+            process = next(p for sentinel, p in pending.items() if sentinel == ready)
+            del pending[process.sentinel]
+            process.join()
+            if process.exitcode:
+                for other in pending.values():
+                    other.terminate()
 
 
 def plan_world(size_name: str, rng: random.Random) -> _World:

@@ -88,3 +88,25 @@ def test_two_processes_record_each_branch_history_once(branch):
     )
     assert written == planned
     assert verify_chain(save=False).ok
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failing_recorder_stops_the_other_and_the_run(branch, monkeypatch):
+    """The first recorder to fail stops the other at once (not after its whole share, which
+    is hours at metro size) and the run fails with the child's error."""
+    from shegong.accounts.models import User
+    from shegong.demo import party_orglife
+
+    User.objects.create_superuser("admin", password="x")
+
+    def record_share(world, share, shares, log, prefix=""):
+        if share == 1:
+            raise RuntimeError("第 1 批写入失败")
+        time.sleep(120)
+        return 0
+
+    monkeypatch.setattr(party_orglife, "record_share", record_share)
+    started = time.monotonic()
+    with pytest.raises(RuntimeError, match="第 1 批写入失败"):
+        party_orglife.generate("small", rng=random.Random(7), log=lambda _m: None, workers=2)
+    assert time.monotonic() - started < 60

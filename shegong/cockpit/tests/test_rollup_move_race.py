@@ -1,4 +1,4 @@
-"""Review: a rollup sync racing a region move (PostgreSQL READ COMMITTED).
+"""a rollup sync racing a region move (PostgreSQL READ COMMITTED).
 
 The sync reads the region's path with the appeals, deletes and re-inserts the day rows;
 a move committed in between rewrites the copies it can see but not the rows the sync
@@ -43,7 +43,7 @@ def test_a_sync_racing_a_region_move_keeps_paths_right(
     reached = threading.Event()
     original = rollup._recompute_months
 
-    def months_after_a_pause(months: set) -> None:  # type: ignore[type-arg]
+    def months_after_a_pause(months: set[date]) -> None:
         reached.set()  # the day rows are deleted and re-inserted with the path read before
         time.sleep(1.5)  # the move runs now (and waits for the deleted rows' locks)
         original(months)

@@ -1,4 +1,4 @@
-"""Review: a hotspot without a known street is a superuser's only
+"""A hotspot without a known street is a superuser's only
 (``HotspotQuerySet.in_region_of``); the city leader's whole-tree query must not show it."""
 
 from __future__ import annotations
