@@ -4,18 +4,22 @@ follows the move, so the new street's staff see it and the old street's no longe
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import pytest
 
 from shegong.organizations.models import Entity
 from shegong.regions import services as regions
 
+if TYPE_CHECKING:
+    from conftest import World
+
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def moved(world: Any, make_entity: Any) -> Entity:
+def moved(world: World, make_entity: Callable[..., Entity]) -> Entity:
     entity = make_entity(region=world.north_one)
     regions.move_region(
         actor=world.root, region_id=world.north_one.pk, new_parent_id=world.south.pk
@@ -23,15 +27,15 @@ def moved(world: Any, make_entity: Any) -> Entity:
     return entity
 
 
-def test_the_new_streets_staff_see_the_moved_entity(world: Any, moved: Entity) -> None:
+def test_the_new_streets_staff_see_the_moved_entity(world: World, moved: Entity) -> None:
     assert Entity.objects.visible_to(world.street_south).filter(pk=moved.pk).exists()
 
 
-def test_the_old_streets_staff_no_longer_see_it(world: Any, moved: Entity) -> None:
+def test_the_old_streets_staff_no_longer_see_it(world: World, moved: Entity) -> None:
     assert not Entity.objects.visible_to(world.street_north).filter(pk=moved.pk).exists()
 
 
-def test_the_copy_equals_the_regions_path(world: Any, moved: Entity) -> None:
+def test_the_copy_equals_the_regions_path(world: World, moved: Entity) -> None:
     moved.refresh_from_db()
     world.north_one.refresh_from_db()
     assert moved.region_path == world.north_one.path
