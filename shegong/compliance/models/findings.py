@@ -86,6 +86,8 @@ class ComplianceFinding(models.Model):
         ]
         indexes = [
             models.Index(fields=["organization", "status"], name="cf_org_status_idx"),
+            # the findings list, newest first (hundreds of thousands at metro size)
+            models.Index(fields=["opened_at", "id"], name="cf_opened_idx"),
         ]
 
     def __str__(self) -> str:

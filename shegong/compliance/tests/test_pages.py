@@ -272,3 +272,14 @@ def test_policy_page_refuses_no_kind_at_all(world, client_for) -> None:
 def test_policy_page_shows_the_kind_checkboxes_in_chinese(world, client_for) -> None:
     r = client_for(world.dept_admin).get(reverse("compliance:policy"))
     assert "检查支委会的正式党员数" in r.content.decode()
+
+
+def test_findings_list_is_newest_first_and_counted(world, branch, client_for) -> None:
+    """The department's findings list (hundreds of thousands at metro size) pages newest
+    first with the capped count, filters kept in the pager's links."""
+    run_compliance()
+    newest = ComplianceFinding.objects.order_by("-opened_at", "-pk").first()
+    total = ComplianceFinding.objects.filter(status__in=["open", "escalated"]).count()
+    r = client_for(world.users["dept_admin"]).get(reverse("compliance:findings"))
+    assert r.context["page"].object_list[0] == newest
+    assert f"共 {total:,} 件" in r.content.decode()
