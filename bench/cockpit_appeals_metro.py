@@ -22,33 +22,22 @@ import argparse
 import json
 import os
 import random
-import statistics
 import sys
 import time
-from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
+
+from cockpit import timed  # noqa: E402 - the bench's shared timer (p50/p95/max after a warm-up)
+
 FIGURES = ("kpis", "by_day", "by_category", "by_region", "ranking", "street_rates")
 
 
 def log(*args: object) -> None:
     print(*args, file=sys.stderr, flush=True)
-
-
-def timed(fn: Callable[[], object], runs: int) -> dict[str, float]:
-    fn()  # warm-up
-    samples = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    ordered = sorted(samples)
-    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
-    return {"p50_ms": round(statistics.median(samples), 1), "p95_ms": round(p95, 1)}
 
 
 def main() -> None:
