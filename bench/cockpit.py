@@ -38,6 +38,10 @@ import tempfile
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from shegong.accounts.models import User
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
@@ -102,14 +106,11 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     from django.test import Client
     from django.utils import timezone
 
-    from shegong.accounts import services as accounts
-    from shegong.accounts.models import User
     from shegong.appeals import cockpit as appeals_cockpit
     from shegong.appeals.cockpit import direct, same_day_last_year
     from shegong.appeals.models import Appeal, AppealDayStat
     from shegong.cockpit.query import build_query, read_filters
     from shegong.core.panels import CockpitQuery, all_panels
-    from shegong.core.roles import Role
     from shegong.regions.models import Region
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -141,18 +142,9 @@ def run(args: argparse.Namespace) -> dict[str, object]:
     city = Region.objects.get(parent__isnull=True)
     district = Region.objects.filter(parent=city).order_by("code").first()
     assert district is not None
-    root = User.objects.filter(is_superuser=True).first()
     people = {}
     for name, region in (("bench_city_leader", city), ("bench_district_leader", district)):
-        people[name] = User.objects.filter(username=name).first() or accounts.create_user(
-            actor=root,
-            username=name,
-            full_name=name,
-            role=Role.LEADER,
-            password="Bench@Pass2026",  # noqa: S106 — throwaway benchmark account
-            region_id=region.pk,
-            must_change_password=False,
-        )
+        people[name] = bench_leader(name, region.pk)
     newest = timezone.localdate(Appeal.objects.order_by("-registered_at").first().registered_at)
     periods = {
         "30_days": {"start": (newest - timedelta(days=29)).isoformat(), "end": newest.isoformat()},
@@ -207,6 +199,24 @@ def run(args: argparse.Namespace) -> dict[str, object]:
             log(key, json.dumps(row, ensure_ascii=False))
     out["results"] = results
     return out
+
+
+def bench_leader(name: str, region_id: int) -> User:
+    """The benchmark's leader account ``name`` of ``region_id`` (made once, re-used)."""
+    from shegong.accounts import services as accounts
+    from shegong.accounts.models import User
+    from shegong.core.roles import Role
+
+    root = User.objects.filter(is_superuser=True).first()
+    return User.objects.filter(username=name).first() or accounts.create_user(
+        actor=root,
+        username=name,
+        full_name=name,
+        role=Role.LEADER,
+        password="Bench@Pass2026",  # noqa: S106 — throwaway benchmark account
+        region_id=region_id,
+        must_change_password=False,
+    )
 
 
 def _build(args: argparse.Namespace, out: dict[str, object]) -> None:

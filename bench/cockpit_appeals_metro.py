@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "bench"))
 sys.path.insert(0, str(ROOT))
 
-from cockpit import timed  # noqa: E402 - the bench's shared timer (p50/p95/max after a warm-up)
+from cockpit import bench_leader, timed  # noqa: E402 - the bench's shared timer (p50/p95/max after a warm-up)
 
 FIGURES = ("kpis", "by_day", "by_category", "by_region", "ranking", "street_rates")
 
@@ -59,12 +59,9 @@ def main() -> None:
     from django.test import Client
     from django.utils import timezone
 
-    from shegong.accounts import services as accounts
-    from shegong.accounts.models import User
     from shegong.appeals.cockpit import AppealsPanel
     from shegong.appeals.models import Appeal
     from shegong.cockpit.query import build_query, read_filters
-    from shegong.core.roles import Role
     from shegong.regions.models import Region
 
     settings.ALLOWED_HOSTS = ["*"]
@@ -86,7 +83,6 @@ def main() -> None:
     street = Region.objects.filter(parent=district).order_by("code").first()
     assert district is not None
     assert street is not None
-    root = User.objects.filter(is_superuser=True).first()
     newest_at = Appeal.objects.order_by("-registered_at").values_list("registered_at", flat=True)
     newest = timezone.localdate(newest_at.first() or timezone.now())
     periods = {
@@ -96,16 +92,7 @@ def main() -> None:
     panel = AppealsPanel()
     out: dict[str, object] = {"backend": connection.vendor, "regions": Region.objects.count()}
     for who, region in (("city", city), ("district", district), ("street", street)):
-        name = f"bench_{who}_leader"
-        user = User.objects.filter(username=name).first() or accounts.create_user(
-            actor=root,
-            username=name,
-            full_name=name,
-            role=Role.LEADER,
-            password="Bench@Pass2026",  # noqa: S106 — throwaway benchmark account
-            region_id=region.pk,
-            must_change_password=False,
-        )
+        user = bench_leader(f"bench_{who}_leader", region.pk)
         client = Client()
         client.force_login(user)
         for period, params in periods.items():
