@@ -27,7 +27,7 @@ run: setup
 
 ## The whole test suite (unit, integration, browser). DATABASE_URL selects PostgreSQL.
 ## CLOCK=2027-01-04T02:00:00 runs the non-browser part with the machine's clock moved there
-## (libfaketime, as test-dated does); CI runs the PostgreSQL suite that way.
+## (libfaketime, as test-dated does); CI runs both databases' suites that way.
 ## On SQLite the non-browser part runs under coverage, held against .ci/coverage-floor.
 ## The non-browser tests run in one process per core (pytest-xdist; TEST_WORKERS=0 runs them in
 ## this process); each worker has its own database and data directory. The slowest tests are
@@ -55,8 +55,8 @@ test-fast: setup
 
 ## The non-browser suite with the machine's clock moved (libfaketime): 23:45 in Beijing on the
 ## 3rd of a month after a 31-day month (the run crosses midnight), and 10:00 on a working day of
-## a year whose holidays nobody has entered. CI runs the first on SQLite and the PostgreSQL
-## suite at the second (`make test CLOCK=…`), so each date costs no run of its own there.
+## a year whose holidays nobody has entered. CI runs the SQLite suite at the first and the
+## PostgreSQL suite at the second (`make test CLOCK=…`), so each date costs no run of its own.
 DATED ?= 2026-08-03T15:45:00 2027-01-04T02:00:00
 test-dated: setup
 	bash scripts/ensure-faketime.sh
