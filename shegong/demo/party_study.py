@@ -1,6 +1,7 @@
 """Demo data of the study app (issue 15), made through its services; see ``party.py``.
 
-For a sample of branches (all of them at small size, a few hundred at city and metro size)
+For a sample of branches (all of them at small size, a few hundred at city and metro size;
+the administered ones, the demo secretary's among them, always)
 over last year and this year: a plan, a collective study each quarter (专题学习, 研讨交流,
 党课) with attendance, individual records, and the secretaries: most linked to a member of
 their branch with enough training, some short of it, some not linked; last year's 述职评议;
@@ -21,7 +22,7 @@ from django.utils import timezone
 from shegong.accounts.models import User
 from shegong.members.models import Member
 from shegong.organizations.choices import CommitteePost, OrgKind, OrgStatus
-from shegong.organizations.models import CommitteeMember, PartyOrganization
+from shegong.organizations.models import CommitteeMember, OrgAdministrator, PartyOrganization
 from shegong.organizations.services import orgs as org_services
 from shegong.study.choices import ReviewGrade
 from shegong.study.services import plans, secretaries
@@ -163,6 +164,26 @@ def _department(root: User, rng: random.Random, today: date) -> int:
     return count
 
 
+def _chosen(size_name: str, rng: random.Random) -> list[PartyOrganization]:
+    """The sample of branches with study: the administered ones first (whoever logs in as
+    the demo's secretary finds their branch's plan and hours, as in 组织生活), the rest drawn
+    at random."""
+    branches = list(
+        PartyOrganization.objects.filter(status=OrgStatus.ACTIVE, kind__in=BRANCH_KINDS).order_by(
+            "pk"
+        )
+    )
+    administered = set(
+        OrgAdministrator.objects.filter(organization__in=[o.pk for o in branches]).values_list(
+            "organization_id", flat=True
+        )
+    )
+    limit = BRANCHES.get(size_name, 24)
+    first = [o for o in branches if o.pk in administered][:limit]
+    rest = [o for o in branches if o.pk not in administered]
+    return first + rng.sample(rest, min(len(rest), limit - len(first)))
+
+
 def generate(size_name: str, *, rng: random.Random, log: Callable[[str], object]) -> None:
     root = (
         User.objects.filter(username="admin").first()
@@ -172,12 +193,7 @@ def generate(size_name: str, *, rng: random.Random, log: Callable[[str], object]
         log("理论学习：没有管理员账号，跳过")
         return
     today = timezone.localdate()
-    branches = list(
-        PartyOrganization.objects.filter(status=OrgStatus.ACTIVE, kind__in=BRANCH_KINDS).order_by(
-            "pk"
-        )
-    )
-    chosen = rng.sample(branches, min(len(branches), BRANCHES.get(size_name, 24)))
+    chosen = _chosen(size_name, rng)
     sessions = records = 0
     for org in chosen:
         s, r = _branch(root, org, rng, today)

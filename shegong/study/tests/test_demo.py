@@ -67,3 +67,24 @@ def test_the_demo_records_department_sessions(demo):
 
 def test_the_demo_reviews_last_year(demo):
     assert set(SecretaryReview.objects.values_list("year", flat=True)) == {2025}
+
+
+def test_an_administered_branch_is_in_the_sample_however_small(world, monkeypatch):
+    """Whoever logs in as the demo's secretary finds their branch's study, at any size."""
+    world.root.username = "admin"
+    world.root.save(update_fields=["username"])
+    made = [
+        orgs.create_organization(
+            actor=world.root,
+            code=f"S-{i}",
+            name=f"抽样党支部{i}",
+            kind="branch",
+            region_id=world.north_one.pk,
+        )
+        for i in range(12)
+    ]
+    orgs.set_org_administrator(actor=world.root, org_id=made[4].pk, user_id=world.dept_admin.pk)
+    monkeypatch.setitem(party_study.BRANCHES, "small", 1)
+    with time_machine.travel(at(2026, 6, 10), tick=False):
+        party_study.generate("small", rng=random.Random(3), log=lambda _m: None)
+    assert StudySession.objects.filter(organization=made[4]).exists()
