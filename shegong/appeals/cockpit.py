@@ -111,7 +111,7 @@ def child_prefix(root: str) -> Substr:
 
 def stats(query: CockpitQuery, start: datetime.date, end: datetime.date) -> QuerySet[AppealDayStat]:
     """The daily rollup rows of the period inside the query's region and category."""
-    return AppealDayStat.objects.filter(where(query), day__gte=start, day__lte=end)
+    return AppealDayStat.objects.filter(where(query), rollup.days_in(start, end))
 
 
 def period_totals(

@@ -174,6 +174,25 @@ def split(start: datetime.date, end: datetime.date) -> Period:
     return {"months": (first, last), "days": days}
 
 
+def days_in(lo: datetime.date, hi: datetime.date) -> Q:
+    """``lo`` ≤ day ≤ ``hi`` as a list of the days, not a range. SQLite estimates every
+    two-sided range alike (no statistics of values), so a range of days and a range of region
+    paths look equally selective and the planner may take the ``(day, region, category)``
+    index, reading every region's rows of the period for one street (37 ms instead of 0.3 on
+    the metro world). A list is costed from ``ANALYZE``'s rows per day, so a region's path
+    range wins when it is narrower, and the whole tree still seeks each day."""
+    return Q(day__in=[lo + timedelta(days=i) for i in range((hi - lo).days + 1)])
+
+
+def months_in(lo: datetime.date, hi: datetime.date) -> Q:
+    """``lo`` ≤ month ≤ ``hi`` (first days) as a list of the months: see :func:`days_in`."""
+    months = []
+    while lo <= hi:
+        months.append(lo)
+        lo = next_month(lo)
+    return Q(month__in=months)
+
+
 def period_parts(
     start: datetime.date, end: datetime.date, where: Q
 ) -> list[QuerySet[AppealDayStat] | QuerySet[AppealMonthStat]]:
@@ -182,11 +201,10 @@ def period_parts(
     rows for the edges. Sum a count over every part to get the period's."""
     period = split(start, end)
     parts: list[QuerySet[AppealDayStat] | QuerySet[AppealMonthStat]] = [
-        AppealDayStat.objects.filter(where, day__gte=lo, day__lte=hi) for lo, hi in period["days"]
+        AppealDayStat.objects.filter(where, days_in(lo, hi)) for lo, hi in period["days"]
     ]
     if period["months"] is not None:
-        lo, hi = period["months"]
-        parts.append(AppealMonthStat.objects.filter(where, month__gte=lo, month__lte=hi))
+        parts.append(AppealMonthStat.objects.filter(where, months_in(*period["months"])))
     return parts
 
 
@@ -198,7 +216,7 @@ def monthly(start: datetime.date, end: datetime.date, where: Q) -> dict[datetime
     for lo, hi in period["days"]:
         # a run of edge days without a whole month between may still cross a month's end
         days = (
-            AppealDayStat.objects.filter(where, day__gte=lo, day__lte=hi)
+            AppealDayStat.objects.filter(where, days_in(lo, hi))
             .values_list("day", "registered")
             .order_by()
         )
@@ -206,9 +224,8 @@ def monthly(start: datetime.date, end: datetime.date, where: Q) -> dict[datetime
             month = day.replace(day=1)
             counts[month] = counts.get(month, 0) + int(n or 0)
     if period["months"] is not None:
-        lo, hi = period["months"]
         rows = (
-            AppealMonthStat.objects.filter(where, month__gte=lo, month__lte=hi)
+            AppealMonthStat.objects.filter(where, months_in(*period["months"]))
             .values_list("month")
             .annotate(n=Sum("registered"))
             .values_list("month", "n")
