@@ -86,6 +86,15 @@ class AppealMonthStat(models.Model):
             models.Index(
                 fields=["region_path", "month", *ROLLUP_READS], name="appeal_month_stat_path"
             ),
+            # 当前在办 sums ``open`` over every month (``cockpit.open_now``), but only the
+            # rows of recent months hold open appeals: the city's sum read all ~790,000 month
+            # rows of the metro world with 1,000,000 appeals (117 ms), a district's 44 ms;
+            # this index holds the ~5,000 rows with open appeals (0.3 ms each).
+            models.Index(
+                fields=["region_path", "open"],
+                condition=models.Q(open__gt=0),
+                name="appeal_month_stat_open",
+            ),
         ]
 
     def __str__(self) -> str:

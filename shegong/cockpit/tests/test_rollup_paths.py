@@ -13,10 +13,11 @@ from typing import TYPE_CHECKING
 import pytest
 import time_machine
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from shegong.accounts.models import User
 from shegong.appeals import rollup
-from shegong.appeals.cockpit import stats, where
+from shegong.appeals.cockpit import open_now, stats, where
 from shegong.appeals.filters import counted_q
 from shegong.appeals.models import Appeal, AppealDayStat, AppealMonthStat
 from shegong.appeals.services.common import bump
@@ -186,7 +187,40 @@ METRO_STATS = [
     ("appeals_appealmonthstat", "appeal_month_stat_path", "788409 99 3 1 1 1 1 1 1"),
     ("appeals_appealmonthstat", "appeal_month_stat_region", "788409 99 3"),
     ("appeals_appealmonthstat", "sqlite_autoindex_appeals_appealmonthstat_1", "788409 21901 3 1"),
+    ("appeals_appealmonthstat", "appeal_month_stat_open", "4888 3 1"),
 ]
+
+
+def _metro_statistics() -> None:
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+        cursor.execute(
+            "DELETE FROM sqlite_stat1"
+            " WHERE tbl IN ('appeals_appealdaystat', 'appeals_appealmonthstat')"
+        )
+        cursor.executemany("INSERT INTO sqlite_stat1 VALUES (%s, %s, %s)", METRO_STATS)
+        cursor.execute("ANALYZE sqlite_schema")  # reload the statistics
+
+
+@time_machine.travel(NOW, tick=False)
+@pytest.mark.parametrize("persona", ["leader", "district_leader"])
+def test_open_now_reads_only_the_rows_with_open_appeals(
+    world: World, placed: None, persona: str
+) -> None:
+    """当前在办 sums ``open`` over every month: with the statistics of a metro city it reads
+    the partial index of the rows with open appeals, for the whole tree and for a district."""
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's plan (PostgreSQL: bench/README.md)")
+    _metro_statistics()
+    user = fresh(getattr(world, persona))
+    query = build_query(user, read_filters(user, PERIODS["days"]))
+    with CaptureQueriesContext(connection) as ctx:
+        open_now(query)
+    sql = ctx.captured_queries[-1]["sql"]
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}")
+        plan = " | ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "appeal_month_stat_open" in plan, plan
 
 
 @time_machine.travel(NOW, tick=False)
@@ -198,14 +232,7 @@ def test_a_streets_year_reads_its_path_range_not_every_regions_months(
     0.3 on that world). (Its edge days may still take the day index: ~15,000 rows.)"""
     if connection.vendor != "sqlite":
         pytest.skip("SQLite's plan (PostgreSQL: bench/README.md)")
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-        cursor.execute(
-            "DELETE FROM sqlite_stat1"
-            " WHERE tbl IN ('appeals_appealdaystat', 'appeals_appealmonthstat')"
-        )
-        cursor.executemany("INSERT INTO sqlite_stat1 VALUES (%s, %s, %s)", METRO_STATS)
-        cursor.execute("ANALYZE sqlite_schema")  # reload the statistics
+    _metro_statistics()
     user = fresh(world.street_north)
     query = build_query(user, read_filters(user, PERIODS["year"]))
     months = rollup.period_parts(query.start, query.end, where(query))[-1]
