@@ -28,23 +28,29 @@ pytestmark = [
 ]
 
 
-def _count_plan(world: World) -> str:
+def city_count_sql(world: World, period: dict[str, str]) -> str:
+    """Two suggestions, then the SQL of the city leader's 人民建议 count for ``period``."""
     b = Builder(world)
     for day in (5, 9):
         b.suggestion(now=at(2026, 3, day, 9), region_id=world.north_one.pk)
     user = world.leader
-    query = build_query(user, read_filters(user, {"start": "2026-03-01", "end": "2026-04-20"}))
+    query = build_query(user, read_filters(user, period))
     provider = panel("suggestions")
     assert provider is not None
     with CaptureQueriesContext(connection) as ctx:
         provider.figures(query)
     counts = [q["sql"] for q in ctx.captured_queries if 'AS "total"' in q["sql"]]
     assert len(counts) == 1
+    return counts[0]
+
+
+def _count_plan(world: World) -> str:
+    sql = city_count_sql(world, {"start": "2026-03-01", "end": "2026-04-20"})
     with connection.cursor() as cursor:
         # a test table is tiny: make the planner choose among the indexes only
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_bitmapscan = off")
-        cursor.execute("EXPLAIN " + counts[0])
+        cursor.execute("EXPLAIN " + sql)
         return "\n".join(str(row[0]) for row in cursor.fetchall())
 
 
