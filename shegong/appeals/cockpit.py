@@ -305,11 +305,7 @@ class AppealsPanel:
         this_year = rollup.monthly(query.start, query.end, where(query))
         last_start, last_end = same_day_last_year(query.start), same_day_last_year(query.end)
         last_year = rollup.monthly(last_start, last_end, where(query))
-        months = []
-        month = query.start.replace(day=1)
-        while month <= query.end:
-            months.append(month)
-            month = rollup.next_month(month)
+        months = rollup.months_between(query.start, query.end)
 
         def bounds(month: datetime.date, lo: datetime.date, hi: datetime.date) -> dict[str, str]:
             last_day = rollup.next_month(month) - datetime.timedelta(days=1)

@@ -184,13 +184,19 @@ def days_in(lo: datetime.date, hi: datetime.date) -> Q:
     return Q(day__in=[lo + timedelta(days=i) for i in range((hi - lo).days + 1)])
 
 
+def months_between(start: datetime.date, end: datetime.date) -> list[datetime.date]:
+    """The first days of the months from ``start``'s to ``end``'s, both included."""
+    months = []
+    month = start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = next_month(month)
+    return months
+
+
 def months_in(lo: datetime.date, hi: datetime.date) -> Q:
     """``lo`` ≤ month ≤ ``hi`` (first days) as a list of the months: see :func:`days_in`."""
-    months = []
-    while lo <= hi:
-        months.append(lo)
-        lo = next_month(lo)
-    return Q(month__in=months)
+    return Q(month__in=months_between(lo, hi))
 
 
 def period_parts(
